@@ -1,0 +1,1 @@
+//! Memory-mapped devices of the QEMU-virt-compatible machine.

@@ -1,0 +1,1 @@
+//! hartlab: composes the machine and runs it.

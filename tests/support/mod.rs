@@ -1,0 +1,117 @@
+//! Shared helpers of hartlab's integration tests: build guest programs with the RISC-V GNU
+//! toolchain, run them on hartlab and on QEMU.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Root of the repository.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The C compiler for guest programs (Debian package `gcc-riscv64-unknown-elf`).
+pub const GUEST_CC: &str = "riscv64-unknown-elf-gcc";
+
+/// Build a bare-metal guest program (`.S` or `.c`, plus extra sources) into an ELF under
+/// `target/guest/<name>`, linked with `tests/guest/common/link.ld`. Panics with a clear message
+/// when the toolchain is missing, since the tests cannot run without it.
+pub fn build_guest(name: &str, sources: &[&Path], extra_flags: &[&str]) -> PathBuf {
+    let root = repo_root();
+    let out_dir = root.join("target").join("guest");
+    std::fs::create_dir_all(&out_dir).expect("create target/guest");
+    let out = out_dir.join(name);
+    let mut cmd = Command::new(GUEST_CC);
+    cmd.args([
+        "-march=rv64imac_zicsr_zifencei",
+        "-mabi=lp64",
+        "-mcmodel=medany",
+        "-static",
+        "-nostdlib",
+        "-nostartfiles",
+        "-ffreestanding",
+        "-O2",
+        "-g",
+    ])
+    .arg(format!("-I{}", root.join("tests/guest/common").display()))
+    .arg(format!("-T{}", root.join("tests/guest/common/link.ld").display()))
+    .args(extra_flags)
+    .args(sources)
+    .arg("-o")
+    .arg(&out);
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!(
+            "cannot run {GUEST_CC} ({e}); install the guest toolchain with `sudo scripts/install-test-deps` \
+             (Debian packages gcc-riscv64-unknown-elf and qemu-system-misc)"
+        ),
+    };
+    assert!(
+        output.status.success(),
+        "building guest {name} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+/// Outcome of running a guest on QEMU.
+#[derive(Debug)]
+pub struct QemuRun {
+    /// Exit status of QEMU (the SiFive test finisher's code; 0 on pass).
+    pub status: Option<i32>,
+    /// Everything the guest printed on the UART.
+    pub console: String,
+}
+
+/// Whether `qemu-system-riscv64` can be run here.
+pub fn qemu_available() -> bool {
+    Command::new("qemu-system-riscv64")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Run `elf` on `qemu-system-riscv64 -machine virt -bios none` with `harts` harts. Returns
+/// `None` when QEMU is not installed (the caller must then say so loudly; in CI it must be).
+pub fn run_qemu(elf: &Path, harts: usize, timeout: Duration) -> Option<QemuRun> {
+    if !qemu_available() {
+        if std::env::var_os("CI").is_some() {
+            panic!("qemu-system-riscv64 is missing in CI: .ci/run must install qemu-system-misc");
+        }
+        eprintln!(
+            "NOTE: qemu-system-riscv64 not installed; differential test skipped \
+             (install it with `sudo scripts/install-test-deps`)"
+        );
+        return None;
+    }
+    let mut child = Command::new("timeout")
+        .arg("--signal=KILL")
+        .arg(format!("{}", timeout.as_secs().max(1)))
+        .arg("qemu-system-riscv64")
+        .args(["-machine", "virt", "-bios", "none", "-nographic", "-monitor", "none"])
+        .args(["-serial", "stdio", "-m", "256M"])
+        .arg("-smp")
+        .arg(harts.to_string())
+        .arg("-kernel")
+        .arg(elf)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn qemu");
+    let mut console = String::new();
+    use std::io::Read;
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut console)
+        .unwrap();
+    let status = child.wait().expect("wait for qemu").code();
+    Some(QemuRun {
+        status,
+        console: console.replace("\r\n", "\n"),
+    })
+}
