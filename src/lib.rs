@@ -1,1 +1,11 @@
-//! hartlab: composes the machine and runs it.
+//! hartlab: a cycle-approximate RISC-V full-system simulator and research testbed.
+//!
+//! This crate composes `sim-core` (harts, time, machine) and `devices` into the
+//! QEMU-virt-compatible board, and provides the command line's building blocks: machine
+//! configuration, the device tree, running an ELF and reporting statistics.
+
+pub mod board;
+pub mod config;
+pub mod fdt;
+pub mod run;
+pub mod stats;

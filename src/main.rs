@@ -1,1 +1,151 @@
-fn main() {}
+//! The `hartlab` command line.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use hartlab::board::Console;
+use hartlab::config::{parse_size, MachineConfig};
+use hartlab::run::{describe, run_elf, RunOptions};
+use sim_core::machine::Exit;
+
+/// Exit status when the ELF or configuration cannot be used.
+const STATUS_BAD_INPUT: u8 = 251;
+/// Exit status when `--max-insns` ends the run.
+const STATUS_MAX_INSNS: u8 = 252;
+/// Exit status when a hart is stuck in a loop of faults at its trap handler.
+const STATUS_TRAP_LOOP: u8 = 253;
+/// Exit status when every hart waits forever, or resets never stop.
+const STATUS_HUNG: u8 = 254;
+/// Largest guest failure code passed through unchanged.
+const MAX_GUEST_CODE: u32 = 250;
+
+#[derive(Parser)]
+#[command(
+    name = "hartlab",
+    version,
+    about = "A cycle-approximate RISC-V full-system simulator and research testbed",
+    long_about = "hartlab simulates a QEMU-virt-compatible RISC-V machine (RV64IMAC harts with M/S/U \
+                  modes and Sv39, CLINT, PLIC, NS16550A UART, SiFive test finisher, HTIF) \
+                  deterministically in simulated time."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a bare-metal RISC-V ELF on the virt machine.
+    ///
+    /// The guest's UART output goes to stdout as it is produced and stdin feeds its UART.
+    /// Exit status: 0 when the guest reports pass (SiFive test finisher 0x5555 or HTIF
+    /// tohost = 1); the guest's failure code (1..=250; larger codes are reported as 250, and
+    /// a failure with code 0 as 1) when it reports failure; 251 for an unusable ELF or
+    /// configuration; 252 when --max-insns is reached; 253 when a hart is stuck faulting at
+    /// its trap handler (double-fault loop); 254 when every hart waits for an interrupt that
+    /// nothing will raise. A one-line explanation goes to stderr for 251-254.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The RISC-V 64-bit ELF executable to load (segments at their physical addresses).
+    elf: PathBuf,
+    /// Number of harts (overrides the config file; 1 to 512).
+    #[arg(long)]
+    harts: Option<usize>,
+    /// RAM size, e.g. 256MiB, 1G or a byte count (overrides the config file).
+    #[arg(long, value_parser = parse_size_arg)]
+    memory: Option<u64>,
+    /// Stop after this many instructions retired by all harts together.
+    #[arg(long)]
+    max_insns: Option<u64>,
+    /// TOML machine description (see README.md, "Machine configuration").
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Write run statistics as JSON to this file.
+    #[arg(long)]
+    stats: Option<PathBuf>,
+}
+
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    parse_size(s).map_err(|e| format!("{e:#}"))
+}
+
+fn guest_code(code: u32) -> u8 {
+    match code {
+        0 => 1,
+        c => c.min(MAX_GUEST_CODE) as u8,
+    }
+}
+
+/// Host stdin, read on a thread and fed to the UART at simulated-time boundaries.
+fn stdin_channel() -> std::sync::mpsc::Receiver<u8> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        let mut stdin = std::io::stdin();
+        while let Ok(n) = stdin.read(&mut buf) {
+            if n == 0 || buf[..n].iter().any(|&b| tx.send(b).is_err()) {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut config = match &args.config {
+        Some(path) => MachineConfig::from_file(path)?,
+        None => MachineConfig::default(),
+    };
+    if let Some(h) = args.harts {
+        config.machine.harts = h;
+    }
+    if let Some(m) = args.memory {
+        config.machine.memory = m;
+    }
+    config
+        .validate()
+        .context("invalid command-line machine options")?;
+    let options = RunOptions {
+        config,
+        max_insns: args.max_insns,
+    };
+    let report = run_elf(&args.elf, &options, || Console {
+        output: Box::new(std::io::stdout()),
+        input: Some(stdin_channel()),
+    })?;
+    if let Some(path) = &args.stats {
+        let json = serde_json::to_string_pretty(&report.stats)?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write stats to {}", path.display()))?;
+    }
+    let status = match report.exit {
+        Exit::Pass => 0,
+        Exit::Fail(code) => guest_code(code),
+        other => {
+            eprintln!("hartlab: {}", describe(&other));
+            match other {
+                Exit::MaxInsns => STATUS_MAX_INSNS,
+                Exit::TrapLoop { .. } => STATUS_TRAP_LOOP,
+                _ => STATUS_HUNG,
+            }
+        }
+    };
+    Ok(ExitCode::from(status))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("hartlab: {e:#}");
+        ExitCode::from(STATUS_BAD_INPUT)
+    })
+}

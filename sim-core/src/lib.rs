@@ -3,4 +3,9 @@
 //! and devices deterministically.
 
 pub mod bus;
+pub mod elf;
+pub mod hart;
+pub mod machine;
+pub mod memory;
+pub mod system_bus;
 pub mod time;

@@ -83,8 +83,9 @@ impl Timebase {
         if current >= target {
             return Some(now);
         }
-        let raw_target = target.wrapping_sub(self.offset);
-        let t = self.clock.time_of(raw_target);
+        // Count forward from now in raw ticks, so a written mtime (offset) cannot wrap.
+        let raw = self.clock.cycles_at(now).checked_add(target - current)?;
+        let t = self.clock.time_of(raw);
         (t != u64::MAX).then_some(t.max(now))
     }
 }
@@ -108,6 +109,9 @@ mod tests {
         assert_eq!(tb.mtime(1_000_000), 1000);
         assert_eq!(tb.mtime(1_100_000), 1001);
         assert_eq!(tb.time_of_mtime(1_000_000, 1002), Some(1_200_000));
+        // Written below the elapsed tick count: the unreachable reset comparator stays unreachable.
+        tb.set_mtime(1_000_000, 0);
+        assert_eq!(tb.time_of_mtime(1_000_000, u64::MAX), None);
     }
 
     #[test]

@@ -115,3 +115,61 @@ pub fn run_qemu(elf: &Path, harts: usize, timeout: Duration) -> Option<QemuRun> 
         console: console.replace("\r\n", "\n"),
     })
 }
+
+/// Outcome of running a guest on hartlab.
+#[derive(Debug)]
+pub struct HartlabRun {
+    /// 0 on pass, the failure code on failure, or the `hartlab run` status for other ends.
+    pub status: i32,
+    /// Everything the guest printed on the UART (and HTIF console).
+    pub console: String,
+    /// The full report.
+    pub report: hartlab::run::RunReport,
+}
+
+/// A console sink the test can read back.
+#[derive(Clone, Default)]
+pub struct Capture(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Run `elf` on hartlab's default virt machine with `harts` harts.
+pub fn run_hartlab(elf: &Path, harts: usize) -> HartlabRun {
+    let mut options = hartlab::run::RunOptions::default();
+    options.config.machine.harts = harts;
+    options.max_insns = Some(2_000_000_000);
+    run_hartlab_with(elf, &options)
+}
+
+/// Run `elf` on hartlab with explicit options.
+pub fn run_hartlab_with(elf: &Path, options: &hartlab::run::RunOptions) -> HartlabRun {
+    use sim_core::machine::Exit;
+    let capture = Capture::default();
+    let sink = capture.clone();
+    let report = hartlab::run::run_elf(elf, options, move || hartlab::board::Console {
+        output: Box::new(sink.clone()),
+        input: None,
+    })
+    .unwrap_or_else(|e| panic!("hartlab could not run {}: {e:#}", elf.display()));
+    let status = match report.exit {
+        Exit::Pass => 0,
+        Exit::Fail(code) => code as i32,
+        Exit::MaxInsns => 252,
+        Exit::TrapLoop { .. } => 253,
+        Exit::Reset | Exit::Deadlock => 254,
+    };
+    let console = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    HartlabRun {
+        status,
+        console,
+        report,
+    }
+}

@@ -1,0 +1,111 @@
+//! SiFive test finisher (`sifive,test0`), as on QEMU `virt`: lets a guest end the simulation
+//! with a pass/fail status or ask for a reset, which test programs and OpenSBI's system reset
+//! use.
+//!
+//! A 32-bit write at offset 0 whose low 16 bits are 0x5555 passes, 0x3333 fails with the code
+//! in the upper 16 bits, 0x7777 resets; other values are ignored. Reads return 0.
+
+use crate::{virt, AccessCounts};
+use sim_core::bus::{AccessCtx, BusFault, Device, ExitRequest};
+
+const PASS: u64 = 0x5555;
+const FAIL: u64 = 0x3333;
+const RESET: u64 = 0x7777;
+
+/// The test finisher.
+#[derive(Debug, Default)]
+pub struct TestFinisher {
+    counts: AccessCounts,
+}
+
+impl TestFinisher {
+    /// Base address on QEMU `virt`.
+    pub const DEFAULT_BASE: u64 = virt::TEST_BASE;
+    /// Size of the register window.
+    pub const SIZE: u64 = 0x1000;
+
+    /// A test finisher.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads and writes received so far.
+    pub fn accesses(&self) -> AccessCounts {
+        self.counts
+    }
+}
+
+impl Device for TestFinisher {
+    fn name(&self) -> &str {
+        "test-finisher"
+    }
+
+    fn read(&mut self, offset: u64, size: u32, _ctx: &mut AccessCtx) -> Result<u64, BusFault> {
+        self.counts.reads += 1;
+        match size {
+            1 | 2 | 4 | 8 if offset < Self::SIZE => Ok(0),
+            _ => Err(BusFault),
+        }
+    }
+
+    fn write(
+        &mut self,
+        offset: u64,
+        size: u32,
+        value: u64,
+        ctx: &mut AccessCtx,
+    ) -> Result<(), BusFault> {
+        self.counts.writes += 1;
+        if offset != 0 || size != 4 {
+            return Err(BusFault);
+        }
+        let value = value & 0xffff_ffff;
+        let request = match value & 0xffff {
+            PASS => ExitRequest::Pass,
+            FAIL => ExitRequest::Fail((value >> 16) as u32),
+            RESET => ExitRequest::Reset,
+            _ => return Ok(()),
+        };
+        ctx.control.exit = Some(request);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::Env;
+
+    #[test]
+    fn exit_codes() {
+        let (mut env, mut dev) = (Env::new(1, 1), TestFinisher::new());
+        env.write(&mut dev, 0, 0, 4, 0x1234);
+        assert_eq!(env.control.exit, None);
+        env.write(&mut dev, 0, 0, 4, 0xdead_5555);
+        assert_eq!(env.control.exit, Some(ExitRequest::Pass));
+        env.write(&mut dev, 0, 0, 4, (42 << 16) | 0x3333);
+        assert_eq!(env.control.exit, Some(ExitRequest::Fail(42)));
+        env.write(&mut dev, 0, 0, 4, 0xffff_ffff_0000_7777);
+        assert_eq!(env.control.exit, Some(ExitRequest::Reset));
+        env.write(&mut dev, 0, 0, 4, 0xffff_ffff_ffff_3333);
+        assert_eq!(env.control.exit, Some(ExitRequest::Fail(0xffff)));
+    }
+
+    #[test]
+    fn reads_zero_and_refuses_other_writes() {
+        let (mut env, mut dev) = (Env::new(1, 1), TestFinisher::new());
+        assert_eq!(env.read(&mut dev, 0, 0, 4), 0);
+        assert_eq!(env.read(&mut dev, 0, 0xff8, 8), 0);
+        assert_eq!(env.try_read(&mut dev, 0, 0x1000, 4), Err(BusFault));
+        assert_eq!(env.try_write(&mut dev, 0, 0, 8, 0x5555), Err(BusFault));
+        assert_eq!(env.try_write(&mut dev, 0, 4, 4, 0x5555), Err(BusFault));
+        assert_eq!(env.control.exit, None);
+        assert_eq!(
+            dev.accesses(),
+            AccessCounts {
+                reads: 3,
+                writes: 2
+            }
+        );
+    }
+}

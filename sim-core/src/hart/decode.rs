@@ -1,0 +1,573 @@
+//! Instruction decoding: one table-like function per encoding space, producing a compact
+//! [`Insn`] that the executor dispatches on with a single `match`.
+//!
+//! Compressed instructions are expanded into the same operations as their 32-bit equivalents,
+//! so the executor has one place per operation (Spike's "one instruction, one place"). Any
+//! encoding that is reserved or not implemented decodes to [`Op::Illegal`]; decoding never
+//! fails otherwise. A later extension (F/D) adds variants and decode arms here.
+
+/// Operations the executor implements.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    Illegal,
+    // RV64I
+    Lui,
+    Auipc,
+    Jal,
+    Jalr,
+    Beq,
+    Bne,
+    Blt,
+    Bge,
+    Bltu,
+    Bgeu,
+    Lb,
+    Lh,
+    Lw,
+    Ld,
+    Lbu,
+    Lhu,
+    Lwu,
+    Sb,
+    Sh,
+    Sw,
+    Sd,
+    Addi,
+    Slti,
+    Sltiu,
+    Xori,
+    Ori,
+    Andi,
+    Slli,
+    Srli,
+    Srai,
+    Add,
+    Sub,
+    Sll,
+    Slt,
+    Sltu,
+    Xor,
+    Srl,
+    Sra,
+    Or,
+    And,
+    Addiw,
+    Slliw,
+    Srliw,
+    Sraiw,
+    Addw,
+    Subw,
+    Sllw,
+    Srlw,
+    Sraw,
+    Fence,
+    FenceI,
+    Ecall,
+    Ebreak,
+    // Privileged
+    Mret,
+    Sret,
+    Wfi,
+    SfenceVma,
+    // Zicsr (imm holds the CSR number; rs1 holds the zimm for the immediate forms)
+    Csrrw,
+    Csrrs,
+    Csrrc,
+    Csrrwi,
+    Csrrsi,
+    Csrrci,
+    // M
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Mulw,
+    Divw,
+    Divuw,
+    Remw,
+    Remuw,
+    // A
+    LrW,
+    ScW,
+    AmoSwapW,
+    AmoAddW,
+    AmoXorW,
+    AmoAndW,
+    AmoOrW,
+    AmoMinW,
+    AmoMaxW,
+    AmoMinuW,
+    AmoMaxuW,
+    LrD,
+    ScD,
+    AmoSwapD,
+    AmoAddD,
+    AmoXorD,
+    AmoAndD,
+    AmoOrD,
+    AmoMinD,
+    AmoMaxD,
+    AmoMinuD,
+    AmoMaxuD,
+}
+
+/// A decoded instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Insn {
+    /// The operation.
+    pub op: Op,
+    /// Destination register.
+    pub rd: u8,
+    /// First source register (or the CSR zimm).
+    pub rs1: u8,
+    /// Second source register.
+    pub rs2: u8,
+    /// Encoded length in bytes: 2 or 4.
+    pub len: u8,
+    /// Sign-extended immediate, shift amount, or CSR number.
+    pub imm: i32,
+    /// The raw encoding (16 or 32 bits), kept for `mtval` on illegal instructions.
+    pub raw: u32,
+}
+
+impl Insn {
+    const fn new(op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32, len: u8, raw: u32) -> Self {
+        Self {
+            op,
+            rd: rd as u8,
+            rs1: rs1 as u8,
+            rs2: rs2 as u8,
+            len,
+            imm,
+            raw,
+        }
+    }
+
+    /// An illegal instruction of the given encoding.
+    pub const fn illegal(raw: u32, len: u8) -> Self {
+        Self::new(Op::Illegal, 0, 0, 0, 0, len, raw)
+    }
+}
+
+/// Length in bytes of the instruction whose low 16 bits are `low`.
+#[inline]
+pub fn insn_len(low: u16) -> u8 {
+    if low & 3 == 3 {
+        4
+    } else {
+        2
+    }
+}
+
+/// Decode a 16- or 32-bit instruction (a 16-bit one has its upper half ignored).
+pub fn decode(raw: u32) -> Insn {
+    if raw & 3 == 3 {
+        decode32(raw)
+    } else {
+        decode16(raw as u16)
+    }
+}
+
+fn sext(value: u32, bits: u32) -> i32 {
+    let shift = 32 - bits;
+    ((value << shift) as i32) >> shift
+}
+
+fn decode32(w: u32) -> Insn {
+    let rd = (w >> 7) & 31;
+    let rs1 = (w >> 15) & 31;
+    let rs2 = (w >> 20) & 31;
+    let f3 = (w >> 12) & 7;
+    let f7 = w >> 25;
+    let imm_i = (w as i32) >> 20;
+    let imm_s = (((w as i32) >> 25) << 5) | ((w >> 7) & 31) as i32;
+    let imm_b = sext(
+        ((w >> 31) << 12)
+            | (((w >> 7) & 1) << 11)
+            | (((w >> 25) & 0x3f) << 5)
+            | (((w >> 8) & 0xf) << 1),
+        13,
+    );
+    let imm_u = (w & 0xffff_f000) as i32;
+    let imm_j = sext(
+        ((w >> 31) << 20)
+            | (((w >> 12) & 0xff) << 12)
+            | (((w >> 20) & 1) << 11)
+            | (((w >> 21) & 0x3ff) << 1),
+        21,
+    );
+    let i = |op: Op, imm: i32| Insn::new(op, rd, rs1, rs2, imm, 4, w);
+    let bad = Insn::illegal(w, 4);
+    match w & 0x7f {
+        0x37 => i(Op::Lui, imm_u),
+        0x17 => i(Op::Auipc, imm_u),
+        0x6f => i(Op::Jal, imm_j),
+        0x67 if f3 == 0 => i(Op::Jalr, imm_i),
+        0x63 => match f3 {
+            0 => i(Op::Beq, imm_b),
+            1 => i(Op::Bne, imm_b),
+            4 => i(Op::Blt, imm_b),
+            5 => i(Op::Bge, imm_b),
+            6 => i(Op::Bltu, imm_b),
+            7 => i(Op::Bgeu, imm_b),
+            _ => bad,
+        },
+        0x03 => match f3 {
+            0 => i(Op::Lb, imm_i),
+            1 => i(Op::Lh, imm_i),
+            2 => i(Op::Lw, imm_i),
+            3 => i(Op::Ld, imm_i),
+            4 => i(Op::Lbu, imm_i),
+            5 => i(Op::Lhu, imm_i),
+            6 => i(Op::Lwu, imm_i),
+            _ => bad,
+        },
+        0x23 => match f3 {
+            0 => i(Op::Sb, imm_s),
+            1 => i(Op::Sh, imm_s),
+            2 => i(Op::Sw, imm_s),
+            3 => i(Op::Sd, imm_s),
+            _ => bad,
+        },
+        0x13 => {
+            let shamt = ((w >> 20) & 0x3f) as i32;
+            match f3 {
+                0 => i(Op::Addi, imm_i),
+                2 => i(Op::Slti, imm_i),
+                3 => i(Op::Sltiu, imm_i),
+                4 => i(Op::Xori, imm_i),
+                6 => i(Op::Ori, imm_i),
+                7 => i(Op::Andi, imm_i),
+                1 if w >> 26 == 0 => i(Op::Slli, shamt),
+                5 if w >> 26 == 0 => i(Op::Srli, shamt),
+                5 if w >> 26 == 0x10 => i(Op::Srai, shamt),
+                _ => bad,
+            }
+        }
+        0x1b => {
+            let shamt = ((w >> 20) & 0x1f) as i32;
+            match (f3, f7) {
+                (0, _) => i(Op::Addiw, imm_i),
+                (1, 0) => i(Op::Slliw, shamt),
+                (5, 0) => i(Op::Srliw, shamt),
+                (5, 0x20) => i(Op::Sraiw, shamt),
+                _ => bad,
+            }
+        }
+        0x33 => {
+            let op = match (f7, f3) {
+                (0, 0) => Op::Add,
+                (0x20, 0) => Op::Sub,
+                (0, 1) => Op::Sll,
+                (0, 2) => Op::Slt,
+                (0, 3) => Op::Sltu,
+                (0, 4) => Op::Xor,
+                (0, 5) => Op::Srl,
+                (0x20, 5) => Op::Sra,
+                (0, 6) => Op::Or,
+                (0, 7) => Op::And,
+                (1, 0) => Op::Mul,
+                (1, 1) => Op::Mulh,
+                (1, 2) => Op::Mulhsu,
+                (1, 3) => Op::Mulhu,
+                (1, 4) => Op::Div,
+                (1, 5) => Op::Divu,
+                (1, 6) => Op::Rem,
+                (1, 7) => Op::Remu,
+                _ => return bad,
+            };
+            i(op, 0)
+        }
+        0x3b => {
+            let op = match (f7, f3) {
+                (0, 0) => Op::Addw,
+                (0x20, 0) => Op::Subw,
+                (0, 1) => Op::Sllw,
+                (0, 5) => Op::Srlw,
+                (0x20, 5) => Op::Sraw,
+                (1, 0) => Op::Mulw,
+                (1, 4) => Op::Divw,
+                (1, 5) => Op::Divuw,
+                (1, 6) => Op::Remw,
+                (1, 7) => Op::Remuw,
+                _ => return bad,
+            };
+            i(op, 0)
+        }
+        0x0f => match f3 {
+            0 => i(Op::Fence, 0),
+            1 => i(Op::FenceI, 0),
+            _ => bad,
+        },
+        0x73 => decode_system(w, rd, rs1, rs2, f3, f7),
+        0x2f => decode_amo(w, rd, rs1, rs2, f3),
+        _ => bad,
+    }
+}
+
+fn decode_system(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, f7: u32) -> Insn {
+    let csr = (w >> 20) as i32;
+    let i = |op: Op| Insn::new(op, rd, rs1, rs2, csr, 4, w);
+    match f3 {
+        0 => {
+            if rd != 0 {
+                return Insn::illegal(w, 4);
+            }
+            match (f7, rs2, rs1) {
+                (0, 0, 0) => i(Op::Ecall),
+                (0, 1, 0) => i(Op::Ebreak),
+                (0x18, 2, 0) => i(Op::Mret),
+                (0x08, 2, 0) => i(Op::Sret),
+                (0x08, 5, 0) => i(Op::Wfi),
+                (0x09, _, _) => i(Op::SfenceVma),
+                _ => Insn::illegal(w, 4),
+            }
+        }
+        1 => i(Op::Csrrw),
+        2 => i(Op::Csrrs),
+        3 => i(Op::Csrrc),
+        5 => i(Op::Csrrwi),
+        6 => i(Op::Csrrsi),
+        7 => i(Op::Csrrci),
+        _ => Insn::illegal(w, 4),
+    }
+}
+
+fn decode_amo(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32) -> Insn {
+    let f5 = w >> 27;
+    let double = match f3 {
+        2 => false,
+        3 => true,
+        _ => return Insn::illegal(w, 4),
+    };
+    let op = match (f5, double) {
+        (0x02, false) if rs2 == 0 => Op::LrW,
+        (0x03, false) => Op::ScW,
+        (0x01, false) => Op::AmoSwapW,
+        (0x00, false) => Op::AmoAddW,
+        (0x04, false) => Op::AmoXorW,
+        (0x0c, false) => Op::AmoAndW,
+        (0x08, false) => Op::AmoOrW,
+        (0x10, false) => Op::AmoMinW,
+        (0x14, false) => Op::AmoMaxW,
+        (0x18, false) => Op::AmoMinuW,
+        (0x1c, false) => Op::AmoMaxuW,
+        (0x02, true) if rs2 == 0 => Op::LrD,
+        (0x03, true) => Op::ScD,
+        (0x01, true) => Op::AmoSwapD,
+        (0x00, true) => Op::AmoAddD,
+        (0x04, true) => Op::AmoXorD,
+        (0x0c, true) => Op::AmoAndD,
+        (0x08, true) => Op::AmoOrD,
+        (0x10, true) => Op::AmoMinD,
+        (0x14, true) => Op::AmoMaxD,
+        (0x18, true) => Op::AmoMinuD,
+        (0x1c, true) => Op::AmoMaxuD,
+        _ => return Insn::illegal(w, 4),
+    };
+    Insn::new(op, rd, rs1, rs2, 0, 4, w)
+}
+
+/// Expand a compressed instruction into the equivalent base operation.
+fn decode16(h: u16) -> Insn {
+    let w = h as u32;
+    let bits = |hi: u32, lo: u32| (w >> lo) & ((1 << (hi - lo + 1)) - 1);
+    let rd_full = bits(11, 7);
+    let rs2_full = bits(6, 2);
+    let rd_p = bits(4, 2) + 8;
+    let rs1_p = bits(9, 7) + 8;
+    let c = |op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32| Insn::new(op, rd, rs1, rs2, imm, 2, w);
+    let bad = Insn::illegal(w, 2);
+    let funct3 = bits(15, 13);
+    // CI-format 6-bit signed immediate: imm[5] at bit 12, imm[4:0] at bits 6:2.
+    let ci_imm = sext((bits(12, 12) << 5) | bits(6, 2), 6);
+    match (w & 3, funct3) {
+        (0, 0) => {
+            let imm =
+                (bits(10, 7) << 6) | (bits(12, 11) << 4) | (bits(5, 5) << 3) | (bits(6, 6) << 2);
+            if imm == 0 {
+                bad
+            } else {
+                c(Op::Addi, rd_p, 2, 0, imm as i32)
+            }
+        }
+        (0, 2) => {
+            let imm = (bits(5, 5) << 6) | (bits(12, 10) << 3) | (bits(6, 6) << 2);
+            c(Op::Lw, rd_p, rs1_p, 0, imm as i32)
+        }
+        (0, 3) => {
+            let imm = (bits(6, 5) << 6) | (bits(12, 10) << 3);
+            c(Op::Ld, rd_p, rs1_p, 0, imm as i32)
+        }
+        (0, 6) => {
+            let imm = (bits(5, 5) << 6) | (bits(12, 10) << 3) | (bits(6, 6) << 2);
+            c(Op::Sw, 0, rs1_p, rd_p, imm as i32)
+        }
+        (0, 7) => {
+            let imm = (bits(6, 5) << 6) | (bits(12, 10) << 3);
+            c(Op::Sd, 0, rs1_p, rd_p, imm as i32)
+        }
+        (1, 0) => c(Op::Addi, rd_full, rd_full, 0, ci_imm),
+        (1, 1) => {
+            if rd_full == 0 {
+                bad
+            } else {
+                c(Op::Addiw, rd_full, rd_full, 0, ci_imm)
+            }
+        }
+        (1, 2) => c(Op::Addi, rd_full, 0, 0, ci_imm),
+        (1, 3) => {
+            if rd_full == 2 {
+                let imm = (bits(12, 12) << 9)
+                    | (bits(4, 3) << 7)
+                    | (bits(5, 5) << 6)
+                    | (bits(2, 2) << 5)
+                    | (bits(6, 6) << 4);
+                let imm = sext(imm, 10);
+                if imm == 0 {
+                    bad
+                } else {
+                    c(Op::Addi, 2, 2, 0, imm)
+                }
+            } else if ci_imm == 0 {
+                bad
+            } else {
+                c(Op::Lui, rd_full, 0, 0, ci_imm << 12)
+            }
+        }
+        (1, 4) => {
+            let shamt = ((bits(12, 12) << 5) | bits(6, 2)) as i32;
+            match bits(11, 10) {
+                0 => c(Op::Srli, rs1_p, rs1_p, 0, shamt),
+                1 => c(Op::Srai, rs1_p, rs1_p, 0, shamt),
+                2 => c(Op::Andi, rs1_p, rs1_p, 0, ci_imm),
+                _ => {
+                    let op = match (bits(12, 12), bits(6, 5)) {
+                        (0, 0) => Op::Sub,
+                        (0, 1) => Op::Xor,
+                        (0, 2) => Op::Or,
+                        (0, 3) => Op::And,
+                        (1, 0) => Op::Subw,
+                        (1, 1) => Op::Addw,
+                        _ => return bad,
+                    };
+                    c(op, rs1_p, rs1_p, rd_p, 0)
+                }
+            }
+        }
+        (1, 5) => {
+            let imm = (bits(12, 12) << 11)
+                | (bits(8, 8) << 10)
+                | (bits(10, 9) << 8)
+                | (bits(6, 6) << 7)
+                | (bits(7, 7) << 6)
+                | (bits(2, 2) << 5)
+                | (bits(11, 11) << 4)
+                | (bits(5, 3) << 1);
+            c(Op::Jal, 0, 0, 0, sext(imm, 12))
+        }
+        (1, 6) | (1, 7) => {
+            let imm = (bits(12, 12) << 8)
+                | (bits(6, 5) << 6)
+                | (bits(2, 2) << 5)
+                | (bits(11, 10) << 3)
+                | (bits(4, 3) << 1);
+            let op = if funct3 == 6 { Op::Beq } else { Op::Bne };
+            c(op, 0, rs1_p, 0, sext(imm, 9))
+        }
+        (2, 0) => {
+            let shamt = ((bits(12, 12) << 5) | bits(6, 2)) as i32;
+            c(Op::Slli, rd_full, rd_full, 0, shamt)
+        }
+        (2, 2) => {
+            let imm = (bits(3, 2) << 6) | (bits(12, 12) << 5) | (bits(6, 4) << 2);
+            if rd_full == 0 {
+                bad
+            } else {
+                c(Op::Lw, rd_full, 2, 0, imm as i32)
+            }
+        }
+        (2, 3) => {
+            let imm = (bits(4, 2) << 6) | (bits(12, 12) << 5) | (bits(6, 5) << 3);
+            if rd_full == 0 {
+                bad
+            } else {
+                c(Op::Ld, rd_full, 2, 0, imm as i32)
+            }
+        }
+        (2, 4) => match (bits(12, 12), rd_full, rs2_full) {
+            (0, 0, 0) => bad,
+            (0, rs1, 0) => c(Op::Jalr, 0, rs1, 0, 0),
+            (0, rd, rs2) => c(Op::Add, rd, 0, rs2, 0),
+            (1, 0, 0) => c(Op::Ebreak, 0, 0, 0, 0),
+            (1, rs1, 0) => c(Op::Jalr, 1, rs1, 0, 0),
+            (_, rd, rs2) => c(Op::Add, rd, rd, rs2, 0),
+        },
+        (2, 6) => {
+            let imm = (bits(8, 7) << 6) | (bits(12, 9) << 2);
+            c(Op::Sw, 0, 2, rs2_full, imm as i32)
+        }
+        (2, 7) => {
+            let imm = (bits(9, 7) << 6) | (bits(12, 10) << 3);
+            c(Op::Sd, 0, 2, rs2_full, imm as i32)
+        }
+        _ => bad,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_base_encodings() {
+        // addi a0, a0, -1
+        let i = decode(0xfff5_0513);
+        assert_eq!((i.op, i.rd, i.rs1, i.imm, i.len), (Op::Addi, 10, 10, -1, 4));
+        // jal ra, -4 (0xffdff0ef)
+        let i = decode(0xffdf_f0ef);
+        assert_eq!((i.op, i.rd, i.imm), (Op::Jal, 1, -4));
+        // beq a0, a1, 8 (0x00b50463)
+        let i = decode(0x00b5_0463);
+        assert_eq!((i.op, i.rs1, i.rs2, i.imm), (Op::Beq, 10, 11, 8));
+        // sd ra, 8(sp) (0x00113423)
+        let i = decode(0x0011_3423);
+        assert_eq!((i.op, i.rs1, i.rs2, i.imm), (Op::Sd, 2, 1, 8));
+        // csrrs a0, mstatus, x0
+        let i = decode(0x3000_2573);
+        assert_eq!((i.op, i.rd, i.imm), (Op::Csrrs, 10, 0x300));
+        assert_eq!(decode(0x3020_0073).op, Op::Mret);
+        assert_eq!(decode(0x1050_0073).op, Op::Wfi);
+        assert_eq!(decode(0x0000_0000).op, Op::Illegal);
+        assert_eq!(decode(0xffff_ffff).op, Op::Illegal);
+    }
+
+    #[test]
+    fn expands_compressed() {
+        // c.addi a0, -1 = 0x157d
+        let i = decode(0x157d);
+        assert_eq!((i.op, i.rd, i.rs1, i.imm, i.len), (Op::Addi, 10, 10, -1, 2));
+        // c.ldsp ra, 8(sp) = 0x60a2
+        let i = decode(0x60a2);
+        assert_eq!((i.op, i.rd, i.rs1, i.imm), (Op::Ld, 1, 2, 8));
+        // c.sdsp ra, 8(sp) = 0xe406
+        let i = decode(0xe406);
+        assert_eq!((i.op, i.rs1, i.rs2, i.imm), (Op::Sd, 2, 1, 8));
+        // c.jr ra = 0x8082 (ret)
+        let i = decode(0x8082);
+        assert_eq!((i.op, i.rd, i.rs1), (Op::Jalr, 0, 1));
+        // c.addi16sp sp, -16 = 0x7139 is c.addi16sp -64; check 0x1141 = c.addi sp,-16
+        let i = decode(0x1141);
+        assert_eq!((i.op, i.rd, i.imm), (Op::Addi, 2, -16));
+        let i = decode(0x7139);
+        assert_eq!((i.op, i.rd, i.imm), (Op::Addi, 2, -64));
+        assert_eq!(decode(0x0000).op, Op::Illegal);
+        assert_eq!(decode(0x9002).op, Op::Ebreak);
+    }
+}

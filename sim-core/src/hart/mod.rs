@@ -1,0 +1,443 @@
+//! A RISC-V hart: RV64IMAC + Zicsr + Zifencei + Zicntr with M, S and U modes, Sv39, PMP and
+//! Sstc.
+//!
+//! The hart runs in slices up to a simulated-time horizon given by the machine. Inside a slice
+//! the hot loop fetches through the software TLB, looks the encoding up in a decode cache and
+//! dispatches once on the operation; anything that may change interrupt state (CSR writes,
+//! xRET, traps, MMIO, WFI) ends the inner loop so interrupts are re-evaluated at the next
+//! instruction boundary.
+
+pub mod csr;
+pub mod decode;
+mod execute;
+pub mod mmu;
+pub mod pmp;
+pub mod trap;
+
+use crate::system_bus::SystemBus;
+use crate::time::{Clock, SimTime};
+use csr::CsrFile;
+use decode::{decode, Insn};
+use mmu::{SoftTlb, Target};
+use pmp::{AccessKind, Pmp};
+use trap::{Exception, TrapCounts};
+
+/// Privilege levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Priv {
+    /// User mode.
+    U = 0,
+    /// Supervisor mode.
+    S = 1,
+    /// Machine mode.
+    M = 3,
+}
+
+impl Priv {
+    /// Decode a 2-bit privilege field (the reserved value 2 reads as U).
+    pub fn from_bits(bits: u64) -> Self {
+        match bits & 3 {
+            3 => Priv::M,
+            1 => Priv::S,
+            _ => Priv::U,
+        }
+    }
+}
+
+/// Why [`Hart::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HartStop {
+    /// The hart reached the horizon (or is asleep in WFI until then).
+    Horizon,
+    /// A device asked the machine to stop.
+    ExitRequested,
+    /// The hart is stuck in a loop of faults in its trap handler.
+    TrapLoop,
+}
+
+/// Consecutive faults at a handler entry after which the hart is declared stuck.
+const TRAP_LOOP_LIMIT: u32 = 64;
+
+const DECODE_BITS: u32 = 13;
+
+/// A memo of decoded encodings, indexed by a hash of the raw bits and tagged by them, so it
+/// never needs invalidating: self-modifying code simply presents new bits.
+struct DecodeCache {
+    entries: Box<[Insn]>,
+}
+
+impl DecodeCache {
+    fn new() -> Self {
+        Self {
+            entries: vec![decode(0); 1 << DECODE_BITS].into_boxed_slice(),
+        }
+    }
+
+    #[inline(always)]
+    fn get(&mut self, raw: u32) -> Insn {
+        let i = (raw.wrapping_mul(0x9e37_79b1) >> (32 - DECODE_BITS)) as usize;
+        // SAFETY: `i` < 2^DECODE_BITS = entries.len().
+        let e = unsafe { self.entries.get_unchecked_mut(i) };
+        if e.raw != raw {
+            *e = decode(raw);
+        }
+        *e
+    }
+}
+
+/// Per-hart statistics.
+#[derive(Debug, Clone, Default)]
+pub struct HartStats {
+    /// Cycles elapsed (including WFI idle cycles).
+    pub cycles: u64,
+    /// Instructions retired.
+    pub instret: u64,
+    /// Cycles spent asleep in WFI.
+    pub wfi_cycles: u64,
+    /// Traps taken.
+    pub traps: TrapCounts,
+    /// Page-table walks.
+    pub tlb_walks: u64,
+    /// Software-TLB fills.
+    pub tlb_fills: u64,
+}
+
+/// One hardware thread.
+pub struct Hart {
+    /// Hart id (`mhartid`).
+    pub id: usize,
+    x: [u64; 32],
+    pc: u64,
+    privilege: Priv,
+    csr: CsrFile,
+    pmp: Pmp,
+    tlb: SoftTlb,
+    decode_cache: DecodeCache,
+    clock: Clock,
+    cycle: u64,
+    instret: u64,
+    wfi_cycles: u64,
+    /// Asleep in WFI.
+    wfi: bool,
+    /// Set by anything that may change interrupt state, to leave the inner loop.
+    break_loop: bool,
+    /// The next time the hart must stop to let devices (or its own stimecmp) catch up.
+    deadline_dirty: bool,
+    deadline_cycle: u64,
+    data_tag: u64,
+    fetch_tag: u64,
+    seen_reservation_gen: u64,
+    traps: TrapCounts,
+    last_trap_target: u64,
+    instret_at_trap: u64,
+    trap_loop: u32,
+}
+
+impl Hart {
+    /// A hart with id `id` clocked by `clock`, reset to M mode at `pc`.
+    pub fn new(id: usize, clock: Clock, pc: u64) -> Self {
+        let mut h = Self {
+            id,
+            x: [0; 32],
+            pc,
+            privilege: Priv::M,
+            csr: CsrFile::new(),
+            pmp: Pmp::default(),
+            tlb: SoftTlb::new(),
+            decode_cache: DecodeCache::new(),
+            clock,
+            cycle: 0,
+            instret: 0,
+            wfi_cycles: 0,
+            wfi: false,
+            break_loop: false,
+            deadline_dirty: true,
+            deadline_cycle: u64::MAX,
+            data_tag: 0,
+            fetch_tag: 0,
+            seen_reservation_gen: 0,
+            traps: TrapCounts::default(),
+            last_trap_target: u64::MAX,
+            instret_at_trap: 0,
+            trap_loop: 0,
+        };
+        h.mmu_context_changed();
+        h
+    }
+
+    /// Program counter.
+    pub fn pc(&self) -> u64 {
+        self.pc
+    }
+
+    /// Set the program counter.
+    pub fn set_pc(&mut self, pc: u64) {
+        self.pc = pc & !1;
+    }
+
+    /// Integer register `i` (x0..x31).
+    pub fn reg(&self, i: usize) -> u64 {
+        self.x[i & 31]
+    }
+
+    /// Set integer register `i` (writes to x0 are ignored).
+    pub fn set_reg(&mut self, i: usize, value: u64) {
+        if i & 31 != 0 {
+            self.x[i & 31] = value;
+        }
+    }
+
+    /// Current privilege level.
+    pub fn privilege(&self) -> Priv {
+        self.privilege
+    }
+
+    /// Whether the hart sleeps in WFI.
+    pub fn is_waiting(&self) -> bool {
+        self.wfi
+    }
+
+    /// This hart's local simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.clock.time_of(self.cycle)
+    }
+
+    /// Statistics so far.
+    pub fn stats(&self) -> HartStats {
+        HartStats {
+            cycles: self.cycle,
+            instret: self.instret,
+            wfi_cycles: self.wfi_cycles,
+            traps: self.traps.clone(),
+            tlb_walks: self.tlb.walks,
+            tlb_fills: self.tlb.fills,
+        }
+    }
+
+    /// Read a CSR as M-mode software would (for debugging and tests); `None` if it does not
+    /// exist.
+    pub fn csr(&self, bus: &SystemBus, csr: u16) -> Option<u64> {
+        self.csr_read_at(bus, csr, Priv::M).ok()
+    }
+
+    /// The time at which this hart next needs the machine's attention on its own behalf
+    /// (its Sstc timer), if any.
+    pub fn next_event(&self, bus: &SystemBus) -> Option<SimTime> {
+        if !self.csr.sstc_enabled() || self.csr.stimecmp == u64::MAX {
+            return None;
+        }
+        bus.timebase.time_of_mtime(self.now(), self.csr.stimecmp)
+    }
+
+    fn recompute_deadline(&mut self, bus: &SystemBus) {
+        let now = self.now();
+        let next = [
+            self.next_event(bus).filter(|&t| t > now),
+            bus.next_event(now),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        self.deadline_cycle =
+            next.map_or(u64::MAX, |t| self.clock.cycles_at(t.saturating_sub(1)) + 1);
+        self.deadline_dirty = false;
+    }
+
+    /// Run until local time reaches `until` (or the hart sleeps until then).
+    pub fn run(&mut self, bus: &mut SystemBus, until: SimTime) -> HartStop {
+        let until_cycle = self.clock.cycles_at(until.saturating_sub(1)) + 1;
+        if bus.reservation_gen() != self.seen_reservation_gen {
+            self.seen_reservation_gen = bus.reservation_gen();
+            self.tlb.flush_stores();
+        }
+        self.deadline_dirty = true;
+        loop {
+            if bus.control.exit.is_some() {
+                return HartStop::ExitRequested;
+            }
+            if self.trap_loop >= TRAP_LOOP_LIMIT {
+                return HartStop::TrapLoop;
+            }
+            if self.deadline_dirty {
+                self.recompute_deadline(bus);
+            }
+            if self.cycle >= self.deadline_cycle {
+                // A device event (or our own timer) is due: let devices catch up.
+                bus.advance(self.now());
+                self.recompute_deadline(bus);
+                if self.cycle >= self.deadline_cycle {
+                    self.deadline_cycle = self.cycle + 1;
+                }
+            }
+            if self.cycle >= until_cycle {
+                return HartStop::Horizon;
+            }
+            let pending = self.mip(bus) & self.csr.mie;
+            if self.wfi {
+                if pending == 0 {
+                    let wake = until_cycle.min(self.deadline_cycle);
+                    self.wfi_cycles += wake - self.cycle;
+                    self.cycle = wake;
+                    continue;
+                }
+                self.wfi = false;
+            }
+            if pending != 0 {
+                if let Some(code) = self.select_interrupt(pending) {
+                    self.trap(code, 0, true);
+                }
+            }
+            let stop = until_cycle.min(self.deadline_cycle);
+            self.break_loop = false;
+            while self.cycle < stop && !self.break_loop {
+                self.step(bus);
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self, bus: &mut SystemBus) {
+        match self.fetch(bus) {
+            Ok(insn) => match self.execute(bus, insn) {
+                Ok(()) => self.instret += 1,
+                Err(e) => self.exception(e),
+            },
+            Err(e) => self.exception(e),
+        }
+        self.x[0] = 0;
+        self.cycle += 1;
+    }
+
+    #[inline(always)]
+    fn fetch(&mut self, bus: &mut SystemBus) -> Result<Insn, Exception> {
+        let pc = self.pc;
+        let e = self.tlb.fetch[SoftTlb::index(pc)];
+        if e.tag == (pc & !0xfff) | self.fetch_tag && pc & 0xfff <= 0xffc {
+            let p = e.addend.wrapping_add(pc as usize) as *const u32;
+            // SAFETY: the entry maps a whole RAM page and pc+4 stays inside it.
+            let raw = unsafe { p.read_unaligned() };
+            let raw = if raw & 3 == 3 { raw } else { raw & 0xffff };
+            return Ok(self.decode_cache.get(raw));
+        }
+        self.fetch_slow(bus)
+    }
+
+    #[cold]
+    fn fetch_slow(&mut self, bus: &mut SystemBus) -> Result<Insn, Exception> {
+        let pc = self.pc;
+        let low = self.fetch_half(bus, pc)?;
+        let raw = if low & 3 == 3 {
+            let high = self.fetch_half(bus, pc.wrapping_add(2))?;
+            low as u32 | (high as u32) << 16
+        } else {
+            low as u32
+        };
+        Ok(self.decode_cache.get(raw))
+    }
+
+    fn fetch_half(&mut self, bus: &mut SystemBus, va: u64) -> Result<u16, Exception> {
+        match self.translate(bus, va, 2, AccessKind::Fetch)? {
+            Target::Ram(pa) => Ok(bus.ram.read(pa, 2).unwrap_or(0) as u16),
+            Target::Io(_) => Err(mmu::access_fault(AccessKind::Fetch, va)),
+        }
+    }
+
+    /// Load `SIZE` bytes (1, 2, 4, 8) from virtual address `va`, zero-extended.
+    #[inline(always)]
+    fn load<const SIZE: u32>(&mut self, bus: &mut SystemBus, va: u64) -> Result<u64, Exception> {
+        let e = self.tlb.load[SoftTlb::index(va)];
+        if e.tag == (va & (!0xfff | (SIZE as u64 - 1))) | self.data_tag {
+            let p = e.addend.wrapping_add(va as usize);
+            // SAFETY: the entry maps a whole RAM page; the access is aligned within it.
+            return Ok(unsafe {
+                match SIZE {
+                    1 => *(p as *const u8) as u64,
+                    2 => (p as *const u16).read() as u64,
+                    4 => (p as *const u32).read() as u64,
+                    _ => (p as *const u64).read(),
+                }
+            });
+        }
+        self.load_slow(bus, va, SIZE)
+    }
+
+    #[cold]
+    fn load_slow(&mut self, bus: &mut SystemBus, va: u64, size: u32) -> Result<u64, Exception> {
+        if va & (size as u64 - 1) != 0 {
+            return Err(Exception::new(trap::cause::LOAD_MISALIGNED, va));
+        }
+        match self.translate(bus, va, size, AccessKind::Load)? {
+            Target::Ram(pa) => Ok(bus.ram.read(pa, size).unwrap_or(0)),
+            Target::Io(pa) => {
+                self.break_loop = true;
+                self.deadline_dirty = true;
+                bus.mmio_read(self.id, self.now(), pa, size)
+                    .map_err(|_| mmu::access_fault(AccessKind::Load, va))
+            }
+        }
+    }
+
+    /// Store the low `SIZE` bytes of `value` at virtual address `va`.
+    #[inline(always)]
+    fn store<const SIZE: u32>(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+        value: u64,
+    ) -> Result<(), Exception> {
+        let e = self.tlb.store[SoftTlb::index(va)];
+        if e.tag == (va & (!0xfff | (SIZE as u64 - 1))) | self.data_tag {
+            let p = e.addend.wrapping_add(va as usize);
+            // SAFETY: as in `load`.
+            unsafe {
+                match SIZE {
+                    1 => *(p as *mut u8) = value as u8,
+                    2 => (p as *mut u16).write(value as u16),
+                    4 => (p as *mut u32).write(value as u32),
+                    _ => (p as *mut u64).write(value),
+                }
+            }
+            return Ok(());
+        }
+        self.store_slow(bus, va, SIZE, value)
+    }
+
+    #[cold]
+    fn store_slow(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+        size: u32,
+        value: u64,
+    ) -> Result<(), Exception> {
+        if va & (size as u64 - 1) != 0 {
+            return Err(Exception::new(trap::cause::STORE_MISALIGNED, va));
+        }
+        match self.translate(bus, va, size, AccessKind::Store)? {
+            Target::Ram(pa) => {
+                bus.ram.write(pa, size, value);
+                bus.store_seen(self.id, pa, size);
+                bus.htif_store(pa);
+                if bus.control.exit.is_some() {
+                    self.break_loop = true;
+                }
+                Ok(())
+            }
+            Target::Io(pa) => {
+                self.break_loop = true;
+                self.deadline_dirty = true;
+                bus.mmio_write(self.id, self.now(), pa, size, value)
+                    .map_err(|_| mmu::access_fault(AccessKind::Store, va))
+            }
+        }
+    }
+}
+
+impl Hart {
+    /// Whether an enabled interrupt is pending, which wakes the hart from WFI.
+    pub fn wakeup_pending(&self, bus: &SystemBus) -> bool {
+        self.mip(bus) & self.csr.mie != 0
+    }
+}

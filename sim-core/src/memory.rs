@@ -1,0 +1,90 @@
+//! Guest RAM: one contiguous, zero-initialised block at a physical base address.
+//!
+//! Harts reach it through their software TLB as a host pointer; everything else (ELF loading,
+//! page-table walks, slow-path accesses) uses the bounds-checked methods here.
+
+/// Guest RAM.
+pub struct Ram {
+    base: u64,
+    data: Vec<u8>,
+}
+
+impl Ram {
+    /// `size` bytes of zeroed RAM at physical address `base`.
+    pub fn new(base: u64, size: u64) -> Self {
+        // vec![0; n] uses a zeroing allocation, so untouched pages cost no host memory.
+        Self {
+            base,
+            data: vec![0; size as usize],
+        }
+    }
+
+    /// Physical base address.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Whether `[addr, addr + len)` lies inside RAM.
+    #[inline]
+    pub fn contains(&self, addr: u64, len: u64) -> bool {
+        addr >= self.base
+            && addr
+                .checked_add(len)
+                .is_some_and(|end| end <= self.base + self.size())
+    }
+
+    /// Host pointer of physical address `addr`, which must be inside RAM.
+    #[inline]
+    pub fn host_ptr(&mut self, addr: u64) -> *mut u8 {
+        debug_assert!(self.contains(addr, 1));
+        // SAFETY: callers check `contains`; the offset stays inside the allocation.
+        unsafe { self.data.as_mut_ptr().add((addr - self.base) as usize) }
+    }
+
+    /// Read `size` (1, 2, 4 or 8) bytes little-endian at `addr`; `None` outside RAM.
+    #[inline]
+    pub fn read(&self, addr: u64, size: u32) -> Option<u64> {
+        if !self.contains(addr, size as u64) {
+            return None;
+        }
+        let off = (addr - self.base) as usize;
+        let mut buf = [0u8; 8];
+        buf[..size as usize].copy_from_slice(&self.data[off..off + size as usize]);
+        Some(u64::from_le_bytes(buf))
+    }
+
+    /// Write the low `size` bytes of `value` little-endian at `addr`; false outside RAM.
+    #[inline]
+    pub fn write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        if !self.contains(addr, size as u64) {
+            return false;
+        }
+        let off = (addr - self.base) as usize;
+        self.data[off..off + size as usize].copy_from_slice(&value.to_le_bytes()[..size as usize]);
+        true
+    }
+
+    /// Copy `bytes` to `addr`; false if they do not fit.
+    pub fn write_bytes(&mut self, addr: u64, bytes: &[u8]) -> bool {
+        if !self.contains(addr, bytes.len() as u64) {
+            return false;
+        }
+        let off = (addr - self.base) as usize;
+        self.data[off..off + bytes.len()].copy_from_slice(bytes);
+        true
+    }
+
+    /// Borrow `len` bytes at `addr`, if inside RAM.
+    pub fn slice(&self, addr: u64, len: u64) -> Option<&[u8]> {
+        if !self.contains(addr, len) {
+            return None;
+        }
+        let off = (addr - self.base) as usize;
+        Some(&self.data[off..off + len as usize])
+    }
+}

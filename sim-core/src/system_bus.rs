@@ -1,0 +1,351 @@
+//! The system bus: RAM, the memory-mapped devices, interrupt lines, the timebase, LR/SC
+//! reservations and the HTIF `tohost` mailbox, shared by all harts.
+//!
+//! Harts reach RAM directly through their software TLBs; everything else comes here on the
+//! slow path. Devices are trait objects, which is fine because MMIO is rare next to RAM traffic.
+
+use std::io::Write;
+
+use crate::bus::{AccessCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl};
+use crate::memory::Ram;
+use crate::time::{SimTime, Timebase};
+
+/// Error when mapping a device.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    /// The new region overlaps an existing one or RAM.
+    #[error("device {name} at {base:#x}+{size:#x} overlaps {other}")]
+    Overlap {
+        /// New device name.
+        name: String,
+        /// Base address.
+        base: u64,
+        /// Size.
+        size: u64,
+        /// The region it collides with.
+        other: String,
+    },
+}
+
+struct Region {
+    base: u64,
+    size: u64,
+    device: Box<dyn Device>,
+    reads: u64,
+    writes: u64,
+}
+
+/// Access counts of one device, for statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAccesses {
+    /// Device name.
+    pub name: String,
+    /// Base address.
+    pub base: u64,
+    /// Reads served.
+    pub reads: u64,
+    /// Writes served.
+    pub writes: u64,
+}
+
+/// The Host-Target Interface mailbox of riscv-tests style programs.
+struct Htif {
+    tohost: u64,
+    fromhost: Option<u64>,
+    console: Box<dyn Write + Send>,
+}
+
+/// RAM, devices and shared hart state.
+pub struct SystemBus {
+    /// Guest RAM.
+    pub ram: Ram,
+    regions: Vec<Region>,
+    /// Interrupt lines.
+    pub irq: IrqLines,
+    /// The platform timebase (`mtime`).
+    pub timebase: Timebase,
+    /// Exit or reset requests from devices.
+    pub control: MachineControl,
+    reservations: Vec<Option<u64>>,
+    /// Bumped whenever a reservation is made, so harts drop store-TLB entries that could
+    /// bypass the reservation check.
+    reservation_gen: u64,
+    htif: Option<Htif>,
+}
+
+/// Size of a reservation set: LR/SC reserve an aligned 8-byte granule.
+const RESERVATION_GRANULE: u64 = 8;
+
+impl SystemBus {
+    /// A bus with `ram`, `harts` harts and `irq_sources` platform interrupt sources.
+    pub fn new(ram: Ram, harts: usize, irq_sources: usize, timebase: Timebase) -> Self {
+        Self {
+            ram,
+            regions: Vec::new(),
+            irq: IrqLines::new(harts, irq_sources),
+            timebase,
+            control: MachineControl::default(),
+            reservations: vec![None; harts],
+            reservation_gen: 0,
+            htif: None,
+        }
+    }
+
+    /// Map `device` at `[base, base + size)`.
+    pub fn map(&mut self, base: u64, size: u64, device: Box<dyn Device>) -> Result<(), MapError> {
+        let end = base.saturating_add(size);
+        let overlaps = |b: u64, s: u64| base < b.saturating_add(s) && b < end;
+        let other = if overlaps(self.ram.base(), self.ram.size()) {
+            Some("RAM".to_string())
+        } else {
+            self.regions
+                .iter()
+                .find(|r| overlaps(r.base, r.size))
+                .map(|r| r.device.name().to_string())
+        };
+        if let Some(other) = other {
+            return Err(MapError::Overlap {
+                name: device.name().to_string(),
+                base,
+                size,
+                other,
+            });
+        }
+        self.regions.push(Region {
+            base,
+            size,
+            device,
+            reads: 0,
+            writes: 0,
+        });
+        Ok(())
+    }
+
+    /// Attach the HTIF mailbox at the ELF's `tohost`/`fromhost` symbols.
+    pub fn set_htif(&mut self, tohost: u64, fromhost: Option<u64>, console: Box<dyn Write + Send>) {
+        self.htif = Some(Htif {
+            tohost,
+            fromhost,
+            console,
+        });
+    }
+
+    /// Whether stores to the page at `page` must take the slow path (HTIF mailbox).
+    #[inline]
+    pub fn store_watched(&self, page: u64) -> bool {
+        self.htif
+            .as_ref()
+            .is_some_and(|h| h.tohost & !0xfff == page)
+            || self
+                .reservations
+                .iter()
+                .any(|r| r.is_some_and(|a| a & !0xfff == page))
+    }
+
+    fn region_mut(&mut self, addr: u64, size: u32) -> Option<&mut Region> {
+        self.regions
+            .iter_mut()
+            .find(|r| addr >= r.base && addr + size as u64 <= r.base + r.size)
+    }
+
+    /// Read from a device at physical `addr` on behalf of `hart` at time `now`.
+    pub fn mmio_read(
+        &mut self,
+        hart: usize,
+        now: SimTime,
+        addr: u64,
+        size: u32,
+    ) -> Result<u64, BusFault> {
+        let Self {
+            regions,
+            irq,
+            timebase,
+            control,
+            ..
+        } = self;
+        let region = regions
+            .iter_mut()
+            .find(|r| addr >= r.base && addr.saturating_add(size as u64) <= r.base + r.size)
+            .ok_or(BusFault)?;
+        region.reads += 1;
+        let mut ctx = AccessCtx {
+            hart,
+            now,
+            timebase,
+            irq,
+            control,
+        };
+        let value = region.device.read(addr - region.base, size, &mut ctx);
+        self.propagate_sources();
+        value
+    }
+
+    /// Write to a device at physical `addr` on behalf of `hart` at time `now`.
+    pub fn mmio_write(
+        &mut self,
+        hart: usize,
+        now: SimTime,
+        addr: u64,
+        size: u32,
+        value: u64,
+    ) -> Result<(), BusFault> {
+        if self.region_mut(addr, size).is_none() {
+            return Err(BusFault);
+        }
+        let Self {
+            regions,
+            irq,
+            timebase,
+            control,
+            ..
+        } = self;
+        let region = regions
+            .iter_mut()
+            .find(|r| addr >= r.base && addr.saturating_add(size as u64) <= r.base + r.size)
+            .ok_or(BusFault)?;
+        region.writes += 1;
+        let mut ctx = AccessCtx {
+            hart,
+            now,
+            timebase,
+            irq,
+            control,
+        };
+        let result = region
+            .device
+            .write(addr - region.base, size, value, &mut ctx);
+        self.propagate_sources();
+        result
+    }
+
+    /// Let interrupt controllers react to source level changes.
+    fn propagate_sources(&mut self) {
+        // Bounded: a controller reacting to its own outputs settles in a few rounds.
+        for _ in 0..4 {
+            if !self.irq.take_sources_dirty() {
+                break;
+            }
+            for r in &mut self.regions {
+                r.device.sources_changed(&mut self.irq);
+            }
+        }
+    }
+
+    /// Earliest device event after `now`.
+    pub fn next_event(&self, now: SimTime) -> Option<SimTime> {
+        self.regions
+            .iter()
+            .filter_map(|r| r.device.next_event(now, &self.timebase))
+            .min()
+    }
+
+    /// Bring every device up to `now`.
+    pub fn advance(&mut self, now: SimTime) {
+        for r in &mut self.regions {
+            r.device.advance(now, &self.timebase, &mut self.irq);
+        }
+        self.propagate_sources();
+    }
+
+    /// Per-device access counts.
+    pub fn device_accesses(&self) -> Vec<DeviceAccesses> {
+        self.regions
+            .iter()
+            .map(|r| DeviceAccesses {
+                name: r.device.name().to_string(),
+                base: r.base,
+                reads: r.reads,
+                writes: r.writes,
+            })
+            .collect()
+    }
+
+    /// Current reservation generation (see `reservation_gen`).
+    #[inline]
+    pub fn reservation_gen(&self) -> u64 {
+        self.reservation_gen
+    }
+
+    /// Record an LR reservation of `hart` on physical `addr`.
+    pub fn reserve(&mut self, hart: usize, addr: u64) {
+        if let Some(r) = self.reservations.get_mut(hart) {
+            *r = Some(addr & !(RESERVATION_GRANULE - 1));
+            self.reservation_gen += 1;
+        }
+    }
+
+    /// Consume `hart`'s reservation: whether it covered `addr`.
+    pub fn take_reservation(&mut self, hart: usize, addr: u64) -> bool {
+        self.reservations
+            .get_mut(hart)
+            .and_then(Option::take)
+            .is_some_and(|a| a == addr & !(RESERVATION_GRANULE - 1))
+    }
+
+    /// A store by `hart` to `[addr, addr + size)` breaks other harts' reservations on it.
+    #[inline]
+    pub fn store_seen(&mut self, hart: usize, addr: u64, size: u32) {
+        let first = addr & !(RESERVATION_GRANULE - 1);
+        let last = (addr + size as u64 - 1) & !(RESERVATION_GRANULE - 1);
+        for (h, r) in self.reservations.iter_mut().enumerate() {
+            if h != hart && r.is_some_and(|a| a == first || a == last) {
+                *r = None;
+            }
+        }
+    }
+
+    /// Handle a store that landed in RAM at `addr`, if it hit the HTIF mailbox.
+    pub fn htif_store(&mut self, addr: u64) {
+        let Some(htif) = self.htif.as_mut() else {
+            return;
+        };
+        if addr & !7 != htif.tohost {
+            return;
+        }
+        let Some(value) = self.ram.read(htif.tohost, 8) else {
+            return;
+        };
+        if value == 0 {
+            return;
+        }
+        let device = value >> 56;
+        let cmd = (value >> 48) & 0xff;
+        let payload = value & 0xffff_ffff_ffff;
+        let mut reply = None;
+        match (device, cmd) {
+            (0, 0) if payload & 1 == 1 => {
+                let code = payload >> 1;
+                self.control.exit = Some(if code == 0 {
+                    ExitRequest::Pass
+                } else {
+                    ExitRequest::Fail(code.min(u32::MAX as u64) as u32)
+                });
+            }
+            (0, 0) => {
+                // A pointer to a syscall block: [which, arg0, arg1, arg2, ...]; only write(fd, buf, len).
+                let block = payload;
+                let word = |i: u64| self.ram.read(block + 8 * i, 8);
+                if let (Some(64), Some(_fd), Some(buf), Some(len)) =
+                    (word(0), word(1), word(2), word(3))
+                {
+                    if let Some(bytes) = self.ram.slice(buf, len) {
+                        let _ = htif.console.write_all(bytes);
+                        let _ = htif.console.flush();
+                        self.ram.write(block, 8, len);
+                    }
+                }
+                reply = Some(1);
+            }
+            (1, 1) => {
+                let _ = htif.console.write_all(&[value as u8]);
+                let _ = htif.console.flush();
+                reply = Some((1 << 56) | (1 << 48));
+            }
+            _ => {}
+        }
+        self.ram.write(htif.tohost, 8, 0);
+        if let (Some(reply), Some(fromhost)) = (reply, htif.fromhost) {
+            self.ram.write(fromhost, 8, reply);
+        }
+    }
+}

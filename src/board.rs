@@ -1,0 +1,132 @@
+//! The virt board: composes sim-core's machine with the QEMU-virt devices, loads an ELF and
+//! places the device tree, the way `qemu-system-riscv64 -machine virt -bios none -kernel`
+//! does.
+
+use std::io::Write;
+use std::sync::mpsc::Receiver;
+
+use anyhow::{bail, Context, Result};
+use devices::{virt, Clint, Plic, TestFinisher, Uart};
+use sim_core::elf::{load_elf, LoadedElf};
+use sim_core::machine::{Machine, MachineParams};
+use sim_core::memory::Ram;
+use sim_core::system_bus::SystemBus;
+use sim_core::time::{Clock, Timebase};
+
+use crate::config::MachineConfig;
+use crate::fdt::{self, FdtParams};
+
+/// Base of RAM on the virt board.
+pub const RAM_BASE: u64 = 0x8000_0000;
+
+/// Where the guest's console goes and comes from.
+pub struct Console {
+    /// Sink for UART (and HTIF console) output.
+    pub output: Box<dyn Write + Send>,
+    /// Host input for the UART, if any.
+    pub input: Option<Receiver<u8>>,
+}
+
+/// A console writer that can be cloned: the UART and HTIF share one sink.
+#[derive(Clone)]
+struct SharedSink(std::sync::Arc<std::sync::Mutex<Box<dyn Write + Send>>>);
+
+impl Write for SharedSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::ErrorKind::Other)?
+            .write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::ErrorKind::Other)?
+            .flush()
+    }
+}
+
+/// Address QEMU virt gives the device tree: the top of RAM (below 3 GiB), 2 MiB aligned.
+fn fdt_address(ram_base: u64, ram_size: u64, fdt_len: u64) -> u64 {
+    let top = (ram_base + ram_size).min(3 << 30);
+    (top - fdt_len) & !((2 << 20) - 1)
+}
+
+/// A built machine ready to run, and what was loaded into it.
+pub struct Board {
+    /// The machine.
+    pub machine: Machine,
+    /// What the ELF loader found.
+    pub elf: LoadedElf,
+    /// Physical address of the device tree.
+    pub fdt_address: u64,
+}
+
+impl Board {
+    /// Build the machine described by `config`, load `elf_bytes` (named `elf_name` in errors)
+    /// and connect `console`.
+    pub fn build(
+        config: &MachineConfig,
+        elf_name: &str,
+        elf_bytes: &[u8],
+        console: Console,
+    ) -> Result<Self> {
+        config.validate()?;
+        let m = &config.machine;
+        let mut ram = Ram::new(RAM_BASE, m.memory);
+        let elf =
+            load_elf(elf_bytes, &mut ram).with_context(|| format!("cannot load {elf_name}"))?;
+        let dtb = fdt::build(&FdtParams {
+            harts: m.harts,
+            ram_base: RAM_BASE,
+            ram_size: m.memory,
+            timebase_frequency: m.timebase_frequency,
+            hart_frequency: m.hart_frequency,
+            bootargs: None,
+        })?;
+        let fdt_address = fdt_address(RAM_BASE, m.memory, dtb.len() as u64);
+        if elf.end > fdt_address {
+            bail!(
+                "cannot load {elf_name}: its segments end at {:#x}, above the device tree at {fdt_address:#x}; \
+                 give the machine more memory",
+                elf.end
+            );
+        }
+        ram.write_bytes(fdt_address, &dtb);
+
+        let sink = SharedSink(std::sync::Arc::new(std::sync::Mutex::new(console.output)));
+        let mut bus = SystemBus::new(
+            ram,
+            m.harts,
+            virt::PLIC_SOURCES,
+            Timebase::new(m.timebase_frequency),
+        );
+        let mut uart = Uart::new(virt::UART0_IRQ, Box::new(sink.clone()));
+        if let Some(rx) = console.input {
+            uart = uart.with_input(rx);
+        }
+        bus.map(
+            virt::TEST_BASE,
+            TestFinisher::SIZE,
+            Box::new(TestFinisher::new()),
+        )?;
+        bus.map(virt::CLINT_BASE, Clint::SIZE, Box::new(Clint::new(m.harts)))?;
+        bus.map(virt::PLIC_BASE, Plic::SIZE, Box::new(Plic::virt(m.harts)))?;
+        bus.map(virt::UART0_BASE, Uart::SIZE, Box::new(uart))?;
+        if let Some(tohost) = elf.tohost {
+            bus.set_htif(tohost, elf.fromhost, Box::new(sink));
+        }
+        let params = MachineParams {
+            harts: m.harts,
+            hart_clock: Clock::new(m.hart_frequency),
+            quantum: m.quantum_ns.saturating_mul(1000),
+        };
+        let machine = Machine::new(params, bus, elf.entry, fdt_address);
+        Ok(Self {
+            machine,
+            elf,
+            fdt_address,
+        })
+    }
+}

@@ -1,0 +1,179 @@
+//! The flattened device tree describing the virt board, built with `vm-fdt` in the layout
+//! QEMU's `virt` machine uses, so firmware and kernels written for QEMU find the same nodes.
+
+use anyhow::{Context, Result};
+use devices::{virt, Clint, Plic, TestFinisher, Uart};
+use vm_fdt::FdtWriter;
+
+/// What the device tree describes.
+pub struct FdtParams<'a> {
+    /// Number of harts.
+    pub harts: usize,
+    /// RAM base and size.
+    pub ram_base: u64,
+    /// RAM size in bytes.
+    pub ram_size: u64,
+    /// Timebase frequency (Hz).
+    pub timebase_frequency: u64,
+    /// Hart clock frequency (Hz).
+    pub hart_frequency: u64,
+    /// `/chosen/bootargs`, if any.
+    pub bootargs: Option<&'a str>,
+}
+
+/// ISA string of every hart.
+pub const ISA: &str = "rv64imac_zicsr_zifencei_zicntr_sstc";
+const ISA_EXTENSIONS: &[&str] = &["i", "m", "a", "c", "zicsr", "zifencei", "zicntr", "sstc"];
+
+fn reg(base: u64, size: u64) -> [u64; 2] {
+    [base, size]
+}
+
+/// Build the device tree blob.
+pub fn build(p: &FdtParams) -> Result<Vec<u8>> {
+    build_inner(p).context("building the device tree")
+}
+
+fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
+    let mut f = FdtWriter::new()?;
+    let intc_phandle = |hart: usize| 1 + hart as u32;
+    let cpu_phandle = |hart: usize| 0x1000 + hart as u32;
+    let plic_phandle = p.harts as u32 + 1;
+    let test_phandle = plic_phandle + 1;
+
+    let root = f.begin_node("")?;
+    f.property_u32("#address-cells", 2)?;
+    f.property_u32("#size-cells", 2)?;
+    f.property_string_list(
+        "compatible",
+        vec!["hartlab,virt".into(), "riscv-virtio".into()],
+    )?;
+    f.property_string("model", "hartlab virt (QEMU virt compatible)")?;
+
+    let chosen = f.begin_node("chosen")?;
+    f.property_string(
+        "stdout-path",
+        &format!("/soc/serial@{:x}", virt::UART0_BASE),
+    )?;
+    if let Some(args) = p.bootargs {
+        f.property_string("bootargs", args)?;
+    }
+    f.end_node(chosen)?;
+
+    let memory = f.begin_node(&format!("memory@{:x}", p.ram_base))?;
+    f.property_string("device_type", "memory")?;
+    f.property_array_u64("reg", &reg(p.ram_base, p.ram_size))?;
+    f.end_node(memory)?;
+
+    let cpus = f.begin_node("cpus")?;
+    f.property_u32("#address-cells", 1)?;
+    f.property_u32("#size-cells", 0)?;
+    f.property_u32("timebase-frequency", p.timebase_frequency as u32)?;
+    for hart in 0..p.harts {
+        let cpu = f.begin_node(&format!("cpu@{hart}"))?;
+        f.property_string("device_type", "cpu")?;
+        f.property_u32("reg", hart as u32)?;
+        f.property_string("status", "okay")?;
+        f.property_string("compatible", "riscv")?;
+        f.property_string("riscv,isa", ISA)?;
+        f.property_string("riscv,isa-base", "rv64i")?;
+        f.property_string_list(
+            "riscv,isa-extensions",
+            ISA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+        )?;
+        f.property_string("mmu-type", "riscv,sv39")?;
+        f.property_u32(
+            "clock-frequency",
+            p.hart_frequency.min(u32::MAX as u64) as u32,
+        )?;
+        f.property_u32("phandle", cpu_phandle(hart))?;
+        let intc = f.begin_node("interrupt-controller")?;
+        f.property_u32("#interrupt-cells", 1)?;
+        f.property_null("interrupt-controller")?;
+        f.property_string("compatible", "riscv,cpu-intc")?;
+        f.property_u32("phandle", intc_phandle(hart))?;
+        f.end_node(intc)?;
+        f.end_node(cpu)?;
+    }
+    let map = f.begin_node("cpu-map")?;
+    let cluster = f.begin_node("cluster0")?;
+    for hart in 0..p.harts {
+        let core = f.begin_node(&format!("core{hart}"))?;
+        f.property_u32("cpu", cpu_phandle(hart))?;
+        f.end_node(core)?;
+    }
+    f.end_node(cluster)?;
+    f.end_node(map)?;
+    f.end_node(cpus)?;
+
+    let soc = f.begin_node("soc")?;
+    f.property_u32("#address-cells", 2)?;
+    f.property_u32("#size-cells", 2)?;
+    f.property_string("compatible", "simple-bus")?;
+    f.property_null("ranges")?;
+
+    let clint = f.begin_node(&format!("clint@{:x}", virt::CLINT_BASE))?;
+    f.property_string_list(
+        "compatible",
+        vec!["sifive,clint0".into(), "riscv,clint0".into()],
+    )?;
+    f.property_array_u64("reg", &reg(virt::CLINT_BASE, Clint::SIZE))?;
+    let ext: Vec<u32> = (0..p.harts)
+        .flat_map(|h| [intc_phandle(h), 3, intc_phandle(h), 7])
+        .collect();
+    f.property_array_u32("interrupts-extended", &ext)?;
+    f.end_node(clint)?;
+
+    let plic = f.begin_node(&format!("plic@{:x}", virt::PLIC_BASE))?;
+    f.property_u32("#address-cells", 0)?;
+    f.property_u32("#interrupt-cells", 1)?;
+    f.property_null("interrupt-controller")?;
+    f.property_string_list(
+        "compatible",
+        vec!["sifive,plic-1.0.0".into(), "riscv,plic0".into()],
+    )?;
+    f.property_array_u64("reg", &reg(virt::PLIC_BASE, Plic::SIZE))?;
+    f.property_u32("riscv,ndev", (virt::PLIC_SOURCES - 1) as u32)?;
+    let ext: Vec<u32> = (0..p.harts)
+        .flat_map(|h| [intc_phandle(h), 11, intc_phandle(h), 9])
+        .collect();
+    f.property_array_u32("interrupts-extended", &ext)?;
+    f.property_u32("phandle", plic_phandle)?;
+    f.end_node(plic)?;
+
+    let serial = f.begin_node(&format!("serial@{:x}", virt::UART0_BASE))?;
+    f.property_string("compatible", "ns16550a")?;
+    f.property_array_u64("reg", &reg(virt::UART0_BASE, Uart::SIZE))?;
+    f.property_u32("clock-frequency", 3_686_400)?;
+    f.property_u32("interrupt-parent", plic_phandle)?;
+    f.property_u32("interrupts", virt::UART0_IRQ as u32)?;
+    f.end_node(serial)?;
+
+    let test = f.begin_node(&format!("test@{:x}", virt::TEST_BASE))?;
+    f.property_string_list(
+        "compatible",
+        vec![
+            "sifive,test1".into(),
+            "sifive,test0".into(),
+            "syscon".into(),
+        ],
+    )?;
+    f.property_array_u64("reg", &reg(virt::TEST_BASE, TestFinisher::SIZE))?;
+    f.property_u32("phandle", test_phandle)?;
+    f.end_node(test)?;
+
+    for (name, compatible, value) in [
+        ("poweroff", "syscon-poweroff", 0x5555),
+        ("reboot", "syscon-reboot", 0x7777),
+    ] {
+        let node = f.begin_node(name)?;
+        f.property_string("compatible", compatible)?;
+        f.property_u32("regmap", test_phandle)?;
+        f.property_u32("offset", 0)?;
+        f.property_u32("value", value)?;
+        f.end_node(node)?;
+    }
+    f.end_node(soc)?;
+    f.end_node(root)?;
+    f.finish()
+}

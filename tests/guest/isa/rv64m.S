@@ -1,0 +1,162 @@
+/* RV64M: MUL MULH MULHSU MULHU MULW DIV DIVU REM REMU DIVW DIVUW REMW REMUW, including division
+ * by zero (quotient all ones, remainder = dividend) and signed overflow (MIN / -1 = MIN,
+ * MIN % -1 = 0), with rd distinct, rd == rs1 and rd == rs2; W forms sign-extend their 32-bit
+ * result and ignore the upper source halves. */
+#include "test.h"
+
+TEST_BEGIN
+  /* MUL: low 64 bits */
+  T_RR 1, mul, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 2, mul, 0x0000000000000015, 0x0000000000000003, 0x0000000000000007
+  T_RR 3, mul, 0x0000000000000001, 0xffffffffffffffff, 0xffffffffffffffff
+  T_RR 4, mul, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000001
+  T_RR 5, mul, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 6, mul, 0x0000000000000001, 0x7fffffffffffffff, 0x7fffffffffffffff
+  T_RR 7, mul, 0x236d88fe5618cf00, 0x123456789abcdef0, 0xfedcba9876543210
+  T_RR 8, mul, 0xfffffffe00000001, 0x00000000ffffffff, 0x00000000ffffffff
+  T_RR 9, mul, 0x0000000000000000, 0x0000000100000000, 0x0000000100000000
+  /* MULH: signed x signed, high 64 bits */
+  T_RR 10, mulh, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 11, mulh, 0x0000000000000000, 0x0000000000000003, 0x0000000000000007
+  T_RR 12, mulh, 0x0000000000000000, 0xffffffffffffffff, 0xffffffffffffffff
+  T_RR 13, mulh, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000001
+  T_RR 14, mulh, 0x4000000000000000, 0x8000000000000000, 0x8000000000000000
+  T_RR 15, mulh, 0x0000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 16, mulh, 0x3fffffffffffffff, 0x7fffffffffffffff, 0x7fffffffffffffff
+  T_RR 17, mulh, 0xc000000000000000, 0x8000000000000000, 0x7fffffffffffffff
+  T_RR 18, mulh, 0xffeb49923cc09532, 0x123456789abcdef0, 0xfedcba9876543210
+  T_RR 19, mulh, 0x0000000000000001, 0x0000000100000000, 0x0000000100000000
+  /* MULHSU: signed rs1 x unsigned rs2 */
+  T_RR 20, mulhsu, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 21, mulhsu, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff
+  T_RR 22, mulhsu, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000001
+  T_RR 23, mulhsu, 0x0000000000000000, 0x0000000000000001, 0xffffffffffffffff
+  T_RR 24, mulhsu, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 25, mulhsu, 0x7ffffffffffffffe, 0x7fffffffffffffff, 0xffffffffffffffff
+  T_RR 26, mulhsu, 0xc000000000000000, 0x8000000000000000, 0x8000000000000000
+  T_RR 27, mulhsu, 0x121fa00ad77d7422, 0x123456789abcdef0, 0xfedcba9876543210
+  T_RR 28, mulhsu, 0xffeb49923cc09532, 0xfedcba9876543210, 0x123456789abcdef0
+  /* MULHU: unsigned x unsigned */
+  T_RR 29, mulhu, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 30, mulhu, 0xfffffffffffffffe, 0xffffffffffffffff, 0xffffffffffffffff
+  T_RR 31, mulhu, 0x0000000000000000, 0xffffffffffffffff, 0x0000000000000001
+  T_RR 32, mulhu, 0x4000000000000000, 0x8000000000000000, 0x8000000000000000
+  T_RR 33, mulhu, 0x3fffffffffffffff, 0x7fffffffffffffff, 0x7fffffffffffffff
+  T_RR 34, mulhu, 0x121fa00ad77d7422, 0x123456789abcdef0, 0xfedcba9876543210
+  T_RR 35, mulhu, 0x0000000000000001, 0x0000000100000000, 0x0000000100000000
+  /* MULW: low 32 bits, sign-extended */
+  T_RR 36, mulw, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 37, mulw, 0x0000000000000015, 0x0000000000000003, 0x0000000000000007
+  T_RR 38, mulw, 0x0000000000000001, 0x00000000ffffffff, 0x00000000ffffffff
+  T_RR 39, mulw, 0xfffffffffffffffe, 0x000000007fffffff, 0x0000000000000002
+  T_RR 40, mulw, 0xffffffff80000000, 0x0000000080000000, 0x00000000ffffffff
+  T_RR 41, mulw, 0xffffffffe5618cf0, 0x123456789abcdef0, 0x0fedcba987654321
+  T_RR 42, mulw, 0x0000000000000000, 0x0000000000010000, 0x0000000000010000
+  T_RR 43, mulw, 0x000000000000000f, 0xffffffff00000003, 0x0000000700000005
+  /* DIV: truncation toward zero, /0 = -1, MIN/-1 = MIN */
+  T_RR 44, div, 0x0000000000000003, 0x0000000000000014, 0x0000000000000006
+  T_RR 45, div, 0xfffffffffffffffd, 0xffffffffffffffec, 0x0000000000000006
+  T_RR 46, div, 0xfffffffffffffffd, 0x0000000000000014, 0xfffffffffffffffa
+  T_RR 47, div, 0x0000000000000003, 0xffffffffffffffec, 0xfffffffffffffffa
+  T_RR 48, div, 0x8000000000000000, 0x8000000000000000, 0x0000000000000001
+  T_RR 49, div, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 50, div, 0xc000000000000000, 0x8000000000000000, 0x0000000000000002
+  T_RR 51, div, 0x8000000000000001, 0x7fffffffffffffff, 0xffffffffffffffff
+  T_RR 52, div, 0xffffffffffffffff, 0x0000000000000000, 0x0000000000000000
+  T_RR 53, div, 0xffffffffffffffff, 0x0000000000000001, 0x0000000000000000
+  T_RR 54, div, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000000
+  T_RR 55, div, 0xffffffffffffffff, 0x8000000000000000, 0x0000000000000000
+  T_RR 56, div, 0x0000000000000001, 0x0000000000000007, 0x0000000000000007
+  /* DIVU: /0 = 2^64-1 */
+  T_RR 57, divu, 0x0000000000000003, 0x0000000000000014, 0x0000000000000006
+  T_RR 58, divu, 0x2aaaaaaaaaaaaaa7, 0xffffffffffffffec, 0x0000000000000006
+  T_RR 59, divu, 0x0000000000000000, 0x0000000000000014, 0xfffffffffffffffa
+  T_RR 60, divu, 0x0000000000000001, 0xffffffffffffffff, 0xffffffffffffffff
+  T_RR 61, divu, 0x8000000000000000, 0x8000000000000000, 0x0000000000000001
+  T_RR 62, divu, 0x0000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 63, divu, 0xffffffffffffffff, 0x0000000000000000, 0x0000000000000000
+  T_RR 64, divu, 0xffffffffffffffff, 0x0000000000000001, 0x0000000000000000
+  T_RR 65, divu, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000000
+  T_RR 66, divu, 0x7fffffffffffffff, 0xffffffffffffffff, 0x0000000000000002
+  /* REM: sign of the dividend, x%0 = x, MIN%-1 = 0 */
+  T_RR 67, rem, 0x0000000000000002, 0x0000000000000014, 0x0000000000000006
+  T_RR 68, rem, 0xfffffffffffffffe, 0xffffffffffffffec, 0x0000000000000006
+  T_RR 69, rem, 0x0000000000000002, 0x0000000000000014, 0xfffffffffffffffa
+  T_RR 70, rem, 0xfffffffffffffffe, 0xffffffffffffffec, 0xfffffffffffffffa
+  T_RR 71, rem, 0x0000000000000000, 0x8000000000000000, 0x0000000000000001
+  T_RR 72, rem, 0x0000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 73, rem, 0xfffffffffffffffe, 0x8000000000000000, 0x0000000000000003
+  T_RR 74, rem, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 75, rem, 0x0000000000000001, 0x0000000000000001, 0x0000000000000000
+  T_RR 76, rem, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000000
+  T_RR 77, rem, 0x8000000000000000, 0x8000000000000000, 0x0000000000000000
+  /* REMU */
+  T_RR 78, remu, 0x0000000000000002, 0x0000000000000014, 0x0000000000000006
+  T_RR 79, remu, 0x0000000000000002, 0xffffffffffffffec, 0x0000000000000006
+  T_RR 80, remu, 0x0000000000000014, 0x0000000000000014, 0xfffffffffffffffa
+  T_RR 81, remu, 0x0000000000000000, 0x8000000000000000, 0x0000000000000001
+  T_RR 82, remu, 0x8000000000000000, 0x8000000000000000, 0xffffffffffffffff
+  T_RR 83, remu, 0x7fffffffffffffff, 0xffffffffffffffff, 0x8000000000000000
+  T_RR 84, remu, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000
+  T_RR 85, remu, 0x0000000000000001, 0x0000000000000001, 0x0000000000000000
+  T_RR 86, remu, 0xffffffffffffffff, 0xffffffffffffffff, 0x0000000000000000
+  /* DIVW / DIVUW / REMW / REMUW: 32-bit operands, sign-extended 32-bit result */
+  T_RR 87, divw, 0x0000000000000003, 0x0000000000000014, 0x0000000000000006
+  T_RR 88, divw, 0xfffffffffffffffd, 0x00000000ffffffec, 0x0000000000000006
+  T_RR 89, divw, 0xfffffffffffffffd, 0x0000000000000014, 0x00000000fffffffa
+  T_RR 90, divw, 0x0000000000000003, 0x00000000ffffffec, 0x00000000fffffffa
+  T_RR 91, divw, 0xffffffff80000000, 0x0000000080000000, 0x00000000ffffffff
+  T_RR 92, divw, 0xffffffff80000000, 0x0000000080000000, 0x0000000000000001
+  T_RR 93, divw, 0xffffffffffffffff, 0x0000000080000000, 0x0000000000000000
+  T_RR 94, divw, 0xffffffffffffffff, 0x0000000000000001, 0x0000000000000000
+  T_RR 95, divw, 0xffffffffffffffff, 0x0000000000000000, 0x0000000000000000
+  T_RR 96, divw, 0x0000000000000003, 0xffffffff00000014, 0x0000000100000006
+  T_RR 97, divw, 0xffffffffffff9abd, 0x123456789abcdef0, 0x000000000000ffff
+  T_RR 98, divuw, 0x0000000000000003, 0x0000000000000014, 0x0000000000000006
+  T_RR 99, divuw, 0x000000002aaaaaa7, 0x00000000ffffffec, 0x0000000000000006
+  T_RR 100, divuw, 0x0000000000000000, 0x0000000080000000, 0x00000000ffffffff
+  T_RR 101, divuw, 0xffffffff80000000, 0x0000000080000000, 0x0000000000000001
+  T_RR 102, divuw, 0xffffffffffffffff, 0x0000000080000000, 0x0000000000000000
+  T_RR 103, divuw, 0xffffffffffffffff, 0x0000000000000001, 0x0000000000000000
+  T_RR 104, divuw, 0xffffffffffffffff, 0x00000000ffffffff, 0x0000000000000000
+  T_RR 105, divuw, 0x0000000000000003, 0xffffffff00000014, 0x0000000100000006
+  T_RR 106, divuw, 0x000000007fffffff, 0x00000000ffffffff, 0x0000000000000002
+  T_RR 107, remw, 0x0000000000000002, 0x0000000000000014, 0x0000000000000006
+  T_RR 108, remw, 0xfffffffffffffffe, 0x00000000ffffffec, 0x0000000000000006
+  T_RR 109, remw, 0x0000000000000002, 0x0000000000000014, 0x00000000fffffffa
+  T_RR 110, remw, 0xfffffffffffffffe, 0x00000000ffffffec, 0x00000000fffffffa
+  T_RR 111, remw, 0x0000000000000000, 0x0000000080000000, 0x00000000ffffffff
+  T_RR 112, remw, 0xffffffff80000000, 0x0000000080000000, 0x0000000000000000
+  T_RR 113, remw, 0x0000000000000001, 0x0000000000000001, 0x0000000000000000
+  T_RR 114, remw, 0xffffffffffffffff, 0x00000000ffffffff, 0x0000000000000000
+  T_RR 115, remw, 0x0000000000000002, 0xffffffff00000014, 0x0000000100000006
+  T_RR 116, remw, 0x000000000000000f, 0x000000007fffffff, 0x0000000000000010
+  T_RR 117, remuw, 0x0000000000000002, 0x0000000000000014, 0x0000000000000006
+  T_RR 118, remuw, 0x0000000000000002, 0x00000000ffffffec, 0x0000000000000006
+  T_RR 119, remuw, 0xffffffff80000000, 0x0000000080000000, 0x00000000ffffffff
+  T_RR 120, remuw, 0xffffffff80000000, 0x0000000080000000, 0x0000000000000000
+  T_RR 121, remuw, 0x0000000000000001, 0x0000000000000001, 0x0000000000000000
+  T_RR 122, remuw, 0xffffffffffffffff, 0x00000000ffffffff, 0x0000000000000000
+  T_RR 123, remuw, 0x0000000000000002, 0xffffffff00000014, 0x0000000100000006
+  T_RR 124, remuw, 0x000000000000000f, 0x00000000ffffffff, 0x0000000000000010
+
+  /* rs1 == rs2 */
+  TEST 200
+  li a1, 0xffffffffffffffff
+  mulhu a3, a1, a1
+  ASSERT_EQ a3, 0xfffffffffffffffe
+  li a1, -7
+  div a3, a1, a1
+  ASSERT_EQ a3, 1
+  rem a3, a1, a1
+  ASSERT_EQ a3, 0
+  mul a1, a1, a1
+  ASSERT_EQ a1, 49
+  TEST 201
+  /* no trap on division by zero; results to x0 discarded */
+  div x0, a1, zero
+  mul x0, a1, a1
+  ASSERT_EQ x0, 0
+
+  TEST_PASS
+TEST_END
