@@ -117,8 +117,10 @@ pub enum Op {
     AmoMaxuD,
 }
 
-/// A decoded instruction.
+/// A decoded instruction: eight bytes, so the hot loop moves it in one register. The raw
+/// encoding (and with it the length) travels separately, from fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(8))]
 pub struct Insn {
     /// The operation.
     pub op: Op,
@@ -128,37 +130,29 @@ pub struct Insn {
     pub rs1: u8,
     /// Second source register.
     pub rs2: u8,
-    /// Encoded length in bytes: 2 or 4.
-    pub len: u8,
     /// Sign-extended immediate, shift amount, or CSR number.
     pub imm: i32,
-    /// The raw encoding (16 or 32 bits), kept for `mtval` on illegal instructions.
-    pub raw: u32,
 }
 
 impl Insn {
-    const fn new(op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32, len: u8, raw: u32) -> Self {
+    const fn new(op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32) -> Self {
         Self {
             op,
             rd: rd as u8,
             rs1: rs1 as u8,
             rs2: rs2 as u8,
-            len,
             imm,
-            raw,
         }
     }
 
-    /// An illegal instruction of the given encoding.
-    pub const fn illegal(raw: u32, len: u8) -> Self {
-        Self::new(Op::Illegal, 0, 0, 0, 0, len, raw)
-    }
+    /// An illegal instruction.
+    pub const ILLEGAL: Self = Self::new(Op::Illegal, 0, 0, 0, 0);
 }
 
-/// Length in bytes of the instruction whose low 16 bits are `low`.
-#[inline]
-pub fn insn_len(low: u16) -> u8 {
-    if low & 3 == 3 {
+/// Length in bytes of the instruction whose encoding (or low half) is `raw`.
+#[inline(always)]
+pub fn insn_len(raw: u32) -> u64 {
+    if raw & 3 == 3 {
         4
     } else {
         2
@@ -202,8 +196,8 @@ fn decode32(w: u32) -> Insn {
             | (((w >> 21) & 0x3ff) << 1),
         21,
     );
-    let i = |op: Op, imm: i32| Insn::new(op, rd, rs1, rs2, imm, 4, w);
-    let bad = Insn::illegal(w, 4);
+    let i = |op: Op, imm: i32| Insn::new(op, rd, rs1, rs2, imm);
+    let bad = Insn::ILLEGAL;
     match w & 0x7f {
         0x37 => i(Op::Lui, imm_u),
         0x17 => i(Op::Auipc, imm_u),
@@ -313,11 +307,11 @@ fn decode32(w: u32) -> Insn {
 
 fn decode_system(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, f7: u32) -> Insn {
     let csr = (w >> 20) as i32;
-    let i = |op: Op| Insn::new(op, rd, rs1, rs2, csr, 4, w);
+    let i = |op: Op| Insn::new(op, rd, rs1, rs2, csr);
     match f3 {
         0 => {
             if rd != 0 {
-                return Insn::illegal(w, 4);
+                return Insn::ILLEGAL;
             }
             match (f7, rs2, rs1) {
                 (0, 0, 0) => i(Op::Ecall),
@@ -326,7 +320,7 @@ fn decode_system(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, f7: u32) -> Insn 
                 (0x08, 2, 0) => i(Op::Sret),
                 (0x08, 5, 0) => i(Op::Wfi),
                 (0x09, _, _) => i(Op::SfenceVma),
-                _ => Insn::illegal(w, 4),
+                _ => Insn::ILLEGAL,
             }
         }
         1 => i(Op::Csrrw),
@@ -335,7 +329,7 @@ fn decode_system(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, f7: u32) -> Insn 
         5 => i(Op::Csrrwi),
         6 => i(Op::Csrrsi),
         7 => i(Op::Csrrci),
-        _ => Insn::illegal(w, 4),
+        _ => Insn::ILLEGAL,
     }
 }
 
@@ -344,7 +338,7 @@ fn decode_amo(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32) -> Insn {
     let double = match f3 {
         2 => false,
         3 => true,
-        _ => return Insn::illegal(w, 4),
+        _ => return Insn::ILLEGAL,
     };
     let op = match (f5, double) {
         (0x02, false) if rs2 == 0 => Op::LrW,
@@ -369,9 +363,9 @@ fn decode_amo(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32) -> Insn {
         (0x14, true) => Op::AmoMaxD,
         (0x18, true) => Op::AmoMinuD,
         (0x1c, true) => Op::AmoMaxuD,
-        _ => return Insn::illegal(w, 4),
+        _ => return Insn::ILLEGAL,
     };
-    Insn::new(op, rd, rs1, rs2, 0, 4, w)
+    Insn::new(op, rd, rs1, rs2, 0)
 }
 
 /// Expand a compressed instruction into the equivalent base operation.
@@ -382,8 +376,8 @@ fn decode16(h: u16) -> Insn {
     let rs2_full = bits(6, 2);
     let rd_p = bits(4, 2) + 8;
     let rs1_p = bits(9, 7) + 8;
-    let c = |op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32| Insn::new(op, rd, rs1, rs2, imm, 2, w);
-    let bad = Insn::illegal(w, 2);
+    let c = |op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32| Insn::new(op, rd, rs1, rs2, imm);
+    let bad = Insn::ILLEGAL;
     let funct3 = bits(15, 13);
     // CI-format 6-bit signed immediate: imm[5] at bit 12, imm[4:0] at bits 6:2.
     let ci_imm = sext((bits(12, 12) << 5) | bits(6, 2), 6);
@@ -529,7 +523,7 @@ mod tests {
     fn decodes_base_encodings() {
         // addi a0, a0, -1
         let i = decode(0xfff5_0513);
-        assert_eq!((i.op, i.rd, i.rs1, i.imm, i.len), (Op::Addi, 10, 10, -1, 4));
+        assert_eq!((i.op, i.rd, i.rs1, i.imm), (Op::Addi, 10, 10, -1));
         // jal ra, -4 (0xffdff0ef)
         let i = decode(0xffdf_f0ef);
         assert_eq!((i.op, i.rd, i.imm), (Op::Jal, 1, -4));
@@ -552,7 +546,7 @@ mod tests {
     fn expands_compressed() {
         // c.addi a0, -1 = 0x157d
         let i = decode(0x157d);
-        assert_eq!((i.op, i.rd, i.rs1, i.imm, i.len), (Op::Addi, 10, 10, -1, 2));
+        assert_eq!((i.op, i.rd, i.rs1, i.imm), (Op::Addi, 10, 10, -1));
         // c.ldsp ra, 8(sp) = 0x60a2
         let i = decode(0x60a2);
         assert_eq!((i.op, i.rd, i.rs1, i.imm), (Op::Ld, 1, 2, 8));

@@ -2,7 +2,7 @@
 //! the next pc; faults return an [`Exception`] and leave pc at the faulting instruction.
 
 use super::csr::mstatus;
-use super::decode::{Insn, Op};
+use super::decode::{insn_len, Insn, Op};
 use super::mmu::{access_fault, Target};
 use super::pmp::AccessKind;
 use super::trap::{cause, Exception};
@@ -60,9 +60,9 @@ impl Hart {
 
     /// Execute one decoded instruction at the current pc.
     #[inline(always)]
-    pub(super) fn execute(&mut self, bus: &mut SystemBus, i: Insn) -> Result<(), Exception> {
+    pub(super) fn execute(&mut self, bus: &mut SystemBus, i: Insn, raw: u32) -> Result<(), Exception> {
         let pc = self.pc;
-        let next = pc.wrapping_add(i.len as u64);
+        let next = pc.wrapping_add(insn_len(raw));
         let imm = i.imm as i64 as u64;
         macro_rules! alu {
             ($e:expr) => {{
@@ -196,7 +196,7 @@ impl Hart {
             Op::Ebreak => return Err(Exception::new(cause::BREAKPOINT, 0)),
             Op::Mret => {
                 if self.privilege != Priv::M {
-                    return Err(Exception::illegal(i.raw));
+                    return Err(Exception::illegal(raw));
                 }
                 self.mret();
                 self.instret_retire_xret();
@@ -204,7 +204,7 @@ impl Hart {
             Op::Sret => {
                 let tsr = self.csr.mstatus & mstatus::TSR != 0;
                 if self.privilege == Priv::U || (self.privilege == Priv::S && tsr) {
-                    return Err(Exception::illegal(i.raw));
+                    return Err(Exception::illegal(raw));
                 }
                 self.sret();
                 self.instret_retire_xret();
@@ -212,7 +212,7 @@ impl Hart {
             Op::Wfi => {
                 let tw = self.csr.mstatus & mstatus::TW != 0;
                 if self.privilege == Priv::U || (self.privilege == Priv::S && tw) {
-                    return Err(Exception::illegal(i.raw));
+                    return Err(Exception::illegal(raw));
                 }
                 self.pc = next;
                 self.wfi = true;
@@ -221,7 +221,7 @@ impl Hart {
             Op::SfenceVma => {
                 let tvm = self.csr.mstatus & mstatus::TVM != 0;
                 if self.privilege == Priv::U || (self.privilege == Priv::S && tvm) {
-                    return Err(Exception::illegal(i.raw));
+                    return Err(Exception::illegal(raw));
                 }
                 // Entries are not ASID-tagged (they are dropped on every satp change), so an
                 // ASID-specific fence flushes the same set as a global one.
@@ -233,7 +233,7 @@ impl Hart {
                 self.pc = next;
             }
             Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
-                self.exec_csr(bus, &i)?;
+                self.exec_csr(bus, &i, raw)?;
                 self.pc = next;
             }
             Op::LrW | Op::LrD => {
@@ -291,7 +291,7 @@ impl Hart {
                 self.exec_amo(bus, &i)?;
                 self.pc = next;
             }
-            Op::Illegal => return Err(Exception::illegal(i.raw)),
+            Op::Illegal => return Err(Exception::illegal(raw)),
         }
         Ok(())
     }
@@ -302,9 +302,9 @@ impl Hart {
         self.break_loop = true;
     }
 
-    fn exec_csr(&mut self, bus: &mut SystemBus, i: &Insn) -> Result<(), Exception> {
+    fn exec_csr(&mut self, bus: &mut SystemBus, i: &Insn, raw: u32) -> Result<(), Exception> {
         let csr = (i.imm as u32 & 0xfff) as u16;
-        let illegal = Exception::illegal(i.raw);
+        let illegal = Exception::illegal(raw);
         let operand = match i.op {
             Op::Csrrwi | Op::Csrrsi | Op::Csrrci => i.rs1 as u64,
             _ => self.rs1(i),

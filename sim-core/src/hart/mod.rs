@@ -61,28 +61,43 @@ const TRAP_LOOP_LIMIT: u32 = 64;
 
 const DECODE_BITS: u32 = 13;
 
-/// A memo of decoded encodings, indexed by a hash of the raw bits and tagged by them, so it
-/// never needs invalidating: self-modifying code simply presents new bits.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct DecodeEntry {
+    insn: Insn,
+    raw: u32,
+}
+
+/// A memo of decoded encodings, indexed by pc and tagged by the raw bits, so it never needs
+/// invalidating (self-modifying code simply presents new bits) while the dispatch only waits
+/// for the pc: the fetched bits are compared off the critical path.
 struct DecodeCache {
-    entries: Box<[Insn]>,
+    entries: Box<[DecodeEntry]>,
 }
 
 impl DecodeCache {
     fn new() -> Self {
+        let empty = DecodeEntry {
+            insn: decode(0),
+            raw: 0,
+        };
         Self {
-            entries: vec![decode(0); 1 << DECODE_BITS].into_boxed_slice(),
+            entries: vec![empty; 1 << DECODE_BITS].into_boxed_slice(),
         }
     }
 
     #[inline(always)]
-    fn get(&mut self, raw: u32) -> Insn {
-        let i = (raw.wrapping_mul(0x9e37_79b1) >> (32 - DECODE_BITS)) as usize;
+    fn get(&mut self, pc: u64, raw: u32) -> Insn {
+        let i = (pc >> 1) as usize & ((1 << DECODE_BITS) - 1);
         // SAFETY: `i` < 2^DECODE_BITS = entries.len().
         let e = unsafe { self.entries.get_unchecked_mut(i) };
         if e.raw != raw {
-            *e = decode(raw);
+            *e = DecodeEntry {
+                insn: decode(raw),
+                raw,
+            };
         }
-        *e
+        e.insn
     }
 }
 
@@ -300,7 +315,7 @@ impl Hart {
     #[inline(always)]
     fn step(&mut self, bus: &mut SystemBus) {
         match self.fetch(bus) {
-            Ok(insn) => match self.execute(bus, insn) {
+            Ok((insn, raw)) => match self.execute(bus, insn, raw) {
                 Ok(()) => self.instret += 1,
                 Err(e) => self.exception(e),
             },
@@ -311,7 +326,7 @@ impl Hart {
     }
 
     #[inline(always)]
-    fn fetch(&mut self, bus: &mut SystemBus) -> Result<Insn, Exception> {
+    fn fetch(&mut self, bus: &mut SystemBus) -> Result<(Insn, u32), Exception> {
         let pc = self.pc;
         let e = self.tlb.fetch[SoftTlb::index(pc)];
         if e.tag == (pc & !0xfff) | self.fetch_tag && pc & 0xfff <= 0xffc {
@@ -319,13 +334,13 @@ impl Hart {
             // SAFETY: the entry maps a whole RAM page and pc+4 stays inside it.
             let raw = unsafe { p.read_unaligned() };
             let raw = if raw & 3 == 3 { raw } else { raw & 0xffff };
-            return Ok(self.decode_cache.get(raw));
+            return Ok((self.decode_cache.get(pc, raw), raw));
         }
         self.fetch_slow(bus)
     }
 
     #[cold]
-    fn fetch_slow(&mut self, bus: &mut SystemBus) -> Result<Insn, Exception> {
+    fn fetch_slow(&mut self, bus: &mut SystemBus) -> Result<(Insn, u32), Exception> {
         let pc = self.pc;
         let low = self.fetch_half(bus, pc)?;
         let raw = if low & 3 == 3 {
@@ -334,7 +349,7 @@ impl Hart {
         } else {
             low as u32
         };
-        Ok(self.decode_cache.get(raw))
+        Ok((self.decode_cache.get(pc, raw), raw))
     }
 
     fn fetch_half(&mut self, bus: &mut SystemBus, va: u64) -> Result<u16, Exception> {
