@@ -22,6 +22,14 @@ pub fn build_guest(name: &str, sources: &[&Path], extra_flags: &[&str]) -> PathB
     let out_dir = root.join("target").join("guest");
     std::fs::create_dir_all(&out_dir).expect("create target/guest");
     let out = out_dir.join(name);
+    // Tests run in parallel and may build the same program: build to a private file and
+    // rename it into place atomically.
+    static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let tmp = out_dir.join(format!(
+        "{name}.{}.{}.tmp",
+        std::process::id(),
+        SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let mut cmd = Command::new(GUEST_CC);
     cmd.args([
         "-march=rv64imac_zicsr_zifencei",
@@ -35,11 +43,14 @@ pub fn build_guest(name: &str, sources: &[&Path], extra_flags: &[&str]) -> PathB
         "-g",
     ])
     .arg(format!("-I{}", root.join("tests/guest/common").display()))
-    .arg(format!("-T{}", root.join("tests/guest/common/link.ld").display()))
+    .arg(format!(
+        "-T{}",
+        root.join("tests/guest/common/link.ld").display()
+    ))
     .args(extra_flags)
     .args(sources)
     .arg("-o")
-    .arg(&out);
+    .arg(&tmp);
     let output = match cmd.output() {
         Ok(o) => o,
         Err(e) => panic!(
@@ -52,6 +63,7 @@ pub fn build_guest(name: &str, sources: &[&Path], extra_flags: &[&str]) -> PathB
         "building guest {name} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    std::fs::rename(&tmp, &out).expect("move the built guest into place");
     out
 }
 
@@ -90,7 +102,15 @@ pub fn run_qemu(elf: &Path, harts: usize, timeout: Duration) -> Option<QemuRun> 
         .arg("--signal=KILL")
         .arg(format!("{}", timeout.as_secs().max(1)))
         .arg("qemu-system-riscv64")
-        .args(["-machine", "virt", "-bios", "none", "-nographic", "-monitor", "none"])
+        .args([
+            "-machine",
+            "virt",
+            "-bios",
+            "none",
+            "-nographic",
+            "-monitor",
+            "none",
+        ])
         .args(["-serial", "stdio", "-m", "256M"])
         .arg("-smp")
         .arg(harts.to_string())

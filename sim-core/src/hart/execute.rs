@@ -60,7 +60,12 @@ impl Hart {
 
     /// Execute one decoded instruction at the current pc.
     #[inline(always)]
-    pub(super) fn execute(&mut self, bus: &mut SystemBus, i: Insn, raw: u32) -> Result<(), Exception> {
+    pub(super) fn execute(
+        &mut self,
+        bus: &mut SystemBus,
+        i: Insn,
+        raw: u32,
+    ) -> Result<(), Exception> {
         let pc = self.pc;
         let next = pc.wrapping_add(insn_len(raw));
         let imm = i.imm as i64 as u64;

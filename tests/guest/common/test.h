@@ -281,12 +281,30 @@
   ASSERT_EQ a1, \res
 .endm
 
-/* Debugging aid (M mode): print reg in hex and a newline on the UART. Clobbers a0-a2, t0-t2. */
+/* Debugging aid (M mode, needs a valid sp): print reg in hex and a newline on the UART.
+ * Preserves all registers but t5 / t6. */
 .macro DEBUG_HEX reg
-  mv a0, \reg
+  mv t6, \reg
+  addi sp, sp, -64
+  sd ra, 0(sp)
+  sd a0, 8(sp)
+  sd a1, 16(sp)
+  sd a2, 24(sp)
+  sd t0, 32(sp)
+  sd t1, 40(sp)
+  sd t2, 48(sp)
+  mv a0, t6
   call _hl_puthex
   li a0, '\n'
   call _hl_putc
+  ld ra, 0(sp)
+  ld a0, 8(sp)
+  ld a1, 16(sp)
+  ld a2, 24(sp)
+  ld t0, 32(sp)
+  ld t1, 40(sp)
+  ld t2, 48(sp)
+  addi sp, sp, 64
 .endm
 
 /* =====================================================================================
@@ -297,8 +315,22 @@
  * (a register holding the exact expected value; omit to leave it unchecked), mode (handler that
  * must take it: 3 = M / _mtrap, 1 = S / _strap), rmode (privilege to resume in: -1 = the one
  * trapped from, else 0/1/3; 3 is only possible from _mtrap). Clobbers t5, t6.
- * The announcement lives in memory (_hl_exp): arm it in a mode that can write there. */
+ * The announcement lives in memory (_hl_exp): arm it in a mode that can write there.
+ * EXPECT_TRAP_R takes the expected epc in a register instead (for addresses `la` cannot reach). */
 .macro EXPECT_TRAP cause, epc, resume, tval=NOCHECK, mode=3, rmode=-1
+  .ifc \epc,ANY
+    li t5, -1
+  .else
+    la t5, \epc
+  .endif
+  _HL_EXPECT \cause, \resume, \tval, \mode, \rmode
+.endm
+.macro EXPECT_TRAP_R cause, epcreg, resume, tval=NOCHECK, mode=3, rmode=-1
+  mv t5, \epcreg
+  _HL_EXPECT \cause, \resume, \tval, \mode, \rmode
+.endm
+/* (t5 = expected epc) */
+.macro _HL_EXPECT cause, resume, tval, mode, rmode
   .ifc \tval,t5
     .error "EXPECT_TRAP: tval must not be t5/t6"
   .endif
@@ -306,6 +338,7 @@
     .error "EXPECT_TRAP: tval must not be t5/t6"
   .endif
   la t6, _hl_exp
+  sd t5, EXP_EPC(t6)
   .ifc \tval,NOCHECK
     sd zero, EXP_CHKTVAL(t6)
   .else
@@ -317,12 +350,6 @@
   sd t5, EXP_MODE(t6)
   li t5, \cause
   sd t5, EXP_CAUSE(t6)
-  .ifc \epc,ANY
-    li t5, -1
-  .else
-    la t5, \epc
-  .endif
-  sd t5, EXP_EPC(t6)
   la t5, \resume
   sd t5, EXP_RESUME(t6)
   li t5, \rmode

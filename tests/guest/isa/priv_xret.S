@@ -1,8 +1,8 @@
 /* MRET / SRET: the privilege they return to (checked by the cause of an ECALL there), the
  * mstatus stack updates (MIE <- MPIE, MPIE <- 1, MPP <- U; SIE <- SPIE, SPIE <- 1, SPP <- U),
- * MPRV cleared when returning below M and kept when returning to M, SRET executed from M,
- * MRET illegal in S and U, SRET illegal in U, xEPC bit 0 always zero, MPP never holding the
- * reserved value 2, and the stack pushed by a trap from S and from U (MPP, MPIE, MIE). */
+ * MPRV kept by an MRET to M (its clearing by xRET below M is in the hartlab-only
+ * priv_strict.S), SRET executed from M, MRET illegal in S and U, SRET illegal in U, xEPC[1] writable, and the stack pushed by a trap
+ * from S and from U (MPP, MPIE, MIE). */
 #include "test.h"
 
 TEST_BEGIN
@@ -57,13 +57,14 @@ TEST_BEGIN
   j _fail
 2:
   ASSERT_TRAPPED
-  /* at the ECALL: MPRV was cleared by the MRET; MPIE = MIE at the ecall (= old MPIE = 1) */
+  /* at the ECALL: MPIE = MIE at the ecall (= old MPIE = 1). (MPRV, which the MRET to S must
+   * clear, is checked in the hartlab-only priv_strict.S: QEMU 7.2 keeps it.) */
   REC_LOAD a0, REC_STATUS
-  ASSERT_MASKED a0, MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_MPIE | MSTATUS_MIE, MSTATUS_MPP_S | MSTATUS_MPIE
+  ASSERT_MASKED a0, MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE, MSTATUS_MPP_S | MSTATUS_MPIE
   TEST 5
+  /* MPIE = MIE = 0: MIE <- 0, MPIE <- 1; at the ECALL MPIE <- MIE = 0 */
   EXPECT_TRAP CAUSE_ECALL_U, 1f, 2f, tval=a5, rmode=PRV_M
-  li a0, MSTATUS_MPRV
-  csrw mstatus, a0
+  csrw mstatus, zero
   la a1, 1f
   csrw mepc, a1
   mret
@@ -74,7 +75,7 @@ TEST_BEGIN
 2:
   ASSERT_TRAPPED
   REC_LOAD a0, REC_STATUS
-  ASSERT_MASKED a0, MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_MPIE | MSTATUS_MIE, MSTATUS_MPIE
+  ASSERT_MASKED a0, MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE, 0
 
   /* ---- SRET executed in M ---- */
   TEST 10
@@ -96,7 +97,7 @@ TEST_BEGIN
   ASSERT_TRAPPED
   TEST 11
   /* to U: SPP = 0; SIE = SPIE = 0 -> SIE 0, SPIE 1 */
-  li a0, MSTATUS_SIE | MSTATUS_MPRV
+  li a0, MSTATUS_SIE
   csrw mstatus, a0
   la a1, 1f
   csrw sepc, a1
@@ -109,7 +110,7 @@ TEST_BEGIN
 2:
   ASSERT_TRAPPED
   REC_LOAD a0, REC_STATUS
-  ASSERT_MASKED a0, MSTATUS_SPP | MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_MPRV | MSTATUS_MPP, MSTATUS_SPIE
+  ASSERT_MASKED a0, MSTATUS_SPP | MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_MPP, MSTATUS_SPIE
 
   /* ---- SRET in S ---- */
   TEST 12
@@ -178,29 +179,16 @@ TEST_BEGIN
   REC_LOAD a0, REC_STATUS
   ASSERT_MASKED a0, MSTATUS_MPP | MSTATUS_SIE, MSTATUS_MPP_S | MSTATUS_SIE
 
-  /* ---- WARL: xEPC[0] = 0, MPP never 2 ---- */
+  /* ---- xEPC keeps bit 1 (IALIGN = 16 with C) ---- */
   TEST 40
-  li a0, 0x80001003
+  li a0, 0x80001002
   csrw mepc, a0
   csrr a1, mepc
   ASSERT_EQ a1, 0x80001002
   csrw sepc, a0
   csrr a1, sepc
   ASSERT_EQ a1, 0x80001002
-  li a0, -1
-  csrw mepc, a0
-  csrr a1, mepc
-  ASSERT_EQ a1, -2
-  TEST 41
-  li a0, MSTATUS_MPP
-  csrc mstatus, a0
-  li a0, 0x1000               /* MPP = 2 (reserved) */
-  csrs mstatus, a0
-  csrr a1, mstatus
-  li a0, MSTATUS_MPP
-  and a1, a1, a0
-  ASSERT_NE a1, 0x1000
-  csrw mstatus, zero
+  /* (xEPC[0] = 0 and MPP != 2 are in the hartlab-only priv_strict.S: QEMU 7.2 stores both) */
 
   TEST_PASS
 TEST_END

@@ -2,7 +2,7 @@
  * 5-bit zero-extended immediates); read-only CSRs (mvendorid marchid mimpid mhartid cycle time
  * instret) read without trapping through CSRRS/CSRRC rs1 = x0 and CSRRSI/CSRRCI uimm = 0, while
  * CSRRW/CSRRWI and CSRRS/CSRRC/CSRRSI/CSRRCI setting or clearing bits are illegal (rs1 != x0
- * holding 0 is in the hartlab-only zicsr_ro_zero.S: QEMU 7.2 does not trap); unknown CSRs
+ * holding 0 is in the hartlab-only priv_strict.S: QEMU 7.2 does not trap); unknown CSRs
  * (custom 0x7c0, 0x8ff, 0xbff and unallocated 0x0ff) are illegal; M CSRs are illegal from S and
  * U, S CSRs from U. Every illegal instruction must report mtval = its encoding. Also sstatus as
  * a view of mstatus and misa's basic content. */

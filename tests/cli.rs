@@ -1,0 +1,185 @@
+//! The `hartlab run` command line: exit statuses, error messages, statistics and help.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hartlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hartlab"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hartlab")
+}
+
+fn guest(name: &str) -> PathBuf {
+    let src = support::repo_root().join(format!("tests/guest/cli/{name}.S"));
+    support::build_guest(&format!("cli_{name}"), &[&src], &[])
+}
+
+fn status(o: &Output) -> i32 {
+    o.status.code().expect("exit status")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn run(elf: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", elf.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    hartlab(&args)
+}
+
+#[test]
+fn pass_prints_console_and_exits_zero() {
+    let o = run(&guest("hello"), &["--harts", "4"]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "hello from hartlab\n");
+}
+
+#[test]
+fn guest_failure_code_is_the_exit_status() {
+    let o = run(&guest("exit_code"), &[]);
+    assert_eq!(status(&o), 42);
+}
+
+#[test]
+fn max_insns_has_its_own_status() {
+    let o = run(&guest("spin"), &["--max-insns", "100000"]);
+    assert_eq!(status(&o), 252);
+    assert!(stderr(&o).contains("instruction limit"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+}
+
+#[test]
+fn trap_loop_is_detected() {
+    let o = run(&guest("trap_loop"), &["--max-insns", "100000000"]);
+    assert_eq!(status(&o), 253, "{}", stderr(&o));
+    assert!(stderr(&o).contains("0x40000000"), "{}", stderr(&o));
+}
+
+#[test]
+fn sleeping_forever_is_detected_without_spinning() {
+    let o = run(&guest("sleep_forever"), &[]);
+    assert_eq!(status(&o), 254, "{}", stderr(&o));
+}
+
+#[test]
+fn invalid_elfs_give_one_clear_line() {
+    let dir = support::repo_root().join("target/guest");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("not_an_elf.bin");
+    std::fs::write(&text, b"this is not an ELF file").unwrap();
+    let o = run(&text, &[]);
+    assert_eq!(status(&o), 251);
+    let e = stderr(&o);
+    assert!(
+        e.contains("not_an_elf.bin") && e.contains("not a valid ELF"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+
+    // A truncated RISC-V ELF.
+    let good = std::fs::read(guest("hello")).unwrap();
+    let cut = dir.join("truncated.elf");
+    std::fs::write(&cut, &good[..good.len().min(300)]).unwrap();
+    let o = run(&cut, &[]);
+    assert_eq!(status(&o), 251, "{}", stderr(&o));
+    assert!(stderr(&o).contains("truncated.elf"), "{}", stderr(&o));
+
+    // An ELF for another machine: the host's own hartlab binary.
+    let o = run(Path::new(env!("CARGO_BIN_EXE_hartlab")), &[]);
+    assert_eq!(status(&o), 251);
+    assert!(stderr(&o).contains("not a RISC-V ELF"), "{}", stderr(&o));
+
+    // A missing file.
+    let o = run(Path::new("/nonexistent/prog.elf"), &[]);
+    assert_eq!(status(&o), 251);
+    assert!(
+        stderr(&o).contains("/nonexistent/prog.elf"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn segment_outside_ram_is_rejected() {
+    let src = support::repo_root().join("tests/guest/cli/spin.S");
+    let elf = support::build_guest(
+        "cli_outside_ram",
+        &[&src],
+        &["-Wl,--section-start=.text.init=0x40000000"],
+    );
+    let o = run(&elf, &[]);
+    assert_eq!(status(&o), 251);
+    assert!(stderr(&o).contains("outside RAM"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_config_names_file_and_key() {
+    let dir = support::repo_root().join("target/guest");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("bad.toml");
+    std::fs::write(&cfg, "[machine]\nharts = 2\nturbo = true\n").unwrap();
+    let o = run(&guest("hello"), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(status(&o), 251);
+    let e = stderr(&o);
+    assert!(e.contains("bad.toml") && e.contains("turbo"), "{e}");
+    std::fs::write(&cfg, "[machine]\nharts = 100000\n").unwrap();
+    let o = run(&guest("hello"), &["--config", cfg.to_str().unwrap()]);
+    assert!(stderr(&o).contains("machine.harts"), "{}", stderr(&o));
+    let o = run(&guest("hello"), &["--memory", "12 parsecs"]);
+    assert_eq!(status(&o), 2, "clap rejects the value: {}", stderr(&o));
+}
+
+#[test]
+fn stats_json_has_per_hart_counts() {
+    let dir = support::repo_root().join("target/guest");
+    let stats = dir.join("hello_stats.json");
+    let o = run(
+        &guest("hello"),
+        &["--harts", "2", "--stats", stats.to_str().unwrap()],
+    );
+    assert_eq!(status(&o), 0);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let harts = v["harts"].as_array().unwrap();
+    assert_eq!(harts.len(), 2);
+    assert!(harts[0]["instret"].as_u64().unwrap() > 50);
+    assert!(harts[0]["cycles"].as_u64().unwrap() >= harts[0]["instret"].as_u64().unwrap());
+    assert!(harts[1]["traps"].is_object());
+    for key in ["sim_seconds", "host_seconds", "mips"] {
+        assert!(v[key].is_number(), "{key} missing");
+    }
+    assert_eq!(v["exit"], "pass");
+    let uart = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "uart")
+        .cloned();
+    assert!(
+        uart.is_some_and(|u| u["writes"].as_u64().unwrap() >= 19),
+        "{v}"
+    );
+}
+
+#[test]
+fn help_explains_every_option() {
+    let o = hartlab(&["run", "--help"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for opt in [
+        "--harts",
+        "--memory",
+        "--max-insns",
+        "--config",
+        "--stats",
+        "Exit status",
+    ] {
+        assert!(text.contains(opt), "help lacks {opt}:\n{text}");
+    }
+    assert!(hartlab(&["--help"]).status.success());
+}
