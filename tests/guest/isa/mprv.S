@@ -115,7 +115,7 @@ TEST_BEGIN
   EXPECT_TRAP CAUSE_STORE_PAGE_FAULT, 1f, 2f, tval=a5
   MPRV_ON PRV_U
 1:
-  amoswap.w a0, a0, (a5)
+  sw a0, 0(a5)
   MPRV_OFF
   j _fail
 2:
