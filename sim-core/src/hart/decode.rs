@@ -134,11 +134,14 @@ pub struct Insn {
     pub imm: i32,
 }
 
+/// Register index that writes to x0 are redirected to, so x0 always reads zero.
+pub const RD_SINK: u8 = 32;
+
 impl Insn {
     const fn new(op: Op, rd: u32, rs1: u32, rs2: u32, imm: i32) -> Self {
         Self {
             op,
-            rd: rd as u8,
+            rd: if rd == 0 { RD_SINK } else { rd as u8 },
             rs1: rs1 as u8,
             rs2: rs2 as u8,
             imm,
@@ -555,7 +558,7 @@ mod tests {
         assert_eq!((i.op, i.rs1, i.rs2, i.imm), (Op::Sd, 2, 1, 8));
         // c.jr ra = 0x8082 (ret)
         let i = decode(0x8082);
-        assert_eq!((i.op, i.rd, i.rs1), (Op::Jalr, 0, 1));
+        assert_eq!((i.op, i.rd, i.rs1), (Op::Jalr, RD_SINK, 1));
         // c.addi16sp sp, -16 = 0x7139 is c.addi16sp -64; check 0x1141 = c.addi sp,-16
         let i = decode(0x1141);
         assert_eq!((i.op, i.rd, i.imm), (Op::Addi, 2, -16));

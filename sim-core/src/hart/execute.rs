@@ -2,7 +2,7 @@
 //! the next pc; faults return an [`Exception`] and leave pc at the faulting instruction.
 
 use super::csr::mstatus;
-use super::decode::{insn_len, Insn, Op};
+use super::decode::{insn_len, Insn, Op, RD_SINK};
 use super::mmu::{access_fault, Target};
 use super::pmp::AccessKind;
 use super::trap::{cause, Exception};
@@ -45,17 +45,17 @@ fn remu(a: u64, b: u64) -> u64 {
 impl Hart {
     #[inline(always)]
     fn rs1(&self, i: &Insn) -> u64 {
-        self.x[i.rs1 as usize & 31]
+        self.x[i.rs1 as usize & 63]
     }
 
     #[inline(always)]
     fn rs2(&self, i: &Insn) -> u64 {
-        self.x[i.rs2 as usize & 31]
+        self.x[i.rs2 as usize & 63]
     }
 
     #[inline(always)]
     fn set_rd(&mut self, i: &Insn, v: u64) {
-        self.x[i.rd as usize & 31] = v;
+        self.x[i.rd as usize & 63] = v;
     }
 
     /// Execute one decoded instruction at the current pc.
@@ -318,7 +318,7 @@ impl Hart {
             Op::Csrrw | Op::Csrrwi => true,
             _ => i.rs1 != 0,
         };
-        let reads = !matches!(i.op, Op::Csrrw | Op::Csrrwi) || i.rd != 0;
+        let reads = !matches!(i.op, Op::Csrrw | Op::Csrrwi) || i.rd != RD_SINK;
         if writes && !self.csr_writable(csr) {
             return Err(illegal);
         }

@@ -122,7 +122,9 @@ pub struct HartStats {
 pub struct Hart {
     /// Hart id (`mhartid`).
     pub id: usize,
-    x: [u64; 32],
+    /// x0..x31, then a write-only sink that decoding maps `rd = x0` to (see `decode::RD_SINK`),
+    /// so x0 stays zero without a store per instruction; padded to 64 for mask indexing.
+    x: [u64; 64],
     pc: u64,
     privilege: Priv,
     csr: CsrFile,
@@ -154,7 +156,7 @@ impl Hart {
     pub fn new(id: usize, clock: Clock, pc: u64) -> Self {
         let mut h = Self {
             id,
-            x: [0; 32],
+            x: [0; 64],
             pc,
             privilege: Priv::M,
             csr: CsrFile::new(),
@@ -321,7 +323,6 @@ impl Hart {
             },
             Err(e) => self.exception(e),
         }
-        self.x[0] = 0;
         self.cycle += 1;
     }
 
