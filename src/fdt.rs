@@ -177,3 +177,61 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     f.end_node(root)?;
     f.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_tree_describes_the_board() {
+        let blob = build(&FdtParams {
+            harts: 4,
+            ram_base: 0x8000_0000,
+            ram_size: 256 << 20,
+            timebase_frequency: 10_000_000,
+            hart_frequency: 1_000_000_000,
+            bootargs: Some("test quiet"),
+        })
+        .unwrap();
+        let fdt = fdt::Fdt::new(&blob).unwrap();
+        assert_eq!(fdt.cpus().count(), 4);
+        let cpu = fdt.cpus().next().unwrap();
+        assert_eq!(
+            cpu.property("riscv,isa").and_then(|p| p.as_str()),
+            Some(ISA)
+        );
+        assert_eq!(
+            cpu.property("timebase-frequency")
+                .and_then(|p| p.as_usize()),
+            None
+        );
+        let mem = fdt.memory().regions().next().unwrap();
+        assert_eq!(mem.starting_address as usize, 0x8000_0000);
+        assert_eq!(mem.size, Some(256 << 20));
+        assert_eq!(fdt.chosen().bootargs(), Some("test quiet"));
+        assert_eq!(
+            fdt.chosen().stdout().map(|n| n.name),
+            Some("serial@10000000")
+        );
+        for compatible in [
+            "sifive,clint0",
+            "sifive,plic-1.0.0",
+            "ns16550a",
+            "sifive,test0",
+        ] {
+            assert!(
+                fdt.find_compatible(&[compatible]).is_some(),
+                "{compatible} missing"
+            );
+        }
+        let uart = fdt.find_compatible(&["ns16550a"]).unwrap();
+        let reg = uart.reg().unwrap().next().unwrap();
+        assert_eq!(reg.starting_address as u64, virt::UART0_BASE);
+        let cpus = fdt.find_node("/cpus").unwrap();
+        assert_eq!(
+            cpus.property("timebase-frequency")
+                .and_then(|p| p.as_usize()),
+            Some(10_000_000)
+        );
+    }
+}

@@ -183,3 +183,24 @@ fn help_explains_every_option() {
     }
     assert!(hartlab(&["--help"]).status.success());
 }
+
+#[test]
+fn stdin_feeds_the_uart() {
+    use std::io::Write;
+    let elf = guest("echo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hartlab"))
+        .args(["run", elf.to_str().unwrap(), "--max-insns", "2000000000"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hello, uart\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(status(&o), 0);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "HELLO, UART\n");
+}

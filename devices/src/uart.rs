@@ -394,6 +394,10 @@ impl Device for Uart {
         receive.into_iter().chain(timeout).min()
     }
 
+    fn awaits_host_input(&self) -> bool {
+        self.input.is_some()
+    }
+
     fn advance(&mut self, now: SimTime, _timebase: &Timebase, irq: &mut IrqLines) {
         if let Some(input) = &self.input {
             loop {

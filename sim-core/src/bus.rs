@@ -154,4 +154,11 @@ pub trait Device: Send {
     /// Called after any platform interrupt source changed level, so an interrupt controller
     /// can recompute its outputs.
     fn sources_changed(&mut self, _irq: &mut IrqLines) {}
+
+    /// Whether input from the host (a live terminal) may still arrive at an unknown time. A
+    /// machine whose harts all sleep then waits for it instead of declaring a deadlock; this
+    /// is the only way host timing can enter a run.
+    fn awaits_host_input(&self) -> bool {
+        false
+    }
 }

@@ -107,6 +107,11 @@ impl Machine {
             let mut horizon = if asleep {
                 match event {
                     Some(t) => t,
+                    None if self.bus.awaits_host_input() => {
+                        // Only a live terminal can wake the machine: let host time pass.
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        self.now.saturating_add(self.params.quantum.max(period))
+                    }
                     None => return Exit::Deadlock,
                 }
             } else {

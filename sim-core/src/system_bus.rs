@@ -247,6 +247,11 @@ impl SystemBus {
         self.propagate_sources();
     }
 
+    /// Whether some device may still receive host input (see [`Device::awaits_host_input`]).
+    pub fn awaits_host_input(&self) -> bool {
+        self.regions.iter().any(|r| r.device.awaits_host_input())
+    }
+
     /// Per-device access counts.
     pub fn device_accesses(&self) -> Vec<DeviceAccesses> {
         self.regions

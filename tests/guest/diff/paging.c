@@ -226,20 +226,20 @@ static void s_main(void)
     } touches[] = {{'r', 3}, {'w', 3}, {'w', 0}, {'r', 0}, {'w', 7}, {'r', 5}, {'w', 5}, {'r', 3}, {'r', 7}};
     uint64_t acc = 0;
     for (unsigned i = 0; i < sizeof touches / sizeof touches[0]; i++) {
-        uint64_t va = VA_DEMAND + touches[i].page * PAGE + 8 * i;
+        uint64_t va = VA_DEMAND + touches[i].page * PAGE + 16 + 8 * touches[i].page;
         if (touches[i].op == 'w') {
             sd64(va, 0xd0d0UL + i);
         } else {
             uint64_t r = ld64(va);
             acc = acc * 31 + r;
-            rt_printf("demand: read page %u offset %lu -> %lx\n", touches[i].page, 8UL * i, r);
+            rt_printf("demand: read %u of page %u -> %lx\n", i, touches[i].page, r);
         }
     }
     rt_printf("demand: %u faults, %u pages mapped, read checksum %lx\n", demand_faults, demand_used, acc);
     for (unsigned i = 0; i < demand_faults && i < 32; i++)
         rt_printf("demand fault %u: cause=%lu page=%u\n", i, demand_log[i].cause, demand_log[i].page);
     rt_printf("demand: page 5 via identity address: %lx\n",
-              *(volatile uint64_t *)(demand_pool[3] + 8 * 6));
+              *(volatile uint64_t *)(demand_pool[3] + 16 + 8 * 5));
 
     /* Instruction fetch: non-executable alias faults, execute-only alias runs. */
     uint64_t off = (uint64_t)(probe_fn - probe_page);

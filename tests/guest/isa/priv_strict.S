@@ -5,6 +5,8 @@
  *  - mstatus.MPP cannot hold the reserved value 2 (WARL); QEMU 7.2 stores it.
  *  - CSRRS / CSRRC with rs1 != x0 are writes even when the register holds 0 (Zicsr), so on a
  *    read-only CSR they are illegal (mtval = encoding); QEMU 7.2 only traps on a nonzero value.
+ *  - pmpaddr bits 63:54 are zero on RV64 (the register holds physical address bits 55:2);
+ *    QEMU 7.2 stores all 64 bits.
  */
 #include "test.h"
 
@@ -113,6 +115,14 @@ TEST_BEGIN
   csrrc a0, mhartid, x0
   csrrsi a0, cycle, 0
   csrrci a0, time, 0
+
+  /* ---- pmpaddr is 54 bits wide ---- */
+  TEST 30
+  li a0, -1
+  csrw pmpaddr1, a0
+  csrr a1, pmpaddr1
+  ASSERT_EQ a1, 0x003fffffffffffff
+  csrw pmpaddr1, zero
 
   TEST_PASS
 TEST_END

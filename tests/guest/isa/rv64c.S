@@ -1,9 +1,11 @@
-/* RV64C: every RV64C integer instruction with its explicit c. mnemonic (the assembler cannot
- * pick another encoding): C.ADDI4SPN C.LW C.LD C.SW C.SD / C.NOP C.ADDI C.ADDIW C.LI C.ADDI16SP
+/* RV64C: every RV64C integer instruction with its explicit c. mnemonic (branch targets are kept
+ * local and near so that the assembler never relaxes one into a 32-bit branch): C.ADDI4SPN C.LW C.LD C.SW C.SD / C.NOP C.ADDI C.ADDIW C.LI C.ADDI16SP
  * C.LUI C.SRLI C.SRAI C.ANDI C.SUB C.XOR C.OR C.AND C.SUBW C.ADDW C.J C.BEQZ C.BNEZ / C.SLLI
  * C.LWSP C.LDSP C.JR C.MV C.EBREAK C.JALR C.ADD C.SWSP C.SDSP. Checks the immediates' scaling
  * and sign extension, link = pc + 2, C.EBREAK (cause 3, mepc = its address, mtval = 0 as on
- * QEMU 7.2, see EBREAK_TVAL) and that the all-zero halfword is an illegal instruction (mtval = 0). */
+ * QEMU 7.2, see EBREAK_TVAL), that the all-zero halfword and the reserved encodings (C.ADDI4SPN /
+ * C.ADDI16SP / C.LUI with a zero immediate, C.JR / C.LWSP / C.LDSP with x0, ...) are illegal
+ * instructions with mtval = their 16 bits, and a trap at a pc that is 2 mod 4. */
 #include "test.h"
 
 TEST_BEGIN
@@ -296,6 +298,15 @@ TEST_BEGIN
 2:
   ASSERT_TRAPPED
   TEST 38
+  /* reserved encodings are illegal, mtval = the 16 bits */
+  TRAP_ILLEGAL .hword 0x0004       /* c.addi4spn with nzuimm = 0 */
+  TRAP_ILLEGAL .hword 0x6081       /* c.lui ra, 0 */
+  TRAP_ILLEGAL .hword 0x6101       /* c.addi16sp with nzimm = 0 */
+  TRAP_ILLEGAL .hword 0x8002       /* c.jr x0 */
+  TRAP_ILLEGAL .hword 0x4002       /* c.lwsp x0 */
+  TRAP_ILLEGAL .hword 0x6002       /* c.ldsp x0 */
+  TRAP_ILLEGAL .hword 0x9c41       /* reserved in the c.subw / c.addw group */
+  TEST 39
   /* a trap at a 2-byte aligned (pc % 4 == 2) compressed instruction */
   j 3f
 _c_fail:

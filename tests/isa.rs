@@ -1,0 +1,150 @@
+//! ISA conformance: every self-checking guest program in `tests/guest/isa/*.S` (see
+//! `tests/guest/common/test.h` for how they report) is built with the RISC-V GNU toolchain and
+//! run with one hart on hartlab and, unless it is hartlab-only, on QEMU 7.2 (the reference: a
+//! program failing there is itself wrong). A program passes with status 0; status N means its
+//! check `TEST N` failed (255: it failed before its first numbered check), and the console
+//! carries a `FAIL <program>: test N` line with the trap CSRs.
+//!
+//! Hartlab-only programs check behaviour where QEMU 7.2 is allowed to differ or deviates from
+//! the privileged spec; the reason is given next to each.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// QEMU's wall-clock limit per program (each finishes in well under a second).
+const QEMU_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn source(name: &str) -> PathBuf {
+    support::repo_root()
+        .join("tests/guest/isa")
+        .join(format!("{name}.S"))
+}
+
+/// What a nonzero status means, for the failure message.
+fn describe(status: Option<i32>, console: &str) -> String {
+    let what = match status {
+        Some(255) => "failed before its first numbered check (status 255)".to_string(),
+        Some(n) => format!("failed check TEST {n} (status {n})"),
+        None => "did not finish (killed: timeout or signal)".to_string(),
+    };
+    let console = console.trim_end();
+    if console.is_empty() {
+        format!("{what}; console empty")
+    } else {
+        format!("{what}; console:\n{console}")
+    }
+}
+
+/// Build `name`, run it on hartlab and (when `hartlab_only` is None) on QEMU; panic naming the
+/// program and the failing check on any failure.
+fn run_program(name: &str, hartlab_only: Option<&str>) {
+    let src = source(name);
+    let elf = support::build_guest(&format!("isa-{name}"), &[src.as_path()], &[]);
+    let mut failures = Vec::new();
+
+    let hl = support::run_hartlab(&elf, 1);
+    if hl.status != 0 {
+        failures.push(format!(
+            "on hartlab: {}",
+            describe(Some(hl.status), &hl.console)
+        ));
+    }
+
+    match hartlab_only {
+        Some(why) => eprintln!("{name}: hartlab-only, not run on QEMU ({why})"),
+        None => match support::run_qemu(&elf, 1, QEMU_TIMEOUT) {
+            None => {
+                eprintln!("NOTE: {name}: QEMU reference run skipped (qemu-system-riscv64 missing)")
+            }
+            Some(run) if run.status == Some(0) => {}
+            Some(run) => failures.push(format!(
+                "on QEMU (the reference, so the test program itself is suspect): {}",
+                describe(run.status, &run.console)
+            )),
+        },
+    }
+
+    assert!(
+        failures.is_empty(),
+        "ISA program {name} ({}):\n{}",
+        src.display(),
+        failures.join("\n")
+    );
+}
+
+/// One `#[test]` per program. `name` runs on hartlab and QEMU, `name => "why"` on hartlab only.
+macro_rules! isa_programs {
+    ($($name:ident $(=> $why:literal)?),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_program(stringify!($name), isa_programs!(@why $($why)?));
+            }
+        )*
+        /// Every program, for the completeness check.
+        const PROGRAMS: &[&str] = &[$(stringify!($name)),*];
+    };
+    (@why) => { None };
+    (@why $why:literal) => { Some($why) };
+}
+
+isa_programs! {
+    // RV64I / M / A / C
+    rv64i_rr,
+    rv64i_imm,
+    rv64i_w,
+    rv64i_ctrl,
+    rv64i_mem,
+    rv64m,
+    rv64a,
+    rv64c,
+    // Zicsr / Zicntr / Zifencei
+    zicsr,
+    zicntr,
+    zifencei,
+    // traps and privilege
+    traps,
+    priv_xret,
+    priv_trapctl,
+    deleg,
+    interrupts,
+    mprv,
+    // virtual memory, PMP, Sstc
+    sv39,
+    sv39_faults,
+    pmp,
+    sstc,
+    // hartlab-only
+    misaligned => "QEMU 7.2 performs misaligned loads and stores instead of trapping, and reports \
+                   a misaligned AMO as cause 4 instead of 6",
+    amo_faults => "QEMU 7.2 reports some AMO access / page faults with the load cause (5 / 13) \
+                   instead of the store/AMO cause (7 / 15)",
+    irq_priority => "QEMU 7.2 without AIA takes the lowest-numbered pending interrupt first \
+                     instead of MEI > MSI > MTI > SEI > SSI > STI",
+    priv_strict => "QEMU 7.2 keeps MPRV on MRET/SRET below M, stores mepc[0] / sepc[0], lets \
+                    MPP hold 2, keeps pmpaddr bits 63:54, and does not trap CSRRS/CSRRC with a \
+                    zero-valued rs1 != x0 on read-only CSRs",
+    htif => "QEMU virt has no HTIF (tohost / fromhost)",
+}
+
+/// Every `tests/guest/isa/*.S` has a test above, and every test has its program.
+#[test]
+fn every_program_is_listed() {
+    let dir = support::repo_root().join("tests/guest/isa");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "S").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = PROGRAMS.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "tests/guest/isa/*.S and the isa_programs! list in tests/isa.rs disagree"
+    );
+}
