@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 pub const MAX_HARTS: usize = 512;
 
 /// The machine description (`--config FILE`, then command-line overrides).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MachineConfig {
     /// `[machine]`: harts, RAM and clocks.
@@ -49,14 +49,6 @@ impl Default for MachineSection {
     }
 }
 
-impl Default for MachineConfig {
-    fn default() -> Self {
-        Self {
-            machine: MachineSection::default(),
-        }
-    }
-}
-
 impl MachineConfig {
     /// Read and validate a TOML machine description.
     pub fn from_file(path: &Path) -> Result<Self> {
@@ -82,7 +74,7 @@ impl MachineConfig {
                 m.harts
             );
         }
-        if m.memory < (1 << 20) || m.memory > (64 << 30) || m.memory % 4096 != 0 {
+        if m.memory < (1 << 20) || m.memory > (64 << 30) || !m.memory.is_multiple_of(4096) {
             bail!(
                 "machine.memory = {}: must be a multiple of 4 KiB between 1 MiB and 64 GiB",
                 m.memory

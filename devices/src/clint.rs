@@ -5,7 +5,7 @@
 //! MTIP of hart `h` is the level `mtime >= mtimecmp[h]`, re-evaluated on every write and in
 //! [`Device::advance`], and [`Device::next_event`] tells the machine when the next one rises.
 
-use crate::{mip, virt, AccessCounts};
+use crate::{mip, virt};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{SimTime, Timebase};
 
@@ -36,7 +36,6 @@ pub struct Clint {
     mtimecmp: Vec<u64>,
     /// The MTIP level last driven for each hart.
     mtip: Vec<bool>,
-    counts: AccessCounts,
 }
 
 /// The register an offset addresses.
@@ -62,13 +61,7 @@ impl Clint {
             msip: vec![false; harts],
             mtimecmp: vec![u64::MAX; harts],
             mtip: vec![false; harts],
-            counts: AccessCounts::default(),
         }
-    }
-
-    /// Reads and writes received so far.
-    pub fn accesses(&self) -> AccessCounts {
-        self.counts
     }
 
     fn decode(&self, offset: u64) -> Option<Reg> {
@@ -102,7 +95,6 @@ impl Device for Clint {
     }
 
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
-        self.counts.reads += 1;
         match self.decode(offset).ok_or(BusFault)? {
             Reg::Msip(hart) if size == 4 => Ok(self.msip[hart] as u64),
             Reg::Msip(_) => Err(BusFault),
@@ -124,7 +116,6 @@ impl Device for Clint {
         value: u64,
         ctx: &mut AccessCtx,
     ) -> Result<(), BusFault> {
-        self.counts.writes += 1;
         match self.decode(offset).ok_or(BusFault)? {
             Reg::Msip(hart) if size == 4 => {
                 self.msip[hart] = value & 1 != 0;
@@ -261,19 +252,5 @@ mod tests {
         assert_eq!(clint.next_event(env.now, &env.timebase), None);
         env.write(&mut clint, 0, 0x4000, 8, 5);
         assert_eq!(clint.next_event(env.now, &env.timebase), Some(1005 * TICK));
-    }
-
-    #[test]
-    fn counts_accesses() {
-        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1));
-        env.read(&mut clint, 0, 0xbff8, 8);
-        let _ = env.try_write(&mut clint, 0, 0x20, 4, 0);
-        assert_eq!(
-            clint.accesses(),
-            AccessCounts {
-                reads: 1,
-                writes: 1
-            }
-        );
     }
 }

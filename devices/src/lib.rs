@@ -46,15 +46,6 @@ pub mod virt {
     pub const UART0_IRQ: usize = 10;
 }
 
-/// How many reads and writes a device has received, for statistics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AccessCounts {
-    /// Read accesses, including refused ones.
-    pub reads: u64,
-    /// Write accesses, including refused ones.
-    pub writes: u64,
-}
-
 #[cfg(test)]
 pub(crate) mod testutil {
     use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines, MachineControl};

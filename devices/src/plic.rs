@@ -8,7 +8,7 @@
 //! hart and `mip` bit a context drives is data ([`PlicConfig::context_targets`]), so layouts
 //! with more contexts per hart need no code change.
 
-use crate::{mip, virt, AccessCounts};
+use crate::{mip, virt};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use std::collections::BTreeMap;
 
@@ -76,7 +76,6 @@ pub struct Plic {
     contexts: Vec<Context>,
     /// Each driven line `(hart, mask)` with the contexts whose outputs it ORs.
     lines: Vec<((usize, u64), Vec<usize>)>,
-    counts: AccessCounts,
 }
 
 enum Reg {
@@ -128,18 +127,12 @@ impl Plic {
                 })
                 .collect(),
             lines: lines.into_iter().collect(),
-            counts: AccessCounts::default(),
         }
     }
 
     /// The PLIC of QEMU `virt` for `harts` harts (see [`PlicConfig::virt`]).
     pub fn virt(harts: usize) -> Self {
         Self::new(PlicConfig::virt(harts))
-    }
-
-    /// Reads and writes received so far.
-    pub fn accesses(&self) -> AccessCounts {
-        self.counts
     }
 
     fn decode(&self, offset: u64, size: u32) -> Option<Reg> {
@@ -227,7 +220,6 @@ impl Device for Plic {
     }
 
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
-        self.counts.reads += 1;
         let value = match self.decode(offset, size).ok_or(BusFault)? {
             Reg::Priority(src) => self.priority[src],
             Reg::Pending(word) => self.pending[word],
@@ -253,7 +245,6 @@ impl Device for Plic {
         value: u64,
         ctx: &mut AccessCtx,
     ) -> Result<(), BusFault> {
-        self.counts.writes += 1;
         let value = value as u32;
         match self.decode(offset, size).ok_or(BusFault)? {
             // Source 0 does not exist: its priority is hardwired to 0.

@@ -10,7 +10,7 @@
 //! runs stay deterministic. The interrupt output is the level of the enabled interrupt
 //! conditions, driven onto a platform interrupt source after every access and advance.
 
-use crate::{virt, AccessCounts};
+use crate::virt;
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{SimTime, Timebase, PS_PER_SEC};
 use std::collections::VecDeque;
@@ -92,7 +92,6 @@ pub struct Uart {
     rx_activity: SimTime,
     /// Interrupt level last driven.
     line: bool,
-    counts: AccessCounts,
 }
 
 impl std::fmt::Debug for Uart {
@@ -138,7 +137,6 @@ impl Uart {
             rx_next: 0,
             rx_activity: 0,
             line: false,
-            counts: AccessCounts::default(),
         }
     }
 
@@ -159,11 +157,6 @@ impl Uart {
     /// Queue host input; it is received at later [`Device::advance`] calls.
     pub fn push_input(&mut self, bytes: &[u8]) {
         self.backlog.extend(bytes);
-    }
-
-    /// Reads and writes received so far.
-    pub fn accesses(&self) -> AccessCounts {
-        self.counts
     }
 
     fn fifo_enabled(&self) -> bool {
@@ -353,7 +346,6 @@ impl Device for Uart {
     }
 
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
-        self.counts.reads += 1;
         if size != 1 || offset > SCR {
             return Err(BusFault);
         }
@@ -369,7 +361,6 @@ impl Device for Uart {
         value: u64,
         ctx: &mut AccessCtx,
     ) -> Result<(), BusFault> {
-        self.counts.writes += 1;
         if size != 1 || offset > SCR {
             return Err(BusFault);
         }
@@ -473,13 +464,6 @@ mod tests {
         assert_eq!(
             env.read(&mut uart, 0, LSR, 1) as u8 & (LSR_THRE | LSR_TEMT),
             0x60
-        );
-        assert_eq!(
-            uart.accesses(),
-            AccessCounts {
-                reads: 1,
-                writes: 3
-            }
         );
     }
 

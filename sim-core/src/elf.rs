@@ -82,7 +82,7 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<LoadedElf, ElfError> {
         if ph.p_type != PT_LOAD || ph.p_memsz == 0 {
             continue;
         }
-        let file_end = ph.p_offset.checked_add(ph.p_filesz).unwrap_or(u64::MAX);
+        let file_end = ph.p_offset.saturating_add(ph.p_filesz);
         if file_end > bytes.len() as u64 || ph.p_filesz > ph.p_memsz {
             return Err(ElfError::Truncated {
                 index,

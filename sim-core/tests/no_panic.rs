@@ -19,7 +19,7 @@ impl Device for Echo {
         "echo"
     }
     fn read(&mut self, offset: u64, _size: u32, _ctx: &mut AccessCtx) -> Result<u64, BusFault> {
-        if offset % 3 == 0 {
+        if offset.is_multiple_of(3) {
             Err(BusFault)
         } else {
             Ok(offset.wrapping_mul(0x9e37_79b9_7f4a_7c15))
@@ -33,7 +33,7 @@ impl Device for Echo {
         ctx: &mut AccessCtx,
     ) -> Result<(), BusFault> {
         ctx.irq
-            .set_hart_line(ctx.hart, 1 << (value % 12), offset % 2 == 0);
+            .set_hart_line(ctx.hart, 1 << (value % 12), offset.is_multiple_of(2));
         Ok(())
     }
 }

@@ -1,34 +1,42 @@
-/* hartlab ISA conformance tests: shared assembler support.
+/* hartlab ISA conformance tests: shared assembler support (macros plus a small runtime that
+ * TEST_END emits: trap handlers, pass / fail reporting, UART printing, Sv39 page-table builder).
  *
- * A test program is a single `.S` file:
+ * A test program is one `.S` file, run from reset in M mode (other harts park in WFI):
  *
  *     #include "test.h"
  *     TEST_BEGIN
- *         TEST 1
+ *         TEST 1                       // check 1 starts
  *         li a0, 1
  *         ASSERT_EQ a0, 1
+ *         TRAP_ILLEGAL csrw mhartid, a0  // must raise illegal instruction, mtval = encoding
  *         ...
  *         TEST_PASS
  *     TEST_END
  *
+ * TEST_BEGIN sets up: PMP entry 0 = NAPOT all of memory RWX (so S and U can run), satp = 0,
+ * mstatus / mie / mip / medeleg / mideleg = 0, mtvec = _mtrap, stvec = _strap, sp = a 4 KiB
+ * stack, all other registers 0, and `.option norvc` (rv64c.S turns compression on itself).
+ *
  * Register conventions (tests must not use these for anything else):
- *   s11 (x27)  TESTNUM: number of the check under way, 1..254. A failure (assertion, unexpected
- *              trap) reports this number through the SiFive test finisher.
- *   t5, t6     scratch of the macros below (clobbered by every ASSERT / EXPECT / mode switch).
+ *   s11 (x27)  TESTNUM: number of the check under way, 1..249.
+ *   t5, t6     scratch of the macros (clobbered by every ASSERT / EXPECT / mode switch; t4 too
+ *              by TRAP_ILLEGAL).
  *
- * Reporting: the SiFive test finisher at 0x0010_0000 (or, with HL_REPORT_HTIF defined before the
- * #include, the riscv-tests HTIF convention: `tohost` = 1 on pass, (N << 1) | 1 on failure).
- * With the finisher: Pass = 32-bit store of 0x5555; failure of
- * test N = store of (N << 16) | 0x3333, so QEMU exits with status N (N must stay below 256 to
- * survive the 8-bit exit status; TEST enforces 1..254, and a failure before the first TEST is
- * reported as 255). Before failing, a line `FAIL <prog>: test N ...` plus the trap CSRs is printed
- * on the ns16550 UART at 0x1000_0000.
+ * Reporting: the SiFive test finisher at 0x0010_0000: pass = 32-bit store of 0x5555, failure
+ * of check N = store of (N << 16) | 0x3333, so QEMU exits with status N. N stays within 1..249
+ * (it must survive the 8-bit exit status and stay clear of hartlab's own statuses 251..254);
+ * a failure before the first TEST reports 250. With HL_REPORT_HTIF defined before the #include,
+ * the riscv-tests HTIF convention is used instead: `tohost` (defined here, section .tohost) =
+ * 1 on pass, (N << 1) | 1 on failure. Before failing, `FAIL <program>: test N` and the trap
+ * CSRs are printed on the ns16550 UART at 0x1000_0000. Pass and fail first get back to M (by an
+ * ECALL), so they work from any mode.
  *
- * Traps: `_mtrap` (M) and `_strap` (S) are installed by TEST_BEGIN. A trap is fine only if it was
- * announced with EXPECT_TRAP (cause, mepc/sepc, optionally mtval/stval, and which handler takes
- * it); the handler then checks it exactly, records it in `_hl_rec` and resumes at the given label.
- * Any other trap fails the current test. Interrupt traps also clear their enable bit in mie/sie
- * so that returning does not take them again.
+ * Traps: a trap is fine only if it was announced with EXPECT_TRAP (cause, exact mepc/sepc,
+ * optionally exact mtval/stval, which handler must take it, where and in which mode to resume);
+ * the handler checks it, records cause / epc / tval / status in `_hl_rec` (REC_LOAD reads
+ * them) and resumes. Any other trap prints what was expected and fails the current check.
+ * Interrupt traps also clear their enable bit in mie / sie so that returning does not take
+ * them again. ECALL_TO_M returns to M from S or U without an announcement.
  */
 #ifndef HARTLAB_TEST_H
 #define HARTLAB_TEST_H
@@ -156,10 +164,11 @@
  * Checks
  * ===================================================================================== */
 
-/* Start check number n (1..254). */
+/* Start check number n (1..249: 250 means "before the first check", and hartlab's own run
+ * statuses 251..254 must not be mistaken for a check). */
 .macro TEST n
-  .if ((\n) < 1) || ((\n) > 254)
-    .error "TEST number must be within 1..254"
+  .if ((\n) < 1) || ((\n) > 249)
+    .error "TEST number must be within 1..249"
   .endif
   li TESTNUM, \n
 .endm
@@ -479,8 +488,9 @@
   sret
 .endm
 
-/* From any mode: ECALL into _mtrap, which resumes at `label` in M. (The ecall must not be
- * delegated: ECALL_TO_M from U needs medeleg bit 8 clear, from S bit 9 clear.) */
+/* From any mode: ECALL into _mtrap, which resumes at `label` in M (registers other than t5 / t6
+ * preserved). From U with ECALLs from U delegated, _strap passes it on; ECALLs from S
+ * (medeleg bit 9) must not be delegated. */
 .macro ECALL_TO_M label
   li t6, HL_TO_M_MAGIC
   la t5, \label
@@ -737,11 +747,13 @@ _hl_fail_m:
   call _hl_puthex
   li a0, '\n'
   call _hl_putc
-  /* N = 255 when no test had started */
+  /* N = 250 when no test had started (or TESTNUM was clobbered out of range) */
   mv t1, TESTNUM
-  andi t1, t1, 0xff
-  bnez t1, 2f
-  li t1, 255
+  beqz t1, 1f
+  li t2, 250
+  bltu t1, t2, 2f
+1:
+  li t1, 250
 2:
 #ifdef HL_REPORT_HTIF
   /* tohost = (N << 1) | 1 */

@@ -203,6 +203,17 @@ static unsigned collatz_len(uint64_t n)
 
 static uint64_t fib_rec(unsigned n) { return n < 2 ? n : fib_rec(n - 1) + fib_rec(n - 2); }
 
+static uint64_t fib_iter(unsigned n)
+{
+    uint64_t a = 0, b = 1;
+    while (n--) {
+        uint64_t t = a + b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 static uint32_t bitrev32(uint32_t x)
 {
     uint32_t r = 0;
@@ -272,7 +283,7 @@ static void ordinary_code(void)
     for (unsigned i = 1; i <= 30; i++) {
         uint64_t a = lcg() % 1000000 + 1, b = lcg() % 1000000 + 1;
         rt_printf("gcd(%lu, %lu) = %lu; collatz(%u) = %u; fib(%u) = %lu\n", a, b, gcd(a, b),
-                  i * 37, collatz_len(i * 37), i, fib_rec(i));
+                  i * 37, collatz_len(i * 37), i * 3, i <= 7 ? fib_rec(i * 3) : fib_iter(i * 3));
     }
 
     rt_printf("== bits ==\n");
