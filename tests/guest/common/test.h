@@ -524,8 +524,8 @@
   call _hl_vm_reset
 .endm
 
-/* Map va -> pa (labels: `la` is used; for constants use VM_MAP_R) at `level` (0 4 KiB, 1 2 MiB, 2 1 GiB).
- * Clobbers t0-t6, a0-a7. */
+/* Map va -> pa (labels: `la` is used; for constants use VM_MAP_R) at `level` (0 4 KiB,
+ * 1 2 MiB, 2 1 GiB). Clobbers t0-t6, a0-a7. */
 .macro VM_MAP va, pa, flags, level=0
   la a0, \va
   la a1, \pa

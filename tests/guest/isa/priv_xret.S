@@ -1,8 +1,8 @@
 /* MRET / SRET: the privilege they return to (checked by the cause of an ECALL there), the
  * mstatus stack updates (MIE <- MPIE, MPIE <- 1, MPP <- U; SIE <- SPIE, SPIE <- 1, SPP <- U),
- * MPRV kept by an MRET to M (its clearing by xRET below M is in the hartlab-only
- * priv_strict.S), SRET executed from M, MRET illegal in S and U, SRET illegal in U, xEPC[1] writable, and the stack pushed by a trap
- * from S and from U (MPP, MPIE, MIE). */
+ * MPRV kept by an MRET to M (its clearing by an xRET below M is in the hartlab-only
+ * priv_strict.S), SRET executed from M, MRET illegal in S and U, SRET illegal in U, xEPC[1]
+ * writable, and the stack pushed by a trap from S and from U (MPP, MPIE, MIE). */
 #include "test.h"
 
 TEST_BEGIN

@@ -1,11 +1,12 @@
-/* RV64C: every RV64C integer instruction with its explicit c. mnemonic (branch targets are kept
- * local and near so that the assembler never relaxes one into a 32-bit branch): C.ADDI4SPN C.LW C.LD C.SW C.SD / C.NOP C.ADDI C.ADDIW C.LI C.ADDI16SP
- * C.LUI C.SRLI C.SRAI C.ANDI C.SUB C.XOR C.OR C.AND C.SUBW C.ADDW C.J C.BEQZ C.BNEZ / C.SLLI
- * C.LWSP C.LDSP C.JR C.MV C.EBREAK C.JALR C.ADD C.SWSP C.SDSP. Checks the immediates' scaling
- * and sign extension, link = pc + 2, C.EBREAK (cause 3, mepc = its address, mtval = 0 as on
- * QEMU 7.2, see EBREAK_TVAL), that the all-zero halfword and the reserved encodings (C.ADDI4SPN /
- * C.ADDI16SP / C.LUI with a zero immediate, C.JR / C.LWSP / C.LDSP with x0, ...) are illegal
- * instructions with mtval = their 16 bits, and a trap at a pc that is 2 mod 4. */
+/* RV64C: every RV64C integer instruction with its explicit c. mnemonic (branch targets are
+ * kept local and near so that the assembler never relaxes one into a 32-bit branch):
+ * C.ADDI4SPN C.LW C.LD C.SW C.SD / C.NOP C.ADDI C.ADDIW C.LI C.ADDI16SP C.LUI C.SRLI C.SRAI
+ * C.ANDI C.SUB C.XOR C.OR C.AND C.SUBW C.ADDW C.J C.BEQZ C.BNEZ / C.SLLI C.LWSP C.LDSP C.JR C.MV
+ * C.EBREAK C.JALR C.ADD C.SWSP C.SDSP. Checks the immediates' scaling and sign extension, link =
+ * pc + 2, C.EBREAK (cause 3, mepc = its address, mtval = 0 as on QEMU 7.2, see EBREAK_TVAL),
+ * that the all-zero halfword and the reserved encodings (C.ADDI4SPN / C.ADDI16SP / C.LUI with a
+ * zero immediate, C.JR / C.LWSP / C.LDSP with x0, ...) are illegal instructions with mtval =
+ * their 16 bits, and a trap at a pc that is 2 mod 4. */
 #include "test.h"
 
 TEST_BEGIN

@@ -1,9 +1,11 @@
 /* Synchronous exceptions taken in M: ECALL from M / S / U (causes 11 / 9 / 8, mepc = the ecall,
- * mtval = 0), EBREAK (3, mtval as QEMU 7.2: see EBREAK_TVAL), illegal instructions (2, mtval =
- * encoding: custom-0 / custom-1 opcodes, reserved LOAD / STORE widths, an F instruction with
- * mstatus.FS = 0 (hartlab has no F at all), from M and U), load / store access faults (5 / 7, mtval = address, also LR) on a
- * physical address nothing answers, instruction access fault (1, mepc = mtval = the target);
- * the trapping instruction does not write rd; mstatus.MPP / MPIE / MIE after the trap. */
+ * mtval = 0); EBREAK from M / S / U (3, mtval as QEMU 7.2: see EBREAK_TVAL); illegal
+ * instructions (2, mtval = encoding: custom-0 / custom-1 opcodes, reserved LOAD / STORE widths,
+ * an F instruction with mstatus.FS = 0 (hartlab has no F at all), from M and U); load / store /
+ * LR access faults (5 / 7, mtval = address) on physical addresses nothing answers (0x20_0000 and
+ * 0x100_0000 on the virt map); instruction access fault (1, mepc = mtval = the target, link
+ * register still written); the faulting instruction does not write rd; mstatus MPP / MPIE / MIE
+ * after the trap. */
 #include "test.h"
 
 /* physical addresses with no device on QEMU virt (between the RTC and the CLINT) */

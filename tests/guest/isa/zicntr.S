@@ -1,8 +1,9 @@
 /* Zicntr: cycle, time and instret readable in M; cycle and instret grow while instructions run
- * (QEMU 7.2 counts host ticks, so only growth is checked), time grows and lies between two reads of the CLINT
- * mtime; mcycle / minstret are writable and cycle / instret mirror them. Gating: from S a
- * counter is readable only if its mcounteren bit is set, from U only if both the mcounteren
- * and scounteren bits are set, else illegal instruction (mtval = encoding); M is never gated. */
+ * (QEMU 7.2 without -icount counts host ticks, so only growth is checked); time grows and lies
+ * between two reads of the CLINT mtime; mcycle / minstret are writable and cycle / instret
+ * mirror them. Gating: from S a counter is readable only if its mcounteren bit is set, from U
+ * only if both the mcounteren and scounteren bits are set, else illegal instruction (mtval =
+ * encoding); M is never gated; S may program scounteren. */
 #include "test.h"
 
 /* read counter `csr` in the current mode; must not trap */
