@@ -79,12 +79,15 @@ impl Clint {
         }
     }
 
-    /// Drive every hart's MTIP from `mtime` at `now`.
+    /// Drive every hart's MTIP from `mtime` at `now`. A timer that expired since the last
+    /// update rises at the exact time `mtime` reached `mtimecmp`, so harts whose local time is
+    /// still earlier do not see it early.
     fn update_timers(&mut self, now: SimTime, timebase: &Timebase, irq: &mut IrqLines) {
         let mtime = timebase.mtime(now);
         for (hart, (&cmp, level)) in self.mtimecmp.iter().zip(&mut self.mtip).enumerate() {
             *level = mtime >= cmp;
-            irq.set_hart_line(hart, mip::MTIP, *level);
+            let rose_at = timebase.time_of_mtime(0, cmp).unwrap_or(0).min(now);
+            irq.set_hart_line_at(hart, mip::MTIP, *level, rose_at);
         }
     }
 }

@@ -11,14 +11,24 @@ use crate::time::{SimTime, Timebase};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BusFault;
 
+/// Number of low `mip` bits whose rise time is tracked.
+const TIMED_BITS: usize = 16;
+
 /// Interrupt lines between devices and harts.
 ///
 /// `hart_lines` are the `mip` bits driven from outside the hart (MSIP, MTIP, SEIP, MEIP ...);
 /// `sources` are the platform interrupt sources (source 0 unused, as on the PLIC) whose levels
 /// devices set and an interrupt controller reads.
+///
+/// Harts run ahead of each other within a quantum, so a line carries the simulated time at
+/// which it rose: a hart whose local time is earlier does not see it yet. A rise is stamped
+/// with the time of the access or device update that caused it (see [`IrqLines::set_now`]), or
+/// with an explicit time (a timer that expired between updates).
 #[derive(Debug, Clone)]
 pub struct IrqLines {
     hart_lines: Vec<u64>,
+    rise: Vec<[SimTime; TIMED_BITS]>,
+    now: SimTime,
     sources: Vec<bool>,
     sources_dirty: bool,
     harts_dirty: bool,
@@ -29,6 +39,8 @@ impl IrqLines {
     pub fn new(harts: usize, sources: usize) -> Self {
         Self {
             hart_lines: vec![0; harts],
+            rise: vec![[0; TIMED_BITS]; harts],
+            now: 0,
             sources: vec![false; sources.max(1)],
             sources_dirty: false,
             harts_dirty: false,
@@ -40,21 +52,71 @@ impl IrqLines {
         self.hart_lines.len()
     }
 
-    /// Drive the `mip` bit(s) in `mask` of `hart` to `level`. Out-of-range harts are ignored.
+    /// Set the time that rising lines are stamped with (the time of the current access or
+    /// device update).
+    pub fn set_now(&mut self, now: SimTime) {
+        self.now = now;
+    }
+
+    /// Drive the `mip` bit(s) in `mask` of `hart` to `level`, rising now. Out-of-range harts
+    /// are ignored.
     pub fn set_hart_line(&mut self, hart: usize, mask: u64, level: bool) {
-        if let Some(lines) = self.hart_lines.get_mut(hart) {
-            let new = if level { *lines | mask } else { *lines & !mask };
-            if new != *lines {
-                *lines = new;
-                self.harts_dirty = true;
+        let now = self.now;
+        self.set_hart_line_at(hart, mask, level, now);
+    }
+
+    /// Drive the `mip` bit(s) in `mask` of `hart` to `level`; bits that rise are stamped `at`.
+    pub fn set_hart_line_at(&mut self, hart: usize, mask: u64, level: bool, at: SimTime) {
+        let (Some(lines), Some(rise)) = (self.hart_lines.get_mut(hart), self.rise.get_mut(hart))
+        else {
+            return;
+        };
+        let new = if level { *lines | mask } else { *lines & !mask };
+        let rising = new & !*lines;
+        for (bit, t) in rise.iter_mut().enumerate() {
+            if rising & (1 << bit) != 0 {
+                *t = at;
             }
+        }
+        if new != *lines {
+            *lines = new;
+            self.harts_dirty = true;
         }
     }
 
-    /// The externally driven `mip` bits of `hart` (0 for an unknown hart).
+    /// The externally driven `mip` bits of `hart`, whatever their rise time (0 for an unknown
+    /// hart).
     #[inline]
     pub fn hart_lines(&self, hart: usize) -> u64 {
         self.hart_lines.get(hart).copied().unwrap_or(0)
+    }
+
+    /// The externally driven `mip` bits of `hart` as seen at local time `t`: lines that rose
+    /// later than `t` are not visible yet.
+    #[inline]
+    pub fn hart_lines_at(&self, hart: usize, t: SimTime) -> u64 {
+        let (Some(&lines), Some(rise)) = (self.hart_lines.get(hart), self.rise.get(hart)) else {
+            return 0;
+        };
+        let mut visible = lines;
+        let mut timed = lines & ((1 << TIMED_BITS) - 1);
+        while timed != 0 {
+            let bit = timed.trailing_zeros() as usize;
+            if rise[bit] > t {
+                visible &= !(1 << bit);
+            }
+            timed &= timed - 1;
+        }
+        visible
+    }
+
+    /// The earliest time after `t` at which a raised line of `hart` becomes visible.
+    pub fn next_rise(&self, hart: usize, t: SimTime) -> Option<SimTime> {
+        let (&lines, rise) = (self.hart_lines.get(hart)?, self.rise.get(hart)?);
+        (0..TIMED_BITS)
+            .filter(|&bit| lines & (1 << bit) != 0 && rise[bit] > t)
+            .map(|bit| rise[bit])
+            .min()
     }
 
     /// Set the level of platform interrupt source `source`. Unknown sources are ignored.
@@ -160,5 +222,30 @@ pub trait Device: Send {
     /// is the only way host timing can enter a run.
     fn awaits_host_input(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_visible_from_their_rise_time() {
+        let mut irq = IrqLines::new(2, 4);
+        irq.set_now(1000);
+        irq.set_hart_line(0, 1 << 3, true);
+        irq.set_hart_line_at(1, 1 << 7, true, 500);
+        assert_eq!(irq.hart_lines_at(0, 999), 0);
+        assert_eq!(irq.hart_lines_at(0, 1000), 1 << 3);
+        assert_eq!(irq.next_rise(0, 10), Some(1000));
+        assert_eq!(irq.next_rise(0, 1000), None);
+        assert_eq!(irq.hart_lines_at(1, 499), 0);
+        assert_eq!(irq.hart_lines_at(1, 500), 1 << 7);
+        // A line that stays high keeps its first rise time.
+        irq.set_hart_line_at(1, 1 << 7, true, 900);
+        assert_eq!(irq.hart_lines_at(1, 600), 1 << 7);
+        irq.set_hart_line(1, 1 << 7, false);
+        assert_eq!(irq.hart_lines(1), 0);
+        assert!(irq.take_harts_dirty());
     }
 }

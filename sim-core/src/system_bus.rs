@@ -71,6 +71,8 @@ pub struct SystemBus {
     /// bypass the reservation check.
     reservation_gen: u64,
     htif: Option<Htif>,
+    /// The latest time devices have been advanced to.
+    device_time: SimTime,
 }
 
 /// Size of a reservation set: LR/SC reserve an aligned 8-byte granule.
@@ -88,6 +90,7 @@ impl SystemBus {
             reservations: vec![None; harts],
             reservation_gen: 0,
             htif: None,
+            device_time: 0,
         }
     }
 
@@ -142,12 +145,6 @@ impl SystemBus {
                 .any(|r| r.is_some_and(|a| a & !0xfff == page))
     }
 
-    fn region_mut(&mut self, addr: u64, size: u32) -> Option<&mut Region> {
-        self.regions
-            .iter_mut()
-            .find(|r| addr >= r.base && addr + size as u64 <= r.base + r.size)
-    }
-
     /// Read from a device at physical `addr` on behalf of `hart` at time `now`.
     pub fn mmio_read(
         &mut self,
@@ -168,6 +165,7 @@ impl SystemBus {
             .find(|r| addr >= r.base && addr.saturating_add(size as u64) <= r.base + r.size)
             .ok_or(BusFault)?;
         region.reads += 1;
+        irq.set_now(now);
         let mut ctx = AccessCtx {
             hart,
             now,
@@ -189,9 +187,6 @@ impl SystemBus {
         size: u32,
         value: u64,
     ) -> Result<(), BusFault> {
-        if self.region_mut(addr, size).is_none() {
-            return Err(BusFault);
-        }
         let Self {
             regions,
             irq,
@@ -204,6 +199,7 @@ impl SystemBus {
             .find(|r| addr >= r.base && addr.saturating_add(size as u64) <= r.base + r.size)
             .ok_or(BusFault)?;
         region.writes += 1;
+        irq.set_now(now);
         let mut ctx = AccessCtx {
             hart,
             now,
@@ -239,8 +235,14 @@ impl SystemBus {
             .min()
     }
 
-    /// Bring every device up to `now`.
+    /// Bring every device up to `now`. Device time never goes back: a hart that lags the
+    /// others in its quantum sees device updates through the rise times of the lines instead.
     pub fn advance(&mut self, now: SimTime) {
+        if now < self.device_time {
+            return;
+        }
+        self.device_time = now;
+        self.irq.set_now(now);
         for r in &mut self.regions {
             r.device.advance(now, &self.timebase, &mut self.irq);
         }

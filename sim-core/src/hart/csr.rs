@@ -217,7 +217,7 @@ impl Hart {
     /// Pending interrupt bits as software sees them in `mip`.
     #[inline]
     pub(crate) fn mip(&self, bus: &SystemBus) -> u64 {
-        let mut mip = self.csr.mip | bus.irq.hart_lines(self.id);
+        let mut mip = self.csr.mip | bus.irq.hart_lines_at(self.id, self.now());
         if self.csr.sstc_enabled() {
             mip &= !irq::STI;
             if bus.timebase.mtime(self.now()) >= self.csr.stimecmp {

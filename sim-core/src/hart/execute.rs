@@ -2,7 +2,7 @@
 //! the next pc; faults return an [`Exception`] and leave pc at the faulting instruction.
 
 use super::csr::mstatus;
-use super::decode::{insn_len, Insn, Op, RD_SINK};
+use super::decode::{Insn, Op, RD_SINK};
 use super::mmu::{access_fault, Target};
 use super::pmp::AccessKind;
 use super::trap::{cause, Exception};
@@ -65,9 +65,10 @@ impl Hart {
         bus: &mut SystemBus,
         i: Insn,
         raw: u32,
+        len: u32,
     ) -> Result<(), Exception> {
         let pc = self.pc;
-        let next = pc.wrapping_add(insn_len(raw));
+        let next = pc.wrapping_add(len as u64);
         let imm = i.imm as i64 as u64;
         macro_rules! alu {
             ($e:expr) => {{
@@ -221,7 +222,7 @@ impl Hart {
                 }
                 self.pc = next;
                 self.wfi = true;
-                self.break_loop = true;
+                self.slice_end = 0;
             }
             Op::SfenceVma => {
                 let tvm = self.csr.mstatus & mstatus::TVM != 0;
@@ -304,7 +305,7 @@ impl Hart {
     /// xRET changes privilege and may unmask interrupts: leave the inner loop.
     #[inline]
     fn instret_retire_xret(&mut self) {
-        self.break_loop = true;
+        self.slice_end = 0;
     }
 
     fn exec_csr(&mut self, bus: &mut SystemBus, i: &Insn, raw: u32) -> Result<(), Exception> {
@@ -334,7 +335,7 @@ impl Hart {
                 _ => old & !operand,
             };
             self.csr_write(bus, csr, new).map_err(|_| illegal)?;
-            self.break_loop = true;
+            self.slice_end = 0;
             self.deadline_dirty = true;
         }
         self.set_rd(i, old);
@@ -364,7 +365,7 @@ impl Hart {
         let old = match target {
             Target::Ram(pa) => bus.ram.read(pa, size).ok_or_else(fault)?,
             Target::Io(pa) => {
-                self.break_loop = true;
+                self.slice_end = 0;
                 bus.mmio_read(self.id, self.now(), pa, size)
                     .map_err(|_| fault())?
             }

@@ -137,13 +137,13 @@ impl Hart {
         let mxr = (s & mstatus::MXR != 0) as u64;
         self.data_tag = ((self.data_privilege() as u64) | sum << 2 | mxr << 3) << 4;
         self.fetch_tag = (self.privilege as u64) << 4;
-        self.break_loop = true;
+        self.slice_end = 0;
     }
 
     /// Drop every cached translation (satp or PMP changed, SFENCE.VMA without address).
     pub(crate) fn flush_translations(&mut self) {
         self.tlb.flush_all();
-        self.break_loop = true;
+        self.slice_end = 0;
     }
 
     fn tlb_for(&mut self, kind: AccessKind) -> &mut [TlbEntry; TLB_ENTRIES] {

@@ -66,6 +66,9 @@ const DECODE_BITS: u32 = 13;
 struct DecodeEntry {
     insn: Insn,
     raw: u32,
+    /// Length in bytes. Kept here rather than derived from `raw` so the next pc depends only
+    /// on this entry (found by pc), not on the slower load of the instruction bits.
+    len: u32,
 }
 
 /// A memo of decoded encodings, indexed by pc and tagged by the raw bits, so it never needs
@@ -80,6 +83,7 @@ impl DecodeCache {
         let empty = DecodeEntry {
             insn: decode(0),
             raw: 0,
+            len: 2,
         };
         Self {
             entries: vec![empty; 1 << DECODE_BITS].into_boxed_slice(),
@@ -87,7 +91,7 @@ impl DecodeCache {
     }
 
     #[inline(always)]
-    fn get(&mut self, pc: u64, raw: u32) -> Insn {
+    fn get(&mut self, pc: u64, raw: u32) -> (Insn, u32) {
         let i = (pc >> 1) as usize & ((1 << DECODE_BITS) - 1);
         // SAFETY: `i` < 2^DECODE_BITS = entries.len().
         let e = unsafe { self.entries.get_unchecked_mut(i) };
@@ -95,10 +99,19 @@ impl DecodeCache {
             *e = DecodeEntry {
                 insn: decode(raw),
                 raw,
+                len: decode::insn_len(raw) as u32,
             };
         }
-        e.insn
+        (e.insn, e.len)
     }
+}
+
+/// A fetched and decoded instruction.
+#[derive(Clone, Copy)]
+struct Fetched {
+    insn: Insn,
+    raw: u32,
+    len: u32,
 }
 
 /// Per-hart statistics.
@@ -137,8 +150,9 @@ pub struct Hart {
     wfi_cycles: u64,
     /// Asleep in WFI.
     wfi: bool,
-    /// Set by anything that may change interrupt state, to leave the inner loop.
-    break_loop: bool,
+    /// The inner loop runs while `cycle < slice_end`; anything that may change interrupt
+    /// state sets it to 0 to leave the loop at the next instruction boundary.
+    slice_end: u64,
     /// The next time the hart must stop to let devices (or its own stimecmp) catch up.
     deadline_dirty: bool,
     deadline_cycle: u64,
@@ -168,7 +182,7 @@ impl Hart {
             instret: 0,
             wfi_cycles: 0,
             wfi: false,
-            break_loop: false,
+            slice_end: 0,
             deadline_dirty: true,
             deadline_cycle: u64::MAX,
             data_tag: 0,
@@ -307,8 +321,8 @@ impl Hart {
                 }
             }
             let stop = until_cycle.min(self.deadline_cycle);
-            self.break_loop = false;
-            while self.cycle < stop && !self.break_loop {
+            self.slice_end = stop;
+            while self.cycle < self.slice_end {
                 self.step(bus);
             }
         }
@@ -317,7 +331,7 @@ impl Hart {
     #[inline(always)]
     fn step(&mut self, bus: &mut SystemBus) {
         match self.fetch(bus) {
-            Ok((insn, raw)) => match self.execute(bus, insn, raw) {
+            Ok(f) => match self.execute(bus, f.insn, f.raw, f.len) {
                 Ok(()) => self.instret += 1,
                 Err(e) => self.exception(e),
             },
@@ -327,7 +341,7 @@ impl Hart {
     }
 
     #[inline(always)]
-    fn fetch(&mut self, bus: &mut SystemBus) -> Result<(Insn, u32), Exception> {
+    fn fetch(&mut self, bus: &mut SystemBus) -> Result<Fetched, Exception> {
         let pc = self.pc;
         let e = self.tlb.fetch[SoftTlb::index(pc)];
         if e.tag == (pc & !0xfff) | self.fetch_tag && pc & 0xfff <= 0xffc {
@@ -335,13 +349,14 @@ impl Hart {
             // SAFETY: the entry maps a whole RAM page and pc+4 stays inside it.
             let raw = unsafe { p.read_unaligned() };
             let raw = if raw & 3 == 3 { raw } else { raw & 0xffff };
-            return Ok((self.decode_cache.get(pc, raw), raw));
+            let (insn, len) = self.decode_cache.get(pc, raw);
+            return Ok(Fetched { insn, raw, len });
         }
         self.fetch_slow(bus)
     }
 
     #[cold]
-    fn fetch_slow(&mut self, bus: &mut SystemBus) -> Result<(Insn, u32), Exception> {
+    fn fetch_slow(&mut self, bus: &mut SystemBus) -> Result<Fetched, Exception> {
         let pc = self.pc;
         let low = self.fetch_half(bus, pc)?;
         let raw = if low & 3 == 3 {
@@ -350,7 +365,8 @@ impl Hart {
         } else {
             low as u32
         };
-        Ok((self.decode_cache.get(pc, raw), raw))
+        let (insn, len) = self.decode_cache.get(pc, raw);
+        Ok(Fetched { insn, raw, len })
     }
 
     fn fetch_half(&mut self, bus: &mut SystemBus, va: u64) -> Result<u16, Exception> {
@@ -387,7 +403,7 @@ impl Hart {
         match self.translate(bus, va, size, AccessKind::Load)? {
             Target::Ram(pa) => Ok(bus.ram.read(pa, size).unwrap_or(0)),
             Target::Io(pa) => {
-                self.break_loop = true;
+                self.slice_end = 0;
                 self.deadline_dirty = true;
                 bus.mmio_read(self.id, self.now(), pa, size)
                     .map_err(|_| mmu::access_fault(AccessKind::Load, va))
@@ -437,12 +453,12 @@ impl Hart {
                 bus.store_seen(self.id, pa, size);
                 bus.htif_store(pa);
                 if bus.control.exit.is_some() {
-                    self.break_loop = true;
+                    self.slice_end = 0;
                 }
                 Ok(())
             }
             Target::Io(pa) => {
-                self.break_loop = true;
+                self.slice_end = 0;
                 self.deadline_dirty = true;
                 bus.mmio_write(self.id, self.now(), pa, size, value)
                     .map_err(|_| mmu::access_fault(AccessKind::Store, va))
