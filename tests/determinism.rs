@@ -5,7 +5,11 @@ mod support;
 
 fn diff_program(name: &str) -> std::path::PathBuf {
     let dir = support::repo_root().join("tests/guest/diff");
-    let srcs = [dir.join("crt0.S"), dir.join("rt.c"), dir.join(format!("{name}.c"))];
+    let srcs = [
+        dir.join("crt0.S"),
+        dir.join("rt.c"),
+        dir.join(format!("{name}.c")),
+    ];
     let srcs: Vec<&std::path::Path> = srcs.iter().map(|p| p.as_path()).collect();
     support::build_guest(&format!("det_{name}"), &srcs, &[])
 }
@@ -26,6 +30,10 @@ fn multi_hart_runs_are_identical() {
         let b = support::run_hartlab(&elf, harts);
         assert_eq!(a.status, 0, "{name}: {}", a.console);
         assert_eq!(a.console, b.console, "{name}: console differs between runs");
-        assert_eq!(simulated(&a), simulated(&b), "{name}: statistics differ between runs");
+        assert_eq!(
+            simulated(&a),
+            simulated(&b),
+            "{name}: statistics differ between runs"
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! ISA conformance: every self-checking guest program in `tests/guest/isa/*.S` (see
 //! `tests/guest/common/test.h` for how they report) is built with the RISC-V GNU toolchain and
-//! run with one hart on hartlab and, unless it is hartlab-only, on QEMU 7.2 (the reference: a
-//! program failing there is itself wrong). A program passes with status 0; status N (1..=249)
-//! means its check `TEST N` failed (250: it failed before its first numbered check; 251..=254
-//! are hartlab's own ends, see the README), and the console carries a `FAIL <program>: test N`
-//! line with the trap CSRs.
+//! run on hartlab and, unless it is hartlab-only, on QEMU 7.2 (the reference: a program failing
+//! there is itself wrong), with one hart unless listed in [`MULTI_HART`]. A program passes with
+//! status 0; status N (1..=249) means its check `TEST N` failed (250: it failed before its first
+//! numbered check; 251..=254 are hartlab's own ends, see the README), and the console carries a
+//! `FAIL <program>: test N` line with the trap CSRs.
 //!
 //! Hartlab-only programs check behaviour where QEMU 7.2 is allowed to differ or deviates from
 //! the privileged spec; the reason is given next to each.
@@ -16,6 +16,17 @@ use std::time::Duration;
 
 /// QEMU's wall-clock limit per program (each finishes in well under a second).
 const QEMU_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Programs run with more than one hart (on both machines), and how many.
+const MULTI_HART: &[(&str, usize)] = &[("multihart", 4)];
+
+/// Harts to run `name` with.
+fn harts_for(name: &str) -> usize {
+    MULTI_HART
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(1, |&(_, harts)| harts)
+}
 
 fn source(name: &str) -> PathBuf {
     support::repo_root()
@@ -48,25 +59,26 @@ fn describe(status: Option<i32>, console: &str) -> String {
 fn run_program(name: &str, hartlab_only: Option<&str>) {
     let src = source(name);
     let elf = support::build_guest(&format!("isa-{name}"), &[src.as_path()], &[]);
+    let harts = harts_for(name);
     let mut failures = Vec::new();
 
-    let hl = support::run_hartlab(&elf, 1);
+    let hl = support::run_hartlab(&elf, harts);
     if hl.status != 0 {
         failures.push(format!(
-            "on hartlab: {}",
+            "on hartlab ({harts} hart(s)): {}",
             describe(Some(hl.status), &hl.console)
         ));
     }
 
     match hartlab_only {
         Some(why) => eprintln!("{name}: hartlab-only, not run on QEMU ({why})"),
-        None => match support::run_qemu(&elf, 1, QEMU_TIMEOUT) {
+        None => match support::run_qemu(&elf, harts, QEMU_TIMEOUT) {
             None => {
                 eprintln!("NOTE: {name}: QEMU reference run skipped (qemu-system-riscv64 missing)")
             }
             Some(run) if run.status == Some(0) => {}
             Some(run) => failures.push(format!(
-                "on QEMU (the reference, so the test program itself is suspect): {}",
+                "on QEMU ({harts} hart(s); the reference, so the test program itself is suspect): {}",
                 describe(run.status, &run.console)
             )),
         },
@@ -122,6 +134,11 @@ isa_programs! {
     sv39_faults,
     pmp,
     sstc,
+    sfence_asid,
+    fetch_fault,
+    // devices, several harts
+    plic,
+    multihart,
     // hartlab-only
     misaligned => "QEMU 7.2 performs misaligned loads and stores instead of trapping, and reports \
                    a misaligned AMO as cause 4 instead of 6",
@@ -133,6 +150,10 @@ isa_programs! {
                     MPP hold 2, keeps pmpaddr bits 63:54, and does not trap CSRRS/CSRRC with a \
                     zero-valued rs1 != x0 on read-only CSRs",
     htif => "QEMU virt has no HTIF (tohost / fromhost)",
+    counters => "QEMU 7.2 stores mcountinhibit.TM (read-only 0), keeps counting an inhibited \
+                 mcycle / minstret once it has been written (and reads one never written as 0), \
+                 and without -icount counts both from host ticks, so a written minstret neither \
+                 stays put nor counts instructions exactly",
 }
 
 /// Every `tests/guest/isa/*.S` has a test above, and every test has its program.
@@ -153,4 +174,11 @@ fn every_program_is_listed() {
         on_disk, listed,
         "tests/guest/isa/*.S and the isa_programs! list in tests/isa.rs disagree"
     );
+    for (name, harts) in MULTI_HART {
+        assert!(
+            PROGRAMS.contains(name),
+            "MULTI_HART names {name}, which is not in the isa_programs! list"
+        );
+        assert!(*harts >= 2, "MULTI_HART: {name} with {harts} hart(s)");
+    }
 }

@@ -37,6 +37,13 @@
  * them) and resumes. Any other trap prints what was expected and fails the current check.
  * Interrupt traps also clear their enable bit in mie / sie so that returning does not take
  * them again. ECALL_TO_M returns to M from S or U without an announcement.
+ *
+ * Several harts: with HL_MULTIHART defined before the #include, the harts other than 0 do not
+ * park: they jump, in M, to `_hl_secondary` (which the program defines) with every register as
+ * the machine started them (a0 = the hart id, as on QEMU virt) except t0 = mhartid; they get
+ * none of hart 0's set-up (PMP, mtvec, stack). Hart 0's a0 at entry is kept in `_hl_boot_a0`.
+ * The runtime (handlers, _hl_exp / _hl_rec, the stack, pass / fail printing) is hart 0's: other
+ * harts must not use it; to report a failure they write the finisher themselves.
  */
 #ifndef HARTLAB_TEST_H
 #define HARTLAB_TEST_H
@@ -588,6 +595,14 @@
   .option push
   .option norvc
 _start:
+#ifdef HL_MULTIHART
+  csrr t0, mhartid
+  beqz t0, 2f
+  j _hl_secondary
+2:
+  la t0, _hl_boot_a0
+  sd a0, 0(t0)
+#endif
   csrr t0, mhartid
   bnez t0, _hl_park
   /* PMP may be absent or trap: step over with a temporary handler */
@@ -1243,6 +1258,10 @@ _hl_rec:    .zero 64
 _hl_save:   .zero 32
 _hl_save_s: .zero 32
 _hl_vm_next: .dword 0
+#ifdef HL_MULTIHART
+  .globl _hl_boot_a0
+_hl_boot_a0: .dword -1
+#endif
   .bss
   .align 12
 _hl_stack:  .zero 4096
