@@ -204,3 +204,30 @@ fn stdin_feeds_the_uart() {
     assert_eq!(status(&o), 0);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "HELLO, UART\n");
 }
+
+#[test]
+fn max_insns_counts_all_harts_together() {
+    let stats = support::repo_root().join("target/guest/spin_stats.json");
+    let o = run(
+        &guest("spin"),
+        &[
+            "--harts",
+            "4",
+            "--max-insns",
+            "1000000",
+            "--stats",
+            stats.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(status(&o), 252);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let total: u64 = v["harts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["instret"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 1_000_000);
+    assert_eq!(v["exit"], "instruction limit reached");
+}

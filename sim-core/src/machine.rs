@@ -123,8 +123,10 @@ impl Machine {
                 if done >= max {
                     return Exit::MaxInsns;
                 }
-                // CPI >= 1, so no hart can retire more than this before the horizon.
-                horizon = horizon.min(self.now.saturating_add((max - done).saturating_mul(period)));
+                // CPI >= 1, so with the remainder shared among the harts no round can retire
+                // more than the limit allows.
+                let share = (max - done).div_ceil(self.harts.len() as u64);
+                horizon = horizon.min(self.now.saturating_add(share.saturating_mul(period)));
             }
             for h in &mut self.harts {
                 match h.run(&mut self.bus, horizon) {
