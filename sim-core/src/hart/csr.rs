@@ -7,6 +7,9 @@ use crate::system_bus::SystemBus;
 /// CSR addresses.
 #[allow(missing_docs)]
 pub mod addr {
+    pub const FFLAGS: u16 = 0x001;
+    pub const FRM: u16 = 0x002;
+    pub const FCSR: u16 = 0x003;
     pub const SSTATUS: u16 = 0x100;
     pub const SIE: u16 = 0x104;
     pub const STVEC: u16 = 0x105;
@@ -146,12 +149,18 @@ pub struct CsrFile {
     pub(crate) minstret_offset: u64,
     pub(crate) frozen_cycle: u64,
     pub(crate) frozen_instret: u64,
+    /// Accrued FP exception flags (`fflags`, 5 bits).
+    pub(crate) fflags: u8,
+    /// Dynamic FP rounding mode (`frm`, 3 bits).
+    pub(crate) frm: u8,
 }
 
-/// `misa` of an RV64IMAC hart with S and U modes.
-pub const MISA_RV64IMACSU: u64 = (2 << 62)
+/// `misa` of an RV64IMAFDC (RV64GC) hart with S and U modes.
+pub const MISA_RV64GCSU: u64 = (2 << 62)
     | (1 << 0) // A
     | (1 << 2) // C
+    | (1 << 3) // D
+    | (1 << 5) // F
     | (1 << 8) // I
     | (1 << 12) // M
     | (1 << 18) // S
@@ -162,7 +171,7 @@ impl CsrFile {
     pub fn new() -> Self {
         Self {
             mstatus: mstatus::UXL & (2 << 32) | mstatus::SXL & (2 << 34),
-            misa: MISA_RV64IMACSU,
+            misa: MISA_RV64GCSU,
             medeleg: 0,
             mideleg: 0,
             mie: 0,
@@ -188,6 +197,8 @@ impl CsrFile {
             minstret_offset: 0,
             frozen_cycle: 0,
             frozen_instret: 0,
+            fflags: 0,
+            frm: 0,
         }
     }
 
@@ -270,6 +281,10 @@ impl Hart {
         }
         let c = &self.csr;
         Ok(match csr {
+            FFLAGS | FRM | FCSR if !self.fp_enabled() => return Err(CsrIllegal),
+            FFLAGS => c.fflags as u64,
+            FRM => c.frm as u64,
+            FCSR => (c.frm as u64) << 5 | c.fflags as u64,
             SSTATUS => self.read_mstatus() & mstatus::SSTATUS_VIEW,
             SIE => c.mie & c.mideleg,
             STVEC => c.stvec,
@@ -360,8 +375,20 @@ impl Hart {
         value: u64,
     ) -> Result<(), CsrIllegal> {
         use addr::*;
+        if matches!(csr, FFLAGS | FRM | FCSR) {
+            if !self.fp_enabled() {
+                return Err(CsrIllegal);
+            }
+            self.fp_dirty();
+        }
         let c = &mut self.csr;
         match csr {
+            FFLAGS => c.fflags = value as u8 & 0x1f,
+            FRM => c.frm = value as u8 & 7,
+            FCSR => {
+                c.fflags = value as u8 & 0x1f;
+                c.frm = (value >> 5) as u8 & 7;
+            }
             SSTATUS => {
                 let w = mstatus::SSTATUS_WRITABLE;
                 c.mstatus = (c.mstatus & !w) | (value & w);

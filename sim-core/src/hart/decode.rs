@@ -115,6 +115,77 @@ pub enum Op {
     AmoMaxD,
     AmoMinuD,
     AmoMaxuD,
+    // F and D (imm holds rm in bits 2:0 and rs3 in bits 12:8; loads/stores hold the offset)
+    Flw,
+    Fsw,
+    Fld,
+    Fsd,
+    FmaddS,
+    FmsubS,
+    FnmsubS,
+    FnmaddS,
+    FaddS,
+    FsubS,
+    FmulS,
+    FdivS,
+    FsqrtS,
+    FsgnjS,
+    FsgnjnS,
+    FsgnjxS,
+    FminS,
+    FmaxS,
+    FcvtWS,
+    FcvtWuS,
+    FcvtLS,
+    FcvtLuS,
+    FmvXW,
+    FeqS,
+    FltS,
+    FleS,
+    FclassS,
+    FcvtSW,
+    FcvtSWu,
+    FcvtSL,
+    FcvtSLu,
+    FmvWX,
+    FmaddD,
+    FmsubD,
+    FnmsubD,
+    FnmaddD,
+    FaddD,
+    FsubD,
+    FmulD,
+    FdivD,
+    FsqrtD,
+    FsgnjD,
+    FsgnjnD,
+    FsgnjxD,
+    FminD,
+    FmaxD,
+    FcvtSD,
+    FcvtDS,
+    FcvtWD,
+    FcvtWuD,
+    FcvtLD,
+    FcvtLuD,
+    FmvXD,
+    FeqD,
+    FltD,
+    FleD,
+    FclassD,
+    FcvtDW,
+    FcvtDWu,
+    FcvtDL,
+    FcvtDLu,
+    FmvDX,
+}
+
+impl Op {
+    /// Whether this is an F or D instruction (they all need mstatus.FS != Off).
+    #[inline]
+    pub fn is_fp(self) -> bool {
+        self as u8 >= Op::Flw as u8
+    }
 }
 
 /// A decoded instruction: eight bytes, so the hot loop moves it in one register. The raw
@@ -304,7 +375,112 @@ fn decode32(w: u32) -> Insn {
         },
         0x73 => decode_system(w, rd, rs1, rs2, f3, f7),
         0x2f => decode_amo(w, rd, rs1, rs2, f3),
+        0x07 => match f3 {
+            2 => i(Op::Flw, imm_i),
+            3 => i(Op::Fld, imm_i),
+            _ => bad,
+        },
+        0x27 => match f3 {
+            2 => i(Op::Fsw, imm_s),
+            3 => i(Op::Fsd, imm_s),
+            _ => bad,
+        },
+        0x43 | 0x47 | 0x4b | 0x4f => decode_fma(w, rd, rs1, rs2, f3),
+        0x53 => decode_op_fp(rd, rs1, rs2, f3, f7),
         _ => bad,
+    }
+}
+
+/// Whether a rounding-mode field is encodable (5 and 6 are reserved; 7 is dynamic).
+fn valid_rm(rm: u32) -> bool {
+    rm != 5 && rm != 6
+}
+
+fn decode_fma(w: u32, rd: u32, rs1: u32, rs2: u32, rm: u32) -> Insn {
+    let rs3 = w >> 27;
+    let double = match (w >> 25) & 3 {
+        0 => false,
+        1 => true,
+        _ => return Insn::ILLEGAL,
+    };
+    if !valid_rm(rm) {
+        return Insn::ILLEGAL;
+    }
+    let op = match (w & 0x7f, double) {
+        (0x43, false) => Op::FmaddS,
+        (0x47, false) => Op::FmsubS,
+        (0x4b, false) => Op::FnmsubS,
+        (0x4f, false) => Op::FnmaddS,
+        (0x43, true) => Op::FmaddD,
+        (0x47, true) => Op::FmsubD,
+        (0x4b, true) => Op::FnmsubD,
+        _ => Op::FnmaddD,
+    };
+    Insn::new(op, rd, rs1, rs2, (rm | rs3 << 8) as i32)
+}
+
+fn decode_op_fp(rd: u32, rs1: u32, rs2: u32, f3: u32, f7: u32) -> Insn {
+    // Operations with a rounding mode carry it in imm; the others use f3 as a selector.
+    let with_rm = |op: Op| {
+        if valid_rm(f3) {
+            Insn::new(op, rd, rs1, rs2, f3 as i32)
+        } else {
+            Insn::ILLEGAL
+        }
+    };
+    let plain = |op: Op| Insn::new(op, rd, rs1, rs2, 0);
+    match (f7, f3, rs2) {
+        (0x00, _, _) => with_rm(Op::FaddS),
+        (0x04, _, _) => with_rm(Op::FsubS),
+        (0x08, _, _) => with_rm(Op::FmulS),
+        (0x0c, _, _) => with_rm(Op::FdivS),
+        (0x2c, _, 0) => with_rm(Op::FsqrtS),
+        (0x10, 0, _) => plain(Op::FsgnjS),
+        (0x10, 1, _) => plain(Op::FsgnjnS),
+        (0x10, 2, _) => plain(Op::FsgnjxS),
+        (0x14, 0, _) => plain(Op::FminS),
+        (0x14, 1, _) => plain(Op::FmaxS),
+        (0x60, _, 0) => with_rm(Op::FcvtWS),
+        (0x60, _, 1) => with_rm(Op::FcvtWuS),
+        (0x60, _, 2) => with_rm(Op::FcvtLS),
+        (0x60, _, 3) => with_rm(Op::FcvtLuS),
+        (0x70, 0, 0) => plain(Op::FmvXW),
+        (0x70, 1, 0) => plain(Op::FclassS),
+        (0x50, 2, _) => plain(Op::FeqS),
+        (0x50, 1, _) => plain(Op::FltS),
+        (0x50, 0, _) => plain(Op::FleS),
+        (0x68, _, 0) => with_rm(Op::FcvtSW),
+        (0x68, _, 1) => with_rm(Op::FcvtSWu),
+        (0x68, _, 2) => with_rm(Op::FcvtSL),
+        (0x68, _, 3) => with_rm(Op::FcvtSLu),
+        (0x78, 0, 0) => plain(Op::FmvWX),
+        (0x01, _, _) => with_rm(Op::FaddD),
+        (0x05, _, _) => with_rm(Op::FsubD),
+        (0x09, _, _) => with_rm(Op::FmulD),
+        (0x0d, _, _) => with_rm(Op::FdivD),
+        (0x2d, _, 0) => with_rm(Op::FsqrtD),
+        (0x11, 0, _) => plain(Op::FsgnjD),
+        (0x11, 1, _) => plain(Op::FsgnjnD),
+        (0x11, 2, _) => plain(Op::FsgnjxD),
+        (0x15, 0, _) => plain(Op::FminD),
+        (0x15, 1, _) => plain(Op::FmaxD),
+        (0x20, _, 1) => with_rm(Op::FcvtSD),
+        (0x21, _, 0) => with_rm(Op::FcvtDS),
+        (0x61, _, 0) => with_rm(Op::FcvtWD),
+        (0x61, _, 1) => with_rm(Op::FcvtWuD),
+        (0x61, _, 2) => with_rm(Op::FcvtLD),
+        (0x61, _, 3) => with_rm(Op::FcvtLuD),
+        (0x71, 0, 0) => plain(Op::FmvXD),
+        (0x71, 1, 0) => plain(Op::FclassD),
+        (0x51, 2, _) => plain(Op::FeqD),
+        (0x51, 1, _) => plain(Op::FltD),
+        (0x51, 0, _) => plain(Op::FleD),
+        (0x69, _, 0) => with_rm(Op::FcvtDW),
+        (0x69, _, 1) => with_rm(Op::FcvtDWu),
+        (0x69, _, 2) => with_rm(Op::FcvtDL),
+        (0x69, _, 3) => with_rm(Op::FcvtDLu),
+        (0x79, 0, 0) => plain(Op::FmvDX),
+        _ => Insn::ILLEGAL,
     }
 }
 
@@ -394,9 +570,17 @@ fn decode16(h: u16) -> Insn {
                 c(Op::Addi, rd_p, 2, 0, imm as i32)
             }
         }
+        (0, 1) => {
+            let imm = (bits(6, 5) << 6) | (bits(12, 10) << 3);
+            c(Op::Fld, rd_p, rs1_p, 0, imm as i32)
+        }
         (0, 2) => {
             let imm = (bits(5, 5) << 6) | (bits(12, 10) << 3) | (bits(6, 6) << 2);
             c(Op::Lw, rd_p, rs1_p, 0, imm as i32)
+        }
+        (0, 5) => {
+            let imm = (bits(6, 5) << 6) | (bits(12, 10) << 3);
+            c(Op::Fsd, 0, rs1_p, rd_p, imm as i32)
         }
         (0, 3) => {
             let imm = (bits(6, 5) << 6) | (bits(12, 10) << 3);
@@ -481,6 +665,14 @@ fn decode16(h: u16) -> Insn {
         (2, 0) => {
             let shamt = ((bits(12, 12) << 5) | bits(6, 2)) as i32;
             c(Op::Slli, rd_full, rd_full, 0, shamt)
+        }
+        (2, 1) => {
+            let imm = (bits(4, 2) << 6) | (bits(12, 12) << 5) | (bits(6, 5) << 3);
+            c(Op::Fld, rd_full, 2, 0, imm as i32)
+        }
+        (2, 5) => {
+            let imm = (bits(9, 7) << 6) | (bits(12, 10) << 3);
+            c(Op::Fsd, 0, 2, rs2_full, imm as i32)
         }
         (2, 2) => {
             let imm = (bits(3, 2) << 6) | (bits(12, 12) << 5) | (bits(6, 4) << 2);

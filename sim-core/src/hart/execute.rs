@@ -298,6 +298,7 @@ impl Hart {
                 self.pc = next;
             }
             Op::Illegal => return Err(Exception::illegal(raw)),
+            _ => return self.exec_fp(bus, &i, raw, next),
         }
         Ok(())
     }

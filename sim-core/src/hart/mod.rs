@@ -10,6 +10,7 @@
 pub mod csr;
 pub mod decode;
 mod execute;
+pub mod fpu;
 pub mod mmu;
 pub mod pmp;
 pub mod trap;
@@ -138,6 +139,8 @@ pub struct Hart {
     /// x0..x31, then a write-only sink that decoding maps `rd = x0` to (see `decode::RD_SINK`),
     /// so x0 stays zero without a store per instruction; padded to 64 for mask indexing.
     x: [u64; 64],
+    /// f0..f31 (single-precision values NaN-boxed).
+    f: [u64; 32],
     pc: u64,
     privilege: Priv,
     csr: CsrFile,
@@ -171,6 +174,7 @@ impl Hart {
         let mut h = Self {
             id,
             x: [0; 64],
+            f: [0; 32],
             pc,
             privilege: Priv::M,
             csr: CsrFile::new(),
