@@ -12,6 +12,13 @@
 //! | timer    | 1, 4  | mtime/mtimecmp, MTIP, per-hart timer interrupts, WFI             |
 //! | paging   | 1     | Sv39, A/D updates, sfence.vma, demand paging, SUM/MXR, U mode    |
 //! | intbench | 1     | the benchmark guest, shortened, agrees on its checksum           |
+//! | fpsweep  | 1     | every F/D instruction x operand specials x rounding modes (3 parts) |
+//! | fpcalc   | 1     | ordinary float/double C code (-march=rv64gc -O2), exact results  |
+//!
+//! The FP programs are built with `-march=rv64gc -mabi=lp64d`; crt0.S turns the FP unit on
+//! (mstatus.FS) when built for F/D. fpsweep prints one line per case and digests the large
+//! cross products (`digest #G ...`); when a digest differs, the test rebuilds the program with
+//! `-DFPSWEEP_EXPAND=G` and reports the first differing case of that group.
 
 mod support;
 
@@ -19,7 +26,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use support::{build_guest, repo_root, run_hartlab, run_qemu};
+use support::{
+    build_guest, first_difference, first_differing_line, repo_root, run_hartlab, run_qemu,
+    HartlabRun, QemuRun,
+};
 
 /// QEMU runs are serialised: a 4-hart QEMU is 4 host threads spinning on guest locks, and
 /// several at once on a small machine slow each other down by orders of magnitude.
@@ -46,40 +56,12 @@ fn build(name: &str, sources: &[&str], harts: usize, extra: &[&str]) -> PathBuf 
     build_guest(&format!("diff-{name}-{harts}"), &refs, &flags)
 }
 
-/// A readable report of the first line where `reference` and `ours` differ, if any.
-fn first_difference(reference: &str, ours: &str) -> Option<String> {
-    if reference == ours {
-        return None;
-    }
-    let a: Vec<&str> = reference.split('\n').collect();
-    let b: Vec<&str> = ours.split('\n').collect();
-    let i = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let mut report = format!(
-        "consoles differ at line {} (QEMU printed {} lines, hartlab {}):\n",
-        i + 1,
-        a.len(),
-        b.len()
-    );
-    for (n, line) in a.iter().enumerate().take(i).skip(i.saturating_sub(3)) {
-        report.push_str(&format!("  {:>5} | {line}\n", n + 1));
-    }
-    let show = |v: &[&str]| match v.get(i) {
-        Some(l) => format!("{l:?}"),
-        None => "<end of output>".to_string(),
-    };
-    report.push_str(&format!("  QEMU    > {}\n", show(&a)));
-    report.push_str(&format!("  hartlab > {}\n", show(&b)));
-    Some(report)
-}
-
-/// Run `elf` on QEMU twice (the reference must itself be deterministic) and on hartlab, and
-/// compare.
-fn differential(name: &str, elf: &Path, harts: usize) {
+/// Run `elf` on QEMU twice (the reference must itself be deterministic, pass and print
+/// `done`) and once on hartlab. `None` when QEMU is missing (support::run_qemu has said so).
+fn run_both(name: &str, elf: &Path, harts: usize) -> Option<(QemuRun, HartlabRun)> {
     let qemu = {
         let _guard = QEMU_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(first) = run_qemu(elf, harts, QEMU_TIMEOUT) else {
-            return; // QEMU missing: support::run_qemu has said so
-        };
+        let first = run_qemu(elf, harts, QEMU_TIMEOUT)?;
         let second = run_qemu(elf, harts, QEMU_TIMEOUT).expect("QEMU vanished between runs");
         assert_eq!(
             first.status,
@@ -102,21 +84,35 @@ fn differential(name: &str, elf: &Path, harts: usize) {
         "{name} ({harts} harts) printed no `done` on QEMU; console:\n{}",
         qemu.console
     );
-
     let ours = run_hartlab(elf, harts);
+    Some((qemu, ours))
+}
+
+/// What differs between the two runs (console first, then exit status), if anything.
+fn mismatch(name: &str, harts: usize, qemu: &QemuRun, ours: &HartlabRun) -> Option<String> {
     if let Some(d) = first_difference(&qemu.console, &ours.console) {
-        panic!(
+        return Some(format!(
             "{name} ({harts} harts): hartlab differs from QEMU (hartlab status {}):\n{d}",
             ours.status
-        );
+        ));
     }
-    assert_eq!(
-        Some(ours.status),
-        qemu.status,
-        "{name} ({harts} harts): hartlab ended with status {} but QEMU with {:?}",
-        ours.status,
-        qemu.status
-    );
+    if Some(ours.status) != qemu.status {
+        return Some(format!(
+            "{name} ({harts} harts): hartlab ended with status {} but QEMU with {:?}",
+            ours.status, qemu.status
+        ));
+    }
+    None
+}
+
+/// Run `elf` on QEMU and hartlab and compare.
+fn differential(name: &str, elf: &Path, harts: usize) {
+    let Some((qemu, ours)) = run_both(name, elf, harts) else {
+        return;
+    };
+    if let Some(report) = mismatch(name, harts, &qemu, &ours) {
+        panic!("{report}");
+    }
 }
 
 fn diff_program(name: &str, extra_sources: &[&str], harts: usize) {
@@ -179,6 +175,70 @@ fn intbench_short() {
     differential("intbench", &elf, 1);
 }
 
+/// Flags of the programs that use floating point.
+const FP_FLAGS: &[&str] = &["-march=rv64gc", "-mabi=lp64d"];
+
+/// One part of the FP sweep (see tests/guest/diff/fpsweep.c).
+fn fpsweep(part: u32) {
+    let name = format!("fpsweep{part}");
+    let define = format!("-DPART={part}");
+    let mut flags = FP_FLAGS.to_vec();
+    flags.push(&define);
+    let elf = build(&name, &["tests/guest/diff/fpsweep.c"], 1, &flags);
+    let Some((qemu, ours)) = run_both(&name, &elf, 1) else {
+        return;
+    };
+    let Some(report) = mismatch(&name, 1, &qemu, &ours) else {
+        return;
+    };
+    // A digested group differs: print that group's cases as lines on both and report the first
+    // case that differs.
+    let group = first_differing_line(&qemu.console, &ours.console).and_then(|(_, line)| {
+        line.strip_prefix("digest #")?
+            .split(' ')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
+    let Some(group) = group else {
+        panic!("{report}");
+    };
+    let expand = format!("-DFPSWEEP_EXPAND={group}");
+    flags.push(&expand);
+    let expanded_name = format!("{name}-expand{group}");
+    let elf = build(&expanded_name, &["tests/guest/diff/fpsweep.c"], 1, &flags);
+    let detail = run_both(&expanded_name, &elf, 1)
+        .and_then(|(q, o)| first_difference(&q.console, &o.console))
+        .unwrap_or_else(|| "  (the expanded build shows no difference)\n".to_string());
+    panic!(
+        "{report}\nfirst differing case of digest group {group} (rebuilt with {expand}):\n{detail}"
+    );
+}
+
+#[test]
+fn fpsweep_single() {
+    fpsweep(1);
+}
+
+#[test]
+fn fpsweep_double() {
+    fpsweep(2);
+}
+
+#[test]
+fn fpsweep_conversions() {
+    fpsweep(3);
+}
+
+/// Ordinary C code computing with float and double prints exactly what QEMU prints.
+#[test]
+fn fpcalc_1_hart() {
+    let mut flags = FP_FLAGS.to_vec();
+    flags.push("-fno-math-errno"); // __builtin_sqrt is fsqrt, with no libm call
+    let elf = build("fpcalc", &["tests/guest/diff/fpcalc.c"], 1, &flags);
+    differential("fpcalc", &elf, 1);
+}
+
 #[test]
 fn first_difference_reports_the_line() {
     assert_eq!(first_difference("a\nb\n", "a\nb\n"), None);
@@ -188,4 +248,9 @@ fn first_difference_reports_the_line() {
     assert!(d.contains("hartlab > \"x\""), "{d}");
     let d = first_difference("a\n", "a\nextra\n").unwrap();
     assert!(d.contains("<end of output>") || d.contains("\"\""), "{d}");
+    assert_eq!(first_differing_line("a\nb\n", "a\nb\n"), None);
+    assert_eq!(
+        first_differing_line("a\ndigest #7 x\nc", "a\ndigest #7 y\nc"),
+        Some((1, "digest #7 x"))
+    );
 }

@@ -1,13 +1,14 @@
 //! ISA conformance: every self-checking guest program in `tests/guest/isa/*.S` (see
 //! `tests/guest/common/test.h` for how they report) is built with the RISC-V GNU toolchain and
 //! run on hartlab and, unless it is hartlab-only, on QEMU 7.2 (the reference: a program failing
-//! there is itself wrong), with one hart unless listed in [`MULTI_HART`]. A program passes with
+//! there is itself wrong), with one hart unless listed in [`MULTI_HART`] (the F / D programs are
+//! built for RV64GC, see [`BUILD_FLAGS`]). A program passes with
 //! status 0; status N (1..=249) means its check `TEST N` failed (250: it failed before its first
 //! numbered check; 251..=254 are hartlab's own ends, see the README), and the console carries a
 //! `FAIL <program>: test N` line with the trap CSRs.
 //!
 //! Hartlab-only programs check behaviour where QEMU 7.2 is allowed to differ or deviates from
-//! the privileged spec; the reason is given next to each.
+//! the specs; the reason is given next to each.
 
 mod support;
 
@@ -26,6 +27,30 @@ fn harts_for(name: &str) -> usize {
         .iter()
         .find(|(n, _)| *n == name)
         .map_or(1, |&(_, harts)| harts)
+}
+
+/// Flags of the F / D programs: with F and D (appended after `support::build_guest`'s
+/// `-march=rv64imac_zicsr_zifencei -mabi=lp64`, so these win).
+const FD: &[&str] = &["-march=rv64gc", "-mabi=lp64d"];
+
+/// Programs built with extra compiler flags.
+const BUILD_FLAGS: &[(&str, &[&str])] = &[
+    ("rv64f_arith", FD),
+    ("rv64d_arith", FD),
+    ("rv64fd_cmp", FD),
+    ("rv64fd_cvt", FD),
+    ("rv64fd_mem", FD),
+    ("rv64fc", FD),
+    ("fp_csr", FD),
+    ("fp_csr_strict", FD),
+];
+
+/// Extra compiler flags for `name`.
+fn flags_for(name: &str) -> &'static [&'static str] {
+    BUILD_FLAGS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |&(_, flags)| flags)
 }
 
 fn source(name: &str) -> PathBuf {
@@ -58,7 +83,7 @@ fn describe(status: Option<i32>, console: &str) -> String {
 /// program and the failing check on any failure.
 fn run_program(name: &str, hartlab_only: Option<&str>) {
     let src = source(name);
-    let elf = support::build_guest(&format!("isa-{name}"), &[src.as_path()], &[]);
+    let elf = support::build_guest(&format!("isa-{name}"), &[src.as_path()], flags_for(name));
     let harts = harts_for(name);
     let mut failures = Vec::new();
 
@@ -118,6 +143,14 @@ isa_programs! {
     rv64m,
     rv64a,
     rv64c,
+    // F / D
+    rv64f_arith,
+    rv64d_arith,
+    rv64fd_cmp,
+    rv64fd_cvt,
+    rv64fd_mem,
+    rv64fc,
+    fp_csr,
     // Zicsr / Zicntr / Zifencei
     zicsr,
     zicntr,
@@ -150,6 +183,8 @@ isa_programs! {
                     MPP hold 2, keeps pmpaddr bits 63:54, and does not trap CSRRS/CSRRC with a \
                     zero-valued rs1 != x0 on read-only CSRs",
     htif => "QEMU virt has no HTIF (tohost / fromhost)",
+    fp_csr_strict => "QEMU 7.2 sets mstatus.FS to Dirty only for instructions that write an f \
+                      register, not for FEQ / FLT / FLE / FCVT-to-integer changing only fflags",
     counters => "QEMU 7.2 stores mcountinhibit.TM (read-only 0), keeps counting an inhibited \
                  mcycle / minstret once it has been written (and reads one never written as 0), \
                  and without -icount counts both from host ticks, so a written minstret neither \
@@ -174,6 +209,12 @@ fn every_program_is_listed() {
         on_disk, listed,
         "tests/guest/isa/*.S and the isa_programs! list in tests/isa.rs disagree"
     );
+    for (name, _) in BUILD_FLAGS {
+        assert!(
+            PROGRAMS.contains(name),
+            "BUILD_FLAGS names {name}, which is not in the isa_programs! list"
+        );
+    }
     for (name, harts) in MULTI_HART {
         assert!(
             PROGRAMS.contains(name),

@@ -193,3 +193,45 @@ pub fn run_hartlab_with(elf: &Path, options: &hartlab::run::RunOptions) -> Hartl
         report,
     }
 }
+
+/// A readable report of the first line where `reference` (QEMU's console) and `ours`
+/// (hartlab's) differ, or `None` when they are equal: the line number, up to three lines of
+/// common context, and both versions of the differing line.
+pub fn first_difference(reference: &str, ours: &str) -> Option<String> {
+    if reference == ours {
+        return None;
+    }
+    let a: Vec<&str> = reference.split('\n').collect();
+    let b: Vec<&str> = ours.split('\n').collect();
+    let i = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut report = format!(
+        "consoles differ at line {} (QEMU printed {} lines, hartlab {}):\n",
+        i + 1,
+        a.len(),
+        b.len()
+    );
+    for (n, line) in a.iter().enumerate().take(i).skip(i.saturating_sub(3)) {
+        report.push_str(&format!("  {:>5} | {line}\n", n + 1));
+    }
+    let show = |v: &[&str]| match v.get(i) {
+        Some(l) => format!("{l:?}"),
+        None => "<end of output>".to_string(),
+    };
+    report.push_str(&format!("  QEMU    > {}\n", show(&a)));
+    report.push_str(&format!("  hartlab > {}\n", show(&b)));
+    Some(report)
+}
+
+/// The first line (0-based index, QEMU's version) where two consoles differ.
+pub fn first_differing_line<'a>(reference: &'a str, ours: &str) -> Option<(usize, &'a str)> {
+    if reference == ours {
+        return None;
+    }
+    let mut b = ours.split('\n');
+    for (i, line) in reference.split('\n').enumerate() {
+        if b.next() != Some(line) {
+            return Some((i, line));
+        }
+    }
+    Some((reference.split('\n').count(), ""))
+}

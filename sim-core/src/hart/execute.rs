@@ -100,6 +100,7 @@ impl Hart {
             }};
         }
         match i.op {
+            Op::Illegal => return Err(Exception::illegal(raw)),
             Op::Lui => alu!(imm),
             Op::Auipc => alu!(pc.wrapping_add(imm)),
             Op::Jal => {
@@ -297,8 +298,70 @@ impl Hart {
                 self.exec_amo(bus, &i)?;
                 self.pc = next;
             }
-            Op::Illegal => return Err(Exception::illegal(raw)),
-            _ => return self.exec_fp(bus, &i, raw, next),
+            // F and D execute out of line to keep this function small; they are listed one by
+            // one so the dispatch stays a single jump table.
+            Op::Flw
+            | Op::Fsw
+            | Op::Fld
+            | Op::Fsd
+            | Op::FmaddS
+            | Op::FmsubS
+            | Op::FnmsubS
+            | Op::FnmaddS
+            | Op::FaddS
+            | Op::FsubS
+            | Op::FmulS
+            | Op::FdivS
+            | Op::FsqrtS
+            | Op::FsgnjS
+            | Op::FsgnjnS
+            | Op::FsgnjxS
+            | Op::FminS
+            | Op::FmaxS
+            | Op::FcvtWS
+            | Op::FcvtWuS
+            | Op::FcvtLS
+            | Op::FcvtLuS
+            | Op::FmvXW
+            | Op::FeqS
+            | Op::FltS
+            | Op::FleS
+            | Op::FclassS
+            | Op::FcvtSW
+            | Op::FcvtSWu
+            | Op::FcvtSL
+            | Op::FcvtSLu
+            | Op::FmvWX
+            | Op::FmaddD
+            | Op::FmsubD
+            | Op::FnmsubD
+            | Op::FnmaddD
+            | Op::FaddD
+            | Op::FsubD
+            | Op::FmulD
+            | Op::FdivD
+            | Op::FsqrtD
+            | Op::FsgnjD
+            | Op::FsgnjnD
+            | Op::FsgnjxD
+            | Op::FminD
+            | Op::FmaxD
+            | Op::FcvtSD
+            | Op::FcvtDS
+            | Op::FcvtWD
+            | Op::FcvtWuD
+            | Op::FcvtLD
+            | Op::FcvtLuD
+            | Op::FmvXD
+            | Op::FeqD
+            | Op::FltD
+            | Op::FleD
+            | Op::FclassD
+            | Op::FcvtDW
+            | Op::FcvtDWu
+            | Op::FcvtDL
+            | Op::FcvtDLu
+            | Op::FmvDX => return self.exec_fp(bus, &i, raw, next),
         }
         Ok(())
     }

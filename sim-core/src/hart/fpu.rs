@@ -90,7 +90,11 @@ fn with_flags<T>(rm: RoundingMode, f: impl FnOnce() -> T) -> (T, u8) {
 /// softfp gets the sign of such zero sums wrong, so they are settled here; `None` otherwise.
 fn fma_zero_product(a: u64, b: u64, c: u64, width: u32, rm: RoundingMode) -> Option<u64> {
     let sign_bit = 1u64 << (width - 1);
-    let exp_mask = if width == 32 { 0x7f80_0000 } else { 0x7ff0_0000_0000_0000 };
+    let exp_mask = if width == 32 {
+        0x7f80_0000
+    } else {
+        0x7ff0_0000_0000_0000
+    };
     let is_zero = |x: u64| x & !sign_bit == 0;
     let is_special = |x: u64| x & exp_mask == exp_mask;
     let zero_product = (is_zero(a) && !is_special(b)) || (is_zero(b) && !is_special(a));
@@ -266,36 +270,69 @@ fn fclass_d(x: u64) -> u64 {
     )
 }
 
+/// Raw bits of a single or double, for the operations done on bits here.
+trait FpBits: Copy {
+    const CANONICAL_NAN: Self;
+    fn is_nan(self) -> bool;
+    fn is_snan(self) -> bool;
+    fn negative(self) -> bool;
+    /// Quiet ordered less-than of two non-NaN values.
+    fn less(self, other: Self) -> bool;
+}
+
+impl FpBits for u32 {
+    const CANONICAL_NAN: Self = CANONICAL_NAN_S;
+    fn is_nan(self) -> bool {
+        is_nan_s(self)
+    }
+    fn is_snan(self) -> bool {
+        is_snan_s(self)
+    }
+    fn negative(self) -> bool {
+        self >> 31 != 0
+    }
+    fn less(self, other: Self) -> bool {
+        softfp::Fp::compare_quiet(F32::new(self), F32::new(other)) == Some(std::cmp::Ordering::Less)
+    }
+}
+
+impl FpBits for u64 {
+    const CANONICAL_NAN: Self = CANONICAL_NAN_D;
+    fn is_nan(self) -> bool {
+        is_nan_d(self)
+    }
+    fn is_snan(self) -> bool {
+        is_snan_d(self)
+    }
+    fn negative(self) -> bool {
+        self >> 63 != 0
+    }
+    fn less(self, other: Self) -> bool {
+        softfp::Fp::compare_quiet(F64::new(self), F64::new(other)) == Some(std::cmp::Ordering::Less)
+    }
+}
+
 /// IEEE 754-2019 minimumNumber/maximumNumber, as RISC-V's FMIN/FMAX: a NaN operand yields the
 /// other operand, two NaNs the canonical NaN, -0 orders below +0, and a signalling NaN raises
 /// NV.
-fn min_max<T: Copy + PartialEq>(
-    a: T,
-    b: T,
-    max: bool,
-    is_nan: fn(T) -> bool,
-    is_snan: fn(T) -> bool,
-    negative: fn(T) -> bool,
-    less: fn(T, T) -> bool,
-    canonical: T,
-) -> (T, u8) {
-    let nv = if is_snan(a) || is_snan(b) {
+fn min_max<T: FpBits>(a: T, b: T, max: bool) -> (T, u8) {
+    let nv = if a.is_snan() || b.is_snan() {
         flags::NV
     } else {
         0
     };
-    let r = match (is_nan(a), is_nan(b)) {
-        (true, true) => canonical,
+    let r = match (a.is_nan(), b.is_nan()) {
+        (true, true) => T::CANONICAL_NAN,
         (true, false) => b,
         (false, true) => a,
         _ => {
-            let a_first = if less(a, b) {
+            let a_first = if a.less(b) {
                 true
-            } else if less(b, a) {
+            } else if b.less(a) {
                 false
             } else {
                 // Equal values: only ±0 differ, and -0 is the smaller.
-                negative(a)
+                a.negative()
             };
             if a_first != max {
                 a
@@ -351,7 +388,9 @@ impl Hart {
         Ok(rounding(rm))
     }
 
-    /// Execute an F or D instruction at the current pc; `next` is the fall-through pc.
+    /// Execute an F or D instruction at the current pc; `next` is the fall-through pc. Kept
+    /// out of line so the integer hot loop stays small.
+    #[inline(never)]
     pub(super) fn exec_fp(
         &mut self,
         bus: &mut SystemBus,
@@ -440,10 +479,23 @@ impl Hart {
             Op::FsubS => single!(fs1 - fs2),
             Op::FmulS => single!(fs1 * fs2),
             Op::FdivS => single!(fs1 / fs2),
+            // softfp flags a signalling NaN's square root as divide-by-zero: settle NaNs here.
+            Op::FsqrtS if is_nan_s(s1) => {
+                self.set_fd(i, boxed(CANONICAL_NAN_S));
+                self.accrue(if is_snan_s(s1) { flags::NV } else { 0 });
+            }
             Op::FsqrtS => single!(fs1.square_root()),
             Op::FmaddS | Op::FmsubS | Op::FnmsubS | Op::FnmaddS => {
-                let a = if matches!(i.op, Op::FnmsubS | Op::FnmaddS) { fs1.negate() } else { fs1 };
-                let c = if matches!(i.op, Op::FmsubS | Op::FnmaddS) { fs3.negate() } else { fs3 };
+                let a = if matches!(i.op, Op::FnmsubS | Op::FnmaddS) {
+                    fs1.negate()
+                } else {
+                    fs1
+                };
+                let c = if matches!(i.op, Op::FmsubS | Op::FnmaddS) {
+                    fs3.negate()
+                } else {
+                    fs3
+                };
                 let rm = self.rm(i, raw)?;
                 match fma_zero_product(a.0 as u64, s2 as u64, c.0 as u64, 32, rm) {
                     Some(v) => self.set_fd(i, boxed(v as u32)),
@@ -454,10 +506,22 @@ impl Hart {
             Op::FsubD => double!(fd1 - fd2),
             Op::FmulD => double!(fd1 * fd2),
             Op::FdivD => double!(fd1 / fd2),
+            Op::FsqrtD if is_nan_d(f1) => {
+                self.set_fd(i, CANONICAL_NAN_D);
+                self.accrue(if is_snan_d(f1) { flags::NV } else { 0 });
+            }
             Op::FsqrtD => double!(fd1.square_root()),
             Op::FmaddD | Op::FmsubD | Op::FnmsubD | Op::FnmaddD => {
-                let a = if matches!(i.op, Op::FnmsubD | Op::FnmaddD) { fd1.negate() } else { fd1 };
-                let c = if matches!(i.op, Op::FmsubD | Op::FnmaddD) { fd3.negate() } else { fd3 };
+                let a = if matches!(i.op, Op::FnmsubD | Op::FnmaddD) {
+                    fd1.negate()
+                } else {
+                    fd1
+                };
+                let c = if matches!(i.op, Op::FmsubD | Op::FnmaddD) {
+                    fd3.negate()
+                } else {
+                    fd3
+                };
                 let rm = self.rm(i, raw)?;
                 match fma_zero_product(a.0, f2, c.0, 64, rm) {
                     Some(v) => self.set_fd(i, v),
@@ -481,30 +545,12 @@ impl Hart {
                 self.set_fd(i, (f1 & !(1 << 63)) | sign);
             }
             Op::FminS | Op::FmaxS => {
-                let (v, nv) = min_max(
-                    s1,
-                    s2,
-                    i.op == Op::FmaxS,
-                    is_nan_s,
-                    is_snan_s,
-                    |x| x >> 31 != 0,
-                    |a, b| softfp::Fp::compare_quiet(F32::new(a), F32::new(b)) == Some(Less),
-                    CANONICAL_NAN_S,
-                );
+                let (v, nv) = min_max(s1, s2, i.op == Op::FmaxS);
                 self.set_fd(i, boxed(v));
                 self.accrue(nv);
             }
             Op::FminD | Op::FmaxD => {
-                let (v, nv) = min_max(
-                    f1,
-                    f2,
-                    i.op == Op::FmaxD,
-                    is_nan_d,
-                    is_snan_d,
-                    |x| x >> 63 != 0,
-                    |a, b| softfp::Fp::compare_quiet(F64::new(a), F64::new(b)) == Some(Less),
-                    CANONICAL_NAN_D,
-                );
+                let (v, nv) = min_max(f1, f2, i.op == Op::FmaxD);
                 self.set_fd(i, v);
                 self.accrue(nv);
             }
@@ -619,11 +665,20 @@ mod tests {
         let one = 1.0f64.to_bits();
         assert_eq!(fma_zero_product(nz, one, nz, 64, rne), Some(nz));
         assert_eq!(fma_zero_product(nz, one, 0, 64, rne), Some(0));
-        assert_eq!(fma_zero_product(nz, one, 0, 64, RoundingMode::TowardNegative), Some(nz));
+        assert_eq!(
+            fma_zero_product(nz, one, 0, 64, RoundingMode::TowardNegative),
+            Some(nz)
+        );
         assert_eq!(fma_zero_product(0, one, one, 64, rne), Some(one));
-        assert_eq!(fma_zero_product(0, f64::INFINITY.to_bits(), one, 64, rne), None);
+        assert_eq!(
+            fma_zero_product(0, f64::INFINITY.to_bits(), one, 64, rne),
+            None
+        );
         assert_eq!(fma_zero_product(0, one, f64::NAN.to_bits(), 64, rne), None);
-        assert_eq!(fma_zero_product(0x8000_0000, 0x3f80_0000, 0x8000_0000, 32, rne), Some(0x8000_0000));
+        assert_eq!(
+            fma_zero_product(0x8000_0000, 0x3f80_0000, 0x8000_0000, 32, rne),
+            Some(0x8000_0000)
+        );
     }
 
     #[test]
@@ -656,11 +711,7 @@ mod tests {
 
     #[test]
     fn min_max_follow_minimum_number() {
-        let lt = |a: u32, b: u32| {
-            softfp::Fp::compare_quiet(F32::new(a), F32::new(b)) == Some(std::cmp::Ordering::Less)
-        };
-        let neg = |x: u32| x >> 31 != 0;
-        let mm = |a, b, max| min_max(a, b, max, is_nan_s, is_snan_s, neg, lt, CANONICAL_NAN_S);
+        let mm = |a: u32, b: u32, max| min_max(a, b, max);
         assert_eq!(mm(0x8000_0000, 0, false), (0x8000_0000, 0));
         assert_eq!(mm(0x8000_0000, 0, true), (0, 0));
         assert_eq!(mm(0x7fc0_0001, 0x3f80_0000, false), (0x3f80_0000, 0));

@@ -139,8 +139,6 @@ pub struct Hart {
     /// x0..x31, then a write-only sink that decoding maps `rd = x0` to (see `decode::RD_SINK`),
     /// so x0 stays zero without a store per instruction; padded to 64 for mask indexing.
     x: [u64; 64],
-    /// f0..f31 (single-precision values NaN-boxed).
-    f: [u64; 32],
     pc: u64,
     privilege: Priv,
     csr: CsrFile,
@@ -166,6 +164,8 @@ pub struct Hart {
     last_trap_target: u64,
     instret_at_trap: u64,
     trap_loop: u32,
+    /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
+    f: [u64; 32],
 }
 
 impl Hart {
@@ -334,29 +334,27 @@ impl Hart {
 
     #[inline(always)]
     fn step(&mut self, bus: &mut SystemBus) {
-        match self.fetch(bus) {
-            Ok(f) => match self.execute(bus, f.insn, f.raw, f.len) {
-                Ok(()) => self.instret += 1,
-                Err(e) => self.exception(e),
-            },
-            Err(e) => self.exception(e),
-        }
         self.cycle += 1;
-    }
-
-    #[inline(always)]
-    fn fetch(&mut self, bus: &mut SystemBus) -> Result<Fetched, Exception> {
+        // Fast fetch through the TLB (no Result on this path); the slow path may fault.
         let pc = self.pc;
         let e = self.tlb.fetch[SoftTlb::index(pc)];
-        if e.tag == (pc & !0xfff) | self.fetch_tag && pc & 0xfff <= 0xffc {
+        let f = if e.tag == (pc & !0xfff) | self.fetch_tag && pc & 0xfff <= 0xffc {
             let p = e.addend.wrapping_add(pc as usize) as *const u32;
             // SAFETY: the entry maps a whole RAM page and pc+4 stays inside it.
             let raw = unsafe { p.read_unaligned() };
             let raw = if raw & 3 == 3 { raw } else { raw & 0xffff };
             let (insn, len) = self.decode_cache.get(pc, raw);
-            return Ok(Fetched { insn, raw, len });
+            Fetched { insn, raw, len }
+        } else {
+            match self.fetch_slow(bus) {
+                Ok(f) => f,
+                Err(e) => return self.exception(e),
+            }
+        };
+        match self.execute(bus, f.insn, f.raw, f.len) {
+            Ok(()) => self.instret += 1,
+            Err(e) => self.exception(e),
         }
-        self.fetch_slow(bus)
     }
 
     #[cold]

@@ -16,6 +16,8 @@
  * TEST_BEGIN sets up: PMP entry 0 = NAPOT all of memory RWX (so S and U can run), satp = 0,
  * mstatus / mie / mip / medeleg / mideleg = 0, mtvec = _mtrap, stvec = _strap, sp = a 4 KiB
  * stack, all other registers 0, and `.option norvc` (rv64c.S turns compression on itself).
+ * mstatus = 0 leaves FS = Off: F / D programs start with FP_ENABLE (see "F and D" below for their
+ * constants, NaN-boxing helpers and the TF_* check templates).
  *
  * Register conventions (tests must not use these for anything else):
  *   s11 (x27)  TESTNUM: number of the check under way, 1..249.
@@ -583,6 +585,189 @@
   srli \dst, \pa, 12
   slli \dst, \dst, 10
   ori \dst, \dst, \flags
+.endm
+
+/* =====================================================================================
+ * F and D (programs built with -march=rv64gc -mabi=lp64d: BUILD_FLAGS in tests/isa.rs)
+ * ===================================================================================== */
+
+/* TEST_BEGIN leaves mstatus.FS = Off (every FP instruction and FP CSR access is then illegal):
+ * an FP program starts with FP_ENABLE. */
+#define MSTATUS_VS          0x600
+#define MSTATUS_FS          0x6000
+#define MSTATUS_FS_INITIAL  0x2000
+#define MSTATUS_FS_CLEAN    0x4000
+#define MSTATUS_FS_DIRTY    0x6000
+#define MSTATUS_XS          0x18000
+#define MSTATUS_SD          0x8000000000000000
+#define MISA_D              (1 << 3)
+#define MISA_F              (1 << 5)
+
+/* fcsr = frm << 5 | fflags */
+#define FFLAG_NX  0x01
+#define FFLAG_UF  0x02
+#define FFLAG_OF  0x04
+#define FFLAG_DZ  0x08
+#define FFLAG_NV  0x10
+#define FRM_RNE   0
+#define FRM_RTZ   1
+#define FRM_RDN   2
+#define FRM_RUP   3
+#define FRM_RMM   4
+#define FRM_DYN   7   /* in an instruction's rm field only */
+
+/* canonical NaNs, and a single-precision bit pattern NaN-boxed in a 64-bit f register */
+#define CNAN_S    0x7fc00000
+#define CNAN_D    0x7ff8000000000000
+#define BOX_S(x)  (0xffffffff00000000 | (x))
+
+/* mstatus.FS = Dirty (FP usable); fcsr is left as it is */
+.macro FP_ENABLE
+  li t6, MSTATUS_FS
+  csrs mstatus, t6
+.endm
+
+/* mstatus.FS = fs (0 = Off, or one of MSTATUS_FS_*) */
+.macro SET_FS fs
+  li t6, MSTATUS_FS
+  csrc mstatus, t6
+  .if (\fs) != 0
+    li t6, \fs
+    csrs mstatus, t6
+  .endif
+.endm
+
+/* freg = the single-precision bit pattern val, NaN-boxed (FMV.W.X) / the double val (FMV.D.X).
+ * Clobbers t6. */
+.macro FLI_S freg, val
+  li t6, \val
+  fmv.w.x \freg, t6
+.endm
+.macro FLI_D freg, val
+  li t6, \val
+  fmv.d.x \freg, t6
+.endm
+
+/* All 64 bits of freg == BOX_S(val) (the single val, properly NaN-boxed) / == val (double).
+ * Clobbers t5, t6. */
+.macro ASSERT_FS freg, val
+  fmv.x.d t5, \freg
+  ASSERT_EQ t5, BOX_S(\val)
+.endm
+.macro ASSERT_FD freg, val
+  fmv.x.d t5, \freg
+  ASSERT_EQ t5, \val
+.endm
+
+/* fflags == val. Clobbers t5, t6. */
+.macro ASSERT_FFLAGS val
+  frflags t5
+  ASSERT_EQ t5, \val
+.endm
+
+/* ---- F / D check templates ----
+ * Operands and results are bit patterns (constants). w = S or D is the format of the f-register
+ * operands / result (S operands enter NaN-boxed through FMV.W.X; an S result must be NaN-boxed:
+ * all 64 bits are compared). fflags is cleared right before the operation and must then hold
+ * exactly `flags`. rm is the rounding-mode operand (rne rtz rdn rup rmm dyn), left out for
+ * instructions without one (then the assembler's default applies). Use fa1-fa4, a1-a3. */
+
+/* fa3 = op(fa1, fa2) */
+.macro TF_RR n, w, op, res, flags, a, b, rm
+  TEST \n
+  FLI_\w fa1, \a
+  FLI_\w fa2, \b
+  fsflags zero
+  .ifb \rm
+    \op fa3, fa1, fa2
+  .else
+    \op fa3, fa1, fa2, \rm
+  .endif
+  ASSERT_FFLAGS \flags
+  ASSERT_F\w fa3, \res
+.endm
+
+/* fa3 = op(fa1) */
+.macro TF_R n, w, op, res, flags, a, rm
+  TEST \n
+  FLI_\w fa1, \a
+  fsflags zero
+  .ifb \rm
+    \op fa3, fa1
+  .else
+    \op fa3, fa1, \rm
+  .endif
+  ASSERT_FFLAGS \flags
+  ASSERT_F\w fa3, \res
+.endm
+
+/* fa3 = op(fa1, fa2, fa4) (fused multiply-add: fa1 * fa2 and fa4) */
+.macro TF_R4 n, w, op, res, flags, a, b, c, rm
+  TEST \n
+  FLI_\w fa1, \a
+  FLI_\w fa2, \b
+  FLI_\w fa4, \c
+  fsflags zero
+  .ifb \rm
+    \op fa3, fa1, fa2, fa4
+  .else
+    \op fa3, fa1, fa2, fa4, \rm
+  .endif
+  ASSERT_FFLAGS \flags
+  ASSERT_F\w fa3, \res
+.endm
+
+/* a3 = op(fa1, fa2): compare, integer result (all 64 bits compared with res) */
+.macro TF_CMP n, w, op, res, flags, a, b
+  TEST \n
+  FLI_\w fa1, \a
+  FLI_\w fa2, \b
+  fsflags zero
+  \op a3, fa1, fa2
+  ASSERT_FFLAGS \flags
+  ASSERT_EQ a3, \res
+.endm
+
+/* a3 = op(fa1): f register to integer register (FCVT.int.fmt, FCLASS, FMV.X.W / FMV.X.D) */
+.macro TF_FX n, w, op, res, flags, a, rm
+  TEST \n
+  FLI_\w fa1, \a
+  fsflags zero
+  .ifb \rm
+    \op a3, fa1
+  .else
+    \op a3, fa1, \rm
+  .endif
+  ASSERT_FFLAGS \flags
+  ASSERT_EQ a3, \res
+.endm
+
+/* fa3 = op(a1): integer register (all 64 bits = a) to f register (FCVT.fmt.int, FMV.W.X / D.X) */
+.macro TF_XF n, w, op, res, flags, a, rm
+  TEST \n
+  li a1, \a
+  fsflags zero
+  .ifb \rm
+    \op fa3, a1
+  .else
+    \op fa3, a1, \rm
+  .endif
+  ASSERT_FFLAGS \flags
+  ASSERT_F\w fa3, \res
+.endm
+
+/* fa3 (format wd) = op(fa1 (format ws)): FCVT.S.D / FCVT.D.S */
+.macro TF_FF n, wd, ws, op, res, flags, a, rm
+  TEST \n
+  FLI_\ws fa1, \a
+  fsflags zero
+  .ifb \rm
+    \op fa3, fa1
+  .else
+    \op fa3, fa1, \rm
+  .endif
+  ASSERT_FFLAGS \flags
+  ASSERT_F\wd fa3, \res
 .endm
 
 /* =====================================================================================

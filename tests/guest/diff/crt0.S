@@ -18,6 +18,13 @@ _start:
     csrw mie, zero
     la t0, m_trap_vector
     csrw mtvec, t0
+#ifdef __riscv_flen
+    /* Built for F/D (e.g. -march=rv64gc): turn the FP unit on (mstatus.FS = Initial) with
+       fcsr cleared. Programs built without F/D are unaffected. */
+    li t0, 1 << 13
+    csrs mstatus, t0
+    csrw fcsr, zero
+#endif
     li t0, NHARTS
     bgeu a0, t0, park
     li t0, MAX_HARTS
