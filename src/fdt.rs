@@ -22,8 +22,10 @@ pub struct FdtParams<'a> {
 }
 
 /// ISA string of every hart.
-pub const ISA: &str = "rv64imac_zicsr_zifencei_zicntr_sstc";
-const ISA_EXTENSIONS: &[&str] = &["i", "m", "a", "c", "zicsr", "zifencei", "zicntr", "sstc"];
+pub const ISA: &str = "rv64imafdc_zicsr_zifencei_zicntr_sstc";
+const ISA_EXTENSIONS: &[&str] = &[
+    "i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zicntr", "sstc",
+];
 
 fn reg(base: u64, size: u64) -> [u64; 2] {
     [base, size]

@@ -27,7 +27,7 @@ const MAX_GUEST_CODE: u32 = 250;
     name = "hartlab",
     version,
     about = "A cycle-approximate RISC-V full-system simulator and research testbed",
-    long_about = "hartlab simulates a QEMU-virt-compatible RISC-V machine (RV64IMAC harts with M/S/U \
+    long_about = "hartlab simulates a QEMU-virt-compatible RISC-V machine (RV64GC harts with M/S/U \
                   modes and Sv39, CLINT, PLIC, NS16550A UART, SiFive test finisher, HTIF) \
                   deterministically in simulated time."
 )]

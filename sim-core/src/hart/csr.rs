@@ -1,5 +1,5 @@
 //! Control and status registers: addresses, field masks, and the read/write rules of the
-//! privileged architecture 1.12 (with Sstc) for the CSRs a RV64IMAC M/S/U hart has.
+//! privileged architecture 1.12 (with Sstc) for the CSRs an RV64GC M/S/U hart has.
 
 use super::{Hart, Priv};
 use crate::system_bus::SystemBus;

@@ -1,5 +1,5 @@
-//! A RISC-V hart: RV64IMAC + Zicsr + Zifencei + Zicntr with M, S and U modes, Sv39, PMP and
-//! Sstc.
+//! A RISC-V hart: RV64GC (IMAFDC + Zicsr + Zifencei) + Zicntr with M, S and U modes, Sv39,
+//! PMP and Sstc.
 //!
 //! The hart runs in slices up to a simulated-time horizon given by the machine. Inside a slice
 //! the hot loop fetches through the software TLB, looks the encoding up in a decode cache and
