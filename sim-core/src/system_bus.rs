@@ -153,29 +153,9 @@ impl SystemBus {
         addr: u64,
         size: u32,
     ) -> Result<u64, BusFault> {
-        let Self {
-            regions,
-            irq,
-            timebase,
-            control,
-            ..
-        } = self;
-        let region = regions
-            .iter_mut()
-            .find(|r| addr >= r.base && addr.saturating_add(size as u64) <= r.base + r.size)
-            .ok_or(BusFault)?;
-        region.reads += 1;
-        irq.set_now(now);
-        let mut ctx = AccessCtx {
-            hart,
-            now,
-            timebase,
-            irq,
-            control,
-        };
-        let value = region.device.read(addr - region.base, size, &mut ctx);
-        self.propagate_sources();
-        value
+        self.device_access(hart, now, addr, size, false, |dev, offset, ctx| {
+            dev.read(offset, size, ctx)
+        })
     }
 
     /// Write to a device at physical `addr` on behalf of `hart` at time `now`.
@@ -187,6 +167,22 @@ impl SystemBus {
         size: u32,
         value: u64,
     ) -> Result<(), BusFault> {
+        self.device_access(hart, now, addr, size, true, |dev, offset, ctx| {
+            dev.write(offset, size, value, ctx)
+        })
+    }
+
+    /// Find the device mapped at `[addr, addr + size)`, count the access, run it with an
+    /// access context at time `now`, then let interrupt controllers see any source change.
+    fn device_access<R>(
+        &mut self,
+        hart: usize,
+        now: SimTime,
+        addr: u64,
+        size: u32,
+        write: bool,
+        access: impl FnOnce(&mut dyn Device, u64, &mut AccessCtx) -> Result<R, BusFault>,
+    ) -> Result<R, BusFault> {
         let Self {
             regions,
             irq,
@@ -198,7 +194,11 @@ impl SystemBus {
             .iter_mut()
             .find(|r| addr >= r.base && addr.saturating_add(size as u64) <= r.base + r.size)
             .ok_or(BusFault)?;
-        region.writes += 1;
+        if write {
+            region.writes += 1;
+        } else {
+            region.reads += 1;
+        }
         irq.set_now(now);
         let mut ctx = AccessCtx {
             hart,
@@ -207,9 +207,7 @@ impl SystemBus {
             irq,
             control,
         };
-        let result = region
-            .device
-            .write(addr - region.base, size, value, &mut ctx);
+        let result = access(region.device.as_mut(), addr - region.base, &mut ctx);
         self.propagate_sources();
         result
     }

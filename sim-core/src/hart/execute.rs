@@ -245,13 +245,7 @@ impl Hart {
             }
             Op::LrW | Op::LrD => {
                 let size = if i.op == Op::LrW { 4 } else { 8 };
-                let addr = self.rs1(&i);
-                if addr & (size as u64 - 1) != 0 {
-                    return Err(Exception::new(cause::LOAD_MISALIGNED, addr));
-                }
-                let Target::Ram(pa) = self.translate(bus, addr, size, AccessKind::Load)? else {
-                    return Err(access_fault(AccessKind::Load, addr));
-                };
+                let pa = self.reservable(bus, self.rs1(&i), size, AccessKind::Load)?;
                 let v = bus.ram.read(pa, size).unwrap_or(0);
                 bus.reserve(self.id, pa);
                 self.seen_reservation_gen = bus.reservation_gen();
@@ -261,13 +255,7 @@ impl Hart {
             }
             Op::ScW | Op::ScD => {
                 let size = if i.op == Op::ScW { 4 } else { 8 };
-                let addr = self.rs1(&i);
-                if addr & (size as u64 - 1) != 0 {
-                    return Err(Exception::new(cause::STORE_MISALIGNED, addr));
-                }
-                let Target::Ram(pa) = self.translate(bus, addr, size, AccessKind::Store)? else {
-                    return Err(access_fault(AccessKind::Store, addr));
-                };
+                let pa = self.reservable(bus, self.rs1(&i), size, AccessKind::Store)?;
                 let ok = bus.take_reservation(self.id, pa);
                 if ok {
                     bus.ram.write(pa, size, self.rs2(&i));
@@ -370,6 +358,29 @@ impl Hart {
     #[inline]
     fn instret_retire_xret(&mut self) {
         self.slice_end = 0;
+    }
+
+    /// The physical RAM address an LR (`Load`) or SC (`Store`) of `size` bytes at `addr`
+    /// reserves: it must be aligned and in RAM (reservations on devices are access faults).
+    fn reservable(
+        &mut self,
+        bus: &mut SystemBus,
+        addr: u64,
+        size: u32,
+        kind: AccessKind,
+    ) -> Result<u64, Exception> {
+        if addr & (size as u64 - 1) != 0 {
+            let c = if kind == AccessKind::Load {
+                cause::LOAD_MISALIGNED
+            } else {
+                cause::STORE_MISALIGNED
+            };
+            return Err(Exception::new(c, addr));
+        }
+        match self.translate(bus, addr, size, kind)? {
+            Target::Ram(pa) => Ok(pa),
+            Target::Io(_) => Err(access_fault(kind, addr)),
+        }
     }
 
     fn exec_csr(&mut self, bus: &mut SystemBus, i: &Insn, raw: u32) -> Result<(), Exception> {
