@@ -61,6 +61,12 @@ fn trap_loop_is_detected() {
 }
 
 #[test]
+fn handler_faulting_on_its_stack_is_a_trap_loop() {
+    let o = run(&guest("trap_loop_stack"), &["--max-insns", "100000000"]);
+    assert_eq!(status(&o), 253, "{}", stderr(&o));
+}
+
+#[test]
 fn sleeping_forever_is_detected_without_spinning() {
     let o = run(&guest("sleep_forever"), &[]);
     assert_eq!(status(&o), 254, "{}", stderr(&o));

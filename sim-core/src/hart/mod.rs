@@ -57,8 +57,8 @@ pub enum HartStop {
     TrapLoop,
 }
 
-/// Consecutive faults at a handler entry after which the hart is declared stuck.
-const TRAP_LOOP_LIMIT: u32 = 64;
+/// Identical faults in a row (see [`Hart::exception`]) after which the hart is declared stuck.
+const TRAP_LOOP_LIMIT: u32 = 1000;
 
 const DECODE_BITS: u32 = 13;
 
@@ -161,7 +161,8 @@ pub struct Hart {
     fetch_tag: u64,
     seen_reservation_gen: u64,
     traps: TrapCounts,
-    last_trap_target: u64,
+    /// The last exception (pc, cause), to detect a handler that faults forever.
+    last_fault: (u64, u64),
     instret_at_trap: u64,
     trap_loop: u32,
     /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
@@ -193,7 +194,7 @@ impl Hart {
             fetch_tag: 0,
             seen_reservation_gen: 0,
             traps: TrapCounts::default(),
-            last_trap_target: u64::MAX,
+            last_fault: (u64::MAX, 0),
             instret_at_trap: 0,
             trap_loop: 0,
         };

@@ -139,16 +139,19 @@ impl Hart {
 
     /// Take exception `e` raised by the instruction at the current pc.
     pub(crate) fn exception(&mut self, e: Exception) {
-        // A handler whose first instruction faults again, with nothing retired in between, is
-        // a double-fault loop; the machine stops it after a bound.
-        if self.pc == self.last_trap_target && self.instret == self.instret_at_trap {
+        // The same fault at the same pc, again and again with only a few instructions retired
+        // in between (a handler that faults on its own entry or its first stores), is a
+        // double-fault loop; the machine stops it after a bound. A handler that fixes the
+        // cause (demand paging) or emulates the instruction moves on or retires more.
+        let fault = (self.pc, e.cause);
+        if fault == self.last_fault && self.instret - self.instret_at_trap < 16 {
             self.trap_loop += 1;
         } else {
             self.trap_loop = 0;
         }
-        self.trap(e.cause, e.tval, false);
-        self.last_trap_target = self.pc;
+        self.last_fault = fault;
         self.instret_at_trap = self.instret;
+        self.trap(e.cause, e.tval, false);
     }
 
     /// MRET: return from an M-mode trap.

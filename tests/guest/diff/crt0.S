@@ -18,13 +18,6 @@ _start:
     csrw mie, zero
     la t0, m_trap_vector
     csrw mtvec, t0
-#ifdef __riscv_flen
-    /* Built for F/D (e.g. -march=rv64gc): turn the FP unit on (mstatus.FS = Initial) with
-       fcsr cleared. Programs built without F/D are unaffected. */
-    li t0, 1 << 13
-    csrs mstatus, t0
-    csrw fcsr, zero
-#endif
     li t0, NHARTS
     bgeu a0, t0, park
     li t0, MAX_HARTS
@@ -36,6 +29,14 @@ _start:
     mul t0, t0, t1
     add sp, sp, t0
     mv s0, a0
+#ifdef __riscv_flen
+    /* Built for F/D (e.g. -march=rv64gc): turn the FP unit on (mstatus.FS = Initial) with
+       fcsr cleared, once the stack is set up so that a machine without F/D reports the
+       illegal instruction. Programs built without F/D are unaffected. */
+    li t0, 1 << 13
+    csrs mstatus, t0
+    csrw fcsr, zero
+#endif
     call main
     bnez s0, park
     call rt_exit              /* hart 0: main's return value ends the run */

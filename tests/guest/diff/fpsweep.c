@@ -958,6 +958,30 @@ static void part3(void)
                      : "ft0", "ft3");
         rt_printf("static rm 5, 6: traps=%lu cause=%lx result=%lx\n", trap_count, trap_cause,
                   res);
+
+        /* With frm = 5: the exact conversions trap with dyn or a reserved static rm too;
+           instructions without an rm field do not trap. */
+#define RM_CASE(name, insn)                                                                     \
+    do {                                                                                        \
+        trap_count = 0;                                                                         \
+        trap_cause = 0;                                                                         \
+        asm volatile("csrwi frm, 5\n\t" insn "\n\tcsrwi frm, 0" ::: "ft0", "ft1", "a0", "memory"); \
+        rt_printf("frm=5 %s: traps=%lu cause=%lx\n", name, trap_count, trap_cause);            \
+    } while (0)
+        RM_CASE("fcvt.d.wu,dyn", ".insn r 0x53, 7, 0x69, ft0, a0, x1");
+        RM_CASE("fcvt.d.w,dyn", ".insn r 0x53, 7, 0x69, ft0, a0, x0");
+        RM_CASE("fcvt.d.s,dyn", ".insn r 0x53, 7, 0x21, ft0, ft1, f0");
+        RM_CASE("fcvt.d.s,rm5", ".insn r 0x53, 5, 0x21, ft0, ft1, f0");
+        RM_CASE("fcvt.d.w,rm6", ".insn r 0x53, 6, 0x69, ft0, a0, x0");
+        RM_CASE("fsgnj.s", "fsgnj.s ft0, ft1, ft1");
+        RM_CASE("fmin.d", "fmin.d ft0, ft1, ft1");
+        RM_CASE("feq.s", "feq.s a0, ft1, ft1");
+        RM_CASE("fmv.x.w", "fmv.x.w a0, ft1");
+        RM_CASE("fclass.d", "fclass.d a0, ft1");
+        RM_CASE("flw", "flw ft0, 0(sp)");
+        RM_CASE("fcvt.s.d,rne", "fcvt.s.d ft0, ft1, rne");
+        RM_CASE("fcvt.w.s,rtz", "fcvt.w.s a0, ft1, rtz");
+#undef RM_CASE
     }
 
     /* With mstatus.FS = Off every FP instruction and fcsr access is illegal. */
