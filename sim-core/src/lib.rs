@@ -9,3 +9,4 @@ pub mod machine;
 pub mod memory;
 pub mod system_bus;
 pub mod time;
+pub mod timing;
