@@ -92,6 +92,8 @@ pub struct HartReport {
     pub traps: Traps,
     /// Page-table walks.
     pub tlb_walks: u64,
+    /// Software-TLB fills (translations cached for the fast path).
+    pub tlb_fills: u64,
 }
 
 /// Accesses to one device.
@@ -139,6 +141,7 @@ impl Stats {
                     wfi_cycles: s.wfi_cycles,
                     traps: Traps::from(&s.traps),
                     tlb_walks: s.tlb_walks,
+                    tlb_fills: s.tlb_fills,
                 }
             })
             .collect();

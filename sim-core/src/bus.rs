@@ -31,7 +31,6 @@ pub struct IrqLines {
     now: SimTime,
     sources: Vec<bool>,
     sources_dirty: bool,
-    harts_dirty: bool,
 }
 
 impl IrqLines {
@@ -43,7 +42,6 @@ impl IrqLines {
             now: 0,
             sources: vec![false; sources.max(1)],
             sources_dirty: false,
-            harts_dirty: false,
         }
     }
 
@@ -78,10 +76,7 @@ impl IrqLines {
                 *t = at;
             }
         }
-        if new != *lines {
-            *lines = new;
-            self.harts_dirty = true;
-        }
+        *lines = new;
     }
 
     /// The externally driven `mip` bits of `hart`, whatever their rise time (0 for an unknown
@@ -142,11 +137,6 @@ impl IrqLines {
     /// Whether any source changed since the last call; clears the flag.
     pub fn take_sources_dirty(&mut self) -> bool {
         std::mem::take(&mut self.sources_dirty)
-    }
-
-    /// Whether any hart line changed since the last call; clears the flag.
-    pub fn take_harts_dirty(&mut self) -> bool {
-        std::mem::take(&mut self.harts_dirty)
     }
 }
 
@@ -246,6 +236,5 @@ mod tests {
         assert_eq!(irq.hart_lines_at(1, 600), 1 << 7);
         irq.set_hart_line(1, 1 << 7, false);
         assert_eq!(irq.hart_lines(1), 0);
-        assert!(irq.take_harts_dirty());
     }
 }
