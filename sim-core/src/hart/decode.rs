@@ -186,6 +186,12 @@ impl Op {
     pub fn is_fp(self) -> bool {
         self as u8 >= Op::Flw as u8
     }
+
+    /// Whether this is a 32-bit AMO (AMOSWAP.W ..= AMOMAXU.W are declared contiguously).
+    #[inline]
+    pub fn is_word_amo(self) -> bool {
+        (Op::AmoSwapW as u8..=Op::AmoMaxuW as u8).contains(&(self as u8))
+    }
 }
 
 /// A decoded instruction: eight bytes, so the hot loop moves it in one register. The raw
@@ -758,5 +764,13 @@ mod tests {
         assert_eq!((i.op, i.rd, i.imm), (Op::Addi, 2, -64));
         assert_eq!(decode(0x0000).op, Op::Illegal);
         assert_eq!(decode(0x9002).op, Op::Ebreak);
+    }
+
+    #[test]
+    fn amo_width_follows_the_encoding() {
+        // amoadd.w a0, a1, (a2) and amoadd.d a0, a1, (a2); lr.w is not an AMO.
+        assert!(decode(0x00b6_252f).op.is_word_amo());
+        assert!(!decode(0x00b6_352f).op.is_word_amo());
+        assert!(!decode(0x1006_252f).op.is_word_amo());
     }
 }

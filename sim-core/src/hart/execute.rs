@@ -418,18 +418,7 @@ impl Hart {
     }
 
     fn exec_amo(&mut self, bus: &mut SystemBus, i: &Insn) -> Result<(), Exception> {
-        let word = matches!(
-            i.op,
-            Op::AmoSwapW
-                | Op::AmoAddW
-                | Op::AmoXorW
-                | Op::AmoAndW
-                | Op::AmoOrW
-                | Op::AmoMinW
-                | Op::AmoMaxW
-                | Op::AmoMinuW
-                | Op::AmoMaxuW
-        );
+        let word = i.op.is_word_amo();
         let size: u32 = if word { 4 } else { 8 };
         let addr = self.rs1(i);
         if addr & (size as u64 - 1) != 0 {
