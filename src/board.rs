@@ -8,10 +8,10 @@ use std::sync::mpsc::Receiver;
 use anyhow::{bail, Context, Result};
 use devices::{virt, Clint, Plic, TestFinisher, Uart};
 use sim_core::elf::{load_elf, LoadedElf};
-use sim_core::machine::{Machine, MachineParams};
+use sim_core::machine::Machine;
 use sim_core::memory::Ram;
 use sim_core::system_bus::SystemBus;
-use sim_core::time::{Clock, Timebase};
+use sim_core::time::Timebase;
 
 use crate::config::MachineConfig;
 use crate::fdt::{self, FdtParams};
@@ -117,12 +117,8 @@ impl Board {
         if let Some(tohost) = elf.tohost {
             bus.set_htif(tohost, elf.fromhost, Box::new(sink));
         }
-        let params = MachineParams {
-            harts: m.harts,
-            hart_clock: Clock::new(m.hart_frequency),
-            quantum: m.quantum_ns.saturating_mul(1000),
-        };
-        let machine = Machine::new(params, bus, elf.entry, fdt_address);
+        let machine = Machine::new(config.machine_params(), bus, elf.entry, fdt_address)
+            .context("invalid timing model")?;
         Ok(Self {
             machine,
             elf,

@@ -1,12 +1,20 @@
 //! The machine description: defaults, the TOML file format, and validation.
 //!
-//! Every key has a documented default; unknown keys and out-of-range values are rejected with
-//! the file, key and reason.
+//! Every key has a documented default (`configs/default.toml` lists them all and is checked
+//! against this file by a test); unknown keys and out-of-range values are rejected with the
+//! file, key and reason. The tables map one to one onto `sim_core::timing::TimingConfig`.
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Deserializer};
+use sim_core::machine::MachineParams;
+use sim_core::time::Clock;
+use sim_core::timing::branch::{PredictorConfig, PredictorConfigError};
+use sim_core::timing::cache::{CacheConfig, HierarchyConfig, Level};
+use sim_core::timing::core::{CoreConfig, MAX_CYCLES};
+use sim_core::timing::tlb::TlbConfig;
+use sim_core::timing::{TimingConfig, TimingConfigError, TimingMode, TrapCosts};
 
 /// Largest number of harts a machine may have.
 pub const MAX_HARTS: usize = 512;
@@ -17,6 +25,21 @@ pub const MAX_HARTS: usize = 512;
 pub struct MachineConfig {
     /// `[machine]`: harts, RAM and clocks.
     pub machine: MachineSection,
+    /// `[timing]`: functional or timed, and when to switch.
+    pub timing: TimingSection,
+    /// `[core]`: pipeline latencies and penalties (`sim_core::timing::core::CoreConfig`;
+    /// the load latency is `memory.l1d.hit_cycles`).
+    pub core: CoreConfig,
+    /// `[branch]`: the branch predictor.
+    pub branch: BranchSection,
+    /// `[memory]`: caches and DRAM.
+    pub memory: MemorySection,
+    /// `[mmu]`: the modelled TLBs.
+    pub mmu: MmuSection,
+    /// `[traps]`: trap entry, return and interrupt costs.
+    pub traps: TrapsSection,
+    /// `[interconnect]`: uncached device accesses.
+    pub interconnect: InterconnectSection,
 }
 
 /// The `[machine]` table.
@@ -30,6 +53,9 @@ pub struct MachineSection {
     pub memory: u64,
     /// Hart clock frequency in Hz. Default 1 GHz.
     pub hart_frequency: u64,
+    /// Per-hart clock frequencies in Hz, overriding `hart_frequency` (one entry per hart).
+    /// Default empty.
+    pub hart_frequencies: Vec<u64>,
     /// Timebase (`mtime`) frequency in Hz. Default 10 MHz, as on QEMU virt.
     pub timebase_frequency: u64,
     /// Longest stretch of simulated time, in nanoseconds, one hart runs before the next one
@@ -44,8 +70,224 @@ impl Default for MachineSection {
             harts: 1,
             memory: 256 << 20,
             hart_frequency: 1_000_000_000,
+            hart_frequencies: Vec::new(),
             timebase_frequency: 10_000_000,
             quantum_ns: 1_000,
+        }
+    }
+}
+
+/// The timing mode as written in TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeName {
+    /// CPI 1, no caches.
+    Functional,
+    /// The full model.
+    #[default]
+    Timed,
+}
+
+/// The `[timing]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimingSection {
+    /// "timed" (default) or "functional".
+    pub mode: ModeName,
+    /// Run functionally until this many instructions have retired (all harts), then timed.
+    /// Only with `mode = "functional"`. Default: never.
+    pub timed_from_insn: Option<u64>,
+}
+
+/// Predictor kinds as written in TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PredictorName {
+    /// Backward taken, forward not taken.
+    Static,
+    /// 2-bit counters with a BTB.
+    Bimodal,
+}
+
+/// Bimodal counters when `branch.counters` is not given.
+const DEFAULT_COUNTERS: u32 = 512;
+
+/// The `[branch]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BranchSection {
+    /// "bimodal" (default) or "static".
+    pub predictor: PredictorName,
+    /// Bimodal counters (a power of two; not for static). Default 512.
+    pub counters: Option<u32>,
+    /// BTB entries (a power of two; 0 allowed for static). Default 32.
+    pub btb_entries: u32,
+    /// Return-address stack depth. Default 6.
+    pub ras_depth: u32,
+}
+
+impl Default for BranchSection {
+    fn default() -> Self {
+        match PredictorConfig::default() {
+            PredictorConfig::Bimodal {
+                counters,
+                btb_entries,
+                ras_depth,
+            } => Self {
+                predictor: PredictorName::Bimodal,
+                counters: Some(counters),
+                btb_entries,
+                ras_depth,
+            },
+            PredictorConfig::Static {
+                btb_entries,
+                ras_depth,
+            } => Self {
+                predictor: PredictorName::Static,
+                counters: None,
+                btb_entries,
+                ras_depth,
+            },
+        }
+    }
+}
+
+/// One cache in the `[memory]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    /// Capacity, e.g. "32KiB".
+    #[serde(deserialize_with = "de_size")]
+    pub size: u64,
+    /// Associativity.
+    pub ways: u32,
+    /// Line size in bytes.
+    pub line_bytes: u32,
+    /// Hit latency in cycles.
+    pub hit_cycles: u32,
+}
+
+impl From<CacheConfig> for CacheSection {
+    fn from(c: CacheConfig) -> Self {
+        Self {
+            size: c.size_bytes,
+            ways: c.ways,
+            line_bytes: c.line_bytes,
+            hit_cycles: c.hit_latency,
+        }
+    }
+}
+
+impl From<CacheSection> for CacheConfig {
+    fn from(c: CacheSection) -> Self {
+        Self {
+            size_bytes: c.size,
+            ways: c.ways,
+            line_bytes: c.line_bytes,
+            hit_latency: c.hit_cycles,
+        }
+    }
+}
+
+/// The `[memory]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemorySection {
+    /// Cycles an L2 miss adds. Default 100.
+    pub dram_latency_cycles: u32,
+    /// `[memory.l1i]`. Default 32 KiB, 8 ways, 64 B lines, 2 cycles.
+    pub l1i: CacheSection,
+    /// `[memory.l1d]`. Default as the L1 I.
+    pub l1d: CacheSection,
+    /// `[memory.l2]`. Default 512 KiB, 8 ways, 64 B lines, 12 cycles.
+    pub l2: CacheSection,
+}
+
+impl Default for MemorySection {
+    fn default() -> Self {
+        let h = HierarchyConfig::default();
+        Self {
+            dram_latency_cycles: h.dram_latency,
+            l1i: h.l1i.into(),
+            l1d: h.l1d.into(),
+            l2: h.l2.into(),
+        }
+    }
+}
+
+/// The `[mmu]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MmuSection {
+    /// Instruction TLB entries. Default 32.
+    pub itlb_entries: u32,
+    /// Instruction TLB ways (= entries: fully associative). Default 32.
+    pub itlb_ways: u32,
+    /// Data TLB entries. Default 32.
+    pub dtlb_entries: u32,
+    /// Data TLB ways. Default 32.
+    pub dtlb_ways: u32,
+}
+
+impl Default for MmuSection {
+    fn default() -> Self {
+        let t = TlbConfig::default();
+        Self {
+            itlb_entries: t.entries,
+            itlb_ways: t.ways,
+            dtlb_entries: t.entries,
+            dtlb_ways: t.ways,
+        }
+    }
+}
+
+/// The `[traps]` table (cycles on top of the pipeline flush, `core.trap_penalty`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrapsSection {
+    /// Entering an M-mode handler. Default 2.
+    pub entry_cycles_m: u32,
+    /// Entering an S-mode handler. Default 2.
+    pub entry_cycles_s: u32,
+    /// Entering a U-mode handler (N extension). Default 2.
+    pub entry_cycles_u: u32,
+    /// MRET. Default 0.
+    pub xret_cycles_m: u32,
+    /// SRET. Default 0.
+    pub xret_cycles_s: u32,
+    /// URET. Default 0.
+    pub xret_cycles_u: u32,
+    /// Taking an interrupt rather than an exception. Default 2.
+    pub interrupt_cycles: u32,
+}
+
+impl Default for TrapsSection {
+    fn default() -> Self {
+        let t = TrapCosts::default();
+        Self {
+            entry_cycles_m: t.entry[0],
+            entry_cycles_s: t.entry[1],
+            entry_cycles_u: t.entry[2],
+            xret_cycles_m: t.xret[0],
+            xret_cycles_s: t.xret[1],
+            xret_cycles_u: t.xret[2],
+            interrupt_cycles: t.interrupt,
+        }
+    }
+}
+
+/// The `[interconnect]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InterconnectSection {
+    /// Cycles of an uncached round trip to a device, beyond the load latency. Default 20.
+    pub mmio_cycles: u32,
+}
+
+impl Default for InterconnectSection {
+    fn default() -> Self {
+        Self {
+            mmio_cycles: TimingConfig::default().mmio_cycles,
         }
     }
 }
@@ -66,6 +308,72 @@ impl MachineConfig {
         Ok(config)
     }
 
+    /// The timing model these tables describe.
+    pub fn timing_config(&self) -> TimingConfig {
+        let b = &self.branch;
+        let predictor = match b.predictor {
+            PredictorName::Static => PredictorConfig::Static {
+                btb_entries: b.btb_entries,
+                ras_depth: b.ras_depth,
+            },
+            PredictorName::Bimodal => PredictorConfig::Bimodal {
+                counters: b.counters.unwrap_or(DEFAULT_COUNTERS),
+                btb_entries: b.btb_entries,
+                ras_depth: b.ras_depth,
+            },
+        };
+        let m = &self.memory;
+        let t = &self.traps;
+        TimingConfig {
+            core: self.core.clone(),
+            predictor,
+            memory: HierarchyConfig {
+                l1i: m.l1i.into(),
+                l1d: m.l1d.into(),
+                l2: m.l2.into(),
+                dram_latency: m.dram_latency_cycles,
+            },
+            itlb: TlbConfig {
+                entries: self.mmu.itlb_entries,
+                ways: self.mmu.itlb_ways,
+            },
+            dtlb: TlbConfig {
+                entries: self.mmu.dtlb_entries,
+                ways: self.mmu.dtlb_ways,
+            },
+            traps: TrapCosts {
+                entry: [t.entry_cycles_m, t.entry_cycles_s, t.entry_cycles_u],
+                xret: [t.xret_cycles_m, t.xret_cycles_s, t.xret_cycles_u],
+                interrupt: t.interrupt_cycles,
+            },
+            mmio_cycles: self.interconnect.mmio_cycles,
+        }
+    }
+
+    /// The clock of each hart.
+    pub fn hart_clocks(&self) -> Vec<Clock> {
+        let m = &self.machine;
+        if m.hart_frequencies.is_empty() {
+            vec![Clock::new(m.hart_frequency); m.harts]
+        } else {
+            m.hart_frequencies.iter().map(|&f| Clock::new(f)).collect()
+        }
+    }
+
+    /// The machine parameters sim-core takes.
+    pub fn machine_params(&self) -> MachineParams {
+        MachineParams {
+            hart_clocks: self.hart_clocks(),
+            quantum: self.machine.quantum_ns.saturating_mul(1000),
+            timing: self.timing_config(),
+            mode: match self.timing.mode {
+                ModeName::Functional => TimingMode::Functional,
+                ModeName::Timed => TimingMode::Timed,
+            },
+            timed_from_insn: self.timing.timed_from_insn,
+        }
+    }
+
     /// Check every value's range, naming the key on failure.
     pub fn validate(&self) -> Result<()> {
         let m = &self.machine;
@@ -81,17 +389,31 @@ impl MachineConfig {
                 m.memory
             );
         }
-        if m.hart_frequency == 0 || m.hart_frequency > 100_000_000_000 {
+        let check_frequency = |key: &str, f: u64| {
+            if f == 0 || f > 100_000_000_000 {
+                bail!("{key} = {f}: must be between 1 Hz and 100 GHz");
+            }
+            if m.timebase_frequency > f {
+                bail!(
+                    "machine.timebase_frequency = {}: must not exceed the hart frequency ({key} = {f})",
+                    m.timebase_frequency
+                );
+            }
+            Ok(())
+        };
+        check_frequency("machine.hart_frequency", m.hart_frequency)?;
+        if !m.hart_frequencies.is_empty() && m.hart_frequencies.len() != m.harts {
             bail!(
-                "machine.hart_frequency = {}: must be between 1 Hz and 100 GHz",
-                m.hart_frequency
+                "machine.hart_frequencies has {} entries: must have one per hart ({})",
+                m.hart_frequencies.len(),
+                m.harts
             );
         }
-        if m.timebase_frequency == 0 || m.timebase_frequency > m.hart_frequency {
-            bail!(
-                "machine.timebase_frequency = {}: must be between 1 Hz and the hart frequency",
-                m.timebase_frequency
-            );
+        for (i, &f) in m.hart_frequencies.iter().enumerate() {
+            check_frequency(&format!("machine.hart_frequencies[{i}]"), f)?;
+        }
+        if m.timebase_frequency == 0 {
+            bail!("machine.timebase_frequency = 0: must be at least 1 Hz");
         }
         if m.quantum_ns == 0 || m.quantum_ns > 1_000_000_000 {
             bail!(
@@ -99,7 +421,72 @@ impl MachineConfig {
                 m.quantum_ns
             );
         }
-        Ok(())
+        if self.timing.timed_from_insn.is_some() && self.timing.mode != ModeName::Functional {
+            bail!("timing.timed_from_insn: needs timing.mode = \"functional\" (the run starts functional and switches to timed)");
+        }
+        if let (PredictorName::Static, Some(n)) = (self.branch.predictor, self.branch.counters) {
+            bail!("branch.counters = {n}: only a bimodal predictor has counters");
+        }
+        self.validate_timing()
+    }
+
+    /// Check the timing model, translating its errors into TOML key names.
+    fn validate_timing(&self) -> Result<()> {
+        for (key, value) in [
+            ("traps.entry_cycles_m", self.traps.entry_cycles_m),
+            ("traps.entry_cycles_s", self.traps.entry_cycles_s),
+            ("traps.entry_cycles_u", self.traps.entry_cycles_u),
+            ("traps.xret_cycles_m", self.traps.xret_cycles_m),
+            ("traps.xret_cycles_s", self.traps.xret_cycles_s),
+            ("traps.xret_cycles_u", self.traps.xret_cycles_u),
+            ("traps.interrupt_cycles", self.traps.interrupt_cycles),
+            ("interconnect.mmio_cycles", self.interconnect.mmio_cycles),
+            (
+                "memory.dram_latency_cycles",
+                self.memory.dram_latency_cycles,
+            ),
+        ] {
+            if value > MAX_CYCLES {
+                bail!("{key} = {value}: must be at most {MAX_CYCLES}");
+            }
+        }
+        match self.timing_config().validate(self.machine.harts) {
+            Ok(()) => Ok(()),
+            Err(TimingConfigError::Core(e)) => bail!(
+                "core.{} = {}: must be between {} and {}",
+                e.param,
+                e.value,
+                e.min,
+                e.max
+            ),
+            Err(TimingConfigError::Predictor(e)) => {
+                let (param, rule) = match e {
+                    PredictorConfigError::NotPowerOfTwo { param, value } => {
+                        (param, format!("{value} is not a power of two"))
+                    }
+                    PredictorConfigError::OutOfRange {
+                        param,
+                        value,
+                        min,
+                        max,
+                    } => (param, format!("{value} is not between {min} and {max}")),
+                };
+                bail!("branch.{param}: {rule}")
+            }
+            Err(TimingConfigError::Memory(e)) => {
+                let table = match e.level() {
+                    Some(Level::L1I) => "memory.l1i",
+                    Some(Level::L1D) => "memory.l1d",
+                    Some(Level::L2) => "memory.l2",
+                    None => "memory",
+                };
+                bail!("{table}: {e}")
+            }
+            Err(TimingConfigError::Tlb { which, error }) => {
+                bail!("mmu.{which}_{}: {error}", error.param())
+            }
+            Err(e) => bail!("{e}"),
+        }
     }
 }
 

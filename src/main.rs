@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hartlab::board::Console;
-use hartlab::config::{parse_size, MachineConfig};
+use hartlab::config::{parse_size, MachineConfig, ModeName};
 use hartlab::run::{describe, run_elf, RunOptions};
 use sim_core::machine::Exit;
 
@@ -66,7 +66,12 @@ struct RunArgs {
     /// TOML machine description (see README.md, "Machine configuration").
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Write run statistics as JSON to this file.
+    /// Timing mode, overriding the config file: `timed` (the cycle-approximate model) or
+    /// `functional` (one cycle per instruction, no caches; for fast-forwarding).
+    #[arg(long, value_parser = ["timed", "functional"])]
+    timing: Option<String>,
+    /// Write run statistics as JSON to this file, or print them as a table with `-`. Host
+    /// time and speed then go to stderr.
     #[arg(long)]
     stats: Option<PathBuf>,
 }
@@ -108,6 +113,14 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(m) = args.memory {
         config.machine.memory = m;
     }
+    match args.timing.as_deref() {
+        Some("functional") => config.timing.mode = ModeName::Functional,
+        Some(_) => {
+            config.timing.mode = ModeName::Timed;
+            config.timing.timed_from_insn = None;
+        }
+        None => {}
+    }
     config
         .validate()
         .context("invalid command-line machine options")?;
@@ -120,9 +133,19 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         input: Some(stdin_channel()),
     })?;
     if let Some(path) = &args.stats {
-        let json = serde_json::to_string_pretty(&report.stats)?;
-        std::fs::write(path, json + "\n")
-            .with_context(|| format!("cannot write stats to {}", path.display()))?;
+        if path.as_os_str() == "-" {
+            print!("{}", report.stats.table());
+        } else {
+            let json = serde_json::to_string_pretty(&report.stats)?;
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("cannot write stats to {}", path.display()))?;
+        }
+        eprintln!(
+            "hartlab: {} instructions in {:.3} s host ({:.1} MIPS)",
+            report.stats.instret,
+            report.host_seconds,
+            report.mips()
+        );
     }
     let status = match report.exit {
         Exit::Pass => 0,

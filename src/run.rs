@@ -31,6 +31,19 @@ pub struct RunReport {
     pub stats: Stats,
     /// Resets the guest requested (each restarts the machine from the ELF, as QEMU does).
     pub resets: u32,
+    /// Host seconds the final run took (measured on the host; never part of `stats`).
+    pub host_seconds: f64,
+}
+
+impl RunReport {
+    /// Millions of instructions simulated per host second.
+    pub fn mips(&self) -> f64 {
+        if self.host_seconds > 0.0 {
+            self.stats.instret as f64 / self.host_seconds / 1e6
+        } else {
+            0.0
+        }
+    }
 }
 
 /// A human-readable description of an exit.
@@ -76,11 +89,12 @@ pub fn run_image(
             resets += 1;
             continue;
         }
-        let stats = Stats::collect(&board.machine, host, describe(&exit));
+        let stats = Stats::collect(&board.machine, describe(&exit));
         return Ok(RunReport {
             exit,
             stats,
             resets,
+            host_seconds: host,
         });
     }
 }

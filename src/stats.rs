@@ -1,9 +1,18 @@
-//! Run statistics in the JSON shape `--stats FILE` writes.
+//! Run statistics: the JSON `--stats FILE` writes and the gem5-style table `--stats -`
+//! prints. Everything here is simulated, so the same ELF and configuration give
+//! byte-identical statistics; host time and speed are reported separately.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 use sim_core::hart::trap::{TrapCounts, CAUSES};
 use sim_core::machine::Machine;
 use sim_core::time::PS_PER_SEC;
+use sim_core::timing::branch::PredictorStats;
+use sim_core::timing::cache::CacheStats;
+use sim_core::timing::core::{CoreStats, InsnClass};
+use sim_core::timing::tlb::TlbStats;
 
 /// Names of exception causes 0..16 (reserved codes keep their number).
 const EXCEPTION_NAMES: [&str; CAUSES] = [
@@ -77,6 +86,175 @@ impl From<&TrapCounts> for Traps {
     }
 }
 
+/// One cache's counters.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CacheReport {
+    /// Demand hits.
+    pub hits: u64,
+    /// Demand misses.
+    pub misses: u64,
+    /// Misses per access.
+    pub miss_rate: f64,
+    /// Dirty lines written back to the next level.
+    pub writebacks: u64,
+    /// Lines invalidated by other harts' stores.
+    pub invalidations: u64,
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl From<CacheStats> for CacheReport {
+    fn from(c: CacheStats) -> Self {
+        Self {
+            hits: c.hits,
+            misses: c.misses,
+            miss_rate: ratio(c.misses, c.hits + c.misses),
+            writebacks: c.writebacks,
+            invalidations: c.invalidations,
+        }
+    }
+}
+
+/// One modelled TLB's counters.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TlbReport {
+    /// Translated accesses that hit.
+    pub hits: u64,
+    /// Translated accesses that missed and walked the page table.
+    pub misses: u64,
+    /// Misses per translated access.
+    pub miss_rate: f64,
+    /// Cycles spent walking (each PTE read through the caches).
+    pub walk_cycles: u64,
+    /// SFENCE.VMA flushes.
+    pub flushes: u64,
+}
+
+impl From<TlbStats> for TlbReport {
+    fn from(t: TlbStats) -> Self {
+        Self {
+            hits: t.hits,
+            misses: t.misses,
+            miss_rate: ratio(t.misses, t.hits + t.misses),
+            walk_cycles: t.walk_cycles,
+            flushes: t.flushes,
+        }
+    }
+}
+
+/// Branch prediction counters.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BranchReport {
+    /// Conditional branches.
+    pub branches: u64,
+    /// Mispredicted conditional branches.
+    pub branch_mispredicts: u64,
+    /// Returns (JALR predicted by the return-address stack).
+    pub returns: u64,
+    /// Mispredicted returns.
+    pub return_mispredicts: u64,
+    /// Other indirect jumps.
+    pub indirect: u64,
+    /// Mispredicted indirect jumps.
+    pub indirect_mispredicts: u64,
+    /// Mispredictions of every kind.
+    pub mispredicts: u64,
+}
+
+impl From<PredictorStats> for BranchReport {
+    fn from(p: PredictorStats) -> Self {
+        Self {
+            branches: p.branches,
+            branch_mispredicts: p.branch_mispredicts,
+            returns: p.returns,
+            return_mispredicts: p.return_mispredicts,
+            indirect: p.indirect,
+            indirect_mispredicts: p.indirect_mispredicts,
+            mispredicts: p.mispredicts(),
+        }
+    }
+}
+
+/// Instructions and cycles of one instruction class.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassReport {
+    /// Instructions issued.
+    pub insns: u64,
+    /// Cycles charged to them (issue, stalls, penalties).
+    pub cycles: u64,
+}
+
+/// Where the timed cycles went.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PipelineReport {
+    /// Waiting for a load's result (load-use).
+    pub load_use_stalls: u64,
+    /// Waiting for a multiply, divide, FP or CSR result.
+    pub long_latency_stalls: u64,
+    /// Waiting for a busy unit (divider, FP divide/sqrt, miss handler).
+    pub unit_stalls: u64,
+    /// Serialising instructions waiting for earlier work.
+    pub drain_stalls: u64,
+    /// Front-end stalls: instruction-cache and ITLB misses.
+    pub fetch_stalls: u64,
+    /// Data-memory stalls: data-cache and DTLB misses, device accesses.
+    pub mem_stalls: u64,
+    /// Branch mispredict penalties.
+    pub mispredict_cycles: u64,
+    /// Pipeline flushes of CSR writes, fences, xRET, ECALL, WFI.
+    pub flush_cycles: u64,
+    /// Trap and interrupt entry.
+    pub trap_cycles: u64,
+    /// Instructions and cycles by class (classes that occurred).
+    pub classes: BTreeMap<&'static str, ClassReport>,
+}
+
+impl From<&CoreStats> for PipelineReport {
+    fn from(c: &CoreStats) -> Self {
+        Self {
+            load_use_stalls: c.load_use_stalls(),
+            long_latency_stalls: c.long_latency_stalls(),
+            unit_stalls: c.unit_stalls,
+            drain_stalls: c.drain_stalls,
+            fetch_stalls: c.fetch_stalls,
+            mem_stalls: c.mem_stalls,
+            mispredict_cycles: c.mispredict_cycles,
+            flush_cycles: c.flush_cycles,
+            trap_cycles: c.trap_cycles,
+            classes: InsnClass::ALL
+                .iter()
+                .filter(|&&k| c.insns[k as usize] > 0)
+                .map(|&k| {
+                    (
+                        k.name(),
+                        ClassReport {
+                            insns: c.insns[k as usize],
+                            cycles: c.cycles[k as usize],
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Cycles by privilege mode.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModeCycles {
+    /// Machine mode.
+    pub m: u64,
+    /// Supervisor mode.
+    pub s: u64,
+    /// User mode.
+    pub u: u64,
+}
+
 /// Statistics of one hart.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HartReport {
@@ -84,16 +262,37 @@ pub struct HartReport {
     pub hart: usize,
     /// Instructions retired.
     pub instret: u64,
-    /// Cycles elapsed.
+    /// Cycles elapsed (`mcycle`): the timing model's cycles, one per instruction while
+    /// functional, plus WFI sleep.
     pub cycles: u64,
+    /// Cycles per instruction.
+    pub cpi: f64,
     /// Cycles asleep in WFI.
     pub wfi_cycles: u64,
+    /// Cycles by privilege mode.
+    pub mode_cycles: ModeCycles,
     /// Traps taken.
     pub traps: Traps,
-    /// Page-table walks.
-    pub tlb_walks: u64,
-    /// Software-TLB fills (translations cached for the fast path).
-    pub tlb_fills: u64,
+    /// L1 instruction cache.
+    pub l1i: CacheReport,
+    /// L1 data cache.
+    pub l1d: CacheReport,
+    /// Instruction TLB.
+    pub itlb: TlbReport,
+    /// Data TLB.
+    pub dtlb: TlbReport,
+    /// Branch prediction.
+    pub branch: BranchReport,
+    /// Pipeline cycle breakdown.
+    pub pipeline: PipelineReport,
+    /// Uncached device accesses.
+    pub mmio_accesses: u64,
+    /// Cycles they cost beyond the load latency.
+    pub mmio_cycles: u64,
+    /// Page-table walks by the functional MMU (timed or not).
+    pub page_walks: u64,
+    /// Translations cached by the simulator's own software TLB (a host-speed detail).
+    pub soft_tlb_fills: u64,
 }
 
 /// Accesses to one device.
@@ -112,40 +311,57 @@ pub struct DeviceReport {
 /// Everything `--stats` reports.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stats {
-    /// Per-hart statistics.
-    pub harts: Vec<HartReport>,
-    /// Per-device accesses.
-    pub devices: Vec<DeviceReport>,
     /// Simulated seconds.
     pub sim_seconds: f64,
-    /// Host seconds spent simulating (measured on the host, reported only).
-    pub host_seconds: f64,
-    /// Millions of instructions simulated per host second.
-    pub mips: f64,
+    /// Instructions retired by all harts.
+    pub instret: u64,
+    /// The timing mode at the end of the run: "timed" or "functional".
+    pub mode: &'static str,
     /// How the run ended.
     pub exit: String,
+    /// Per-hart statistics.
+    pub harts: Vec<HartReport>,
+    /// The shared L2.
+    pub l2: CacheReport,
+    /// Per-device accesses.
+    pub devices: Vec<DeviceReport>,
 }
 
 impl Stats {
-    /// Collect statistics from `machine` after a run that took `host_seconds`.
-    pub fn collect(machine: &Machine, host_seconds: f64, exit: String) -> Self {
+    /// Collect statistics from `machine` after a run that ended as `exit` says.
+    pub fn collect(machine: &Machine, exit: String) -> Self {
         let harts: Vec<HartReport> = machine
             .harts
             .iter()
             .map(|h| {
                 let s = h.stats();
+                let caches = machine.bus.caches.stats(h.id);
+                let t = &s.timing;
                 HartReport {
                     hart: h.id,
                     instret: s.instret,
                     cycles: s.cycles,
+                    cpi: ratio(s.cycles, s.instret),
                     wfi_cycles: s.wfi_cycles,
+                    mode_cycles: ModeCycles {
+                        m: s.mode_cycles[0],
+                        s: s.mode_cycles[1],
+                        u: s.mode_cycles[2],
+                    },
                     traps: Traps::from(&s.traps),
-                    tlb_walks: s.tlb_walks,
-                    tlb_fills: s.tlb_fills,
+                    l1i: caches.l1i.into(),
+                    l1d: caches.l1d.into(),
+                    itlb: t.itlb.into(),
+                    dtlb: t.dtlb.into(),
+                    branch: t.predictor.into(),
+                    pipeline: (&t.core).into(),
+                    mmio_accesses: t.mmio_accesses,
+                    mmio_cycles: t.mmio_cycles,
+                    page_walks: s.tlb_walks,
+                    soft_tlb_fills: s.tlb_fills,
                 }
             })
             .collect();
-        let instret: u64 = harts.iter().map(|h| h.instret).sum();
         let devices = machine
             .bus
             .device_accesses()
@@ -158,16 +374,139 @@ impl Stats {
             })
             .collect();
         Self {
-            harts,
-            devices,
             sim_seconds: machine.now() as f64 / PS_PER_SEC as f64,
-            host_seconds,
-            mips: if host_seconds > 0.0 {
-                instret as f64 / host_seconds / 1e6
+            instret: harts.iter().map(|h| h.instret).sum(),
+            mode: if machine.bus.control.timed {
+                "timed"
             } else {
-                0.0
+                "functional"
             },
             exit,
+            harts,
+            l2: machine.bus.caches.l2_stats().into(),
+            devices,
         }
     }
+
+    /// The statistics as a gem5-style text table: one `name value # description` line per
+    /// number, names dotted from the JSON structure (`hart0.l1d.misses`).
+    pub fn table(&self) -> String {
+        let value = serde_json::to_value(self).expect("statistics serialise");
+        let mut rows = Vec::new();
+        flatten("", &value, &mut rows);
+        let mut out = String::from("---------- Begin Simulation Statistics ----------\n");
+        for (name, v) in rows {
+            let leaf = name.rsplit('.').next().unwrap_or(&name);
+            let _ = writeln!(out, "{name:<48} {v:>20}  # {}", describe(leaf));
+        }
+        out.push_str("---------- End Simulation Statistics   ----------\n");
+        out
+    }
+}
+
+/// Flatten JSON into (dotted name, printed value) rows; hart arrays become `hart<N>`,
+/// device arrays `<device name>`.
+fn flatten(prefix: &str, v: &serde_json::Value, rows: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&join(k), v, rows);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                let name = if let Some(h) = item.get("hart").and_then(Value::as_u64) {
+                    format!("hart{h}")
+                } else if let Some(n) = item.get("name").and_then(Value::as_str) {
+                    n.to_string()
+                } else {
+                    continue;
+                };
+                let leaf = if prefix == "harts" || prefix == "devices" {
+                    name
+                } else {
+                    join(&name)
+                };
+                let item = match item {
+                    Value::Object(m) => Value::Object(
+                        m.iter()
+                            .filter(|(k, _)| *k != "hart" && *k != "name")
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                };
+                flatten(&leaf, &item, rows);
+            }
+        }
+        Value::Number(n) => {
+            let text = match n.as_f64() {
+                Some(f) if !n.is_u64() && !n.is_i64() => format!("{f:.6}"),
+                _ => n.to_string(),
+            };
+            rows.push((prefix.to_string(), text));
+        }
+        Value::String(s) => rows.push((prefix.to_string(), s.clone())),
+        Value::Bool(b) => rows.push((prefix.to_string(), b.to_string())),
+        Value::Null => {}
+    }
+}
+
+/// A description for a statistic, by its last name component.
+fn describe(leaf: &str) -> String {
+    let text = match leaf {
+        "sim_seconds" => "Simulated seconds",
+        "instret" => "Instructions retired",
+        "mode" => "Timing mode at the end of the run",
+        "exit" => "How the run ended",
+        "cycles" => "Cycles",
+        "cpi" => "Cycles per instruction",
+        "wfi_cycles" => "Cycles asleep in WFI",
+        "m" => "Cycles in M mode",
+        "s" => "Cycles in S mode",
+        "u" => "Cycles in U mode",
+        "to_m" => "Traps taken into M mode",
+        "to_s" => "Traps taken into S mode",
+        "hits" => "Demand hits",
+        "misses" => "Demand misses",
+        "miss_rate" => "Misses per access",
+        "writebacks" => "Dirty lines written back",
+        "invalidations" => "Lines invalidated by other harts' stores",
+        "walk_cycles" => "Cycles spent walking page tables",
+        "flushes" => "SFENCE.VMA flushes",
+        "branches" => "Conditional branches",
+        "branch_mispredicts" => "Mispredicted conditional branches",
+        "returns" => "Returns",
+        "return_mispredicts" => "Mispredicted returns",
+        "indirect" => "Indirect jumps (not returns)",
+        "indirect_mispredicts" => "Mispredicted indirect jumps",
+        "mispredicts" => "Mispredictions of all kinds",
+        "load_use_stalls" => "Stall cycles waiting for load results",
+        "long_latency_stalls" => "Stall cycles waiting for MUL/DIV/FP/CSR results",
+        "unit_stalls" => "Stall cycles waiting for a busy unit",
+        "drain_stalls" => "Cycles serialising instructions waited",
+        "fetch_stalls" => "Instruction-cache and ITLB miss cycles",
+        "mem_stalls" => "Data-cache, DTLB and device cycles",
+        "mispredict_cycles" => "Branch mispredict penalty cycles",
+        "flush_cycles" => "Pipeline flush cycles",
+        "trap_cycles" => "Trap and interrupt entry cycles",
+        "insns" => "Instructions of this class",
+        "mmio_accesses" => "Uncached device accesses",
+        "mmio_cycles" => "Device access cycles beyond the load latency",
+        "page_walks" => "Page-table walks (functional MMU)",
+        "soft_tlb_fills" => "Simulator software-TLB fills",
+        "base" => "Base address",
+        "reads" => "Reads",
+        "writes" => "Writes",
+        _ => return format!("{} taken", leaf.replace('_', " ")),
+    };
+    text.to_string()
 }

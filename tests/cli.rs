@@ -156,7 +156,7 @@ fn stats_json_has_per_hart_counts() {
     assert!(harts[0]["instret"].as_u64().unwrap() > 50);
     assert!(harts[0]["cycles"].as_u64().unwrap() >= harts[0]["instret"].as_u64().unwrap());
     assert!(harts[1]["traps"].is_object());
-    for key in ["sim_seconds", "host_seconds", "mips"] {
+    for key in ["sim_seconds", "instret"] {
         assert!(v[key].is_number(), "{key} missing");
     }
     assert_eq!(v["exit"], "pass");

@@ -156,6 +156,10 @@ pub enum ExitRequest {
 pub struct MachineControl {
     /// Set to stop the run after the current instruction.
     pub exit: Option<ExitRequest>,
+    /// Whether harts run under the timing model (else functionally, one cycle per
+    /// instruction). A device may switch it; harts pick the change up at the end of the
+    /// access, which ends their inner loop.
+    pub timed: bool,
 }
 
 /// Everything a device may see or touch during one access.
@@ -206,6 +210,12 @@ pub trait Device: Send {
     /// Called after any platform interrupt source changed level, so an interrupt controller
     /// can recompute its outputs.
     fn sources_changed(&mut self, _irq: &mut IrqLines) {}
+
+    /// Cycles of the accessing hart an access spends inside the device, on top of the
+    /// interconnect's round trip (which the timing model adds for every device access).
+    fn access_cycles(&self) -> u32 {
+        0
+    }
 
     /// Whether input from the host (a live terminal) may still arrive at an unknown time. A
     /// machine whose harts all sleep then waits for it instead of declaring a deadlock; this

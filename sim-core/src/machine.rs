@@ -10,6 +10,8 @@ use crate::bus::ExitRequest;
 use crate::hart::{Hart, HartStop};
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
+use crate::timing::cache::MemoryHierarchy;
+use crate::timing::{HartTiming, TimingConfig, TimingConfigError, TimingMode};
 
 /// Why a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +36,32 @@ pub enum Exit {
 }
 
 /// Machine-wide parameters.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MachineParams {
-    /// Number of harts.
-    pub harts: usize,
-    /// Hart clock.
-    pub hart_clock: Clock,
+    /// The clock of each hart (one entry per hart; harts may run at different rates).
+    pub hart_clocks: Vec<Clock>,
     /// Longest time a hart runs before the others get their turn.
     pub quantum: SimTime,
+    /// The timing model's parameters.
+    pub timing: TimingConfig,
+    /// The mode harts start in.
+    pub mode: TimingMode,
+    /// Switch from functional to timed once this many instructions have retired (all harts
+    /// together), like gem5's switch from an atomic to a timing CPU.
+    pub timed_from_insn: Option<u64>,
+}
+
+impl MachineParams {
+    /// `harts` harts at `clock`, the default quantum (1 us) and the default timing model.
+    pub fn new(harts: usize, clock: Clock) -> Self {
+        Self {
+            hart_clocks: vec![clock; harts],
+            quantum: 1_000_000,
+            timing: TimingConfig::default(),
+            mode: TimingMode::Timed,
+            timed_from_insn: None,
+        }
+    }
 }
 
 /// Harts plus the bus.
@@ -56,22 +76,34 @@ pub struct Machine {
 
 impl Machine {
     /// A machine whose harts all start at `entry` in M mode with a0 = hart id and a1 = `a1`
-    /// (the device-tree address, as QEMU passes it).
-    pub fn new(params: MachineParams, bus: SystemBus, entry: u64, a1: u64) -> Self {
-        let harts = (0..params.harts)
-            .map(|id| {
-                let mut h = Hart::new(id, params.hart_clock, entry);
+    /// (the device-tree address, as QEMU passes it). Fails on an invalid timing model.
+    pub fn new(
+        params: MachineParams,
+        mut bus: SystemBus,
+        entry: u64,
+        a1: u64,
+    ) -> Result<Self, TimingConfigError> {
+        let n = params.hart_clocks.len();
+        params.timing.validate(n)?;
+        bus.caches = MemoryHierarchy::new(n, &params.timing.memory)?;
+        bus.control.timed = params.mode == TimingMode::Timed && params.timed_from_insn.is_none();
+        let harts = params
+            .hart_clocks
+            .iter()
+            .enumerate()
+            .map(|(id, &clock)| {
+                let mut h = Hart::new(id, clock, entry, HartTiming::new(&params.timing)?);
                 h.set_reg(10, id as u64);
                 h.set_reg(11, a1);
-                h
+                Ok(h)
             })
-            .collect();
-        Self {
+            .collect::<Result<_, TimingConfigError>>()?;
+        Ok(Self {
             harts,
             bus,
             params,
             now: 0,
-        }
+        })
     }
 
     /// Global simulated time.
@@ -94,9 +126,24 @@ impl Machine {
             .min()
     }
 
+    /// A horizon by which the harts together retire at most about `remaining` more
+    /// instructions: CPI >= 1, so with the remainder shared among the harts no round retires
+    /// more than its share per hart.
+    fn insn_horizon(&self, remaining: u64, period: SimTime) -> SimTime {
+        let share = remaining.div_ceil(self.harts.len() as u64);
+        self.now.saturating_add(share.saturating_mul(period))
+    }
+
     /// Run until the guest ends, or `max_insns` instructions have retired in total.
     pub fn run(&mut self, max_insns: Option<u64>) -> Exit {
-        let period = self.params.hart_clock.time_of(1).max(1);
+        // The shortest clock period: no hart retires more than one instruction per period.
+        let period = self
+            .params
+            .hart_clocks
+            .iter()
+            .map(|c| c.time_of(1).max(1))
+            .min()
+            .unwrap_or(1);
         loop {
             self.bus.advance(self.now);
             let asleep = self
@@ -118,15 +165,20 @@ impl Machine {
                 let q = self.now.saturating_add(self.params.quantum.max(period));
                 event.map_or(q, |t| t.min(q))
             };
+            if let (false, Some(at)) = (self.bus.control.timed, self.params.timed_from_insn) {
+                let done = self.instret();
+                if done >= at {
+                    self.bus.control.timed = true;
+                } else {
+                    horizon = horizon.min(self.insn_horizon(at - done, period));
+                }
+            }
             if let Some(max) = max_insns {
                 let done = self.instret();
                 if done >= max {
                     return Exit::MaxInsns;
                 }
-                // CPI >= 1, so with the remainder shared among the harts no round can retire
-                // more than the limit allows.
-                let share = (max - done).div_ceil(self.harts.len() as u64);
-                horizon = horizon.min(self.now.saturating_add(share.saturating_mul(period)));
+                horizon = horizon.min(self.insn_horizon(max - done, period));
             }
             for h in &mut self.harts {
                 match h.run(&mut self.bus, horizon) {

@@ -46,6 +46,13 @@ impl Ram {
         unsafe { self.data.as_mut_ptr().add((addr - self.base) as usize) }
     }
 
+    /// What to add to a host pointer into RAM (as [`Self::host_ptr`] gives) to get its
+    /// physical address.
+    #[inline]
+    pub fn host_to_phys(&self) -> u64 {
+        self.base.wrapping_sub(self.data.as_ptr() as u64)
+    }
+
     /// Read `size` (1, 2, 4 or 8) bytes little-endian at `addr`; `None` outside RAM.
     #[inline]
     pub fn read(&self, addr: u64, size: u32) -> Option<u64> {

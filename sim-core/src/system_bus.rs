@@ -9,6 +9,7 @@ use std::io::Write;
 use crate::bus::{AccessCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl};
 use crate::memory::Ram;
 use crate::time::{SimTime, Timebase};
+use crate::timing::cache::{HierarchyConfig, MemoryHierarchy};
 
 /// Error when mapping a device.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +74,8 @@ pub struct SystemBus {
     htif: Option<Htif>,
     /// The latest time devices have been advanced to.
     device_time: SimTime,
+    /// The timing model's caches, shared by the harts (consulted only when running timed).
+    pub caches: MemoryHierarchy,
 }
 
 /// Size of a reservation set: LR/SC reserve an aligned 8-byte granule.
@@ -91,6 +94,8 @@ impl SystemBus {
             reservation_gen: 0,
             htif: None,
             device_time: 0,
+            caches: MemoryHierarchy::new(harts.max(1), &HierarchyConfig::default())
+                .expect("the default memory hierarchy is valid"),
         }
     }
 
@@ -143,6 +148,15 @@ impl SystemBus {
                 .reservations
                 .iter()
                 .any(|r| r.is_some_and(|a| a & !0xfff == page))
+    }
+
+    /// Cycles the device at physical `addr` declares per access (0 where nothing is mapped:
+    /// the access faults).
+    pub fn device_cycles(&self, addr: u64) -> u32 {
+        self.regions
+            .iter()
+            .find(|r| addr >= r.base && addr - r.base < r.size)
+            .map_or(0, |r| r.device.access_cycles())
     }
 
     /// Read from a device at physical `addr` on behalf of `hart` at time `now`.

@@ -8,6 +8,7 @@ use sim_core::machine::{Machine, MachineParams};
 use sim_core::memory::Ram;
 use sim_core::system_bus::SystemBus;
 use sim_core::time::{Clock, Timebase};
+use sim_core::timing::TimingMode;
 
 const RAM_BASE: u64 = 0x8000_0000;
 
@@ -51,12 +52,13 @@ fn run_words(words: &[u32], regs: &[u64], harts: usize, insns: u64) {
     }
     let mut bus = SystemBus::new(ram, harts, 16, Timebase::new(10_000_000));
     bus.map(0x1000_0000, 0x1000, Box::new(Echo)).unwrap();
-    let params = MachineParams {
-        harts,
-        hart_clock: Clock::new(1_000_000_000),
-        quantum: 50_000,
-    };
-    let mut m = Machine::new(params, bus, RAM_BASE, RAM_BASE + 0x8_0000);
+    let mut params = MachineParams::new(harts, Clock::new(1_000_000_000));
+    params.quantum = 50_000;
+    // Half the programs run under the timing model, half functionally.
+    if regs.first().is_some_and(|r| r & 1 == 1) {
+        params.mode = TimingMode::Functional;
+    }
+    let mut m = Machine::new(params, bus, RAM_BASE, RAM_BASE + 0x8_0000).unwrap();
     for h in &mut m.harts {
         for (i, r) in regs.iter().enumerate() {
             // Point some registers into RAM and the device so loads and stores land somewhere.

@@ -44,12 +44,12 @@ fn remu(a: u64, b: u64) -> u64 {
 
 impl Hart {
     #[inline(always)]
-    fn rs1(&self, i: &Insn) -> u64 {
+    pub(super) fn rs1(&self, i: &Insn) -> u64 {
         self.x[i.rs1 as usize & 63]
     }
 
     #[inline(always)]
-    fn rs2(&self, i: &Insn) -> u64 {
+    pub(super) fn rs2(&self, i: &Insn) -> u64 {
         self.x[i.rs2 as usize & 63]
     }
 
@@ -60,7 +60,7 @@ impl Hart {
 
     /// Execute one decoded instruction at the current pc.
     #[inline(always)]
-    pub(super) fn execute(
+    pub(super) fn execute<const TIMED: bool>(
         &mut self,
         bus: &mut SystemBus,
         i: Insn,
@@ -85,7 +85,7 @@ impl Hart {
         macro_rules! load {
             ($size:literal, $ext:expr) => {{
                 let addr = self.rs1(&i).wrapping_add(imm);
-                let raw = self.load::<$size>(bus, addr)?;
+                let raw = self.load::<$size, TIMED>(bus, addr)?;
                 let ext: fn(u64) -> u64 = $ext;
                 self.set_rd(&i, ext(raw));
                 self.pc = next;
@@ -95,7 +95,7 @@ impl Hart {
             ($size:literal) => {{
                 let addr = self.rs1(&i).wrapping_add(imm);
                 let v = self.rs2(&i);
-                self.store::<$size>(bus, addr, v)?;
+                self.store::<$size, TIMED>(bus, addr, v)?;
                 self.pc = next;
             }};
         }
@@ -230,12 +230,15 @@ impl Hart {
                 if self.privilege == Priv::U || (self.privilege == Priv::S && tvm) {
                     return Err(Exception::illegal(raw));
                 }
-                // Entries are not ASID-tagged (they are dropped on every satp change), so an
-                // ASID-specific fence flushes the same set as a global one.
-                if i.rs1 == 0 {
-                    self.flush_translations();
-                } else {
-                    self.tlb.flush_page(self.rs1(&i));
+                // Software-TLB entries are not ASID-tagged (they are dropped on every satp
+                // change), so an ASID-specific fence flushes the same set as a global one. The
+                // modelled TLBs are tagged and flush exactly what the fence names.
+                let va = (i.rs1 != 0).then(|| self.rs1(&i));
+                let asid = (i.rs2 != 0).then(|| self.rs2(&i) as u16);
+                self.timing.sfence(va, asid);
+                match va {
+                    None => self.flush_translations(),
+                    Some(va) => self.tlb.flush_page(va),
                 }
                 self.pc = next;
             }
@@ -349,7 +352,7 @@ impl Hart {
             | Op::FcvtDWu
             | Op::FcvtDL
             | Op::FcvtDLu
-            | Op::FmvDX => return self.exec_fp(bus, &i, raw, next),
+            | Op::FmvDX => return self.exec_fp::<TIMED>(bus, &i, raw, next),
         }
         Ok(())
     }

@@ -391,7 +391,7 @@ impl Hart {
     /// Execute an F or D instruction at the current pc; `next` is the fall-through pc. Kept
     /// out of line so the integer hot loop stays small.
     #[inline(never)]
-    pub(super) fn exec_fp(
+    pub(super) fn exec_fp<const TIMED: bool>(
         &mut self,
         bus: &mut SystemBus,
         i: &Insn,
@@ -461,18 +461,18 @@ impl Hart {
             Op::Flw | Op::Fld => {
                 let addr = x1.wrapping_add(i.imm as i64 as u64);
                 let v = if i.op == Op::Flw {
-                    boxed(self.load::<4>(bus, addr)? as u32)
+                    boxed(self.load::<4, TIMED>(bus, addr)? as u32)
                 } else {
-                    self.load::<8>(bus, addr)?
+                    self.load::<8, TIMED>(bus, addr)?
                 };
                 self.set_fd(i, v);
             }
             Op::Fsw | Op::Fsd => {
                 let addr = x1.wrapping_add(i.imm as i64 as u64);
                 if i.op == Op::Fsw {
-                    self.store::<4>(bus, addr, f2)?;
+                    self.store::<4, TIMED>(bus, addr, f2)?;
                 } else {
-                    self.store::<8>(bus, addr, f2)?;
+                    self.store::<8, TIMED>(bus, addr, f2)?;
                 }
             }
             Op::FaddS => single!(fs1 + fs2),

@@ -12,6 +12,7 @@ use super::pmp::{AccessKind, PageCheck};
 use super::trap::{cause, Exception};
 use super::{Hart, Priv};
 use crate::system_bus::SystemBus;
+use crate::timing::Landing;
 
 /// log2 of the number of entries per TLB.
 const TLB_BITS: u32 = 8;
@@ -137,12 +138,30 @@ impl Hart {
         let mxr = (s & mstatus::MXR != 0) as u64;
         self.data_tag = ((self.data_privilege() as u64) | sum << 2 | mxr << 3) << 4;
         self.fetch_tag = (self.privilege as u64) << 4;
+        self.translation_changed();
         self.slice_end = 0;
+    }
+
+    /// Recompute which satp (if any) translates fetches and data accesses, for the timing
+    /// model's TLBs.
+    fn translation_changed(&mut self) {
+        let satp = if self.csr.satp >> 60 != 0 {
+            self.csr.satp
+        } else {
+            0
+        };
+        self.fetch_satp = if self.privilege == Priv::M { 0 } else { satp };
+        self.data_satp = if self.data_privilege() == Priv::M {
+            0
+        } else {
+            satp
+        };
     }
 
     /// Drop every cached translation (satp or PMP changed, SFENCE.VMA without address).
     pub(crate) fn flush_translations(&mut self) {
         self.tlb.flush_all();
+        self.translation_changed();
         self.slice_end = 0;
     }
 
@@ -177,7 +196,14 @@ impl Hart {
             return Err(access_fault(kind, va));
         }
         if !bus.ram.contains(pa, size as u64) {
+            if self.timed {
+                let cycles = bus.device_cycles(pa);
+                self.charge(bus, va, size, kind, Landing::Device(cycles));
+            }
             return Ok(Target::Io(pa));
+        }
+        if self.timed {
+            self.charge(bus, va, size, kind, Landing::Ram(pa));
         }
         let page = pa & PAGE_MASK;
         let cacheable = bus.ram.contains(page, 4096)

@@ -17,8 +17,12 @@ pub mod trap;
 
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
+use crate::timing::branch::ControlKind;
+use crate::timing::cache::Access;
+use crate::timing::core::{div_operands, InsnClass, Issue};
+use crate::timing::{mode_index, HartTiming, HartTimingStats, Landing};
 use csr::CsrFile;
-use decode::{decode, Insn};
+use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
 use pmp::{AccessKind, Pmp};
 use trap::{Exception, TrapCounts};
@@ -130,6 +134,10 @@ pub struct HartStats {
     pub tlb_walks: u64,
     /// Software-TLB fills.
     pub tlb_fills: u64,
+    /// Cycles spent in M, S and U mode (WFI sleep counts for the mode that slept).
+    pub mode_cycles: [u64; 3],
+    /// The timing model's statistics (all zero for a hart that only ran functionally).
+    pub timing: HartTimingStats,
 }
 
 /// One hardware thread.
@@ -165,13 +173,25 @@ pub struct Hart {
     last_fault: (u64, u64),
     instret_at_trap: u64,
     trap_loop: u32,
+    /// Running under the timing model (mirrors the machine's mode while in [`Hart::run`]).
+    timed: bool,
+    /// What to add to a host pointer into RAM to get its physical address.
+    host_to_phys: u64,
+    /// `satp` when fetches, respectively loads and stores, are translated; 0 when not.
+    fetch_satp: u64,
+    data_satp: u64,
+    timing: Box<HartTiming>,
+    /// Cycles spent in M, S, U (see `mode_index`) up to `mode_since`.
+    mode_cycles: [u64; 3],
+    mode_since: u64,
     /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
     f: [u64; 32],
 }
 
 impl Hart {
-    /// A hart with id `id` clocked by `clock`, reset to M mode at `pc`.
-    pub fn new(id: usize, clock: Clock, pc: u64) -> Self {
+    /// A hart with id `id` clocked by `clock`, reset to M mode at `pc`, timed by `timing`
+    /// when the machine runs timed.
+    pub fn new(id: usize, clock: Clock, pc: u64, timing: HartTiming) -> Self {
         let mut h = Self {
             id,
             x: [0; 64],
@@ -197,6 +217,13 @@ impl Hart {
             last_fault: (u64::MAX, 0),
             instret_at_trap: 0,
             trap_loop: 0,
+            timed: false,
+            host_to_phys: 0,
+            fetch_satp: 0,
+            data_satp: 0,
+            timing: Box::new(timing),
+            mode_cycles: [0; 3],
+            mode_since: 0,
         };
         h.mmu_context_changed();
         h
@@ -249,7 +276,20 @@ impl Hart {
             traps: self.traps.clone(),
             tlb_walks: self.tlb.walks,
             tlb_fills: self.tlb.fills,
+            mode_cycles: {
+                let mut m = self.mode_cycles;
+                m[mode_index(self.privilege)] += self.cycle - self.mode_since;
+                m
+            },
+            timing: self.timing.stats(),
         }
+    }
+
+    /// Change privilege level, accounting the cycles spent in the old one.
+    fn set_privilege(&mut self, p: Priv) {
+        self.mode_cycles[mode_index(self.privilege)] += self.cycle - self.mode_since;
+        self.mode_since = self.cycle;
+        self.privilege = p;
     }
 
     /// Read a CSR as M-mode software would (for debugging and tests); `None` if it does not
@@ -284,6 +324,7 @@ impl Hart {
     /// Run until local time reaches `until` (or the hart sleeps until then).
     pub fn run(&mut self, bus: &mut SystemBus, until: SimTime) -> HartStop {
         let until_cycle = self.clock.cycles_at(until.saturating_sub(1)) + 1;
+        self.host_to_phys = bus.ram.host_to_phys();
         if bus.reservation_gen() != self.seen_reservation_gen {
             self.seen_reservation_gen = bus.reservation_gen();
             self.tlb.flush_stores();
@@ -320,21 +361,40 @@ impl Hart {
                 }
                 self.wfi = false;
             }
+            // The mode may change at any MMIO access (which ends the slice), so it is read here.
+            self.timed = bus.control.timed;
             if pending != 0 {
                 if let Some(code) = self.select_interrupt(pending) {
                     self.trap(code, 0, true);
+                    if self.timed {
+                        let t = &mut *self.timing;
+                        self.cycle += t.core.trap()
+                            + (t.traps.entry[mode_index(self.privilege)] + t.traps.interrupt)
+                                as u64;
+                    }
                 }
             }
             let stop = until_cycle.min(self.deadline_cycle);
             self.slice_end = stop;
-            while self.cycle < self.slice_end {
-                self.step(bus);
+            // One loop per mode, each with its own monomorphised step: the functional loop
+            // carries no trace of the timing model.
+            if self.timed {
+                while self.cycle < self.slice_end {
+                    self.step::<true>(bus);
+                }
+            } else {
+                while self.cycle < self.slice_end {
+                    self.step::<false>(bus);
+                }
             }
         }
     }
 
+    /// Fetch, decode and execute one instruction; with `TIMED`, also charge it to the timing
+    /// model (the cycle count then advances by its modelled cost instead of 1).
     #[inline(always)]
-    fn step(&mut self, bus: &mut SystemBus) {
+    fn step<const TIMED: bool>(&mut self, bus: &mut SystemBus) {
+        let start = self.cycle;
         self.cycle += 1;
         // Fast fetch through the TLB (no Result on this path); the slow path may fault.
         let pc = self.pc;
@@ -345,17 +405,110 @@ impl Hart {
             let raw = unsafe { p.read_unaligned() };
             let raw = if raw & 3 == 3 { raw } else { raw & 0xffff };
             let (insn, len) = self.decode_cache.get(pc, raw);
+            if TIMED {
+                let pa = (p as u64).wrapping_add(self.host_to_phys);
+                self.charge(bus, pc, len, AccessKind::Fetch, Landing::Ram(pa));
+            }
             Fetched { insn, raw, len }
         } else {
             match self.fetch_slow(bus) {
                 Ok(f) => f,
-                Err(e) => return self.exception(e),
+                Err(e) => {
+                    self.exception(e);
+                    if TIMED {
+                        self.account_trap();
+                    }
+                    return;
+                }
             }
         };
-        match self.execute(bus, f.insn, f.raw, f.len) {
-            Ok(()) => self.instret += 1,
-            Err(e) => self.exception(e),
+        let issue = if TIMED {
+            let mut issue = Issue::of(&f.insn);
+            if issue.class == InsnClass::Div {
+                issue.div_operands = div_operands(f.insn.op, self.rs1(&f.insn), self.rs2(&f.insn));
+            }
+            Some(issue)
+        } else {
+            None
+        };
+        match self.execute::<TIMED>(bus, f.insn, f.raw, f.len) {
+            Ok(()) => {
+                self.instret += 1;
+                if let Some(issue) = issue {
+                    self.account(start, pc, &f, issue);
+                }
+            }
+            Err(e) => {
+                self.exception(e);
+                if TIMED {
+                    self.account_trap();
+                }
+            }
         }
+    }
+
+    /// Charge a fetch or data access of `size` bytes at `va` to the timing model.
+    #[inline(always)]
+    fn charge(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+        size: u32,
+        kind: AccessKind,
+        landing: Landing,
+    ) {
+        let (satp, access) = match kind {
+            AccessKind::Fetch => (self.fetch_satp, Access::Fetch),
+            AccessKind::Load => (self.data_satp, Access::Load),
+            AccessKind::Store => (self.data_satp, Access::Store),
+        };
+        let satp = (satp != 0).then_some(satp);
+        self.timing.charge(
+            &mut bus.caches,
+            &bus.ram,
+            self.id,
+            va,
+            size,
+            satp,
+            access,
+            landing,
+        );
+    }
+
+    /// Cost of the instruction at `pc` that just retired (issued with no hazard at `start`),
+    /// from the pipeline model given what the memory system and the predictor made of it.
+    #[inline(always)]
+    fn account(&mut self, start: u64, pc: u64, f: &Fetched, mut issue: Issue) {
+        let t = &mut *self.timing;
+        issue.fetch_extra = std::mem::take(&mut t.fetch_extra);
+        issue.mem_extra = std::mem::take(&mut t.mem_extra);
+        if let Some(kind) = ControlKind::of(&f.insn) {
+            let fallthrough = pc.wrapping_add(f.len as u64);
+            let target = match kind {
+                ControlKind::Branch => pc.wrapping_add(f.insn.imm as i64 as u64),
+                _ => self.pc,
+            };
+            issue.mispredicted =
+                !t.predictor
+                    .resolve(pc, fallthrough, kind, self.pc != fallthrough, target);
+        }
+        let mut cost = t.core.issue(start, &issue);
+        match f.insn.op {
+            Op::Mret => cost += t.traps.xret[0] as u64,
+            Op::Sret => cost += t.traps.xret[1] as u64,
+            _ => {}
+        }
+        self.cycle += cost - 1;
+    }
+
+    /// Cost of an instruction that trapped (already entered): its fetch, the pipeline flush
+    /// and the entry cost of the mode it trapped into. Partial data costs are dropped.
+    #[cold]
+    fn account_trap(&mut self) {
+        let t = &mut *self.timing;
+        let fetch = std::mem::take(&mut t.fetch_extra) as u64;
+        t.mem_extra = 0;
+        self.cycle += fetch + t.core.trap() + t.traps.entry[mode_index(self.privilege)] as u64;
     }
 
     #[cold]
@@ -381,10 +534,18 @@ impl Hart {
 
     /// Load `SIZE` bytes (1, 2, 4, 8) from virtual address `va`, zero-extended.
     #[inline(always)]
-    fn load<const SIZE: u32>(&mut self, bus: &mut SystemBus, va: u64) -> Result<u64, Exception> {
+    fn load<const SIZE: u32, const TIMED: bool>(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+    ) -> Result<u64, Exception> {
         let e = self.tlb.load[SoftTlb::index(va)];
         if e.tag == (va & (!0xfff | (SIZE as u64 - 1))) | self.data_tag {
             let p = e.addend.wrapping_add(va as usize);
+            if TIMED {
+                let pa = (p as u64).wrapping_add(self.host_to_phys);
+                self.charge(bus, va, SIZE, AccessKind::Load, Landing::Ram(pa));
+            }
             // SAFETY: the entry maps a whole RAM page; the access is aligned within it.
             return Ok(unsafe {
                 match SIZE {
@@ -416,7 +577,7 @@ impl Hart {
 
     /// Store the low `SIZE` bytes of `value` at virtual address `va`.
     #[inline(always)]
-    fn store<const SIZE: u32>(
+    fn store<const SIZE: u32, const TIMED: bool>(
         &mut self,
         bus: &mut SystemBus,
         va: u64,
@@ -425,6 +586,10 @@ impl Hart {
         let e = self.tlb.store[SoftTlb::index(va)];
         if e.tag == (va & (!0xfff | (SIZE as u64 - 1))) | self.data_tag {
             let p = e.addend.wrapping_add(va as usize);
+            if TIMED {
+                let pa = (p as u64).wrapping_add(self.host_to_phys);
+                self.charge(bus, va, SIZE, AccessKind::Store, Landing::Ram(pa));
+            }
             // SAFETY: as in `load`.
             unsafe {
                 match SIZE {

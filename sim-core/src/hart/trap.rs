@@ -112,7 +112,7 @@ impl Hart {
                 c.mstatus |= mstatus::SPP;
             }
             self.pc = vector(c.stvec);
-            self.privilege = Priv::S;
+            self.set_privilege(Priv::S);
             self.traps.to_s += 1;
         } else {
             c.mepc = pc;
@@ -125,7 +125,7 @@ impl Hart {
             }
             c.mstatus |= (self.privilege as u64) << mstatus::MPP_SHIFT;
             self.pc = vector(c.mtvec);
-            self.privilege = Priv::M;
+            self.set_privilege(Priv::M);
             self.traps.to_m += 1;
         }
         let counts = if interrupt {
@@ -168,7 +168,7 @@ impl Hart {
             c.mstatus &= !mstatus::MPRV;
         }
         self.pc = c.mepc;
-        self.privilege = mpp;
+        self.set_privilege(mpp);
         self.mmu_context_changed();
     }
 
@@ -187,7 +187,7 @@ impl Hart {
             c.mstatus |= mstatus::SIE;
         }
         self.pc = c.sepc;
-        self.privilege = spp;
+        self.set_privilege(spp);
         self.mmu_context_changed();
     }
 }

@@ -252,6 +252,22 @@ pub enum ConfigError {
     NoHarts,
 }
 
+impl ConfigError {
+    /// The cache the error is about, if it is about one.
+    pub fn level(&self) -> Option<Level> {
+        match *self {
+            ConfigError::BadLineSize { level, .. }
+            | ConfigError::ZeroWays { level }
+            | ConfigError::SizeNotMultiple { level, .. }
+            | ConfigError::SetsNotPowerOfTwo { level, .. }
+            | ConfigError::TooLarge { level, .. } => Some(level),
+            ConfigError::L1LineMismatch { .. }
+            | ConfigError::L2LineTooSmall { .. }
+            | ConfigError::NoHarts => None,
+        }
+    }
+}
+
 /// What an access does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
@@ -426,6 +442,31 @@ pub struct MemoryHierarchy {
 impl MemoryHierarchy {
     /// A cold hierarchy for `harts` harts.
     pub fn new(harts: usize, cfg: &HierarchyConfig) -> Result<Self, ConfigError> {
+        let [l1i_sets, l1d_sets, l2_sets] = Self::check(harts, cfg)?;
+        let harts = (0..harts)
+            .map(|_| HartCaches {
+                fetch_line: NO_LINE,
+                data_line: NO_LINE,
+                store_line: NO_LINE,
+                l1i: Cache::new(&cfg.l1i, l1i_sets),
+                l1d: Cache::new(&cfg.l1d, l1d_sets),
+            })
+            .collect();
+        Ok(Self {
+            line_mask: !(cfg.l1d.line_bytes as u64 - 1),
+            harts,
+            l2: Cache::new(&cfg.l2, l2_sets),
+            dram_latency: cfg.dram_latency,
+        })
+    }
+
+    /// Check a configuration for `harts` harts without building it.
+    pub fn validate(harts: usize, cfg: &HierarchyConfig) -> Result<(), ConfigError> {
+        Self::check(harts, cfg).map(|_| ())
+    }
+
+    /// The set counts of L1 I, L1 D and L2, if the configuration is valid.
+    fn check(harts: usize, cfg: &HierarchyConfig) -> Result<[u64; 3], ConfigError> {
         let l1i_sets = cfg.l1i.sets(Level::L1I)?;
         let l1d_sets = cfg.l1d.sets(Level::L1D)?;
         let l2_sets = cfg.l2.sets(Level::L2)?;
@@ -444,21 +485,7 @@ impl MemoryHierarchy {
         if harts == 0 {
             return Err(ConfigError::NoHarts);
         }
-        let harts = (0..harts)
-            .map(|_| HartCaches {
-                fetch_line: NO_LINE,
-                data_line: NO_LINE,
-                store_line: NO_LINE,
-                l1i: Cache::new(&cfg.l1i, l1i_sets),
-                l1d: Cache::new(&cfg.l1d, l1d_sets),
-            })
-            .collect();
-        Ok(Self {
-            line_mask: !(cfg.l1d.line_bytes as u64 - 1),
-            harts,
-            l2: Cache::new(&cfg.l2, l2_sets),
-            dram_latency: cfg.dram_latency,
-        })
+        Ok([l1i_sets, l1d_sets, l2_sets])
     }
 
     /// Number of harts modelled.
@@ -490,6 +517,12 @@ impl MemoryHierarchy {
             }
             _ => self.access_l1(hart, line, kind),
         }
+    }
+
+    /// Whether physical addresses `a` and `b` fall in the same L1 line.
+    #[inline]
+    pub fn same_line(&self, a: u64, b: u64) -> bool {
+        (a ^ b) & self.line_mask == 0
     }
 
     /// Counters of `hart`'s L1s.

@@ -631,7 +631,8 @@ pub const MAX_CYCLES: u32 = 1 << 16;
 /// Core cost parameters. Latencies are result latencies in cycles from issue to the cycle a
 /// dependent instruction can issue without stalling (1 = back to back). Defaults follow
 /// published Rocket and SiFive E31 figures where one exists, as cited per field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct CoreConfig {
     /// Integer ALU, LUI, AUIPC. Default 1 (E31 manual: "fully bypassed so that most
     /// instructions have a one-cycle result latency").
@@ -658,7 +659,9 @@ pub struct CoreConfig {
     pub div_early_out: bool,
     /// Load-to-use latency of an L1 hit (integer, FP, LR and SC results). Default 2 (E31
     /// manual: "LW has a two-cycle result latency, assuming a cache hit"): a dependent
-    /// instruction right after the load stalls 1 cycle, one instruction later none.
+    /// instruction right after the load stalls 1 cycle, one instruction later none. Not a
+    /// configuration key: a machine takes it from its L1 D hit latency.
+    #[serde(skip)]
     pub load_latency: u32,
     /// AMO result latency on an L1 hit. Default 3: the load latency plus one cycle for the
     /// AMO ALU (an assumption; no published figure).

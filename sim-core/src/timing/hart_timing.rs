@@ -1,0 +1,153 @@
+//! One hart's share of the timing model: its pipeline scoreboard, branch predictor and
+//! modelled TLBs, plus the extra cycles the current instruction has collected from the memory
+//! system (the caches are shared and live on the system bus).
+//!
+//! The hart calls [`HartTiming::charge`] for every fetch and data access while it runs timed,
+//! then hands the collected extra cycles to the pipeline model with the instruction.
+
+use super::branch::{BranchPredictor, PredictorStats};
+use super::cache::{Access, MemoryHierarchy};
+use super::core::{CoreStats, CoreTiming};
+use super::tlb::{TlbModel, TlbStats};
+use super::{TimingConfig, TimingConfigError, TrapCosts};
+use crate::memory::Ram;
+
+/// Where a charged access lands.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Landing {
+    /// RAM at this physical address: through the caches.
+    Ram(u64),
+    /// A device that declares this many cycles of its own: uncached, over the interconnect.
+    Device(u32),
+}
+
+/// Statistics of one hart's timing model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HartTimingStats {
+    /// Pipeline: instructions and cycles by class, stall breakdown, trap cycles.
+    pub core: CoreStats,
+    /// Branch prediction.
+    pub predictor: PredictorStats,
+    /// Instruction TLB.
+    pub itlb: TlbStats,
+    /// Data TLB.
+    pub dtlb: TlbStats,
+    /// Uncached device accesses.
+    pub mmio_accesses: u64,
+    /// Cycles those accesses spent beyond the pipeline's load latency.
+    pub mmio_cycles: u64,
+}
+
+/// One hart's timing state.
+pub struct HartTiming {
+    pub(crate) core: CoreTiming,
+    pub(crate) predictor: BranchPredictor,
+    itlb: TlbModel,
+    dtlb: TlbModel,
+    pub(crate) traps: TrapCosts,
+    mmio_latency: u32,
+    l1i_hit: u32,
+    l1d_hit: u32,
+    /// Fetch cycles of the current instruction beyond an L1 I hit (I-cache and ITLB misses).
+    pub(crate) fetch_extra: u32,
+    /// Data cycles of the current instruction beyond an L1 D hit.
+    pub(crate) mem_extra: u32,
+    mmio_accesses: u64,
+    mmio_cycles: u64,
+}
+
+impl HartTiming {
+    /// A cold model (empty TLBs and predictor, every register ready).
+    pub fn new(cfg: &TimingConfig) -> Result<Self, TimingConfigError> {
+        let tlb =
+            |which, c| TlbModel::new(c).map_err(|error| TimingConfigError::Tlb { which, error });
+        Ok(Self {
+            core: CoreTiming::new(&cfg.core_config())?,
+            predictor: BranchPredictor::new(&cfg.predictor)?,
+            itlb: tlb("itlb", &cfg.itlb)?,
+            dtlb: tlb("dtlb", &cfg.dtlb)?,
+            traps: cfg.traps,
+            mmio_latency: cfg.mmio_cycles,
+            l1i_hit: cfg.memory.l1i.hit_latency,
+            l1d_hit: cfg.memory.l1d.hit_latency,
+            fetch_extra: 0,
+            mem_extra: 0,
+            mmio_accesses: 0,
+            mmio_cycles: 0,
+        })
+    }
+
+    /// Statistics so far.
+    pub fn stats(&self) -> HartTimingStats {
+        HartTimingStats {
+            core: self.core.stats().clone(),
+            predictor: self.predictor.stats(),
+            itlb: self.itlb.stats(),
+            dtlb: self.dtlb.stats(),
+            mmio_accesses: self.mmio_accesses,
+            mmio_cycles: self.mmio_cycles,
+        }
+    }
+
+    /// Charge one access of `size` bytes by `hart` at virtual address `va`: the TLB (when
+    /// `satp` is the translating satp, `None` for bare or M-mode accesses), then the caches or
+    /// the device. A fetch adds to `fetch_extra` (a 4-byte fetch straddling two lines pays
+    /// for both), a load or store to `mem_extra` (aligned, so within one line).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn charge(
+        &mut self,
+        caches: &mut MemoryHierarchy,
+        ram: &Ram,
+        hart: usize,
+        va: u64,
+        size: u32,
+        satp: Option<u64>,
+        kind: Access,
+        landing: Landing,
+    ) {
+        let fetch = kind == Access::Fetch;
+        let mut extra = 0;
+        if let Some(satp) = satp {
+            let tlb = if fetch {
+                &mut self.itlb
+            } else {
+                &mut self.dtlb
+            };
+            extra += tlb.access(
+                va,
+                satp,
+                |pte| ram.read(pte, 8),
+                |pte| caches.access(hart, pte, Access::Load),
+            );
+        }
+        match landing {
+            Landing::Ram(pa) => {
+                let hit = if fetch { self.l1i_hit } else { self.l1d_hit };
+                extra += caches.access(hart, pa, kind).saturating_sub(hit);
+                let last = pa + size as u64 - 1;
+                if fetch && !caches.same_line(pa, last) {
+                    extra += caches.access(hart, last, kind);
+                }
+            }
+            Landing::Device(cycles) => {
+                let c = self.mmio_latency + cycles;
+                self.mmio_accesses += 1;
+                self.mmio_cycles += c as u64;
+                extra += c;
+            }
+        }
+        if fetch {
+            self.fetch_extra += extra;
+        } else {
+            self.mem_extra += extra;
+        }
+    }
+
+    /// SFENCE.VMA: flush the modelled TLBs (`va` and `asid` as in the instruction's rs1 and
+    /// rs2, `None` for x0).
+    pub(crate) fn sfence(&mut self, va: Option<u64>, asid: Option<u16>) {
+        self.itlb.flush(va, asid);
+        self.dtlb.flush(va, asid);
+    }
+}
