@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::mpsc::Receiver;
 
 use anyhow::{bail, Context, Result};
-use devices::{virt, Clint, Plic, TestFinisher, Uart};
+use devices::{virt, Clint, Plic, SimControl, TestFinisher, Uart};
 use sim_core::elf::{load_elf, LoadedElf};
 use sim_core::machine::Machine;
 use sim_core::memory::Ram;
@@ -82,7 +82,7 @@ impl Board {
             ram_base: RAM_BASE,
             ram_size: m.memory,
             timebase_frequency: m.timebase_frequency,
-            hart_frequency: m.hart_frequency,
+            hart_frequencies: config.hart_clocks().iter().map(|c| c.hz()).collect(),
             bootargs: None,
         })?;
         let fdt_address = fdt_address(RAM_BASE, m.memory, dtb.len() as u64);
@@ -110,6 +110,11 @@ impl Board {
             virt::TEST_BASE,
             TestFinisher::SIZE,
             Box::new(TestFinisher::new()),
+        )?;
+        bus.map(
+            virt::SIM_CONTROL_BASE,
+            SimControl::SIZE,
+            Box::new(SimControl::new()),
         )?;
         bus.map(virt::CLINT_BASE, Clint::SIZE, Box::new(Clint::new(m.harts)))?;
         bus.map(virt::PLIC_BASE, Plic::SIZE, Box::new(Plic::virt(m.harts)))?;

@@ -135,7 +135,7 @@ impl Default for BranchSection {
                 ras_depth,
             } => Self {
                 predictor: PredictorName::Bimodal,
-                counters: Some(counters),
+                counters: (counters != DEFAULT_COUNTERS).then_some(counters),
                 btb_entries,
                 ras_depth,
             },
@@ -533,6 +533,108 @@ mod tests {
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("12X").is_err());
         assert!(parse_size("").is_err());
+    }
+
+    fn preset(name: &str) -> MachineConfig {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("configs")
+            .join(name);
+        MachineConfig::from_file(&path).unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
+    #[test]
+    fn default_preset_lists_the_built_in_defaults() {
+        let c = preset("default.toml");
+        assert_eq!(c.machine, MachineSection::default());
+        assert_eq!(c.timing, TimingSection::default());
+        assert_eq!(c.timing_config(), TimingConfig::default());
+        assert_eq!(
+            MachineConfig::default().timing_config(),
+            TimingConfig::default()
+        );
+    }
+
+    #[test]
+    fn fpga_preset_is_a_valid_100mhz_machine() {
+        let c = preset("fpga-100mhz.toml");
+        assert_eq!(c.machine.hart_frequency, 100_000_000);
+        assert_eq!(c.machine.harts, 4);
+        let t = c.timing_config();
+        assert_eq!(t.memory.l1d.size_bytes, 16 << 10);
+        assert_eq!(t.core_config().load_latency, 2);
+        assert_ne!(t, TimingConfig::default());
+    }
+
+    fn error(text: &str) -> String {
+        format!("{:#}", MachineConfig::from_toml(text).unwrap_err())
+    }
+
+    #[test]
+    fn timing_errors_name_the_key() {
+        for (text, wanted) in [
+            (
+                "[memory]\ndram_latency_cycles = 70000\n",
+                "memory.dram_latency_cycles",
+            ),
+            ("[memory]\ndram_latency = 7\n", "dram_latency"),
+            (
+                "[memory.l1d]\nsize = \"48KiB\"\nways = 8\nline_bytes = 64\nhit_cycles = 2\n",
+                "memory.l1d",
+            ),
+            (
+                "[memory.l2]\nsize = \"512KiB\"\nways = 8\nline_bytes = 64\n",
+                "hit_cycles",
+            ),
+            ("[core]\nmul_latency = 0\n", "core.mul_latency"),
+            ("[core]\nload_latency = 3\n", "load_latency"),
+            (
+                "[core]\ndiv_bits_per_cycle = 65\n",
+                "core.div_bits_per_cycle",
+            ),
+            ("[branch]\npredictor = \"gshare\"\n", "gshare"),
+            ("[branch]\ncounters = 500\n", "branch.counters"),
+            (
+                "[branch]\npredictor = \"static\"\ncounters = 512\n",
+                "branch.counters",
+            ),
+            ("[mmu]\ndtlb_entries = 24\n", "mmu.dtlb_entries"),
+            ("[mmu]\nitlb_ways = 64\n", "mmu.itlb_ways"),
+            (
+                "[traps]\nentry_cycles_s = 1000000\n",
+                "traps.entry_cycles_s",
+            ),
+            ("[interconnect]\nmmio_cycles = -1\n", "mmio_cycles"),
+            ("[timing]\nmode = \"fast\"\n", "fast"),
+            ("[timing]\ntimed_from_insn = 5\n", "timing.timed_from_insn"),
+            (
+                "[machine]\nharts = 2\nhart_frequencies = [1000000000]\n",
+                "machine.hart_frequencies",
+            ),
+            (
+                "[machine]\nhart_frequencies = [0]\n",
+                "machine.hart_frequencies[0]",
+            ),
+        ] {
+            let e = error(text);
+            assert!(e.contains(wanted), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn timing_tables_reach_the_model() {
+        let c = MachineConfig::from_toml(
+            "[memory]\ndram_latency_cycles = 250\n[memory.l2]\nsize = \"1MiB\"\nways = 16\nline_bytes = 128\nhit_cycles = 20\n\
+             [branch]\npredictor = \"static\"\n[core]\nmul_latency = 6\n[timing]\nmode = \"functional\"\ntimed_from_insn = 1000\n",
+        )
+        .unwrap();
+        let p = c.machine_params();
+        assert_eq!(p.timing.memory.dram_latency, 250);
+        assert_eq!(p.timing.memory.l2.size_bytes, 1 << 20);
+        assert_eq!(p.timing.memory.l2.ways, 16);
+        assert_eq!(p.timing.core.mul_latency, 6);
+        assert!(matches!(p.timing.predictor, PredictorConfig::Static { .. }));
+        assert_eq!(p.mode, TimingMode::Functional);
+        assert_eq!(p.timed_from_insn, Some(1000));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! QEMU's `virt` machine uses, so firmware and kernels written for QEMU find the same nodes.
 
 use anyhow::{Context, Result};
-use devices::{virt, Clint, Plic, TestFinisher, Uart};
+use devices::{virt, Clint, Plic, SimControl, TestFinisher, Uart};
 use vm_fdt::FdtWriter;
 
 /// What the device tree describes.
@@ -15,8 +15,8 @@ pub struct FdtParams<'a> {
     pub ram_size: u64,
     /// Timebase frequency (Hz).
     pub timebase_frequency: u64,
-    /// Hart clock frequency (Hz).
-    pub hart_frequency: u64,
+    /// Each hart's clock frequency (Hz).
+    pub hart_frequencies: Vec<u64>,
     /// `/chosen/bootargs`, if any.
     pub bootargs: Option<&'a str>,
 }
@@ -84,10 +84,8 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
             ISA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
         )?;
         f.property_string("mmu-type", "riscv,sv39")?;
-        f.property_u32(
-            "clock-frequency",
-            p.hart_frequency.min(u32::MAX as u64) as u32,
-        )?;
+        let frequency = p.hart_frequencies.get(hart).copied().unwrap_or(0);
+        f.property_u32("clock-frequency", frequency.min(u32::MAX as u64) as u32)?;
         f.property_u32("phandle", cpu_phandle(hart))?;
         let intc = f.begin_node("interrupt-controller")?;
         f.property_u32("#interrupt-cells", 1)?;
@@ -113,6 +111,11 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     f.property_u32("#size-cells", 2)?;
     f.property_string("compatible", "simple-bus")?;
     f.property_null("ranges")?;
+
+    let control = f.begin_node(&format!("sim-control@{:x}", virt::SIM_CONTROL_BASE))?;
+    f.property_string("compatible", "hartlab,sim-control")?;
+    f.property_array_u64("reg", &reg(virt::SIM_CONTROL_BASE, SimControl::SIZE))?;
+    f.end_node(control)?;
 
     let clint = f.begin_node(&format!("clint@{:x}", virt::CLINT_BASE))?;
     f.property_string_list(
@@ -191,7 +194,7 @@ mod tests {
             ram_base: 0x8000_0000,
             ram_size: 256 << 20,
             timebase_frequency: 10_000_000,
-            hart_frequency: 1_000_000_000,
+            hart_frequencies: vec![1_000_000_000, 1_000_000_000, 500_000_000, 100_000_000],
             bootargs: Some("test quiet"),
         })
         .unwrap();
@@ -220,6 +223,7 @@ mod tests {
             "sifive,plic-1.0.0",
             "ns16550a",
             "sifive,test0",
+            "hartlab,sim-control",
         ] {
             assert!(
                 fdt.find_compatible(&[compatible]).is_some(),
@@ -229,6 +233,14 @@ mod tests {
         let uart = fdt.find_compatible(&["ns16550a"]).unwrap();
         let reg = uart.reg().unwrap().next().unwrap();
         assert_eq!(reg.starting_address as u64, virt::UART0_BASE);
+        let clocks: Vec<_> = fdt
+            .cpus()
+            .map(|c| c.property("clock-frequency").and_then(|p| p.as_usize()))
+            .collect();
+        assert_eq!(
+            clocks,
+            [1_000_000_000, 1_000_000_000, 500_000_000, 100_000_000].map(Some)
+        );
         let cpus = fdt.find_node("/cpus").unwrap();
         assert_eq!(
             cpus.property("timebase-frequency")

@@ -6,11 +6,13 @@
 
 pub mod clint;
 pub mod plic;
+pub mod sim_control;
 pub mod test_finisher;
 pub mod uart;
 
 pub use clint::Clint;
 pub use plic::{Plic, PlicConfig};
+pub use sim_control::SimControl;
 pub use test_finisher::TestFinisher;
 pub use uart::Uart;
 
@@ -34,6 +36,8 @@ pub mod mip {
 pub mod virt {
     /// SiFive test finisher.
     pub const TEST_BASE: u64 = 0x0010_0000;
+    /// hartlab's simulator-control device (not on QEMU: a hole in its map).
+    pub const SIM_CONTROL_BASE: u64 = 0x0010_2000;
     /// CLINT (msip, mtimecmp, mtime).
     pub const CLINT_BASE: u64 = 0x0200_0000;
     /// PLIC.
