@@ -20,7 +20,7 @@ use crate::time::{Clock, SimTime};
 use crate::timing::branch::ControlKind;
 use crate::timing::cache::Access;
 use crate::timing::core::{div_operands, InsnClass, Issue};
-use crate::timing::{mode_index, HartTiming, HartTimingStats, Landing};
+use crate::timing::{mode_index, DecodedTiming, HartTiming, HartTimingStats, Landing};
 use csr::CsrFile;
 use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
@@ -81,6 +81,8 @@ struct DecodeEntry {
 /// for the pc: the fetched bits are compared off the critical path.
 struct DecodeCache {
     entries: Box<[DecodeEntry]>,
+    /// The timing model's view of each entry, filled with it (read only when timed).
+    timing: Box<[DecodedTiming]>,
 }
 
 impl DecodeCache {
@@ -92,12 +94,25 @@ impl DecodeCache {
         };
         Self {
             entries: vec![empty; 1 << DECODE_BITS].into_boxed_slice(),
+            timing: vec![DecodedTiming::of(&empty.insn); 1 << DECODE_BITS].into_boxed_slice(),
         }
     }
 
     #[inline(always)]
+    fn index(pc: u64) -> usize {
+        (pc >> 1) as usize & ((1 << DECODE_BITS) - 1)
+    }
+
+    /// The timing view of the entry [`Self::get`] last returned for `pc`.
+    #[inline(always)]
+    fn timing(&self, pc: u64) -> DecodedTiming {
+        // SAFETY: `index` < 2^DECODE_BITS = timing.len().
+        unsafe { *self.timing.get_unchecked(Self::index(pc)) }
+    }
+
+    #[inline(always)]
     fn get(&mut self, pc: u64, raw: u32) -> (Insn, u32) {
-        let i = (pc >> 1) as usize & ((1 << DECODE_BITS) - 1);
+        let i = Self::index(pc);
         // SAFETY: `i` < 2^DECODE_BITS = entries.len().
         let e = unsafe { self.entries.get_unchecked_mut(i) };
         if e.raw != raw {
@@ -106,6 +121,7 @@ impl DecodeCache {
                 raw,
                 len: decode::insn_len(raw) as u32,
             };
+            self.timing[i] = DecodedTiming::of(&e.insn);
         }
         (e.insn, e.len)
     }
@@ -422,20 +438,23 @@ impl Hart {
                 }
             }
         };
-        let issue = if TIMED {
-            let mut issue = Issue::of(&f.insn);
-            if issue.class == InsnClass::Div {
-                issue.div_operands = div_operands(f.insn.op, self.rs1(&f.insn), self.rs2(&f.insn));
-            }
-            Some(issue)
+        let decoded = if TIMED {
+            Some(self.decode_cache.timing(pc))
         } else {
             None
+        };
+        let div = if TIMED && decoded.is_some_and(|d| d.issue().class == InsnClass::Div) {
+            div_operands(f.insn.op, self.rs1(&f.insn), self.rs2(&f.insn))
+        } else {
+            (0, 0)
         };
         match self.execute::<TIMED>(bus, f.insn, f.raw, f.len) {
             Ok(()) => {
                 self.instret += 1;
-                if let Some(issue) = issue {
-                    self.account(start, pc, &f, issue);
+                if let Some(decoded) = decoded {
+                    let mut issue = decoded.issue();
+                    issue.div_operands = div;
+                    self.account(start, pc, &f, decoded.control, issue);
                 }
             }
             Err(e) => {
@@ -478,11 +497,18 @@ impl Hart {
     /// Cost of the instruction at `pc` that just retired (issued with no hazard at `start`),
     /// from the pipeline model given what the memory system and the predictor made of it.
     #[inline(always)]
-    fn account(&mut self, start: u64, pc: u64, f: &Fetched, mut issue: Issue) {
+    fn account(
+        &mut self,
+        start: u64,
+        pc: u64,
+        f: &Fetched,
+        control: Option<ControlKind>,
+        mut issue: Issue,
+    ) {
         let t = &mut *self.timing;
         issue.fetch_extra = std::mem::take(&mut t.fetch_extra);
         issue.mem_extra = std::mem::take(&mut t.mem_extra);
-        if let Some(kind) = ControlKind::of(&f.insn) {
+        if let Some(kind) = control {
             let fallthrough = pc.wrapping_add(f.len as u64);
             let target = match kind {
                 ControlKind::Branch => pc.wrapping_add(f.insn.imm as i64 as u64),

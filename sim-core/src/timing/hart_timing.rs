@@ -5,12 +5,44 @@
 //! The hart calls [`HartTiming::charge`] for every fetch and data access while it runs timed,
 //! then hands the collected extra cycles to the pipeline model with the instruction.
 
-use super::branch::{BranchPredictor, PredictorStats};
+use super::branch::{BranchPredictor, ControlKind, PredictorStats};
 use super::cache::{Access, MemoryHierarchy};
-use super::core::{CoreStats, CoreTiming};
+use super::core::{CoreStats, CoreTiming, InsnClass, Issue, RegRef};
 use super::tlb::{TlbModel, TlbStats};
 use super::{TimingConfig, TimingConfigError, TrapCosts};
+use crate::hart::decode::Insn;
 use crate::memory::Ram;
+
+/// What decoding alone tells the timing model about an instruction: memoised next to the
+/// decoded instruction so the timed loop does not classify it again each time it runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DecodedTiming {
+    class: InsnClass,
+    rd: RegRef,
+    rs: [RegRef; 3],
+    /// Its control-transfer kind, if it is one.
+    pub(crate) control: Option<ControlKind>,
+}
+
+impl DecodedTiming {
+    /// Classify `insn`.
+    pub(crate) fn of(insn: &Insn) -> Self {
+        let i = Issue::of(insn);
+        Self {
+            class: i.class,
+            rd: i.rd,
+            rs: i.rs,
+            control: ControlKind::of(insn),
+        }
+    }
+
+    /// The instruction as the pipeline model sees it, before the memory system and the
+    /// predictor have had their say.
+    #[inline(always)]
+    pub(crate) fn issue(&self) -> Issue {
+        Issue::new(self.class, self.rd, self.rs)
+    }
+}
 
 /// Where a charged access lands.
 #[derive(Debug, Clone, Copy)]

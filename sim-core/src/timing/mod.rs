@@ -12,7 +12,7 @@ pub mod core;
 mod hart_timing;
 pub mod tlb;
 
-pub(crate) use hart_timing::Landing;
+pub(crate) use hart_timing::{DecodedTiming, Landing};
 pub use hart_timing::{HartTiming, HartTimingStats};
 
 use branch::{PredictorConfig, PredictorConfigError};
