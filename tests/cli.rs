@@ -237,3 +237,50 @@ fn max_insns_counts_all_harts_together() {
     assert_eq!(total, 1_000_000);
     assert_eq!(v["exit"], "instruction limit reached");
 }
+
+#[test]
+fn stats_dash_prints_a_table_and_host_speed_to_stderr() {
+    let o = run(&guest("hello"), &["--stats", "-"]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("hello from hartlab\n"), "{out}");
+    for row in [
+        "Begin Simulation Statistics",
+        "hart0.cycles",
+        "hart0.cpi",
+        "hart0.l1i.misses",
+        "hart0.l1d.hits",
+        "hart0.dtlb.walk_cycles",
+        "hart0.branch.mispredicts",
+        "hart0.mode_cycles.m",
+        "l2.misses",
+        "uart.writes",
+        "mode                    ",
+    ] {
+        assert!(out.contains(row), "{row} missing from\n{out}");
+    }
+    assert!(stderr(&o).contains("MIPS"), "{}", stderr(&o));
+}
+
+#[test]
+fn timing_flag_selects_functional_mode() {
+    let dir = support::repo_root().join("target/guest");
+    let stats = dir.join("hello_functional.json");
+    let o = run(
+        &guest("hello"),
+        &["--timing", "functional", "--stats", stats.to_str().unwrap()],
+    );
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(v["mode"], "functional");
+    let h = &v["harts"][0];
+    assert_eq!(
+        h["cycles"].as_u64().unwrap() - h["wfi_cycles"].as_u64().unwrap(),
+        h["instret"].as_u64().unwrap() + h["traps"]["to_m"].as_u64().unwrap(),
+        "functional: one cycle per instruction (and per trap): {h}"
+    );
+    assert_eq!(h["l1d"]["hits"], 0, "no caches when functional: {h}");
+    let o = run(&guest("hello"), &["--timing", "fast"]);
+    assert_eq!(status(&o), 2, "clap rejects the mode: {}", stderr(&o));
+}

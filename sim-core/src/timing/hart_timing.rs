@@ -123,8 +123,9 @@ impl HartTiming {
 
     /// Charge one access of `size` bytes by `hart` at virtual address `va`: the TLB (when
     /// `satp` is the translating satp, `None` for bare or M-mode accesses), then the caches or
-    /// the device. A fetch adds to `fetch_extra` (a 4-byte fetch straddling two lines pays
-    /// for both), a load or store to `mem_extra` (aligned, so within one line).
+    /// the device. A fetch adds to `fetch_extra` (a 4-byte fetch straddling two lines also
+    /// pays for a miss of the second), a load or store to `mem_extra` (aligned, so within
+    /// one line).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn charge(
@@ -159,7 +160,7 @@ impl HartTiming {
                 extra += caches.access(hart, pa, kind).saturating_sub(hit);
                 let last = pa + size as u64 - 1;
                 if fetch && !caches.same_line(pa, last) {
-                    extra += caches.access(hart, last, kind);
+                    extra += caches.access(hart, last, kind).saturating_sub(hit);
                 }
             }
             Landing::Device(cycles) => {
