@@ -145,3 +145,29 @@ fn concurrent_timed_runs_match_a_lone_run() {
         assert_eq!(r, lone, "a concurrent run's statistics differ");
     }
 }
+
+/// Device accesses bypass the caches and cost the interconnect's round trip (the virt
+/// devices declare no extra cycles of their own).
+#[test]
+fn device_accesses_cost_the_interconnect_round_trip() {
+    let elf = runtime_guest("diff", "console", &[]);
+    for mmio in [20, 7] {
+        let run = support::run_hartlab_with(
+            &elf,
+            &options(&format!("[interconnect]\nmmio_cycles = {mmio}\n")),
+        );
+        assert_eq!(run.status, 0, "{}", run.console);
+        let h = &run.report.stats.harts[0];
+        let device_accesses: u64 = run
+            .report
+            .stats
+            .devices
+            .iter()
+            .map(|d| d.reads + d.writes)
+            .sum();
+        assert!(h.mmio_accesses > 100, "{h:?}");
+        assert_eq!(h.mmio_accesses, device_accesses);
+        assert_eq!(h.mmio_cycles, h.mmio_accesses * mmio);
+        assert!(h.pipeline.mem_stalls >= h.mmio_cycles);
+    }
+}
