@@ -221,12 +221,12 @@ impl Default for MemorySection {
 pub struct MmuSection {
     /// Instruction TLB entries. Default 32.
     pub itlb_entries: u32,
-    /// Instruction TLB ways (= entries: fully associative). Default 32.
-    pub itlb_ways: u32,
+    /// Instruction TLB ways. Default: as many as entries (fully associative).
+    pub itlb_ways: Option<u32>,
     /// Data TLB entries. Default 32.
     pub dtlb_entries: u32,
-    /// Data TLB ways. Default 32.
-    pub dtlb_ways: u32,
+    /// Data TLB ways. Default: as many as entries (fully associative).
+    pub dtlb_ways: Option<u32>,
 }
 
 impl Default for MmuSection {
@@ -234,9 +234,9 @@ impl Default for MmuSection {
         let t = TlbConfig::default();
         Self {
             itlb_entries: t.entries,
-            itlb_ways: t.ways,
+            itlb_ways: (t.ways != t.entries).then_some(t.ways),
             dtlb_entries: t.entries,
-            dtlb_ways: t.ways,
+            dtlb_ways: (t.ways != t.entries).then_some(t.ways),
         }
     }
 }
@@ -335,11 +335,11 @@ impl MachineConfig {
             },
             itlb: TlbConfig {
                 entries: self.mmu.itlb_entries,
-                ways: self.mmu.itlb_ways,
+                ways: self.mmu.itlb_ways.unwrap_or(self.mmu.itlb_entries),
             },
             dtlb: TlbConfig {
                 entries: self.mmu.dtlb_entries,
-                ways: self.mmu.dtlb_ways,
+                ways: self.mmu.dtlb_ways.unwrap_or(self.mmu.dtlb_entries),
             },
             traps: TrapCosts {
                 entry: [t.entry_cycles_m, t.entry_cycles_s, t.entry_cycles_u],
@@ -599,6 +599,7 @@ mod tests {
             ),
             ("[mmu]\ndtlb_entries = 24\n", "mmu.dtlb_entries"),
             ("[mmu]\nitlb_ways = 64\n", "mmu.itlb_ways"),
+            ("[mmu]\ndtlb_entries = 64\ndtlb_ways = 3\n", "mmu.dtlb_ways"),
             (
                 "[traps]\nentry_cycles_s = 1000000\n",
                 "traps.entry_cycles_s",
@@ -633,6 +634,10 @@ mod tests {
         assert_eq!(p.timing.memory.l2.ways, 16);
         assert_eq!(p.timing.core.mul_latency, 6);
         assert!(matches!(p.timing.predictor, PredictorConfig::Static { .. }));
+        let c = MachineConfig::from_toml("[mmu]\ndtlb_entries = 64\nitlb_ways = 8\n").unwrap();
+        let t = c.timing_config();
+        assert_eq!((t.dtlb.entries, t.dtlb.ways), (64, 64), "fully associative");
+        assert_eq!((t.itlb.entries, t.itlb.ways), (32, 8));
         assert_eq!(p.mode, TimingMode::Functional);
         assert_eq!(p.timed_from_insn, Some(1000));
     }

@@ -1,13 +1,14 @@
-//! The timing model measured back from inside the guest. Three bare-metal micro-benchmarks
-//! (`tests/guest/timing/`) time themselves with `mcycle` and print cycles x 100; each test runs
-//! one of them on the `hartlab` binary under a machine configuration and checks every figure
-//! against what that configuration says it should be:
+//! The timing model measured back from inside the guest. Four bare-metal micro-benchmarks
+//! (`tests/guest/timing/`) time themselves with `mcycle` (tlb, in S mode, with `cycle`) and
+//! print cycles x 100; each test runs one of them on the `hartlab` binary under a machine
+//! configuration and checks every figure against what that configuration says it should be:
 //!
 //! | program    | measures                                  | expected                          |
 //! |------------|-------------------------------------------|-----------------------------------|
 //! | chase      | cycles per dependent load vs. working set | L1 hit, L1 + L2, L1 + L2 + DRAM   |
 //! | mulchain   | dependent / independent MUL and DIV       | mul latency, mul interval, div    |
 //! | branch     | cycles per iteration of a patterned branch| misprediction rate x penalty      |
+//! | tlb        | cycles per dependent load vs. Sv39 pages  | access + PTE reads on a DTLB miss |
 //!
 //! Every figure is a difference of two loops (see `tests/guest/timing/timing.h`), so loop
 //! overhead and fixed costs cancel and, in the model as specified, the figures are exact:
@@ -844,5 +845,489 @@ fn functional_mode_is_one_cycle_per_instruction() {
         "{}: in functional mode every branch pattern costs six instructions per iteration (600), \
          got: {figures:?}",
         branch.label
+    );
+}
+
+// ---- tlb ------------------------------------------------------------------------------------
+
+/// The page counts the tlb program chases over (`tests/guest/timing/tlb.c`).
+const TLB_PAGES: [u64; 6] = [8, 16, 32, 64, 128, 256];
+
+/// Iterations of the tlb program's timed loops as normally built (its default `TLB_ITERS`),
+/// and in the variant whose statistics the tests subtract from the normal build's.
+const TLB_ITERS: u64 = 1024;
+const TLB_ITERS_SHORT: u64 = 512;
+
+/// The tlb program's three chases.
+#[derive(Clone, Copy, Debug)]
+enum TlbChase {
+    /// One node per 4 KiB page: N pages, N DTLB entries.
+    Pages,
+    /// One node per 2 MiB megapage: N entries.
+    Superpages,
+    /// N nodes 4 KiB apart inside one megapage: one entry.
+    OneSuperpage,
+}
+
+const TLB_CHASES: [TlbChase; 3] = [
+    TlbChase::Pages,
+    TlbChase::Superpages,
+    TlbChase::OneSuperpage,
+];
+
+impl TlbChase {
+    /// The name of its figures.
+    fn name(self) -> &'static str {
+        match self {
+            TlbChase::Pages => "tlb",
+            TlbChase::Superpages => "tlb_superpage",
+            TlbChase::OneSuperpage => "tlb_one_superpage",
+        }
+    }
+
+    /// DTLB entries a chase over `pages` nodes needs.
+    fn entries(self, pages: u64) -> u64 {
+        match self {
+            TlbChase::Pages | TlbChase::Superpages => pages,
+            TlbChase::OneSuperpage => 1,
+        }
+    }
+
+    /// PTE reads of a walk: down to level 0 for a 4 KiB page, to level 1 for a megapage.
+    fn walk_reads(self) -> u64 {
+        match self {
+            TlbChase::Pages => 3,
+            TlbChase::Superpages | TlbChase::OneSuperpage => 2,
+        }
+    }
+}
+
+/// The tlb program, built with `TLB_ITERS = iters` (once per test binary and count).
+fn tlb_elf(iters: u64) -> &'static Path {
+    static BUILT: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = match iters {
+        TLB_ITERS => 0,
+        TLB_ITERS_SHORT => 1,
+        _ => unreachable!("no tlb build with {iters} iterations"),
+    };
+    BUILT[slot].get_or_init(|| {
+        let root = repo_root();
+        let sources = [
+            root.join("tests/guest/timing/tlb.c"),
+            root.join("tests/guest/diff/crt0.S"),
+            root.join("tests/guest/diff/rt.c"),
+        ];
+        let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
+        let diff = format!("-I{}", root.join("tests/guest/diff").display());
+        let timing = format!("-I{}", root.join("tests/guest/timing").display());
+        let define = format!("-DTLB_ITERS={iters}");
+        build_guest(
+            &format!("timing-tlb-{iters}"),
+            &sources,
+            &[&diff, &timing, &define, "-Wall"],
+        )
+    })
+}
+
+/// A machine for the tlb program: the `Machine` keys plus the data TLB's geometry.
+#[derive(Clone, Copy, Debug)]
+struct TlbMachine {
+    machine: Machine,
+    dtlb_entries: u32,
+    dtlb_ways: u32,
+}
+
+impl Default for TlbMachine {
+    /// The documented defaults: a 32-entry fully associative DTLB.
+    fn default() -> Self {
+        TlbMachine {
+            machine: Machine::default(),
+            dtlb_entries: 32,
+            dtlb_ways: 32,
+        }
+    }
+}
+
+impl TlbMachine {
+    fn toml(&self) -> String {
+        format!(
+            "{}\n[mmu]\ndtlb_entries = {}\ndtlb_ways = {}\n",
+            self.machine.toml(),
+            self.dtlb_entries,
+            self.dtlb_ways
+        )
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}; DTLB {} entries, {} ways",
+            self.machine.describe(),
+            self.dtlb_entries,
+            self.dtlb_ways
+        )
+    }
+}
+
+/// Where the tlb program's working set (its 256 data lines and the page-table lines its
+/// walks read) is served from in steady state.
+#[derive(Clone, Copy, Debug)]
+struct TlbLines {
+    /// Cycles of one access (a load's latency, or the charge of one PTE read).
+    cycles: f64,
+    /// Every access hits the L1 D (else every access misses it and hits the L2).
+    in_l1: bool,
+    why: &'static str,
+}
+
+/// Where the tlb program's working set is served from under `m`.
+///
+/// Either the working set fits the L1 D: with 64-byte lines and at most 64 sets, the set of
+/// a line of a 4 KiB-aligned page is its index in the page modulo the sets, so the guest's
+/// layout puts data node k in set (k % 63 + 1) % sets, and the walks of the 4 KiB chase read
+/// line 0 of the root and of the level-1 table and lines 0..32 of the level-0 table (the
+/// megapage chase reads one line fewer); with true LRU and no set holding more of these than
+/// it has ways, every access hits. Or the L1 D is a single line: every access is to another
+/// line than the one before (node, root PTE, level-1 PTE, level-0 PTE, next node), so every
+/// access misses and hits in the L2, which holds everything.
+fn tlb_lines(m: &Machine) -> TlbLines {
+    const LINE: u64 = 64;
+    let l1 = m.l1d.hit_cycles as f64;
+    if m.l1d.size == LINE {
+        return TlbLines {
+            cycles: l1 + m.l2.hit_cycles as f64,
+            in_l1: false,
+            why: "a one-line L1 D: every access an L2 hit",
+        };
+    }
+    let sets = m.l1d.size / LINE / m.l1d.ways as u64;
+    assert!(
+        sets.is_power_of_two() && sets <= 4096 / LINE,
+        "test design: no expectation for an L1 D of {sets} sets"
+    );
+    let mut per_set = vec![0u32; sets as usize];
+    for k in 0..256 {
+        per_set[((k % 63 + 1) % sets) as usize] += 1;
+    }
+    per_set[0] += 2; // the root's and the level-1 table's line 0
+    for j in 0..32 {
+        per_set[(j % sets) as usize] += 1; // the level-0 table
+    }
+    let fullest = *per_set.iter().max().unwrap();
+    assert!(
+        fullest <= m.l1d.ways,
+        "test design: the tlb working set puts {fullest} lines in one L1 D set of {} ways",
+        m.l1d.ways
+    );
+    TlbLines {
+        cycles: l1,
+        in_l1: true,
+        why: "the working set fits the L1 D: every access an L1 hit",
+    }
+}
+
+/// Expected cycles per load of `chase` over `pages` nodes under `t`: one access to the node's
+/// line, plus, when the chase needs more entries than the DTLB holds, a walk of
+/// `walk_reads()` PTE reads, each an access like the node's (the walk has no other cost).
+/// With true LRU and the same cyclic order every pass, a chase either fits (every load hits
+/// after the warm-up) or every load misses.
+fn tlb_expected(chase: TlbChase, pages: u64, t: &TlbMachine) -> (f64, bool) {
+    assert_eq!(
+        t.dtlb_entries, t.dtlb_ways,
+        "test design: expectations assume a fully associative DTLB"
+    );
+    let access = tlb_lines(&t.machine).cycles;
+    let misses = chase.entries(pages) > t.dtlb_entries as u64;
+    let reads = if misses { 1 + chase.walk_reads() } else { 1 };
+    (access * reads as f64, misses)
+}
+
+/// Run the tlb program built with `iters` timed iterations on the `hartlab` binary with
+/// `--stats FILE`, under `machine` (or no `--config`: the documented defaults); returns its
+/// figures and statistics. Panics with the status, stderr, console and configuration
+/// unless the guest passes.
+fn run_tlb(iters: u64, label: &str, machine: Option<&TlbMachine>) -> (Output, serde_json::Value) {
+    static SERIAL: AtomicUsize = AtomicUsize::new(0);
+    let elf = tlb_elf(iters);
+    let label = format!("tlb [{label}, TLB_ITERS {iters}]");
+    let dir = repo_root().join("target").join("timing");
+    std::fs::create_dir_all(&dir).expect("create target/timing");
+    let stem = format!(
+        "tlb-{}-{}",
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    );
+    let stats_path = dir.join(format!("{stem}.json"));
+    let config = machine.map(|m| {
+        let path = dir.join(format!("{stem}.toml"));
+        let text = m.toml();
+        std::fs::write(&path, &text).expect("write the machine config");
+        (path, text)
+    });
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hartlab"));
+    cmd.args(["run", "--max-insns", MAX_INSNS]);
+    if let Some((path, _)) = &config {
+        cmd.arg("--config").arg(path);
+    }
+    let out = cmd
+        .arg("--stats")
+        .arg(&stats_path)
+        .arg(elf)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the hartlab binary");
+    let console = String::from_utf8_lossy(&out.stdout).into_owned();
+    let config_text = match &config {
+        Some((path, text)) => {
+            let _ = std::fs::remove_file(path);
+            text.clone()
+        }
+        None => "(none: no --config, the documented defaults)\n".into(),
+    };
+    let stats = std::fs::read_to_string(&stats_path);
+    let _ = std::fs::remove_file(&stats_path);
+    assert!(
+        out.status.success(),
+        "{label}: hartlab {} exited with {}\n--- stderr:\n{}--- console:\n{console}--- config:\n{config_text}",
+        elf.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let stats: serde_json::Value = serde_json::from_str(&stats.expect("read the statistics"))
+        .expect("the statistics are JSON");
+    let figures = console
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [name, param, value] if value.parse::<i64>().is_ok() => Figure {
+                    name: name.into(),
+                    param: param.into(),
+                    value: value.parse().unwrap(),
+                },
+                _ => panic!("{label}: unexpected console line {line:?}; console:\n{console}"),
+            },
+        )
+        .collect();
+    let output = Output {
+        label,
+        figures,
+        table: String::new(),
+    };
+    (output, stats)
+}
+
+/// A counter of hart 0 in `--stats` JSON, e.g. `("dtlb", "walk_cycles")`.
+fn hart0_stat(stats: &serde_json::Value, group: &str, name: &str) -> u64 {
+    stats["harts"][0][group][name]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no harts[0].{group}.{name} in the statistics:\n{stats:#}"))
+}
+
+/// Runs the tlb program under `machine` (`None`: no `--config`, the defaults) and checks
+///
+/// * every figure against [`tlb_expected`];
+/// * the statistics of the run minus those of the build with fewer timed iterations: those
+///   extra iterations are `(TLB_ITERS - TLB_ITERS_SHORT) x 48` loads per chase and nothing
+///   else (every chase starts from an SFENCE.VMA, so what precedes its timed loops is the
+///   same in both builds), so the DTLB must count exactly one miss and a walk of
+///   `walk_reads()` charged accesses for each such load of a chase that misses, one hit for
+///   each of the others, and the L1 D (and L2) must see exactly the loads and PTE reads, served
+///   where [`tlb_lines`] says; no extra fetch misses the ITLB;
+/// * over the whole run, the ITLB misses only once after each SFENCE.VMA (code and stack are
+///   one gigapage).
+fn tlb(label: &str, machine: Option<&TlbMachine>) {
+    let t = machine.copied().unwrap_or_default();
+    let (out, stats) = run_tlb(TLB_ITERS, label, machine);
+    let (short, short_stats) = run_tlb(TLB_ITERS_SHORT, label, machine);
+    let lines = tlb_lines(&t.machine);
+    let (access, served) = (lines.cycles, lines.why);
+    let mut table = format!(
+        "{}: cycles per dependent load ({}; {served})\n  chase               pages  measured  \
+         expected  (TLB_ITERS {TLB_ITERS_SHORT})\n",
+        out.label,
+        t.describe()
+    );
+    let mut wrong = Vec::new();
+    // Chases in the extra iterations: those that miss, and their PTE reads per load.
+    let (mut missing, mut hitting, mut walk_reads) = (0, 0, 0);
+    for chase in TLB_CHASES {
+        for pages in TLB_PAGES {
+            let (expected, misses) = tlb_expected(chase, pages, &t);
+            if misses {
+                missing += 1;
+                walk_reads += chase.walk_reads();
+            } else {
+                hitting += 1;
+            }
+            let param = pages.to_string();
+            let measured = cycles(out.get(chase.name(), &param));
+            let measured_short = cycles(short.get(chase.name(), &param));
+            let ok = close(measured, expected) && close(measured_short, expected);
+            if !ok {
+                wrong.push(format!("{} {pages}", chase.name()));
+            }
+            table.push_str(&format!(
+                "  {:<18} {pages:>6}  {measured:>8.2}  {expected:>8.2}  ({measured_short:.2}){}{}\n",
+                chase.name(),
+                if misses { "  DTLB miss + walk" } else { "" },
+                if ok { "" } else { "   <-- WRONG" }
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "data TLB timing does not match the configuration (tolerance 0.2 % + 0.1 cycle) at \
+         {wrong:?}:\n{table}"
+    );
+    assert!(
+        missing > 0 && hitting > 0,
+        "test design: every chase fits or none does:\n{table}"
+    );
+
+    let loads = (TLB_ITERS - TLB_ITERS_SHORT) * 48;
+    let delta = |group: &str, name: &str| -> i64 {
+        hart0_stat(&stats, group, name) as i64 - hart0_stat(&short_stats, group, name) as i64
+    };
+    let reads = (loads * (missing + hitting + walk_reads)) as i64;
+    let (l1_hits, l1_misses) = if lines.in_l1 { (reads, 0) } else { (0, reads) };
+    let expected = [
+        (
+            "dtlb",
+            "misses",
+            (loads * missing) as i64,
+            "one per load of a missing chase",
+        ),
+        (
+            "dtlb",
+            "hits",
+            (loads * hitting) as i64,
+            "one per load of a fitting chase",
+        ),
+        (
+            "dtlb",
+            "walk_cycles",
+            (loads * walk_reads) as i64 * access as i64,
+            "3 (4 KiB) or 2 (2 MiB) PTE reads per miss",
+        ),
+        ("itlb", "misses", 0, "the loop's code is one gigapage"),
+        ("l1d", "hits", l1_hits, served),
+        ("l1d", "misses", l1_misses, served),
+    ];
+    let mut counts = format!(
+        "statistics of TLB_ITERS {TLB_ITERS} minus TLB_ITERS {TLB_ITERS_SHORT}: {loads} more loads \
+         per chase, {missing} chases missing ({walk_reads} PTE reads per load in all), {hitting} \
+         fitting\n"
+    );
+    let mut wrong = Vec::new();
+    for (group, name, want, why) in expected {
+        let got = delta(group, name);
+        counts.push_str(&format!(
+            "  {group}.{name:<12} {got:>10}  expected {want:>10}  ({why}){}\n",
+            if got == want { "" } else { "   <-- WRONG" }
+        ));
+        if got != want {
+            wrong.push(format!("{group}.{name}"));
+        }
+    }
+    let l2 = |s: &serde_json::Value, name: &str| -> i64 {
+        s["l2"][name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no l2.{name} in the statistics:\n{s:#}")) as i64
+    };
+    let l2_misses = l2(&stats, "misses") - l2(&short_stats, "misses");
+    counts.push_str(&format!(
+        "  l2.misses         {l2_misses:>10}  expected          0  (the L2 holds everything)\n"
+    ));
+    if l2_misses != 0 {
+        wrong.push("l2.misses".into());
+    }
+    // Over the whole run: the satp write and every chase's SFENCE.VMA leave the ITLB empty,
+    // and the next fetch fills the code's gigapage entry; nothing else misses.
+    let flushes = hart0_stat(&stats, "itlb", "flushes");
+    let itlb_misses = hart0_stat(&stats, "itlb", "misses");
+    counts.push_str(&format!(
+        "  whole run: itlb.misses {itlb_misses}, at most {} (one after satp is set and one \
+         after each of {flushes} SFENCE.VMA)\n",
+        flushes + 1
+    ));
+    if itlb_misses > flushes + 1 {
+        wrong.push("whole-run itlb.misses".into());
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}: the statistics do not account for the DTLB misses as the model specifies at \
+         {wrong:?}:\n{counts}\n{table}",
+        out.label
+    );
+    eprintln!("{table}{counts}");
+}
+
+#[test]
+fn tlb_default_dtlb() {
+    tlb("defaults", None);
+}
+
+/// 64 entries, and a slower L1 D that every PTE read pays: 4 KiB chases up to 64 pages fit,
+/// a miss costs 3 x 3 cycles.
+#[test]
+fn tlb_64_entries_slower_l1() {
+    let d = Machine::default();
+    let t = TlbMachine {
+        machine: Machine {
+            l1d: Cache {
+                hit_cycles: 3,
+                ..d.l1d
+            },
+            ..d
+        },
+        dtlb_entries: 64,
+        dtlb_ways: 64,
+    };
+    tlb("64-entry DTLB, 3-cycle L1 D", Some(&t));
+}
+
+/// A one-line L1 D: every load and every PTE read misses it and hits in the L2, so a walk
+/// costs 3 (or 2) x (L1 + L2) cycles: PTE reads go through the cache hierarchy.
+#[test]
+fn tlb_walks_through_l2() {
+    let d = Machine::default();
+    let t = TlbMachine {
+        machine: Machine {
+            l1d: Cache {
+                size: 64,
+                ways: 1,
+                hit_cycles: 2,
+            },
+            ..d
+        },
+        ..TlbMachine::default()
+    };
+    tlb("one-line L1 D", Some(&t));
+}
+
+/// In functional mode there are no TLBs or caches: every tlb figure is one instruction per
+/// extra load.
+#[test]
+fn tlb_functional_mode() {
+    let t = TlbMachine {
+        machine: functional(),
+        ..TlbMachine::default()
+    };
+    let (out, stats) = run_tlb(TLB_ITERS, "functional", Some(&t));
+    for chase in TLB_CHASES {
+        let figures = out.all(chase.name());
+        assert!(
+            figures.len() == TLB_PAGES.len() && figures.iter().all(|&(_, v)| v == 100),
+            "{}: in functional mode every {} figure is 1.00 (100), got (pages, cycles x 100): \
+             {figures:?}",
+            out.label,
+            chase.name()
+        );
+    }
+    assert_eq!(
+        hart0_stat(&stats, "dtlb", "misses") + hart0_stat(&stats, "dtlb", "hits"),
+        0,
+        "{}: no DTLB lookups in functional mode",
+        out.label
     );
 }
