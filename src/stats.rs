@@ -306,6 +306,9 @@ pub struct DeviceReport {
     pub reads: u64,
     /// Writes.
     pub writes: u64,
+    /// The device's own counters (only devices that keep some).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counters: BTreeMap<String, u64>,
 }
 
 /// Everything `--stats` reports.
@@ -371,6 +374,7 @@ impl Stats {
                 base: d.base,
                 reads: d.reads,
                 writes: d.writes,
+                counters: d.counters.into_iter().collect(),
             })
             .collect();
         Self {

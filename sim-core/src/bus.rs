@@ -217,6 +217,12 @@ pub trait Device: Send {
         0
     }
 
+    /// Device-specific statistics as (name, value) pairs, reported with the device's access
+    /// counts (for example a controller's sends or queue high-water marks).
+    fn counters(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
+
     /// Whether input from the host (a live terminal) may still arrive at an unknown time. A
     /// machine whose harts all sleep then waits for it instead of declaring a deadlock; this
     /// is the only way host timing can enter a run.

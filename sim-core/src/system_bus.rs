@@ -47,6 +47,8 @@ pub struct DeviceAccesses {
     pub reads: u64,
     /// Writes served.
     pub writes: u64,
+    /// The device's own counters (see [`Device::counters`]).
+    pub counters: Vec<(String, u64)>,
 }
 
 /// The Host-Target Interface mailbox of riscv-tests style programs.
@@ -275,6 +277,7 @@ impl SystemBus {
                 base: r.base,
                 reads: r.reads,
                 writes: r.writes,
+                counters: r.device.counters(),
             })
             .collect()
     }
