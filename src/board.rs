@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::mpsc::Receiver;
 
 use anyhow::{bail, Context, Result};
-use devices::{virt, Clint, Plic, SimControl, TestFinisher, Uart};
+use devices::{virt, Clint, Plic, PlicConfig, SimControl, TestFinisher, Uart, Uintc};
 use sim_core::elf::{load_elf, LoadedElf};
 use sim_core::machine::Machine;
 use sim_core::memory::Ram;
@@ -84,6 +84,8 @@ impl Board {
             timebase_frequency: m.timebase_frequency,
             hart_frequencies: config.hart_clocks().iter().map(|c| c.hz()).collect(),
             bootargs: None,
+            plic_user_contexts: config.plic.user_contexts,
+            uintc_slots: config.uintr.uintc_slots,
         })?;
         let fdt_address = fdt_address(RAM_BASE, m.memory, dtb.len() as u64);
         if elf.end > fdt_address {
@@ -117,7 +119,17 @@ impl Board {
             Box::new(SimControl::new()),
         )?;
         bus.map(virt::CLINT_BASE, Clint::SIZE, Box::new(Clint::new(m.harts)))?;
-        bus.map(virt::PLIC_BASE, Plic::SIZE, Box::new(Plic::virt(m.harts)))?;
+        let plic = if config.plic.user_contexts {
+            PlicConfig::virt_user(m.harts)
+        } else {
+            PlicConfig::virt(m.harts)
+        };
+        bus.map(virt::PLIC_BASE, Plic::SIZE, Box::new(Plic::new(plic)))?;
+        // The SEND-to-USIP delay is given in cycles of the (first) hart's clock.
+        let visibility =
+            config.hart_clocks()[0].time_of(config.uintr.send_visibility_cycles as u64);
+        let uintc = Uintc::new(config.uintr.uintc_slots, m.harts, visibility);
+        bus.map(virt::UINTC_BASE, uintc.size(), Box::new(uintc))?;
         bus.map(virt::UART0_BASE, Uart::SIZE, Box::new(uart))?;
         if let Some(tohost) = elf.tohost {
             bus.set_htif(tohost, elf.fromhost, Box::new(sink));

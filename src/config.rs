@@ -40,6 +40,10 @@ pub struct MachineConfig {
     pub traps: TrapsSection,
     /// `[interconnect]`: uncached device accesses.
     pub interconnect: InterconnectSection,
+    /// `[uintr]`: the user-interrupt hardware (N extension, UINTC, UIPI).
+    pub uintr: UintrSection,
+    /// `[plic]`: PLIC options.
+    pub plic: PlicSection,
 }
 
 /// The `[machine]` table.
@@ -292,6 +296,39 @@ impl Default for InterconnectSection {
     }
 }
 
+/// The `[uintr]` table: user-interrupt hardware (see docs/hardware/user-interrupts.md).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UintrSection {
+    /// Receiver slots of the UINTC (1..=4096). Default 512, as on the UINTC QEMU.
+    pub uintc_slots: usize,
+    /// Cycles of the UIPI unit's state machine per `uipi` instruction. Default 4.
+    pub uipi_cycles: u32,
+    /// Cycles from a UINTC SEND (or any change raising a receiver's line) to the hart seeing
+    /// USIP: one register stage. Default 1.
+    pub send_visibility_cycles: u32,
+}
+
+impl Default for UintrSection {
+    fn default() -> Self {
+        Self {
+            uintc_slots: 512,
+            uipi_cycles: TimingConfig::default().uipi_cycles,
+            send_visibility_cycles: 1,
+        }
+    }
+}
+
+/// The `[plic]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlicSection {
+    /// Give each hart a third context for U mode (context 3h + {M 0, S 1, U 2}) driving
+    /// UEIP, as the N-extension designs do. Off by default: it renumbers the contexts that
+    /// QEMU-virt programs expect (2h + {M 0, S 1}).
+    pub user_contexts: bool,
+}
+
 impl MachineConfig {
     /// Read and validate a TOML machine description.
     pub fn from_file(path: &Path) -> Result<Self> {
@@ -347,6 +384,7 @@ impl MachineConfig {
                 interrupt: t.interrupt_cycles,
             },
             mmio_cycles: self.interconnect.mmio_cycles,
+            uipi_cycles: self.uintr.uipi_cycles,
         }
     }
 
@@ -371,6 +409,7 @@ impl MachineConfig {
                 ModeName::Timed => TimingMode::Timed,
             },
             timed_from_insn: self.timing.timed_from_insn,
+            suicfg_reset: devices::virt::UINTC_BASE,
         }
     }
 
@@ -424,6 +463,12 @@ impl MachineConfig {
         if self.timing.timed_from_insn.is_some() && self.timing.mode != ModeName::Functional {
             bail!("timing.timed_from_insn: needs timing.mode = \"functional\" (the run starts functional and switches to timed)");
         }
+        if !(1..=4096).contains(&self.uintr.uintc_slots) {
+            bail!(
+                "uintr.uintc_slots = {}: must be between 1 and 4096",
+                self.uintr.uintc_slots
+            );
+        }
         if let (PredictorName::Static, Some(n)) = (self.branch.predictor, self.branch.counters) {
             bail!("branch.counters = {n}: only a bimodal predictor has counters");
         }
@@ -444,6 +489,11 @@ impl MachineConfig {
             (
                 "memory.dram_latency_cycles",
                 self.memory.dram_latency_cycles,
+            ),
+            ("uintr.uipi_cycles", self.uintr.uipi_cycles),
+            (
+                "uintr.send_visibility_cycles",
+                self.uintr.send_visibility_cycles,
             ),
         ] {
             if value > MAX_CYCLES {

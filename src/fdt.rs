@@ -2,7 +2,7 @@
 //! QEMU's `virt` machine uses, so firmware and kernels written for QEMU find the same nodes.
 
 use anyhow::{Context, Result};
-use devices::{virt, Clint, Plic, SimControl, TestFinisher, Uart};
+use devices::{virt, Clint, Plic, SimControl, TestFinisher, Uart, Uintc};
 use vm_fdt::FdtWriter;
 
 /// What the device tree describes.
@@ -19,6 +19,10 @@ pub struct FdtParams<'a> {
     pub hart_frequencies: Vec<u64>,
     /// `/chosen/bootargs`, if any.
     pub bootargs: Option<&'a str>,
+    /// The PLIC has a U-mode context per hart (3 contexts per hart instead of 2).
+    pub plic_user_contexts: bool,
+    /// Receiver slots of the UINTC.
+    pub uintc_slots: usize,
 }
 
 /// ISA string of every hart.
@@ -139,12 +143,27 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     )?;
     f.property_array_u64("reg", &reg(virt::PLIC_BASE, Plic::SIZE))?;
     f.property_u32("riscv,ndev", (virt::PLIC_SOURCES - 1) as u32)?;
+    let lines: &[u32] = if p.plic_user_contexts {
+        &[11, 9, 8]
+    } else {
+        &[11, 9]
+    };
     let ext: Vec<u32> = (0..p.harts)
-        .flat_map(|h| [intc_phandle(h), 11, intc_phandle(h), 9])
+        .flat_map(|h| lines.iter().flat_map(move |&l| [intc_phandle(h), l]))
         .collect();
     f.property_array_u32("interrupts-extended", &ext)?;
     f.property_u32("phandle", plic_phandle)?;
     f.end_node(plic)?;
+
+    let uintc = f.begin_node(&format!("uintc@{:x}", virt::UINTC_BASE))?;
+    f.property_string("compatible", "riscv,uintc0")?;
+    f.property_array_u64(
+        "reg",
+        &reg(virt::UINTC_BASE, p.uintc_slots as u64 * Uintc::SLOT_BYTES),
+    )?;
+    let ext: Vec<u32> = (0..p.harts).flat_map(|h| [intc_phandle(h), 0]).collect();
+    f.property_array_u32("interrupts-extended", &ext)?;
+    f.end_node(uintc)?;
 
     let serial = f.begin_node(&format!("serial@{:x}", virt::UART0_BASE))?;
     f.property_string("compatible", "ns16550a")?;
@@ -196,6 +215,8 @@ mod tests {
             timebase_frequency: 10_000_000,
             hart_frequencies: vec![1_000_000_000, 1_000_000_000, 500_000_000, 100_000_000],
             bootargs: Some("test quiet"),
+            plic_user_contexts: false,
+            uintc_slots: 512,
         })
         .unwrap();
         let fdt = fdt::Fdt::new(&blob).unwrap();
@@ -224,6 +245,7 @@ mod tests {
             "ns16550a",
             "sifive,test0",
             "hartlab,sim-control",
+            "riscv,uintc0",
         ] {
             assert!(
                 fdt.find_compatible(&[compatible]).is_some(),

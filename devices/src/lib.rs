@@ -9,23 +9,31 @@ pub mod plic;
 pub mod sim_control;
 pub mod test_finisher;
 pub mod uart;
+pub mod uintc;
 
 pub use clint::Clint;
 pub use plic::{Plic, PlicConfig};
 pub use sim_control::SimControl;
 pub use test_finisher::TestFinisher;
 pub use uart::Uart;
+pub use uintc::Uintc;
 
 /// Bit masks of the `mip` bits that devices drive.
 pub mod mip {
+    /// User software interrupt (N extension; the UINTC's output).
+    pub const USIP: u64 = 1 << 0;
     /// Supervisor software interrupt.
     pub const SSIP: u64 = 1 << 1;
     /// Machine software interrupt.
     pub const MSIP: u64 = 1 << 3;
+    /// User timer interrupt (N extension).
+    pub const UTIP: u64 = 1 << 4;
     /// Supervisor timer interrupt.
     pub const STIP: u64 = 1 << 5;
     /// Machine timer interrupt.
     pub const MTIP: u64 = 1 << 7;
+    /// User external interrupt (N extension).
+    pub const UEIP: u64 = 1 << 8;
     /// Supervisor external interrupt.
     pub const SEIP: u64 = 1 << 9;
     /// Machine external interrupt.
@@ -40,6 +48,10 @@ pub mod virt {
     pub const SIM_CONTROL_BASE: u64 = 0x0010_2000;
     /// CLINT (msip, mtimecmp, mtime).
     pub const CLINT_BASE: u64 = 0x0200_0000;
+    /// UINTC user-IPI controller (base of the final UINTC QEMU `virt`).
+    pub const UINTC_BASE: u64 = 0x02F1_0000;
+    /// Receiver slots of the UINTC (0x4000 bytes of 32-byte slots).
+    pub const UINTC_SLOTS: usize = 512;
     /// PLIC.
     pub const PLIC_BASE: u64 = 0x0c00_0000;
     /// PLIC source slots, including the unused source 0 (sources 1..=95).

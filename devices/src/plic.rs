@@ -57,6 +57,18 @@ impl PlicConfig {
     pub fn virt(harts: usize) -> Self {
         Self::per_hart(virt::PLIC_SOURCES, harts, &[mip::MEIP, mip::SEIP])
     }
+
+    /// QEMU `virt` with a U-mode context per hart (the N-extension designs): context `3h` is
+    /// hart `h`'s M mode (MEIP), `3h + 1` its S mode (SEIP), `3h + 2` its U mode (UEIP). Each
+    /// context's threshold/claim block is its own 4 KiB page, so a kernel can map a hart's U
+    /// block into one process.
+    pub fn virt_user(harts: usize) -> Self {
+        Self::per_hart(
+            virt::PLIC_SOURCES,
+            harts,
+            &[mip::MEIP, mip::SEIP, mip::UEIP],
+        )
+    }
 }
 
 #[derive(Debug)]

@@ -105,6 +105,13 @@ impl IrqLines {
         visible
     }
 
+    /// When the raised line `bit` (below 16) of `hart` rose, if it is raised.
+    pub fn rise_time(&self, hart: usize, bit: u32) -> Option<SimTime> {
+        let (&lines, rise) = (self.hart_lines.get(hart)?, self.rise.get(hart)?);
+        let rise = rise.get(bit as usize)?;
+        (lines >> bit & 1 != 0).then_some(*rise)
+    }
+
     /// The earliest time after `t` at which a raised line of `hart` becomes visible.
     pub fn next_rise(&self, hart: usize, t: SimTime) -> Option<SimTime> {
         let (&lines, rise) = (self.hart_lines.get(hart)?, self.rise.get(hart)?);

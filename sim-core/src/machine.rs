@@ -49,6 +49,9 @@ pub struct MachineParams {
     /// Switch from functional to timed once this many instructions have retired (all harts
     /// together), like gem5's switch from an atomic to a timing CPU.
     pub timed_from_insn: Option<u64>,
+    /// Reset value of each hart's `suicfg` CSR: the board's UINTC base, so software that
+    /// never writes it reaches the UINTC.
+    pub suicfg_reset: u64,
 }
 
 impl MachineParams {
@@ -60,6 +63,7 @@ impl MachineParams {
             timing: TimingConfig::default(),
             mode: TimingMode::Timed,
             timed_from_insn: None,
+            suicfg_reset: 0,
         }
     }
 }
@@ -95,6 +99,7 @@ impl Machine {
                 let mut h = Hart::new(id, clock, entry, HartTiming::new(&params.timing)?);
                 h.set_reg(10, id as u64);
                 h.set_reg(11, a1);
+                h.set_suicfg(params.suicfg_reset);
                 Ok(h)
             })
             .collect::<Result<_, TimingConfigError>>()?;

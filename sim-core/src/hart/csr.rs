@@ -7,6 +7,21 @@ use crate::system_bus::SystemBus;
 /// CSR addresses.
 #[allow(missing_docs)]
 pub mod addr {
+    pub const USTATUS: u16 = 0x000;
+    pub const UIE: u16 = 0x004;
+    pub const UTVEC: u16 = 0x005;
+    pub const USCRATCH: u16 = 0x040;
+    pub const UEPC: u16 = 0x041;
+    pub const UCAUSE: u16 = 0x042;
+    pub const UTVAL: u16 = 0x043;
+    pub const UIP: u16 = 0x044;
+    pub const SEDELEG: u16 = 0x102;
+    pub const SIDELEG: u16 = 0x103;
+    pub const SUIST: u16 = 0x1B0;
+    pub const SUIRS: u16 = 0x1B1;
+    pub const SUICFG: u16 = 0x1B2;
+    /// hartlab extension: the user timer's compare register (custom user read/write range).
+    pub const UTIMECMP: u16 = 0x8C0;
     pub const FFLAGS: u16 = 0x001;
     pub const FRM: u16 = 0x002;
     pub const FCSR: u16 = 0x003;
@@ -64,6 +79,8 @@ pub mod addr {
 /// `mstatus` fields.
 #[allow(missing_docs)]
 pub mod mstatus {
+    pub const UIE: u64 = 1 << 0;
+    pub const UPIE: u64 = 1 << 4;
     pub const SIE: u64 = 1 << 1;
     pub const MIE: u64 = 1 << 3;
     pub const SPIE: u64 = 1 << 5;
@@ -83,16 +100,21 @@ pub mod mstatus {
     pub const SD: u64 = 1 << 63;
     /// Bits `mstatus` writes may change.
     pub const WRITABLE: u64 =
-        SIE | MIE | SPIE | MPIE | SPP | MPP | FS | MPRV | SUM | MXR | TVM | TW | TSR;
+        UIE | UPIE | SIE | MIE | SPIE | MPIE | SPP | MPP | FS | MPRV | SUM | MXR | TVM | TW | TSR;
     /// Bits visible through `sstatus`.
-    pub const SSTATUS_VIEW: u64 = SIE | SPIE | SPP | FS | SUM | MXR | UXL | SD;
+    pub const SSTATUS_VIEW: u64 = UIE | UPIE | SIE | SPIE | SPP | FS | SUM | MXR | UXL | SD;
     /// Bits `sstatus` writes may change.
-    pub const SSTATUS_WRITABLE: u64 = SIE | SPIE | SPP | FS | SUM | MXR;
+    pub const SSTATUS_WRITABLE: u64 = UIE | UPIE | SIE | SPIE | SPP | FS | SUM | MXR;
+    /// Bits visible and writable through `ustatus` (N extension).
+    pub const USTATUS_VIEW: u64 = UIE | UPIE;
 }
 
 /// Interrupt bits of `mip`/`mie`.
 #[allow(missing_docs)]
 pub mod irq {
+    pub const USI: u64 = 1 << 0;
+    pub const UTI: u64 = 1 << 4;
+    pub const UEI: u64 = 1 << 8;
     pub const SSI: u64 = 1 << 1;
     pub const MSI: u64 = 1 << 3;
     pub const STI: u64 = 1 << 5;
@@ -100,13 +122,20 @@ pub mod irq {
     pub const SEI: u64 = 1 << 9;
     pub const MEI: u64 = 1 << 11;
     /// All interrupts this hart implements.
-    pub const ALL: u64 = SSI | MSI | STI | MTI | SEI | MEI;
+    pub const ALL: u64 = USI | UTI | UEI | SSI | MSI | STI | MTI | SEI | MEI;
     /// Supervisor-level interrupts (delegable through `mideleg`).
     pub const S_LEVEL: u64 = SSI | STI | SEI;
+    /// User-level interrupts of the N extension (delegable through `mideleg`, then
+    /// `sideleg`).
+    pub const U_LEVEL: u64 = USI | UTI | UEI;
 }
 
 /// Exceptions `medeleg` may delegate (all but ECALL from M, which cannot be delegated).
 const MEDELEG_WRITABLE: u64 = 0xb3ff;
+/// Exceptions `sedeleg` may delegate to U: not the ECALLs from S, H or M (bits 9-11).
+const SEDELEG_WRITABLE: u64 = MEDELEG_WRITABLE & !(0b111 << 9);
+/// `suist.EN`, `suirs.EN`.
+pub const UINTR_ENABLE: u64 = 1 << 63;
 /// `menvcfg.STCE`: enables Sstc's `stimecmp`.
 pub const MENVCFG_STCE: u64 = 1 << 63;
 const MENVCFG_WRITABLE: u64 = MENVCFG_STCE | 1;
@@ -153,9 +182,23 @@ pub struct CsrFile {
     pub(crate) fflags: u8,
     /// Dynamic FP rounding mode (`frm`, 3 bits).
     pub(crate) frm: u8,
+    // N extension.
+    pub(crate) utvec: u64,
+    pub(crate) uscratch: u64,
+    pub(crate) uepc: u64,
+    pub(crate) ucause: u64,
+    pub(crate) utval: u64,
+    pub(crate) sedeleg: u64,
+    pub(crate) sideleg: u64,
+    /// hartlab's user timer: UTIP is pending while `time >= utimecmp`.
+    pub(crate) utimecmp: u64,
+    // UINTC (user-IPI) CSRs.
+    pub(crate) suist: u64,
+    pub(crate) suirs: u64,
+    pub(crate) suicfg: u64,
 }
 
-/// `misa` of an RV64IMAFDC (RV64GC) hart with S and U modes.
+/// `misa` of an RV64IMAFDC (RV64GC) hart with S and U modes and the N draft extension.
 pub const MISA_RV64GCSU: u64 = (2 << 62)
     | (1 << 0) // A
     | (1 << 2) // C
@@ -163,6 +206,7 @@ pub const MISA_RV64GCSU: u64 = (2 << 62)
     | (1 << 5) // F
     | (1 << 8) // I
     | (1 << 12) // M
+    | (1 << 13) // N (user-level interrupts, draft)
     | (1 << 18) // S
     | (1 << 20); // U
 
@@ -199,6 +243,17 @@ impl CsrFile {
             frozen_instret: 0,
             fflags: 0,
             frm: 0,
+            utvec: 0,
+            uscratch: 0,
+            uepc: 0,
+            ucause: 0,
+            utval: 0,
+            sedeleg: 0,
+            sideleg: 0,
+            utimecmp: u64::MAX,
+            suist: 0,
+            suirs: 0,
+            suicfg: 0,
         }
     }
 
@@ -234,6 +289,9 @@ impl Hart {
             if bus.timebase.mtime(self.now()) >= self.csr.stimecmp {
                 mip |= irq::STI;
             }
+        }
+        if self.csr.utimecmp != u64::MAX && bus.timebase.mtime(self.now()) >= self.csr.utimecmp {
+            mip |= irq::UTI;
         }
         mip
     }
@@ -281,6 +339,20 @@ impl Hart {
         }
         let c = &self.csr;
         Ok(match csr {
+            USTATUS => self.read_mstatus() & mstatus::USTATUS_VIEW,
+            UIE => c.mie & c.mideleg & c.sideleg,
+            UTVEC => c.utvec,
+            USCRATCH => c.uscratch,
+            UEPC => c.uepc,
+            UCAUSE => c.ucause,
+            UTVAL => c.utval,
+            UIP => self.mip(bus) & c.mideleg & c.sideleg,
+            UTIMECMP => c.utimecmp,
+            SEDELEG => c.sedeleg,
+            SIDELEG => c.sideleg,
+            SUIST => c.suist,
+            SUIRS => c.suirs,
+            SUICFG => c.suicfg,
             FFLAGS | FRM | FCSR if !self.fp_enabled() => return Err(CsrIllegal),
             FFLAGS => c.fflags as u64,
             FRM => c.frm as u64,
@@ -383,6 +455,29 @@ impl Hart {
         }
         let c = &mut self.csr;
         match csr {
+            USTATUS => {
+                let w = mstatus::USTATUS_VIEW;
+                c.mstatus = (c.mstatus & !w) | (value & w);
+            }
+            UIE => {
+                let m = c.mideleg & c.sideleg & irq::U_LEVEL;
+                c.mie = (c.mie & !m) | (value & m);
+            }
+            UTVEC => c.utvec = legal_tvec(c.utvec, value),
+            USCRATCH => c.uscratch = value,
+            UEPC => c.uepc = value & !1,
+            UCAUSE => c.ucause = value,
+            UTVAL => c.utval = value,
+            UIP => {
+                let m = c.mideleg & c.sideleg & irq::USI;
+                c.mip = (c.mip & !m) | (value & m);
+            }
+            UTIMECMP => c.utimecmp = value,
+            SEDELEG => c.sedeleg = value & SEDELEG_WRITABLE & c.medeleg,
+            SIDELEG => c.sideleg = value & irq::U_LEVEL & c.mideleg,
+            SUIST => c.suist = value,
+            SUIRS => c.suirs = value,
+            SUICFG => c.suicfg = value,
             FFLAGS => c.fflags = value as u8 & 0x1f,
             FRM => c.frm = value as u8 & 7,
             FCSR => {
@@ -406,7 +501,8 @@ impl Hart {
             SCAUSE => c.scause = value,
             STVAL => c.stval = value,
             SIP => {
-                let m = c.mideleg & irq::SSI;
+                // SSIP, and the user software and external bits the kernel may raise for U.
+                let m = c.mideleg & (irq::SSI | irq::USI | irq::UEI);
                 c.mip = (c.mip & !m) | (value & m);
             }
             STIMECMP => {
@@ -438,7 +534,7 @@ impl Hart {
             }
             MISA => {}
             MEDELEG => c.medeleg = value & MEDELEG_WRITABLE,
-            MIDELEG => c.mideleg = value & irq::S_LEVEL,
+            MIDELEG => c.mideleg = value & (irq::S_LEVEL | irq::U_LEVEL),
             MIE => c.mie = value & irq::ALL,
             MTVEC => c.mtvec = legal_tvec(c.mtvec, value),
             MCOUNTEREN => c.mcounteren = value & 0xffff_ffff,
@@ -460,7 +556,7 @@ impl Hart {
             MCAUSE => c.mcause = value,
             MTVAL => c.mtval = value,
             MIP => {
-                let mut m = irq::SSI | irq::SEI;
+                let mut m = irq::SSI | irq::SEI | irq::U_LEVEL;
                 if !c.sstc_enabled() {
                     m |= irq::STI;
                 }

@@ -69,6 +69,8 @@ pub enum Op {
     // Privileged
     Mret,
     Sret,
+    /// N extension: return from a user-mode trap.
+    Uret,
     Wfi,
     SfenceVma,
     // Zicsr (imm holds the CSR number; rs1 holds the zimm for the immediate forms)
@@ -115,6 +117,12 @@ pub enum Op {
     AmoMaxD,
     AmoMinuD,
     AmoMaxuD,
+    // UINTC user-IPI instructions (custom-3, R-type, funct3 110, funct7 = operation).
+    UipiSend,
+    UipiRead,
+    UipiWrite,
+    UipiActivate,
+    UipiDeactivate,
     // F and D (imm holds rm in bits 2:0 and rs3 in bits 12:8; loads/stores hold the offset)
     Flw,
     Fsw,
@@ -393,6 +401,17 @@ fn decode32(w: u32) -> Insn {
         },
         0x43 | 0x47 | 0x4b | 0x4f => decode_fma(w, rd, rs1, rs2, f3),
         0x53 => decode_op_fp(rd, rs1, rs2, f3, f7),
+        0x7b if f3 == 6 && rs2 == 0 => {
+            let op = match f7 {
+                0 => Op::UipiSend,
+                1 => Op::UipiRead,
+                2 => Op::UipiWrite,
+                3 => Op::UipiActivate,
+                4 => Op::UipiDeactivate,
+                _ => return bad,
+            };
+            i(op, 0)
+        }
         _ => bad,
     }
 }
@@ -503,6 +522,7 @@ fn decode_system(w: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, f7: u32) -> Insn 
                 (0, 1, 0) => i(Op::Ebreak),
                 (0x18, 2, 0) => i(Op::Mret),
                 (0x08, 2, 0) => i(Op::Sret),
+                (0x00, 2, 0) => i(Op::Uret),
                 (0x08, 5, 0) => i(Op::Wfi),
                 (0x09, _, _) => i(Op::SfenceVma),
                 _ => Insn::ILLEGAL,

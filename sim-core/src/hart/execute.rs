@@ -54,7 +54,7 @@ impl Hart {
     }
 
     #[inline(always)]
-    fn set_rd(&mut self, i: &Insn, v: u64) {
+    pub(super) fn set_rd(&mut self, i: &Insn, v: u64) {
         self.x[i.rd as usize & 63] = v;
     }
 
@@ -207,6 +207,14 @@ impl Hart {
                 }
                 self.mret();
                 self.instret_retire_xret();
+            }
+            Op::Uret => {
+                self.uret();
+                self.instret_retire_xret();
+            }
+            Op::UipiSend | Op::UipiRead | Op::UipiWrite | Op::UipiActivate | Op::UipiDeactivate => {
+                self.exec_uipi(bus, &i);
+                self.pc = next;
             }
             Op::Sret => {
                 let tsr = self.csr.mstatus & mstatus::TSR != 0;

@@ -14,6 +14,7 @@ pub mod fpu;
 pub mod mmu;
 pub mod pmp;
 pub mod trap;
+pub mod uintr;
 
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
@@ -26,6 +27,7 @@ use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
 use pmp::{AccessKind, Pmp};
 use trap::{Exception, TrapCounts};
+use uintr::UintrStats;
 
 /// Privilege levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -154,6 +156,8 @@ pub struct HartStats {
     pub mode_cycles: [u64; 3],
     /// The timing model's statistics (all zero for a hart that only ran functionally).
     pub timing: HartTimingStats,
+    /// User-interrupt statistics.
+    pub uintr: UintrStats,
 }
 
 /// One hardware thread.
@@ -200,6 +204,7 @@ pub struct Hart {
     /// Cycles spent in M, S, U (see `mode_index`) up to `mode_since`.
     mode_cycles: [u64; 3],
     mode_since: u64,
+    uintr: UintrStats,
     /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
     f: [u64; 32],
 }
@@ -240,6 +245,7 @@ impl Hart {
             timing: Box::new(timing),
             mode_cycles: [0; 3],
             mode_since: 0,
+            uintr: UintrStats::default(),
         };
         h.mmu_context_changed();
         h
@@ -265,6 +271,11 @@ impl Hart {
         if i & 31 != 0 {
             self.x[i & 31] = value;
         }
+    }
+
+    /// Set `suicfg` (the UINTC base the `uipi` instructions use), as at reset.
+    pub fn set_suicfg(&mut self, base: u64) {
+        self.csr.suicfg = base;
     }
 
     /// Current privilege level.
@@ -298,6 +309,7 @@ impl Hart {
                 m
             },
             timing: self.timing.stats(),
+            uintr: self.uintr.clone(),
         }
     }
 
@@ -317,10 +329,21 @@ impl Hart {
     /// The time at which this hart next needs the machine's attention on its own behalf
     /// (its Sstc timer), if any.
     pub fn next_event(&self, bus: &SystemBus) -> Option<SimTime> {
-        if !self.csr.sstc_enabled() || self.csr.stimecmp == u64::MAX {
-            return None;
-        }
-        bus.timebase.time_of_mtime(self.now(), self.csr.stimecmp)
+        let timer = |cmp: u64| {
+            (cmp != u64::MAX)
+                .then(|| bus.timebase.time_of_mtime(self.now(), cmp))
+                .flatten()
+        };
+        let stimer = if self.csr.sstc_enabled() {
+            timer(self.csr.stimecmp)
+        } else {
+            None
+        };
+        // The user timer (a hartlab extension) is a second comparator on `time`.
+        [stimer, timer(self.csr.utimecmp)]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn recompute_deadline(&mut self, bus: &SystemBus) {
@@ -382,6 +405,9 @@ impl Hart {
             if pending != 0 {
                 if let Some(code) = self.select_interrupt(pending) {
                     self.trap(code, 0, true);
+                    if code == 0 && self.privilege == Priv::U {
+                        self.note_user_software_interrupt(bus);
+                    }
                     if self.timed {
                         let t = &mut *self.timing;
                         self.cycle += t.core.trap()
@@ -522,6 +548,7 @@ impl Hart {
         match f.insn.op {
             Op::Mret => cost += t.traps.xret[0] as u64,
             Op::Sret => cost += t.traps.xret[1] as u64,
+            Op::Uret => cost += t.traps.xret[2] as u64,
             _ => {}
         }
         self.cycle += cost - 1;

@@ -49,8 +49,9 @@ impl Exception {
     }
 }
 
-/// Interrupt priority order of the privileged spec: MEI, MSI, MTI, SEI, SSI, STI.
-const PRIORITY: [u64; 6] = [11, 3, 7, 9, 1, 5];
+/// Interrupt priority order of the privileged spec, extended by the N draft: MEI, MSI, MTI,
+/// SEI, SSI, STI, UEI, USI, UTI.
+const PRIORITY: [u64; 9] = [11, 3, 7, 9, 1, 5, 8, 0, 4];
 
 /// Number of exception/interrupt cause codes counted in statistics.
 pub const CAUSES: usize = 16;
@@ -66,6 +67,8 @@ pub struct TrapCounts {
     pub to_m: u64,
     /// Traps taken into S mode.
     pub to_s: u64,
+    /// Traps taken into U mode (N extension).
+    pub to_u: u64,
 }
 
 impl Hart {
@@ -75,10 +78,21 @@ impl Hart {
         let m_on = self.privilege < Priv::M || s.mstatus & mstatus::MIE != 0;
         let s_on = self.privilege < Priv::S
             || (self.privilege == Priv::S && s.mstatus & mstatus::SIE != 0);
+        // User interrupts are taken only in U with UIE set; elsewhere they stay pending.
+        let u_on = self.privilege == Priv::U && s.mstatus & mstatus::UIE != 0;
         let m_set = if m_on { pending & !s.mideleg } else { 0 };
-        let s_set = if s_on { pending & s.mideleg } else { 0 };
+        let s_set = if s_on {
+            pending & s.mideleg & !s.sideleg
+        } else {
+            0
+        };
+        let u_set = if u_on {
+            pending & s.mideleg & s.sideleg
+        } else {
+            0
+        };
         // Interrupts for a more privileged mode come first, then the fixed order.
-        [m_set, s_set]
+        [m_set, s_set, u_set]
             .into_iter()
             .find(|&set| set & irq::ALL != 0)
             .and_then(|set| PRIORITY.into_iter().find(|&c| set & (1 << c) != 0))
@@ -89,6 +103,8 @@ impl Hart {
         let c = &mut self.csr;
         let deleg = if interrupt { c.mideleg } else { c.medeleg };
         let to_s = self.privilege <= Priv::S && (deleg >> code) & 1 != 0;
+        let user_deleg = if interrupt { c.sideleg } else { c.sedeleg };
+        let to_u = to_s && self.privilege == Priv::U && (user_deleg >> code) & 1 != 0;
         let cause = code | if interrupt { INTERRUPT_BIT } else { 0 };
         let pc = self.pc;
         let vector = |tvec: u64| {
@@ -99,7 +115,19 @@ impl Hart {
                 base
             }
         };
-        if to_s {
+        if to_u {
+            // N extension: the handler runs in U; M- and S-level trap state is untouched.
+            c.uepc = pc;
+            c.ucause = cause;
+            c.utval = tval;
+            let uie = c.mstatus & mstatus::UIE != 0;
+            c.mstatus &= !(mstatus::UPIE | mstatus::UIE);
+            if uie {
+                c.mstatus |= mstatus::UPIE;
+            }
+            self.pc = vector(c.utvec);
+            self.traps.to_u += 1;
+        } else if to_s {
             c.sepc = pc;
             c.scause = cause;
             c.stval = tval;
@@ -169,6 +197,24 @@ impl Hart {
         }
         self.pc = c.mepc;
         self.set_privilege(mpp);
+        self.mmu_context_changed();
+    }
+
+    /// URET (N extension): return to U from a user-mode trap. Allowed in any mode, as the
+    /// draft specifies (from S or M it drops to U).
+    pub(crate) fn uret(&mut self) {
+        let c = &mut self.csr;
+        let upie = c.mstatus & mstatus::UPIE != 0;
+        c.mstatus |= mstatus::UPIE;
+        c.mstatus &= !mstatus::UIE;
+        if upie {
+            c.mstatus |= mstatus::UIE;
+        }
+        if self.privilege == Priv::M {
+            c.mstatus &= !mstatus::MPRV;
+        }
+        self.pc = c.uepc;
+        self.set_privilege(Priv::U);
         self.mmu_context_changed();
     }
 

@@ -200,7 +200,13 @@ impl InsnClass {
 pub const fn class_of(op: Op) -> InsnClass {
     use InsnClass as C;
     match op {
-        Op::Illegal | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret | Op::Wfi => C::System,
+        Op::Illegal | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret | Op::Uret | Op::Wfi => {
+            C::System
+        }
+        // A UIPI operation is a blocking uncached access (plus, for a send, a table read).
+        Op::UipiSend | Op::UipiRead | Op::UipiWrite | Op::UipiActivate | Op::UipiDeactivate => {
+            C::Amo
+        }
         Op::Lui | Op::Auipc => C::Alu,
         Op::Jal | Op::Jalr => C::Jump,
         Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => C::Branch,
@@ -454,8 +460,14 @@ const fn roles_of(op: Op) -> Roles {
         | Op::Ebreak
         | Op::Mret
         | Op::Sret
+        | Op::Uret
+        | Op::UipiActivate
+        | Op::UipiDeactivate
         | Op::Wfi => roles(N, N, N),
-        Op::Lui | Op::Auipc | Op::Jal | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => roles(X, N, N),
+        Op::Lui | Op::Auipc | Op::Jal | Op::Csrrwi | Op::Csrrsi | Op::Csrrci | Op::UipiRead => {
+            roles(X, N, N)
+        }
+        Op::UipiSend | Op::UipiWrite => roles(N, X, N),
         Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu | Op::SfenceVma => {
             roles(N, X, X)
         }

@@ -78,6 +78,8 @@ pub struct HartTiming {
     dtlb: TlbModel,
     pub(crate) traps: TrapCosts,
     mmio_latency: u32,
+    /// Cycles of the UIPI unit's state machine per `uipi` instruction.
+    pub(crate) uipi_cycles: u32,
     l1i_hit: u32,
     l1d_hit: u32,
     /// Fetch cycles of the current instruction beyond an L1 I hit (I-cache and ITLB misses).
@@ -100,6 +102,7 @@ impl HartTiming {
             dtlb: tlb("dtlb", &cfg.dtlb)?,
             traps: cfg.traps,
             mmio_latency: cfg.mmio_cycles,
+            uipi_cycles: cfg.uipi_cycles,
             l1i_hit: cfg.memory.l1i.hit_latency,
             l1d_hit: cfg.memory.l1d.hit_latency,
             fetch_extra: 0,

@@ -86,6 +86,11 @@ pub struct TimingConfig {
     /// Cycles of an uncached round trip over the interconnect to a device (MMIO), on top of
     /// the pipeline's load latency and what the device itself declares. Default 20.
     pub mmio_cycles: u32,
+    /// Cycles of the UIPI unit's state machine per `uipi` instruction, on top of its memory
+    /// accesses (the sender-table read through the caches, the UINTC access over the
+    /// interconnect). Default 4: the Rocket UIPI unit's request/response states (an
+    /// assumption; no published figure).
+    pub uipi_cycles: u32,
 }
 
 /// An invalid timing configuration.
@@ -138,6 +143,7 @@ impl TimingConfig {
             ("xret_cycles_u", t.xret[2]),
             ("interrupt_cycles", t.interrupt),
             ("mmio_cycles", self.mmio_cycles),
+            ("uipi_cycles", self.uipi_cycles),
             ("dram_latency_cycles", self.memory.dram_latency),
         ] {
             if value > core::MAX_CYCLES {
@@ -166,6 +172,7 @@ impl Default for TimingConfig {
             dtlb: TlbConfig::default(),
             traps: TrapCosts::default(),
             mmio_cycles: 20,
+            uipi_cycles: 4,
         }
     }
 }

@@ -1,0 +1,182 @@
+//! User-level interrupts beyond the trap logic: the UINTC user-IPI instructions (`uipi.*`,
+//! custom-3) and their statistics. The N extension's CSRs live in `csr.rs`, its trap entry,
+//! priorities and URET in `trap.rs`; the UINTC itself is a device.
+//!
+//! A `uipi` instruction reaches the UINTC whose base is in `suicfg`: receiver slot `i` is the
+//! 32-byte block at `suicfg + 32 i` (SEND +0x00, HIGH +0x10, ACTIVE +0x18). `uipi.send`
+//! first reads its sender-table entry, 8 bytes at `(suist.PPN << 12) + 8 rs1`, physically
+//! with S-mode permission. Nothing a `uipi` instruction does can trap: a disabled table or
+//! slot, an index outside the table, an invalid entry or an access that faults leaves
+//! everything unchanged (the sender gets no feedback, as on every reference design), and is
+//! counted as a failure in the statistics.
+
+use std::collections::BTreeMap;
+
+use super::csr::UINTR_ENABLE;
+use super::decode::{Insn, Op};
+use super::pmp::AccessKind;
+use super::{Hart, Priv};
+use crate::system_bus::SystemBus;
+use crate::timing::cache::Access;
+use crate::timing::Landing;
+
+/// UINTC slot size and register offsets.
+const SLOT_BYTES: u64 = 32;
+const SEND: u64 = 0x00;
+const HIGH: u64 = 0x10;
+const ACTIVE: u64 = 0x18;
+
+/// `suist`: table size in 4 KiB pages ([55:44]) and the table's physical page number.
+const SUIST_SIZE_SHIFT: u32 = 44;
+const PPN_MASK: u64 = (1 << 44) - 1;
+
+/// User-interrupt statistics of one hart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UintrStats {
+    /// `uipi.send` instructions that reached the UINTC.
+    pub sends: u64,
+    /// `uipi.*` instructions that had no effect (disabled, out of range, invalid, faulting).
+    pub failures: u64,
+    /// `uipi.read` instructions that returned pending bits.
+    pub reads: u64,
+    /// User software interrupts taken, by cycles from the moment the interrupt line became
+    /// visible to this hart to the trap into `utvec` (a histogram: cycles -> count). A line
+    /// raised by a UINTC SEND becomes visible the configured SEND-to-USIP delay after the
+    /// SEND.
+    pub usi_latency: BTreeMap<u64, u64>,
+}
+
+impl Hart {
+    /// Execute a `uipi` operation.
+    pub(super) fn exec_uipi(&mut self, bus: &mut SystemBus, i: &Insn) {
+        let ok = match i.op {
+            Op::UipiSend => self.uipi_send(bus, self.rs1(i)),
+            _ => self.uipi_receiver_op(bus, i),
+        };
+        if !ok {
+            self.uintr.failures += 1;
+        }
+        self.charge_uipi();
+        // Device state (and with it interrupt lines) may have changed.
+        self.slice_end = 0;
+        self.deadline_dirty = true;
+    }
+
+    /// `uipi.send index`: look the entry up and SEND its vector to its receiver.
+    fn uipi_send(&mut self, bus: &mut SystemBus, index: u64) -> bool {
+        let suist = self.csr.suist;
+        if suist & UINTR_ENABLE == 0 {
+            return false;
+        }
+        let pages = (suist >> SUIST_SIZE_SHIFT) & 0xfff;
+        if index >= pages * 4096 / 8 {
+            return false;
+        }
+        let entry_addr = ((suist & PPN_MASK) << 12) + index * 8;
+        if !self.pmp.check(entry_addr, 8, AccessKind::Load, Priv::S) {
+            return false;
+        }
+        let Some(entry) = bus.ram.read(entry_addr, 8) else {
+            return false;
+        };
+        self.charge_physical(bus, entry_addr, Access::Load, Landing::Ram(entry_addr));
+        if entry & 1 == 0 {
+            return false;
+        }
+        let vector = (entry >> 16) & 0xffff;
+        let receiver = entry >> 48;
+        let ok = self.uintc_write(bus, receiver, SEND, vector);
+        if ok {
+            self.uintr.sends += 1;
+        }
+        ok
+    }
+
+    /// `uipi.read`, `uipi.write`, `uipi.activate`, `uipi.deactivate` on this hart's receiver
+    /// slot (`suirs`).
+    fn uipi_receiver_op(&mut self, bus: &mut SystemBus, i: &Insn) -> bool {
+        let suirs = self.csr.suirs;
+        if suirs & UINTR_ENABLE == 0 {
+            return false;
+        }
+        let slot = suirs & 0xffff;
+        match i.op {
+            Op::UipiRead => {
+                let Some(v) = self.uintc_read(bus, slot, HIGH) else {
+                    return false;
+                };
+                if v != 0 {
+                    self.uintr.reads += 1;
+                }
+                self.set_rd(i, v);
+                true
+            }
+            Op::UipiWrite => self.uintc_write(bus, slot, HIGH, self.rs1(i)),
+            Op::UipiActivate => self.uintc_write(bus, slot, ACTIVE, 1),
+            _ => self.uintc_write(bus, slot, ACTIVE, 0),
+        }
+    }
+
+    fn uintc_addr(&self, slot: u64, reg: u64) -> u64 {
+        self.csr.suicfg.wrapping_add(slot * SLOT_BYTES + reg)
+    }
+
+    fn uintc_write(&mut self, bus: &mut SystemBus, slot: u64, reg: u64, value: u64) -> bool {
+        let addr = self.uintc_addr(slot, reg);
+        if bus.ram.contains(addr, 8) || !self.pmp.check(addr, 8, AccessKind::Store, Priv::S) {
+            return false;
+        }
+        self.charge_physical(
+            bus,
+            addr,
+            Access::Store,
+            Landing::Device(bus.device_cycles(addr)),
+        );
+        bus.mmio_write(self.id, self.now(), addr, 8, value).is_ok()
+    }
+
+    fn uintc_read(&mut self, bus: &mut SystemBus, slot: u64, reg: u64) -> Option<u64> {
+        let addr = self.uintc_addr(slot, reg);
+        if bus.ram.contains(addr, 8) || !self.pmp.check(addr, 8, AccessKind::Load, Priv::S) {
+            return None;
+        }
+        self.charge_physical(
+            bus,
+            addr,
+            Access::Load,
+            Landing::Device(bus.device_cycles(addr)),
+        );
+        bus.mmio_read(self.id, self.now(), addr, 8).ok()
+    }
+
+    /// Charge a physical access (no translation) when running timed.
+    fn charge_physical(&mut self, bus: &mut SystemBus, pa: u64, kind: Access, landing: Landing) {
+        if self.timed {
+            self.timing.charge(
+                &mut bus.caches,
+                &bus.ram,
+                self.id,
+                pa,
+                8,
+                None,
+                kind,
+                landing,
+            );
+        }
+    }
+
+    /// The UIPI unit's own cycles (its state machine), when running timed.
+    fn charge_uipi(&mut self) {
+        if self.timed {
+            self.timing.mem_extra += self.timing.uipi_cycles;
+        }
+    }
+
+    /// Record a user software interrupt taken into U (latency from the line's rise).
+    pub(super) fn note_user_software_interrupt(&mut self, bus: &SystemBus) {
+        if let Some(rise) = bus.irq.rise_time(self.id, 0) {
+            let cycles = self.clock.cycles_at(self.now().saturating_sub(rise));
+            *self.uintr.usi_latency.entry(cycles).or_insert(0) += 1;
+        }
+    }
+}
