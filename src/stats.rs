@@ -36,15 +36,15 @@ const EXCEPTION_NAMES: [&str; CAUSES] = [
 
 /// Names of interrupt causes 0..16.
 const INTERRUPT_NAMES: [&str; CAUSES] = [
-    "reserved_0",
+    "user_software",
     "supervisor_software",
     "reserved_2",
     "machine_software",
-    "reserved_4",
+    "user_timer",
     "supervisor_timer",
     "reserved_6",
     "machine_timer",
-    "reserved_8",
+    "user_external",
     "supervisor_external",
     "reserved_10",
     "machine_external",
@@ -65,6 +65,8 @@ pub struct Traps {
     pub to_m: u64,
     /// Traps taken into S mode.
     pub to_s: u64,
+    /// Traps taken into U mode (N extension).
+    pub to_u: u64,
 }
 
 impl From<&TrapCounts> for Traps {
@@ -82,6 +84,7 @@ impl From<&TrapCounts> for Traps {
             interrupts: named(&INTERRUPT_NAMES, &t.interrupts),
             to_m: t.to_m,
             to_s: t.to_s,
+            to_u: t.to_u,
         }
     }
 }
@@ -289,10 +292,26 @@ pub struct HartReport {
     pub mmio_accesses: u64,
     /// Cycles they cost beyond the load latency.
     pub mmio_cycles: u64,
+    /// User interrupts: UIPI instructions and send-to-handler latencies.
+    pub uintr: UintrReport,
     /// Page-table walks by the functional MMU (timed or not).
     pub page_walks: u64,
     /// Translations cached by the simulator's own software TLB (a host-speed detail).
     pub soft_tlb_fills: u64,
+}
+
+/// User-interrupt counters of one hart.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UintrReport {
+    /// `uipi.send` instructions that reached the UINTC.
+    pub sends: u64,
+    /// `uipi` instructions that had no effect.
+    pub failures: u64,
+    /// `uipi.read` instructions that returned pending bits.
+    pub reads: u64,
+    /// User software interrupts taken, by cycles from the USIP line becoming visible to the
+    /// trap into `utvec` (cycles -> count).
+    pub usi_latency: BTreeMap<u64, u64>,
 }
 
 /// Accesses to one device.
@@ -360,6 +379,12 @@ impl Stats {
                     pipeline: (&t.core).into(),
                     mmio_accesses: t.mmio_accesses,
                     mmio_cycles: t.mmio_cycles,
+                    uintr: UintrReport {
+                        sends: s.uintr.sends,
+                        failures: s.uintr.failures,
+                        reads: s.uintr.reads,
+                        usi_latency: s.uintr.usi_latency.clone(),
+                    },
                     page_walks: s.tlb_walks,
                     soft_tlb_fills: s.tlb_fills,
                 }
@@ -479,6 +504,9 @@ fn describe(leaf: &str) -> String {
         "u" => "Cycles in U mode",
         "to_m" => "Traps taken into M mode",
         "to_s" => "Traps taken into S mode",
+        "to_u" => "Traps taken into U mode",
+        "sends" => "Sends",
+        "failures" => "UIPI instructions without effect",
         "hits" => "Demand hits",
         "misses" => "Demand misses",
         "miss_rate" => "Misses per access",
@@ -510,6 +538,11 @@ fn describe(leaf: &str) -> String {
         "base" => "Base address",
         "reads" => "Reads",
         "writes" => "Writes",
+        "high_writes" => "Writes ORing into pending words",
+        "reads_cleared" => "Read-and-clear reads that returned pending bits",
+        "pending_high_water_max" => "Most pending vectors any receiver held at once",
+        "pending_high_water" => "Most pending vectors this receiver held at once",
+        _ if leaf.parse::<u64>().is_ok() => "Occurrences of this many cycles",
         _ => return format!("{} taken", leaf.replace('_', " ")),
     };
     text.to_string()
