@@ -40,6 +40,15 @@ pub mod mip {
     pub const MEIP: u64 = 1 << 11;
 }
 
+/// Driver numbers of the devices that share hart interrupt bits (see
+/// `IrqLines::set_shared_hart_line_at`).
+pub mod irq_driver {
+    /// The UINTC (USIP).
+    pub const UINTC: usize = 0;
+    /// The task controller (SSIP, USIP).
+    pub const TASK_CONTROLLER: usize = 1;
+}
+
 /// The memory map and interrupt wiring of QEMU's `virt` machine.
 pub mod virt {
     /// SiFive test finisher.

@@ -177,11 +177,11 @@ impl Uintc {
             (true, None) => {
                 let at = now.saturating_add(self.visibility);
                 self.visible_at[hart] = Some(at);
-                irq.set_hart_line_at(hart, mip::USIP, true, at);
+                irq.set_shared_hart_line_at(crate::irq_driver::UINTC, hart, mip::USIP, true, at);
             }
             (false, Some(_)) => {
                 self.visible_at[hart] = None;
-                irq.set_hart_line_at(hart, mip::USIP, false, now);
+                irq.set_shared_hart_line_at(crate::irq_driver::UINTC, hart, mip::USIP, false, now);
             }
             _ => {}
         }

@@ -13,6 +13,8 @@ pub struct BusFault;
 
 /// Number of low `mip` bits whose rise time is tracked.
 const TIMED_BITS: usize = 16;
+/// Devices that may drive the same `mip` bit of a hart.
+pub const SHARED_DRIVERS: usize = 4;
 
 /// Interrupt lines between devices and harts.
 ///
@@ -28,6 +30,9 @@ const TIMED_BITS: usize = 16;
 pub struct IrqLines {
     hart_lines: Vec<u64>,
     rise: Vec<[SimTime; TIMED_BITS]>,
+    /// Levels of the bits that several devices drive together (see
+    /// [`IrqLines::set_shared_hart_line_at`]), per hart and driver.
+    shared: Vec<[u64; SHARED_DRIVERS]>,
     now: SimTime,
     sources: Vec<bool>,
     sources_dirty: bool,
@@ -39,6 +44,7 @@ impl IrqLines {
         Self {
             hart_lines: vec![0; harts],
             rise: vec![[0; TIMED_BITS]; harts],
+            shared: vec![[0; SHARED_DRIVERS]; harts],
             now: 0,
             sources: vec![false; sources.max(1)],
             sources_dirty: false,
@@ -77,6 +83,33 @@ impl IrqLines {
             }
         }
         *lines = new;
+    }
+
+    /// Drive the bit(s) in `mask` of `hart` as `driver` (below [`SHARED_DRIVERS`]), one of
+    /// several devices that share them (the UINTC and the task controller both raise USIP):
+    /// a bit is high while any driver holds it high, and keeps the time it first rose.
+    pub fn set_shared_hart_line_at(
+        &mut self,
+        driver: usize,
+        hart: usize,
+        mask: u64,
+        level: bool,
+        at: SimTime,
+    ) {
+        let Some(levels) = self.shared.get_mut(hart) else {
+            return;
+        };
+        let Some(d) = levels.get_mut(driver) else {
+            return;
+        };
+        if level {
+            *d |= mask;
+        } else {
+            *d &= !mask;
+        }
+        let high = levels.iter().fold(0, |a, &b| a | b) & mask;
+        self.set_hart_line_at(hart, high, true, at);
+        self.set_hart_line_at(hart, mask & !high, false, at);
     }
 
     /// The externally driven `mip` bits of `hart`, whatever their rise time (0 for an unknown
@@ -218,9 +251,10 @@ pub trait Device: Send {
     /// can recompute its outputs.
     fn sources_changed(&mut self, _irq: &mut IrqLines) {}
 
-    /// Cycles of the accessing hart an access spends inside the device, on top of the
-    /// interconnect's round trip (which the timing model adds for every device access).
-    fn access_cycles(&self) -> u32 {
+    /// Cycles of the accessing hart an access (a write if `write`) at `offset` spends inside
+    /// the device, on top of the interconnect's round trip (which the timing model adds for
+    /// every device access). Lets a device price its operations differently.
+    fn access_cycles(&self, _offset: u64, _write: bool) -> u32 {
         0
     }
 

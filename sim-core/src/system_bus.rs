@@ -152,13 +152,13 @@ impl SystemBus {
                 .any(|r| r.is_some_and(|a| a & !0xfff == page))
     }
 
-    /// Cycles the device at physical `addr` declares per access (0 where nothing is mapped:
-    /// the access faults).
-    pub fn device_cycles(&self, addr: u64) -> u32 {
+    /// Cycles the device at physical `addr` declares for an access there (0 where nothing
+    /// is mapped: the access faults).
+    pub fn device_cycles(&self, addr: u64, write: bool) -> u32 {
         self.regions
             .iter()
             .find(|r| addr >= r.base && addr - r.base < r.size)
-            .map_or(0, |r| r.device.access_cycles())
+            .map_or(0, |r| r.device.access_cycles(addr - r.base, write))
     }
 
     /// Read from a device at physical `addr` on behalf of `hart` at time `now`.

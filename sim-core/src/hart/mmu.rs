@@ -197,7 +197,7 @@ impl Hart {
         }
         if !bus.ram.contains(pa, size as u64) {
             if self.timed {
-                let cycles = bus.device_cycles(pa);
+                let cycles = bus.device_cycles(pa, kind == AccessKind::Store);
                 self.charge(bus, va, size, kind, Landing::Device(cycles));
             }
             return Ok(Target::Io(pa));

@@ -130,7 +130,7 @@ impl Hart {
             bus,
             addr,
             Access::Store,
-            Landing::Device(bus.device_cycles(addr)),
+            Landing::Device(bus.device_cycles(addr, true)),
         );
         bus.mmio_write(self.id, self.now(), addr, 8, value).is_ok()
     }
@@ -144,7 +144,7 @@ impl Hart {
             bus,
             addr,
             Access::Load,
-            Landing::Device(bus.device_cycles(addr)),
+            Landing::Device(bus.device_cycles(addr, false)),
         );
         bus.mmio_read(self.id, self.now(), addr, 8).ok()
     }
