@@ -6,7 +6,9 @@ use std::io::Write;
 use std::sync::mpsc::Receiver;
 
 use anyhow::{bail, Context, Result};
-use devices::{virt, Clint, Plic, PlicConfig, SimControl, TestFinisher, Uart, Uintc};
+use devices::{
+    virt, Clint, Plic, PlicConfig, SimControl, TaskController, TestFinisher, Uart, Uintc,
+};
 use sim_core::elf::{load_elf, LoadedElf};
 use sim_core::machine::Machine;
 use sim_core::memory::Ram;
@@ -86,6 +88,11 @@ impl Board {
             bootargs: None,
             plic_user_contexts: config.plic.user_contexts,
             uintc_slots: config.uintr.uintc_slots,
+            task_controller: fdt::TaskControllerNode {
+                sets: config.task_controller.sets,
+                priorities: config.task_controller.priorities,
+                capacity: config.task_controller.capacity,
+            },
         })?;
         let fdt_address = fdt_address(RAM_BASE, m.memory, dtb.len() as u64);
         if elf.end > fdt_address {
@@ -130,6 +137,12 @@ impl Board {
             config.hart_clocks()[0].time_of(config.uintr.send_visibility_cycles as u64);
         let uintc = Uintc::new(config.uintr.uintc_slots, m.harts, visibility);
         bus.map(virt::UINTC_BASE, uintc.size(), Box::new(uintc))?;
+        let task_controller = TaskController::new(&config.task_controller_config());
+        bus.map(
+            virt::TASK_CONTROLLER_BASE,
+            task_controller.size(),
+            Box::new(task_controller),
+        )?;
         bus.map(virt::UART0_BASE, Uart::SIZE, Box::new(uart))?;
         if let Some(tohost) = elf.tohost {
             bus.set_htif(tohost, elf.fromhost, Box::new(sink));

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use devices::task_controller::{self, Costs, Policy, TaskControllerConfig};
 use serde::{Deserialize, Deserializer};
 use sim_core::machine::MachineParams;
 use sim_core::time::Clock;
@@ -44,6 +45,8 @@ pub struct MachineConfig {
     pub uintr: UintrSection,
     /// `[plic]`: PLIC options.
     pub plic: PlicSection,
+    /// `[task_controller]`: the task-aware interrupt controller.
+    pub task_controller: TaskControllerSection,
 }
 
 /// The `[machine]` table.
@@ -329,6 +332,81 @@ pub struct PlicSection {
     pub user_contexts: bool,
 }
 
+/// Local-queue policies as written in TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum PolicyName {
+    /// Per-hart queues, no stealing ("none" is accepted too).
+    #[serde(rename = "d-fcfs", alias = "none")]
+    DFcfs,
+    /// An empty local queue steals one task from another, as TAIC does.
+    #[default]
+    #[serde(rename = "steal-one")]
+    StealOne,
+    /// One queue shared by all harts ("shared" is accepted too).
+    #[serde(rename = "c-fcfs", alias = "shared")]
+    CFcfs,
+}
+
+impl From<PolicyName> for Policy {
+    fn from(p: PolicyName) -> Self {
+        match p {
+            PolicyName::DFcfs => Policy::DFcfs,
+            PolicyName::StealOne => Policy::StealOne,
+            PolicyName::CFcfs => Policy::CFcfs,
+        }
+    }
+}
+
+/// The `[task_controller]` table: the task-aware interrupt controller at 0x1100_0000 (see
+/// docs/hardware/task-controller.md). The cycle defaults are TAIC's FPGA measurements
+/// (enqueue/dequeue 2-4, registration and send 8-10, hardware wake-up 6-8 cycles).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskControllerSection {
+    /// Queue sets, one per OS or address space (1..=256). Default 16.
+    pub sets: usize,
+    /// Priority levels per set (1..=32; 0 is the highest). Default 8, as ATS-INTC.
+    pub priorities: usize,
+    /// Ready-task entries per set, shared by its local queues (1..=1024). Default 64, as
+    /// TAIC.
+    pub capacity: usize,
+    /// Local-queue policy a set starts with (software may change it per set): "d-fcfs",
+    /// "steal-one" or "c-fcfs". Default "steal-one", as TAIC.
+    pub policy: PolicyName,
+    /// Cycles of an enqueue inside the controller. Default 3.
+    pub enqueue_cycles: u32,
+    /// Cycles of a dequeue inside the controller. Default 3.
+    pub dequeue_cycles: u32,
+    /// Cycles a dequeue adds when it steals from another local queue. Default 2 (an
+    /// estimate: TAIC did not measure stealing).
+    pub steal_cycles: u32,
+    /// Cycles of a registration (handler binding, capability, allocation, online switch).
+    /// Default 9.
+    pub register_cycles: u32,
+    /// Cycles of an IPC send inside the controller. Default 9.
+    pub send_cycles: u32,
+    /// Cycles from an interrupt edge or send to the woken handler being ready. Default 7.
+    pub wake_cycles: u32,
+}
+
+impl Default for TaskControllerSection {
+    fn default() -> Self {
+        let c = Costs::default();
+        Self {
+            sets: task_controller::DEFAULT_SETS,
+            priorities: task_controller::DEFAULT_PRIORITIES,
+            capacity: task_controller::DEFAULT_CAPACITY,
+            policy: PolicyName::default(),
+            enqueue_cycles: c.enqueue,
+            dequeue_cycles: c.dequeue,
+            steal_cycles: c.steal,
+            register_cycles: c.register,
+            send_cycles: c.send,
+            wake_cycles: task_controller::DEFAULT_WAKE_CYCLES,
+        }
+    }
+}
+
 impl MachineConfig {
     /// Read and validate a TOML machine description.
     pub fn from_file(path: &Path) -> Result<Self> {
@@ -386,6 +464,27 @@ impl MachineConfig {
             mmio_cycles: self.interconnect.mmio_cycles,
             uipi_cycles: self.uintr.uipi_cycles,
         }
+    }
+
+    /// The task controller these tables describe (its cycle counts at the first hart's
+    /// clock).
+    pub fn task_controller_config(&self) -> TaskControllerConfig {
+        let t = &self.task_controller;
+        let clock = self.hart_clocks()[0];
+        let mut c = TaskControllerConfig::new(self.machine.harts, clock);
+        c.sets = t.sets;
+        c.priorities = t.priorities;
+        c.capacity = t.capacity;
+        c.policy = t.policy.into();
+        c.costs = Costs {
+            enqueue: t.enqueue_cycles,
+            dequeue: t.dequeue_cycles,
+            steal: t.steal_cycles,
+            register: t.register_cycles,
+            send: t.send_cycles,
+        };
+        c.wake_latency = clock.time_of(t.wake_cycles as u64);
+        c
     }
 
     /// The clock of each hart.
@@ -469,6 +568,24 @@ impl MachineConfig {
                 self.uintr.uintc_slots
             );
         }
+        let t = &self.task_controller;
+        for (key, value, max) in [
+            ("task_controller.sets", t.sets, task_controller::MAX_SETS),
+            (
+                "task_controller.priorities",
+                t.priorities,
+                task_controller::MAX_PRIORITIES,
+            ),
+            (
+                "task_controller.capacity",
+                t.capacity,
+                task_controller::MAX_CAPACITY,
+            ),
+        ] {
+            if !(1..=max).contains(&value) {
+                bail!("{key} = {value}: must be between 1 and {max}");
+            }
+        }
         if let (PredictorName::Static, Some(n)) = (self.branch.predictor, self.branch.counters) {
             bail!("branch.counters = {n}: only a bimodal predictor has counters");
         }
@@ -494,6 +611,30 @@ impl MachineConfig {
             (
                 "uintr.send_visibility_cycles",
                 self.uintr.send_visibility_cycles,
+            ),
+            (
+                "task_controller.enqueue_cycles",
+                self.task_controller.enqueue_cycles,
+            ),
+            (
+                "task_controller.dequeue_cycles",
+                self.task_controller.dequeue_cycles,
+            ),
+            (
+                "task_controller.steal_cycles",
+                self.task_controller.steal_cycles,
+            ),
+            (
+                "task_controller.register_cycles",
+                self.task_controller.register_cycles,
+            ),
+            (
+                "task_controller.send_cycles",
+                self.task_controller.send_cycles,
+            ),
+            (
+                "task_controller.wake_cycles",
+                self.task_controller.wake_cycles,
             ),
         ] {
             if value > MAX_CYCLES {
@@ -602,6 +743,80 @@ mod tests {
             MachineConfig::default().timing_config(),
             TimingConfig::default()
         );
+        assert_eq!(c.task_controller, TaskControllerSection::default());
+    }
+
+    #[test]
+    fn task_controller_table_is_read_and_checked() {
+        let d = MachineConfig::default().task_controller_config();
+        assert_eq!((d.sets, d.priorities, d.capacity), (16, 8, 64));
+        assert_eq!(d.policy, Policy::StealOne);
+        assert_eq!(d.costs, Costs::default());
+        assert_eq!(d.wake_latency, 7_000, "7 cycles at 1 GHz");
+        let c = MachineConfig::from_toml(
+            "[machine]\nharts = 4\nhart_frequency = 100000000\n\
+             [task_controller]\nsets = 256\npriorities = 32\ncapacity = 1024\n\
+             policy = \"c-fcfs\"\n\
+             enqueue_cycles = 1\ndequeue_cycles = 2\nsteal_cycles = 3\nregister_cycles = 4\n\
+             send_cycles = 5\nwake_cycles = 6\n",
+        )
+        .unwrap();
+        let t = c.task_controller_config();
+        assert_eq!(
+            (t.harts, t.sets, t.priorities, t.capacity),
+            (4, 256, 32, 1024)
+        );
+        assert_eq!(t.policy, Policy::CFcfs);
+        assert_eq!(
+            t.costs,
+            Costs {
+                enqueue: 1,
+                dequeue: 2,
+                steal: 3,
+                register: 4,
+                send: 5
+            }
+        );
+        assert_eq!(t.wake_latency, 60_000, "6 cycles at 100 MHz");
+        for (name, policy) in [
+            ("d-fcfs", Policy::DFcfs),
+            ("none", Policy::DFcfs),
+            ("steal-one", Policy::StealOne),
+            ("shared", Policy::CFcfs),
+        ] {
+            let text = format!("[task_controller]\npolicy = \"{name}\"\n");
+            let c = MachineConfig::from_toml(&text).unwrap();
+            assert_eq!(c.task_controller_config().policy, policy, "{name}");
+        }
+        for (text, wanted) in [
+            ("[task_controller]\nsets = 0\n", "task_controller.sets"),
+            ("[task_controller]\nsets = 257\n", "task_controller.sets"),
+            (
+                "[task_controller]\npriorities = 33\n",
+                "task_controller.priorities",
+            ),
+            (
+                "[task_controller]\ncapacity = 0\n",
+                "task_controller.capacity",
+            ),
+            (
+                "[task_controller]\ncapacity = 1025\n",
+                "task_controller.capacity",
+            ),
+            ("[task_controller]\npolicy = \"lifo\"\n", "lifo"),
+            ("[task_controller]\nqueues = 4\n", "queues"),
+            (
+                "[task_controller]\nwake_cycles = 70000\n",
+                "task_controller.wake_cycles",
+            ),
+            (
+                "[task_controller]\nsteal_cycles = 70000\n",
+                "task_controller.steal_cycles",
+            ),
+        ] {
+            let e = error(text);
+            assert!(e.contains(wanted), "{text:?}: {e}");
+        }
     }
 
     #[test]

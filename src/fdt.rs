@@ -2,7 +2,7 @@
 //! QEMU's `virt` machine uses, so firmware and kernels written for QEMU find the same nodes.
 
 use anyhow::{Context, Result};
-use devices::{virt, Clint, Plic, SimControl, TestFinisher, Uart, Uintc};
+use devices::{task_controller, virt, Clint, Plic, SimControl, TestFinisher, Uart, Uintc};
 use vm_fdt::FdtWriter;
 
 /// What the device tree describes.
@@ -23,6 +23,19 @@ pub struct FdtParams<'a> {
     pub plic_user_contexts: bool,
     /// Receiver slots of the UINTC.
     pub uintc_slots: usize,
+    /// The task controller's geometry.
+    pub task_controller: TaskControllerNode,
+}
+
+/// What the device tree says about the task controller.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskControllerNode {
+    /// Queue sets.
+    pub sets: usize,
+    /// Priority levels per set.
+    pub priorities: usize,
+    /// Entries per set.
+    pub capacity: usize,
 }
 
 /// ISA string of every hart.
@@ -165,6 +178,28 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     f.property_array_u32("interrupts-extended", &ext)?;
     f.end_node(uintc)?;
 
+    // The task controller drives SSIP (1) and USIP (0) of every hart.
+    let tc = &p.task_controller;
+    let tc_node = f.begin_node(&format!("task-controller@{:x}", virt::TASK_CONTROLLER_BASE))?;
+    f.property_string("compatible", "hartlab,task-controller")?;
+    f.property_array_u64(
+        "reg",
+        &reg(
+            virt::TASK_CONTROLLER_BASE,
+            task_controller::REGION * (1 + tc.sets as u64),
+        ),
+    )?;
+    let ext: Vec<u32> = (0..p.harts)
+        .flat_map(|h| [intc_phandle(h), 1, intc_phandle(h), 0])
+        .collect();
+    f.property_array_u32("interrupts-extended", &ext)?;
+    f.property_u32("hartlab,sets", tc.sets as u32)?;
+    f.property_u32("hartlab,priorities", tc.priorities as u32)?;
+    f.property_u32("hartlab,capacity", tc.capacity as u32)?;
+    f.property_u32("hartlab,channels", task_controller::CHANNELS as u32)?;
+    f.property_u32("hartlab,sources", (virt::PLIC_SOURCES - 1) as u32)?;
+    f.end_node(tc_node)?;
+
     let serial = f.begin_node(&format!("serial@{:x}", virt::UART0_BASE))?;
     f.property_string("compatible", "ns16550a")?;
     f.property_array_u64("reg", &reg(virt::UART0_BASE, Uart::SIZE))?;
@@ -217,6 +252,11 @@ mod tests {
             bootargs: Some("test quiet"),
             plic_user_contexts: false,
             uintc_slots: 512,
+            task_controller: TaskControllerNode {
+                sets: 16,
+                priorities: 8,
+                capacity: 64,
+            },
         })
         .unwrap();
         let fdt = fdt::Fdt::new(&blob).unwrap();
@@ -246,6 +286,7 @@ mod tests {
             "sifive,test0",
             "hartlab,sim-control",
             "riscv,uintc0",
+            "hartlab,task-controller",
         ] {
             assert!(
                 fdt.find_compatible(&[compatible]).is_some(),
@@ -263,6 +304,19 @@ mod tests {
             clocks,
             [1_000_000_000, 1_000_000_000, 500_000_000, 100_000_000].map(Some)
         );
+        let tc = fdt.find_compatible(&["hartlab,task-controller"]).unwrap();
+        assert_eq!(tc.name, "task-controller@11000000");
+        let reg = tc.reg().unwrap().next().unwrap();
+        assert_eq!(reg.starting_address as u64, virt::TASK_CONTROLLER_BASE);
+        assert_eq!(reg.size, Some(17 * 0x4000));
+        let prop = |name: &str| tc.property(name).and_then(|p| p.as_usize());
+        assert_eq!(prop("hartlab,sets"), Some(16));
+        assert_eq!(prop("hartlab,priorities"), Some(8));
+        assert_eq!(prop("hartlab,capacity"), Some(64));
+        assert_eq!(prop("hartlab,channels"), Some(64));
+        assert_eq!(prop("hartlab,sources"), Some(95));
+        let ext = tc.property("interrupts-extended").unwrap().value;
+        assert_eq!(ext.len(), 4 * 4 * 4, "SSIP and USIP of 4 harts");
         let cpus = fdt.find_node("/cpus").unwrap();
         assert_eq!(
             cpus.property("timebase-frequency")

@@ -7,6 +7,7 @@
 pub mod clint;
 pub mod plic;
 pub mod sim_control;
+pub mod task_controller;
 pub mod test_finisher;
 pub mod uart;
 pub mod uintc;
@@ -14,6 +15,7 @@ pub mod uintc;
 pub use clint::Clint;
 pub use plic::{Plic, PlicConfig};
 pub use sim_control::SimControl;
+pub use task_controller::{TaskController, TaskControllerConfig};
 pub use test_finisher::TestFinisher;
 pub use uart::Uart;
 pub use uintc::Uintc;
@@ -69,6 +71,10 @@ pub mod virt {
     pub const UART0_BASE: u64 = 0x1000_0000;
     /// PLIC source of UART0.
     pub const UART0_IRQ: usize = 10;
+    /// hartlab's task-aware interrupt controller (not on QEMU: a hole in its map between
+    /// fw_cfg at 0x1010_0000 and the flash at 0x2000_0000). Its window is 16 KiB per queue
+    /// set plus 16 KiB, at most 0x40_4000 bytes (256 sets).
+    pub const TASK_CONTROLLER_BASE: u64 = 0x1100_0000;
 }
 
 #[cfg(test)]
@@ -202,8 +208,8 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            4 => (0usize..4, offset(), size()).prop_map(|(dev, off, size)| Op::Read { dev, off, size }),
-            4 => (0usize..4, offset(), size(), value())
+            4 => (0usize..5, offset(), size()).prop_map(|(dev, off, size)| Op::Read { dev, off, size }),
+            4 => (0usize..5, offset(), size(), value())
                 .prop_map(|(dev, off, size, value)| Op::Write { dev, off, size, value }),
             1 => (0u64..1u64 << 40).prop_map(|dt| Op::Advance { dt }),
             1 => prop::collection::vec(any::<u8>(), 0..40).prop_map(|bytes| Op::Input { bytes }),
@@ -217,10 +223,14 @@ mod tests {
         fn no_device_panics(ops in prop::collection::vec(op(), 1..200), hart in 0usize..4) {
             let mut env = Env::new(2, virt::PLIC_SOURCES);
             let mut uart = Uart::new(virt::UART0_IRQ, Box::new(std::io::sink()));
+            let mut tc = TaskControllerConfig::new(2, sim_core::time::Clock::new(1_000_000_000));
+            tc.sets = 3;
+            tc.capacity = 4;
             let mut devs: Vec<Box<dyn Device>> = vec![
                 Box::new(Clint::new(2)),
                 Box::new(Plic::virt(2)),
                 Box::new(TestFinisher::new()),
+                Box::new(TaskController::new(&tc)),
             ];
             for op in ops {
                 match op {

@@ -62,6 +62,13 @@ impl IrqLines {
         self.now = now;
     }
 
+    /// The time rising lines are stamped with now: that of the access or device update under
+    /// way. An interrupt controller reads it in [`Device::sources_changed`] to time a source's
+    /// edge (the task controller starts its wake-up latency there).
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
     /// Drive the `mip` bit(s) in `mask` of `hart` to `level`, rising now. Out-of-range harts
     /// are ignored.
     pub fn set_hart_line(&mut self, hart: usize, mask: u64, level: bool) {

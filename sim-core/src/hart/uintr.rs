@@ -17,6 +17,7 @@ use super::decode::{Insn, Op};
 use super::pmp::AccessKind;
 use super::{Hart, Priv};
 use crate::system_bus::SystemBus;
+use crate::time::SimTime;
 use crate::timing::cache::Access;
 use crate::timing::Landing;
 
@@ -85,7 +86,15 @@ impl Hart {
         }
         let vector = (entry >> 16) & 0xffff;
         let receiver = entry >> 48;
-        let ok = self.uintc_write(bus, receiver, SEND, vector);
+        // The SEND leaves once the table read has returned: in timed mode it reaches the
+        // UINTC after the read's cycles beyond an L1 hit (the sender then waits for the
+        // write's acknowledgement, which its own cost accounts for).
+        let at = if self.timed {
+            self.now() + self.clock.time_of(self.timing.mem_extra as u64)
+        } else {
+            self.now()
+        };
+        let ok = self.uintc_write_at(bus, receiver, SEND, vector, at);
         if ok {
             self.uintr.sends += 1;
         }
@@ -122,6 +131,19 @@ impl Hart {
     }
 
     fn uintc_write(&mut self, bus: &mut SystemBus, slot: u64, reg: u64, value: u64) -> bool {
+        let now = self.now();
+        self.uintc_write_at(bus, slot, reg, value, now)
+    }
+
+    /// Write a UINTC register, the write reaching the device at time `at`.
+    fn uintc_write_at(
+        &mut self,
+        bus: &mut SystemBus,
+        slot: u64,
+        reg: u64,
+        value: u64,
+        at: SimTime,
+    ) -> bool {
         let addr = self.uintc_addr(slot, reg);
         if bus.ram.contains(addr, 8) || !self.pmp.check(addr, 8, AccessKind::Store, Priv::S) {
             return false;
@@ -132,7 +154,7 @@ impl Hart {
             Access::Store,
             Landing::Device(bus.device_cycles(addr, true)),
         );
-        bus.mmio_write(self.id, self.now(), addr, 8, value).is_ok()
+        bus.mmio_write(self.id, at, addr, 8, value).is_ok()
     }
 
     fn uintc_read(&mut self, bus: &mut SystemBus, slot: u64, reg: u64) -> Option<u64> {

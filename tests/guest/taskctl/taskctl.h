@@ -1,0 +1,176 @@
+/* hartlab's task controller (docs/hardware/task-controller.md) for the bare-metal guests of
+ * tests/task_controller.rs: register addresses, task ids, and small access macros on top of
+ * tests/guest/common/test.h. M mode plays the kernel throughout.
+ *
+ * Scratch registers: the access macros use a0 / a1; PRINT uses s2 and clobbers a0-a2, t0-t2,
+ * ra; MEASURE uses s3-s5. */
+#ifndef HARTLAB_TASKCTL_H
+#define HARTLAB_TASKCTL_H
+
+#define TC_BASE          0x11000000
+#define TC_REGION        0x4000
+#define TC_ID_VALUE      0x5441534b43544c01
+
+/* global region */
+#define TC_ID            (TC_BASE + 0x000)
+#define TC_CONFIG        (TC_BASE + 0x008)
+#define TC_ALLOC         (TC_BASE + 0x010)
+#define TC_FREE          (TC_BASE + 0x018)
+#define TC_GERROR        (TC_BASE + 0x020)
+#define TC_CAP           (TC_BASE + 0x028)
+#define TC_IRQ_GRANT     (TC_BASE + 0x030)
+#define TC_PULSE         (TC_BASE + 0x038)
+#define TC_KSET(h)       (TC_BASE + 0x1000 + 8 * (h))
+#define TC_USET(h)       (TC_BASE + 0x2000 + 8 * (h))
+
+/* region of set s */
+#define TC_SET(s)            (TC_BASE + TC_REGION * (1 + (s)))
+#define TC_CTRL(s)           (TC_SET(s) + 0x000)
+#define TC_STATUS(s)         (TC_SET(s) + 0x008)
+#define TC_ERROR(s)          (TC_SET(s) + 0x010)
+#define TC_SEND(s)           (TC_SET(s) + 0x018)
+#define TC_ACK(s)            (TC_SET(s) + 0x020)
+#define TC_CHAN_PENDING(s)   (TC_SET(s) + 0x028)
+#define TC_IRQ_HANDLER(s, n) (TC_SET(s) + 0x400 + 8 * (n))
+#define TC_CHAN_HANDLER(s, c) (TC_SET(s) + 0x800 + 8 * (c))
+#define TC_ENQ(s, q)         (TC_SET(s) + 0x1000 + 8 * (q))
+#define TC_DEQ(s, q)         (TC_SET(s) + 0x2000 + 8 * (q))
+#define TC_COUNT(s, q)       (TC_SET(s) + 0x3000 + 8 * (q))
+
+/* CTRL / STATUS policy codes */
+#define POLICY_DFCFS     1
+#define POLICY_STEAL     2
+#define POLICY_CFCFS     3
+
+/* error bits */
+#define E_QUEUE_FULL     0x01
+#define E_NOT_INIT       0x02
+#define E_NO_PERMISSION  0x04
+#define E_BAD_INDEX      0x08
+#define E_BAD_TASK       0x10
+
+/* a task id: record n (a 64-byte-aligned address / 64), priority, preempt flag */
+#define TASK(n, prio, pre)  (((n) << 6) | ((prio) << 1) | (pre))
+/* SEND / CAP / IRQ_GRANT operands */
+#define CHAN(set, c)        (((set) << 16) | (c))
+#define CAP(from, to, c)    (((from) << 32) | CHAN(to, c))
+#define GRANT(set, src)     (((set) << 32) | (src))
+#define REVOKE              0x8000000000000000
+
+#define MIP_USIP         0x1
+
+/* UART (source 10): THR-empty interrupt enable toggles the line */
+#define UART_IRQ         10
+#define UART_IER         (UART_BASE + 1)
+#define IER_ETBEI        0x02
+
+/* 64-bit register write of a constant / of a register, read into reg */
+.macro W64 addr, val
+  li a0, \addr
+  li a1, \val
+  sd a1, 0(a0)
+.endm
+.macro W64R addr, reg
+  li a0, \addr
+  sd \reg, 0(a0)
+.endm
+.macro R64 reg, addr
+  li a0, \addr
+  ld \reg, 0(a0)
+.endm
+/* register at addr == val (read into a2) */
+.macro ASSERT_R64 addr, val
+  R64 a2, \addr
+  ASSERT_EQ a2, \val
+.endm
+/* read-and-clear a set's ERROR, which must equal val */
+.macro TAKE_ERROR s, val
+  R64 a2, TC_ERROR(\s)
+  ASSERT_EQ a2, \val
+  W64R TC_ERROR(\s), a2
+.endm
+.macro TAKE_GERROR val
+  R64 a2, TC_GERROR
+  ASSERT_EQ a2, \val
+  W64R TC_GERROR, a2
+.endm
+
+/* UART line for source 10 low then high: one rising edge */
+.macro UART_EDGE
+  li a0, UART_IER
+  sb zero, 0(a0)
+  li a1, IER_ETBEI
+  sb a1, 0(a0)
+.endm
+
+/* Poll the register at addr until it equals val (at most 1000 reads), else fail. */
+.macro WAIT_R64 addr, val
+  li a0, \addr
+  li a1, 1000
+.Lw\@:
+  ld a2, 0(a0)
+  li t6, \val
+  beq a2, t6, .Lwok\@
+  addi a1, a1, -1
+  bnez a1, .Lw\@
+  j _fail
+.Lwok\@:
+.endm
+
+/* Poll mip until (mip & mask) == val (at most 1000 reads), else fail. */
+.macro WAIT_MIP mask, val
+  li a1, 1000
+.Lw\@:
+  csrr a2, mip
+  li t6, \mask
+  and a2, a2, t6
+  li t6, \val
+  beq a2, t6, .Lwok\@
+  addi a1, a1, -1
+  bnez a1, .Lw\@
+  j _fail
+.Lwok\@:
+.endm
+
+/* mip & mask == val */
+.macro ASSERT_MIP mask, val
+  csrr a2, mip
+  ASSERT_MASKED a2, \mask, \val
+.endm
+
+/* Spin for about n iterations (lets simulated time pass). */
+.macro SPIN n
+  li a1, \n
+.Ls\@:
+  addi a1, a1, -1
+  bnez a1, .Ls\@
+.endm
+
+/* Print "name=0x<reg in hex>" and a newline on the UART (M mode; needs sp). */
+.macro PRINT name, reg
+  mv s2, \reg
+  la a0, .Lpr\@
+  call _hl_puts
+  mv a0, s2
+  call _hl_puthex
+  li a0, '\n'
+  call _hl_putc
+  .pushsection .rodata
+.Lpr\@: .asciz "\name="
+  .popsection
+.endm
+
+/* reg = mcycle difference across the instruction(s) given, run twice (the second time with
+ * warm caches and predictor); so the instructions execute twice. */
+.macro MEASURE reg, insn:vararg
+  li s5, 2
+.Lm\@:
+  csrr s3, mcycle
+  \insn
+  csrr s4, mcycle
+  addi s5, s5, -1
+  bnez s5, .Lm\@
+  sub \reg, s4, s3
+.endm
+
+#endif /* HARTLAB_TASKCTL_H */
