@@ -441,7 +441,7 @@ impl Hart {
             Target::Ram(pa) => bus.ram.read(pa, size).ok_or_else(fault)?,
             Target::Io(pa) => {
                 self.slice_end = 0;
-                bus.mmio_read(self.id, self.now(), pa, size)
+                bus.mmio_read(self.id, self.access_time(0), pa, size)
                     .map_err(|_| fault())?
             }
         };
@@ -470,7 +470,7 @@ impl Hart {
             }
             Target::Io(pa) => {
                 self.deadline_dirty = true;
-                bus.mmio_write(self.id, self.now(), pa, size, new)
+                bus.mmio_write(self.id, self.access_time(0), pa, size, new)
                     .map_err(|_| fault())?;
             }
         }

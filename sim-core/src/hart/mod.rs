@@ -294,6 +294,18 @@ impl Hart {
         self.clock.time_of(self.cycle)
     }
 
+    /// When the current instruction's device access reaches the device: in timed mode after
+    /// its fetch stall and `extra` more cycles (earlier memory accesses it depends on), at
+    /// its issue otherwise.
+    fn access_time(&self, extra: u32) -> SimTime {
+        if self.timed {
+            let cycles = self.cycle + self.timing.fetch_extra as u64 + extra as u64;
+            self.clock.time_of(cycles)
+        } else {
+            self.now()
+        }
+    }
+
     /// Statistics so far.
     pub fn stats(&self) -> HartStats {
         HartStats {
@@ -622,7 +634,7 @@ impl Hart {
             Target::Io(pa) => {
                 self.slice_end = 0;
                 self.deadline_dirty = true;
-                bus.mmio_read(self.id, self.now(), pa, size)
+                bus.mmio_read(self.id, self.access_time(0), pa, size)
                     .map_err(|_| mmu::access_fault(AccessKind::Load, va))
             }
         }
@@ -681,7 +693,7 @@ impl Hart {
             Target::Io(pa) => {
                 self.slice_end = 0;
                 self.deadline_dirty = true;
-                bus.mmio_write(self.id, self.now(), pa, size, value)
+                bus.mmio_write(self.id, self.access_time(0), pa, size, value)
                     .map_err(|_| mmu::access_fault(AccessKind::Store, va))
             }
         }

@@ -87,13 +87,9 @@ impl Hart {
         let vector = (entry >> 16) & 0xffff;
         let receiver = entry >> 48;
         // The SEND leaves once the table read has returned: in timed mode it reaches the
-        // UINTC after the read's cycles beyond an L1 hit (the sender then waits for the
-        // write's acknowledgement, which its own cost accounts for).
-        let at = if self.timed {
-            self.now() + self.clock.time_of(self.timing.mem_extra as u64)
-        } else {
-            self.now()
-        };
+        // UINTC after the instruction's fetch and the read's cycles beyond an L1 hit (the
+        // sender then waits for the write's acknowledgement, which its own cost accounts for).
+        let at = self.access_time(self.timing.mem_extra);
         let ok = self.uintc_write_at(bus, receiver, SEND, vector, at);
         if ok {
             self.uintr.sends += 1;
@@ -131,8 +127,8 @@ impl Hart {
     }
 
     fn uintc_write(&mut self, bus: &mut SystemBus, slot: u64, reg: u64, value: u64) -> bool {
-        let now = self.now();
-        self.uintc_write_at(bus, slot, reg, value, now)
+        let at = self.access_time(0);
+        self.uintc_write_at(bus, slot, reg, value, at)
     }
 
     /// Write a UINTC register, the write reaching the device at time `at`.
@@ -168,7 +164,7 @@ impl Hart {
             Access::Load,
             Landing::Device(bus.device_cycles(addr, false)),
         );
-        bus.mmio_read(self.id, self.now(), addr, 8).ok()
+        bus.mmio_read(self.id, self.access_time(0), addr, 8).ok()
     }
 
     /// Charge a physical access (no translation) when running timed.
