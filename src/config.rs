@@ -744,6 +744,8 @@ mod tests {
             TimingConfig::default()
         );
         assert_eq!(c.task_controller, TaskControllerSection::default());
+        assert_eq!(c.uintr, UintrSection::default());
+        assert_eq!(c.plic, PlicSection::default());
     }
 
     #[test]
