@@ -66,12 +66,13 @@ pub struct Board {
 }
 
 impl Board {
-    /// Build the machine described by `config`, load `elf_bytes` (named `elf_name` in errors)
-    /// and connect `console`.
+    /// Build the machine described by `config`, load `elf_bytes` (named `elf_name` in errors),
+    /// put `bootargs` in the device tree's `/chosen` and connect `console`.
     pub fn build(
         config: &MachineConfig,
         elf_name: &str,
         elf_bytes: &[u8],
+        bootargs: Option<&str>,
         console: Console,
     ) -> Result<Self> {
         config.validate()?;
@@ -85,7 +86,7 @@ impl Board {
             ram_size: m.memory,
             timebase_frequency: m.timebase_frequency,
             hart_frequencies: config.hart_clocks().iter().map(|c| c.hz()).collect(),
-            bootargs: None,
+            bootargs,
             plic_user_contexts: config.plic.user_contexts,
             uintc_slots: config.uintr.uintc_slots,
             task_controller: fdt::TaskControllerNode {

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hartlab::board::Console;
 use hartlab::config::{parse_size, MachineConfig, ModeName};
-use hartlab::run::{describe, run_elf, RunOptions};
+use hartlab::run::{describe, run_image, RunOptions};
 use sim_core::machine::Exit;
 
 /// Exit status when the ELF or configuration cannot be used.
@@ -48,12 +48,38 @@ enum Command {
     /// its trap handler (double-fault loop); 254 when every hart waits for an interrupt that
     /// nothing will raise. A one-line explanation goes to stderr for 251-254.
     Run(RunArgs),
+    /// Boot the bundled guest image (hartlab's SBI firmware and kernel, built from
+    /// guest-kernel/ with hartlab itself) or another kernel image on the virt machine.
+    ///
+    /// Exit statuses as for `run`.
+    Boot(BootArgs),
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// The RISC-V 64-bit ELF executable to load (segments at their physical addresses).
     elf: PathBuf,
+    #[command(flatten)]
+    machine: MachineArgs,
+}
+
+#[derive(clap::Args)]
+struct BootArgs {
+    /// Boot this image instead of the bundled one.
+    #[arg(long)]
+    kernel: Option<PathBuf>,
+    /// Kernel command line, given to the guest in the device tree's `/chosen/bootargs`.
+    #[arg(long)]
+    bootargs: Option<String>,
+    #[command(flatten)]
+    machine: MachineArgs,
+}
+
+/// The bundled guest image: SBI firmware with the S-mode kernel inside.
+const GUEST_IMAGE: &[u8] = include_bytes!(env!("HARTLAB_GUEST_IMAGE"));
+
+#[derive(clap::Args)]
+struct MachineArgs {
     /// Number of harts (overrides the config file; 1 to 512).
     #[arg(long)]
     harts: Option<usize>,
@@ -103,6 +129,39 @@ fn stdin_channel() -> std::sync::mpsc::Receiver<u8> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
+    let bytes =
+        std::fs::read(&args.elf).with_context(|| format!("cannot read {}", args.elf.display()))?;
+    simulate(&args.elf.display().to_string(), &bytes, None, args.machine)
+}
+
+fn boot(args: BootArgs) -> Result<ExitCode> {
+    match &args.kernel {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            simulate(
+                &path.display().to_string(),
+                &bytes,
+                args.bootargs,
+                args.machine,
+            )
+        }
+        None => simulate(
+            "the bundled guest image",
+            GUEST_IMAGE,
+            args.bootargs,
+            args.machine,
+        ),
+    }
+}
+
+/// Run the ELF image `bytes` (called `name` in messages) on the machine `args` describe.
+fn simulate(
+    name: &str,
+    bytes: &[u8],
+    bootargs: Option<String>,
+    args: MachineArgs,
+) -> Result<ExitCode> {
     let mut config = match &args.config {
         Some(path) => MachineConfig::from_file(path)?,
         None => MachineConfig::default(),
@@ -127,11 +186,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let options = RunOptions {
         config,
         max_insns: args.max_insns,
+        bootargs,
     };
-    let report = run_elf(&args.elf, &options, || Console {
+    let mut console = || Console {
         output: Box::new(std::io::stdout()),
         input: Some(stdin_channel()),
-    })?;
+    };
+    let report = run_image(name, bytes, &options, &mut console)?;
     if let Some(path) = &args.stats {
         if path.as_os_str() == "-" {
             print!("{}", report.stats.table());
@@ -166,6 +227,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Boot(args) => boot(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("hartlab: {e:#}");

@@ -20,6 +20,8 @@ pub struct RunOptions {
     pub config: MachineConfig,
     /// Stop after this many instructions (all harts together).
     pub max_insns: Option<u64>,
+    /// Kernel command line for the device tree's `/chosen/bootargs`.
+    pub bootargs: Option<String>,
 }
 
 /// The outcome of a run.
@@ -81,7 +83,13 @@ pub fn run_image(
 ) -> Result<RunReport> {
     let mut resets = 0;
     loop {
-        let mut board = Board::build(&options.config, name, bytes, console())?;
+        let mut board = Board::build(
+            &options.config,
+            name,
+            bytes,
+            options.bootargs.as_deref(),
+            console(),
+        )?;
         let start = Instant::now();
         let exit = board.machine.run(options.max_insns);
         let host = start.elapsed().as_secs_f64();

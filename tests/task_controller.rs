@@ -37,6 +37,7 @@ fn run(elf: &Path, toml: &str) -> HartlabRun {
     let options = RunOptions {
         config,
         max_insns: Some(20_000_000),
+        ..RunOptions::default()
     };
     run_hartlab_with(elf, &options)
 }

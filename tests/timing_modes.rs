@@ -26,6 +26,7 @@ fn options(toml: &str) -> RunOptions {
     RunOptions {
         config: MachineConfig::from_toml(toml).unwrap_or_else(|e| panic!("{e:#}")),
         max_insns: Some(100_000_000),
+        ..RunOptions::default()
     }
 }
 

@@ -50,6 +50,7 @@ fn run(elf: &std::path::Path, toml: &str) -> HartlabRun {
     let options = RunOptions {
         config,
         max_insns: Some(50_000_000),
+        ..RunOptions::default()
     };
     run_hartlab_with(elf, &options)
 }

@@ -1,0 +1,100 @@
+//! Builds the bundled guest image (`guest-kernel/`: SBI firmware with the S-mode kernel inside)
+//! so that `hartlab boot` works straight after a fresh clone, and tells the crate where it is
+//! (`HARTLAB_GUEST_IMAGE`).
+//!
+//! The guest workspace targets `riscv64imac-unknown-none-elf`; when that rustup target is
+//! missing this script installs it with rustup, or stops with a one-line instruction. The
+//! guest is built with its own target directory (`target/guest-kernel`), shared by every
+//! profile of the host build, and always optimised: it runs instruction by instruction.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GUEST_TARGET: &str = "riscv64imac-unknown-none-elf";
+
+fn main() {
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let guest = root.join("guest-kernel");
+    for input in [
+        "firmware/src",
+        "firmware/build.rs",
+        "firmware/firmware.ld",
+        "firmware/Cargo.toml",
+        "kernel/src",
+        "kernel/build.rs",
+        "kernel/kernel.ld",
+        "kernel/Cargo.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+    ] {
+        println!("cargo:rerun-if-changed={}", guest.join(input).display());
+    }
+    ensure_target();
+    let target_dir = root.join("target").join("guest-kernel");
+    let image = build_guest(&guest, &target_dir);
+    println!("cargo:rustc-env=HARTLAB_GUEST_IMAGE={}", image.display());
+}
+
+/// Make sure the guest's rustup target is installed.
+fn ensure_target() {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    let Ok(installed) = installed else {
+        // No rustup: the toolchain may still have the target (a distribution's rustc).
+        return;
+    };
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == GUEST_TARGET)
+    {
+        return;
+    }
+    println!("cargo:warning=installing the rustup target {GUEST_TARGET} for the guest kernel");
+    let ok = Command::new("rustup")
+        .args(["target", "add", GUEST_TARGET])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        panic!("the guest kernel needs the {GUEST_TARGET} target: run `rustup target add {GUEST_TARGET}`");
+    }
+}
+
+/// Build the guest workspace and return the bootable image (the firmware ELF).
+fn build_guest(guest: &Path, target_dir: &Path) -> PathBuf {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(guest)
+        .args(["build", "--release", "--target", GUEST_TARGET])
+        .arg("--target-dir")
+        .arg(target_dir);
+    // The host build's settings (flags, wrappers such as clippy's, target overrides) are not
+    // the guest's: the nested build reads the guest workspace's own configuration.
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CLIPPY_ARGS",
+        "CLIPPY_CONF_DIR",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd
+        .status()
+        .expect("cannot run cargo to build the guest kernel");
+    if !status.success() {
+        panic!("building the guest kernel (guest-kernel/) failed; see the errors above");
+    }
+    target_dir
+        .join(GUEST_TARGET)
+        .join("release")
+        .join("firmware")
+}

@@ -1,0 +1,159 @@
+//! The hartlab guest kernel.
+//!
+//! The firmware (`../firmware`) enters the kernel in S mode on hart 0 at [`_start`] with
+//! `a0` = hart id and `a1` = the device tree's address, translation off. The kernel then
+//!
+//! 1. clears `.bss` and installs its trap handler (`trap`);
+//! 2. reads the harts and memory from the device tree (`machine`) and prints a banner;
+//! 3. starts every other hart with SBI HSM at [`secondary_entry`]; each prints `hart N up`
+//!    (`smp`);
+//! 4. arms one timer interrupt and waits for it (`timer`);
+//! 5. shuts the machine down with SBI system reset, reporting success.
+//!
+//! Every hart keeps its hart id in `tp` (see [`hart_id`]).
+
+#![no_std]
+#![no_main]
+
+mod console;
+mod machine;
+mod smp;
+mod timer;
+mod trap;
+
+use core::arch::naked_asm;
+use machine::{Machine, MAX_HARTS};
+
+/// Bytes of kernel stack per hart (a power of two).
+const STACK_SIZE: usize = 16 * 1024;
+
+/// Kernel stacks, one per hart, indexed by hart id.
+#[unsafe(link_section = ".stack")]
+static mut STACKS: [[u8; STACK_SIZE]; MAX_HARTS] = [[0; STACK_SIZE]; MAX_HARTS];
+
+/// Sets `tp` = hart id and `sp` = the top of this hart's stack, then jumps to `$main`
+/// (`a0`, `a1` untouched). A hart id the kernel cannot hold stops the hart.
+macro_rules! hart_entry {
+    ($main:path) => {
+        naked_asm!(
+            "mv tp, a0",
+            "li t0, {max_harts}",
+            "bgeu a0, t0, 1f",
+            "addi t0, a0, 1",
+            "slli t0, t0, {stack_shift}",
+            "la sp, {stacks}",
+            "add sp, sp, t0",
+            "j {main}",
+            "1: wfi",
+            "j 1b",
+            max_harts = const MAX_HARTS,
+            stack_shift = const STACK_SIZE.trailing_zeros(),
+            stacks = sym STACKS,
+            main = sym $main,
+        )
+    };
+}
+
+/// Where the firmware enters the kernel on the boot hart.
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+#[unsafe(link_section = ".text.entry")]
+unsafe extern "C" fn _start(hart: usize, dtb: usize) -> ! {
+    hart_entry!(kernel_main)
+}
+
+/// Where the other harts enter the kernel (the `start_addr` of SBI `hart_start`).
+///
+/// # Safety
+/// Only the firmware enters here, on a started hart, with `a0` = its hart id.
+#[unsafe(naked)]
+pub unsafe extern "C" fn secondary_entry(hart: usize, opaque: usize) -> ! {
+    hart_entry!(secondary_main)
+}
+
+/// The id of the hart running this code.
+pub fn hart_id() -> usize {
+    let id;
+    // SAFETY: `tp` holds the hart id from the hart's entry on (see `hart_entry!`).
+    unsafe { core::arch::asm!("mv {}, tp", out(reg) id) };
+    id
+}
+
+extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
+    // SAFETY: no other hart runs kernel code yet.
+    unsafe { clear_bss() };
+    trap::init_hart();
+    println!("hartlab guest kernel: booting on hart {hart}");
+
+    // SAFETY: the firmware passes the device tree's address in a1.
+    let machine = unsafe { Machine::from_device_tree(dtb) };
+    println!(
+        "device tree: {} harts, {} MiB of memory",
+        machine.hart_count(),
+        machine.memory_bytes >> 20
+    );
+    if !machine.bootargs().is_empty() {
+        println!("bootargs: {}", machine.bootargs());
+    }
+    if machine.hartlab_devices.iter().any(|&found| found) {
+        print!("hartlab devices:");
+        for (found, (_, name)) in machine.hartlab_devices.iter().zip(machine::HARTLAB_DEVICES) {
+            if *found {
+                print!(" {name}");
+            }
+        }
+        println!();
+    } else {
+        println!("hartlab devices: none (not running on hartlab); carrying on without them");
+    }
+    println!("hart {hart} up");
+    smp::mark_online(hart);
+    smp::start_secondaries(&machine, hart);
+    println!(
+        "all {} harts came up, took an IPI and stopped again",
+        machine.hart_count()
+    );
+
+    // One timer interrupt, 1 ms from now.
+    let delay = machine.timebase_hz as u64 / 1000;
+    let deadline = timer::now() + delay;
+    timer::arm(deadline);
+    trap::wait_until(|| timer::ticks() > 0);
+    assert!(timer::now() >= deadline, "the timer interrupt came early");
+    println!("timer interrupt taken on hart {hart}");
+
+    println!("shutting down");
+    sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::NoReason);
+    unreachable!("SBI system_reset returned");
+}
+
+extern "C" fn secondary_main(hart: usize, _opaque: usize) -> ! {
+    trap::init_hart();
+    println!("hart {hart} up");
+    smp::mark_online(hart);
+    smp::wait_for_ipi_then_stop(hart)
+}
+
+/// Zeroes `.bss`.
+///
+/// # Safety
+/// Nothing may be using `.bss`.
+unsafe fn clear_bss() {
+    unsafe extern "C" {
+        static mut __bss_start: u8;
+        static mut __bss_end: u8;
+    }
+    let start = &raw mut __bss_start;
+    let end = &raw mut __bss_end;
+    // SAFETY: the linker script's bounds of .bss.
+    unsafe { core::ptr::write_bytes(start, 0, end as usize - start as usize) };
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    println!("kernel panic on hart {}: {info}", hart_id());
+    sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::SystemFailure);
+    loop {
+        riscv::asm::wfi();
+    }
+}
