@@ -1,6 +1,6 @@
 //! `hartlab boot`: the bundled guest image (guest-kernel/, built by build.rs) boots on hartlab
 //! with 1 and 4 harts, reads its device tree (harts, memory, bootargs, hartlab-only devices),
-//! brings every hart up through SBI HSM, takes an IPI and a timer interrupt and shuts down;
+//! turns on Sv39 paging, brings every hart up through SBI HSM, takes an IPI and a timer interrupt and shuts down;
 //! the same image boots on QEMU `virt` and prints the same, except for the hartlab devices.
 
 mod support;
@@ -48,6 +48,11 @@ fn bundled_image_boots_on_one_and_four_harts() {
         }
         assert!(out.contains(&format!("all {harts} harts came up")), "{out}");
         assert!(out.contains("timer interrupt taken on hart 0"), "{out}");
+        // Every hart runs under Sv39 before it reports itself up.
+        assert!(
+            out.contains("paging on: 260096 KiB of RAM mapped in "),
+            "{out}"
+        );
         assert!(
             out.contains("hartlab devices: sim-control uintc task-controller\n"),
             "{out}"

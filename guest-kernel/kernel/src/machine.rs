@@ -1,6 +1,11 @@
 //! What the kernel knows about the machine, read from the device tree the firmware passes
 //! in `a1`.
+//!
+//! Everything needed later is copied out, so the device tree's memory is not needed after
+//! [`Machine::from_device_tree`] (the frame allocator still leaves it alone).
 
+use alloc::vec::Vec;
+use core::ops::Range;
 use fdt::Fdt;
 
 /// Largest hart id the kernel supports, plus one.
@@ -8,10 +13,16 @@ pub const MAX_HARTS: usize = 16;
 
 /// The machine as the device tree describes it.
 pub struct Machine {
-    /// Bit `i` set: hart `i` exists.
-    harts: u64,
+    /// The ids of the harts, in increasing order.
+    harts: Vec<usize>,
     /// Total bytes of RAM over all memory regions.
     pub memory_bytes: usize,
+    /// The physical address ranges of RAM.
+    pub memory: Vec<Range<usize>>,
+    /// Where the device tree blob itself lies.
+    pub device_tree: Range<usize>,
+    /// The MMIO register ranges of the devices the kernel knows, present in the device tree.
+    pub mmio: Vec<Range<usize>>,
     /// Frequency of the `time` CSR, in Hz.
     pub timebase_hz: usize,
     /// `/chosen/bootargs` (truncated to the buffer), if any.
@@ -31,6 +42,16 @@ pub const HARTLAB_DEVICES: [(&str, &str); 3] = [
     ("hartlab,task-controller", "task-controller"),
 ];
 
+/// Device-tree `compatible` strings of the common devices whose registers the kernel maps:
+/// UART, CLINT, PLIC.
+const COMMON_DEVICES: [&str; 5] = [
+    "ns16550a",
+    "riscv,clint0",
+    "sifive,clint0",
+    "riscv,plic0",
+    "sifive,plic-1.0.0",
+];
+
 impl Machine {
     /// Reads the device tree at `dtb`.
     ///
@@ -40,8 +61,11 @@ impl Machine {
         // SAFETY: the caller vouches for the address; the crate checks the header.
         let fdt = unsafe { Fdt::from_ptr(dtb as *const u8) }.expect("no valid device tree in a1");
         let mut machine = Machine {
-            harts: 0,
+            harts: Vec::new(),
             memory_bytes: 0,
+            memory: Vec::new(),
+            device_tree: dtb..dtb + fdt.total_size(),
+            mmio: Vec::new(),
             timebase_hz: 0,
             bootargs: [0; BOOTARGS_MAX],
             bootargs_len: 0,
@@ -55,26 +79,42 @@ impl Machine {
         for (found, (compatible, _)) in machine.hartlab_devices.iter_mut().zip(HARTLAB_DEVICES) {
             *found = fdt.find_compatible(&[compatible]).is_some();
         }
+        let known = COMMON_DEVICES
+            .iter()
+            .chain(HARTLAB_DEVICES.iter().map(|(compatible, _)| compatible));
+        for node in fdt.all_nodes() {
+            let Some(compatible) = node.compatible() else {
+                continue;
+            };
+            if !compatible.all().any(|c| known.clone().any(|k| *k == c)) {
+                continue;
+            }
+            for region in node.reg().into_iter().flatten() {
+                let start = region.starting_address as usize;
+                machine.mmio.push(start..start + region.size.unwrap_or(0));
+            }
+        }
         for cpu in fdt.cpus() {
             let id = cpu.ids().first();
             if id < MAX_HARTS {
-                machine.harts |= 1 << id;
+                machine.harts.push(id);
             } else {
                 crate::println!("hart {id} is beyond the kernel's {MAX_HARTS}: not used");
             }
             machine.timebase_hz = cpu.timebase_frequency();
         }
-        machine.memory_bytes = fdt
-            .memory()
-            .regions()
-            .filter_map(|region| region.size)
-            .sum();
+        machine.harts.sort_unstable();
+        for region in fdt.memory().regions() {
+            let start = region.starting_address as usize;
+            machine.memory.push(start..start + region.size.unwrap_or(0));
+        }
+        machine.memory_bytes = machine.memory.iter().map(|range| range.len()).sum();
         machine
     }
 
     /// The ids of the harts, in increasing order.
     pub fn harts(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..MAX_HARTS).filter(|&id| self.harts & (1 << id) != 0)
+        self.harts.iter().copied()
     }
 
     /// The kernel command line from `/chosen/bootargs` (empty if none).
@@ -84,6 +124,6 @@ impl Machine {
 
     /// How many harts there are.
     pub fn hart_count(&self) -> usize {
-        self.harts.count_ones() as usize
+        self.harts.len()
     }
 }

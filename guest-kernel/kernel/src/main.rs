@@ -3,20 +3,25 @@
 //! The firmware (`../firmware`) enters the kernel in S mode on hart 0 at [`_start`] with
 //! `a0` = hart id and `a1` = the device tree's address, translation off. The kernel then
 //!
-//! 1. clears `.bss` and installs its trap handler (`trap`);
+//! 1. clears `.bss`, starts the kernel heap and installs its trap handler (`trap`);
 //! 2. reads the harts and memory from the device tree (`machine`) and prints a banner;
-//! 3. starts every other hart with SBI HSM at [`secondary_entry`]; each prints `hart N up`
+//! 3. sets up the frame allocator and the kernel's Sv39 address space and turns paging on
+//!    (`mm`; every other hart turns it on as it comes up);
+//! 4. starts every other hart with SBI HSM at [`secondary_entry`]; each prints `hart N up`
 //!    (`smp`);
-//! 4. arms one timer interrupt and waits for it (`timer`);
-//! 5. shuts the machine down with SBI system reset, reporting success.
+//! 5. arms one timer interrupt and waits for it (`timer`);
+//! 6. shuts the machine down with SBI system reset, reporting success.
 //!
 //! Every hart keeps its hart id in `tp` (see [`hart_id`]).
 
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 mod console;
 mod machine;
+mod mm;
 mod smp;
 mod timer;
 mod trap;
@@ -82,6 +87,7 @@ pub fn hart_id() -> usize {
 extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     // SAFETY: no other hart runs kernel code yet.
     unsafe { clear_bss() };
+    mm::init_heap();
     trap::init_hart();
     println!("hartlab guest kernel: booting on hart {hart}");
 
@@ -106,6 +112,12 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     } else {
         println!("hartlab devices: none (not running on hartlab); carrying on without them");
     }
+    let mapped = mm::init(&machine);
+    println!(
+        "paging on: {} KiB of RAM mapped in {} page-table frames",
+        mapped.bytes >> 10,
+        mapped.table_frames
+    );
     println!("hart {hart} up");
     smp::mark_online(hart);
     smp::start_secondaries(&machine, hart);
@@ -129,6 +141,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
 
 extern "C" fn secondary_main(hart: usize, _opaque: usize) -> ! {
     trap::init_hart();
+    mm::init_hart();
     println!("hart {hart} up");
     smp::mark_online(hart);
     smp::wait_for_ipi_then_stop(hart)
