@@ -5,16 +5,10 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-fn hartlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hartlab"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run hartlab")
-}
+use support::hartlab_cli as hartlab;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -5,13 +5,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn hartlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hartlab"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run hartlab")
-}
+use support::hartlab_cli as hartlab;
 
 fn guest(name: &str) -> PathBuf {
     let src = support::repo_root().join(format!("tests/guest/cli/{name}.S"));

@@ -15,45 +15,16 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use hartlab::config::MachineConfig;
-use hartlab::run::RunOptions;
-use support::{build_guest, repo_root, run_hartlab_with, HartlabRun};
+use support::{build_asm_guest, describe_status, run_hartlab_toml, HartlabRun};
 
-/// Build `tests/guest/taskctl/<name>.S` with extra preprocessor definitions into an ELF named
-/// `taskctl-<name><suffix>`.
+/// Build `tests/guest/taskctl/<name>.S` with extra preprocessor definitions.
 fn guest(name: &str, suffix: &str, defines: &[&str]) -> PathBuf {
-    let root = repo_root();
-    let src = root.join("tests/guest/taskctl").join(format!("{name}.S"));
-    let include = format!("-I{}", root.join("tests/guest/taskctl").display());
-    let mut flags: Vec<&str> = vec![&include];
-    flags.extend_from_slice(defines);
-    build_guest(&format!("taskctl-{name}{suffix}"), &[src.as_path()], &flags)
+    build_asm_guest("taskctl", name, suffix, defines)
 }
 
 /// Run `elf` on the machine described by `toml` (defaults for everything it leaves out).
 fn run(elf: &Path, toml: &str) -> HartlabRun {
-    let config = MachineConfig::from_toml(toml)
-        .unwrap_or_else(|e| panic!("bad machine config {toml:?}: {e:#}"));
-    let options = RunOptions {
-        config,
-        max_insns: Some(20_000_000),
-        ..RunOptions::default()
-    };
-    run_hartlab_with(elf, &options)
-}
-
-/// What a status means, for failure messages.
-fn describe(run: &HartlabRun) -> String {
-    let what = match run.status {
-        0 => "passed".to_string(),
-        n @ 1..=249 => format!("failed check TEST {n}"),
-        250 => "failed before its first numbered check".to_string(),
-        252 => "hit the instruction limit (hung?)".to_string(),
-        253 => "is stuck in a double-fault loop".to_string(),
-        254 => "waits for an interrupt nothing will raise (deadlock)".to_string(),
-        n => format!("ended with status {n}"),
-    };
-    format!("{what}; console:\n{}", run.console.trim_end())
+    run_hartlab_toml(elf, toml, 20_000_000)
 }
 
 /// Build and run guest `name` on `toml`; it must pass.
@@ -64,7 +35,7 @@ fn pass(name: &str, suffix: &str, defines: &[&str], toml: &str) -> HartlabRun {
         r.status,
         0,
         "guest {name}{suffix} on machine {toml:?} {}",
-        describe(&r)
+        describe_status(&r)
     );
     r
 }
@@ -172,7 +143,7 @@ fn the_wake_up_latency_follows_the_configuration() {
     let measure = |wake: u32| {
         let toml = format!("[task_controller]\nwake_cycles = {wake}\n");
         let r = run(&elf, &toml);
-        assert_eq!(r.status, 0, "wake_cycles = {wake}: {}", describe(&r));
+        assert_eq!(r.status, 0, "wake_cycles = {wake}: {}", describe_status(&r));
         printed(&r)
     };
     let (fast, slow) = (measure(7), measure(307));
@@ -217,7 +188,7 @@ fn costs(toml: &str) -> BTreeMap<String, u64> {
     static ELF: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let elf = ELF.get_or_init(|| guest("costs", "", &[]));
     let r = run(elf, &format!("{TWO_HARTS}{toml}"));
-    assert_eq!(r.status, 0, "costs on {toml:?}: {}", describe(&r));
+    assert_eq!(r.status, 0, "costs on {toml:?}: {}", describe_status(&r));
     printed(&r)
 }
 

@@ -28,46 +28,16 @@ mod support;
 
 use std::path::PathBuf;
 
-use hartlab::config::MachineConfig;
-use hartlab::run::RunOptions;
-use support::{build_guest, repo_root, run_hartlab_with, HartlabRun};
+use support::{build_asm_guest, describe_status, repo_root, run_hartlab_toml, HartlabRun};
 
-/// Build `tests/guest/uintr/<name>.S` with extra preprocessor definitions (`-D...`) into an
-/// ELF named `uintr-<name><suffix>`.
+/// Build `tests/guest/uintr/<name>.S` with extra preprocessor definitions.
 fn guest(name: &str, suffix: &str, defines: &[&str]) -> PathBuf {
-    let root = repo_root();
-    let src = root.join("tests/guest/uintr").join(format!("{name}.S"));
-    let include = format!("-I{}", root.join("tests/guest/uintr").display());
-    let mut flags: Vec<&str> = vec![&include];
-    flags.extend_from_slice(defines);
-    build_guest(&format!("uintr-{name}{suffix}"), &[src.as_path()], &flags)
+    build_asm_guest("uintr", name, suffix, defines)
 }
 
-/// Run `elf` on the machine described by `toml` (the defaults for everything it leaves out).
+/// Run `elf` on the machine described by `toml` (defaults for everything it leaves out).
 fn run(elf: &std::path::Path, toml: &str) -> HartlabRun {
-    let config = MachineConfig::from_toml(toml)
-        .unwrap_or_else(|e| panic!("bad machine config {toml:?}: {e:#}"));
-    let options = RunOptions {
-        config,
-        max_insns: Some(50_000_000),
-        ..RunOptions::default()
-    };
-    run_hartlab_with(elf, &options)
-}
-
-/// What a status means, for failure messages.
-fn describe(run: &HartlabRun) -> String {
-    let what = match run.status {
-        0 => "passed".to_string(),
-        200 => "failed on hart 1 (status 200)".to_string(),
-        n @ 1..=249 => format!("failed check TEST {n}"),
-        250 => "failed before its first numbered check".to_string(),
-        252 => "hit the instruction limit (hung?)".to_string(),
-        253 => "is stuck in a double-fault loop".to_string(),
-        254 => "waits for an interrupt nothing will raise (deadlock)".to_string(),
-        n => format!("ended with status {n}"),
-    };
-    format!("{what}; console:\n{}", run.console.trim_end())
+    run_hartlab_toml(elf, toml, 50_000_000)
 }
 
 /// Build and run guest `name` on `toml`; it must pass. Returns the run for further checks.
@@ -78,7 +48,7 @@ fn pass(name: &str, suffix: &str, defines: &[&str], toml: &str) -> HartlabRun {
         r.status,
         0,
         "guest {name}{suffix} on machine {toml:?} {}",
-        describe(&r)
+        describe_status(&r)
     );
     r
 }
@@ -337,7 +307,12 @@ fn measure(
     path: &Path,
 ) -> (std::collections::BTreeMap<String, u64>, HartlabRun) {
     let r = run(elf, &path.toml());
-    assert_eq!(r.status, 0, "latency guest on {path:?}: {}", describe(&r));
+    assert_eq!(
+        r.status,
+        0,
+        "latency guest on {path:?}: {}",
+        describe_status(&r)
+    );
     (figures(&r.console), r)
 }
 
@@ -584,7 +559,12 @@ fn user_ipi_to_a_lower_hart_waits_for_its_next_quantum() {
     for quantum_ns in [1000u64, 100] {
         let toml = format!("[machine]\nharts = 2\nquantum_ns = {quantum_ns}\n");
         let r = run(&elf, &toml);
-        assert_eq!(r.status, 0, "reverse guest on {toml:?}: {}", describe(&r));
+        assert_eq!(
+            r.status,
+            0,
+            "reverse guest on {toml:?}: {}",
+            describe_status(&r)
+        );
         let f = figures(&r.console);
         let latency = f["reverse"];
         // 1 GHz: a quantum of N ns is N cycles.

@@ -235,3 +235,52 @@ pub fn first_differing_line<'a>(reference: &'a str, ours: &str) -> Option<(usize
     }
     Some((reference.split('\n').count(), ""))
 }
+
+/// Run the `hartlab` binary with `args` and an empty stdin.
+pub fn hartlab_cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hartlab"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hartlab")
+}
+
+/// Build `tests/guest/<dir>/<name>.S` (which may include headers of its directory) with extra
+/// preprocessor definitions into an ELF named `<dir>-<name><suffix>`.
+pub fn build_asm_guest(dir: &str, name: &str, suffix: &str, defines: &[&str]) -> PathBuf {
+    let dir_path = repo_root().join("tests/guest").join(dir);
+    let src = dir_path.join(format!("{name}.S"));
+    let include = format!("-I{}", dir_path.display());
+    let mut flags: Vec<&str> = vec![&include];
+    flags.extend_from_slice(defines);
+    build_guest(&format!("{dir}-{name}{suffix}"), &[src.as_path()], &flags)
+}
+
+/// Run `elf` on the machine described by the TOML text `toml` (the defaults for everything
+/// it leaves out), stopping after `max_insns` instructions.
+pub fn run_hartlab_toml(elf: &Path, toml: &str, max_insns: u64) -> HartlabRun {
+    let config = hartlab::config::MachineConfig::from_toml(toml)
+        .unwrap_or_else(|e| panic!("bad machine config {toml:?}: {e:#}"));
+    let options = hartlab::run::RunOptions {
+        config,
+        max_insns: Some(max_insns),
+        ..Default::default()
+    };
+    run_hartlab_with(elf, &options)
+}
+
+/// What a self-checking guest's status means (see `tests/guest/common/test.h`), with its
+/// console, for failure messages.
+pub fn describe_status(run: &HartlabRun) -> String {
+    let what = match run.status {
+        0 => "passed".to_string(),
+        200 => "failed on hart 1 (status 200)".to_string(),
+        n @ 1..=249 => format!("failed check TEST {n}"),
+        250 => "failed before its first numbered check".to_string(),
+        252 => "hit the instruction limit (hung?)".to_string(),
+        253 => "is stuck in a double-fault loop".to_string(),
+        254 => "waits for an interrupt nothing will raise (deadlock)".to_string(),
+        n => format!("ended with status {n}"),
+    };
+    format!("{what}; console:\n{}", run.console.trim_end())
+}

@@ -283,15 +283,21 @@ impl Hart {
     /// Pending interrupt bits as software sees them in `mip`.
     #[inline]
     pub(crate) fn mip(&self, bus: &SystemBus) -> u64 {
-        let mut mip = self.csr.mip | bus.irq.hart_lines_at(self.id, self.now());
-        if self.csr.sstc_enabled() {
+        let now = self.now();
+        let mut mip = self.csr.mip | bus.irq.hart_lines_at(self.id, now);
+        let sstc = self.csr.sstc_enabled();
+        if sstc {
             mip &= !irq::STI;
-            if bus.timebase.mtime(self.now()) >= self.csr.stimecmp {
+        }
+        // The two comparators on `time`: Sstc's stimecmp and the user timer.
+        if sstc || self.csr.utimecmp != u64::MAX {
+            let time = bus.timebase.mtime(now);
+            if sstc && time >= self.csr.stimecmp {
                 mip |= irq::STI;
             }
-        }
-        if self.csr.utimecmp != u64::MAX && bus.timebase.mtime(self.now()) >= self.csr.utimecmp {
-            mip |= irq::UTI;
+            if self.csr.utimecmp != u64::MAX && time >= self.csr.utimecmp {
+                mip |= irq::UTI;
+            }
         }
         mip
     }

@@ -20,7 +20,7 @@ use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
 use crate::timing::branch::ControlKind;
 use crate::timing::cache::Access;
-use crate::timing::core::{div_operands, InsnClass, Issue};
+use crate::timing::core::{div_operands, Issue};
 use crate::timing::{mode_index, DecodedTiming, HartTiming, HartTimingStats, Landing};
 use csr::CsrFile;
 use decode::{decode, Insn, Op};
@@ -481,7 +481,7 @@ impl Hart {
         } else {
             None
         };
-        let div = if TIMED && decoded.is_some_and(|d| d.issue().class == InsnClass::Div) {
+        let div = if TIMED && decoded.is_some_and(|d| d.is_div()) {
             div_operands(f.insn.op, self.rs1(&f.insn), self.rs2(&f.insn))
         } else {
             (0, 0)

@@ -36,6 +36,12 @@ impl DecodedTiming {
         }
     }
 
+    /// Whether this is an integer division (its latency may depend on the operands).
+    #[inline(always)]
+    pub(crate) fn is_div(&self) -> bool {
+        self.class == InsnClass::Div
+    }
+
     /// The instruction as the pipeline model sees it, before the memory system and the
     /// predictor have had their say.
     #[inline(always)]

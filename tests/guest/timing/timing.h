@@ -40,20 +40,26 @@
 
 #include "rt.h"
 
+/* The cycle counter the timed loops read: mcycle, or (for code running in S mode, with
+   mcounteren.CY set by M mode) `cycle`, which counts the same; define it before including. */
+#ifndef TIMING_COUNTER
+#define TIMING_COUNTER "mcycle"
+#endif
+
 /* The asm text of a timed loop: the body is `block` repeated `reps` times, the counter
    decrement, `block` repeated `reps` times again, and the loop branch. Operands: %[n] the
-   iteration count (read-write), %[c0], %[c1] the mcycle values before and after. */
+   iteration count (read-write), %[c0], %[c1] the counter values before and after. */
 #define TIMED_LOOP_ASM(block, reps)                                                     \
     ".balign 64\n"                                                                      \
     ".option push\n"                                                                    \
     ".option norvc\n"                                                                   \
-    "csrr %[c0], mcycle\n"                                                              \
+    "csrr %[c0], " TIMING_COUNTER "\n"                                                 \
     "1:\n"                                                                              \
     ".rept " #reps "\n" block "\n.endr\n"                                               \
     "addi %[n], %[n], -1\n"                                                             \
     ".rept " #reps "\n" block "\n.endr\n"                                               \
     "bnez %[n], 1b\n"                                                                   \
-    "csrr %[c1], mcycle\n"                                                              \
+    "csrr %[c1], " TIMING_COUNTER "\n"                                                 \
     ".option pop\n"
 
 /* Cycles per extra measured instruction x 100, rounded: (b - a) / (16 n) (see above). A

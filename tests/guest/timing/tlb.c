@@ -57,6 +57,8 @@
    every extra load of a missing chase is exactly one DTLB miss and one walk of
    levels x l1d.hit_cycles, and none misses the L1 D. In functional mode every figure is
    1.00. */
+/* S mode cannot read mcycle; M mode sets mcounteren.CY so `cycle` (the same count) is readable. */
+#define TIMING_COUNTER "cycle"
 #include "timing.h"
 
 #define PAGE 4096UL
@@ -82,21 +84,6 @@
 #define TLB_ITERS 1024
 #endif
 #define WARM_ITERS 8
-
-/* The timed loop of timing.h reading `cycle` instead of `mcycle`, which S mode cannot read
-   (M mode sets mcounteren.CY so that `cycle` is readable here; it counts as mcycle). */
-#define TLB_TIMED_LOOP_ASM(block, reps)                                                 \
-    ".balign 64\n"                                                                      \
-    ".option push\n"                                                                    \
-    ".option norvc\n"                                                                   \
-    "csrr %[c0], cycle\n"                                                               \
-    "1:\n"                                                                              \
-    ".rept " #reps "\n" block "\n.endr\n"                                               \
-    "addi %[n], %[n], -1\n"                                                             \
-    ".rept " #reps "\n" block "\n.endr\n"                                               \
-    "bnez %[n], 1b\n"                                                                   \
-    "csrr %[c1], cycle\n"                                                               \
-    ".option pop\n"
 
 static uint64_t root[512] __attribute__((aligned(4096)));
 static uint64_t l1_4k[512] __attribute__((aligned(4096)));
@@ -159,7 +146,7 @@ static __attribute__((noinline)) uint64_t chase16(void **pp, long n)
 {
     void *p = *pp;
     uint64_t c0, c1;
-    asm volatile(TLB_TIMED_LOOP_ASM("ld %[p], 0(%[p])", 8)
+    asm volatile(TIMED_LOOP_ASM("ld %[p], 0(%[p])", 8)
                  : [p] "+r"(p), [n] "+r"(n), [c0] "=&r"(c0), [c1] "=&r"(c1)
                  :
                  : "memory");
@@ -171,7 +158,7 @@ static __attribute__((noinline)) uint64_t chase32(void **pp, long n)
 {
     void *p = *pp;
     uint64_t c0, c1;
-    asm volatile(TLB_TIMED_LOOP_ASM("ld %[p], 0(%[p])", 16)
+    asm volatile(TIMED_LOOP_ASM("ld %[p], 0(%[p])", 16)
                  : [p] "+r"(p), [n] "+r"(n), [c0] "=&r"(c0), [c1] "=&r"(c1)
                  :
                  : "memory");
