@@ -1,0 +1,218 @@
+//! The system-call interface between the hartlab guest kernel and user programs: call
+//! numbers, error codes and the user address-space layout. The kernel (`kernel`) and the
+//! user library (`ulib`) both build on this crate, so the two sides cannot disagree.
+//!
+//! # Calling convention
+//! `ecall` from U mode with the call number in `a7` and up to six arguments in `a0..a5`;
+//! the result comes back in `a0`. A result in `-4095..=-1` is an error ([`Errno`]);
+//! anything else is the call's value. Every other register is preserved.
+//!
+//! The table with each call's arguments is in `guest-kernel/README.md`.
+
+#![no_std]
+
+/// System-call numbers (`a7`).
+pub mod nr {
+    /// `write(fd, buf, len) -> bytes written`
+    pub const WRITE: usize = 1;
+    /// `read(fd, buf, len) -> bytes read` (0: end of file or, for the console, no input)
+    pub const READ: usize = 2;
+    /// `close(fd) -> 0`
+    pub const CLOSE: usize = 3;
+    /// `pipe(fds: *mut [u32; 2]) -> 0`; `fds[0]` reads, `fds[1]` writes
+    pub const PIPE: usize = 4;
+    /// `exit(status) -> !`: ends the whole process
+    pub const EXIT: usize = 10;
+    /// `getpid() -> pid`
+    pub const GETPID: usize = 11;
+    /// `spawn(name, name_len, args, args_len) -> pid`: runs a bundled program; `args` is one
+    /// string of space-separated arguments. The child inherits copies of the caller's file
+    /// descriptors.
+    pub const SPAWN: usize = 12;
+    /// `wait(pid, status: *mut i32) -> pid`: waits for a child to end (`pid` = -1: any
+    /// child); `status` may be null
+    pub const WAIT: usize = 13;
+    /// `yield() -> 0`
+    pub const YIELD: usize = 14;
+    /// `sleep(nanoseconds) -> 0`
+    pub const SLEEP: usize = 15;
+    /// `clock() -> nanoseconds` of simulated (machine) time since boot
+    pub const CLOCK: usize = 16;
+    /// `current_hart() -> hart id` the caller runs on
+    pub const CURRENT_HART: usize = 17;
+    /// `set_priority(tid, priority) -> 0`: `tid` 0 is the caller; see [`crate::PRIORITIES`]
+    pub const SET_PRIORITY: usize = 18;
+    /// `thread_create(entry, arg) -> tid`: a new thread of the caller's process starts at
+    /// `entry` with `a0` = `arg` and `sp` at the top of a fresh stack of
+    /// [`crate::layout::THREAD_STACK_SIZE`] bytes; it must end with `thread_exit`
+    pub const THREAD_CREATE: usize = 20;
+    /// `thread_exit(value) -> !`: ends the calling thread (the last thread ends the process
+    /// with status 0)
+    pub const THREAD_EXIT: usize = 21;
+    /// `thread_join(tid) -> value` passed to `thread_exit`
+    pub const THREAD_JOIN: usize = 22;
+    /// `gettid() -> tid` (unique in the whole system; a process's first thread has tid =
+    /// pid)
+    pub const GETTID: usize = 23;
+    /// `futex_wait(addr: *const u32, expected, timeout_ns) -> 0`: sleeps while `*addr ==
+    /// expected` until woken ([`Errno::Again`] at once if it differs; `timeout_ns` 0 is no
+    /// timeout, else [`Errno::TimedOut`] when it passes)
+    pub const FUTEX_WAIT: usize = 24;
+    /// `futex_wake(addr: *const u32, count) -> threads woken`
+    pub const FUTEX_WAKE: usize = 25;
+    /// `map_memory(len) -> address` of `len` bytes (rounded up to pages) of fresh zeroed
+    /// read-write memory
+    pub const MAP_MEMORY: usize = 30;
+    /// `map_device(device) -> address` of the device's registers mapped into the caller's
+    /// address space ([`crate::device`]); [`Errno::NoDevice`] when the machine lacks it
+    pub const MAP_DEVICE: usize = 31;
+    /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
+    /// counters and returns how many harts there are
+    pub const HART_STATS: usize = 40;
+    /// `hart_count() -> harts` the kernel runs on
+    pub const HART_COUNT: usize = 41;
+}
+
+/// Error codes, returned negated in `a0` (Linux's numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(isize)]
+pub enum Errno {
+    /// No such program.
+    NoEntry = 2,
+    /// No such process or thread.
+    NoProcess = 3,
+    /// Bad file descriptor.
+    BadFd = 9,
+    /// No child to wait for.
+    NoChild = 10,
+    /// Try again (futex value differed).
+    Again = 11,
+    /// Out of memory.
+    NoMemory = 12,
+    /// Bad address: a user pointer that is not mapped with the needed permission.
+    Fault = 14,
+    /// Invalid argument.
+    Invalid = 22,
+    /// Too many open files.
+    TooManyFiles = 24,
+    /// Write to a pipe nobody reads.
+    BrokenPipe = 32,
+    /// No such system call.
+    NoSys = 38,
+    /// No such device on this machine.
+    NoDevice = 19,
+    /// Timed out.
+    TimedOut = 110,
+    /// The thread would join itself, or is already joined.
+    Deadlock = 35,
+}
+
+impl Errno {
+    /// Every error code.
+    pub const ALL: [Errno; 14] = [
+        Errno::NoEntry,
+        Errno::NoProcess,
+        Errno::BadFd,
+        Errno::NoChild,
+        Errno::Again,
+        Errno::NoMemory,
+        Errno::Fault,
+        Errno::Invalid,
+        Errno::TooManyFiles,
+        Errno::BrokenPipe,
+        Errno::NoSys,
+        Errno::NoDevice,
+        Errno::TimedOut,
+        Errno::Deadlock,
+    ];
+
+    /// The value `a0` carries for this error.
+    pub const fn to_ret(self) -> isize {
+        -(self as isize)
+    }
+
+    /// Splits a raw `a0` into a value or an error.
+    pub fn check(ret: isize) -> Result<usize, Errno> {
+        if (-4095..0).contains(&ret) {
+            Err(Errno::ALL
+                .into_iter()
+                .find(|e| e.to_ret() == ret)
+                .unwrap_or(Errno::Invalid))
+        } else {
+            Ok(ret as usize)
+        }
+    }
+}
+
+/// Exit status of a process the kernel killed for a fault: `KILLED_BY_FAULT - scause`
+/// (for instance `-113` for a load page fault, `-102` for an illegal instruction).
+pub const KILLED_BY_FAULT: i32 = -100;
+
+/// Thread priorities: `0` is the highest, `PRIORITIES - 1` the lowest; threads start at
+/// [`DEFAULT_PRIORITY`]. A runnable thread of higher priority always runs before one of
+/// lower priority on the same hart; equal priorities share the hart round robin.
+pub const PRIORITIES: usize = 8;
+/// Priority of new threads.
+pub const DEFAULT_PRIORITY: usize = 4;
+
+/// Devices [`nr::MAP_DEVICE`] can map.
+pub mod device {
+    /// hartlab's simulator-control device (`hartlab,sim-control`).
+    pub const SIM_CONTROL: usize = 0;
+}
+
+/// Per-hart kernel counters ([`nr::HART_STATS`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct HartStats {
+    /// Hart id.
+    pub hart: u64,
+    /// System calls handled.
+    pub syscalls: u64,
+    /// Switches from one thread to another.
+    pub context_switches: u64,
+    /// Switches that changed the address space.
+    pub address_space_switches: u64,
+    /// Timer interrupts taken.
+    pub timer_interrupts: u64,
+    /// Inter-processor interrupts taken.
+    pub ipis_received: u64,
+    /// Inter-processor interrupts sent to wake another hart.
+    pub ipis_sent: u64,
+    /// Threads preempted by the tick.
+    pub preemptions: u64,
+    /// Threads taken from another hart's run queue.
+    pub steals: u64,
+    /// Processes killed for a fault.
+    pub faults_killed: u64,
+    /// `time` ticks spent idle (waiting for interrupts).
+    pub idle_ticks: u64,
+}
+
+/// The user part of every address space.
+pub mod layout {
+    /// Lowest user address. Below it lies the kernel part (devices and RAM, identity
+    /// mapped), shared by every address space and closed to user mode.
+    pub const USER_START: usize = 0x1_0000_0000;
+    /// One past the highest user address (the top of Sv39's lower half).
+    pub const USER_END: usize = 0x40_0000_0000;
+    /// Where programs are linked (the start of the user part).
+    pub const PROGRAM_BASE: usize = USER_START;
+    /// Where [`crate::nr::MAP_MEMORY`] hands out memory from (growing up).
+    pub const MAP_START: usize = 0x10_0000_0000;
+    /// Where [`crate::nr::MAP_DEVICE`] maps device registers (growing up).
+    pub const DEVICE_START: usize = 0x30_0000_0000;
+    /// Top of the first thread's stack; thread `i` of a process (counting from 0) has its
+    /// stack top at `STACK_TOP - i * STACK_STRIDE`.
+    pub const STACK_TOP: usize = 0x3F_0000_0000;
+    /// Bytes of stack every thread gets.
+    pub const THREAD_STACK_SIZE: usize = 64 * 1024;
+    /// Distance between stack tops (the gap is unmapped, so an overflow faults).
+    pub const STACK_STRIDE: usize = 1024 * 1024;
+}
+
+/// How a process starts: its first thread enters the program's ELF entry point with
+/// `a0` = `argc`, `a1` = `argv` (an array of `argc` pointers to NUL-terminated strings, the
+/// program's name first, then its arguments), `sp` 16-byte aligned just below them on the
+/// first thread's stack; every other register is zero.
+pub mod start {}
