@@ -1,0 +1,181 @@
+//! System calls: the `ecall` instruction and one typed wrapper per call of [`abi::nr`].
+//!
+//! The convention ([`abi`]): the call number goes in `a7`, up to six arguments in `a0..a5`,
+//! and the result comes back in `a0`, where `-4095..=-1` is an error ([`Errno`]). The
+//! wrappers turn pointers and lengths into Rust references and slices and the result into
+//! a `Result`; the other modules ([`crate::io`], [`crate::thread`], ...) build on them.
+//! [`syscall`] is the raw form, for calls with arguments no safe wrapper can express (the
+//! self tests pass bad pointers on purpose).
+
+use abi::{nr, Errno, HartStats};
+use core::arch::asm;
+use core::sync::atomic::AtomicU32;
+
+/// Makes system call `nr` with arguments `a0..a5` and returns `a0` as the kernel left it.
+///
+/// # Safety
+/// The kernel may read or write memory the arguments point at, and some calls (`exit`,
+/// `thread_exit`) do not come back; the caller answers for both.
+#[inline(always)]
+pub unsafe fn syscall(nr: usize, args: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the kernel preserves every register but a0 (abi's calling convention).
+    unsafe {
+        asm!(
+            "ecall",
+            inlateout("a0") args[0] => ret,
+            in("a1") args[1],
+            in("a2") args[2],
+            in("a3") args[3],
+            in("a4") args[4],
+            in("a5") args[5],
+            in("a7") nr,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// [`syscall`] with up to six arguments (missing ones are 0), the result checked.
+///
+/// # Safety
+/// As for [`syscall`].
+#[inline(always)]
+pub unsafe fn call(nr: usize, args: &[usize]) -> Result<usize, Errno> {
+    let mut regs = [0; 6];
+    regs[..args.len()].copy_from_slice(args);
+    Errno::check(unsafe { syscall(nr, regs) })
+}
+
+/// Writes `buf` to file descriptor `fd`; returns the bytes written.
+pub fn write(fd: usize, buf: &[u8]) -> Result<usize, Errno> {
+    unsafe { call(nr::WRITE, &[fd, buf.as_ptr() as usize, buf.len()]) }
+}
+
+/// Reads into `buf` from `fd`; returns the bytes read (0: end of file, or no console input).
+pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+    unsafe { call(nr::READ, &[fd, buf.as_mut_ptr() as usize, buf.len()]) }
+}
+
+/// Closes `fd`.
+pub fn close(fd: usize) -> Result<(), Errno> {
+    unsafe { call(nr::CLOSE, &[fd]) }.map(drop)
+}
+
+/// Makes a pipe: `[read end, write end]`.
+pub fn pipe() -> Result<[u32; 2], Errno> {
+    let mut fds = [0u32; 2];
+    unsafe { call(nr::PIPE, &[fds.as_mut_ptr() as usize]) }?;
+    Ok(fds)
+}
+
+/// Ends the process with `status`.
+pub fn exit(status: i32) -> ! {
+    unsafe { syscall(nr::EXIT, [status as isize as usize, 0, 0, 0, 0, 0]) };
+    unreachable_after_exit()
+}
+
+/// The caller's process id.
+pub fn getpid() -> Result<usize, Errno> {
+    unsafe { call(nr::GETPID, &[]) }
+}
+
+/// Starts the bundled program `name` with `args` (space-separated); returns its pid.
+pub fn spawn(name: &str, args: &str) -> Result<usize, Errno> {
+    unsafe {
+        call(
+            nr::SPAWN,
+            &[name.as_ptr() as usize, name.len(), args.as_ptr() as usize, args.len()],
+        )
+    }
+}
+
+/// Waits for child `pid` (-1: any child) to end; returns its pid and fills `status`.
+pub fn wait(pid: isize, status: Option<&mut i32>) -> Result<usize, Errno> {
+    let status = status.map_or(0, |s| s as *mut i32 as usize);
+    unsafe { call(nr::WAIT, &[pid as usize, status]) }
+}
+
+/// Gives the hart to another runnable thread (`yield` is a Rust keyword).
+pub fn yield_now() -> Result<(), Errno> {
+    unsafe { call(nr::YIELD, &[]) }.map(drop)
+}
+
+/// Sleeps for at least `ns` nanoseconds.
+pub fn sleep(ns: u64) -> Result<(), Errno> {
+    unsafe { call(nr::SLEEP, &[ns as usize]) }.map(drop)
+}
+
+/// Nanoseconds of machine time since boot.
+pub fn clock() -> Result<u64, Errno> {
+    unsafe { call(nr::CLOCK, &[]) }.map(|ns| ns as u64)
+}
+
+/// The hart the caller runs on.
+pub fn current_hart() -> Result<usize, Errno> {
+    unsafe { call(nr::CURRENT_HART, &[]) }
+}
+
+/// Sets thread `tid`'s priority (`tid` 0: the caller); see [`abi::PRIORITIES`].
+pub fn set_priority(tid: usize, priority: usize) -> Result<(), Errno> {
+    unsafe { call(nr::SET_PRIORITY, &[tid, priority]) }.map(drop)
+}
+
+/// Starts a thread of this process at `entry` with `a0` = `arg`; returns its tid.
+pub fn thread_create(entry: extern "C" fn(usize) -> !, arg: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::THREAD_CREATE, &[entry as usize, arg]) }
+}
+
+/// Ends the calling thread; [`thread_join`] returns `value`.
+pub fn thread_exit(value: usize) -> ! {
+    unsafe { syscall(nr::THREAD_EXIT, [value, 0, 0, 0, 0, 0]) };
+    unreachable_after_exit()
+}
+
+/// Waits for thread `tid` to end; returns the value it passed to [`thread_exit`].
+pub fn thread_join(tid: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::THREAD_JOIN, &[tid]) }
+}
+
+/// The caller's thread id.
+pub fn gettid() -> Result<usize, Errno> {
+    unsafe { call(nr::GETTID, &[]) }
+}
+
+/// Sleeps while `*word == expected`, until woken or `timeout_ns` passes (0: no timeout).
+pub fn futex_wait(word: &AtomicU32, expected: u32, timeout_ns: u64) -> Result<(), Errno> {
+    let addr = word.as_ptr() as usize;
+    unsafe { call(nr::FUTEX_WAIT, &[addr, expected as usize, timeout_ns as usize]) }.map(drop)
+}
+
+/// Wakes up to `count` threads sleeping on `word`; returns how many woke.
+pub fn futex_wake(word: &AtomicU32, count: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::FUTEX_WAKE, &[word.as_ptr() as usize, count]) }
+}
+
+/// Maps `len` bytes (rounded up to pages) of zeroed read-write memory; returns the address.
+pub fn map_memory(len: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::MAP_MEMORY, &[len]) }
+}
+
+/// Maps the registers of `device` ([`abi::device`]); returns their address.
+pub fn map_device(device: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::MAP_DEVICE, &[device]) }
+}
+
+/// Copies the kernel's per-hart counters into `buf`; returns how many harts there are.
+pub fn hart_stats(buf: &mut [HartStats]) -> Result<usize, Errno> {
+    unsafe { call(nr::HART_STATS, &[buf.as_mut_ptr() as usize, buf.len()]) }
+}
+
+/// How many harts the kernel runs on.
+pub fn hart_count() -> Result<usize, Errno> {
+    unsafe { call(nr::HART_COUNT, &[]) }
+}
+
+/// Where `exit` and `thread_exit` would continue if the kernel ever returned from them.
+fn unreachable_after_exit() -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
