@@ -115,6 +115,17 @@ fn discover_harts(dtb: usize) -> usize {
         println!("[firmware] no device tree at {dtb:#x}: starting hart {BOOT_HART} only");
         return 1;
     };
+    // Sstc's `stimecmp` is handed to S mode only when every hart has it (the kernel makes
+    // the same decision from the same device tree).
+    let sstc = fdt.cpus().all(|cpu| {
+        cpu.property("riscv,isa-extensions")
+            .is_some_and(|p| p.value.split(|&b| b == 0).any(|ext| ext == b"sstc"))
+            || cpu
+                .property("riscv,isa")
+                .and_then(|p| p.as_str())
+                .is_some_and(|isa| isa.split('_').any(|ext| ext == "sstc"))
+    });
+    SSTC.store(sstc, Ordering::Relaxed);
     for id in fdt.cpus().map(|cpu| cpu.ids().first()) {
         if id >= MAX_HARTS {
             println!("[firmware] hart {id} is beyond the firmware's {MAX_HARTS}: left stopped");
@@ -140,8 +151,15 @@ fn init_hart() {
         mcounteren::set_cy();
         mcounteren::set_tm();
         mcounteren::set_ir();
+        // menvcfg.STCE (bit 63): S mode gets `stimecmp`.
+        if SSTC.load(Ordering::Relaxed) {
+            core::arch::asm!("csrs 0x30a, {}", in(reg) 1usize << 63);
+        }
     }
 }
+
+/// Whether the harts have Sstc (from the device tree).
+static SSTC: AtomicBool = AtomicBool::new(false);
 
 /// The `pmpaddr` value of a naturally aligned power-of-two region.
 const fn napot(base: usize, size: usize) -> usize {

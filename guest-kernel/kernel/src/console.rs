@@ -1,8 +1,9 @@
 //! Console output through the SBI Debug Console extension.
 //!
 //! `println!` formats a whole line under one lock and hands it to the firmware, so lines from
-//! different harts never interleave. The firmware reads the bytes at their physical address;
-//! this holds because the kernel runs with translation off (identity-mapped).
+//! different harts never interleave. The firmware reads the bytes at their physical address,
+//! which is their kernel address (the kernel's memory is identity mapped). User programs'
+//! `write`s to the console go through [`write`], whole under the same lock.
 
 use core::fmt::{self, Write};
 use sbi_rt::Physical;
@@ -55,6 +56,22 @@ pub fn print(args: fmt::Arguments) {
     let mut console = CONSOLE.lock();
     console.write_fmt(args).unwrap();
     console.flush();
+}
+
+/// Writes `bytes` to the console atomically with respect to other harts.
+pub fn write(bytes: &[u8]) {
+    let mut console = CONSOLE.lock();
+    for chunk in bytes.chunks(LINE) {
+        console.buf[..chunk.len()].copy_from_slice(chunk);
+        console.len = chunk.len();
+        console.flush();
+    }
+}
+
+/// Reads waiting console input into `buf`; returns how many bytes (0: none waiting).
+pub fn read(buf: &mut [u8]) -> usize {
+    let ret = sbi_rt::console_read(Physical::new(buf.len(), buf.as_mut_ptr() as usize, 0));
+    ret.into_result().unwrap_or(0).min(buf.len())
 }
 
 /// Prints to the console.

@@ -7,6 +7,24 @@
 use alloc::vec::Vec;
 use core::ops::Range;
 use fdt::Fdt;
+use spin::Once;
+
+/// The machine, once read.
+static MACHINE: Once<Machine> = Once::new();
+
+/// Reads the device tree at `dtb` and keeps what it says for [`get`].
+///
+/// # Safety
+/// `dtb` must be the address of a device tree that stays in place.
+pub unsafe fn init(dtb: usize) -> &'static Machine {
+    // SAFETY: passed on from the caller.
+    MACHINE.call_once(|| unsafe { Machine::from_device_tree(dtb) })
+}
+
+/// The machine (after [`init`]).
+pub fn get() -> &'static Machine {
+    MACHINE.get().expect("machine::init has not run")
+}
 
 /// Largest hart id the kernel supports, plus one.
 pub const MAX_HARTS: usize = 16;
@@ -30,6 +48,10 @@ pub struct Machine {
     bootargs_len: usize,
     /// The hartlab-only devices found: sim-control, UINTC, task controller.
     pub hartlab_devices: [bool; HARTLAB_DEVICES.len()],
+    /// The simulator-control device's registers, if present.
+    pub sim_control: Option<Range<usize>>,
+    /// Whether every hart has Sstc (`stimecmp`), per the device tree's ISA description.
+    pub sstc: bool,
 }
 
 /// Longest kernel command line kept.
@@ -70,6 +92,8 @@ impl Machine {
             bootargs: [0; BOOTARGS_MAX],
             bootargs_len: 0,
             hartlab_devices: [false; HARTLAB_DEVICES.len()],
+            sim_control: None,
+            sstc: true,
         };
         if let Some(args) = fdt.chosen().bootargs() {
             let n = args.len().min(BOOTARGS_MAX);
@@ -79,6 +103,13 @@ impl Machine {
         for (found, (compatible, _)) in machine.hartlab_devices.iter_mut().zip(HARTLAB_DEVICES) {
             *found = fdt.find_compatible(&[compatible]).is_some();
         }
+        machine.sim_control = fdt
+            .find_compatible(&[HARTLAB_DEVICES[0].0])
+            .and_then(|node| node.reg()?.next())
+            .map(|reg| {
+                let start = reg.starting_address as usize;
+                start..start + reg.size.unwrap_or(0x1000)
+            });
         let known = COMMON_DEVICES
             .iter()
             .chain(HARTLAB_DEVICES.iter().map(|(compatible, _)| compatible));
@@ -102,6 +133,7 @@ impl Machine {
                 crate::println!("hart {id} is beyond the kernel's {MAX_HARTS}: not used");
             }
             machine.timebase_hz = cpu.timebase_frequency();
+            machine.sstc &= has_sstc(&cpu);
         }
         machine.harts.sort_unstable();
         for region in fdt.memory().regions() {
@@ -126,4 +158,17 @@ impl Machine {
     pub fn hart_count(&self) -> usize {
         self.harts.len()
     }
+}
+
+/// Whether a `cpu` node lists the Sstc extension, in `riscv,isa-extensions` or in the
+/// `riscv,isa` string (as `_sstc`).
+fn has_sstc(cpu: &fdt::standard_nodes::Cpu) -> bool {
+    let listed = cpu
+        .property("riscv,isa-extensions")
+        .is_some_and(|p| p.value.split(|&b| b == 0).any(|ext| ext == b"sstc"));
+    let in_isa = cpu
+        .property("riscv,isa")
+        .and_then(|p| p.as_str())
+        .is_some_and(|isa| isa.split('_').any(|ext| ext == "sstc"));
+    listed || in_isa
 }

@@ -4,15 +4,15 @@
 //! `a0` = hart id and `a1` = the device tree's address, translation off. The kernel then
 //!
 //! 1. clears `.bss`, starts the kernel heap and installs its trap handler (`trap`);
-//! 2. reads the harts and memory from the device tree (`machine`) and prints a banner;
+//! 2. reads the harts, memory and devices from the device tree (`machine`);
 //! 3. sets up the frame allocator and the kernel's Sv39 address space and turns paging on
 //!    (`mm`; every other hart turns it on as it comes up);
-//! 4. starts every other hart with SBI HSM at [`secondary_entry`]; each prints `hart N up`
-//!    (`smp`);
-//! 5. arms one timer interrupt and waits for it (`timer`);
-//! 6. shuts the machine down with SBI system reset, reporting success.
+//! 4. starts every other hart with SBI HSM at [`secondary_entry`] (`smp`);
+//! 5. starts the first process as the command line says (`init`) and joins the scheduler
+//!    (`task::scheduler`) like every other hart. The machine shuts down when that process
+//!    ends.
 //!
-//! Every hart keeps its hart id in `tp` (see [`hart_id`]).
+//! Every hart keeps its hart id in `tp` while in the kernel (see [`hart_id`]).
 
 #![no_std]
 #![no_main]
@@ -20,14 +20,22 @@
 extern crate alloc;
 
 mod console;
+mod file;
+mod futex;
+mod init;
+mod loader;
 mod machine;
 mod mm;
+mod programs;
 mod smp;
+mod stats;
+mod syscall;
+mod task;
 mod timer;
 mod trap;
 
 use core::arch::naked_asm;
-use machine::{Machine, MAX_HARTS};
+use machine::MAX_HARTS;
 
 /// Bytes of kernel stack per hart (a power of two).
 const STACK_SIZE: usize = 16 * 1024;
@@ -92,7 +100,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     println!("hartlab guest kernel: booting on hart {hart}");
 
     // SAFETY: the firmware passes the device tree's address in a1.
-    let machine = unsafe { Machine::from_device_tree(dtb) };
+    let machine = unsafe { machine::init(dtb) };
     println!(
         "device tree: {} harts, {} MiB of memory",
         machine.hart_count(),
@@ -112,31 +120,37 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     } else {
         println!("hartlab devices: none (not running on hartlab); carrying on without them");
     }
-    let mapped = mm::init(&machine);
+    let command = init::parse(machine.bootargs()).unwrap_or_else(|word| {
+        println!("bootargs: cannot understand `{word}` (see the kernel's init module)");
+        init::shutdown(false)
+    });
+    timer::init(machine.timebase_hz as u64, machine.sstc, command.tick_us);
+    println!(
+        "timer: {}, time slice {} us",
+        if machine.sstc {
+            "Sstc stimecmp"
+        } else {
+            "SBI set_timer"
+        },
+        command.tick_us
+    );
+    let mapped = mm::init(machine);
     println!(
         "paging on: {} KiB of RAM mapped in {} page-table frames",
         mapped.bytes >> 10,
         mapped.table_frames
     );
+    print!("programs:");
+    for name in programs::names() {
+        print!(" {name}");
+    }
+    println!();
     println!("hart {hart} up");
     smp::mark_online(hart);
-    smp::start_secondaries(&machine, hart);
-    println!(
-        "all {} harts came up, took an IPI and stopped again",
-        machine.hart_count()
-    );
-
-    // One timer interrupt, 1 ms from now.
-    let delay = machine.timebase_hz as u64 / 1000;
-    let deadline = timer::now() + delay;
-    timer::arm(deadline);
-    trap::wait_until(|| timer::ticks() > 0);
-    assert!(timer::now() >= deadline, "the timer interrupt came early");
-    println!("timer interrupt taken on hart {hart}");
-
-    println!("shutting down");
-    sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::NoReason);
-    unreachable!("SBI system_reset returned");
+    smp::start_secondaries(machine, hart);
+    println!("all {} harts up", machine.hart_count());
+    init::start(&command);
+    task::scheduler::run_hart()
 }
 
 extern "C" fn secondary_main(hart: usize, _opaque: usize) -> ! {
@@ -144,7 +158,7 @@ extern "C" fn secondary_main(hart: usize, _opaque: usize) -> ! {
     mm::init_hart();
     println!("hart {hart} up");
     smp::mark_online(hart);
-    smp::wait_for_ipi_then_stop(hart)
+    task::scheduler::run_hart()
 }
 
 /// Zeroes `.bss`.
@@ -165,8 +179,5 @@ unsafe fn clear_bss() {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     println!("kernel panic on hart {}: {info}", hart_id());
-    sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::SystemFailure);
-    loop {
-        riscv::asm::wfi();
-    }
+    init::shutdown(false)
 }

@@ -12,12 +12,15 @@
 //! | the rest of RAM (not the firmware's 2 MiB at the bottom) | read, write |
 //! | the MMIO registers of the devices in the device tree the kernel knows | read, write |
 //!
-//! Processes will get address spaces of their own that share this kernel part.
+//! Every process's address space shares this kernel part (see `user_space`).
 
 use super::page_table::{Flags, PageTable};
 use super::{page_ceil, page_floor};
 use crate::machine::Machine;
 use core::ops::Range;
+
+/// The kernel address space's ASID (processes get ASIDs from 1 up).
+pub const KERNEL_ASID: u16 = 0;
 
 /// An address space: a page table and how much it maps.
 pub struct AddressSpace {
@@ -41,7 +44,7 @@ impl AddressSpace {
     pub fn kernel(machine: &Machine) -> (AddressSpace, MemoryMapStats) {
         let image = kernel_image();
         let mut space = AddressSpace {
-            table: PageTable::new(),
+            table: PageTable::new().expect("out of memory for the kernel's page table"),
             mapped: 0,
         };
         space.map(image.text.clone(), Flags::R | Flags::X);
@@ -50,7 +53,8 @@ impl AddressSpace {
         // The rest of RAM above the kernel image. Below it is the firmware, hidden from S
         // mode by PMP: left unmapped.
         for ram in &machine.memory {
-            let rest = image.data.end.max(ram.start)..ram.end;
+            // RAM above the kernel part (the first 4 GiB) would collide with user addresses.
+            let rest = image.data.end.max(ram.start)..ram.end.min(abi::layout::USER_START);
             if !rest.is_empty() {
                 space.map(rest, Flags::R | Flags::W);
             }
@@ -72,7 +76,14 @@ impl AddressSpace {
     fn map(&mut self, range: Range<usize>, flags: Flags) {
         let range = page_floor(range.start)..page_ceil(range.end);
         self.mapped += range.len();
-        self.table.identity_map(range, flags);
+        self.table
+            .identity_map(range, flags)
+            .expect("out of memory for the kernel's page table");
+    }
+
+    /// The page table (processes copy its kernel part).
+    pub fn table(&self) -> &PageTable {
+        &self.table
     }
 
     /// Makes this the current address space on the calling hart.
@@ -85,7 +96,7 @@ impl AddressSpace {
         // table and drop any stale translation.
         unsafe {
             riscv::asm::sfence_vma_all();
-            core::arch::asm!("csrw satp, {}", in(reg) self.table.satp());
+            core::arch::asm!("csrw satp, {}", in(reg) self.table.satp(KERNEL_ASID));
             riscv::asm::sfence_vma_all();
         }
     }

@@ -92,11 +92,32 @@ pub fn alloc() -> Option<Frame> {
     Some(frame)
 }
 
+/// `count` physically contiguous frames (not zeroed), or `None`. Only memory never handed
+/// out before is contiguous; the kernel uses this once, at boot, to grow its heap.
+pub fn alloc_contiguous(count: usize) -> Option<Range<usize>> {
+    let mut frames = FRAMES.lock();
+    let bytes = count * PAGE_SIZE;
+    let range = frames.untouched.iter_mut().find(|r| r.len() >= bytes)?;
+    let taken = range.start..range.start + bytes;
+    range.start += bytes;
+    Some(taken)
+}
+
+/// Frames free right now.
+pub fn free_frames() -> usize {
+    let frames = FRAMES.lock();
+    frames.recycled.len()
+        + frames
+            .untouched
+            .iter()
+            .map(|r| r.len() / PAGE_SIZE)
+            .sum::<usize>()
+}
+
 /// Gives `frame` back.
 ///
 /// # Safety
 /// `frame` came from [`alloc`], is not given back twice, and nothing uses it any more.
-#[allow(dead_code)] // nothing frees frames yet; processes will
 pub unsafe fn dealloc(frame: Frame) {
     FRAMES.lock().recycled.push(frame);
 }

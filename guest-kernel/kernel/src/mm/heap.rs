@@ -27,3 +27,9 @@ pub fn init() {
         HEAP.lock().init(&raw mut HEAP_SPACE as usize, HEAP_SIZE);
     }
 }
+
+/// Adds `range` (free RAM, identity mapped) to the heap.
+pub fn grow(range: core::ops::Range<usize>) {
+    // SAFETY: the caller hands over memory nothing else uses.
+    unsafe { HEAP.lock().add_to_heap(range.start, range.end) };
+}

@@ -7,10 +7,22 @@
 //! paging is on or off.
 //!
 //! Only 4 KiB pages are used: simple, and permissions can change at any page boundary.
+//!
+//! The kernel's table maps the first [`KERNEL_ROOT_ENTRIES`] root entries (the lowest
+//! 4 GiB of virtual addresses: devices and RAM). A process's table starts as a copy of those
+//! root entries, so it shares the kernel's lower-level tables, and maps user pages above
+//! them; dropping it frees only its own tables.
 
 use super::frame::{self, Frame};
 use super::PAGE_SIZE;
-use core::ops::{BitOr, Range};
+use core::ops::{BitAnd, BitOr, Range};
+
+/// Root entries (1 GiB each) that belong to the kernel part of every address space.
+pub const KERNEL_ROOT_ENTRIES: usize = 4;
+
+/// Physical memory ran out while building a table.
+#[derive(Debug)]
+pub struct OutOfMemory;
 
 /// Permission and status bits of a page-table entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +39,28 @@ impl Flags {
     pub const X: Flags = Flags(1 << 3);
     /// Accessed. Set up front: hardware may fault instead of setting it (Svade).
     pub const A: Flags = Flags(1 << 6);
+    /// Accessible from user mode.
+    pub const U: Flags = Flags(1 << 4);
     /// Dirty. Set up front, like `A`.
     pub const D: Flags = Flags(1 << 7);
+
+    /// Whether every bit of `other` is set here.
+    pub fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
 }
 
 impl BitOr for Flags {
     type Output = Flags;
     fn bitor(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
+    }
+}
+
+impl BitAnd for Flags {
+    type Output = Flags;
+    fn bitand(self, other: Flags) -> Flags {
+        Flags(self.0 & other.0)
     }
 }
 
@@ -50,6 +76,10 @@ impl Entry {
 
     fn is_valid(self) -> bool {
         self.0 & Flags::V.0 != 0
+    }
+
+    fn flags(self) -> Flags {
+        Flags(self.0 & 0xff)
     }
 
     /// The physical address the entry points at (a page or the next table).
@@ -70,11 +100,20 @@ pub struct PageTable {
 
 impl PageTable {
     /// An empty page table (nothing mapped).
-    pub fn new() -> PageTable {
-        PageTable {
-            root: frame::alloc().expect("out of memory for a page table"),
+    pub fn new() -> Result<PageTable, OutOfMemory> {
+        Ok(PageTable {
+            root: frame::alloc().ok_or(OutOfMemory)?,
             table_frames: 1,
-        }
+        })
+    }
+
+    /// A table for a process: the kernel part of `kernel` (its first
+    /// [`KERNEL_ROOT_ENTRIES`] root entries, shared) and nothing else.
+    pub fn new_user(kernel: &PageTable) -> Result<PageTable, OutOfMemory> {
+        let table = PageTable::new()?;
+        Self::entries(table.root)[..KERNEL_ROOT_ENTRIES]
+            .copy_from_slice(&Self::entries(kernel.root)[..KERNEL_ROOT_ENTRIES]);
+        Ok(table)
     }
 
     /// How many frames the tables take.
@@ -83,41 +122,56 @@ impl PageTable {
     }
 
     /// Maps the page at virtual address `virt` to the frame at physical address `phys`
-    /// (both page aligned). `flags` gives the permissions (some of `R`, `W`, `X`); the entry
-    /// is made valid, accessed and dirty. Panics if `virt` is mapped already.
-    pub fn map(&mut self, virt: usize, phys: usize, flags: Flags) {
-        let entry = self.leaf_entry(virt);
-        assert!(!entry.is_valid(), "{virt:#x} is mapped twice");
+    /// (both page aligned). `flags` gives the permissions (some of `R`, `W`, `X`, `U`); the
+    /// entry is made valid, accessed and dirty, replacing any earlier mapping of `virt`.
+    pub fn map(&mut self, virt: usize, phys: usize, flags: Flags) -> Result<(), OutOfMemory> {
+        let entry = self.leaf_entry(virt)?;
         *entry = Entry::new(phys, flags | Flags::V | Flags::A | Flags::D);
+        Ok(())
     }
 
     /// Maps every page of `range` (page aligned) to the same physical address.
-    pub fn identity_map(&mut self, range: Range<usize>, flags: Flags) {
+    pub fn identity_map(&mut self, range: Range<usize>, flags: Flags) -> Result<(), OutOfMemory> {
         for page in range.step_by(PAGE_SIZE) {
-            self.map(page, page, flags);
+            self.map(page, page, flags)?;
         }
+        Ok(())
     }
 
-    /// The `satp` value that makes this table the current translation (Sv39, ASID 0).
-    pub fn satp(&self) -> usize {
+    /// The physical page and flags `virt`'s page is mapped to, if it is.
+    pub fn translate(&self, virt: usize) -> Option<(usize, Flags)> {
+        let mut table = self.root;
+        for level in [2, 1] {
+            let entry = Self::entries(table)[index(virt, level)];
+            if !entry.is_valid() {
+                return None;
+            }
+            table = Frame::from_addr(entry.addr());
+        }
+        let entry = Self::entries(table)[index(virt, 0)];
+        entry.is_valid().then(|| (entry.addr(), entry.flags()))
+    }
+
+    /// The `satp` value that makes this table the current translation (Sv39) with `asid`.
+    pub fn satp(&self, asid: u16) -> usize {
         const SV39: usize = 8;
-        SV39 << 60 | self.root.addr() >> 12
+        SV39 << 60 | (asid as usize) << 44 | self.root.addr() >> 12
     }
 
-    /// The level-0 entry for `virt`, creating the level-1 and level-0 tables on the way.
-    fn leaf_entry(&mut self, virt: usize) -> &mut Entry {
+    /// The level-0 entry for `virt`, making the level-1 and level-0 tables on the way.
+    fn leaf_entry(&mut self, virt: usize) -> Result<&mut Entry, OutOfMemory> {
         let mut table = self.root;
         for level in [2, 1] {
             let entry = &mut Self::entries(table)[index(virt, level)];
             if !entry.is_valid() {
-                let next = frame::alloc().expect("out of memory for a page table");
+                let next = frame::alloc().ok_or(OutOfMemory)?;
                 self.table_frames += 1;
                 // A valid entry without R, W or X points at the next table.
                 *entry = Entry::new(next.addr(), Flags::V);
             }
             table = Frame::from_addr(entry.addr());
         }
-        &mut Self::entries(table)[index(virt, 0)]
+        Ok(&mut Self::entries(table)[index(virt, 0)])
     }
 
     /// The entries of the table in `table`.
@@ -126,6 +180,27 @@ impl PageTable {
         // tables of invalid entries), reached through the identity mapping. `&mut self`
         // in the callers keeps the borrows from overlapping.
         unsafe { &mut *table.as_mut_ptr() }
+    }
+}
+
+impl Drop for PageTable {
+    /// Frees the tables below the root entries past the kernel part, then the root. (The
+    /// kernel's own table lives for ever; the shared kernel part is never freed.)
+    fn drop(&mut self) {
+        for entry in &Self::entries(self.root)[KERNEL_ROOT_ENTRIES..] {
+            if !entry.is_valid() {
+                continue;
+            }
+            let middle = Frame::from_addr(entry.addr());
+            for leaf_table in Self::entries(middle).iter().filter(|e| e.is_valid()) {
+                // SAFETY: the level-0 table belongs to this page table alone.
+                unsafe { frame::dealloc(Frame::from_addr(leaf_table.addr())) };
+            }
+            // SAFETY: as above, for the level-1 table.
+            unsafe { frame::dealloc(middle) };
+        }
+        // SAFETY: the root belongs to this page table alone and is no longer current.
+        unsafe { frame::dealloc(self.root) };
     }
 }
 

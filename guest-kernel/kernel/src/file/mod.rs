@@ -1,0 +1,99 @@
+//! Open files: what a process's file descriptors refer to.
+//!
+//! There is no file system; a descriptor names the console or one end of a pipe. Spawned
+//! processes inherit their parent's descriptors, sharing the open files: a pipe end closes
+//! when the last descriptor referring to it, in any process, is closed.
+
+pub mod pipe;
+
+use crate::console;
+use abi::Errno;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use pipe::{PipeReader, PipeWriter};
+
+/// Most descriptors a process may have open.
+const MAX_FILES: usize = 64;
+
+/// An open file.
+pub enum File {
+    /// Console input.
+    ConsoleIn,
+    /// Console output.
+    ConsoleOut,
+    /// The read end of a pipe.
+    PipeRead(PipeReader),
+    /// The write end of a pipe.
+    PipeWrite(PipeWriter),
+}
+
+impl File {
+    /// Reads up to `buf.len()` bytes; 0 at the end of the file (or, for the console, when no
+    /// input is waiting).
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        match self {
+            File::ConsoleIn => Ok(console::read(buf)),
+            File::PipeRead(pipe) => pipe.read(buf),
+            File::ConsoleOut | File::PipeWrite(_) => Err(Errno::BadFd),
+        }
+    }
+
+    /// Writes `data`; returns how much was written.
+    pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
+        match self {
+            File::ConsoleOut => {
+                console::write(data);
+                Ok(data.len())
+            }
+            File::PipeWrite(pipe) => pipe.write(data),
+            File::ConsoleIn | File::PipeRead(_) => Err(Errno::BadFd),
+        }
+    }
+}
+
+/// A process's file descriptors.
+#[derive(Clone, Default)]
+pub struct FdTable {
+    files: Vec<Option<Arc<File>>>,
+}
+
+impl FdTable {
+    /// Descriptors 0, 1 and 2 on the console (input, output, errors).
+    pub fn with_console() -> FdTable {
+        let out = Arc::new(File::ConsoleOut);
+        FdTable {
+            files: alloc::vec![
+                Some(Arc::new(File::ConsoleIn)),
+                Some(out.clone()),
+                Some(out)
+            ],
+        }
+    }
+
+    /// The file at `fd`.
+    pub fn get(&self, fd: usize) -> Result<Arc<File>, Errno> {
+        self.files.get(fd).cloned().flatten().ok_or(Errno::BadFd)
+    }
+
+    /// Puts `file` at the lowest free descriptor.
+    pub fn insert(&mut self, file: File) -> Result<usize, Errno> {
+        let file = Some(Arc::new(file));
+        if let Some(fd) = self.files.iter().position(Option::is_none) {
+            self.files[fd] = file;
+            return Ok(fd);
+        }
+        if self.files.len() == MAX_FILES {
+            return Err(Errno::TooManyFiles);
+        }
+        self.files.push(file);
+        Ok(self.files.len() - 1)
+    }
+
+    /// Takes the file at `fd` out of the table.
+    pub fn remove(&mut self, fd: usize) -> Result<Arc<File>, Errno> {
+        self.files
+            .get_mut(fd)
+            .and_then(Option::take)
+            .ok_or(Errno::BadFd)
+    }
+}

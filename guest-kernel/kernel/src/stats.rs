@@ -1,0 +1,57 @@
+//! The kernel's per-hart counters, reported to user programs by the `hart_stats` system call
+//! (`abi::HartStats`).
+//!
+//! Each hart bumps only its own counters, with relaxed atomic adds; a reader on another hart
+//! sees each counter's value at some recent moment.
+
+use crate::machine::MAX_HARTS;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// What the kernel counts, per hart.
+#[derive(Clone, Copy)]
+pub enum Counter {
+    Syscalls,
+    ContextSwitches,
+    AddressSpaceSwitches,
+    TimerInterrupts,
+    IpisReceived,
+    IpisSent,
+    Preemptions,
+    Steals,
+    FaultsKilled,
+    IdleTicks,
+}
+
+const COUNTERS: usize = Counter::IdleTicks as usize + 1;
+
+/// Every hart's counters.
+static COUNTS: [[AtomicU64; COUNTERS]; MAX_HARTS] =
+    [const { [const { AtomicU64::new(0) }; COUNTERS] }; MAX_HARTS];
+
+/// Adds `n` to this hart's `counter`.
+pub fn add(counter: Counter, n: u64) {
+    COUNTS[crate::hart_id()][counter as usize].fetch_add(n, Ordering::Relaxed);
+}
+
+/// Adds one to this hart's `counter`.
+pub fn bump(counter: Counter) {
+    add(counter, 1);
+}
+
+/// `hart`'s counters.
+pub fn snapshot(hart: usize) -> abi::HartStats {
+    let c = |counter: Counter| COUNTS[hart][counter as usize].load(Ordering::Relaxed);
+    abi::HartStats {
+        hart: hart as u64,
+        syscalls: c(Counter::Syscalls),
+        context_switches: c(Counter::ContextSwitches),
+        address_space_switches: c(Counter::AddressSpaceSwitches),
+        timer_interrupts: c(Counter::TimerInterrupts),
+        ipis_received: c(Counter::IpisReceived),
+        ipis_sent: c(Counter::IpisSent),
+        preemptions: c(Counter::Preemptions),
+        steals: c(Counter::Steals),
+        faults_killed: c(Counter::FaultsKilled),
+        idle_ticks: c(Counter::IdleTicks),
+    }
+}

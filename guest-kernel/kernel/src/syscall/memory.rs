@@ -1,0 +1,21 @@
+//! Memory calls: fresh memory and device registers.
+
+use super::Args;
+use crate::machine;
+use crate::task::current_process;
+use abi::Errno;
+
+/// `map_memory(len)`.
+pub fn map_memory(args: &Args) -> Result<usize, Errno> {
+    current_process().map_memory(args[0])
+}
+
+/// `map_device(device)`.
+pub fn map_device(args: &Args) -> Result<usize, Errno> {
+    let device = args[0];
+    let phys = match device {
+        abi::device::SIM_CONTROL => machine::get().sim_control.clone(),
+        _ => return Err(Errno::Invalid),
+    };
+    current_process().map_device(device, phys.ok_or(Errno::NoDevice)?)
+}

@@ -1,0 +1,508 @@
+//! The scheduler: per-hart run queues with priorities, preemption on a timer tick, sleeping,
+//! and wake-ups across harts by IPI.
+//!
+//! Every hart runs [`run_hart`], a loop on the hart's boot stack that picks the next thread
+//! and switches to it; a thread that stops running (it blocks, yields, is preempted or
+//! exits) switches back to the loop, which then decides what becomes of it. Because that
+//! decision is made off the thread's stack, a thread can be woken on one hart while it is
+//! still switching out on another without two harts ever using its stack (see
+//! `SchedState::on_cpu`).
+//!
+//! Policy:
+//! - each hart has a run queue per priority (`abi::PRIORITIES`, 0 highest) and always runs
+//!   the first thread of the highest non-empty one; equal priorities share the hart round
+//!   robin, one tick ([`crate::timer::tick`]) at a time;
+//! - a thread made ready goes to an idle hart if there is one (which an IPI wakes), else to
+//!   the least-loaded hart; a hart running a lower-priority thread is interrupted at once;
+//! - a hart about to idle first steals the best thread from the most loaded other hart;
+//! - idle harts do not tick: a hart sleeps in `wfi` until an IPI or its next sleeper's
+//!   deadline.
+
+use super::context::{switch, Context};
+use super::process::Process;
+use super::thread::{Status, Thread};
+use crate::machine::MAX_HARTS;
+use crate::stats::{self, Counter};
+use crate::{hart_id, mm, smp, timer, trap};
+use abi::PRIORITIES;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use spin::Mutex;
+
+/// Why a blocked thread was woken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeReason {
+    /// What it waited for happened.
+    Woken,
+    /// Its deadline passed.
+    TimedOut,
+    /// Its process is ending.
+    Killed,
+}
+
+/// Threads ready to run on one hart.
+struct RunQueue {
+    levels: [VecDeque<Arc<Thread>>; PRIORITIES],
+}
+
+impl RunQueue {
+    const fn new() -> RunQueue {
+        RunQueue {
+            levels: [const { VecDeque::new() }; PRIORITIES],
+        }
+    }
+
+    fn push(&mut self, thread: Arc<Thread>, priority: usize) {
+        self.levels[priority].push_back(thread);
+    }
+
+    /// The first thread of the highest priority.
+    fn pop(&mut self) -> Option<Arc<Thread>> {
+        self.levels.iter_mut().find_map(|level| level.pop_front())
+    }
+
+    /// The last thread of the highest priority (the one that would wait longest here).
+    fn steal(&mut self) -> Option<Arc<Thread>> {
+        self.levels.iter_mut().find_map(|level| level.pop_back())
+    }
+
+    fn best_priority(&self) -> Option<usize> {
+        self.levels.iter().position(|level| !level.is_empty())
+    }
+}
+
+/// Sleeping threads: (deadline, thread id) → (thread, the wait it sleeps in).
+type Sleepers = BTreeMap<(u64, usize), (Arc<Thread>, u64)>;
+
+/// One hart's scheduling state.
+struct Hart {
+    queue: Mutex<RunQueue>,
+    /// Threads in `queue` (read without the lock to place threads).
+    queued: AtomicUsize,
+    /// Sleeping threads registered on this hart: (deadline in `time` ticks, thread id) →
+    /// (thread, the wait it sleeps in). Only this hart touches it.
+    sleepers: Mutex<Sleepers>,
+    /// Waiting in `wfi` with nothing to run; cleared by whoever gives it a thread.
+    idle: AtomicBool,
+    /// In the scheduler loop (started).
+    online: AtomicBool,
+    /// The running thread's priority (`PRIORITIES` when idle).
+    running_priority: AtomicUsize,
+    /// The running thread should give up the hart at its next return to user mode.
+    need_resched: AtomicBool,
+    /// Only this hart's code touches the rest.
+    local: UnsafeCell<HartLocal>,
+}
+
+/// Scheduling state only its own hart touches.
+struct HartLocal {
+    /// The scheduler loop's registers while a thread runs.
+    loop_context: Context,
+    /// The thread running here.
+    current: Option<Arc<Thread>>,
+    /// The process whose address space is active here (kept alive while it is).
+    space_owner: Option<Arc<Process>>,
+    /// When the running thread's time slice ends (`time` ticks).
+    slice_end: u64,
+}
+
+// SAFETY: `local` is touched only by its own hart with interrupts off (see `local()`); the
+// rest is atomics and locks.
+unsafe impl Sync for Hart {}
+
+static HARTS: [Hart; MAX_HARTS] = [const {
+    Hart {
+        queue: Mutex::new(RunQueue::new()),
+        queued: AtomicUsize::new(0),
+        sleepers: Mutex::new(BTreeMap::new()),
+        idle: AtomicBool::new(false),
+        online: AtomicBool::new(false),
+        running_priority: AtomicUsize::new(PRIORITIES),
+        need_resched: AtomicBool::new(false),
+        local: UnsafeCell::new(HartLocal {
+            loop_context: Context::empty(),
+            current: None,
+            space_owner: None,
+            slice_end: 0,
+        }),
+    }
+}; MAX_HARTS];
+
+fn this_hart() -> &'static Hart {
+    &HARTS[hart_id()]
+}
+
+/// This hart's local state.
+#[allow(clippy::mut_from_ref)]
+fn local() -> &'static mut HartLocal {
+    // SAFETY: only this hart touches its `local`, and kernel code runs with interrupts off,
+    // so no two references are live at once.
+    unsafe { &mut *this_hart().local.get() }
+}
+
+/// The thread running on this hart.
+pub fn current() -> Arc<Thread> {
+    local()
+        .current
+        .clone()
+        .expect("no thread is running on this hart")
+}
+
+/// Runs the scheduler loop on this hart, for ever.
+pub fn run_hart() -> ! {
+    let hart = this_hart();
+    hart.online.store(true, Ordering::Release);
+    loop {
+        if let Some(thread) = next_thread() {
+            run(thread);
+            continue;
+        }
+        idle();
+    }
+}
+
+/// The next thread for this hart: its own queue first, else one stolen from another hart.
+fn next_thread() -> Option<Arc<Thread>> {
+    let hart = this_hart();
+    if let Some(thread) = hart.queue.lock().pop() {
+        hart.queued.fetch_sub(1, Ordering::Relaxed);
+        return Some(thread);
+    }
+    let victim = HARTS
+        .iter()
+        .filter(|h| h.online.load(Ordering::Relaxed))
+        .max_by_key(|h| h.queued.load(Ordering::Relaxed))?;
+    if victim.queued.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    let thread = victim.queue.lock().steal()?;
+    victim.queued.fetch_sub(1, Ordering::Relaxed);
+    stats::bump(Counter::Steals);
+    Some(thread)
+}
+
+/// Runs `thread` until it leaves the hart, then deals with it.
+fn run(thread: Arc<Thread>) {
+    let hart = this_hart();
+    let local = local();
+    let priority = {
+        let mut sched = thread.sched.lock();
+        sched.status = Status::Running;
+        sched.on_cpu = true;
+        sched.hart = hart_id();
+        sched.priority
+    };
+    hart.running_priority.store(priority, Ordering::Relaxed);
+    let same_space = local
+        .space_owner
+        .as_ref()
+        .is_some_and(|owner| Arc::ptr_eq(owner, &thread.process));
+    if !same_space {
+        mm::switch_to(&thread.process.space.lock());
+        local.space_owner = Some(thread.process.clone());
+        stats::bump(Counter::AddressSpaceSwitches);
+    }
+    stats::bump(Counter::ContextSwitches);
+    local.slice_end = timer::now() + timer::tick();
+    rearm_timer();
+    let context = thread.context();
+    local.current = Some(thread);
+    // SAFETY: the thread is marked on this hart, so no other hart switches to its context.
+    unsafe { switch(&mut local.loop_context, context) };
+    // Back in the loop: the thread has left the hart.
+    let thread = local.current.take().expect("the running thread vanished");
+    hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
+    let mut sched = thread.sched.lock();
+    sched.on_cpu = false;
+    let requeue_here = core::mem::take(&mut sched.requeue_here);
+    match sched.status {
+        Status::Ready if requeue_here => {
+            let priority = sched.priority;
+            drop(sched);
+            hart.queue.lock().push(thread, priority);
+            hart.queued.fetch_add(1, Ordering::Relaxed);
+        }
+        // Woken before it had left: place it now.
+        Status::Ready => {
+            drop(sched);
+            place(thread);
+        }
+        Status::Blocked | Status::Exited => {}
+        Status::Running => unreachable!("a thread left its hart still running"),
+    }
+}
+
+/// Nothing to run: sleep until an interrupt (an IPI or a sleeper's deadline).
+fn idle() {
+    let hart = this_hart();
+    hart.idle.store(true, Ordering::SeqCst);
+    // A thread placed here between `next_thread` and now: run it.
+    if hart.queued.load(Ordering::SeqCst) > 0 || any_queued_elsewhere() {
+        hart.idle.store(false, Ordering::Relaxed);
+        return;
+    }
+    local().slice_end = u64::MAX;
+    rearm_timer();
+    let start = timer::now();
+    riscv::asm::wfi();
+    // Take the interrupt that ended the wait (wfi wakes even with SIE clear).
+    trap::set_interrupts(true);
+    trap::set_interrupts(false);
+    stats::add(Counter::IdleTicks, timer::now() - start);
+    hart.idle.store(false, Ordering::Relaxed);
+}
+
+/// Whether another hart has threads waiting (worth stealing).
+fn any_queued_elsewhere() -> bool {
+    HARTS.iter().any(|h| h.queued.load(Ordering::Relaxed) > 0)
+}
+
+/// Makes a new thread runnable.
+pub fn start(thread: Arc<Thread>) {
+    place(thread);
+}
+
+/// Puts a ready thread that is off every hart on a run queue: an idle hart's if any, else the
+/// least-loaded hart's (ties: the hart it last ran on, then the lowest id), and interrupts
+/// that hart if it is idle or runs something of lower priority.
+fn place(thread: Arc<Thread>) {
+    let (priority, last) = {
+        let sched = thread.sched.lock();
+        (sched.priority, sched.hart)
+    };
+    let online = || {
+        HARTS
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.online.load(Ordering::Relaxed))
+    };
+    let idle = core::iter::once(last)
+        .chain(online().map(|(id, _)| id))
+        .find(|&id| {
+            HARTS[id].online.load(Ordering::Relaxed) && HARTS[id].idle.swap(false, Ordering::SeqCst)
+        });
+    let target = idle.unwrap_or_else(|| {
+        let load = |id: usize| {
+            let h = &HARTS[id];
+            h.queued.load(Ordering::Relaxed)
+                + usize::from(h.running_priority.load(Ordering::Relaxed) < PRIORITIES)
+        };
+        let mut best = if HARTS[last].online.load(Ordering::Relaxed) {
+            last
+        } else {
+            hart_id()
+        };
+        for (id, _) in online() {
+            if load(id) < load(best) {
+                best = id;
+            }
+        }
+        best
+    });
+    let hart = &HARTS[target];
+    hart.queue.lock().push(thread, priority);
+    hart.queued.fetch_add(1, Ordering::SeqCst);
+    let preempt = priority < hart.running_priority.load(Ordering::Relaxed);
+    if target == hart_id() {
+        if preempt {
+            hart.need_resched.store(true, Ordering::Relaxed);
+        }
+    } else if idle.is_some() || preempt {
+        smp::send_ipi(target);
+    }
+}
+
+/// Marks the running thread as about to block; returns the number of this wait (for
+/// [`sleep_until`] and [`wake`]'s `seq`). Register the thread where its waker will find it,
+/// then call [`block`].
+pub fn prepare_to_block() -> u64 {
+    let thread = local()
+        .current
+        .as_ref()
+        .expect("no thread is running on this hart");
+    let mut sched = thread.sched.lock();
+    sched.status = Status::Blocked;
+    sched.wait_seq += 1;
+    sched.wait_seq
+}
+
+/// Releases `guard` and switches away until the thread is woken; returns why it was.
+pub fn block<G>(guard: G) -> WakeReason {
+    drop(guard);
+    leave_hart();
+    current().sched.lock().wake_reason
+}
+
+/// Wakes `thread` if it is blocked (in wait number `seq`, if given); returns whether it was.
+pub fn wake(thread: &Arc<Thread>, reason: WakeReason, seq: Option<u64>) -> bool {
+    let mut sched = thread.sched.lock();
+    if sched.status != Status::Blocked || seq.is_some_and(|seq| seq != sched.wait_seq) {
+        return false;
+    }
+    sched.status = Status::Ready;
+    sched.wake_reason = reason;
+    if sched.on_cpu {
+        // Still switching out on its hart: that hart's loop places it.
+        return true;
+    }
+    drop(sched);
+    place(thread.clone());
+    true
+}
+
+/// Registers the running thread, about to block in wait `seq`, to be woken with
+/// [`WakeReason::TimedOut`] at `deadline` (`time` ticks).
+pub fn sleep_until(deadline: u64, seq: u64) {
+    let thread = current();
+    let tid = thread.tid;
+    this_hart()
+        .sleepers
+        .lock()
+        .insert((deadline, tid), (thread, seq));
+}
+
+/// Gives the hart to another ready thread of the same or higher priority, if any.
+pub fn yield_now() {
+    {
+        let thread = local()
+            .current
+            .as_ref()
+            .expect("no thread is running on this hart");
+        let mut sched = thread.sched.lock();
+        sched.status = Status::Ready;
+        sched.requeue_here = true;
+    }
+    leave_hart();
+}
+
+/// Ends the running thread: it never runs again.
+pub fn exit_current() -> ! {
+    {
+        let thread = local()
+            .current
+            .as_ref()
+            .expect("no thread is running on this hart");
+        thread.sched.lock().status = Status::Exited;
+    }
+    leave_hart();
+    unreachable!("an exited thread ran again");
+}
+
+/// Switches from the running thread to the scheduler loop.
+fn leave_hart() {
+    let local = local();
+    let context = local
+        .current
+        .as_ref()
+        .expect("no thread is running on this hart")
+        .context();
+    // SAFETY: the loop's context was saved when it switched to this thread; the thread's
+    // context stays valid (the hart's `current` keeps the thread alive).
+    unsafe { switch(context, &local.loop_context) };
+}
+
+/// Sets the running thread's priority; it gives up the hart if that is now below another
+/// ready thread's.
+pub fn set_priority(thread: &Thread, priority: usize) {
+    thread.sched.lock().priority = priority;
+    let hart = this_hart();
+    if local()
+        .current
+        .as_ref()
+        .is_some_and(|c| c.tid == thread.tid)
+    {
+        hart.running_priority.store(priority, Ordering::Relaxed);
+        if hart
+            .queue
+            .lock()
+            .best_priority()
+            .is_some_and(|best| best <= priority)
+        {
+            hart.need_resched.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The timer interrupt: wake the sleepers whose time has come, end the running thread's time
+/// slice if it is over and another thread of its priority or higher waits, re-arm.
+pub fn on_timer_interrupt() {
+    stats::bump(Counter::TimerInterrupts);
+    let now = timer::now();
+    let hart = this_hart();
+    loop {
+        let due = {
+            let mut sleepers = hart.sleepers.lock();
+            match sleepers.first_key_value() {
+                Some((&(deadline, _), _)) if deadline <= now => sleepers.pop_first(),
+                _ => None,
+            }
+        };
+        let Some((_, (thread, seq))) = due else { break };
+        wake(&thread, WakeReason::TimedOut, Some(seq));
+    }
+    let local = local();
+    if let Some(thread) = &local.current {
+        if now >= local.slice_end {
+            let priority = thread.sched.lock().priority;
+            if hart
+                .queue
+                .lock()
+                .best_priority()
+                .is_some_and(|best| best <= priority)
+            {
+                hart.need_resched.store(true, Ordering::Relaxed);
+                stats::bump(Counter::Preemptions);
+            } else {
+                local.slice_end = now + timer::tick();
+            }
+        }
+    }
+    rearm_timer();
+}
+
+/// An IPI: something was placed on this hart (or its running thread's process is ending).
+pub fn on_ipi() {
+    stats::bump(Counter::IpisReceived);
+    smp::acknowledge_ipi();
+    let hart = this_hart();
+    let running = hart.running_priority.load(Ordering::Relaxed);
+    if hart
+        .queue
+        .lock()
+        .best_priority()
+        .is_some_and(|best| best < running)
+    {
+        hart.need_resched.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Arms this hart's timer for the earlier of the time-slice end and the first sleeper.
+fn rearm_timer() {
+    let first_sleeper = this_hart()
+        .sleepers
+        .lock()
+        .first_key_value()
+        .map_or(u64::MAX, |(&(deadline, _), _)| deadline);
+    timer::arm(first_sleeper.min(local().slice_end));
+}
+
+/// On the way back to user mode: end the thread if its process is ending, give up the hart
+/// if asked to.
+pub fn before_return_to_user() {
+    loop {
+        let thread = current();
+        if thread.process.is_exiting() {
+            let process = thread.process.clone();
+            process.thread_exited(&thread, 0);
+            drop((thread, process));
+            exit_current();
+        }
+        if !this_hart().need_resched.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        drop(thread);
+        yield_now();
+    }
+}

@@ -1,0 +1,204 @@
+//! Traps into the kernel: system calls, faults and interrupts, from user mode and from the
+//! kernel itself.
+//!
+//! One vector, [`trap_entry`], serves both. `sscratch` tells them apart: while a thread runs
+//! in user mode it holds the address of that thread's [`TrapFrame`] (at the top of its kernel
+//! stack); while the kernel runs it holds 0.
+//!
+//! - From user mode the registers go into the thread's frame, `tp` is reloaded with the hart
+//!   id, and [`handle_user_trap`] runs on the thread's kernel stack: a system call, a fault
+//!   (which kills the process), or the timer / an IPI (which may switch threads). It returns
+//!   through [`return_to_user`].
+//! - In the kernel, interrupts are enabled only while a hart idles, so a trap there is the
+//!   timer or an IPI waking an idle hart; anything else is a kernel bug and panics.
+
+use crate::stats::{self, Counter};
+use crate::syscall;
+use crate::task::{self, scheduler};
+use core::arch::naked_asm;
+use riscv::interrupt::supervisor::{Exception, Interrupt};
+use riscv::interrupt::Trap;
+use riscv::register::{scause, sie, sstatus, stval, stvec};
+
+/// The registers of interrupted code: `x[1..32]` (`x[0]` unused), `sepc`, `sstatus`, and the
+/// kernel's `tp` (the hart id) to restore on entry from user mode.
+#[repr(C, align(16))]
+#[derive(Clone, Default)]
+pub struct TrapFrame {
+    pub x: [usize; 32],
+    pub sepc: usize,
+    pub sstatus: usize,
+    pub kernel_tp: usize,
+}
+
+/// Offsets into [`TrapFrame`] used by the assembly.
+const SEPC: usize = 32 * 8;
+const SSTATUS: usize = 33 * 8;
+const KERNEL_TP: usize = 34 * 8;
+
+impl TrapFrame {
+    /// A frame that enters user mode at `pc` with stack `sp` and arguments `a0`, `a1`.
+    pub fn user(pc: usize, sp: usize, a0: usize, a1: usize) -> TrapFrame {
+        const SPP: usize = 1 << 8;
+        const SPIE: usize = 1 << 5;
+        const SUM: usize = 1 << 18;
+        let mut frame = TrapFrame::default();
+        frame.x[2] = sp;
+        frame.x[10] = a0;
+        frame.x[11] = a1;
+        frame.sepc = pc;
+        frame.sstatus = (sstatus::read().bits() & !(SPP | SUM)) | SPIE;
+        frame
+    }
+}
+
+/// Points this hart's trap vector at [`trap_entry`] (with `sscratch` = 0: in the kernel) and
+/// enables the timer and software interrupts in `sie`.
+pub fn init_hart() {
+    // SAFETY: `trap_entry` handles every trap taken in S mode; the handlers exist for the
+    // interrupts enabled.
+    unsafe {
+        core::arch::asm!("csrw sscratch, zero");
+        stvec::write(stvec::Stvec::new(
+            trap_entry as *const () as usize,
+            stvec::TrapMode::Direct,
+        ));
+        sie::set_stimer();
+        sie::set_ssoft();
+    }
+}
+
+/// Enables or disables interrupts while in the kernel on this hart.
+pub fn set_interrupts(enabled: bool) {
+    // SAFETY: the trap handler is installed on every hart before it enables interrupts.
+    unsafe {
+        if enabled {
+            sstatus::set_sie()
+        } else {
+            sstatus::clear_sie()
+        }
+    }
+}
+
+/// The trap vector. See the module documentation.
+#[unsafe(naked)]
+unsafe extern "C" fn trap_entry() -> ! {
+    naked_asm!(
+        ".p2align 2",
+        "csrrw sp, sscratch, sp",
+        "bnez sp, 2f",
+        // From the kernel: take sp back (sscratch stays 0) and save on the current stack.
+        "csrrw sp, sscratch, sp",
+        "addi sp, sp, -{frame}",
+        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+        "sd x\\n, \\n*8(sp)",
+        ".endr",
+        "addi t0, sp, {frame}",
+        "sd t0, 2*8(sp)",
+        "csrr t0, sepc",
+        "sd t0, {sepc}(sp)",
+        "csrr t0, sstatus",
+        "sd t0, {sstatus}(sp)",
+        "mv a0, sp",
+        "call {kernel_trap}",
+        "ld t0, {sepc}(sp)",
+        "csrw sepc, t0",
+        "ld t0, {sstatus}(sp)",
+        "csrw sstatus, t0",
+        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+        "ld x\\n, \\n*8(sp)",
+        ".endr",
+        "addi sp, sp, {frame}",
+        "sret",
+        // From user mode: sp is the thread's frame, sscratch the user sp.
+        "2:",
+        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+        "sd x\\n, \\n*8(sp)",
+        ".endr",
+        "csrr t0, sscratch",
+        "sd t0, 2*8(sp)",
+        "csrw sscratch, zero",
+        "csrr t0, sepc",
+        "sd t0, {sepc}(sp)",
+        "csrr t0, sstatus",
+        "sd t0, {sstatus}(sp)",
+        "ld tp, {kernel_tp}(sp)",
+        "mv a0, sp",
+        "call {user_trap}",
+        "mv a0, sp",
+        "j {return_to_user}",
+        frame = const core::mem::size_of::<TrapFrame>(),
+        sepc = const SEPC,
+        sstatus = const SSTATUS,
+        kernel_tp = const KERNEL_TP,
+        kernel_trap = sym handle_kernel_trap,
+        user_trap = sym handle_user_trap,
+        return_to_user = sym return_to_user,
+    )
+}
+
+/// Enters user mode with the registers in `frame` (in `a0`), which is the current thread's
+/// frame at the top of its kernel stack; the kernel stack is empty again afterwards.
+///
+/// # Safety
+/// `frame` must be the running thread's frame and hold user-mode state.
+#[unsafe(naked)]
+pub unsafe extern "C" fn return_to_user(frame: *mut TrapFrame) -> ! {
+    naked_asm!(
+        "mv sp, a0",
+        "sd tp, {kernel_tp}(sp)",
+        "csrw sscratch, sp",
+        "ld t0, {sepc}(sp)",
+        "csrw sepc, t0",
+        "ld t0, {sstatus}(sp)",
+        "csrw sstatus, t0",
+        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+        "ld x\\n, \\n*8(sp)",
+        ".endr",
+        "ld sp, 2*8(sp)",
+        "sret",
+        sepc = const SEPC,
+        sstatus = const SSTATUS,
+        kernel_tp = const KERNEL_TP,
+    )
+}
+
+/// A trap from user mode.
+extern "C" fn handle_user_trap(frame: &mut TrapFrame) {
+    match scause::read().cause().try_into::<Interrupt, Exception>() {
+        Ok(Trap::Exception(Exception::UserEnvCall)) => {
+            stats::bump(Counter::Syscalls);
+            frame.sepc += 4;
+            let args = [
+                frame.x[10],
+                frame.x[11],
+                frame.x[12],
+                frame.x[13],
+                frame.x[14],
+                frame.x[15],
+            ];
+            frame.x[10] = syscall::dispatch(frame.x[17], args) as usize;
+        }
+        Ok(Trap::Interrupt(Interrupt::SupervisorTimer)) => scheduler::on_timer_interrupt(),
+        Ok(Trap::Interrupt(Interrupt::SupervisorSoft)) => scheduler::on_ipi(),
+        _ => {
+            let cause = scause::read().bits();
+            task::kill_current_process_for_fault(cause, frame.sepc, stval::read());
+        }
+    }
+    scheduler::before_return_to_user();
+}
+
+/// A trap taken in the kernel: an interrupt waking an idle hart.
+extern "C" fn handle_kernel_trap(frame: &mut TrapFrame) {
+    match scause::read().cause().try_into::<Interrupt, Exception>() {
+        Ok(Trap::Interrupt(Interrupt::SupervisorTimer)) => scheduler::on_timer_interrupt(),
+        Ok(Trap::Interrupt(Interrupt::SupervisorSoft)) => scheduler::on_ipi(),
+        _ => panic!(
+            "unexpected trap in the kernel: scause {:#x}, sepc {:#x}, stval {:#x}",
+            scause::read().bits(),
+            frame.sepc,
+            stval::read()
+        ),
+    }
+}
