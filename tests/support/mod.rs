@@ -88,6 +88,16 @@ pub fn qemu_available() -> bool {
 /// Run `elf` on `qemu-system-riscv64 -machine virt -bios none` with `harts` harts. Returns
 /// `None` when QEMU is not installed (the caller must then say so loudly; in CI it must be).
 pub fn run_qemu(elf: &Path, harts: usize, timeout: Duration) -> Option<QemuRun> {
+    run_qemu_with(elf, harts, timeout, &[])
+}
+
+/// [`run_qemu`] with extra QEMU arguments (such as `-append "bootargs"`).
+pub fn run_qemu_with(
+    elf: &Path,
+    harts: usize,
+    timeout: Duration,
+    extra: &[&str],
+) -> Option<QemuRun> {
     if !qemu_available() {
         if std::env::var_os("CI").is_some() {
             panic!("qemu-system-riscv64 is missing in CI: .ci/run must install qemu-system-misc");
@@ -116,6 +126,7 @@ pub fn run_qemu(elf: &Path, harts: usize, timeout: Duration) -> Option<QemuRun> 
         .arg(harts.to_string())
         .arg("-kernel")
         .arg(elf)
+        .args(extra)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

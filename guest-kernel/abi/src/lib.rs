@@ -8,6 +8,12 @@
 //! anything else is the call's value. Every other register is preserved.
 //!
 //! The table with each call's arguments is in `guest-kernel/README.md`.
+//!
+//! # Process start
+//! A process's first thread enters the program's ELF entry point with `a0` = `argc`, `a1` =
+//! `argv` (an array of `argc` pointers to NUL-terminated strings, the program's name first,
+//! then its arguments, followed by a null pointer), `sp` 16-byte aligned just below them on
+//! the first thread's stack; every other register is zero.
 
 #![no_std]
 
@@ -211,8 +217,3 @@ pub mod layout {
     pub const STACK_STRIDE: usize = 1024 * 1024;
 }
 
-/// How a process starts: its first thread enters the program's ELF entry point with
-/// `a0` = `argc`, `a1` = `argv` (an array of `argc` pointers to NUL-terminated strings, the
-/// program's name first, then its arguments), `sp` 16-byte aligned just below them on the
-/// first thread's stack; every other register is zero.
-pub mod start {}
