@@ -36,7 +36,11 @@ unsafe impl GlobalAlloc for UserHeap {
         // A buddy block of `size` bytes is aligned to `size`. Fresh memory is only page
         // aligned, so a chunk of `size` bytes may not hold such a block; one of twice the
         // size always does.
-        let size = layout.size().max(layout.align()).next_power_of_two().max(CHUNK);
+        let size = layout
+            .size()
+            .max(layout.align())
+            .next_power_of_two()
+            .max(CHUNK);
         for chunk in [size, 2 * size] {
             let Ok(start) = syscall::map_memory(chunk) else {
                 return ptr::null_mut();

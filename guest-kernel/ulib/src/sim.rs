@@ -40,7 +40,8 @@ fn base() -> Option<usize> {
     if base == NOT_MAPPED {
         let mapped = syscall::map_device(abi::device::SIM_CONTROL).unwrap_or(ABSENT);
         // If another thread got there first, use its mapping (ours stays unused).
-        base = match BASE.compare_exchange(NOT_MAPPED, mapped, Ordering::AcqRel, Ordering::Acquire) {
+        base = match BASE.compare_exchange(NOT_MAPPED, mapped, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => mapped,
             Err(theirs) => theirs,
         };

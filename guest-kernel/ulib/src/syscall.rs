@@ -85,7 +85,12 @@ pub fn spawn(name: &str, args: &str) -> Result<usize, Errno> {
     unsafe {
         call(
             nr::SPAWN,
-            &[name.as_ptr() as usize, name.len(), args.as_ptr() as usize, args.len()],
+            &[
+                name.as_ptr() as usize,
+                name.len(),
+                args.as_ptr() as usize,
+                args.len(),
+            ],
         )
     }
 }
@@ -145,7 +150,13 @@ pub fn gettid() -> Result<usize, Errno> {
 /// Sleeps while `*word == expected`, until woken or `timeout_ns` passes (0: no timeout).
 pub fn futex_wait(word: &AtomicU32, expected: u32, timeout_ns: u64) -> Result<(), Errno> {
     let addr = word.as_ptr() as usize;
-    unsafe { call(nr::FUTEX_WAIT, &[addr, expected as usize, timeout_ns as usize]) }.map(drop)
+    unsafe {
+        call(
+            nr::FUTEX_WAIT,
+            &[addr, expected as usize, timeout_ns as usize],
+        )
+    }
+    .map(drop)
 }
 
 /// Wakes up to `count` threads sleeping on `word`; returns how many woke.
