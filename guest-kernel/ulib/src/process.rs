@@ -25,7 +25,10 @@ pub fn spawn(name: &str, args: &[&str]) -> Result<Pid, Errno> {
         }
         line.push_str(arg);
     }
-    syscall::spawn(name, &line)
+    // An empty argument string still points into mapped memory (the name), as an empty
+    // `String` points nowhere.
+    let args = if line.is_empty() { &name[..0] } else { &line };
+    syscall::spawn(name, args)
 }
 
 /// Waits for the child `pid` to end; returns its pid and exit status.

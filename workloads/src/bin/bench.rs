@@ -1,0 +1,307 @@
+//! Measures what the kernel's basic operations cost, in cycles of the machine it runs on.
+//!
+//! `bench` runs every benchmark, `bench <name>...` only those named. Each prints one line,
+//! `bench <name> cycles_per_op=<N> <key>=<value>...`:
+//!
+//! | name | what one operation is |
+//! | --- | --- |
+//! | `null_syscall` | a `getpid` call and return |
+//! | `thread_switch` | a switch between two threads of one process that `yield` in turn |
+//! | `process_switch` | a switch between two processes that `yield` in turn (address space change) |
+//! | `pipe_round_trip` | one byte to another process through a pipe and back through another |
+//!
+//! Cycles come from `rdcycle` on the measuring thread's hart. Switch counts come from the
+//! kernel's counters (`hart_stats`: context and address-space switches), so
+//! `cycles_per_op` is the measured cycles over the switches that really happened. Run the
+//! switch benchmarks on one hart (`--harts 1`): with more, the two parties may run on
+//! different harts and rarely switch (the line then says `skipped`). The pipe round trip
+//! also reports `ns_per_op` from the kernel clock, which stays right if the thread changes
+//! hart while it waits.
+//!
+//! On hartlab the results also go to the simulator-control device: sample key `k` below gets
+//! `cycles_per_op`, and event `k + 1` / `k + 101` marks the start / end of the measurement.
+//!
+//! | key | benchmark |
+//! | --- | --- |
+//! | 0 | `null_syscall` |
+//! | 1 | `thread_switch` |
+//! | 2 | `process_switch` |
+//! | 3 | `pipe_round_trip` |
+//!
+//! `bench` spawns itself as the other party of the process benchmarks:
+//! `bench peer-yield <n>` yields `n` times; `bench peer-pipe <rfd> <wfd> <n> [fd...]` closes
+//! the listed fds, then `n` times reads one byte from `rfd` and writes it back to `wfd`.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use ulib::abi::HartStats;
+use ulib::{io, println, process, sim, stats, syscall, thread, time};
+
+ulib::main!(main);
+
+/// A benchmark prints its own line, or returns why it could not run.
+type Bench = fn() -> Result<(), String>;
+
+/// Every benchmark, with its simulator sample key.
+const BENCHES: &[(&str, u64, Bench)] = &[
+    ("null_syscall", 0, null_syscall),
+    ("thread_switch", 1, thread_switch),
+    ("process_switch", 2, process_switch),
+    ("pipe_round_trip", 3, pipe_round_trip),
+];
+
+/// Operations measured per benchmark.
+const SYSCALLS: u64 = 1000;
+const SWITCH_ROUNDS: u64 = 500;
+const ROUND_TRIPS: u64 = 200;
+/// Operations done before measuring (the other party starting, caches warming).
+const WARM_UP: u64 = 20;
+
+/// Exit status for arguments `bench` does not understand.
+const USAGE: i32 = 64;
+
+fn main(args: &[&str]) -> i32 {
+    let names = args.get(1..).unwrap_or(&[]);
+    match names {
+        ["peer-yield", n] => return peer_yield(n),
+        ["peer-pipe", rfd, wfd, n, close @ ..] => return peer_pipe(rfd, wfd, n, close),
+        _ => {}
+    }
+    let machine = if sim::present() { "hartlab" } else { "other" };
+    println!("bench info harts={} machine={machine}", stats::hart_count());
+    let mut status = 0;
+    for &(name, key, bench) in BENCHES {
+        if !names.is_empty() && !names.contains(&name) {
+            continue;
+        }
+        CURRENT_KEY.store(key as usize, Ordering::Relaxed);
+        if let Err(reason) = bench() {
+            println!("bench {name} failed: {reason}");
+            status = 1;
+        }
+    }
+    status
+}
+
+/// The sample key of the benchmark running now.
+static CURRENT_KEY: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks the start of a measurement for the simulator.
+fn begin() {
+    sim::event(CURRENT_KEY.load(Ordering::Relaxed) as u64 + 1);
+}
+
+/// Marks the end of a measurement and records its result for the simulator.
+fn end(cycles_per_op: u64) {
+    let key = CURRENT_KEY.load(Ordering::Relaxed) as u64;
+    sim::event(key + 101);
+    sim::sample(key, cycles_per_op);
+}
+
+fn totals() -> Result<HartStats, String> {
+    stats::hart_stats()
+        .map(|s| stats::total(&s))
+        .map_err(|e| format!("hart_stats: {e:?}"))
+}
+
+fn num<T: core::str::FromStr>(arg: &str) -> Option<T> {
+    arg.parse().ok()
+}
+
+// ---------------------------------------------------------------------------------------
+// The benchmarks
+// ---------------------------------------------------------------------------------------
+
+fn null_syscall() -> Result<(), String> {
+    for _ in 0..WARM_UP {
+        let _ = syscall::getpid();
+    }
+    begin();
+    let start = time::cycles();
+    for _ in 0..SYSCALLS {
+        let _ = syscall::getpid();
+    }
+    let cycles = time::cycles() - start;
+    let per_op = cycles / SYSCALLS;
+    end(per_op);
+    println!("bench null_syscall cycles_per_op={per_op} iterations={SYSCALLS}");
+    Ok(())
+}
+
+/// Prints a switch benchmark's line from the cycles and switches one party measured.
+fn report_switches(name: &str, cycles: u64, switches: u64) {
+    // On one hart every yield switches: two switches per round.
+    if switches < SWITCH_ROUNDS {
+        println!("bench {name} skipped: only {switches} switches (run with one hart)");
+        return;
+    }
+    let per_op = cycles / switches;
+    end(per_op);
+    println!("bench {name} cycles_per_op={per_op} switches={switches}");
+}
+
+fn thread_switch() -> Result<(), String> {
+    // Two threads yield in turn; the first measures. The caller waits in join meanwhile.
+    let measurer = thread::try_spawn(|| -> Result<(u64, u64), String> {
+        for _ in 0..WARM_UP {
+            thread::yield_now();
+        }
+        let before = totals()?;
+        begin();
+        let start = time::cycles();
+        for _ in 0..SWITCH_ROUNDS {
+            thread::yield_now();
+        }
+        let cycles = time::cycles() - start;
+        let after = totals()?;
+        Ok((cycles, after.context_switches - before.context_switches))
+    })
+    .map_err(|e| format!("thread_create: {e:?}"))?;
+    let partner = thread::try_spawn(|| {
+        for _ in 0..SWITCH_ROUNDS + 2 * WARM_UP {
+            thread::yield_now();
+        }
+    });
+    let measured = measurer.join().map_err(|e| format!("join: {e:?}"));
+    let partner = partner.map_err(|e| format!("thread_create: {e:?}"))?;
+    partner.join().map_err(|e| format!("join: {e:?}"))?;
+    let (cycles, switches) = measured??;
+    report_switches("thread_switch", cycles, switches);
+    Ok(())
+}
+
+fn process_switch() -> Result<(), String> {
+    let rounds = format!("{}", SWITCH_ROUNDS + 2 * WARM_UP);
+    let peer = process::spawn("bench", &["peer-yield", &rounds])
+        .map_err(|e| format!("spawn bench peer-yield: {e:?}"))?;
+    for _ in 0..WARM_UP {
+        thread::yield_now();
+    }
+    let before = totals();
+    begin();
+    let start = time::cycles();
+    for _ in 0..SWITCH_ROUNDS {
+        thread::yield_now();
+    }
+    let cycles = time::cycles() - start;
+    let after = totals();
+    let waited = process::wait(peer);
+    let switches = after?.address_space_switches - before?.address_space_switches;
+    match waited {
+        Ok((_, 0)) => {}
+        other => return Err(format!("peer: {other:?}")),
+    }
+    report_switches("process_switch", cycles, switches);
+    Ok(())
+}
+
+fn pipe_round_trip() -> Result<(), String> {
+    let (to_peer, peer_in) = {
+        let (r, w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+        (w, r)
+    };
+    let (from_peer, peer_out) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+    let fds = [peer_in, peer_out, to_peer, from_peer].map(|fd| format!("{fd}"));
+    let trips = format!("{}", ROUND_TRIPS + WARM_UP);
+    let mut args = Vec::from([
+        "peer-pipe",
+        fds[0].as_str(),
+        fds[1].as_str(),
+        trips.as_str(),
+    ]);
+    args.extend_from_slice(&[fds[2].as_str(), fds[3].as_str()]);
+    let spawned = process::spawn("bench", &args);
+    let _ = io::close(peer_in);
+    let _ = io::close(peer_out);
+    let result = spawned
+        .map_err(|e| format!("spawn bench peer-pipe: {e:?}"))
+        .and_then(|peer| {
+            let trips = round_trips(to_peer, from_peer);
+            let _ = io::close(to_peer);
+            let waited = process::wait(peer);
+            let (cycles, ns) = trips?;
+            match waited {
+                Ok((_, 0)) => Ok((cycles, ns)),
+                other => Err(format!("peer: {other:?}")),
+            }
+        });
+    let _ = io::close(to_peer);
+    let _ = io::close(from_peer);
+    let (cycles, ns) = result?;
+    let (per_op, ns_per_op) = (cycles / ROUND_TRIPS, ns / ROUND_TRIPS);
+    end(per_op);
+    println!(
+        "bench pipe_round_trip cycles_per_op={per_op} ns_per_op={ns_per_op} round_trips={ROUND_TRIPS}"
+    );
+    Ok(())
+}
+
+/// Sends one byte and waits for it to come back, `WARM_UP + ROUND_TRIPS` times; returns the
+/// cycles and nanoseconds of the last `ROUND_TRIPS`.
+fn round_trips(to_peer: io::Fd, from_peer: io::Fd) -> Result<(u64, u64), String> {
+    let trip = |i: u64| -> Result<(), String> {
+        let byte = [i as u8];
+        let mut back = [0u8];
+        io::write_all(to_peer, &byte).map_err(|e| format!("write: {e:?}"))?;
+        match io::read(from_peer, &mut back) {
+            Ok(1) if back == byte => Ok(()),
+            other => Err(format!("read back: {other:?}")),
+        }
+    };
+    for i in 0..WARM_UP {
+        trip(i)?;
+    }
+    begin();
+    let (start, start_ns) = (time::cycles(), time::now_ns());
+    for i in 0..ROUND_TRIPS {
+        trip(i)?;
+    }
+    Ok((time::cycles() - start, time::now_ns() - start_ns))
+}
+
+// ---------------------------------------------------------------------------------------
+// The other party of the process benchmarks
+// ---------------------------------------------------------------------------------------
+
+fn peer_yield(n: &str) -> i32 {
+    let Some(n) = num::<u64>(n) else {
+        return USAGE;
+    };
+    for _ in 0..n {
+        thread::yield_now();
+    }
+    0
+}
+
+fn peer_pipe(rfd: &str, wfd: &str, n: &str, close: &[&str]) -> i32 {
+    let (Some(rfd), Some(wfd), Some(n)) = (num::<usize>(rfd), num::<usize>(wfd), num::<u64>(n))
+    else {
+        return USAGE;
+    };
+    for fd in close {
+        match num::<usize>(fd) {
+            Some(fd) => {
+                let _ = io::close(fd);
+            }
+            None => return USAGE,
+        }
+    }
+    let mut byte = [0u8];
+    for _ in 0..n {
+        match io::read(rfd, &mut byte) {
+            Ok(1) => {}
+            _ => return 1,
+        }
+        if io::write_all(wfd, &byte).is_err() {
+            return 1;
+        }
+    }
+    0
+}

@@ -1,0 +1,172 @@
+//! The helper process the self tests (`selftest`) spawn. What it does is chosen by its
+//! arguments; it prints nothing (the self tests' output stays one line per test) and
+//! reports through its exit status and the pipes it is given.
+//!
+//! | arguments | what it does | exit status |
+//! | --- | --- | --- |
+//! | `exit <code> [ms]` | sleeps `ms` milliseconds (default 0), then exits | `code` |
+//! | `say <wfd> <words...>` | writes all its arguments, `argv[0]` first, joined by single spaces, to `wfd` | 0 |
+//! | `echo <rfd> <wfd> [fd...]` | closes the listed fds, then copies `rfd` to `wfd` until end of file | 0; 1 if a write fails, 2 if a read fails |
+//! | `fault <kind>` | makes one bad access (below) | killed by the kernel: `abi::KILLED_BY_FAULT - scause`; 1 if it survives |
+//! | `isolation <value>` | stores `value` in a static, sleeps and yields, checks it is unchanged | 0 if unchanged, 1 if not |
+//! | `spin <ms>` | runs without yielding until `ms` milliseconds have passed | 0 |
+//! | `panic` | closes fds 1 and 2 (so nothing is printed), then panics | 101 |
+//! | anything else | | 64 |
+//!
+//! Fault kinds (`scause` in brackets): `load-kernel` (13, load page fault at 0x8020_0000),
+//! `store-kernel` (15), `store-text` (15, a byte store into its own code), `exec-kernel`
+//! (12, jumps to 0x8020_0000), `illegal` (2, `unimp`), `load-unmapped` (13, a user address
+//! nothing is mapped at), `exec-data` (12, jumps into its own read-write data).
+
+#![no_std]
+#![no_main]
+
+use core::arch::asm;
+use core::sync::atomic::{AtomicU64, Ordering};
+use ulib::{io, thread, time};
+
+ulib::main!(main);
+
+/// Exit status for arguments `child` does not understand.
+const USAGE: i32 = 64;
+
+fn main(args: &[&str]) -> i32 {
+    match args.get(1..).unwrap_or(&[]) {
+        ["exit", code, rest @ ..] => exit(code, rest),
+        ["say", wfd, ..] => say(wfd, args),
+        ["echo", rfd, wfd, close @ ..] => echo(rfd, wfd, close),
+        ["fault", kind] => fault(kind),
+        ["isolation", value] => isolation(value),
+        ["spin", ms] => spin(ms),
+        ["panic"] => {
+            let _ = io::close(io::STDOUT);
+            let _ = io::close(io::STDERR);
+            panic!("deliberate panic");
+        }
+        _ => USAGE,
+    }
+}
+
+fn num<T: core::str::FromStr>(arg: &str) -> Option<T> {
+    arg.parse().ok()
+}
+
+fn exit(code: &str, rest: &[&str]) -> i32 {
+    let Some(code) = num::<i32>(code) else {
+        return USAGE;
+    };
+    match rest {
+        [] => {}
+        [ms] => match num::<u64>(ms) {
+            Some(ms) => time::sleep_ms(ms),
+            None => return USAGE,
+        },
+        _ => return USAGE,
+    }
+    code
+}
+
+fn say(wfd: &str, args: &[&str]) -> i32 {
+    let Some(wfd) = num::<usize>(wfd) else {
+        return USAGE;
+    };
+    for (i, arg) in args.iter().enumerate() {
+        let sep: &[u8] = if i == 0 { b"" } else { b" " };
+        if io::write_all(wfd, sep).is_err() || io::write_all(wfd, arg.as_bytes()).is_err() {
+            return 1;
+        }
+    }
+    0
+}
+
+fn echo(rfd: &str, wfd: &str, close: &[&str]) -> i32 {
+    let (Some(rfd), Some(wfd)) = (num::<usize>(rfd), num::<usize>(wfd)) else {
+        return USAGE;
+    };
+    for fd in close {
+        match num::<usize>(fd) {
+            Some(fd) => {
+                let _ = io::close(fd);
+            }
+            None => return USAGE,
+        }
+    }
+    let mut buf = [0u8; 128];
+    loop {
+        match io::read(rfd, &mut buf) {
+            Ok(0) => return 0,
+            Ok(n) => {
+                if io::write_all(wfd, &buf[..n]).is_err() {
+                    return 1;
+                }
+            }
+            Err(_) => return 2,
+        }
+    }
+}
+
+/// An address in the kernel's part of every address space (the kernel's first page).
+const KERNEL_ADDRESS: usize = 0x8020_0000;
+/// A user address nothing is mapped at (between the program and the mapped memory).
+const UNMAPPED_ADDRESS: usize = 0x8_0000_0000;
+
+/// Read-write data to jump into.
+static DATA: AtomicU64 = AtomicU64::new(0);
+
+fn fault(kind: &str) -> i32 {
+    // SAFETY (all): each access is meant to trap; the kernel then ends the process.
+    match kind {
+        "load-kernel" => unsafe { load_byte(KERNEL_ADDRESS) },
+        "store-kernel" => unsafe { store_byte(KERNEL_ADDRESS) },
+        "store-text" => unsafe { store_byte(fault as fn(&str) -> i32 as usize) },
+        "exec-kernel" => unsafe { jump(KERNEL_ADDRESS) },
+        "illegal" => unsafe { asm!("unimp") },
+        "load-unmapped" => unsafe { load_byte(UNMAPPED_ADDRESS) },
+        "exec-data" => unsafe { jump(DATA.as_ptr() as usize) },
+        _ => return USAGE,
+    }
+    1 // the access did not fault
+}
+
+unsafe fn load_byte(addr: usize) {
+    unsafe { asm!("lb {tmp}, 0({addr})", addr = in(reg) addr, tmp = out(reg) _) };
+}
+
+unsafe fn store_byte(addr: usize) {
+    unsafe { asm!("sb zero, 0({addr})", addr = in(reg) addr) };
+}
+
+unsafe fn jump(addr: usize) {
+    unsafe { asm!("jalr ra, 0({addr})", addr = in(reg) addr, out("ra") _) };
+}
+
+/// The same virtual address in every `child` process.
+static SLOT: AtomicU64 = AtomicU64::new(0);
+
+fn isolation(value: &str) -> i32 {
+    let Some(value) = num::<u64>(value) else {
+        return USAGE;
+    };
+    SLOT.store(value, Ordering::SeqCst);
+    for _ in 0..4 {
+        time::sleep_ns(250_000);
+        thread::yield_now();
+        if SLOT.load(Ordering::SeqCst) != value {
+            return 1;
+        }
+    }
+    0
+}
+
+fn spin(ms: &str) -> i32 {
+    let Some(ms) = num::<u64>(ms) else {
+        return USAGE;
+    };
+    let end = time::now_ns() + ms * 1_000_000;
+    while time::now_ns() < end {
+        for _ in 0..1000 {
+            core::hint::spin_loop();
+        }
+    }
+    0
+}

@@ -1,0 +1,1086 @@
+//! The kernel's self tests. The kernel's init runs `selftest` (boot arguments `test`, the
+//! default); `selftest <filter>...` runs only the tests whose name contains a filter.
+//!
+//! Output: one line per test, `test <name> ... ok` or `test <name> ... FAILED: <reason>`,
+//! then `selftest: <P> passed, <F> failed`; the exit status is 0 if nothing failed, else 1.
+//!
+//! The tests pass on any number of harts, on hartlab and on QEMU. hartlab's time is
+//! simulated and the same run after run, so there the scheduling tests hold the kernel to
+//! firm bounds; on QEMU (no simulator-control device) time is the host's and harts share host
+//! cores, so those tests only check that every thread made progress. No `ok` line carries a
+//! measured value, so the output is the same on every run. Each test undoes what it did
+//! (waits for its children, joins its threads, closes its descriptors, restores its
+//! priority), so any subset runs in any order.
+//!
+//! The helper process is `child` (see `child.rs` for its arguments).
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Debug;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use ulib::abi::{self, layout, nr, Errno, HartStats};
+use ulib::thread::{self, JoinHandle};
+use ulib::{io, memory, println, process, sim, stats, syscall, time};
+
+ulib::main!(main);
+
+/// A test passes with `Ok` or says why it failed.
+type TestResult = Result<(), String>;
+
+/// A test: a function that checks one thing.
+type Test = fn() -> TestResult;
+
+/// Every test, in the order they run: basics, processes, threads, synchronisation, pipes,
+/// memory, faults, scheduling.
+const TESTS: &[(&str, Test)] = &[
+    ("console_write", console_write),
+    ("console_read", console_read),
+    ("getpid_gettid", getpid_gettid),
+    ("bad_syscall", bad_syscall),
+    ("bad_pointers", bad_pointers),
+    ("wait_no_child", wait_no_child),
+    ("spawn_exit_status", spawn_exit_status),
+    ("spawn_args", spawn_args),
+    ("spawn_missing", spawn_missing),
+    ("panic_exit_status", panic_exit_status),
+    ("many_processes", many_processes),
+    ("yield", yield_test),
+    ("sleep", sleep),
+    ("clock_monotonic", clock_monotonic),
+    ("thread_join_values", thread_join_values),
+    ("thread_join_errors", thread_join_errors),
+    ("mutex_counter", mutex_counter),
+    ("futex_again", futex_again),
+    ("futex_timeout", futex_timeout),
+    ("futex_wake_counts", futex_wake_counts),
+    ("pipe_basic", pipe_basic),
+    ("pipe_broken", pipe_broken),
+    ("pipe_between_processes", pipe_between_processes),
+    ("map_memory", map_memory),
+    ("map_device", map_device),
+    ("hart_stats", hart_stats),
+    ("fault_load_kernel", fault_load_kernel),
+    ("fault_store_kernel", fault_store_kernel),
+    ("fault_store_text", fault_store_text),
+    ("fault_exec_kernel", fault_exec_kernel),
+    ("fault_illegal", fault_illegal),
+    ("fault_load_unmapped", fault_load_unmapped),
+    ("fault_exec_data", fault_exec_data),
+    ("memory_isolation", memory_isolation),
+    ("preemption_fairness", preemption_fairness),
+    ("priorities", priorities),
+];
+
+fn main(args: &[&str]) -> i32 {
+    let filters = args.get(1..).unwrap_or(&[]);
+    let (mut passed, mut failed) = (0, 0);
+    for &(name, test) in TESTS {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f)) {
+            continue;
+        }
+        match test() {
+            Ok(()) => {
+                println!("test {name} ... ok");
+                passed += 1;
+            }
+            Err(reason) => {
+                println!("test {name} ... FAILED: {reason}");
+                failed += 1;
+            }
+        }
+    }
+    println!("selftest: {passed} passed, {failed} failed");
+    i32::from(failed != 0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/// Fails the test with a formatted reason unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $($reason:tt)*) => {
+        if !$cond {
+            return Err(format!($($reason)*));
+        }
+    };
+}
+
+/// A system call's value, or a failure naming `what` and the error.
+fn ok<T>(what: &str, result: Result<T, Errno>) -> Result<T, String> {
+    result.map_err(|e| format!("{what}: {e:?}"))
+}
+
+/// Passes if `result` is the error `want`.
+fn expect_err<T: Debug>(what: &str, result: Result<T, Errno>, want: Errno) -> TestResult {
+    match result {
+        Err(e) if e == want => Ok(()),
+        other => Err(format!("{what}: expected Err({want:?}), got {other:?}")),
+    }
+}
+
+/// Whether we run on hartlab (simulated, deterministic time) rather than QEMU.
+fn on_hartlab() -> bool {
+    sim::present()
+}
+
+/// A raw system call with up to six arguments, checked.
+fn raw(nr: usize, args: &[usize]) -> Result<usize, Errno> {
+    // SAFETY: the tests pass bad pointers on purpose; the kernel must refuse them, and no
+    // call made this way writes to memory this program uses.
+    unsafe { syscall::call(nr, args) }
+}
+
+/// An address in the program's own (read-only, executable) code.
+fn text_address() -> usize {
+    text_address as fn() -> usize as usize
+}
+
+/// An address in the kernel's part of the address space.
+const KERNEL_ADDRESS: usize = 0x8020_0000;
+/// A user address nothing is mapped at.
+const UNMAPPED_ADDRESS: usize = 0x8_0000_0000;
+
+/// Runs `child` with `args` and returns its exit status.
+fn run_child(args: &[&str]) -> Result<i32, String> {
+    let pid = ok("spawn child", process::spawn("child", args))?;
+    let (waited, status) = ok("wait", process::wait(pid))?;
+    ensure!(waited == pid, "wait({pid}) returned pid {waited}");
+    Ok(status)
+}
+
+/// Reads `fd` until end of file.
+fn read_to_end(fd: io::Fd) -> Result<Vec<u8>, String> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 64];
+    loop {
+        match ok("read", io::read(fd, &mut buf))? {
+            0 => return Ok(data),
+            n => data.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Closes every descriptor in `fds`, ignoring errors (clean-up after a failure).
+fn close_all(fds: &[io::Fd]) {
+    for &fd in fds {
+        let _ = io::close(fd);
+    }
+}
+
+/// The kernel's counters summed over all harts.
+fn total_stats() -> Result<HartStats, String> {
+    Ok(stats::total(&ok("hart_stats", stats::hart_stats())?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Basics: console, ids, bad calls
+// ---------------------------------------------------------------------------------------
+
+fn console_write() -> TestResult {
+    // Empty buffers (at a real address: an empty slice's pointer may be dangling).
+    let buf = [0u8; 8];
+    ensure!(
+        ok("write(1, empty)", io::write(io::STDOUT, &buf[..0]))? == 0,
+        "write(1, empty) wrote bytes"
+    );
+    ensure!(
+        ok("write(2, empty)", io::write(io::STDERR, &buf[..0]))? == 0,
+        "write(2, empty) wrote bytes"
+    );
+    expect_err("write(99)", io::write(99, b"x"), Errno::BadFd)
+}
+
+fn console_read() -> TestResult {
+    let mut buf = [0u8; 16];
+    let n = ok("read(0)", io::read(io::STDIN, &mut buf))?;
+    ensure!(n <= buf.len(), "read(0) returned {n} for a 16-byte buffer");
+    ensure!(
+        ok("read(0, empty)", io::read(io::STDIN, &mut buf[..0]))? == 0,
+        "read(0, empty) read bytes"
+    );
+    expect_err(
+        "read(0, text)",
+        raw(nr::READ, &[io::STDIN, text_address(), 8]),
+        Errno::Fault,
+    )
+}
+
+fn getpid_gettid() -> TestResult {
+    let pid = ok("getpid", syscall::getpid())?;
+    let tid = ok("gettid", syscall::gettid())?;
+    ensure!(pid > 0, "pid is 0");
+    ensure!(
+        tid == pid,
+        "first thread's tid {tid} differs from pid {pid}"
+    );
+    let other = ok(
+        "thread_create",
+        thread::try_spawn(|| (syscall::getpid(), syscall::gettid())),
+    )?;
+    let other_tid = other.tid();
+    let (other_pid, gettid) = ok("join", other.join())?;
+    ensure!(
+        other_pid == Ok(pid),
+        "a thread's getpid is {other_pid:?}, not {pid}"
+    );
+    ensure!(
+        gettid == Ok(other_tid),
+        "a thread's gettid is {gettid:?}, not {other_tid}"
+    );
+    ensure!(other_tid != tid, "two threads share tid {tid}");
+    Ok(())
+}
+
+fn bad_syscall() -> TestResult {
+    for number in [0, 5, 19, 99, 999, usize::MAX] {
+        expect_err(&format!("syscall {number}"), raw(number, &[]), Errno::NoSys)?;
+    }
+    Ok(())
+}
+
+fn bad_pointers() -> TestResult {
+    let bad = [
+        ("null", 0),
+        ("kernel", KERNEL_ADDRESS),
+        ("unmapped", UNMAPPED_ADDRESS),
+    ];
+    for (what, addr) in bad {
+        expect_err(
+            &format!("write from {what}"),
+            raw(nr::WRITE, &[1, addr, 5]),
+            Errno::Fault,
+        )?;
+        expect_err(
+            &format!("pipe into {what}"),
+            raw(nr::PIPE, &[addr]),
+            Errno::Fault,
+        )?;
+        expect_err(
+            &format!("futex_wait on {what}"),
+            raw(nr::FUTEX_WAIT, &[addr, 0, 0]),
+            Errno::Fault,
+        )?;
+        expect_err(
+            &format!("hart_stats into {what}"),
+            raw(nr::HART_STATS, &[addr, 1]),
+            Errno::Fault,
+        )?;
+        expect_err(
+            &format!("spawn named at {what}"),
+            raw(nr::SPAWN, &[addr, 5, 0, 0]),
+            Errno::Fault,
+        )?;
+    }
+    expect_err(
+        "pipe into text",
+        raw(nr::PIPE, &[text_address()]),
+        Errno::Fault,
+    )?;
+    expect_err(
+        "hart_stats into text",
+        raw(nr::HART_STATS, &[text_address(), 1]),
+        Errno::Fault,
+    )?;
+    // A read into read-only code, with data waiting in a pipe.
+    let (r, w) = ok("pipe", io::pipe())?;
+    let result = io::write(w, b"abc").and_then(|_| raw(nr::READ, &[r, text_address(), 3]));
+    close_all(&[r, w]);
+    expect_err("read into text", result, Errno::Fault)?;
+    // The kernel is still here.
+    ok("getpid after bad pointers", syscall::getpid())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------
+
+fn wait_no_child() -> TestResult {
+    expect_err("wait(-1)", process::wait_any(), Errno::NoChild)?;
+    match process::wait(1_000_000) {
+        Err(Errno::NoChild | Errno::NoProcess) => Ok(()),
+        other => Err(format!(
+            "wait(1000000): expected NoChild or NoProcess, got {other:?}"
+        )),
+    }
+}
+
+fn spawn_exit_status() -> TestResult {
+    for code in [0, 7, 255, -5] {
+        let status = run_child(&["exit", &format!("{code}")])?;
+        ensure!(status == code, "child exit {code}: status {status}");
+    }
+    Ok(())
+}
+
+fn spawn_args() -> TestResult {
+    let (r, w) = ok("pipe", io::pipe())?;
+    let wfd = format!("{w}");
+    let words = ["alpha", "beta", "gamma"];
+    let mut args = Vec::from(["say", wfd.as_str()]);
+    args.extend_from_slice(&words);
+    let spawned = process::spawn("child", &args);
+    let _ = io::close(w); // the child has its own copy
+    let result = spawned
+        .map_err(|e| format!("spawn: {e:?}"))
+        .and_then(|pid| {
+            let said = read_to_end(r);
+            let (_, status) = ok("wait", process::wait(pid))?;
+            let said = said?;
+            let want = format!("child say {wfd} {}", words.join(" "));
+            ensure!(
+                said == want.as_bytes(),
+                "child got {:?}, want {want:?}",
+                String::from_utf8_lossy(&said)
+            );
+            ensure!(status == 0, "child status {status}");
+            Ok(())
+        });
+    let _ = io::close(r);
+    result
+}
+
+fn spawn_missing() -> TestResult {
+    expect_err(
+        "spawn no-such-program",
+        process::spawn("no-such-program", &[]),
+        Errno::NoEntry,
+    )
+}
+
+fn panic_exit_status() -> TestResult {
+    let status = run_child(&["panic"])?;
+    ensure!(status == 101, "panicking child: status {status}, want 101");
+    Ok(())
+}
+
+fn many_processes() -> TestResult {
+    const CHILDREN: i32 = 16;
+    let mut running: Vec<(process::Pid, i32)> = Vec::new();
+    let mut failure = None;
+    for i in 0..CHILDREN {
+        let code = 20 + i;
+        match process::spawn("child", &["exit", &format!("{code}"), "1"]) {
+            Ok(pid) => running.push((pid, code)),
+            Err(e) => {
+                failure = Some(format!("spawn of child {i}: {e:?}"));
+                break;
+            }
+        }
+    }
+    while !running.is_empty() {
+        let (pid, status) = ok("wait(-1)", process::wait_any())?;
+        let Some(at) = running.iter().position(|&(p, _)| p == pid) else {
+            return Err(format!("wait(-1) returned unknown pid {pid}"));
+        };
+        let (_, code) = running.swap_remove(at);
+        if status != code && failure.is_none() {
+            failure = Some(format!("child {pid}: status {status}, want {code}"));
+        }
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    expect_err("wait(-1) after all", process::wait_any(), Errno::NoChild)
+}
+
+// ---------------------------------------------------------------------------------------
+// Time and yielding
+// ---------------------------------------------------------------------------------------
+
+fn yield_test() -> TestResult {
+    for _ in 0..10 {
+        ok("yield", syscall::yield_now())?;
+    }
+    Ok(())
+}
+
+fn sleep() -> TestResult {
+    const NS: u64 = 2_000_000;
+    ok("sleep(0)", syscall::sleep(0))?;
+    let start = ok("clock", syscall::clock())?;
+    ok("sleep", syscall::sleep(NS))?;
+    let slept = ok("clock", syscall::clock())?.saturating_sub(start);
+    ensure!(slept >= NS, "sleep({NS}) returned after {slept} ns");
+    Ok(())
+}
+
+fn clock_monotonic() -> TestResult {
+    let mut last = ok("clock", syscall::clock())?;
+    ensure!(last > 0, "clock is 0");
+    for _ in 0..200 {
+        let now = ok("clock", syscall::clock())?;
+        ensure!(now >= last, "clock went back from {last} to {now}");
+        last = now;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Threads and synchronisation
+// ---------------------------------------------------------------------------------------
+
+/// Joins every handle (ignoring results), for clean-up after a failure.
+fn join_all<T>(handles: Vec<JoinHandle<T>>) -> Result<Vec<T>, String> {
+    let mut results = Vec::with_capacity(handles.len());
+    let mut failure = None;
+    for handle in handles {
+        let tid = handle.tid();
+        match handle.join() {
+            Ok(value) => results.push(value),
+            Err(e) => failure = failure.or(Some(format!("join({tid}): {e:?}"))),
+        }
+    }
+    failure.map_or(Ok(results), Err)
+}
+
+fn thread_join_values() -> TestResult {
+    let main_tid = thread::gettid();
+    let mut handles = Vec::new();
+    for i in 0..4u64 {
+        match thread::try_spawn(move || (i * i + 1, thread::gettid())) {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                join_all(handles)?;
+                return Err(format!("thread_create {i}: {e:?}"));
+            }
+        }
+    }
+    let tids: Vec<_> = handles.iter().map(|h| h.tid()).collect();
+    let results = join_all(handles)?;
+    for (i, &(value, tid)) in results.iter().enumerate() {
+        let i = i as u64;
+        ensure!(
+            value == i * i + 1,
+            "thread {i} returned {value}, want {}",
+            i * i + 1
+        );
+        ensure!(
+            tid == tids[i as usize],
+            "thread {i}: gettid {tid}, thread_create said {}",
+            tids[i as usize]
+        );
+        ensure!(tid != main_tid, "thread {i} has the main thread's tid");
+    }
+    for (i, tid) in tids.iter().enumerate() {
+        ensure!(!tids[..i].contains(tid), "tid {tid} given twice");
+    }
+    Ok(())
+}
+
+fn thread_join_errors() -> TestResult {
+    expect_err(
+        "join self",
+        syscall::thread_join(thread::gettid()),
+        Errno::Deadlock,
+    )?;
+    expect_err(
+        "join 1000000",
+        syscall::thread_join(1_000_000),
+        Errno::NoProcess,
+    )?;
+    let handle = ok("thread_create", thread::try_spawn(|| {}))?;
+    let tid = handle.tid();
+    ok("join", handle.join())?;
+    match syscall::thread_join(tid) {
+        Err(Errno::NoProcess | Errno::Deadlock) => Ok(()),
+        other => Err(format!(
+            "second join: expected NoProcess or Deadlock, got {other:?}"
+        )),
+    }
+}
+
+fn mutex_counter() -> TestResult {
+    const THREADS: u64 = 32;
+    const INCREMENTS: u64 = 200;
+    let counter = Arc::new(ulib::sync::Mutex::new(0u64));
+    let mut handles = Vec::new();
+    let mut failure = None;
+    for i in 0..THREADS {
+        let counter = counter.clone();
+        let spawned = thread::try_spawn(move || {
+            for n in 0..INCREMENTS {
+                *counter.lock() += 1;
+                if n % 50 == 0 {
+                    thread::yield_now();
+                }
+            }
+        });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                failure = Some(format!("thread_create {i}: {e:?}"));
+                break;
+            }
+        }
+    }
+    let joined = join_all(handles);
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    joined?;
+    let total = *counter.lock();
+    ensure!(
+        total == THREADS * INCREMENTS,
+        "counter is {total}, want {}",
+        THREADS * INCREMENTS
+    );
+    Ok(())
+}
+
+fn futex_again() -> TestResult {
+    let word = AtomicU32::new(5);
+    expect_err(
+        "futex_wait(5, expected 4)",
+        syscall::futex_wait(&word, 4, 0),
+        Errno::Again,
+    )?;
+    expect_err(
+        "futex_wait(5, expected 6, timeout)",
+        syscall::futex_wait(&word, 6, 1_000_000),
+        Errno::Again,
+    )
+}
+
+fn futex_timeout() -> TestResult {
+    const NS: u64 = 1_000_000;
+    let word = AtomicU32::new(5);
+    let start = ok("clock", syscall::clock())?;
+    expect_err(
+        "futex_wait with timeout",
+        syscall::futex_wait(&word, 5, NS),
+        Errno::TimedOut,
+    )?;
+    let waited = ok("clock", syscall::clock())?.saturating_sub(start);
+    ensure!(
+        waited >= NS,
+        "timed out after {waited} ns, want at least {NS}"
+    );
+    Ok(())
+}
+
+fn futex_wake_counts() -> TestResult {
+    const WAITERS: u32 = 3;
+    struct Shared {
+        word: AtomicU32,
+        ready: AtomicU32,
+    }
+    let shared = Arc::new(Shared {
+        word: AtomicU32::new(0),
+        ready: AtomicU32::new(0),
+    });
+    let nobody = ok(
+        "futex_wake with no waiters",
+        syscall::futex_wake(&shared.word, 10),
+    )?;
+    ensure!(nobody == 0, "futex_wake with no waiters woke {nobody}");
+
+    let mut handles = Vec::new();
+    for i in 0..WAITERS {
+        let waiter = shared.clone();
+        let spawned = thread::try_spawn(move || {
+            waiter.ready.fetch_add(1, Ordering::SeqCst);
+            syscall::futex_wait(&waiter.word, 0, 0)
+        });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                shared.word.store(1, Ordering::SeqCst);
+                let _ = syscall::futex_wake(&shared.word, u32::MAX as usize);
+                join_all(handles)?;
+                return Err(format!("thread_create {i}: {e:?}"));
+            }
+        }
+    }
+    // Let every waiter get into futex_wait (bounded, so a lost thread fails the test).
+    for _ in 0..10_000 {
+        if shared.ready.load(Ordering::SeqCst) == WAITERS {
+            break;
+        }
+        time::sleep_ns(100_000);
+    }
+    time::sleep_ms(2);
+    let first = syscall::futex_wake(&shared.word, 1);
+    // The one woken has left the queue: two remain.
+    let rest = syscall::futex_wake(&shared.word, 10);
+    // Release any waiter that was not asleep yet, so the joins below cannot hang.
+    shared.word.store(1, Ordering::SeqCst);
+    let _ = syscall::futex_wake(&shared.word, u32::MAX as usize);
+    let results = join_all(handles)?;
+
+    let (first, rest) = (ok("futex_wake(1)", first)?, ok("futex_wake(10)", rest)?);
+    if on_hartlab() {
+        ensure!(
+            first == 1 && rest == 2,
+            "woke {first} then {rest}, want 1 then 2"
+        );
+        for (i, result) in results.iter().enumerate() {
+            ensure!(result.is_ok(), "waiter {i}: futex_wait returned {result:?}");
+        }
+    } else {
+        // On QEMU a waiter may not have reached futex_wait in time.
+        ensure!(
+            first <= 1 && rest <= 2,
+            "woke {first} then {rest}, want at most 1 then 2"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Pipes
+// ---------------------------------------------------------------------------------------
+
+fn pipe_basic() -> TestResult {
+    let (r, w) = ok("pipe", io::pipe())?;
+    let result = (|| {
+        ensure!(r != w, "pipe returned the same fd {r} twice");
+        ensure!(ok("write", io::write(w, b"hello"))? == 5, "short write");
+        let mut buf = [0u8; 16];
+        let n = ok("read", io::read(r, &mut buf))?;
+        ensure!(
+            &buf[..n] == b"hello",
+            "read {:?}, want \"hello\"",
+            String::from_utf8_lossy(&buf[..n])
+        );
+        ok("close write end", io::close(w))?;
+        let n = ok("read at end of file", io::read(r, &mut buf))?;
+        ensure!(n == 0, "read {n} bytes after the writer closed");
+        ensure!(
+            io::write(r, b"x").is_err(),
+            "a write to the read end worked"
+        );
+        Ok(())
+    })();
+    close_all(&[r, w]);
+    result?;
+    expect_err("close twice", io::close(r), Errno::BadFd)
+}
+
+fn pipe_broken() -> TestResult {
+    let (r, w) = ok("pipe", io::pipe())?;
+    ok("close read end", io::close(r))?;
+    let result = io::write(w, b"nobody reads this");
+    let _ = io::close(w);
+    expect_err("write without reader", result, Errno::BrokenPipe)
+}
+
+fn pipe_between_processes() -> TestResult {
+    let (to_child, from_parent) = {
+        let (r, w) = ok("pipe", io::pipe())?;
+        (w, r)
+    };
+    let (from_child, to_parent) = match io::pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            close_all(&[to_child, from_parent]);
+            return Err(format!("pipe: {e:?}"));
+        }
+    };
+    // The child reads `from_parent`, writes `to_parent` and closes our ends of its copies.
+    let args = [from_parent, to_parent, to_child, from_child].map(|fd| format!("{fd}"));
+    let mut argv = Vec::from(["echo"]);
+    argv.extend(args.iter().map(String::as_str));
+    let spawned = process::spawn("child", &argv);
+    close_all(&[from_parent, to_parent]);
+    let pid = match spawned {
+        Ok(pid) => pid,
+        Err(e) => {
+            close_all(&[to_child, from_child]);
+            return Err(format!("spawn: {e:?}"));
+        }
+    };
+    let message: Vec<u8> = (0..200u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let sent = io::write_all(to_child, &message);
+    let _ = io::close(to_child); // end of file for the child
+    let echoed = read_to_end(from_child);
+    let _ = io::close(from_child);
+    let waited = process::wait(pid);
+    ok("write to child", sent)?;
+    let echoed = echoed?;
+    let (_, status) = ok("wait", waited)?;
+    ensure!(
+        echoed == message,
+        "echoed {} bytes, differing from the {} sent",
+        echoed.len(),
+        message.len()
+    );
+    ensure!(status == 0, "echo child: status {status}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory and devices
+// ---------------------------------------------------------------------------------------
+
+fn map_memory() -> TestResult {
+    const LEN: usize = 3 * 4096 + 1;
+    let first = ok("map_memory", memory::map_memory(LEN))? as usize;
+    let second = ok("map_memory", memory::map_memory(4096))? as usize;
+    for addr in [first, second] {
+        ensure!(
+            addr.is_multiple_of(4096),
+            "map_memory returned unaligned {addr:#x}"
+        );
+        ensure!(
+            (layout::MAP_START..layout::DEVICE_START).contains(&addr),
+            "map_memory returned {addr:#x}, outside the mapping area"
+        );
+    }
+    ensure!(
+        second >= first + 4 * 4096 || second + 4096 <= first,
+        "mappings overlap"
+    );
+    let words = 4 * 4096 / 8;
+    let region = first as *mut u64;
+    for i in 0..words {
+        // SAFETY: the kernel mapped 4 pages read-write at `first`.
+        let value = unsafe { region.add(i).read_volatile() };
+        ensure!(
+            value == 0,
+            "fresh memory is not zero at {:#x}",
+            first + 8 * i
+        );
+        unsafe { region.add(i).write_volatile(i as u64 ^ 0x5a5a) };
+    }
+    for i in 0..words {
+        let value = unsafe { region.add(i).read_volatile() };
+        ensure!(
+            value == i as u64 ^ 0x5a5a,
+            "memory at {:#x} lost its value",
+            first + 8 * i
+        );
+    }
+    match memory::map_memory(1 << 40) {
+        Err(Errno::NoMemory | Errno::Invalid) => Ok(()),
+        other => Err(format!(
+            "map_memory(1 TiB): expected NoMemory or Invalid, got {other:?}"
+        )),
+    }
+}
+
+fn map_device() -> TestResult {
+    match memory::map_device(abi::device::SIM_CONTROL) {
+        Ok(addr) => {
+            let addr = addr as usize;
+            ensure!(
+                sim::present(),
+                "map_device worked but ulib::sim says absent"
+            );
+            ensure!(
+                (layout::DEVICE_START..layout::STACK_TOP).contains(&addr)
+                    && addr.is_multiple_of(4096),
+                "device mapped at {addr:#x}"
+            );
+        }
+        Err(Errno::NoDevice) => ensure!(
+            !sim::present(),
+            "map_device said NoDevice but ulib::sim is present"
+        ),
+        Err(e) => return Err(format!("map_device(SIM_CONTROL): {e:?}")),
+    }
+    match memory::map_device(12345) {
+        Err(Errno::NoDevice | Errno::Invalid) => Ok(()),
+        other => Err(format!(
+            "map_device(12345): expected NoDevice or Invalid, got {other:?}"
+        )),
+    }
+}
+
+fn hart_stats() -> TestResult {
+    let harts = ok("hart_count", syscall::hart_count())?;
+    ensure!(harts >= 1, "hart_count is 0");
+    let here = ok("current_hart", syscall::current_hart())?;
+    ensure!(here < harts, "current_hart {here} with {harts} harts");
+    let before = ok("hart_stats", stats::hart_stats())?;
+    ensure!(
+        before.len() == harts,
+        "hart_stats gave {} entries for {harts} harts",
+        before.len()
+    );
+    for (i, entry) in before.iter().enumerate() {
+        ensure!(
+            entry.hart == i as u64,
+            "entry {i} is for hart {}",
+            entry.hart
+        );
+    }
+    let mut one = [HartStats::default()];
+    let reported = ok("hart_stats(count 1)", syscall::hart_stats(&mut one))?;
+    ensure!(
+        reported == harts,
+        "hart_stats(count 1) says {reported} harts, hart_count {harts}"
+    );
+    ensure!(
+        one[0].hart == 0,
+        "hart_stats(count 1) filled in hart {}",
+        one[0].hart
+    );
+    let after = ok("hart_stats", stats::hart_stats())?;
+    let (before, after) = (stats::total(&before), stats::total(&after));
+    ensure!(before.syscalls > 0, "no system calls counted");
+    ensure!(
+        after.syscalls > before.syscalls,
+        "system calls did not increase"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults: each in a `child` the kernel must kill with KILLED_BY_FAULT - scause
+// ---------------------------------------------------------------------------------------
+
+/// Runs `child fault <kind>` and checks the kernel killed it for exception `scause`.
+fn fault_case(kind: &str, scause: i32) -> TestResult {
+    let before = total_stats()?;
+    let status = run_child(&["fault", kind])?;
+    let want = abi::KILLED_BY_FAULT - scause;
+    ensure!(
+        status == want,
+        "child fault {kind}: status {status}, want {want}"
+    );
+    let after = total_stats()?;
+    ensure!(
+        after.faults_killed > before.faults_killed,
+        "faults_killed did not increase"
+    );
+    Ok(())
+}
+
+fn fault_load_kernel() -> TestResult {
+    fault_case("load-kernel", 13)
+}
+
+fn fault_store_kernel() -> TestResult {
+    fault_case("store-kernel", 15)
+}
+
+fn fault_store_text() -> TestResult {
+    fault_case("store-text", 15)
+}
+
+fn fault_exec_kernel() -> TestResult {
+    fault_case("exec-kernel", 12)
+}
+
+fn fault_illegal() -> TestResult {
+    fault_case("illegal", 2)
+}
+
+fn fault_load_unmapped() -> TestResult {
+    fault_case("load-unmapped", 13)
+}
+
+fn fault_exec_data() -> TestResult {
+    fault_case("exec-data", 12)
+}
+
+fn memory_isolation() -> TestResult {
+    let values = ["1111", "2222"];
+    let mut pids = Vec::new();
+    for value in values {
+        match process::spawn("child", &["isolation", value]) {
+            Ok(pid) => pids.push(pid),
+            Err(e) => {
+                for pid in pids {
+                    let _ = process::wait(pid);
+                }
+                return Err(format!("spawn: {e:?}"));
+            }
+        }
+    }
+    let mut failure = None;
+    for (pid, value) in pids.into_iter().zip(values) {
+        match process::wait(pid) {
+            Ok((_, 0)) => {}
+            Ok((_, status)) => {
+                failure = failure.or(Some(format!("child isolation {value}: status {status}")))
+            }
+            Err(e) => failure = failure.or(Some(format!("wait: {e:?}"))),
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+// ---------------------------------------------------------------------------------------
+// Scheduling
+// ---------------------------------------------------------------------------------------
+
+/// Simulated time the spinners run before the measurement starts.
+const WARM_UP_NS: u64 = 1_000_000;
+/// Simulated time over which the spinners' progress is compared, at least ...
+const WINDOW_NS: u64 = 3_000_000;
+/// ... and, for the fairness test, at least this many timer interrupts per hart (so that the
+/// comparison does not hinge on how the last few time slices fell, whatever the kernel's
+/// tick) ...
+const FAIR_TICKS_PER_HART: u64 = 20;
+/// ... but at most this long.
+const WINDOW_MAX_NS: u64 = 40_000_000;
+/// On QEMU: how long to wait at most for every spinner to make progress.
+const QEMU_PATIENCE_MS: u64 = 5_000;
+
+/// An iteration counter on its own cache line.
+#[repr(align(64))]
+#[derive(Default)]
+struct Counter(AtomicU64);
+
+/// What CPU-bound spinner threads share: one counter each and the stop flag.
+struct Spin {
+    counts: Vec<Counter>,
+    stop: AtomicBool,
+}
+
+impl Spin {
+    /// Spinner `i`: counts iterations, never yielding, until told to stop.
+    fn run(&self, i: usize) {
+        let count = &self.counts[i].0;
+        let mut n = 0;
+        while !self.stop.load(Ordering::Relaxed) {
+            n += 1;
+            count.store(n, Ordering::Relaxed);
+        }
+    }
+
+    fn snapshot(&self) -> Vec<u64> {
+        self.counts
+            .iter()
+            .map(|c| c.0.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Each spinner's progress over the measurement window. On hartlab the window lasts
+    /// until each hart has taken `ticks_per_hart` timer interrupts (at least [`WINDOW_NS`],
+    /// at most [`WINDOW_MAX_NS`]); on QEMU it is stretched (up to [`QEMU_PATIENCE_MS`])
+    /// until the first `must_progress` spinners have all moved.
+    fn measure(&self, ticks_per_hart: u64, must_progress: usize) -> Vec<u64> {
+        time::sleep_ns(WARM_UP_NS);
+        let before = self.snapshot();
+        let ticks = || total_stats().map_or(0, |s| s.timer_interrupts);
+        let ticks_before = ticks();
+        let ticks_wanted = ticks_per_hart * stats::hart_count() as u64;
+        time::sleep_ns(WINDOW_NS);
+        let mut window = WINDOW_NS;
+        while on_hartlab()
+            && ticks().saturating_sub(ticks_before) < ticks_wanted
+            && window < WINDOW_MAX_NS
+        {
+            time::sleep_ns(WINDOW_NS / 3);
+            window += WINDOW_NS / 3;
+        }
+        let mut waited_ms = 0;
+        loop {
+            let progress: Vec<u64> = self
+                .snapshot()
+                .iter()
+                .zip(&before)
+                .map(|(a, b)| a - b)
+                .collect();
+            let moved = progress.iter().take(must_progress).all(|&p| p > 0);
+            if on_hartlab() || moved || waited_ms >= QEMU_PATIENCE_MS {
+                return progress;
+            }
+            time::sleep_ms(10);
+            waited_ms += 10;
+        }
+    }
+}
+
+/// Runs one spinner thread per entry of `priorities` (made in that order, each set to its
+/// priority at once) and returns each one's progress over the measurement window. The
+/// calling thread runs at priority 0 meanwhile, so it gets its hart back when it wakes; the
+/// spinners are stopped and joined and the caller's priority restored on every path.
+fn measure_spinners(
+    priorities: &[usize],
+    ticks_per_hart: u64,
+    must_progress: usize,
+) -> Result<Vec<u64>, String> {
+    let spin = Arc::new(Spin {
+        counts: (0..priorities.len()).map(|_| Counter::default()).collect(),
+        stop: AtomicBool::new(false),
+    });
+    ok("set own priority to 0", thread::set_priority(0, 0))?;
+    let mut handles = Vec::new();
+    let mut started = Ok(());
+    for (i, &priority) in priorities.iter().enumerate() {
+        let shared = spin.clone();
+        match thread::try_spawn(move || shared.run(i)) {
+            Ok(handle) => {
+                let tid = handle.tid();
+                handles.push(handle);
+                if let Err(e) = thread::set_priority(tid, priority) {
+                    started = Err(format!("set_priority({tid}, {priority}): {e:?}"));
+                    break;
+                }
+            }
+            Err(e) => {
+                started = Err(format!("thread_create {i}: {e:?}"));
+                break;
+            }
+        }
+    }
+    let progress = started.map(|()| spin.measure(ticks_per_hart, must_progress));
+    spin.stop.store(true, Ordering::Relaxed);
+    let joined = join_all(handles);
+    let restored = thread::set_priority(0, abi::DEFAULT_PRIORITY);
+    let progress = progress?;
+    joined?;
+    ok("restore own priority", restored)?;
+    Ok(progress)
+}
+
+/// 2 x harts spinners of equal priority that never yield share the harts fairly: the
+/// timer tick preempts them.
+fn preemption_fairness() -> TestResult {
+    let spinners = 2 * stats::hart_count();
+    let progress = measure_spinners(
+        &vec![abi::DEFAULT_PRIORITY; spinners],
+        FAIR_TICKS_PER_HART,
+        spinners,
+    )?;
+    let (min, max) = (
+        progress.iter().min().copied(),
+        progress.iter().max().copied(),
+    );
+    let (min, max) = (min.unwrap_or(0), max.unwrap_or(0));
+    ensure!(min > 0, "a spinner made no progress: {progress:?}");
+    if on_hartlab() {
+        ensure!(
+            min * 10 >= max * 7,
+            "unfair: min/max progress below 0.7: {progress:?}"
+        );
+    }
+    Ok(())
+}
+
+/// With one priority-1 spinner per hart, priority-6 spinners made after them get (almost)
+/// no hart time.
+fn priorities() -> TestResult {
+    const HIGH: usize = 1;
+    const LOW: usize = 6;
+    let harts = stats::hart_count();
+    let mut levels = vec![HIGH; harts];
+    levels.extend(vec![LOW; harts]);
+    let progress = measure_spinners(&levels, 0, harts)?;
+    let (highs, lows) = progress.split_at(harts);
+    ensure!(
+        highs.iter().all(|&p| p > 0),
+        "a high-priority spinner made no progress: {progress:?}"
+    );
+    if on_hartlab() {
+        let (high, low): (u64, u64) = (highs.iter().sum(), lows.iter().sum());
+        ensure!(
+            low * 10 <= high,
+            "low-priority spinners made {low} iterations, high {high}"
+        );
+    }
+    Ok(())
+}
