@@ -25,12 +25,19 @@ fn main() {
     let linker_script = manifest_dir.join("firmware.ld");
     println!("cargo:rustc-link-arg-bins=-T{}", linker_script.display());
     println!("cargo:rerun-if-changed={}", linker_script.display());
+    // The kernel bundles the user programs (see kernel/build.rs), so they are inputs too.
     for input in [
         "kernel/src",
         "kernel/kernel.ld",
         "kernel/build.rs",
         "kernel/Cargo.toml",
+        "abi",
+        "ulib",
         "Cargo.lock",
+        "../workloads/src",
+        "../workloads/Cargo.toml",
+        "../workloads/Cargo.lock",
+        "../workloads/.cargo/config.toml",
     ] {
         println!("cargo:rerun-if-changed={}", workspace.join(input).display());
     }

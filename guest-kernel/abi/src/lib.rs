@@ -216,4 +216,3 @@ pub mod layout {
     /// Distance between stack tops (the gap is unmapped, so an overflow faults).
     pub const STACK_STRIDE: usize = 1024 * 1024;
 }
-

@@ -32,7 +32,7 @@ mod uart;
 use core::arch::naked_asm;
 use core::sync::atomic::{AtomicBool, Ordering};
 use platform::{BOOT_HART, MAX_HARTS, STACK_SIZE};
-use riscv::register::{mcounteren, pmpaddr0, pmpaddr1, pmpcfg0};
+use riscv::register::{mcounteren, mie, pmpaddr0, pmpaddr1, pmpcfg0};
 use riscv::register::{Permission, Range};
 
 /// Set by the boot hart once shared state (`.bss`, the HSM slots) is ready.
@@ -151,6 +151,9 @@ fn init_hart() {
         mcounteren::set_cy();
         mcounteren::set_tm();
         mcounteren::set_ir();
+        // IPIs (CLINT msip) reach every hart, the boot hart included; the handler turns
+        // them into the kernel's supervisor software interrupt.
+        mie::set_msoft();
         // menvcfg.STCE (bit 63): S mode gets `stimecmp`.
         if SSTC.load(Ordering::Relaxed) {
             core::arch::asm!("csrs 0x30a, {}", in(reg) 1usize << 63);
