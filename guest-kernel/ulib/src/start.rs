@@ -3,7 +3,7 @@
 //! The kernel enters a new process's first thread at the ELF entry point, `_start`, with
 //! `a0` = `argc`, `a1` = `argv` (pointers to NUL-terminated strings: the program's name,
 //! then its arguments, all on the stack above `sp`) and `sp` 16-byte aligned
-//! ([`abi::start`]). `_start` jumps to [`start_main`], which
+//! ([`abi::start`]). `_start` jumps to `start_main`, which
 //!
 //! 1. turns `argv` into a `Vec<&str>` (the strings stay where the kernel put them; the stack
 //!    above `sp` is never popped, so they live as long as the process);

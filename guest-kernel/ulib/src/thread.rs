@@ -4,7 +4,7 @@
 //! waits for it and returns the closure's result, as in Rust's standard library.
 //!
 //! Under the hood: the closure is boxed and the box's address becomes the argument of
-//! `thread_create`. The new thread starts in [`thread_entry`] on its own stack, unboxes and
+//! `thread_create`. The new thread starts in `thread_entry` on its own stack, unboxes and
 //! runs the closure, boxes its result and hands that box's address to `thread_exit`;
 //! `thread_join` gives the address back to the joining thread, which unboxes the result.
 //!
