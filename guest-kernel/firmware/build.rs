@@ -7,7 +7,11 @@
 //!    build's lock);
 //! 3. flattens the kernel ELF into the bytes of its loadable segments, laid out from the
 //!    lowest physical address, and writes `kernel_image.rs`, which `src/payload.rs`
-//!    includes: the kernel's load address, entry point and bytes.
+//!    includes: the kernel's load address, entry point and bytes, the bytes in a section of
+//!    their own that `firmware.ld` places at the kernel's load address (`KERNEL_BASE`, passed
+//!    to the linker). The firmware ELF thus has the kernel as a loadable segment at its own
+//!    address, and whoever loads the ELF (hartlab, QEMU) puts it there: nothing is copied at
+//!    boot.
 
 use object::read::elf::{ElfFile64, FileHeader, ProgramHeader};
 use object::{elf, Endianness};
@@ -45,16 +49,24 @@ fn main() {
     let kernel_elf = build_kernel(workspace, &out_dir.join("kernel-target"));
     let kernel = flatten(&fs::read(&kernel_elf).unwrap());
     fs::write(out_dir.join("kernel.bin"), &kernel.bytes).unwrap();
+    println!(
+        "cargo:rustc-link-arg-bins=--defsym=KERNEL_BASE={:#x}",
+        kernel.load_address
+    );
     fs::write(
         out_dir.join("kernel_image.rs"),
         format!(
-            "/// Physical address the kernel's first byte is copied to.\n\
+            "/// Physical address of the kernel's first byte.\n\
              pub const LOAD_ADDRESS: usize = {:#x};\n\
              /// Physical address of the kernel's first instruction.\n\
              pub const ENTRY: usize = {:#x};\n\
-             /// The kernel's loadable segments, flattened.\n\
-             pub static IMAGE: &[u8] = include_bytes!(\"kernel.bin\");\n",
-            kernel.load_address, kernel.entry
+             /// The kernel's loadable segments, flattened, linked at `LOAD_ADDRESS`.\n\
+             #[unsafe(link_section = \".kernel\")]\n\
+             #[used]\n\
+             pub static IMAGE: [u8; {}] = *include_bytes!(\"kernel.bin\");\n",
+            kernel.load_address,
+            kernel.entry,
+            kernel.bytes.len()
         ),
     )
     .unwrap();

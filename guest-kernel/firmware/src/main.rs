@@ -69,7 +69,6 @@ extern "C" fn firmware_main(hart: usize, dtb: usize) -> ! {
         // SAFETY: only the boot hart runs here, and the others wait for `BOOT_DONE`.
         unsafe {
             clear_bss();
-            payload::load();
         }
         let harts = discover_harts(dtb);
         println!(

@@ -7,8 +7,8 @@
 
 use buddy_system_allocator::LockedHeap;
 
-/// Bytes of kernel heap.
-const HEAP_SIZE: usize = 1 << 20;
+/// Bytes of the boot heap in `.bss` (enough until `mm::init` grows the heap from RAM).
+const HEAP_SIZE: usize = 256 << 10;
 
 /// The heap's memory, page aligned.
 #[repr(C, align(4096))]
