@@ -124,7 +124,7 @@ impl Board {
         bus.map(
             virt::SIM_CONTROL_BASE,
             SimControl::SIZE,
-            Box::new(SimControl::new()),
+            Box::new(SimControl::with_config(config.sim_control_config())),
         )?;
         bus.map(virt::CLINT_BASE, Clint::SIZE, Box::new(Clint::new(m.harts)))?;
         let plic = if config.plic.user_contexts {

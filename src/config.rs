@@ -8,7 +8,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use devices::task_controller::{self, Costs, Policy, TaskControllerConfig};
-use serde::{Deserialize, Deserializer};
+use devices::SimControlConfig;
+use serde::{Deserialize, Deserializer, Serialize};
 use sim_core::machine::MachineParams;
 use sim_core::time::Clock;
 use sim_core::timing::branch::{PredictorConfig, PredictorConfigError};
@@ -21,7 +22,7 @@ use sim_core::timing::{TimingConfig, TimingConfigError, TimingMode, TrapCosts};
 pub const MAX_HARTS: usize = 512;
 
 /// The machine description (`--config FILE`, then command-line overrides).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MachineConfig {
     /// `[machine]`: harts, RAM and clocks.
@@ -47,10 +48,12 @@ pub struct MachineConfig {
     pub plic: PlicSection,
     /// `[task_controller]`: the task-aware interrupt controller.
     pub task_controller: TaskControllerSection,
+    /// `[sim_control]`: the simulator-control (measurement) device.
+    pub sim_control: SimControlSection,
 }
 
 /// The `[machine]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MachineSection {
     /// Number of harts (1..=512). Default 1.
@@ -69,6 +72,12 @@ pub struct MachineSection {
     /// gets its turn. Smaller is finer interleaving (a contended lock changes hands at most
     /// once per quantum) at a small cost in speed. Default 1 us.
     pub quantum_ns: u64,
+    /// Seed of the machine's pseudo-random choices (only `start_jitter_cycles` makes any).
+    /// The experiment runner sets it to each point's seed. Default 0.
+    pub seed: u64,
+    /// Each hart starts after a delay drawn from `seed`, uniform in 0..=this many cycles
+    /// (reset-release skew between harts). Default 0: every hart starts at once.
+    pub start_jitter_cycles: u64,
 }
 
 impl Default for MachineSection {
@@ -80,12 +89,14 @@ impl Default for MachineSection {
             hart_frequencies: Vec::new(),
             timebase_frequency: 10_000_000,
             quantum_ns: 1_000,
+            seed: 0,
+            start_jitter_cycles: 0,
         }
     }
 }
 
 /// The timing mode as written in TOML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModeName {
     /// CPI 1, no caches.
@@ -96,18 +107,19 @@ pub enum ModeName {
 }
 
 /// The `[timing]` table.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TimingSection {
     /// "timed" (default) or "functional".
     pub mode: ModeName,
     /// Run functionally until this many instructions have retired (all harts), then timed.
     /// Only with `mode = "functional"`. Default: never.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timed_from_insn: Option<u64>,
 }
 
 /// Predictor kinds as written in TOML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PredictorName {
     /// Backward taken, forward not taken.
@@ -120,12 +132,13 @@ pub enum PredictorName {
 const DEFAULT_COUNTERS: u32 = 512;
 
 /// The `[branch]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BranchSection {
     /// "bimodal" (default) or "static".
     pub predictor: PredictorName,
     /// Bimodal counters (a power of two; not for static). Default 512.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub counters: Option<u32>,
     /// BTB entries (a power of two; 0 allowed for static). Default 32.
     pub btb_entries: u32,
@@ -160,7 +173,7 @@ impl Default for BranchSection {
 }
 
 /// One cache in the `[memory]` table.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSection {
     /// Capacity, e.g. "32KiB".
@@ -197,7 +210,7 @@ impl From<CacheSection> for CacheConfig {
 }
 
 /// The `[memory]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MemorySection {
     /// Cycles an L2 miss adds. Default 100.
@@ -223,16 +236,18 @@ impl Default for MemorySection {
 }
 
 /// The `[mmu]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MmuSection {
     /// Instruction TLB entries. Default 32.
     pub itlb_entries: u32,
     /// Instruction TLB ways. Default: as many as entries (fully associative).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub itlb_ways: Option<u32>,
     /// Data TLB entries. Default 32.
     pub dtlb_entries: u32,
     /// Data TLB ways. Default: as many as entries (fully associative).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dtlb_ways: Option<u32>,
 }
 
@@ -249,7 +264,7 @@ impl Default for MmuSection {
 }
 
 /// The `[traps]` table (cycles on top of the pipeline flush, `core.trap_penalty`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrapsSection {
     /// Entering an M-mode handler. Default 2.
@@ -284,7 +299,7 @@ impl Default for TrapsSection {
 }
 
 /// The `[interconnect]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InterconnectSection {
     /// Cycles of an uncached round trip to a device, beyond the load latency. Default 20.
@@ -300,7 +315,7 @@ impl Default for InterconnectSection {
 }
 
 /// The `[uintr]` table: user-interrupt hardware (see docs/hardware/user-interrupts.md).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UintrSection {
     /// Receiver slots of the UINTC (1..=4096). Default 512, as on the UINTC QEMU.
@@ -323,7 +338,7 @@ impl Default for UintrSection {
 }
 
 /// The `[plic]` table.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PlicSection {
     /// Give each hart a third context for U mode (context 3h + {M 0, S 1, U 2}) driving
@@ -332,8 +347,39 @@ pub struct PlicSection {
     pub user_contexts: bool,
 }
 
+/// The `[sim_control]` table: the simulator-control device's measurement registers (see
+/// docs/hardware/sim-control.md).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimControlSection {
+    /// Cycles an EVENT, STATS, NOW_PS or sample access costs (no interconnect round trip:
+    /// these are magic operations). Default 0, so measuring does not perturb the measured.
+    pub access_cycles: u32,
+    /// Samples kept per run (1..=10_000_000); later ones are counted as dropped. Default
+    /// 1_000_000.
+    pub max_samples: usize,
+    /// Events kept per run (1..=10_000_000); later ones are counted as dropped. Default
+    /// 100_000.
+    pub max_events: usize,
+    /// Statistics dumps kept per run (1..=10_000); later ones are counted as dropped.
+    /// Default 100.
+    pub max_dumps: usize,
+}
+
+impl Default for SimControlSection {
+    fn default() -> Self {
+        let d = SimControlConfig::default();
+        Self {
+            access_cycles: d.access_cycles,
+            max_samples: d.max_samples,
+            max_events: d.max_events,
+            max_dumps: 100,
+        }
+    }
+}
+
 /// Local-queue policies as written in TOML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 pub enum PolicyName {
     /// Per-hart queues, no stealing ("none" is accepted too).
     #[serde(rename = "d-fcfs", alias = "none")]
@@ -360,7 +406,7 @@ impl From<PolicyName> for Policy {
 /// The `[task_controller]` table: the task-aware interrupt controller at 0x1100_0000 (see
 /// docs/hardware/task-controller.md). The cycle defaults are TAIC's FPGA measurements
 /// (enqueue/dequeue 2-4, registration and send 8-10, hardware wake-up 6-8 cycles).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TaskControllerSection {
     /// Queue sets, one per OS or address space (1..=256). Default 16.
@@ -509,7 +555,29 @@ impl MachineConfig {
             },
             timed_from_insn: self.timing.timed_from_insn,
             suicfg_reset: devices::virt::UINTC_BASE,
+            start_delays: self.start_delays(),
         }
+    }
+
+    /// The simulator-control device's configuration.
+    pub fn sim_control_config(&self) -> SimControlConfig {
+        SimControlConfig {
+            access_cycles: self.sim_control.access_cycles,
+            max_samples: self.sim_control.max_samples,
+            max_events: self.sim_control.max_events,
+        }
+    }
+
+    /// Each hart's start delay in cycles: uniform in 0..=`start_jitter_cycles`, drawn from
+    /// `seed` (splitmix64 of the seed and the hart id, so adding harts keeps the others').
+    pub fn start_delays(&self) -> Vec<u64> {
+        let m = &self.machine;
+        if m.start_jitter_cycles == 0 {
+            return Vec::new();
+        }
+        (0..m.harts as u64)
+            .map(|h| splitmix64(m.seed ^ splitmix64(h)) % (m.start_jitter_cycles + 1))
+            .collect()
     }
 
     /// Check every value's range, naming the key on failure.
@@ -562,6 +630,22 @@ impl MachineConfig {
         if self.timing.timed_from_insn.is_some() && self.timing.mode != ModeName::Functional {
             bail!("timing.timed_from_insn: needs timing.mode = \"functional\" (the run starts functional and switches to timed)");
         }
+        if m.start_jitter_cycles > 1_000_000_000 {
+            bail!(
+                "machine.start_jitter_cycles = {}: must be at most 1000000000",
+                m.start_jitter_cycles
+            );
+        }
+        let sc = &self.sim_control;
+        for (key, value, max) in [
+            ("sim_control.max_samples", sc.max_samples, 10_000_000),
+            ("sim_control.max_events", sc.max_events, 10_000_000),
+            ("sim_control.max_dumps", sc.max_dumps, 10_000),
+        ] {
+            if !(1..=max).contains(&value) {
+                bail!("{key} = {value}: must be between 1 and {max}");
+            }
+        }
         if !(1..=4096).contains(&self.uintr.uintc_slots) {
             bail!(
                 "uintr.uintc_slots = {}: must be between 1 and 4096",
@@ -603,6 +687,7 @@ impl MachineConfig {
             ("traps.xret_cycles_u", self.traps.xret_cycles_u),
             ("traps.interrupt_cycles", self.traps.interrupt_cycles),
             ("interconnect.mmio_cycles", self.interconnect.mmio_cycles),
+            ("sim_control.access_cycles", self.sim_control.access_cycles),
             (
                 "memory.dram_latency_cycles",
                 self.memory.dram_latency_cycles,
@@ -681,6 +766,15 @@ impl MachineConfig {
     }
 }
 
+/// One step of the splitmix64 generator (Steele, Lea and Flood, 2014): a well-mixed 64-bit
+/// function of its input.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// Parse a size such as `268435456`, `256M`, `256MiB`, `1G`, `1GiB`, `4096K`.
 pub fn parse_size(text: &str) -> Result<u64> {
     let t = text.trim();
@@ -746,6 +840,36 @@ mod tests {
         assert_eq!(c.task_controller, TaskControllerSection::default());
         assert_eq!(c.uintr, UintrSection::default());
         assert_eq!(c.plic, PlicSection::default());
+        assert_eq!(c.sim_control, SimControlSection::default());
+    }
+
+    #[test]
+    fn configurations_survive_a_round_trip_through_toml() {
+        for c in [MachineConfig::default(), preset("fpga-100mhz.toml")] {
+            let text = toml::to_string(&c).unwrap();
+            assert_eq!(MachineConfig::from_toml(&text).unwrap(), c, "{text}");
+        }
+    }
+
+    #[test]
+    fn start_jitter_draws_per_hart_delays_from_the_seed() {
+        let mut c = MachineConfig::default();
+        c.machine.harts = 4;
+        assert!(c.start_delays().is_empty(), "no jitter by default");
+        c.machine.start_jitter_cycles = 1000;
+        let a = c.start_delays();
+        assert_eq!(a.len(), 4);
+        assert!(a.iter().all(|&d| d <= 1000));
+        assert_eq!(a, c.start_delays(), "deterministic");
+        c.machine.seed = 1;
+        let b = c.start_delays();
+        assert_ne!(a, b, "the seed changes the delays");
+        c.machine.harts = 5;
+        assert_eq!(
+            c.start_delays()[..4],
+            b[..],
+            "adding a hart keeps the others'"
+        );
     }
 
     #[test]
@@ -882,6 +1006,15 @@ mod tests {
                 "[machine]\nhart_frequencies = [0]\n",
                 "machine.hart_frequencies[0]",
             ),
+            (
+                "[sim_control]\nmax_samples = 0\n",
+                "sim_control.max_samples",
+            ),
+            (
+                "[sim_control]\naccess_cycles = 70000\n",
+                "sim_control.access_cycles",
+            ),
+            ("[sim_control]\ncost = 1\n", "cost"),
         ] {
             let e = error(text);
             assert!(e.contains(wanted), "{text:?}: {e}");

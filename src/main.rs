@@ -187,6 +187,7 @@ fn simulate(
         config,
         max_insns: args.max_insns,
         bootargs,
+        ..RunOptions::default()
     };
     let mut console = || Console {
         output: Box::new(std::io::stdout()),

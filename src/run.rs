@@ -1,10 +1,15 @@
-//! Running a guest ELF on the virt board to its end.
+//! Running a guest ELF on the virt board to its end, and collecting what it measured
+//! through the simulator-control device (samples, events, statistics dumps).
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use sim_core::machine::Exit;
+use devices::sim_control::Recording;
+use devices::SimControl;
+use sim_core::bus::StatsRequest;
+use sim_core::machine::{Exit, Limits};
+use sim_core::time::SimTime;
 
 use crate::board::{Board, Console};
 use crate::config::MachineConfig;
@@ -20,6 +25,8 @@ pub struct RunOptions {
     pub config: MachineConfig,
     /// Stop after this many instructions (all harts together).
     pub max_insns: Option<u64>,
+    /// Stop when simulated time reaches this many picoseconds.
+    pub max_sim_time: Option<SimTime>,
     /// Kernel command line for the device tree's `/chosen/bootargs`.
     pub bootargs: Option<String>,
 }
@@ -35,6 +42,15 @@ pub struct RunReport {
     pub resets: u32,
     /// Host seconds the final run took (measured on the host; never part of `stats`).
     pub host_seconds: f64,
+    /// What the guest recorded through the simulator-control device.
+    pub recording: Recording,
+    /// Statistics the guest dumped (STATS = 2), in order, up to `sim_control.max_dumps`.
+    pub dumps: Vec<Stats>,
+    /// Dumps beyond `sim_control.max_dumps`, not kept.
+    pub dumps_dropped: u64,
+    /// Simulated time (ps) of the guest's last statistics reset, 0 if none: the final
+    /// statistics cover the time since.
+    pub stats_since: SimTime,
 }
 
 impl RunReport {
@@ -55,6 +71,7 @@ pub fn describe(exit: &Exit) -> String {
         Exit::Fail(code) => format!("fail (code {code})"),
         Exit::Reset => "reset requested too often".into(),
         Exit::MaxInsns => "instruction limit reached".into(),
+        Exit::MaxTime => "simulated-time limit reached".into(),
         Exit::TrapLoop { hart, pc } => {
             format!("hart {hart} is stuck faulting at its trap handler {pc:#x}")
         }
@@ -90,19 +107,49 @@ pub fn run_image(
             options.bootargs.as_deref(),
             console(),
         )?;
+        let limits = Limits {
+            max_insns: options.max_insns,
+            max_time: options.max_sim_time,
+        };
+        let max_dumps = options.config.sim_control.max_dumps;
+        let mut dumps = Vec::new();
+        let mut dumps_dropped = 0;
         let start = Instant::now();
-        let exit = board.machine.run(options.max_insns);
+        let exit = board
+            .machine
+            .run_with(limits, &mut |machine, hart, request| {
+                if request != StatsRequest::Dump {
+                    return;
+                }
+                if dumps.len() < max_dumps {
+                    let now = machine.harts[hart].now();
+                    let label = format!("dump {} by hart {hart}", dumps.len());
+                    dumps.push(Stats::collect_at(machine, now, label));
+                } else {
+                    dumps_dropped += 1;
+                }
+            });
         let host = start.elapsed().as_secs_f64();
         if exit == Exit::Reset && resets < MAX_RESETS {
             resets += 1;
             continue;
         }
         let stats = Stats::collect(&board.machine, describe(&exit));
+        let recording = board
+            .machine
+            .bus
+            .device_mut::<SimControl>()
+            .map(SimControl::take_recording)
+            .unwrap_or_default();
         return Ok(RunReport {
             exit,
             stats,
             resets,
             host_seconds: host,
+            recording,
+            dumps,
+            dumps_dropped,
+            stats_since: board.machine.stats_since(),
         });
     }
 }

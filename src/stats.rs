@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use sim_core::hart::trap::{TrapCounts, CAUSES};
 use sim_core::machine::Machine;
-use sim_core::time::PS_PER_SEC;
+use sim_core::time::{SimTime, PS_PER_SEC};
 use sim_core::timing::branch::PredictorStats;
 use sim_core::timing::cache::CacheStats;
 use sim_core::timing::core::{CoreStats, InsnClass};
@@ -333,7 +333,7 @@ pub struct DeviceReport {
 /// Everything `--stats` reports.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stats {
-    /// Simulated seconds.
+    /// Simulated seconds (since the guest last reset the statistics, if it did).
     pub sim_seconds: f64,
     /// Instructions retired by all harts.
     pub instret: u64,
@@ -352,6 +352,12 @@ pub struct Stats {
 impl Stats {
     /// Collect statistics from `machine` after a run that ended as `exit` says.
     pub fn collect(machine: &Machine, exit: String) -> Self {
+        Self::collect_at(machine, machine.now(), exit)
+    }
+
+    /// Collect statistics from `machine` at simulated time `now` (a hart's local time, for
+    /// a dump the guest asked for); `exit` says why.
+    pub fn collect_at(machine: &Machine, now: SimTime, exit: String) -> Self {
         let harts: Vec<HartReport> = machine
             .harts
             .iter()
@@ -403,7 +409,7 @@ impl Stats {
             })
             .collect();
         Self {
-            sim_seconds: machine.now() as f64 / PS_PER_SEC as f64,
+            sim_seconds: now.saturating_sub(machine.stats_since()) as f64 / PS_PER_SEC as f64,
             instret: harts.iter().map(|h| h.instret).sum(),
             mode: if machine.bus.control.timed {
                 "timed"

@@ -14,7 +14,7 @@ pub mod uintc;
 
 pub use clint::Clint;
 pub use plic::{Plic, PlicConfig};
-pub use sim_control::SimControl;
+pub use sim_control::{SimControl, SimControlConfig};
 pub use task_controller::{TaskController, TaskControllerConfig};
 pub use test_finisher::TestFinisher;
 pub use uart::Uart;
@@ -85,6 +85,8 @@ pub(crate) mod testutil {
     /// The machine-side state a device sees, for driving devices in tests.
     pub struct Env {
         pub now: SimTime,
+        /// The accessing hart's cycle count the device sees.
+        pub cycle: u64,
         pub timebase: Timebase,
         pub irq: IrqLines,
         pub control: MachineControl,
@@ -95,6 +97,7 @@ pub(crate) mod testutil {
         pub fn new(harts: usize, sources: usize) -> Self {
             Self {
                 now: 0,
+                cycle: 0,
                 timebase: Timebase::new(10_000_000),
                 irq: IrqLines::new(harts, sources),
                 control: MachineControl::default(),
@@ -120,6 +123,7 @@ pub(crate) mod testutil {
             let mut ctx = AccessCtx {
                 hart,
                 now: self.now,
+                cycle: self.cycle,
                 timebase: &mut self.timebase,
                 irq: &mut self.irq,
                 control: &mut self.control,
@@ -138,6 +142,7 @@ pub(crate) mod testutil {
             let mut ctx = AccessCtx {
                 hart,
                 now: self.now,
+                cycle: self.cycle,
                 timebase: &mut self.timebase,
                 irq: &mut self.irq,
                 control: &mut self.control,
@@ -208,8 +213,8 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            4 => (0usize..5, offset(), size()).prop_map(|(dev, off, size)| Op::Read { dev, off, size }),
-            4 => (0usize..5, offset(), size(), value())
+            4 => (0usize..6, offset(), size()).prop_map(|(dev, off, size)| Op::Read { dev, off, size }),
+            4 => (0usize..6, offset(), size(), value())
                 .prop_map(|(dev, off, size, value)| Op::Write { dev, off, size, value }),
             1 => (0u64..1u64 << 40).prop_map(|dt| Op::Advance { dt }),
             1 => prop::collection::vec(any::<u8>(), 0..40).prop_map(|bytes| Op::Input { bytes }),
@@ -231,6 +236,11 @@ mod tests {
                 Box::new(Plic::virt(2)),
                 Box::new(TestFinisher::new()),
                 Box::new(TaskController::new(&tc)),
+                Box::new(SimControl::with_config(SimControlConfig {
+                    access_cycles: 0,
+                    max_samples: 8,
+                    max_events: 8,
+                })),
             ];
             for op in ops {
                 match op {

@@ -1449,6 +1449,21 @@ impl Device for TaskController {
         }
     }
 
+    fn reset_counters(&mut self) {
+        self.allocs = 0;
+        self.alloc_failures = 0;
+        self.frees = 0;
+        self.errors = 0;
+        self.source_edges = 0;
+        self.pulses = 0;
+        for set in self.sets.iter_mut() {
+            set.stats = SetStats {
+                high_water: set.used() as u64,
+                ..SetStats::default()
+            };
+        }
+    }
+
     fn counters(&self) -> Vec<(String, u64)> {
         let mut out = vec![
             ("allocs".to_string(), self.allocs),

@@ -252,6 +252,16 @@ impl Device for Uintc {
             .min()
     }
 
+    fn reset_counters(&mut self) {
+        self.sends = 0;
+        self.high_writes = 0;
+        self.reads_cleared = 0;
+        for s in self.slots.iter_mut() {
+            s.high_water = s.pending.count_ones();
+        }
+        self.high_water_max = self.slots.iter().map(|s| s.high_water).max().unwrap_or(0);
+    }
+
     fn counters(&self) -> Vec<(String, u64)> {
         let mut out = vec![
             ("sends".to_string(), self.sends),

@@ -5,6 +5,8 @@
 //! of the access, drive interrupt lines through [`IrqLines`] and may ask the machine to stop
 //! through [`MachineControl`]. RAM is not a device: it has its own fast path in the hart.
 
+use std::any::Any;
+
 use crate::time::{SimTime, Timebase};
 
 /// Why a device refused an access; the hart turns it into an access-fault trap.
@@ -198,15 +200,38 @@ pub enum ExitRequest {
     Reset,
 }
 
+/// A request from a device about the simulator's statistics (gem5's m5 reset/dump stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsRequest {
+    /// Zero the statistics, so that they cover a region of interest from here on.
+    Reset,
+    /// Snapshot the statistics into the run's results.
+    Dump,
+}
+
 /// Machine-wide requests a device can make during an access.
 #[derive(Debug, Default)]
 pub struct MachineControl {
     /// Set to stop the run after the current instruction.
     pub exit: Option<ExitRequest>,
+    /// Set to have the machine reset or dump its statistics right after the current
+    /// instruction, before the accessing hart runs on (so the cut is at a deterministic
+    /// point of every hart's instruction stream).
+    pub stats: Option<StatsRequest>,
     /// Whether harts run under the timing model (else functionally, one cycle per
     /// instruction). A device may switch it; harts pick the change up at the end of the
     /// access, which ends their inner loop.
     pub timed: bool,
+}
+
+/// When an access reaches a device: the simulated time and the accessing hart's cycle count
+/// (`mcycle`) at that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccessAt {
+    /// Simulated time.
+    pub time: SimTime,
+    /// The accessing hart's cycle count.
+    pub cycle: u64,
 }
 
 /// Everything a device may see or touch during one access.
@@ -215,6 +240,8 @@ pub struct AccessCtx<'a> {
     pub hart: usize,
     /// Simulated time of the access.
     pub now: SimTime,
+    /// The accessing hart's cycle count (`mcycle`) at the access.
+    pub cycle: u64,
     /// The platform timebase (`mtime`).
     pub timebase: &'a mut Timebase,
     /// Interrupt lines the device may drive.
@@ -263,6 +290,25 @@ pub trait Device: Send {
     /// every device access). Lets a device price its operations differently.
     fn access_cycles(&self, _offset: u64, _write: bool) -> u32 {
         0
+    }
+
+    /// Whether an access (a write if `write`) at `offset` is a simulator "magic" operation,
+    /// like gem5's m5ops: it does not cross the interconnect (it costs only
+    /// [`Device::access_cycles`], no round trip) and changes no interrupt line or device
+    /// event, so the hart keeps running its slice. It may still post a
+    /// [`MachineControl::stats`] request, which stops the hart.
+    fn magic(&self, _offset: u64, _write: bool) -> bool {
+        false
+    }
+
+    /// Zero the device's own counters (see [`Device::counters`]) when the guest resets the
+    /// statistics; high-water marks restart from the current level.
+    fn reset_counters(&mut self) {}
+
+    /// The device as [`Any`], for the board to collect device-specific results after a run
+    /// (the simulator-control device's samples). `None` for devices that have none.
+    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
+        None
     }
 
     /// Device-specific statistics as (name, value) pairs, reported with the device's access

@@ -6,7 +6,7 @@
 //! nothing pending, time jumps straight to the next event, so idle time costs no host time.
 //! Nothing depends on the host: the same image and configuration give the same results.
 
-use crate::bus::ExitRequest;
+use crate::bus::{ExitRequest, StatsRequest};
 use crate::hart::{Hart, HartStop};
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
@@ -24,6 +24,8 @@ pub enum Exit {
     Reset,
     /// The instruction limit was reached.
     MaxInsns,
+    /// The simulated-time limit was reached.
+    MaxTime,
     /// A hart kept faulting at its trap handler's entry.
     TrapLoop {
         /// The stuck hart.
@@ -52,6 +54,18 @@ pub struct MachineParams {
     /// Reset value of each hart's `suicfg` CSR: the board's UINTC base, so software that
     /// never writes it reaches the UINTC.
     pub suicfg_reset: u64,
+    /// Cycles each hart waits after reset before its first instruction (reset-release skew;
+    /// empty: none).
+    pub start_delays: Vec<u64>,
+}
+
+/// When a run stops on its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Stop once this many instructions have retired (all harts together).
+    pub max_insns: Option<u64>,
+    /// Stop once simulated time reaches this.
+    pub max_time: Option<SimTime>,
 }
 
 impl MachineParams {
@@ -64,6 +78,7 @@ impl MachineParams {
             mode: TimingMode::Timed,
             timed_from_insn: None,
             suicfg_reset: 0,
+            start_delays: Vec::new(),
         }
     }
 }
@@ -76,6 +91,8 @@ pub struct Machine {
     pub bus: SystemBus,
     params: MachineParams,
     now: SimTime,
+    /// When the statistics were last reset (0: never).
+    stats_since: SimTime,
 }
 
 impl Machine {
@@ -100,6 +117,7 @@ impl Machine {
                 h.set_reg(10, id as u64);
                 h.set_reg(11, a1);
                 h.set_suicfg(params.suicfg_reset);
+                h.delay_start(params.start_delays.get(id).copied().unwrap_or(0));
                 Ok(h)
             })
             .collect::<Result<_, TimingConfigError>>()?;
@@ -108,6 +126,7 @@ impl Machine {
             bus,
             params,
             now: 0,
+            stats_since: 0,
         })
     }
 
@@ -116,9 +135,25 @@ impl Machine {
         self.now
     }
 
-    /// Instructions retired by all harts.
+    /// When the statistics were last reset (0 if never): they cover the time since.
+    pub fn stats_since(&self) -> SimTime {
+        self.stats_since
+    }
+
+    /// Zero the statistics of every hart, cache and device at `hart`'s current time; the
+    /// architectural counters and all model state carry on.
+    pub fn reset_stats(&mut self, hart: usize) {
+        for h in &mut self.harts {
+            h.reset_stats();
+        }
+        self.bus.caches.reset_stats();
+        self.bus.reset_device_counters();
+        self.stats_since = self.harts.get(hart).map_or(self.now, |h| h.now());
+    }
+
+    /// Instructions retired by all harts since reset (whatever the statistics count).
     pub fn instret(&self) -> u64 {
-        self.harts.iter().map(|h| h.stats().instret).sum()
+        self.harts.iter().map(|h| h.instret()).sum()
     }
 
     fn next_event(&self) -> Option<SimTime> {
@@ -140,7 +175,24 @@ impl Machine {
     }
 
     /// Run until the guest ends, or `max_insns` instructions have retired in total.
+    /// Statistics requests reset the statistics (dumps have nowhere to go).
     pub fn run(&mut self, max_insns: Option<u64>) -> Exit {
+        let limits = Limits {
+            max_insns,
+            max_time: None,
+        };
+        self.run_with(limits, &mut |_, _, _| {})
+    }
+
+    /// Run until the guest ends or a limit is reached. When a hart asks for a statistics
+    /// reset or dump, the machine (after resetting, for a reset) calls
+    /// `on_stats(machine, hart, request)` before that hart runs on.
+    pub fn run_with(
+        &mut self,
+        limits: Limits,
+        on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
+    ) -> Exit {
+        let max_insns = limits.max_insns;
         // The shortest clock period: no hart retires more than one instruction per period.
         let period = self
             .params
@@ -185,15 +237,32 @@ impl Machine {
                 }
                 horizon = horizon.min(self.insn_horizon(max - done, period));
             }
-            for h in &mut self.harts {
-                match h.run(&mut self.bus, horizon) {
-                    HartStop::Horizon => {}
+            if let Some(max) = limits.max_time {
+                if self.now >= max {
+                    return Exit::MaxTime;
+                }
+                horizon = horizon.min(max);
+            }
+            let mut i = 0;
+            while i < self.harts.len() {
+                match self.harts[i].run(&mut self.bus, horizon) {
+                    HartStop::Horizon => i += 1,
                     HartStop::ExitRequested => break,
+                    HartStop::StatsRequested => {
+                        // The same hart runs on to the horizon once the request is served.
+                        if let Some(request) = self.bus.control.stats.take() {
+                            if request == StatsRequest::Reset {
+                                self.reset_stats(i);
+                            }
+                            on_stats(self, i, request);
+                        }
+                    }
                     HartStop::TrapLoop => {
+                        let h = &self.harts[i];
                         return Exit::TrapLoop {
                             hart: h.id,
                             pc: h.pc(),
-                        }
+                        };
                     }
                 }
             }

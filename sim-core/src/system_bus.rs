@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use crate::bus::{AccessCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl};
+use crate::bus::{AccessAt, AccessCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl};
 use crate::memory::Ram;
 use crate::time::{SimTime, Timebase};
 use crate::timing::cache::{HierarchyConfig, MemoryHierarchy};
@@ -49,6 +49,15 @@ pub struct DeviceAccesses {
     pub writes: u64,
     /// The device's own counters (see [`Device::counters`]).
     pub counters: Vec<(String, u64)>,
+}
+
+/// What a device access costs beyond the load latency (see [`SystemBus::device_cost`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeviceCost {
+    /// Cycles the device declares.
+    pub cycles: u32,
+    /// A magic operation: no interconnect round trip, and the hart's slice goes on.
+    pub magic: bool,
 }
 
 /// The Host-Target Interface mailbox of riscv-tests style programs.
@@ -155,35 +164,47 @@ impl SystemBus {
     /// Cycles the device at physical `addr` declares for an access there (0 where nothing
     /// is mapped: the access faults).
     pub fn device_cycles(&self, addr: u64, write: bool) -> u32 {
+        self.device_cost(addr, write).cycles
+    }
+
+    /// What an access at physical `addr` costs: the device's own cycles, and whether it is a
+    /// magic operation that skips the interconnect (see [`Device::magic`]).
+    pub fn device_cost(&self, addr: u64, write: bool) -> DeviceCost {
         self.regions
             .iter()
             .find(|r| addr >= r.base && addr - r.base < r.size)
-            .map_or(0, |r| r.device.access_cycles(addr - r.base, write))
+            .map_or(DeviceCost::default(), |r| {
+                let offset = addr - r.base;
+                DeviceCost {
+                    cycles: r.device.access_cycles(offset, write),
+                    magic: r.device.magic(offset, write),
+                }
+            })
     }
 
-    /// Read from a device at physical `addr` on behalf of `hart` at time `now`.
+    /// Read from a device at physical `addr` on behalf of `hart` at `at`.
     pub fn mmio_read(
         &mut self,
         hart: usize,
-        now: SimTime,
+        at: AccessAt,
         addr: u64,
         size: u32,
     ) -> Result<u64, BusFault> {
-        self.device_access(hart, now, addr, size, false, |dev, offset, ctx| {
+        self.device_access(hart, at, addr, size, false, |dev, offset, ctx| {
             dev.read(offset, size, ctx)
         })
     }
 
-    /// Write to a device at physical `addr` on behalf of `hart` at time `now`.
+    /// Write to a device at physical `addr` on behalf of `hart` at `at`.
     pub fn mmio_write(
         &mut self,
         hart: usize,
-        now: SimTime,
+        at: AccessAt,
         addr: u64,
         size: u32,
         value: u64,
     ) -> Result<(), BusFault> {
-        self.device_access(hart, now, addr, size, true, |dev, offset, ctx| {
+        self.device_access(hart, at, addr, size, true, |dev, offset, ctx| {
             dev.write(offset, size, value, ctx)
         })
     }
@@ -193,7 +214,7 @@ impl SystemBus {
     fn device_access<R>(
         &mut self,
         hart: usize,
-        now: SimTime,
+        at: AccessAt,
         addr: u64,
         size: u32,
         write: bool,
@@ -215,10 +236,11 @@ impl SystemBus {
         } else {
             region.reads += 1;
         }
-        irq.set_now(now);
+        irq.set_now(at.time);
         let mut ctx = AccessCtx {
             hart,
-            now,
+            now: at.time,
+            cycle: at.cycle,
             timebase,
             irq,
             control,
@@ -266,6 +288,22 @@ impl SystemBus {
     /// Whether some device may still receive host input (see [`Device::awaits_host_input`]).
     pub fn awaits_host_input(&self) -> bool {
         self.regions.iter().any(|r| r.device.awaits_host_input())
+    }
+
+    /// Zero the access counts and every device's own counters (a statistics reset).
+    pub fn reset_device_counters(&mut self) {
+        for r in &mut self.regions {
+            r.reads = 0;
+            r.writes = 0;
+            r.device.reset_counters();
+        }
+    }
+
+    /// The first mapped device of type `T`, for collecting its results after a run.
+    pub fn device_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.regions
+            .iter_mut()
+            .find_map(|r| r.device.as_any_mut()?.downcast_mut::<T>())
     }
 
     /// Per-device access counts.

@@ -193,7 +193,7 @@ pub fn run_hartlab_with(elf: &Path, options: &hartlab::run::RunOptions) -> Hartl
     let status = match report.exit {
         Exit::Pass => 0,
         Exit::Fail(code) => code as i32,
-        Exit::MaxInsns => 252,
+        Exit::MaxInsns | Exit::MaxTime => 252,
         Exit::TrapLoop { .. } => 253,
         Exit::Reset | Exit::Deadlock => 254,
     };

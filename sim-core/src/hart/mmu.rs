@@ -197,8 +197,8 @@ impl Hart {
         }
         if !bus.ram.contains(pa, size as u64) {
             if self.timed {
-                let cycles = bus.device_cycles(pa, kind == AccessKind::Store);
-                self.charge(bus, va, size, kind, Landing::Device(cycles));
+                let cost = bus.device_cost(pa, kind == AccessKind::Store);
+                self.charge(bus, va, size, kind, Landing::device(cost));
             }
             return Ok(Target::Io(pa));
         }

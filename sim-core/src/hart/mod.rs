@@ -16,6 +16,7 @@ pub mod pmp;
 pub mod trap;
 pub mod uintr;
 
+use crate::bus::AccessAt;
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
 use crate::timing::branch::ControlKind;
@@ -59,6 +60,9 @@ pub enum HartStop {
     Horizon,
     /// A device asked the machine to stop.
     ExitRequested,
+    /// A device asked the machine to reset or dump its statistics (see
+    /// `MachineControl::stats`); the hart stopped right after the instruction that asked.
+    StatsRequested,
     /// The hart is stuck in a loop of faults in its trap handler.
     TrapLoop,
 }
@@ -205,6 +209,8 @@ pub struct Hart {
     mode_cycles: [u64; 3],
     mode_since: u64,
     uintr: UintrStats,
+    /// `cycle` and `instret` when the statistics were last reset.
+    stats_base: (u64, u64),
     /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
     f: [u64; 32],
 }
@@ -246,6 +252,7 @@ impl Hart {
             mode_cycles: [0; 3],
             mode_since: 0,
             uintr: UintrStats::default(),
+            stats_base: (0, 0),
         };
         h.mmu_context_changed();
         h
@@ -297,20 +304,51 @@ impl Hart {
     /// When the current instruction's device access reaches the device: in timed mode after
     /// its fetch stall and `extra` more cycles (earlier memory accesses it depends on), at
     /// its issue otherwise.
-    fn access_time(&self, extra: u32) -> SimTime {
-        if self.timed {
-            let cycles = self.cycle + self.timing.fetch_extra as u64 + extra as u64;
-            self.clock.time_of(cycles)
+    fn access_time(&self, extra: u32) -> AccessAt {
+        let cycle = if self.timed {
+            self.cycle + self.timing.fetch_extra as u64 + extra as u64
         } else {
-            self.now()
+            self.cycle
+        };
+        AccessAt {
+            time: self.clock.time_of(cycle),
+            cycle,
         }
+    }
+
+    /// Instructions retired since reset (`minstret`; statistics may count from a later
+    /// reset of the statistics).
+    pub fn instret(&self) -> u64 {
+        self.instret
+    }
+
+    /// Zero the statistics: counters restart here while the architectural counters
+    /// (`mcycle`, `minstret`) and all model state (caches, predictor, TLBs) carry on.
+    pub fn reset_stats(&mut self) {
+        self.stats_base = (self.cycle, self.instret);
+        self.wfi_cycles = 0;
+        self.traps = TrapCounts::default();
+        self.tlb.walks = 0;
+        self.tlb.fills = 0;
+        self.mode_cycles = [0; 3];
+        self.mode_since = self.cycle;
+        self.uintr = UintrStats::default();
+        self.timing.reset_stats();
+    }
+
+    /// Start the hart `cycles` cycles late (reset-release skew between harts): its clock
+    /// starts there, so it runs its first instruction at that time; statistics count from it.
+    pub fn delay_start(&mut self, cycles: u64) {
+        self.cycle += cycles;
+        self.stats_base.0 += cycles;
+        self.mode_since += cycles;
     }
 
     /// Statistics so far.
     pub fn stats(&self) -> HartStats {
         HartStats {
-            cycles: self.cycle,
-            instret: self.instret,
+            cycles: self.cycle - self.stats_base.0,
+            instret: self.instret - self.stats_base.1,
             wfi_cycles: self.wfi_cycles,
             traps: self.traps.clone(),
             tlb_walks: self.tlb.walks,
@@ -384,6 +422,9 @@ impl Hart {
         loop {
             if bus.control.exit.is_some() {
                 return HartStop::ExitRequested;
+            }
+            if bus.control.stats.is_some() {
+                return HartStop::StatsRequested;
             }
             if self.trap_loop >= TRAP_LOOP_LIMIT {
                 return HartStop::TrapLoop;
@@ -632,10 +673,10 @@ impl Hart {
         match self.translate(bus, va, size, AccessKind::Load)? {
             Target::Ram(pa) => Ok(bus.ram.read(pa, size).unwrap_or(0)),
             Target::Io(pa) => {
-                self.slice_end = 0;
-                self.deadline_dirty = true;
-                bus.mmio_read(self.id, self.access_time(0), pa, size)
-                    .map_err(|_| mmu::access_fault(AccessKind::Load, va))
+                let quiet = bus.device_cost(pa, false).magic;
+                let value = bus.mmio_read(self.id, self.access_time(0), pa, size);
+                self.device_accessed(bus, quiet);
+                value.map_err(|_| mmu::access_fault(AccessKind::Load, va))
             }
         }
     }
@@ -691,11 +732,22 @@ impl Hart {
                 Ok(())
             }
             Target::Io(pa) => {
-                self.slice_end = 0;
-                self.deadline_dirty = true;
-                bus.mmio_write(self.id, self.access_time(0), pa, size, value)
-                    .map_err(|_| mmu::access_fault(AccessKind::Store, va))
+                let quiet = bus.device_cost(pa, true).magic;
+                let result = bus.mmio_write(self.id, self.access_time(0), pa, size, value);
+                self.device_accessed(bus, quiet);
+                result.map_err(|_| mmu::access_fault(AccessKind::Store, va))
             }
+        }
+    }
+
+    /// After a device access: a device may have changed interrupt lines or its next event,
+    /// so the slice ends and the deadline is recomputed, unless the access was a magic
+    /// operation that changed neither (a measurement store keeps the hart's slice, so
+    /// recording does not move when interrupts are seen) and asked nothing of the machine.
+    fn device_accessed(&mut self, bus: &SystemBus, magic: bool) {
+        if !magic || bus.control.stats.is_some() || bus.control.exit.is_some() {
+            self.slice_end = 0;
+            self.deadline_dirty = true;
         }
     }
 }

@@ -16,8 +16,8 @@ use super::csr::UINTR_ENABLE;
 use super::decode::{Insn, Op};
 use super::pmp::AccessKind;
 use super::{Hart, Priv};
+use crate::bus::AccessAt;
 use crate::system_bus::SystemBus;
-use crate::time::SimTime;
 use crate::timing::cache::Access;
 use crate::timing::Landing;
 
@@ -138,7 +138,7 @@ impl Hart {
         slot: u64,
         reg: u64,
         value: u64,
-        at: SimTime,
+        at: AccessAt,
     ) -> bool {
         let addr = self.uintc_addr(slot, reg);
         if bus.ram.contains(addr, 8) || !self.pmp.check(addr, 8, AccessKind::Store, Priv::S) {
@@ -148,7 +148,7 @@ impl Hart {
             bus,
             addr,
             Access::Store,
-            Landing::Device(bus.device_cycles(addr, true)),
+            Landing::device(bus.device_cost(addr, true)),
         );
         bus.mmio_write(self.id, at, addr, 8, value).is_ok()
     }
@@ -162,7 +162,7 @@ impl Hart {
             bus,
             addr,
             Access::Load,
-            Landing::Device(bus.device_cycles(addr, false)),
+            Landing::device(bus.device_cost(addr, false)),
         );
         bus.mmio_read(self.id, self.access_time(0), addr, 8).ok()
     }

@@ -310,6 +310,11 @@ impl BranchPredictor {
         self.stats
     }
 
+    /// Zero the statistics (the tables are untouched).
+    pub fn reset_stats(&mut self) {
+        self.stats = PredictorStats::default();
+    }
+
     /// Resolve one executed control transfer at `pc` (whose fall-through address, pc plus
     /// its 2- or 4-byte length, is `fallthrough`): `taken` is whether it redirected control
     /// (ignored for jumps, which always do) and `target` its taken target — for a conditional

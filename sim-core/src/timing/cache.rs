@@ -539,6 +539,15 @@ impl MemoryHierarchy {
         self.l2.stats
     }
 
+    /// Zero every cache's counters (the contents are untouched).
+    pub fn reset_stats(&mut self) {
+        for h in &mut self.harts {
+            h.l1i.stats = CacheStats::default();
+            h.l1d.stats = CacheStats::default();
+        }
+        self.l2.stats = CacheStats::default();
+    }
+
     /// An access the memo did not cover: L1 hits, kept small; anything else goes on to
     /// [`Self::miss`].
     #[inline(never)]

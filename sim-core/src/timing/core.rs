@@ -1027,6 +1027,11 @@ impl CoreTiming {
         &self.stats
     }
 
+    /// Zero the statistics (the pipeline state is untouched).
+    pub fn reset_stats(&mut self) {
+        self.stats = CoreStats::default();
+    }
+
     /// Cost in cycles of instruction `i` reaching issue at cycle `now` (see the module
     /// documentation): the caller advances its cycle count by the result, so the next
     /// instruction's `now` is `now + cost`.

@@ -57,6 +57,20 @@ pub(crate) enum Landing {
     Ram(u64),
     /// A device that declares this many cycles of its own: uncached, over the interconnect.
     Device(u32),
+    /// A magic device register (see `Device::magic`): only the device's own cycles, no
+    /// interconnect round trip, not counted as a device access.
+    Magic(u32),
+}
+
+impl Landing {
+    /// Where an access to a device with cost `cost` lands.
+    pub(crate) fn device(cost: crate::system_bus::DeviceCost) -> Self {
+        if cost.magic {
+            Landing::Magic(cost.cycles)
+        } else {
+            Landing::Device(cost.cycles)
+        }
+    }
 }
 
 /// Statistics of one hart's timing model.
@@ -130,6 +144,16 @@ impl HartTiming {
         }
     }
 
+    /// Zero the statistics (pipeline, predictor and TLB state are untouched).
+    pub fn reset_stats(&mut self) {
+        self.core.reset_stats();
+        self.predictor.reset_stats();
+        self.itlb.reset_stats();
+        self.dtlb.reset_stats();
+        self.mmio_accesses = 0;
+        self.mmio_cycles = 0;
+    }
+
     /// Charge one access of `size` bytes by `hart` at virtual address `va`: the TLB (when
     /// `satp` is the translating satp, `None` for bare or M-mode accesses), then the caches or
     /// the device. A fetch adds to `fetch_extra` (a 4-byte fetch straddling two lines also
@@ -178,6 +202,7 @@ impl HartTiming {
                 self.mmio_cycles += c as u64;
                 extra += c;
             }
+            Landing::Magic(cycles) => extra += cycles,
         }
         if fetch {
             self.fetch_extra += extra;

@@ -365,6 +365,11 @@ impl TlbModel {
         self.stats
     }
 
+    /// Zero the counters (the entries are untouched).
+    pub fn reset_stats(&mut self) {
+        self.stats = TlbStats::default();
+    }
+
     /// The geometry.
     pub fn config(&self) -> &TlbConfig {
         &self.cfg
