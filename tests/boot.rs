@@ -203,3 +203,51 @@ fn programs_run_on_qemu_with_arguments() {
         qemu.console
     );
 }
+
+/// Parses `bench <name> cycles_per_op=N` lines.
+fn bench_cycles(console: &str) -> Vec<(String, u64)> {
+    console
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("bench ")?;
+            let (name, fields) = rest.split_once(' ')?;
+            let cycles = fields
+                .split(' ')
+                .find_map(|f| f.strip_prefix("cycles_per_op="))?;
+            Some((name.to_string(), cycles.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn kernel_costs_match_the_readme() {
+    let out = boot(&["--harts", "1", "--bootargs", "run bench"]);
+    let measured = bench_cycles(&out);
+    let readme = std::fs::read_to_string(support::repo_root().join("guest-kernel/README.md"))
+        .expect("guest-kernel/README.md");
+    let documented = |row: &str| -> u64 {
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {row} |")))
+            .unwrap_or_else(|| panic!("no `{row}` row in guest-kernel/README.md"));
+        line.split('|').nth(2).unwrap().trim().parse().unwrap()
+    };
+    for (bench, row) in [
+        ("null_syscall", "null system call"),
+        ("thread_switch", "thread switch"),
+        ("process_switch", "process switch"),
+        ("pipe_round_trip", "pipe round trip"),
+    ] {
+        let cycles = measured
+            .iter()
+            .find(|(name, _)| name == bench)
+            .unwrap_or_else(|| panic!("bench {bench} did not report:\n{out}"))
+            .1;
+        let doc = documented(row);
+        let off = cycles.abs_diff(doc) as f64 / doc as f64;
+        assert!(
+            off <= 0.15,
+            "{row}: measured {cycles} cycles, guest-kernel/README.md says {doc}; update the table"
+        );
+    }
+}

@@ -1,8 +1,9 @@
 //! The kernel's per-hart counters, reported to user programs by the `hart_stats` system call
 //! (`abi::HartStats`).
 //!
-//! Each hart bumps only its own counters, with relaxed atomic adds; a reader on another hart
-//! sees each counter's value at some recent moment.
+//! Each hart bumps only its own counters, so a bump is a plain load and store (no atomic
+//! read-modify-write on the system-call path); a reader on another hart sees each counter's
+//! value at some recent moment.
 
 use crate::machine::MAX_HARTS;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -30,7 +31,8 @@ static COUNTS: [[AtomicU64; COUNTERS]; MAX_HARTS] =
 
 /// Adds `n` to this hart's `counter`.
 pub fn add(counter: Counter, n: u64) {
-    COUNTS[crate::hart_id()][counter as usize].fetch_add(n, Ordering::Relaxed);
+    let count = &COUNTS[crate::hart_id()][counter as usize];
+    count.store(count.load(Ordering::Relaxed) + n, Ordering::Relaxed);
 }
 
 /// Adds one to this hart's `counter`.

@@ -108,6 +108,11 @@ impl UserSpace {
         })
     }
 
+    /// Errors unless `virt..virt + len` is user-writable memory of this address space.
+    pub fn check_writable(&self, virt: usize, len: usize) -> Result<(), Errno> {
+        self.for_each_chunk(virt, len, Flags::U | Flags::W, |_, _| {})
+    }
+
     /// Copies `data` to user memory at `virt`; the pages must be user-writable.
     pub fn write(&self, virt: usize, data: &[u8]) -> Result<(), Errno> {
         self.copy_in(virt, data, Flags::U | Flags::W)

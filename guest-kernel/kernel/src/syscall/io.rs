@@ -4,22 +4,22 @@ use super::Args;
 use crate::file::{pipe, File};
 use crate::task::current_process;
 use abi::Errno;
-use alloc::vec;
 
-/// Bytes moved per step of a long read or write (bounds the kernel buffer).
-const CHUNK: usize = 4096;
+/// Bytes moved per step of a read or write: a buffer on the kernel stack, so console and
+/// pipe I/O allocate nothing.
+const CHUNK: usize = 256;
 
-/// `write(fd, buf, len)`.
+/// `write(fd, buf, len)`: all `len` bytes, in steps of [`CHUNK`].
 pub fn write(args: &Args) -> Result<usize, Errno> {
     let [fd, buf, len, ..] = *args;
     let process = current_process();
     let file = process.file(fd)?;
+    let mut data = [0u8; CHUNK];
     let mut done = 0;
     while done < len {
         let n = CHUNK.min(len - done);
-        let mut data = vec![0; n];
-        process.space.lock().read(buf + done, &mut data)?;
-        let written = file.write(&data)?;
+        process.space.lock().read(buf + done, &mut data[..n])?;
+        let written = file.write(&data[..n])?;
         done += written;
         if written < n {
             break;
@@ -28,15 +28,16 @@ pub fn write(args: &Args) -> Result<usize, Errno> {
     Ok(done)
 }
 
-/// `read(fd, buf, len)`: one read of the file (up to `len` bytes).
+/// `read(fd, buf, len)`: one read of the file, of at most [`CHUNK`] bytes.
 pub fn read(args: &Args) -> Result<usize, Errno> {
     let [fd, buf, len, ..] = *args;
     let process = current_process();
     let file = process.file(fd)?;
-    let mut data = vec![0; CHUNK.min(len)];
+    let len = CHUNK.min(len);
     // Check the buffer before reading, so a bad pointer loses no input.
-    process.space.lock().write(buf, &data)?;
-    let n = file.read(&mut data)?;
+    process.space.lock().check_writable(buf, len)?;
+    let mut data = [0u8; CHUNK];
+    let n = file.read(&mut data[..len])?;
     process.space.lock().write(buf, &data[..n])?;
     Ok(n)
 }

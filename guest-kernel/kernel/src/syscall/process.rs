@@ -1,7 +1,7 @@
 //! Process calls: exit, getpid, spawn, wait.
 
 use super::{user_string, Args};
-use crate::task::{current_process, Process};
+use crate::task::{current_process, scheduler, Process};
 use abi::Errno;
 
 /// Longest program name.
@@ -17,7 +17,7 @@ pub fn exit(args: &Args) -> Result<usize, Errno> {
 
 /// `getpid()`.
 pub fn getpid(_: &Args) -> Result<usize, Errno> {
-    Ok(current_process().pid)
+    Ok(scheduler::with_current(|thread| thread.process.pid))
 }
 
 /// `spawn(name, name_len, args, args_len)`.

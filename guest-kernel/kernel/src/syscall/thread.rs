@@ -28,7 +28,7 @@ pub fn join(args: &Args) -> Result<usize, Errno> {
 
 /// `gettid()`.
 pub fn gettid(_: &Args) -> Result<usize, Errno> {
-    Ok(scheduler::current().tid)
+    Ok(scheduler::with_current(|thread| thread.tid))
 }
 
 /// `yield()`.

@@ -28,7 +28,7 @@ use abi::PRIORITIES;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use spin::Mutex;
 
 /// Why a blocked thread was woken.
@@ -84,8 +84,6 @@ struct Hart {
     /// Sleeping threads registered on this hart: (deadline in `time` ticks, thread id) →
     /// (thread, the wait it sleeps in). Only this hart touches it.
     sleepers: Mutex<Sleepers>,
-    /// Waiting in `wfi` with nothing to run; cleared by whoever gives it a thread.
-    idle: AtomicBool,
     /// In the scheduler loop (started).
     online: AtomicBool,
     /// The running thread's priority (`PRIORITIES` when idle).
@@ -117,7 +115,6 @@ static HARTS: [Hart; MAX_HARTS] = [const {
         queue: Mutex::new(RunQueue::new()),
         queued: AtomicUsize::new(0),
         sleepers: Mutex::new(BTreeMap::new()),
-        idle: AtomicBool::new(false),
         online: AtomicBool::new(false),
         running_priority: AtomicUsize::new(PRIORITIES),
         need_resched: AtomicBool::new(false),
@@ -129,6 +126,39 @@ static HARTS: [Hart; MAX_HARTS] = [const {
         }),
     }
 }; MAX_HARTS];
+
+/// Bit `i` set: hart `i` waits in `wfi` with nothing to run. Cleared by the hart when it
+/// wakes, or by whoever claims it for a thread (so two wakers never pick the same idle hart).
+static IDLE: AtomicU64 = AtomicU64::new(0);
+
+/// One past the highest hart id in the scheduler (the harts to look at).
+static HART_LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// The harts in the scheduler.
+fn online_harts() -> impl Iterator<Item = (usize, &'static Hart)> {
+    HARTS[..HART_LIMIT.load(Ordering::Relaxed)]
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.online.load(Ordering::Relaxed))
+}
+
+/// Claims an idle hart, preferring `preferred`; returns its id.
+fn claim_idle_hart(preferred: usize) -> Option<usize> {
+    loop {
+        let idle = IDLE.load(Ordering::SeqCst);
+        if idle == 0 {
+            return None;
+        }
+        let hart = if idle & (1 << preferred) != 0 {
+            preferred
+        } else {
+            idle.trailing_zeros() as usize
+        };
+        if IDLE.fetch_and(!(1 << hart), Ordering::SeqCst) & (1 << hart) != 0 {
+            return Some(hart);
+        }
+    }
+}
 
 fn this_hart() -> &'static Hart {
     &HARTS[hart_id()]
@@ -153,6 +183,7 @@ pub fn current() -> Arc<Thread> {
 /// Runs the scheduler loop on this hart, for ever.
 pub fn run_hart() -> ! {
     let hart = this_hart();
+    HART_LIMIT.fetch_max(hart_id() + 1, Ordering::Relaxed);
     hart.online.store(true, Ordering::Release);
     loop {
         if let Some(thread) = next_thread() {
@@ -170,10 +201,7 @@ fn next_thread() -> Option<Arc<Thread>> {
         hart.queued.fetch_sub(1, Ordering::Relaxed);
         return Some(thread);
     }
-    let victim = HARTS
-        .iter()
-        .filter(|h| h.online.load(Ordering::Relaxed))
-        .max_by_key(|h| h.queued.load(Ordering::Relaxed))?;
+    let (_, victim) = online_harts().max_by_key(|(_, h)| h.queued.load(Ordering::Relaxed))?;
     if victim.queued.load(Ordering::Relaxed) == 0 {
         return None;
     }
@@ -237,10 +265,11 @@ fn run(thread: Arc<Thread>) {
 /// Nothing to run: sleep until an interrupt (an IPI or a sleeper's deadline).
 fn idle() {
     let hart = this_hart();
-    hart.idle.store(true, Ordering::SeqCst);
+    let me = 1 << hart_id();
+    IDLE.fetch_or(me, Ordering::SeqCst);
     // A thread placed here between `next_thread` and now: run it.
     if hart.queued.load(Ordering::SeqCst) > 0 || any_queued_elsewhere() {
-        hart.idle.store(false, Ordering::Relaxed);
+        IDLE.fetch_and(!me, Ordering::SeqCst);
         return;
     }
     local().slice_end = u64::MAX;
@@ -251,12 +280,12 @@ fn idle() {
     trap::set_interrupts(true);
     trap::set_interrupts(false);
     stats::add(Counter::IdleTicks, timer::now() - start);
-    hart.idle.store(false, Ordering::Relaxed);
+    IDLE.fetch_and(!me, Ordering::SeqCst);
 }
 
 /// Whether another hart has threads waiting (worth stealing).
 fn any_queued_elsewhere() -> bool {
-    HARTS.iter().any(|h| h.queued.load(Ordering::Relaxed) > 0)
+    online_harts().any(|(_, h)| h.queued.load(Ordering::Relaxed) > 0)
 }
 
 /// Makes a new thread runnable.
@@ -272,20 +301,9 @@ fn place(thread: Arc<Thread>) {
         let sched = thread.sched.lock();
         (sched.priority, sched.hart)
     };
-    let online = || {
-        HARTS
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| h.online.load(Ordering::Relaxed))
-    };
-    let idle = core::iter::once(last)
-        .chain(online().map(|(id, _)| id))
-        .find(|&id| {
-            HARTS[id].online.load(Ordering::Relaxed) && HARTS[id].idle.swap(false, Ordering::SeqCst)
-        });
+    let idle = claim_idle_hart(last);
     let target = idle.unwrap_or_else(|| {
-        let load = |id: usize| {
-            let h = &HARTS[id];
+        let load = |h: &Hart| {
             h.queued.load(Ordering::Relaxed)
                 + usize::from(h.running_priority.load(Ordering::Relaxed) < PRIORITIES)
         };
@@ -294,9 +312,11 @@ fn place(thread: Arc<Thread>) {
         } else {
             hart_id()
         };
-        for (id, _) in online() {
-            if load(id) < load(best) {
-                best = id;
+        let mut best_load = load(&HARTS[best]);
+        for (id, hart) in online_harts() {
+            let hart_load = load(hart);
+            if hart_load < best_load {
+                (best, best_load) = (id, hart_load);
             }
         }
         best
@@ -492,17 +512,30 @@ fn rearm_timer() {
 /// if asked to.
 pub fn before_return_to_user() {
     loop {
-        let thread = current();
-        if thread.process.is_exiting() {
+        let exiting = local()
+            .current
+            .as_ref()
+            .is_some_and(|thread| thread.process.is_exiting());
+        if exiting {
+            let thread = current();
             let process = thread.process.clone();
             process.thread_exited(&thread, 0);
             drop((thread, process));
             exit_current();
         }
-        if !this_hart().need_resched.swap(false, Ordering::Relaxed) {
+        let hart = this_hart();
+        if !hart.need_resched.load(Ordering::Relaxed) {
             return;
         }
-        drop(thread);
+        hart.need_resched.store(false, Ordering::Relaxed);
         yield_now();
     }
+}
+
+/// Runs `f` with the running thread (without taking a reference count).
+pub fn with_current<R>(f: impl FnOnce(&Arc<Thread>) -> R) -> R {
+    f(local()
+        .current
+        .as_ref()
+        .expect("no thread is running on this hart"))
 }

@@ -52,13 +52,15 @@ impl TrapFrame {
     }
 }
 
-/// Points this hart's trap vector at [`trap_entry`] (with `sscratch` = 0: in the kernel) and
-/// enables the timer and software interrupts in `sie`.
+/// Points this hart's trap vector at [`trap_entry`] (with `sscratch` = 0: in the kernel),
+/// enables the timer and software interrupts in `sie`, and lets user mode read the counters.
 pub fn init_hart() {
     // SAFETY: `trap_entry` handles every trap taken in S mode; the handlers exist for the
     // interrupts enabled.
     unsafe {
         core::arch::asm!("csrw sscratch, zero");
+        // User mode may read `cycle`, `time` and `instret` (for measuring itself).
+        core::arch::asm!("csrw scounteren, {}", in(reg) 0b111);
         stvec::write(stvec::Stvec::new(
             trap_entry as *const () as usize,
             stvec::TrapMode::Direct,
