@@ -69,9 +69,25 @@ pub mod nr {
     /// `map_memory(len) -> address` of `len` bytes (rounded up to pages) of fresh zeroed
     /// read-write memory
     pub const MAP_MEMORY: usize = 30;
+    /// `map_shared(len) -> address` of `len` bytes (rounded up to pages) of fresh zeroed
+    /// read-write memory that processes spawned afterwards share, mapped at the same address
+    pub const MAP_SHARED: usize = 32;
     /// `map_device(device) -> address` of the device's registers mapped into the caller's
     /// address space ([`crate::device`]); [`Errno::NoDevice`] when the machine lacks it
     pub const MAP_DEVICE: usize = 31;
+    /// `upcall_handler(entry) -> 0`: sets the process's upcall handler (0: none). An upcall
+    /// runs `entry(value)` on the process's first thread at its next return to user mode,
+    /// on its stack below the interrupted context; the handler ends with `upcall_return`
+    pub const UPCALL_HANDLER: usize = 50;
+    /// `upcall_send(pid, value) -> 0`: sends an upcall to process `pid` (its first thread),
+    /// waking it if it waits in `upcall_wait`; a second upcall before the first is handled
+    /// replaces its value ([`Errno::NoProcess`], or [`Errno::Invalid`] without a handler)
+    pub const UPCALL_SEND: usize = 51;
+    /// `upcall_wait() -> 0`: waits until an upcall is pending (at once if one is); the
+    /// handler runs before this call returns
+    pub const UPCALL_WAIT: usize = 52;
+    /// `upcall_return() -> !`: ends the handler, resuming the interrupted context
+    pub const UPCALL_RETURN: usize = 53;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
     pub const HART_STATS: usize = 40;

@@ -2,8 +2,9 @@
 //!
 //! User-space locks keep their state in a 32-bit word and ask the kernel only to wait when
 //! the lock is taken and to wake waiters when it is released. The kernel keeps a wait queue
-//! per (process, address) and checks the word under the table's lock, so a `wake` between
-//! the user's check and the kernel's sleep is never lost.
+//! per word, named by its physical address (so processes sharing memory share futexes), and
+//! checks the word under the table's lock, so a `wake` between the user's check and the
+//! kernel's sleep is never lost.
 
 use crate::task::scheduler::{self, WakeReason};
 use crate::task::wait_queue::WaitQueue;
@@ -13,14 +14,14 @@ use abi::Errno;
 use alloc::collections::BTreeMap;
 use spin::Mutex;
 
-/// Waiters by (process id, user address).
-static FUTEXES: Mutex<BTreeMap<(usize, usize), WaitQueue>> = Mutex::new(BTreeMap::new());
+/// Waiters by the physical address of the word.
+static FUTEXES: Mutex<BTreeMap<usize, WaitQueue>> = Mutex::new(BTreeMap::new());
 
 /// Sleeps while the `u32` at `addr` in `process` equals `expected`, until woken or (with
 /// `timeout_ns` > 0) until the timeout passes.
 pub fn wait(process: &Process, addr: usize, expected: u32, timeout_ns: u64) -> Result<(), Errno> {
     let word = process.space.lock().word_address(addr)?;
-    let key = (process.pid, addr);
+    let key = word;
     let mut table = FUTEXES.lock();
     // SAFETY: `word` is the physical (identity-mapped) address of an aligned user word of
     // this process's RAM; the user may change it at any time, hence the volatile read.
@@ -53,11 +54,11 @@ pub fn wait(process: &Process, addr: usize, expected: u32, timeout_ns: u64) -> R
 }
 
 /// Wakes up to `count` threads of `process` waiting on `addr`; returns how many.
-pub fn wake(process: &Process, addr: usize, count: usize) -> usize {
-    let key = (process.pid, addr);
+pub fn wake(process: &Process, addr: usize, count: usize) -> Result<usize, Errno> {
+    let key = process.space.lock().word_address(addr)?;
     let mut table = FUTEXES.lock();
     let Some(queue) = table.get_mut(&key) else {
-        return 0;
+        return Ok(0);
     };
     let mut woken = 0;
     while woken < count && queue.wake_one() {
@@ -66,5 +67,5 @@ pub fn wake(process: &Process, addr: usize, count: usize) -> usize {
     if queue.is_empty() {
         table.remove(&key);
     }
-    woken
+    Ok(woken)
 }

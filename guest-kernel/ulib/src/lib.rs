@@ -49,6 +49,7 @@ pub mod sync;
 pub mod syscall;
 pub mod thread;
 pub mod time;
+pub mod upcall;
 
 pub use abi::{self, Errno};
 pub use start::program_name;

@@ -1,7 +1,8 @@
 //! Memory the process asks the kernel for.
 //!
 //! [`map_memory`] adds fresh zeroed read-write pages (from [`abi::layout::MAP_START`] up);
-//! the heap grows this way. [`map_device`] maps a device's registers (from
+//! the heap grows this way. [`map_shared`] is the same but shared with the processes spawned
+//! afterwards. [`map_device`] maps a device's registers (from
 //! [`abi::layout::DEVICE_START`] up) so the program can drive the device itself.
 
 use crate::syscall;
@@ -10,6 +11,13 @@ use abi::Errno;
 /// Maps `len` bytes (rounded up to whole pages) of zeroed read-write memory.
 pub fn map_memory(len: usize) -> Result<*mut u8, Errno> {
     syscall::map_memory(len).map(|addr| addr as *mut u8)
+}
+
+/// Maps `len` bytes (rounded up to whole pages) of zeroed read-write memory that processes
+/// spawned afterwards share (at the same address): put the shared state there before
+/// spawning.
+pub fn map_shared(len: usize) -> Result<*mut u8, Errno> {
+    syscall::map_shared(len).map(|addr| addr as *mut u8)
 }
 
 /// Maps the registers of `device` (one of [`abi::device`]); [`Errno::NoDevice`] if the

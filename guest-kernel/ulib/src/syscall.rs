@@ -174,6 +174,27 @@ pub fn map_device(device: usize) -> Result<usize, Errno> {
     unsafe { call(nr::MAP_DEVICE, &[device]) }
 }
 
+/// Maps `len` bytes (rounded up to pages) of zeroed memory shared with the processes spawned
+/// from now on, at the same address in each; returns the address.
+pub fn map_shared(len: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::MAP_SHARED, &[len]) }
+}
+
+/// Sets the process's upcall handler (`entry(value)`, ending with `upcall_return`; 0: none).
+pub fn upcall_handler(entry: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::UPCALL_HANDLER, &[entry]) }
+}
+
+/// Sends an upcall with `value` to process `pid`.
+pub fn upcall_send(pid: usize, value: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::UPCALL_SEND, &[pid, value]) }
+}
+
+/// Waits until an upcall is pending; its handler runs before this returns.
+pub fn upcall_wait() -> Result<usize, Errno> {
+    unsafe { call(nr::UPCALL_WAIT, &[]) }
+}
+
 /// Copies the kernel's per-hart counters into `buf`; returns how many harts there are.
 pub fn hart_stats(buf: &mut [HartStats]) -> Result<usize, Errno> {
     unsafe { call(nr::HART_STATS, &[buf.as_mut_ptr() as usize, buf.len()]) }

@@ -11,6 +11,8 @@
 //! | `isolation <value>` | stores `value` in a static, sleeps and yields, checks it is unchanged | 0 if unchanged, 1 if not |
 //! | `spin <ms>` | runs without yielding until `ms` milliseconds have passed | 0 |
 //! | `panic` | closes fds 1 and 2 (so nothing is printed), then panics | 101 |
+//! | `shared <addr>` | in memory shared with its parent at `addr`: checks word 0 is 7, sets word 1 to 1, waits on the futex at word 2 until it is 1, sets word 3 to 9 | 0; 1 if word 0 was wrong |
+//! | `upcall <wait\|spin>` | sets an upcall handler, then waits in `upcall_wait` or spins until an upcall's value arrives | 0 if the value is 42, else 1 |
 //! | anything else | | 64 |
 //!
 //! Fault kinds (`scause` in brackets): `load-kernel` (13, load page fault at 0x8020_0000),
@@ -22,7 +24,7 @@
 #![no_main]
 
 use core::arch::asm;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use ulib::{io, thread, time};
 
 ulib::main!(main);
@@ -38,6 +40,8 @@ fn main(args: &[&str]) -> i32 {
         ["fault", kind] => fault(kind),
         ["isolation", value] => isolation(value),
         ["spin", ms] => spin(ms),
+        ["shared", addr] => shared(addr),
+        ["upcall", how] => upcall(how),
         ["panic"] => {
             let _ = io::close(io::STDOUT);
             let _ = io::close(io::STDERR);
@@ -169,4 +173,45 @@ fn spin(ms: &str) -> i32 {
         }
     }
     0
+}
+
+/// `shared <addr>`: see the table above.
+fn shared(addr: &str) -> i32 {
+    let Some(addr) = num::<usize>(addr) else {
+        return USAGE;
+    };
+    // SAFETY: the parent mapped four shared words at `addr` before spawning us.
+    let words = unsafe { &*(addr as *const [AtomicU32; 4]) };
+    if words[0].load(Ordering::Acquire) != 7 {
+        return 1;
+    }
+    words[1].store(1, Ordering::Release);
+    while words[2].load(Ordering::Acquire) == 0 {
+        let _ = ulib::syscall::futex_wait(&words[2], 0, 0);
+    }
+    words[3].store(9, Ordering::Release);
+    0
+}
+
+/// The value the upcall handler received (0: none yet).
+static UPCALL_VALUE: AtomicU64 = AtomicU64::new(0);
+
+/// `upcall <wait|spin>`: see the table above.
+fn upcall(how: &str) -> i32 {
+    let handler: fn(usize) = |value| UPCALL_VALUE.store(value as u64, Ordering::Release);
+    if ulib::upcall::set_handler(handler).is_err() {
+        return 1;
+    }
+    while UPCALL_VALUE.load(Ordering::Acquire) == 0 {
+        match how {
+            "wait" => {
+                if ulib::upcall::wait().is_err() {
+                    return 1;
+                }
+            }
+            "spin" => core::hint::spin_loop(),
+            _ => return USAGE,
+        }
+    }
+    i32::from(UPCALL_VALUE.load(Ordering::Acquire) != 42)
 }

@@ -75,6 +75,10 @@ const TESTS: &[(&str, Test)] = &[
     ("fault_load_unmapped", fault_load_unmapped),
     ("fault_exec_data", fault_exec_data),
     ("memory_isolation", memory_isolation),
+    ("shared_memory_futex", shared_memory_futex),
+    ("upcall_wait", upcall_wait),
+    ("upcall_running", upcall_running),
+    ("upcall_errors", upcall_errors),
     ("preemption_fairness", preemption_fairness),
     ("priorities", priorities),
 ];
@@ -909,6 +913,77 @@ fn memory_isolation() -> TestResult {
         }
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// Memory from `map_shared` is shared with a child spawned afterwards, and a futex on it
+/// wakes a waiter in the other process.
+fn shared_memory_futex() -> TestResult {
+    let addr = ok("map_shared", memory::map_shared(4096))? as usize;
+    // SAFETY: four words of the fresh shared page.
+    let words = unsafe { &*(addr as *const [AtomicU32; 4]) };
+    words[0].store(7, Ordering::Release);
+    let arg = format!("{addr}");
+    let pid = ok("spawn", process::spawn("child", &["shared", &arg]))?;
+    while words[1].load(Ordering::Acquire) == 0 {
+        thread::yield_now();
+    }
+    // Give the child time to sleep on the futex, then wake it.
+    time::sleep_ns(200_000);
+    words[2].store(1, Ordering::Release);
+    let woken = ok("futex_wake", syscall::futex_wake(&words[2], 1))?;
+    let (_, status) = ok("wait", process::wait(pid))?;
+    ensure!(status == 0, "child shared: status {status}");
+    ensure!(
+        words[3].load(Ordering::Acquire) == 9,
+        "the child's store is not visible"
+    );
+    ensure!(woken <= 1, "futex_wake woke {woken}");
+    Ok(())
+}
+
+/// Sends upcall value 42 to a `child upcall <how>` until its handler is set, then waits.
+fn upcall_child(how: &str) -> TestResult {
+    let pid = ok("spawn", process::spawn("child", &["upcall", how]))?;
+    loop {
+        match ulib::upcall::send(pid, 42) {
+            Ok(()) => break,
+            // No handler yet: the child has not got that far.
+            Err(Errno::Invalid) => thread::yield_now(),
+            Err(e) => {
+                let _ = process::wait(pid);
+                return Err(format!("upcall_send: {e:?}"));
+            }
+        }
+    }
+    let (_, status) = ok("wait", process::wait(pid))?;
+    ensure!(status == 0, "child upcall {how}: status {status}");
+    Ok(())
+}
+
+/// An upcall wakes a process waiting in `upcall_wait` and runs its handler.
+fn upcall_wait() -> TestResult {
+    upcall_child("wait")
+}
+
+/// An upcall interrupts a process that is running (spinning) and runs its handler.
+fn upcall_running() -> TestResult {
+    upcall_child("spin")
+}
+
+/// Upcalls to nobody, or to a process without a handler, fail cleanly.
+fn upcall_errors() -> TestResult {
+    expect_err(
+        "upcall to no process",
+        ulib::upcall::send(999_999, 1),
+        Errno::NoProcess,
+    )?;
+    let me = process::getpid();
+    expect_err(
+        "upcall without a handler",
+        ulib::upcall::send(me, 1),
+        Errno::Invalid,
+    )?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ pub use address_space::MemoryMapStats;
 use core::sync::atomic::{AtomicU32, Ordering};
 pub use frame::free_frames;
 use spin::Once;
-pub use user_space::{Perm, UserSpace};
+pub use user_space::{Perm, SharedMemory, UserSpace};
 
 /// Bytes per page (and per frame).
 pub const PAGE_SIZE: usize = 4096;

@@ -40,8 +40,10 @@ impl Perm {
 pub struct UserSpace {
     table: PageTable,
     /// The frames of RAM this address space owns, by the virtual page they are mapped at.
-    /// (Device pages are mapped but not owned.)
     frames: BTreeMap<usize, Frame>,
+    /// Frames of shared memory mapped here, owned by their [`SharedMemory`]. (Device pages
+    /// are mapped too, but in neither map: the kernel never copies to or from them.)
+    shared: BTreeMap<usize, Frame>,
     /// The address-space identifier tagging this space's TLB entries.
     asid: u16,
 }
@@ -54,6 +56,7 @@ impl UserSpace {
         Ok(UserSpace {
             table,
             frames: BTreeMap::new(),
+            shared: BTreeMap::new(),
             asid,
         })
     }
@@ -76,6 +79,22 @@ impl UserSpace {
             self.table
                 .map(page, frame.addr(), flags)
                 .map_err(|_| Errno::NoMemory)?;
+        }
+        Ok(())
+    }
+
+    /// Maps `memory` read-write at its address.
+    pub fn map_shared(&mut self, memory: &SharedMemory) -> Result<(), Errno> {
+        let range = memory.range();
+        check_user_range(&range)?;
+        for (page, &frame) in range.step_by(PAGE_SIZE).zip(&memory.frames) {
+            if self.frames.contains_key(&page) {
+                return Err(Errno::Invalid);
+            }
+            self.table
+                .map(page, frame.addr(), Perm::ReadWrite.flags())
+                .map_err(|_| Errno::NoMemory)?;
+            self.shared.insert(page, frame);
         }
         Ok(())
     }
@@ -157,7 +176,7 @@ impl UserSpace {
         check_user_range(&(virt..end)).map_err(|_| Errno::Fault)?;
         let pages = page_floor(virt)..page_ceil(end);
         for page in pages.clone().step_by(PAGE_SIZE) {
-            let owned = self.frames.contains_key(&page);
+            let owned = self.frames.contains_key(&page) || self.shared.contains_key(&page);
             match self.table.translate(page) {
                 Some((_, flags)) if owned && flags.contains(need) => {}
                 _ => return Err(Errno::Fault),
@@ -194,6 +213,42 @@ impl Drop for UserSpace {
     fn drop(&mut self) {
         for &frame in self.frames.values() {
             // SAFETY: the frames belong to this address space, which nothing runs in any more.
+            unsafe { frame::dealloc(frame) };
+        }
+    }
+}
+
+/// Memory shared by several address spaces at the same address; its frames are freed when the
+/// last process holding it is gone.
+pub struct SharedMemory {
+    start: usize,
+    frames: alloc::vec::Vec<Frame>,
+}
+
+impl SharedMemory {
+    /// `pages` zeroed frames to be mapped at `start`.
+    pub fn new(start: usize, pages: usize) -> Result<SharedMemory, Errno> {
+        let mut memory = SharedMemory {
+            start,
+            frames: alloc::vec::Vec::with_capacity(pages),
+        };
+        for _ in 0..pages {
+            // On failure, dropping `memory` frees what was taken.
+            memory.frames.push(frame::alloc().ok_or(Errno::NoMemory)?);
+        }
+        Ok(memory)
+    }
+
+    /// Where it is mapped.
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.start + self.frames.len() * PAGE_SIZE
+    }
+}
+
+impl Drop for SharedMemory {
+    fn drop(&mut self) {
+        for &frame in &self.frames {
+            // SAFETY: no address space maps the memory any more (each holds a reference).
             unsafe { frame::dealloc(frame) };
         }
     }

@@ -10,6 +10,11 @@ pub fn map_memory(args: &Args) -> Result<usize, Errno> {
     current_process().map_memory(args[0])
 }
 
+/// `map_shared(len)`.
+pub fn map_shared(args: &Args) -> Result<usize, Errno> {
+    current_process().map_shared(args[0])
+}
+
 /// `map_device(device)`.
 pub fn map_device(args: &Args) -> Result<usize, Errno> {
     let device = args[0];

@@ -8,10 +8,10 @@
 //! | module | calls |
 //! | --- | --- |
 //! | `io` | write, read, close, pipe |
-//! | `process` | exit, getpid, spawn, wait |
+//! | `process` | exit, getpid, spawn, wait, upcall_handler, upcall_send, upcall_wait (upcall_return is the trap handler's) |
 //! | `thread` | yield, thread_create, thread_exit, thread_join, gettid, set_priority, current_hart, futex_wait, futex_wake |
 //! | `time` | sleep, clock |
-//! | `memory` | map_memory, map_device |
+//! | `memory` | map_memory, map_shared, map_device |
 //! | `info` | hart_stats, hart_count |
 
 mod info;
@@ -53,6 +53,10 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::FUTEX_WAKE => thread::futex_wake,
         nr::MAP_MEMORY => memory::map_memory,
         nr::MAP_DEVICE => memory::map_device,
+        nr::MAP_SHARED => memory::map_shared,
+        nr::UPCALL_HANDLER => process::upcall_handler,
+        nr::UPCALL_SEND => process::upcall_send,
+        nr::UPCALL_WAIT => process::upcall_wait,
         nr::HART_STATS => info::hart_stats,
         nr::HART_COUNT => info::hart_count,
         _ => return Errno::NoSys.to_ret(),

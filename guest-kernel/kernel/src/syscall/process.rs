@@ -1,7 +1,7 @@
 //! Process calls: exit, getpid, spawn, wait.
 
 use super::{user_string, Args};
-use crate::task::{current_process, scheduler, Process};
+use crate::task::{current_process, scheduler, upcall, Process};
 use abi::Errno;
 
 /// Longest program name.
@@ -44,4 +44,21 @@ pub fn wait(args: &Args) -> Result<usize, Errno> {
             .write(status_addr, &status.to_le_bytes())?;
     }
     Ok(child)
+}
+
+/// `upcall_handler(entry)`.
+pub fn upcall_handler(args: &Args) -> Result<usize, Errno> {
+    current_process().set_upcall_handler(args[0]);
+    Ok(0)
+}
+
+/// `upcall_send(pid, value)`.
+pub fn upcall_send(args: &Args) -> Result<usize, Errno> {
+    upcall::send(args[0], args[1]).map(|()| 0)
+}
+
+/// `upcall_wait()`.
+pub fn upcall_wait(_: &Args) -> Result<usize, Errno> {
+    upcall::wait();
+    Ok(0)
 }

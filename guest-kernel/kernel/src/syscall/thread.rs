@@ -66,5 +66,5 @@ pub fn futex_wait(args: &Args) -> Result<usize, Errno> {
 /// `futex_wake(addr, count)`.
 pub fn futex_wake(args: &Args) -> Result<usize, Errno> {
     let [addr, count, ..] = *args;
-    Ok(futex::wake(&current_process(), addr, count))
+    futex::wake(&current_process(), addr, count)
 }

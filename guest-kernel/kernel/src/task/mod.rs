@@ -4,12 +4,14 @@
 //! - `thread`: a kernel stack with user registers on top, scheduling state;
 //! - `scheduler`: per-hart priority run queues, preemption, sleeping, wake-ups by IPI;
 //! - `context`: the switch between kernel stacks;
+//! - `upcall`: signal-style calls from the kernel into a process's handler;
 //! - `wait_queue`: threads waiting for an event.
 
 mod context;
 pub mod process;
 pub mod scheduler;
 pub mod thread;
+pub mod upcall;
 pub mod wait_queue;
 
 use crate::stats::{self, Counter};

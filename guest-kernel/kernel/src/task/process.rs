@@ -10,11 +10,12 @@ use super::scheduler::{self, WakeReason};
 use super::thread::{self, Status, Thread};
 use super::wait_queue::WaitQueue;
 use crate::file::{FdTable, File};
-use crate::mm::{self, Perm, UserSpace};
+use crate::mm::{self, Perm, SharedMemory, UserSpace};
 use crate::trap::TrapFrame;
 use crate::{loader, programs};
 use abi::layout::{STACK_STRIDE, STACK_TOP, THREAD_STACK_SIZE};
 use abi::Errno;
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -23,6 +24,14 @@ use spin::Mutex;
 
 /// Most threads a process may have at once (each has a user stack slot).
 const MAX_THREADS: usize = 256;
+
+/// Every process not yet reaped, by pid (for calls that name another process).
+static PROCESSES: Mutex<BTreeMap<usize, Weak<Process>>> = Mutex::new(BTreeMap::new());
+
+/// The process with id `pid`, if it exists.
+pub fn find(pid: usize) -> Option<Arc<Process>> {
+    PROCESSES.lock().get(&pid).and_then(Weak::upgrade)
+}
 
 /// A process.
 pub struct Process {
@@ -62,6 +71,10 @@ struct ProcessInner {
     map_cursor: usize,
     /// Where each device of `abi::device` is mapped, once it is.
     devices: [Option<usize>; 1],
+    /// Shared memory mapped here (children spawned later map it too).
+    shared: Vec<Arc<SharedMemory>>,
+    /// The upcall handler's address (0: none).
+    upcall_handler: usize,
 }
 
 impl Process {
@@ -76,10 +89,16 @@ impl Process {
         let pid = thread::new_tid();
         let mut space = UserSpace::new(mm::asid_for(pid))?;
         let entry = loader::load(&mut space, elf)?;
-        let files = match parent {
-            Some(parent) => parent.inner.lock().files.clone(),
-            None => FdTable::with_console(),
+        let (files, shared, map_cursor) = match parent {
+            Some(parent) => {
+                let inner = parent.inner.lock();
+                (inner.files.clone(), inner.shared.clone(), inner.map_cursor)
+            }
+            None => (FdTable::with_console(), Vec::new(), abi::layout::MAP_START),
         };
+        for memory in &shared {
+            space.map_shared(memory)?;
+        }
         let process = Arc::new(Process {
             pid,
             name: String::from(program),
@@ -97,10 +116,13 @@ impl Process {
                 child_waiters: WaitQueue::new(),
                 stack_slots: Vec::new(),
                 mapped_slots: 0,
-                map_cursor: abi::layout::MAP_START,
+                map_cursor,
                 devices: [None],
+                shared,
+                upcall_handler: 0,
             }),
         });
+        PROCESSES.lock().insert(pid, Arc::downgrade(&process));
         let slot = process.take_stack_slot()?;
         let stack_top = slot_top(slot);
         let (sp, argc, argv) = push_arguments(&process.space.lock(), stack_top, program, args)?;
@@ -332,6 +354,36 @@ impl Process {
         Ok(start)
     }
 
+    /// Maps `len` bytes of fresh memory shared with the children spawned from now on; returns
+    /// the address.
+    pub fn map_shared(&self, len: usize) -> Result<usize, Errno> {
+        if len == 0 || len > abi::layout::DEVICE_START - abi::layout::MAP_START {
+            return Err(Errno::Invalid);
+        }
+        let len = mm::page_ceil(len);
+        let mut inner = self.inner.lock();
+        let start = inner.map_cursor;
+        if start + len > abi::layout::DEVICE_START || len / mm::PAGE_SIZE > mm::free_frames() {
+            return Err(Errno::NoMemory);
+        }
+        let memory = Arc::new(SharedMemory::new(start, len / mm::PAGE_SIZE)?);
+        self.space.lock().map_shared(&memory)?;
+        inner.shared.push(memory);
+        inner.map_cursor += len;
+        mm::flush_local();
+        Ok(start)
+    }
+
+    /// Sets the upcall handler (0: none).
+    pub fn set_upcall_handler(&self, entry: usize) {
+        self.inner.lock().upcall_handler = entry;
+    }
+
+    /// The upcall handler (0: none).
+    pub fn upcall_handler(&self) -> usize {
+        self.inner.lock().upcall_handler
+    }
+
     /// Maps device `device` (`abi::device`) at `phys`; returns its user address (the same
     /// one on every call).
     pub fn map_device(&self, device: usize, phys: core::ops::Range<usize>) -> Result<usize, Errno> {
@@ -383,4 +435,10 @@ fn push_arguments(
         return Err(Errno::Invalid);
     }
     Ok((at & !15, words.len(), argv))
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        PROCESSES.lock().remove(&self.pid);
+    }
 }

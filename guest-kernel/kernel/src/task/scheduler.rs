@@ -525,6 +525,7 @@ pub fn before_return_to_user() {
         }
         let hart = this_hart();
         if !hart.need_resched.load(Ordering::Relaxed) {
+            super::upcall::deliver();
             return;
         }
         hart.need_resched.store(false, Ordering::Relaxed);

@@ -75,6 +75,10 @@ pub struct Thread {
     pub stack_slot: usize,
     pub sched: Mutex<SchedState>,
     pub exit: Mutex<ExitState>,
+    /// Upcalls sent to the thread (see `upcall`).
+    pub upcall: Mutex<super::upcall::UpcallState>,
+    /// An upcall is pending (checked without the lock on every return to user mode).
+    pub upcall_pending: core::sync::atomic::AtomicBool,
     kernel_stack: Box<MaybeUninit<KernelStack>>,
     /// Kernel registers while switched out. Only the hart switching the thread in or out
     /// touches it, and the scheduler's `on_cpu` protocol keeps that to one hart at a time.
@@ -120,6 +124,8 @@ impl Thread {
                 value: None,
                 joiners: WaitQueue::new(),
             }),
+            upcall: Mutex::new(super::upcall::UpcallState::default()),
+            upcall_pending: core::sync::atomic::AtomicBool::new(false),
             kernel_stack,
             context: UnsafeCell::new(Context::default()),
         });

@@ -179,7 +179,14 @@ extern "C" fn handle_user_trap(frame: &mut TrapFrame) {
                 frame.x[14],
                 frame.x[15],
             ];
-            frame.x[10] = syscall::dispatch(frame.x[17], args) as usize;
+            if frame.x[17] == abi::nr::UPCALL_RETURN {
+                // Replaces every register: no return value.
+                if let Err(errno) = crate::task::upcall::restore(frame) {
+                    frame.x[10] = errno.to_ret() as usize;
+                }
+            } else {
+                frame.x[10] = syscall::dispatch(frame.x[17], args) as usize;
+            }
         }
         Ok(Trap::Interrupt(Interrupt::SupervisorTimer)) => scheduler::on_timer_interrupt(),
         Ok(Trap::Interrupt(Interrupt::SupervisorSoft)) => scheduler::on_ipi(),
