@@ -1,0 +1,354 @@
+//! How long does it take to wake a blocked task in another process? Two processes ping-pong;
+//! each one-way trip is one sample: the time from the sender's signal to the moment the
+//! woken receiver runs its own code again. The experiment `experiments/wakeup.toml` sweeps
+//! it over mechanisms and machines.
+//!
+//! ```text
+//! wakeup mechanism=<futex|pipe|upcall|poll> [rounds=N] [warmup=N] [seed=N] [think_us=N]
+//! ```
+//!
+//! | mechanism | the receiver waits in | the sender |
+//! | --- | --- | --- |
+//! | `futex` | `futex_wait` on a word of shared memory (kernel IPC: a system call and a scheduler wake-up) | stores the word, `futex_wake` |
+//! | `pipe` | `read` of a pipe | `write`s one byte |
+//! | `upcall` | `upcall_wait`; the time is taken in its upcall handler (a signal) | `upcall_send` |
+//! | `poll` | a loop reading a word of shared memory (no kernel at all) | stores the word |
+//!
+//! Both legs of each round are measured (ping → pong, pong → ping). Before each round the
+//! ping side thinks for a random time (0..`think_us` µs, drawn from `seed`), so that rounds
+//! do not fall into step with the scheduler's tick.
+//!
+//! Samples (hartlab's simulator-control device; nothing is recorded without it):
+//! key 0 = one-way latency in nanoseconds (from the device's picosecond clock, shared by all
+//! harts). The program prints one summary line and exits 0, or 1 on failure.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use ulib::{io, memory, println, process, sim, syscall, time, upcall};
+
+ulib::main!(main);
+
+/// Sample key of the one-way latency.
+const LATENCY: u64 = 0;
+
+/// What the two processes share.
+#[repr(C)]
+struct Shared {
+    /// Round number the ping side has signalled (futex word for the pong side).
+    ping: AtomicU32,
+    /// Round number the pong side has signalled (futex word for the ping side).
+    pong: AtomicU32,
+    /// When the last signal was sent, in picoseconds.
+    sent_ps: AtomicU64,
+    /// Process ids, for upcalls.
+    ping_pid: AtomicU64,
+    pong_pid: AtomicU64,
+    /// Failures seen by the pong side.
+    errors: AtomicU32,
+}
+
+/// The mechanisms.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mechanism {
+    Futex,
+    Pipe,
+    Upcall,
+    Poll,
+}
+
+impl Mechanism {
+    fn parse(name: &str) -> Option<Mechanism> {
+        Some(match name {
+            "futex" => Mechanism::Futex,
+            "pipe" => Mechanism::Pipe,
+            "upcall" => Mechanism::Upcall,
+            "poll" => Mechanism::Poll,
+            _ => return None,
+        })
+    }
+}
+
+/// The run's settings.
+struct Settings {
+    mechanism: Mechanism,
+    mechanism_name: String,
+    rounds: u32,
+    warmup: u32,
+    seed: u64,
+    think_us: u64,
+}
+
+fn main(args: &[&str]) -> i32 {
+    match run(args) {
+        Ok(()) => 0,
+        Err(e) => {
+            println!("wakeup: {e}");
+            1
+        }
+    }
+}
+
+fn run(args: &[&str]) -> Result<(), String> {
+    let mut settings = Settings {
+        mechanism: Mechanism::Futex,
+        mechanism_name: String::from("futex"),
+        rounds: 200,
+        warmup: 20,
+        seed: 1,
+        think_us: 20,
+    };
+    let mut role = "ping";
+    let mut shared_at = 0usize;
+    let mut fds = [0usize; 4];
+    for arg in args.iter().skip(1) {
+        let (key, value) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("argument `{arg}` is not key=value"))?;
+        let number = || -> Result<u64, String> {
+            value
+                .parse()
+                .map_err(|_| format!("{key}: `{value}` is not a number"))
+        };
+        match key {
+            "mechanism" => {
+                settings.mechanism = Mechanism::parse(value)
+                    .ok_or_else(|| format!("unknown mechanism `{value}`"))?;
+                settings.mechanism_name = String::from(value);
+            }
+            "rounds" => settings.rounds = number()? as u32,
+            "warmup" => settings.warmup = number()? as u32,
+            "seed" => settings.seed = number()?,
+            "think_us" => settings.think_us = number()?,
+            "role" => role = if value == "pong" { "pong" } else { "ping" },
+            "shared" => shared_at = number()? as usize,
+            "fds" => {
+                for (slot, fd) in fds.iter_mut().zip(value.split(',')) {
+                    *slot = fd.parse().map_err(|_| format!("fds: bad `{value}`"))?;
+                }
+            }
+            _ => return Err(format!("unknown argument `{key}`")),
+        }
+    }
+    if role == "pong" {
+        // SAFETY: the ping side mapped a `Shared` at this address before spawning us.
+        let shared = unsafe { &*(shared_at as *const Shared) };
+        SHARED_AT.store(shared_at as u64, Ordering::Release);
+        if settings.mechanism == Mechanism::Upcall {
+            upcall::set_handler(upcall_handler).map_err(|e| format!("upcall handler: {e:?}"))?;
+        }
+        pong(&settings, shared, fds);
+        return Ok(());
+    }
+    ping(&settings)
+}
+
+/// The picosecond clock: the simulator's, else the kernel's nanosecond clock.
+fn now_ps() -> u64 {
+    sim::now_ps().unwrap_or_else(|| time::now_ns() * 1000)
+}
+
+/// Records the latency of a signal sent at `shared.sent_ps`, if this round counts; returns it.
+fn record(shared: &Shared, counts: bool) -> u64 {
+    let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
+    if counts {
+        sim::sample(LATENCY, ns);
+    }
+    ns
+}
+
+/// The last upcall value seen by this process's handler.
+static UPCALL_SEEN: AtomicU64 = AtomicU64::new(0);
+/// The latency the handler measured.
+static UPCALL_NS: AtomicU64 = AtomicU64::new(0);
+/// Where the handler finds the shared block.
+static SHARED_AT: AtomicU64 = AtomicU64::new(0);
+
+fn upcall_handler(value: usize) {
+    // SAFETY: set before the handler is installed.
+    let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
+    let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
+    UPCALL_NS.store(ns, Ordering::Relaxed);
+    UPCALL_SEEN.store(value as u64, Ordering::Release);
+}
+
+/// Waits for round `round`'s signal on `word` (futex or poll) or `fd` (pipe) or by upcall;
+/// returns the measured latency in nanoseconds.
+fn wait_for(
+    settings: &Settings,
+    shared: &Shared,
+    word: &AtomicU32,
+    fd: usize,
+    round: u32,
+    counts: bool,
+) -> Result<u64, String> {
+    Ok(match settings.mechanism {
+        Mechanism::Futex => {
+            while word.load(Ordering::Acquire) < round {
+                match syscall::futex_wait(word, round - 1, 0) {
+                    Ok(()) | Err(ulib::abi::Errno::Again) => {}
+                    Err(e) => return Err(format!("futex_wait: {e:?}")),
+                }
+            }
+            record(shared, counts)
+        }
+        Mechanism::Poll => {
+            while word.load(Ordering::Acquire) < round {
+                core::hint::spin_loop();
+            }
+            record(shared, counts)
+        }
+        Mechanism::Pipe => {
+            let mut byte = [0u8];
+            match io::read(fd, &mut byte) {
+                Ok(1) => {}
+                other => return Err(format!("pipe read: {other:?}")),
+            }
+            record(shared, counts)
+        }
+        Mechanism::Upcall => {
+            while UPCALL_SEEN.load(Ordering::Acquire) < round as u64 {
+                upcall::wait().map_err(|e| format!("upcall_wait: {e:?}"))?;
+            }
+            let ns = UPCALL_NS.load(Ordering::Relaxed);
+            if counts {
+                sim::sample(LATENCY, ns);
+            }
+            ns
+        }
+    })
+}
+
+/// Signals round `round` on `word` / `fd` / by upcall to `pid`.
+fn signal(
+    settings: &Settings,
+    shared: &Shared,
+    word: &AtomicU32,
+    fd: usize,
+    pid: usize,
+    round: u32,
+) -> Result<(), String> {
+    shared.sent_ps.store(now_ps(), Ordering::Release);
+    match settings.mechanism {
+        Mechanism::Futex => {
+            word.store(round, Ordering::Release);
+            syscall::futex_wake(word, 1).map_err(|e| format!("futex_wake: {e:?}"))?;
+        }
+        Mechanism::Poll => word.store(round, Ordering::Release),
+        Mechanism::Pipe => {
+            io::write_all(fd, &[round as u8]).map_err(|e| format!("pipe write: {e:?}"))?
+        }
+        Mechanism::Upcall => {
+            upcall::send(pid, round as usize).map_err(|e| format!("upcall_send: {e:?}"))?
+        }
+    }
+    Ok(())
+}
+
+/// The pong side: answers every round with the same mechanism.
+fn pong(settings: &Settings, shared: &Shared, fds: [usize; 4]) {
+    let [ping_to_pong, pong_to_ping, ..] = fds;
+    let ping_pid = shared.ping_pid.load(Ordering::Acquire) as usize;
+    let total = settings.warmup + settings.rounds;
+    let result = (1..=total).try_for_each(|round| {
+        let counts = round > settings.warmup;
+        wait_for(settings, shared, &shared.ping, ping_to_pong, round, counts)?;
+        signal(
+            settings,
+            shared,
+            &shared.pong,
+            pong_to_ping,
+            ping_pid,
+            round,
+        )
+    });
+    if let Err(e) = result {
+        println!("wakeup pong: {e}");
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The ping side: sets up, spawns the pong side, runs the rounds.
+fn ping(settings: &Settings) -> Result<(), String> {
+    let at = memory::map_shared(size_of::<Shared>()).map_err(|e| format!("map_shared: {e:?}"))?;
+    // SAFETY: fresh zeroed shared memory, large enough; all fields are atomics.
+    let shared = unsafe { &*(at as *const Shared) };
+    SHARED_AT.store(at as u64, Ordering::Release);
+    shared
+        .ping_pid
+        .store(process::getpid() as u64, Ordering::Release);
+    if settings.mechanism == Mechanism::Upcall {
+        upcall::set_handler(upcall_handler).map_err(|e| format!("upcall handler: {e:?}"))?;
+    }
+    let (to_pong_r, to_pong_w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+    let (to_ping_r, to_ping_w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+    let words: Vec<String> = [
+        format!("mechanism={}", settings.mechanism_name),
+        format!("rounds={}", settings.rounds),
+        format!("warmup={}", settings.warmup),
+        format!("seed={}", settings.seed),
+        String::from("role=pong"),
+        format!("shared={}", at as usize),
+        format!("fds={to_pong_r},{to_ping_w}"),
+    ]
+    .into();
+    let word_refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let pong_pid = process::spawn("wakeup", &word_refs).map_err(|e| format!("spawn: {e:?}"))?;
+    shared.pong_pid.store(pong_pid as u64, Ordering::Release);
+    let mut rng = settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let total = settings.warmup + settings.rounds;
+    let mut sum_ns = 0u64;
+    let result = (1..=total).try_for_each(|round| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        if settings.think_us > 0 {
+            time::sleep_ns(rng % (settings.think_us * 1000));
+        }
+        let counts = round > settings.warmup;
+        signal_until_accepted(settings, shared, pong_pid, to_pong_w, round)?;
+        let ns = wait_for(settings, shared, &shared.pong, to_ping_r, round, counts)?;
+        if counts {
+            sum_ns += ns;
+        }
+        Ok::<(), String>(())
+    });
+    let waited = process::wait(pong_pid);
+    result?;
+    match waited {
+        Ok((_, 0)) if shared.errors.load(Ordering::Relaxed) == 0 => {}
+        other => return Err(format!("pong side: {other:?}")),
+    }
+    println!(
+        "wakeup mechanism={} rounds={} mean_return_ns={}",
+        settings.mechanism_name,
+        settings.rounds,
+        sum_ns / settings.rounds.max(1) as u64
+    );
+    Ok(())
+}
+
+/// Signals round `round` to the pong side; an upcall is retried until the pong side has its
+/// handler (it registers it after it starts).
+fn signal_until_accepted(
+    settings: &Settings,
+    shared: &Shared,
+    pong_pid: usize,
+    fd: usize,
+    round: u32,
+) -> Result<(), String> {
+    loop {
+        match signal(settings, shared, &shared.ping, fd, pong_pid, round) {
+            Err(e) if settings.mechanism == Mechanism::Upcall && e.contains("Invalid") => {
+                time::sleep_ns(1000);
+            }
+            other => return other,
+        }
+    }
+}
