@@ -453,7 +453,7 @@ fn kernel_workloads_boot_the_bundled_image_with_run_bootargs() {
     let file = dir.path().join("kernel.toml");
     std::fs::write(
         &file,
-        "[experiment]\nname = \"k\"\nmax_insns = 50_000_000\n[kernel]\nbootargs = \"quiet\"\n\
+        "[experiment]\nname = \"k\"\nmax_insns = 50_000_000\n[kernel]\nbootargs = \"tick_us=100\"\n\
          [workload]\nkind = \"kernel\"\nprogram = \"hello\"\nrounds = 3\n",
     )
     .unwrap();
@@ -461,9 +461,10 @@ fn kernel_workloads_boot_the_bundled_image_with_run_bootargs() {
     let o = run(&file, &out, &[]);
     let r = read_points(&out).unwrap();
     assert_eq!(r.len(), 1, "{}", text(&o));
-    assert_eq!(r[0].bootargs, "run hello seed=1 rounds=3 quiet");
+    assert_eq!(r[0].bootargs, "tick_us=100 run hello seed=1 rounds=3");
     assert!(
-        r[0].console.contains("run hello seed=1 rounds=3 quiet"),
+        r[0].console
+            .contains("tick_us=100 run hello seed=1 rounds=3"),
         "the guest kernel saw the command line: {}",
         r[0].console
     );

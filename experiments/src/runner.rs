@@ -336,3 +336,83 @@ pub fn run_experiment(
         host_seconds,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{MachineError, Outcome, Sample};
+
+    /// Seed 2 panics, seed 3 cannot run, the others pass with one sample per harts value.
+    struct Flaky;
+
+    impl Simulator for Flaky {
+        fn resolve_machine(&self, m: &toml::Table) -> Result<toml::Table, MachineError> {
+            Ok(m.clone())
+        }
+        fn kernel_image(&self) -> Result<Vec<u8>> {
+            Ok(b"kernel".to_vec())
+        }
+        fn run(&self, job: &Job) -> Result<Outcome> {
+            if job.bootargs.contains("seed=2") {
+                panic!("model bug");
+            }
+            if job.bootargs.contains("seed=3") {
+                anyhow::bail!("no such machine");
+            }
+            let harts = job.machine["machine"]["harts"].as_integer().unwrap_or(0) as u64;
+            Ok(Outcome {
+                passed: true,
+                exit: "pass".into(),
+                samples: vec![Sample {
+                    key: 0,
+                    value: 10 * harts,
+                    hart: 0,
+                    time_ps: 1000,
+                }],
+                ..Outcome::default()
+            })
+        }
+    }
+
+    #[test]
+    fn panics_and_errors_become_failed_points_and_the_sweep_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        std::fs::write(
+            &file,
+            "[experiment]\nname = \"e\"\nseeds = 3\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+             [sweep]\nmachine.harts = [1, 2]\n[metrics]\nlat = 0\n",
+        )
+        .unwrap();
+        let settings = RunSettings {
+            out: Some(dir.path().join("out")),
+            jobs: 2,
+            progress: false,
+            ..RunSettings::default()
+        };
+        let run = run_experiment(&Flaky, &file, &settings).unwrap();
+        assert_eq!((run.total, run.ran, run.records.len()), (6, 6, 6));
+        let reasons: Vec<Option<&str>> = run.records.iter().map(|r| r.reason.as_deref()).collect();
+        assert_eq!(
+            reasons[..3],
+            [
+                None,
+                Some("the simulator panicked: model bug"),
+                Some("no such machine")
+            ]
+        );
+        assert_eq!(run.records[3].metrics["lat"].max, 20);
+        assert_eq!(run.failed().count(), 4);
+        let again = run_experiment(
+            &Flaky,
+            &file,
+            &RunSettings {
+                resume: true,
+                ..settings
+            },
+        )
+        .unwrap();
+        assert_eq!(again.ran, 0, "failed points are done too");
+        assert_eq!(again.records, run.records);
+    }
+}

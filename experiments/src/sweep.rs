@@ -104,10 +104,11 @@ pub fn combinations(exp: &Experiment) -> Vec<Vec<(String, toml::Value)>> {
     }
 }
 
-/// The kernel command line of a point: `run <program> seed=<seed> <key=value>...
-/// <[kernel] bootargs>` for a kernel workload, the same without `run <program>` for a
-/// bare-metal ELF (which finds it in the device tree's `/chosen/bootargs`). Workload
-/// parameters are sorted by name; swept `workload.NAME` values replace the table's.
+/// The kernel command line of a point: `<[kernel] bootargs> run <program> seed=<seed>
+/// <key=value>...` for a kernel workload (the guest kernel's grammar: its options, then the
+/// program and its arguments), the same without `run <program>` for a bare-metal ELF (which
+/// finds it in the device tree's `/chosen/bootargs`). Workload parameters are sorted by
+/// name; swept `workload.NAME` values replace the table's.
 pub fn bootargs(exp: &Experiment, params: &[(String, toml::Value)], seed: u64) -> String {
     let mut args = exp.workload.params.clone();
     let mut kernel = exp.kernel.bootargs.clone();
@@ -119,6 +120,9 @@ pub fn bootargs(exp: &Experiment, params: &[(String, toml::Value)], seed: u64) -
         }
     }
     let mut words = Vec::new();
+    if !kernel.trim().is_empty() {
+        words.push(kernel.trim().to_string());
+    }
     if exp.workload.kind == WorkloadKind::Kernel {
         words.push("run".to_string());
         words.push(exp.workload.program.clone());
@@ -126,9 +130,6 @@ pub fn bootargs(exp: &Experiment, params: &[(String, toml::Value)], seed: u64) -
     words.push(format!("seed={seed}"));
     for (k, v) in &args {
         words.push(format!("{k}={}", arg_text(v).unwrap_or_default()));
-    }
-    if !kernel.trim().is_empty() {
-        words.push(kernel.trim().to_string());
     }
     words.join(" ")
 }
@@ -274,7 +275,7 @@ mod tests {
         );
         let e = exp("[sweep]\n\"kernel.bootargs\" = [\"quiet\"]\n", "elf");
         let p = &expand(&e, &FakeSim).unwrap()[0];
-        assert_eq!(p.bootargs, "seed=1 mode=fast rounds=5 quiet");
+        assert_eq!(p.bootargs, "quiet seed=1 mode=fast rounds=5");
     }
 
     #[test]
