@@ -10,6 +10,8 @@ use std::process::Output;
 
 use experiments::store::{read_points, PointRecord};
 
+/// The ping guest built as `variant`. Builds are not bit-reproducible (debug information
+/// names temporary files) and a changed image is a new run, so each test builds its own.
 fn ping(variant: &str, defines: &[&str]) -> PathBuf {
     support::build_asm_guest("simctl", "uipi_ping", variant, defines)
 }
@@ -98,7 +100,7 @@ fn run_ok(file: &Path, out: &Path, extra: &[&str]) -> Vec<PointRecord> {
 #[test]
 fn schema_errors_name_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-schema", &[]);
     for (body, line, key, reason) in [
         (
             "seeds = 2\nsedes = 1",
@@ -160,7 +162,7 @@ fn schema_errors_name_file_line_and_key() {
 #[test]
 fn grid_and_zip_sweeps_expand_to_their_points() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-grid", &[]);
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let grid = run_ok(&file, &dir.path().join("grid"), &[]);
     let groups: Vec<&str> = grid.iter().map(|r| r.group.as_str()).collect();
@@ -204,7 +206,7 @@ fn grid_and_zip_sweeps_expand_to_their_points() {
 #[test]
 fn results_are_byte_identical_whatever_the_jobs() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-results", &[]);
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let (a, b) = (dir.path().join("jobs1"), dir.path().join("jobs2"));
     run_ok(&file, &a, &["--jobs", "1"]);
@@ -223,7 +225,7 @@ fn results_are_byte_identical_whatever_the_jobs() {
 #[test]
 fn seeds_change_the_simulation() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-seeds", &[]);
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let records = run_ok(&file, &dir.path().join("out"), &["--quick"]);
     assert_eq!(
@@ -250,7 +252,7 @@ fn seeds_change_the_simulation() {
 #[test]
 fn resume_runs_only_the_missing_points() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-resume", &[]);
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let out = dir.path().join("out");
     let part = run_ok(&file, &out, &["--only", "machine.harts=2"]);
@@ -356,7 +358,7 @@ fn failed_points_are_recorded_and_the_sweep_goes_on() {
 #[test]
 fn plot_redraws_figures_summary_and_report_from_saved_data() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-plot", &[]);
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let out = dir.path().join("out");
     run_ok(&file, &out, &["--quick"]);
@@ -397,7 +399,7 @@ fn plot_redraws_figures_summary_and_report_from_saved_data() {
 #[test]
 fn check_passes_fails_on_a_changed_latency_and_blesses() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = ping("", &[]);
+    let elf = ping("-check", &[]);
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let baseline = dir.path().join("baselines/ping.json");
     let results = dir.path().join("results");
@@ -466,6 +468,12 @@ fn kernel_workloads_boot_the_bundled_image_with_run_bootargs() {
         r[0].console
             .contains("tick_us=100 run hello seed=1 rounds=3"),
         "the guest kernel saw the command line: {}",
+        r[0].console
+    );
+    assert!(r[0].ok(), "hello exits 0: {}", r[0].console);
+    assert!(
+        r[0].console.contains("arg 1: seed=1\narg 2: rounds=3"),
+        "the program got its arguments: {}",
         r[0].console
     );
 }

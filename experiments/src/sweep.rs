@@ -271,7 +271,7 @@ mod tests {
         let p = &expand(&e, &FakeSim).unwrap()[1];
         assert_eq!(
             p.bootargs,
-            "run pingpong seed=2 mode=fast rounds=7 loglevel=0"
+            "loglevel=0 run pingpong seed=2 mode=fast rounds=7"
         );
         let e = exp("[sweep]\n\"kernel.bootargs\" = [\"quiet\"]\n", "elf");
         let p = &expand(&e, &FakeSim).unwrap()[0];
