@@ -6,8 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use experiments::schema::Profile;
+use experiments::RunSettings;
 use hartlab::board::Console;
 use hartlab::config::{parse_size, MachineConfig, ModeName};
+use hartlab::lab::{Hartlab, GUEST_IMAGE};
 use hartlab::run::{describe, run_image, RunOptions};
 use sim_core::machine::Exit;
 
@@ -53,6 +56,68 @@ enum Command {
     ///
     /// Exit statuses as for `run`.
     Boot(BootArgs),
+    /// Run an experiment: sweep its parameters over seeds in parallel and write data,
+    /// summary, figures and a report (schema: experiments/README.md).
+    ///
+    /// Output goes to results/<name>/<run-id>/ (the run id is the profile and a hash of the
+    /// resolved experiment and workload image, so an unchanged experiment reuses its
+    /// directory) or to --out. Exit status: 0 when every point passed, 1 when some failed
+    /// (they are recorded with the reason and the sweep goes on), 251 for an unusable
+    /// experiment file (one line names the file, line and key).
+    Experiment(ExperimentArgs),
+    /// Redraw the summary, figures and report of a run directory from its saved data.
+    Plot(PlotArgs),
+    /// Run an experiment's quick profile and compare the numbers its [check] table names
+    /// with a baseline; exit status 1, naming metric, group, baseline and new value, when one
+    /// leaves its tolerance. --bless writes the baseline instead.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// Points run at once (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Output directory instead of results/<name>/<run-id>.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ExperimentArgs {
+    /// The experiment file (TOML).
+    file: PathBuf,
+    #[command(flatten)]
+    sweep: SweepArgs,
+    /// Keep the points already stored in the output directory and run the rest.
+    #[arg(long)]
+    resume: bool,
+    /// Run the quick profile ([quick] merged over the experiment).
+    #[arg(long)]
+    quick: bool,
+    /// Run only the points matching key=value[,key=value...] (swept keys or seed).
+    #[arg(long)]
+    only: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct PlotArgs {
+    /// A run directory (results/<name>/<run-id>).
+    dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The experiment file (TOML).
+    file: PathBuf,
+    /// The baseline, e.g. results/baselines/NAME.json.
+    #[arg(long)]
+    baseline: PathBuf,
+    /// Write the baseline from this run instead of comparing.
+    #[arg(long)]
+    bless: bool,
+    #[command(flatten)]
+    sweep: SweepArgs,
 }
 
 #[derive(clap::Args)]
@@ -74,9 +139,6 @@ struct BootArgs {
     #[command(flatten)]
     machine: MachineArgs,
 }
-
-/// The bundled guest image: SBI firmware with the S-mode kernel inside.
-const GUEST_IMAGE: &[u8] = include_bytes!(env!("HARTLAB_GUEST_IMAGE"));
 
 #[derive(clap::Args)]
 struct MachineArgs {
@@ -224,11 +286,74 @@ fn simulate(
     Ok(ExitCode::from(status))
 }
 
+fn settings(sweep: &SweepArgs) -> RunSettings {
+    RunSettings {
+        jobs: sweep.jobs.unwrap_or(0),
+        out: sweep.out.clone(),
+        ..RunSettings::default()
+    }
+}
+
+fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
+    let settings = RunSettings {
+        resume: args.resume,
+        profile: if args.quick {
+            Profile::Quick
+        } else {
+            Profile::Full
+        },
+        only: args.only,
+        ..settings(&args.sweep)
+    };
+    let run = experiments::run_experiment(&Hartlab, &args.file, &settings)?;
+    let failed = run.failed().count();
+    eprintln!(
+        "hartlab: {} points: {} run, {} already done or filtered out, {failed} failed; {:.1} s host",
+        run.total, run.ran, run.skipped, run.host_seconds
+    );
+    println!("{}", run.dir.join(experiments::store::REPORT).display());
+    Ok(ExitCode::from(u8::from(failed > 0)))
+}
+
+fn plot(args: PlotArgs) -> Result<ExitCode> {
+    let n = experiments::report::redraw(&args.dir)?;
+    eprintln!("hartlab: redrew {} from {n} points", args.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let outcome = experiments::check::check(
+        &Hartlab,
+        &args.file,
+        &args.baseline,
+        args.bless,
+        &settings(&args.sweep),
+    )?;
+    if outcome.blessed {
+        eprintln!("hartlab: wrote the baseline {}", args.baseline.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &outcome.failures {
+        eprintln!("hartlab: check failed: {f}");
+    }
+    if outcome.failures.is_empty() {
+        eprintln!(
+            "hartlab: {} matches {}",
+            args.file.display(),
+            args.baseline.display()
+        );
+    }
+    Ok(ExitCode::from(u8::from(!outcome.failures.is_empty())))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Boot(args) => boot(args),
+        Command::Experiment(args) => experiment(args),
+        Command::Plot(args) => plot(args),
+        Command::Check(args) => check(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("hartlab: {e:#}");

@@ -1,0 +1,418 @@
+//! Running an experiment: expand the points, skip those already done (`--resume`), run the
+//! rest on a thread pool (one point, one thread, one independent simulation: nothing shared
+//! is locked while simulating), store each as it finishes, then write the summary, figures
+//! and report.
+//!
+//! Results do not depend on `--jobs`: every point is deterministic, and everything written
+//! after the sweep is computed from the records in sweep order.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::schema::{Experiment, Profile, RUNNER_TABLES};
+use crate::sim::{Job, Simulator};
+use crate::store::{self, Appender, PointRecord, RunMeta, Status};
+use crate::sweep::{self, fnv1a64, Only, Point};
+
+/// Console bytes kept per point.
+pub const CONSOLE_LIMIT: usize = 16 * 1024;
+
+/// How to run an experiment (the command line's options).
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Worker threads; 0 = one per core.
+    pub jobs: usize,
+    /// Output directory; default `<results>/<name>/<run-id>`.
+    pub out: Option<PathBuf>,
+    /// Root of the default output directories.
+    pub results: PathBuf,
+    /// Keep the points already in the output directory and run only the others.
+    pub resume: bool,
+    /// Full or quick profile.
+    pub profile: Profile,
+    /// Only points matching `key=value[,key=value...]`.
+    pub only: Option<String>,
+    /// Draw a progress bar (only shown on a terminal).
+    pub progress: bool,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        Self {
+            jobs: 0,
+            out: None,
+            results: PathBuf::from("results"),
+            resume: false,
+            profile: Profile::Full,
+            only: None,
+            progress: true,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// Points in the sweep.
+    pub total: usize,
+    /// Points run now.
+    pub ran: usize,
+    /// Points skipped because they were done (`--resume`) or filtered out (`--only`).
+    pub skipped: usize,
+    /// Every stored record, in sweep order.
+    pub records: Vec<PointRecord>,
+    /// Host seconds the points took (not part of any result file).
+    pub host_seconds: f64,
+}
+
+impl RunSummary {
+    /// The failed points.
+    pub fn failed(&self) -> impl Iterator<Item = &PointRecord> {
+        self.records.iter().filter(|r| !r.ok())
+    }
+}
+
+/// The image a workload boots and its name.
+fn workload_image(exp: &Experiment, sim: &dyn Simulator) -> Result<(String, Vec<u8>)> {
+    if let Some(elf) = &exp.workload.elf {
+        let bytes = std::fs::read(elf).with_context(|| format!("cannot read {}", elf.display()))?;
+        return Ok((elf.display().to_string(), bytes));
+    }
+    match &exp.kernel_image {
+        Some(p) => Ok((
+            p.display().to_string(),
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )),
+        None => Ok(("the bundled guest image".into(), sim.kernel_image()?)),
+    }
+}
+
+/// The resolved experiment: the profile's document with the machine tables replaced by the
+/// complete machine (before sweep values and seeds).
+pub fn resolved_text(exp: &Experiment) -> Result<String> {
+    let mut doc: toml::Table = exp
+        .document
+        .iter()
+        .filter(|(k, _)| RUNNER_TABLES.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in &exp.machine {
+        doc.insert(k.clone(), v.clone());
+    }
+    let header = format!(
+        "# {} ({} profile), resolved: every machine key with its value{}.\n\
+         # Each point also sets machine.seed and its [sweep] values.\n\n",
+        exp.file.display(),
+        exp.profile.name(),
+        match &exp.machine_base {
+            Some(b) => format!(", over {}", b.display()),
+            None => String::new(),
+        }
+    );
+    Ok(header + &toml::to_string(&doc)?)
+}
+
+/// Run one point; whatever happens inside, a record comes out.
+pub fn run_point(
+    sim: &dyn Simulator,
+    exp: &Experiment,
+    image: &(String, Vec<u8>),
+    point: &Point,
+) -> PointRecord {
+    let job = Job {
+        machine: &point.machine,
+        image_name: &image.0,
+        image: &image.1,
+        bootargs: &point.bootargs,
+        max_insns: Some(exp.max_insns),
+        max_sim_time_ps: Some(exp.max_sim_time_ps),
+        console_limit: CONSOLE_LIMIT,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| sim.run(&job)));
+    let mut record = PointRecord {
+        id: point.id.clone(),
+        index: point.index,
+        group: point.group.clone(),
+        params: point
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+            .collect(),
+        seed: point.seed,
+        bootargs: point.bootargs.clone(),
+        status: Status::Failed,
+        reason: None,
+        exit: String::new(),
+        metrics: Default::default(),
+        events: Vec::new(),
+        dropped: Default::default(),
+        window_start_ps: 0,
+        stats: serde_json::Value::Null,
+        dumps: Vec::new(),
+        console: String::new(),
+    };
+    match result {
+        Ok(Ok(o)) => {
+            record.metrics = crate::stats::metrics_of(&o.samples, o.window_start_ps)
+                .into_iter()
+                .map(|(key, d)| (exp.metric_name(key), d))
+                .collect();
+            if o.passed {
+                record.status = Status::Ok;
+            } else {
+                record.reason = Some(match o.exit.as_str() {
+                    "instruction limit reached" => {
+                        format!("instruction limit reached ({} instructions)", exp.max_insns)
+                    }
+                    "simulated-time limit reached" => {
+                        format!("simulated-time limit reached ({} ps)", exp.max_sim_time_ps)
+                    }
+                    other => format!("guest ended with {other}"),
+                });
+            }
+            record.exit = o.exit;
+            record.events = o.events;
+            record.dropped = o.dropped;
+            record.window_start_ps = o.window_start_ps;
+            record.stats = o.stats;
+            record.dumps = o.dumps;
+            record.console = o.console;
+        }
+        Ok(Err(e)) => {
+            record.exit = "not run".into();
+            record.reason = Some(format!("{e:#}"));
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            record.exit = "simulator panicked".into();
+            record.reason = Some(format!("the simulator panicked: {msg}"));
+        }
+    }
+    record
+}
+
+fn progress_bar(n: usize, show: bool) -> ProgressBar {
+    let target = if show {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let pb = ProgressBar::with_draw_target(Some(n as u64), target);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix} [{bar:40}] {pos}/{len} points, {elapsed_precise} elapsed, ETA {eta_precise} {msg}",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb
+}
+
+/// The run directory of `exp` under `settings`, and the run id.
+pub fn run_dir(
+    exp: &Experiment,
+    resolved: &str,
+    image: &[u8],
+    settings: &RunSettings,
+) -> (PathBuf, String) {
+    let mut key = resolved.as_bytes().to_vec();
+    key.extend_from_slice(&fnv1a64(image).to_le_bytes());
+    let run_id = format!("{}-{:012x}", exp.profile.name(), fnv1a64(&key) >> 16);
+    let dir = settings
+        .out
+        .clone()
+        .unwrap_or_else(|| settings.results.join(&exp.name).join(&run_id));
+    (dir, run_id)
+}
+
+/// Run the experiment in `file`.
+pub fn run_experiment(
+    sim: &dyn Simulator,
+    file: &Path,
+    settings: &RunSettings,
+) -> Result<RunSummary> {
+    let exp = Experiment::load(file, settings.profile, sim)?;
+    let points = sweep::expand(&exp, sim)?;
+    let only = match &settings.only {
+        Some(text) => Only::parse(text, &exp)?,
+        None => Only::default(),
+    };
+    let image = workload_image(&exp, sim)?;
+    let resolved = resolved_text(&exp)?;
+    let (dir, run_id) = run_dir(&exp, &resolved, &image.1, settings);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let meta = RunMeta {
+        name: exp.name.clone(),
+        description: exp.description.clone(),
+        file: file.display().to_string(),
+        profile: exp.profile,
+        run_id: run_id.clone(),
+        sweep: exp.sweep.params.iter().map(|p| p.key.clone()).collect(),
+        seeds: exp.seeds.clone(),
+        points: points.len(),
+        metrics: exp.metrics.clone(),
+        plots: exp.plots.clone(),
+        check: exp.check.clone(),
+    };
+    let mut done = Vec::new();
+    if settings.resume {
+        if let Ok(old) = RunMeta::read(&dir) {
+            if old.run_id != run_id {
+                anyhow::bail!(
+                    "cannot resume in {}: it holds run {} of a different configuration (this one is {run_id}); \
+                     use another --out or run without --resume to start again",
+                    dir.display(),
+                    old.run_id
+                );
+            }
+        }
+        done = store::read_points(&dir)?;
+    }
+    store::write_atomic(&dir.join(store::EXPERIMENT), exp.text.as_bytes())?;
+    store::write_atomic(&dir.join(store::RESOLVED), resolved.as_bytes())?;
+    store::write_atomic(
+        &dir.join(store::RUN),
+        (serde_json::to_string_pretty(&meta)? + "\n").as_bytes(),
+    )?;
+    let known: std::collections::BTreeSet<&str> = points.iter().map(|p| p.id.as_str()).collect();
+    done.retain(|r| known.contains(r.id.as_str()));
+    let done_ids: std::collections::BTreeSet<String> = done.iter().map(|r| r.id.clone()).collect();
+    let todo: Vec<&Point> = points
+        .iter()
+        .filter(|p| only.matches(p) && !done_ids.contains(&p.id))
+        .collect();
+    if settings.resume {
+        // Drop records of other configurations and torn lines before appending.
+        store::rewrite_points(&dir, &done)?;
+    }
+    let appender = Appender::open(&dir, !settings.resume)?;
+    let jobs = if settings.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        settings.jobs
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .context("cannot start the worker threads")?;
+    let pb = progress_bar(todo.len(), settings.progress);
+    pb.set_prefix(exp.name.clone());
+    let start = Instant::now();
+    pool.install(|| {
+        todo.par_iter().with_max_len(1).try_for_each(|p| {
+            let record = run_point(sim, &exp, &image, p);
+            if !record.ok() {
+                pb.println(format!(
+                    "point {} seed {} failed: {}",
+                    p.group,
+                    p.seed,
+                    record.reason.as_deref().unwrap_or("")
+                ));
+            }
+            appender.append(&record)?;
+            pb.inc(1);
+            anyhow::Ok(())
+        })
+    })?;
+    pb.finish_and_clear();
+    let host_seconds = start.elapsed().as_secs_f64();
+    let records = store::rewrite_points(&dir, &store::read_points(&dir)?)?;
+    crate::report::finish(&dir, &meta, &records)?;
+    Ok(RunSummary {
+        dir,
+        total: points.len(),
+        ran: todo.len(),
+        skipped: points.len() - todo.len(),
+        records,
+        host_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{MachineError, Outcome, Sample};
+
+    /// Seed 2 panics, seed 3 cannot run, the others pass with one sample per harts value.
+    struct Flaky;
+
+    impl Simulator for Flaky {
+        fn resolve_machine(&self, m: &toml::Table) -> Result<toml::Table, MachineError> {
+            Ok(m.clone())
+        }
+        fn kernel_image(&self) -> Result<Vec<u8>> {
+            Ok(b"kernel".to_vec())
+        }
+        fn run(&self, job: &Job) -> Result<Outcome> {
+            if job.bootargs.contains("seed=2") {
+                panic!("model bug");
+            }
+            if job.bootargs.contains("seed=3") {
+                anyhow::bail!("no such machine");
+            }
+            let harts = job.machine["machine"]["harts"].as_integer().unwrap_or(0) as u64;
+            Ok(Outcome {
+                passed: true,
+                exit: "pass".into(),
+                samples: vec![Sample {
+                    key: 0,
+                    value: 10 * harts,
+                    hart: 0,
+                    time_ps: 1000,
+                }],
+                ..Outcome::default()
+            })
+        }
+    }
+
+    #[test]
+    fn panics_and_errors_become_failed_points_and_the_sweep_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        std::fs::write(
+            &file,
+            "[experiment]\nname = \"e\"\nseeds = 3\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+             [sweep]\nmachine.harts = [1, 2]\n[metrics]\nlat = 0\n",
+        )
+        .unwrap();
+        let settings = RunSettings {
+            out: Some(dir.path().join("out")),
+            jobs: 2,
+            progress: false,
+            ..RunSettings::default()
+        };
+        let run = run_experiment(&Flaky, &file, &settings).unwrap();
+        assert_eq!((run.total, run.ran, run.records.len()), (6, 6, 6));
+        let reasons: Vec<Option<&str>> = run.records.iter().map(|r| r.reason.as_deref()).collect();
+        assert_eq!(
+            reasons[..3],
+            [
+                None,
+                Some("the simulator panicked: model bug"),
+                Some("no such machine")
+            ]
+        );
+        assert_eq!(run.records[3].metrics["lat"].max, 20);
+        assert_eq!(run.failed().count(), 4);
+        let again = run_experiment(
+            &Flaky,
+            &file,
+            &RunSettings {
+                resume: true,
+                ..settings
+            },
+        )
+        .unwrap();
+        assert_eq!(again.ran, 0, "failed points are done too");
+        assert_eq!(again.records, run.records);
+    }
+}

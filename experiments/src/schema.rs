@@ -1,0 +1,1491 @@
+//! The experiment file: parsing, the quick profile, and checking every value before anything
+//! runs (the schema is documented in `experiments/README.md`).
+//!
+//! Tables `[experiment]`, `[kernel]`, `[workload]`, `[sweep]`, `[metrics]`, `[[plot]]`,
+//! `[check]` and `[quick]` belong to the runner; every other top-level table is a machine
+//! configuration table, exactly as in a `hartlab --config` file, overriding the file named by
+//! `[machine] config`. Errors name the file, line and key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::locate::{key_text, line_of, parse_key, SchemaError, Seg};
+use crate::sim::{MachineError, Simulator};
+
+/// Tables the runner reads; all others are machine configuration.
+pub const RUNNER_TABLES: [&str; 8] = [
+    "experiment",
+    "kernel",
+    "workload",
+    "sweep",
+    "metrics",
+    "plot",
+    "check",
+    "quick",
+];
+
+/// The statistics a summary row has, as named in `[check]` and plots.
+pub const STATISTICS: [&str; 11] = [
+    "count",
+    "mean",
+    "stddev",
+    "min",
+    "p50",
+    "p90",
+    "p99",
+    "p99.9",
+    "max",
+    "throughput",
+    "seeds",
+];
+
+/// Which profile of the experiment runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The experiment as written.
+    Full,
+    /// With `[quick]` merged over it (fewer seeds, points, iterations): for CI.
+    Quick,
+}
+
+impl Profile {
+    /// "full" or "quick".
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Full => "full",
+            Profile::Quick => "quick",
+        }
+    }
+}
+
+/// How the workload is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    /// Boot the guest kernel with `run <program> <args>`.
+    Kernel,
+    /// Run a bare-metal ELF.
+    Elf,
+}
+
+/// `[workload]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Kernel program or bare-metal ELF.
+    pub kind: WorkloadKind,
+    /// Program name (kernel) or ELF path as written (elf).
+    pub program: String,
+    /// The ELF file, for `kind = "elf"`.
+    pub elf: Option<PathBuf>,
+    /// Parameters passed to the program as `key=value`.
+    pub params: BTreeMap<String, toml::Value>,
+}
+
+/// `[kernel]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelSection {
+    /// Extra kernel boot arguments, after the workload's.
+    #[serde(default)]
+    pub bootargs: String,
+    /// A kernel image to boot instead of the bundled one (path relative to the experiment).
+    pub image: Option<String>,
+}
+
+/// How sweep lists combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SweepMode {
+    /// Every combination (cartesian product).
+    #[default]
+    Grid,
+    /// The i-th values of every list together (all lists equally long).
+    Zip,
+}
+
+/// One swept parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepParam {
+    /// Its dotted key, e.g. `uintr.send_visibility_cycles` or `workload.mechanism`.
+    pub key: String,
+    /// Its values.
+    pub values: Vec<toml::Value>,
+}
+
+/// `[sweep]`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Sweep {
+    /// Grid or zip.
+    pub mode: SweepMode,
+    /// The parameters, in key order.
+    pub params: Vec<SweepParam>,
+}
+
+/// A named sample key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Sample register number.
+    pub key: u16,
+    /// Unit for axis labels.
+    pub unit: String,
+}
+
+/// Kinds of figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlotKind {
+    /// Cumulative distribution of a metric, one line per series.
+    Cdf,
+    /// Percentiles against a parameter, error bars over seeds.
+    Percentile,
+    /// Standard deviation against a parameter, error bars over seeds.
+    Jitter,
+    /// Samples per simulated second against a parameter, error bars over seeds.
+    Throughput,
+    /// Box per value of `x`.
+    Box,
+    /// Violin per value of `x`.
+    Violin,
+}
+
+/// Error bars over seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorBars {
+    /// Mean +- one standard deviation of the per-seed values.
+    #[default]
+    Stddev,
+    /// Smallest to largest per-seed value.
+    Minmax,
+}
+
+/// `[[plot]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlotSpec {
+    /// Kind of figure.
+    pub kind: PlotKind,
+    /// The metric plotted.
+    pub metric: String,
+    /// File name without extension; default `<kind>-<metric>-<number>`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Title; default from kind and metric.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Swept parameter on the x axis (categories for box and violin).
+    #[serde(default)]
+    pub x: Option<String>,
+    /// Swept parameter whose values make separate lines.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// Only points whose parameters have these values.
+    #[serde(default)]
+    pub filter: BTreeMap<String, toml::Value>,
+    /// Percentiles drawn by `kind = "percentile"`. Default [50, 99].
+    #[serde(default = "default_percentiles")]
+    pub percentiles: Vec<f64>,
+    /// Error bars over seeds.
+    #[serde(default)]
+    pub error: ErrorBars,
+    /// Logarithmic x axis.
+    #[serde(default)]
+    pub log_x: bool,
+    /// Logarithmic y axis.
+    #[serde(default)]
+    pub log_y: bool,
+}
+
+fn default_percentiles() -> Vec<f64> {
+    vec![50.0, 99.0]
+}
+
+impl PlotSpec {
+    /// The figure's file stem.
+    pub fn file_stem(&self, index: usize) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            let kind = serde_json::to_value(self.kind).unwrap_or_default();
+            format!(
+                "{}-{}-{}",
+                kind.as_str().unwrap_or("plot"),
+                self.metric,
+                index + 1
+            )
+        })
+    }
+}
+
+/// A tolerance: a value passes if it is within `absolute` or within `relative` (a fraction
+/// of the baseline) of the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    /// Allowed absolute difference.
+    #[serde(default)]
+    pub absolute: f64,
+    /// Allowed difference as a fraction of the baseline value.
+    #[serde(default)]
+    pub relative: f64,
+}
+
+/// `[check]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Numbers compared, as `metric.statistic` (e.g. `latency.p99`), per sweep group.
+    pub metrics: Vec<String>,
+    /// Default allowed absolute difference.
+    #[serde(default)]
+    pub absolute: f64,
+    /// Default allowed relative difference.
+    #[serde(default)]
+    pub relative: f64,
+    /// Per-number tolerances overriding the defaults.
+    #[serde(default)]
+    pub tolerance: BTreeMap<String, Tolerance>,
+}
+
+impl CheckSpec {
+    /// The tolerance of `metric` (a `metric.statistic` name).
+    pub fn tolerance_of(&self, metric: &str) -> Tolerance {
+        self.tolerance.get(metric).copied().unwrap_or(Tolerance {
+            absolute: self.absolute,
+            relative: self.relative,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentSection {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    seeds: Option<toml::Value>,
+    max_insns: Option<u64>,
+    max_sim_time: Option<String>,
+}
+
+/// Default instruction limit per point.
+pub const DEFAULT_MAX_INSNS: u64 = 5_000_000_000;
+/// Default simulated-time limit per point: 10 s.
+pub const DEFAULT_MAX_SIM_TIME_PS: u64 = 10_000_000_000_000;
+
+/// A loaded, checked experiment.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// The file as given.
+    pub file: PathBuf,
+    /// Its text.
+    pub text: String,
+    /// The profile loaded.
+    pub profile: Profile,
+    /// `[experiment] name`.
+    pub name: String,
+    /// `[experiment] description`.
+    pub description: String,
+    /// Seeds (replicas) of every parameter combination.
+    pub seeds: Vec<u64>,
+    /// Instruction limit per point.
+    pub max_insns: u64,
+    /// Simulated-time limit per point, picoseconds.
+    pub max_sim_time_ps: u64,
+    /// The base machine configuration file, if any.
+    pub machine_base: Option<PathBuf>,
+    /// The machine: base file merged with the experiment's tables, complete (every key).
+    pub machine: toml::Table,
+    /// The machine tables before resolution (base merged with the experiment's).
+    pub machine_overrides: toml::Table,
+    /// `[kernel]`.
+    pub kernel: KernelSection,
+    /// The kernel image file, if `[kernel] image` names one.
+    pub kernel_image: Option<PathBuf>,
+    /// `[workload]`.
+    pub workload: Workload,
+    /// `[sweep]`.
+    pub sweep: Sweep,
+    /// `[metrics]`, by name.
+    pub metrics: BTreeMap<String, Metric>,
+    /// `[[plot]]`.
+    pub plots: Vec<PlotSpec>,
+    /// `[check]`.
+    pub check: Option<CheckSpec>,
+    /// The document after the profile's merge (without `[quick]`).
+    pub document: toml::Table,
+}
+
+/// The experiment file's text and where errors point.
+pub(crate) struct Source<'a> {
+    pub file: &'a Path,
+    pub text: &'a str,
+    pub quick: bool,
+}
+
+impl Source<'_> {
+    /// An error at `path`: located in `[quick]` when the quick profile set it there.
+    pub fn error(&self, path: &[Seg], message: impl Into<String>) -> SchemaError {
+        let mut e = SchemaError::at(self.file, self.text, path, message);
+        if self.quick {
+            let mut q = vec![Seg::Key("quick".into())];
+            q.extend_from_slice(path);
+            if exact_line(self.text, &q).is_some() {
+                e.line = line_of(self.text, &q);
+            }
+        }
+        e
+    }
+}
+
+/// The line of `path` only if the whole path is written in `text`.
+fn exact_line(text: &str, path: &[Seg]) -> Option<usize> {
+    let doc: toml::Table = text.parse().ok()?;
+    let mut v: Option<&toml::Value> = None;
+    let mut table = Some(&doc);
+    for seg in path {
+        v = match seg {
+            Seg::Key(k) => table?.get(k),
+            Seg::Index(i) => v?.as_array()?.get(*i),
+        };
+        table = v.and_then(|v| v.as_table());
+        v?;
+    }
+    line_of(text, path)
+}
+
+/// Deep-merge `over` into `base`: tables merge key by key, anything else replaces.
+pub fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// Set the dotted `key` (path `segs`) in `table` to `value`, creating tables on the way.
+pub fn set_path(table: &mut toml::Table, segs: &[&str], value: toml::Value) {
+    let Some((last, parents)) = segs.split_last() else {
+        return;
+    };
+    let mut t = table;
+    for p in parents {
+        let entry = t
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        t = entry.as_table_mut().expect("just made a table");
+    }
+    t.insert(last.to_string(), value);
+}
+
+/// Find `name` relative to `dir`, then to each of its ancestors (so `configs/x.toml` named
+/// from `experiments/` finds the repository's `configs/`).
+pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let p = Path::new(name);
+    if p.is_absolute() {
+        return p.exists().then(|| p.to_path_buf());
+    }
+    dir.ancestors().map(|d| d.join(p)).find(|c| c.exists())
+}
+
+/// Parse a duration such as `10ms`, `500us`, `2s`, `100ns`, `750ps` into picoseconds.
+pub fn parse_duration_ps(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let scale: u64 = match unit.trim() {
+        "ps" => 1,
+        "ns" => 1_000,
+        "us" => 1_000_000,
+        "ms" => 1_000_000_000,
+        "s" => 1_000_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+fn section<T: DeserializeOwned>(
+    src: &Source,
+    doc: &toml::Table,
+    name: &str,
+) -> Result<Option<T>, SchemaError> {
+    let Some(v) = doc.get(name) else {
+        return Ok(None);
+    };
+    let prefix = [Seg::Key(name.to_string())];
+    serde_path_to_error::deserialize(v.clone())
+        .map(Some)
+        .map_err(|e| {
+            let path = crate::locate::serde_path(&prefix, e.path());
+            src.error(&path, e.inner().message().to_string())
+        })
+}
+
+/// A scalar that can be passed as a program argument.
+pub fn arg_text(v: &toml::Value) -> Option<String> {
+    match v {
+        toml::Value::String(s) if !s.is_empty() && !s.chars().any(char::is_whitespace) => {
+            Some(s.clone())
+        }
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(f) => Some(f.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl Experiment {
+    /// Read, merge the `profile` and check the experiment at `file`; machine tables are
+    /// checked by `sim`. Both profiles are checked, so a mistake in `[quick]` shows up at
+    /// once.
+    pub fn load(file: &Path, profile: Profile, sim: &dyn Simulator) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| SchemaError::file(file, format!("cannot read: {e}")))?;
+        let other = match profile {
+            Profile::Full => Profile::Quick,
+            Profile::Quick => Profile::Full,
+        };
+        Self::parse(file, &text, other, sim)?;
+        Ok(Self::parse(file, &text, profile, sim)?)
+    }
+
+    /// Parse and check experiment `text` (read from `file`) in `profile`.
+    pub fn parse(
+        file: &Path,
+        text: &str,
+        profile: Profile,
+        sim: &dyn Simulator,
+    ) -> Result<Self, SchemaError> {
+        let mut doc: toml::Table = text.parse().map_err(|e: toml::de::Error| SchemaError {
+            file: file.to_path_buf(),
+            line: e.span().map(|s| crate::locate::line_at(text, s.start)),
+            key: None,
+            message: e.message().to_string(),
+        })?;
+        let quick = match doc.remove("quick") {
+            None => toml::Table::new(),
+            Some(toml::Value::Table(t)) => t,
+            Some(_) => {
+                return Err(SchemaError::at(
+                    file,
+                    text,
+                    &parse_key("quick"),
+                    "must be a table",
+                ))
+            }
+        };
+        if let Some(k) = quick.keys().find(|k| *k == "quick") {
+            return Err(SchemaError::at(
+                file,
+                text,
+                &[Seg::Key("quick".into()), Seg::Key(k.clone())],
+                "[quick] cannot nest",
+            ));
+        }
+        let is_quick = profile == Profile::Quick;
+        if is_quick {
+            merge(&mut doc, &quick);
+        }
+        let src = Source {
+            file,
+            text,
+            quick: is_quick,
+        };
+        let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+
+        let exp: ExperimentSection = section(&src, &doc, "experiment")?.ok_or_else(|| {
+            SchemaError::file(file, "missing [experiment] table (with at least `name`)")
+        })?;
+        let name_ok = !exp.name.is_empty()
+            && exp
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            return Err(src.error(
+                &parse_key("experiment.name"),
+                "must be letters, digits, '-' and '_' (it names the results directory)",
+            ));
+        }
+        let seeds = parse_seeds(&src, exp.seeds.as_ref())?;
+        let max_insns = exp.max_insns.unwrap_or(DEFAULT_MAX_INSNS);
+        if max_insns == 0 {
+            return Err(src.error(&parse_key("experiment.max_insns"), "must be at least 1"));
+        }
+        let max_sim_time_ps = match &exp.max_sim_time {
+            None => DEFAULT_MAX_SIM_TIME_PS,
+            Some(t) => parse_duration_ps(t).filter(|&ps| ps > 0).ok_or_else(|| {
+                src.error(
+                    &parse_key("experiment.max_sim_time"),
+                    format!("{t:?} is not a duration such as \"10ms\" (units ps, ns, us, ms, s)"),
+                )
+            })?,
+        };
+
+        let kernel: KernelSection = section(&src, &doc, "kernel")?.unwrap_or_default();
+        let kernel_image =
+            match &kernel.image {
+                None => None,
+                Some(p) => Some(find_file(&dir, p).ok_or_else(|| {
+                    src.error(&parse_key("kernel.image"), format!("no file {p:?}"))
+                })?),
+            };
+        let workload = parse_workload(&src, &doc, &dir)?;
+        let sweep = parse_sweep(&src, &doc)?;
+        let metrics = parse_metrics(&src, &doc)?;
+        let plots: Vec<PlotSpec> = section(&src, &doc, "plot")?.unwrap_or_default();
+        let check: Option<CheckSpec> = section(&src, &doc, "check")?;
+
+        // The machine: every non-runner table, over the base file.
+        let mut tables = toml::Table::new();
+        for (k, v) in &doc {
+            if !RUNNER_TABLES.contains(&k.as_str()) {
+                tables.insert(k.clone(), v.clone());
+            }
+        }
+        let mut machine_base = None;
+        let mut base_text = String::new();
+        if let Some(toml::Value::Table(m)) = tables.get_mut("machine") {
+            if m.contains_key("seed") {
+                return Err(src.error(
+                    &parse_key("machine.seed"),
+                    "is set per point from [experiment] seeds",
+                ));
+            }
+            match m.remove("config") {
+                None => {}
+                Some(toml::Value::String(p)) => {
+                    let path = find_file(&dir, &p).ok_or_else(|| {
+                        src.error(&parse_key("machine.config"), format!("no file {p:?}"))
+                    })?;
+                    machine_base = Some(path);
+                }
+                Some(_) => {
+                    return Err(src.error(
+                        &parse_key("machine.config"),
+                        "must be a path to a machine configuration file",
+                    ))
+                }
+            }
+        }
+        let mut merged = toml::Table::new();
+        if let Some(base) = &machine_base {
+            base_text = std::fs::read_to_string(base)
+                .map_err(|e| SchemaError::file(base, format!("cannot read: {e}")))?;
+            merged = base_text
+                .parse()
+                .map_err(|e: toml::de::Error| SchemaError {
+                    file: base.clone(),
+                    line: e
+                        .span()
+                        .map(|s| crate::locate::line_at(&base_text, s.start)),
+                    key: None,
+                    message: e.message().to_string(),
+                })?;
+        }
+        merge(&mut merged, &tables);
+        let base_src = machine_base.as_deref().map(|f| (f, base_text.as_str()));
+        let machine = sim
+            .resolve_machine(&merged)
+            .map_err(|e| machine_error(&src, base_src, &e, None))?;
+
+        let exp = Self {
+            file: file.to_path_buf(),
+            text: text.to_string(),
+            profile,
+            name: exp.name,
+            description: exp.description,
+            seeds,
+            max_insns,
+            max_sim_time_ps,
+            machine_base,
+            machine,
+            machine_overrides: merged,
+            kernel,
+            kernel_image,
+            workload,
+            sweep,
+            metrics,
+            plots,
+            check,
+            document: doc,
+        };
+        exp.check_references(&src)?;
+        Ok(exp)
+    }
+
+    /// The machine for a point with the sweep's machine values `params` (dotted key ->
+    /// value, in `sweep.params` order), complete; errors point at the sweep key.
+    pub fn point_machine(
+        &self,
+        sim: &dyn Simulator,
+        params: &[(String, toml::Value)],
+    ) -> Result<toml::Table, SchemaError> {
+        let mut m = self.machine_overrides.clone();
+        let mut any = false;
+        for (k, v) in params {
+            if is_machine_key(k) {
+                let segs: Vec<&str> = k.split('.').collect();
+                set_path(&mut m, &segs, v.clone());
+                any = true;
+            }
+        }
+        if !any {
+            return Ok(self.machine.clone());
+        }
+        let src = Source {
+            file: &self.file,
+            text: &self.text,
+            quick: self.profile == Profile::Quick,
+        };
+        let base_text = match &self.machine_base {
+            Some(b) => std::fs::read_to_string(b).unwrap_or_default(),
+            None => String::new(),
+        };
+        let base_src = self
+            .machine_base
+            .as_deref()
+            .map(|f| (f, base_text.as_str()));
+        sim.resolve_machine(&m).map_err(|e| {
+            let values: Vec<String> = params
+                .iter()
+                .filter(|(k, _)| is_machine_key(k))
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            machine_error(&src, base_src, &e, Some(&values.join(", ")))
+        })
+    }
+
+    /// Plots, metrics and checks refer to things that exist.
+    fn check_references(&self, src: &Source) -> Result<(), SchemaError> {
+        let swept: Vec<&str> = self.sweep.params.iter().map(|p| p.key.as_str()).collect();
+        let param_ok = |k: &str| k == "seed" || swept.contains(&k);
+        for (i, p) in self.plots.iter().enumerate() {
+            let at = |field: &str| {
+                vec![
+                    Seg::Key("plot".into()),
+                    Seg::Index(i),
+                    Seg::Key(field.into()),
+                ]
+            };
+            if !self.metrics.contains_key(&p.metric) {
+                return Err(src.error(
+                    &at("metric"),
+                    format!(
+                        "unknown metric {:?} (declare it in [metrics]; known: {})",
+                        p.metric,
+                        self.metric_names()
+                    ),
+                ));
+            }
+            for (field, key) in [("x", &p.x), ("series", &p.series)] {
+                if let Some(k) = key {
+                    if !param_ok(k) {
+                        return Err(src.error(
+                            &at(field),
+                            format!(
+                                "{k:?} is not a swept parameter (swept: {})",
+                                swept_list(&swept)
+                            ),
+                        ));
+                    }
+                }
+            }
+            let needs_x = !matches!(p.kind, PlotKind::Cdf);
+            if needs_x && p.x.is_none() {
+                return Err(src.error(&at("x"), "this kind of plot needs `x`, a swept parameter"));
+            }
+            for k in p.filter.keys() {
+                if !param_ok(k) {
+                    let mut path = at("filter");
+                    path.push(Seg::Key(k.clone()));
+                    return Err(src.error(
+                        &path,
+                        format!(
+                            "{k:?} is not a swept parameter (swept: {})",
+                            swept_list(&swept)
+                        ),
+                    ));
+                }
+            }
+            if p.kind == PlotKind::Percentile
+                && (p.percentiles.is_empty()
+                    || p.percentiles.iter().any(|&q| !(0.0..=100.0).contains(&q)))
+            {
+                return Err(src.error(&at("percentiles"), "must be percentiles between 0 and 100"));
+            }
+            if let Some(n) = &p.name {
+                if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
+                    return Err(src.error(&at("name"), "must be a plain file name"));
+                }
+            }
+        }
+        let stems: Vec<String> = self
+            .plots
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.file_stem(i))
+            .collect();
+        for (i, s) in stems.iter().enumerate() {
+            if stems[..i].contains(s) {
+                return Err(src.error(
+                    &[Seg::Key("plot".into()), Seg::Index(i)],
+                    format!("a second figure named {s:?}"),
+                ));
+            }
+        }
+        if let Some(c) = &self.check {
+            let names = c
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    (
+                        vec![
+                            Seg::Key("check".into()),
+                            Seg::Key("metrics".into()),
+                            Seg::Index(i),
+                        ],
+                        m,
+                    )
+                })
+                .chain(c.tolerance.keys().map(|m| {
+                    (
+                        vec![
+                            Seg::Key("check".into()),
+                            Seg::Key("tolerance".into()),
+                            Seg::Key(m.clone()),
+                        ],
+                        m,
+                    )
+                }));
+            for (path, m) in names {
+                let (metric, stat) = m.split_once('.').unwrap_or((m, ""));
+                if !self.metrics.contains_key(metric) || !STATISTICS.contains(&stat) {
+                    return Err(src.error(
+                        &path,
+                        format!(
+                            "{m:?} is not metric.statistic (metrics: {}; statistics: {})",
+                            self.metric_names(),
+                            STATISTICS.join(", ")
+                        ),
+                    ));
+                }
+            }
+            for (k, t) in c.tolerance.iter().map(|(k, t)| (Some(k), *t)).chain([(
+                None,
+                Tolerance {
+                    absolute: c.absolute,
+                    relative: c.relative,
+                },
+            )]) {
+                if !(t.absolute >= 0.0 && t.relative >= 0.0) {
+                    let path = match k {
+                        Some(k) => vec![
+                            Seg::Key("check".into()),
+                            Seg::Key("tolerance".into()),
+                            Seg::Key(k.clone()),
+                        ],
+                        None => parse_key("check"),
+                    };
+                    return Err(src.error(&path, "tolerances must not be negative"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn metric_names(&self) -> String {
+        if self.metrics.is_empty() {
+            "none".into()
+        } else {
+            self.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+        }
+    }
+
+    /// The name of sample `key`: its `[metrics]` name, or `key<N>`.
+    pub fn metric_name(&self, key: u16) -> String {
+        self.metrics
+            .iter()
+            .find(|(_, m)| m.key == key)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| format!("key{key}"))
+    }
+}
+
+fn swept_list(swept: &[&str]) -> String {
+    if swept.is_empty() {
+        "none".into()
+    } else {
+        swept.join(", ")
+    }
+}
+
+/// Whether a swept key addresses the machine (not the workload or kernel).
+pub fn is_machine_key(key: &str) -> bool {
+    let first = key.split('.').next().unwrap_or("");
+    !RUNNER_TABLES.contains(&first)
+}
+
+/// Place a machine error: the key in the experiment (the `[quick]` table, then the tables,
+/// then the sweep), else in the base file; `point` describes the sweep values in force.
+fn machine_error(
+    src: &Source,
+    base: Option<(&Path, &str)>,
+    e: &MachineError,
+    point: Option<&str>,
+) -> SchemaError {
+    let message = match point {
+        Some(p) if !p.is_empty() => format!("{} (at {p})", e.message),
+        _ => e.message.clone(),
+    };
+    let Some(key) = &e.key else {
+        return SchemaError::file(src.file, message);
+    };
+    let path = parse_key(key);
+    let mut sweep_path = vec![Seg::Key("sweep".into())];
+    sweep_path.extend(path.iter().cloned());
+    let table_path: Vec<Seg> = path
+        .iter()
+        .take_while(|s| matches!(s, Seg::Key(_)))
+        .cloned()
+        .collect();
+    let mut sweep_table_path = vec![Seg::Key("sweep".into())];
+    sweep_table_path.extend(table_path.iter().cloned());
+    let quoted = vec![Seg::Key("sweep".into()), Seg::Key(key_text(&table_path))];
+    let mut quick_path = vec![Seg::Key("quick".into())];
+    quick_path.extend(path.iter().cloned());
+    let candidates = [&quick_path, &path, &sweep_table_path, &quoted];
+    for c in candidates {
+        if (point.is_some() || !c.starts_with(&[Seg::Key("sweep".into())]))
+            && exact_line(src.text, c).is_some()
+        {
+            let mut err = SchemaError::at(src.file, src.text, c, message);
+            err.key = Some(key.clone());
+            return err;
+        }
+    }
+    if let Some((file, text)) = base {
+        if exact_line(text, &path).is_some() || exact_line(text, &table_path).is_some() {
+            let mut err = SchemaError::at(file, text, &path, message);
+            err.key = Some(key.clone());
+            return err;
+        }
+    }
+    let mut err = SchemaError::at(src.file, src.text, &path, message);
+    err.key = Some(key.clone());
+    if path.len() == 1 {
+        err.message.push_str(&format!(
+            " (experiment tables: {})",
+            RUNNER_TABLES.join(", ")
+        ));
+    }
+    err
+}
+
+fn parse_seeds(src: &Source, v: Option<&toml::Value>) -> Result<Vec<u64>, SchemaError> {
+    let path = parse_key("experiment.seeds");
+    let bad = || {
+        src.error(
+            &path,
+            "must be a count (seeds 1..=N) or a list of distinct seeds",
+        )
+    };
+    let seeds: Vec<u64> = match v {
+        None => vec![1],
+        Some(toml::Value::Integer(n)) if (1..=100_000).contains(n) => (1..=*n as u64).collect(),
+        Some(toml::Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|x| x.as_integer().filter(|&i| i >= 0).map(|i| i as u64))
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?,
+        Some(_) => return Err(bad()),
+    };
+    let mut sorted = seeds.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != seeds.len() {
+        return Err(bad());
+    }
+    Ok(seeds)
+}
+
+fn parse_workload(src: &Source, doc: &toml::Table, dir: &Path) -> Result<Workload, SchemaError> {
+    let Some(v) = doc.get("workload") else {
+        return Err(SchemaError::file(
+            src.file,
+            "missing [workload] table (kind = \"kernel\" or \"elf\", program = ...)",
+        ));
+    };
+    let Some(t) = v.as_table() else {
+        return Err(src.error(&parse_key("workload"), "must be a table"));
+    };
+    let kind =
+        match t.get("kind").and_then(|v| v.as_str()) {
+            Some("kernel") => WorkloadKind::Kernel,
+            Some("elf") => WorkloadKind::Elf,
+            _ => return Err(src.error(
+                &parse_key("workload.kind"),
+                "must be \"kernel\" (a program of the guest kernel) or \"elf\" (a bare-metal ELF)",
+            )),
+        };
+    let program = match t.get("program") {
+        Some(toml::Value::String(p)) if !p.is_empty() => p.clone(),
+        _ => {
+            return Err(src.error(
+                &parse_key("workload.program"),
+                "must name the program (kernel) or the ELF file (elf)",
+            ))
+        }
+    };
+    if kind == WorkloadKind::Kernel && program.chars().any(char::is_whitespace) {
+        return Err(src.error(&parse_key("workload.program"), "must not contain spaces"));
+    }
+    let elf = match kind {
+        WorkloadKind::Elf => Some(find_file(dir, &program).ok_or_else(|| {
+            src.error(
+                &parse_key("workload.program"),
+                format!("no file {program:?}"),
+            )
+        })?),
+        WorkloadKind::Kernel => None,
+    };
+    let mut params = BTreeMap::new();
+    for (k, v) in t {
+        if k == "kind" || k == "program" {
+            continue;
+        }
+        let path = [Seg::Key("workload".into()), Seg::Key(k.clone())];
+        check_param_name(src, &path, k)?;
+        if arg_text(v).is_none() {
+            return Err(src.error(
+                &path,
+                "a workload parameter must be a number, a boolean or a string without spaces",
+            ));
+        }
+        params.insert(k.clone(), v.clone());
+    }
+    Ok(Workload {
+        kind,
+        program,
+        elf,
+        params,
+    })
+}
+
+fn check_param_name(src: &Source, path: &[Seg], k: &str) -> Result<(), SchemaError> {
+    let ok = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && k != "seed";
+    if ok {
+        Ok(())
+    } else {
+        Err(src.error(
+            path,
+            "parameter names are letters, digits, '_' and '-' (and not `seed`, which the runner passes)",
+        ))
+    }
+}
+
+fn parse_sweep(src: &Source, doc: &toml::Table) -> Result<Sweep, SchemaError> {
+    let Some(v) = doc.get("sweep") else {
+        return Ok(Sweep::default());
+    };
+    let Some(t) = v.as_table() else {
+        return Err(src.error(&parse_key("sweep"), "must be a table"));
+    };
+    let mut sweep = Sweep::default();
+    for (k, v) in t {
+        if k == "mode" {
+            sweep.mode = match v.as_str() {
+                Some("grid") => SweepMode::Grid,
+                Some("zip") => SweepMode::Zip,
+                _ => return Err(src.error(&parse_key("sweep.mode"), "must be \"grid\" or \"zip\"")),
+            };
+            continue;
+        }
+        flatten_sweep(src, &mut vec![k.clone()], v, &mut sweep.params)?;
+    }
+    if sweep.mode == SweepMode::Zip {
+        if let Some(first) = sweep.params.first() {
+            for p in &sweep.params {
+                if p.values.len() != first.values.len() {
+                    return Err(src.error(
+                        &sweep_path(&p.key),
+                        format!(
+                            "has {} values but {} has {}: zipped lists must be equally long",
+                            p.values.len(),
+                            first.key,
+                            first.values.len()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(sweep)
+}
+
+/// Path of a sweep key in the document (dotted keys are nested tables; quoted keys are not,
+/// and `line_of` finds either through its deepest match).
+fn sweep_path(key: &str) -> Vec<Seg> {
+    let mut p = vec![Seg::Key("sweep".into())];
+    p.extend(key.split('.').map(|s| Seg::Key(s.to_string())));
+    p
+}
+
+fn flatten_sweep(
+    src: &Source,
+    key: &mut Vec<String>,
+    v: &toml::Value,
+    out: &mut Vec<SweepParam>,
+) -> Result<(), SchemaError> {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                key.push(k.clone());
+                flatten_sweep(src, key, v, out)?;
+                key.pop();
+            }
+            Ok(())
+        }
+        toml::Value::Array(values) => {
+            // A quoted dotted key ("machine.harts") and nested keys mean the same.
+            let full = key.join(".");
+            let path = {
+                let mut p = vec![Seg::Key("sweep".into())];
+                p.extend(key.iter().map(|s| Seg::Key(s.clone())));
+                p
+            };
+            if values.is_empty() {
+                return Err(src.error(&path, "needs at least one value"));
+            }
+            let first = full.split('.').next().unwrap_or("");
+            let parts: Vec<&str> = full.split('.').collect();
+            match first {
+                "workload" => {
+                    if parts.len() != 2 || matches!(parts[1], "kind" | "program") {
+                        return Err(src.error(
+                            &path,
+                            "sweep workload parameters as workload.NAME (not kind or program)",
+                        ));
+                    }
+                    check_param_name(src, &path, parts[1])?;
+                    if let Some(bad) = values.iter().find(|v| arg_text(v).is_none()) {
+                        return Err(src.error(
+                            &path,
+                            format!("{bad} is not a number, boolean or string without spaces"),
+                        ));
+                    }
+                }
+                "kernel" => {
+                    if full != "kernel.bootargs" || values.iter().any(|v| !v.is_str()) {
+                        return Err(
+                            src.error(&path, "only kernel.bootargs can be swept, with strings")
+                        );
+                    }
+                }
+                _ if RUNNER_TABLES.contains(&first) => {
+                    return Err(src.error(&path, format!("[{first}] cannot be swept")))
+                }
+                _ => {
+                    if parts.len() < 2 {
+                        return Err(src.error(
+                            &path,
+                            "a machine key is table.key, e.g. machine.harts or uintr.send_visibility_cycles",
+                        ));
+                    }
+                    if full == "machine.seed" || full == "machine.config" {
+                        return Err(src.error(
+                            &path,
+                            "machine.seed comes from [experiment] seeds; machine.config cannot be swept",
+                        ));
+                    }
+                }
+            }
+            if out.iter().any(|p| p.key == full) {
+                return Err(src.error(&path, "swept twice"));
+            }
+            out.push(SweepParam {
+                key: full,
+                values: values.clone(),
+            });
+            Ok(())
+        }
+        _ => {
+            let mut p = vec![Seg::Key("sweep".into())];
+            p.extend(key.iter().map(|s| Seg::Key(s.clone())));
+            Err(src.error(&p, "must be a list of values"))
+        }
+    }
+}
+
+fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Metric>, SchemaError> {
+    let mut out = BTreeMap::new();
+    let Some(v) = doc.get("metrics") else {
+        return Ok(out);
+    };
+    let Some(t) = v.as_table() else {
+        return Err(src.error(&parse_key("metrics"), "must be a table"));
+    };
+    for (name, v) in t {
+        let path = [Seg::Key("metrics".into()), Seg::Key(name.clone())];
+        let ok_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ok_name {
+            return Err(src.error(&path, "metric names are letters, digits, '_' and '-'"));
+        }
+        let (key, unit) = match v {
+            toml::Value::Integer(k) => (Some(*k), String::new()),
+            toml::Value::Table(t) => {
+                if let Some(extra) = t.keys().find(|k| *k != "key" && *k != "unit") {
+                    let mut p = path.to_vec();
+                    p.push(Seg::Key(extra.clone()));
+                    return Err(src.error(&p, "unknown key (a metric has `key` and `unit`)"));
+                }
+                let unit = match t.get("unit") {
+                    None => String::new(),
+                    Some(toml::Value::String(u)) => u.clone(),
+                    Some(_) => {
+                        let mut p = path.to_vec();
+                        p.push(Seg::Key("unit".into()));
+                        return Err(src.error(&p, "must be a string"));
+                    }
+                };
+                (t.get("key").and_then(|k| k.as_integer()), unit)
+            }
+            _ => (None, String::new()),
+        };
+        let key = key.filter(|k| (0..480).contains(k)).ok_or_else(|| {
+            src.error(
+                &path,
+                "needs a sample key 0..480: `name = KEY` or `name = { key = KEY, unit = \"...\" }`",
+            )
+        })?;
+        if let Some((other, _)) = out
+            .iter()
+            .find(|(_, m): &(&String, &Metric)| m.key == key as u16)
+        {
+            return Err(src.error(
+                &path,
+                format!("sample key {key} is already metric {other:?}"),
+            ));
+        }
+        out.insert(
+            name.clone(),
+            Metric {
+                key: key as u16,
+                unit,
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::sim::{Job, Outcome};
+
+    /// A simulator whose machine is any table with at most `machine.harts` in 1..=8.
+    pub(crate) struct FakeSim;
+
+    impl Simulator for FakeSim {
+        fn resolve_machine(&self, m: &toml::Table) -> Result<toml::Table, MachineError> {
+            let mut out = m.clone();
+            for k in m.keys() {
+                if !["machine", "uintr", "interconnect"].contains(&k.as_str()) {
+                    return Err(MachineError {
+                        key: Some(k.clone()),
+                        message: format!("unknown field `{k}`"),
+                    });
+                }
+            }
+            let harts = m
+                .get("machine")
+                .and_then(|t| t.get("harts"))
+                .map(|h| h.as_integer().unwrap_or(0))
+                .unwrap_or(1);
+            if !(1..=8).contains(&harts) {
+                return Err(MachineError {
+                    key: Some("machine.harts".into()),
+                    message: format!("machine.harts = {harts}: must be between 1 and 8"),
+                });
+            }
+            set_path(&mut out, &["machine", "harts"], toml::Value::Integer(harts));
+            Ok(out)
+        }
+        fn kernel_image(&self) -> anyhow::Result<Vec<u8>> {
+            Ok(vec![1, 2, 3])
+        }
+        fn run(&self, _job: &Job) -> anyhow::Result<Outcome> {
+            Ok(Outcome::default())
+        }
+    }
+
+    fn parse(text: &str, profile: Profile) -> Result<Experiment, String> {
+        Experiment::parse(Path::new("exp.toml"), text, profile, &FakeSim).map_err(|e| e.to_string())
+    }
+
+    const GOOD: &str = r#"
+[experiment]
+name = "demo"
+seeds = 3
+max_sim_time = "5ms"
+
+[machine]
+harts = 2
+
+[uintr]
+send_visibility_cycles = 1
+
+[kernel]
+bootargs = "quiet"
+
+[workload]
+kind = "kernel"
+program = "pingpong"
+iterations = 100
+mechanism = "uipi"
+
+[sweep]
+machine.harts = [2, 4]
+"uintr.send_visibility_cycles" = [1, 10]
+workload.mechanism = ["uipi", "ipc"]
+
+[metrics]
+latency = { key = 0, unit = "cycles" }
+rtt = 1
+
+[[plot]]
+kind = "cdf"
+metric = "latency"
+series = "workload.mechanism"
+
+[[plot]]
+kind = "percentile"
+metric = "latency"
+x = "uintr.send_visibility_cycles"
+filter = { "machine.harts" = 2 }
+
+[check]
+metrics = ["latency.p50", "latency.p99.9"]
+relative = 0.05
+tolerance = { "latency.p99.9" = { absolute = 3 } }
+
+[quick]
+experiment = { seeds = 1 }
+sweep = { machine = { harts = [2] } }
+workload = { iterations = 10 }
+"#;
+
+    #[test]
+    fn reads_every_table() {
+        let e = parse(GOOD, Profile::Full).unwrap();
+        assert_eq!(e.name, "demo");
+        assert_eq!(e.seeds, [1, 2, 3]);
+        assert_eq!(e.max_sim_time_ps, 5_000_000_000);
+        assert_eq!(e.max_insns, DEFAULT_MAX_INSNS);
+        assert_eq!(e.kernel.bootargs, "quiet");
+        assert_eq!(e.workload.kind, WorkloadKind::Kernel);
+        assert_eq!(e.workload.params["iterations"].as_integer(), Some(100));
+        let keys: Vec<&str> = e.sweep.params.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "machine.harts",
+                "uintr.send_visibility_cycles",
+                "workload.mechanism"
+            ]
+        );
+        assert_eq!(e.metrics["latency"].unit, "cycles");
+        assert_eq!(e.metrics["rtt"].key, 1);
+        assert_eq!(e.metric_name(1), "rtt");
+        assert_eq!(e.metric_name(7), "key7");
+        assert_eq!(e.plots.len(), 2);
+        assert_eq!(e.plots[1].percentiles, [50.0, 99.0]);
+        let c = e.check.as_ref().unwrap();
+        assert_eq!(c.tolerance_of("latency.p50").relative, 0.05);
+        assert_eq!(c.tolerance_of("latency.p99.9").absolute, 3.0);
+        assert!(e.machine.contains_key("uintr"));
+    }
+
+    #[test]
+    fn quick_profile_merges_over_the_document() {
+        let e = parse(GOOD, Profile::Quick).unwrap();
+        assert_eq!(e.seeds, [1]);
+        assert_eq!(e.workload.params["iterations"].as_integer(), Some(10));
+        let harts = &e.sweep.params[0];
+        assert_eq!(harts.values, [toml::Value::Integer(2)]);
+        assert_eq!(e.sweep.params[1].values.len(), 2, "other lists kept");
+    }
+
+    fn error(text: &str) -> String {
+        parse(text, Profile::Full).unwrap_err()
+    }
+
+    fn with(replace: &str, by: &str) -> String {
+        assert!(GOOD.contains(replace), "{replace}");
+        GOOD.replacen(replace, by, 1)
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let line =
+            |needle: &str, text: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let cases = [
+            (
+                with("seeds = 3", "seedz = 3"),
+                "seedz",
+                "experiment.seedz",
+                "unknown field",
+            ),
+            (
+                with("seeds = 3", "seeds = 0"),
+                "seeds = 0",
+                "experiment.seeds",
+                "count",
+            ),
+            (
+                with("max_sim_time = \"5ms\"", "max_sim_time = \"5 fortnights\""),
+                "max_sim_time",
+                "experiment.max_sim_time",
+                "duration",
+            ),
+            (
+                with("kind = \"kernel\"", "kind = \"script\""),
+                "kind = \"script\"",
+                "workload.kind",
+                "must be",
+            ),
+            (
+                with("mechanism = \"uipi\"", "mechanism = \"a b\""),
+                "mechanism = \"a b\"",
+                "workload.mechanism",
+                "without spaces",
+            ),
+            (
+                with("harts = 2\n", "harts = 9\n"),
+                "harts = 9",
+                "machine.harts",
+                "between 1 and 8",
+            ),
+            (
+                with("[uintr]", "[uintrr]"),
+                "[uintrr]",
+                "uintrr",
+                "unknown field",
+            ),
+            (
+                with(
+                    "workload.mechanism = [\"uipi\", \"ipc\"]",
+                    "workload.mechanism = []",
+                ),
+                "workload.mechanism = []",
+                "sweep.workload.mechanism",
+                "at least one",
+            ),
+            (
+                with(
+                    "workload.mechanism = [\"uipi\", \"ipc\"]",
+                    "experiment.name = [\"a\"]",
+                ),
+                "experiment.name = [",
+                "sweep.experiment.name",
+                "cannot be swept",
+            ),
+            (
+                with("rtt = 1", "rtt = 600"),
+                "rtt = 600",
+                "metrics.rtt",
+                "0..480",
+            ),
+            (
+                with("kind = \"cdf\"", "kind = \"scatter\""),
+                "kind = \"scatter\"",
+                "plot[0].kind",
+                "unknown variant",
+            ),
+            (
+                with("metric = \"latency\"\nseries", "metric = \"lat\"\nseries"),
+                "metric = \"lat\"",
+                "plot[0].metric",
+                "unknown metric",
+            ),
+            (
+                with(
+                    "x = \"uintr.send_visibility_cycles\"",
+                    "x = \"uintr.uipi_cycles\"",
+                ),
+                "x = \"uintr.uipi_cycles\"",
+                "plot[1].x",
+                "not a swept parameter",
+            ),
+            (
+                with("\"latency.p50\", \"latency.p99.9\"", "\"latency.p42\""),
+                "latency.p42",
+                "check.metrics[0]",
+                "metric.statistic",
+            ),
+        ];
+        for (text, needle, key, reason) in cases {
+            let e = error(&text);
+            let want = format!("exp.toml:{}: {key}: ", line(needle, &text));
+            assert!(e.starts_with(&want), "wanted {want:?}...{reason}, got {e}");
+            assert!(e.contains(reason), "wanted {reason:?} in {e}");
+        }
+        let text = with(
+            "workload = { iterations = 10 }",
+            "workload = { iterations = [10] }",
+        );
+        let e = parse(&text, Profile::Quick).unwrap_err();
+        let want = format!(
+            "exp.toml:{}: workload.iterations: ",
+            line("iterations = [10]", &text)
+        );
+        assert!(e.starts_with(&want), "{e}");
+        let e = error(
+            "[experiment]\nname = \"a\"\n[workload]\nkind = \"elf\"\nprogram = \"missing.elf\"\n",
+        );
+        assert!(
+            e.starts_with("exp.toml:5: workload.program: no file"),
+            "{e}"
+        );
+        let e = error("[experiment\nname = 1");
+        assert!(e.starts_with("exp.toml:1: "), "{e}");
+        let e = error("[workload]\nkind = \"kernel\"\nprogram = \"p\"\n");
+        assert!(e.contains("missing [experiment]"), "{e}");
+    }
+
+    #[test]
+    fn zipped_lists_must_be_equally_long() {
+        let text = with("[sweep]\n", "[sweep]\nmode = \"zip\"\n");
+        let e = parse(&text, Profile::Full).unwrap();
+        assert_eq!(e.sweep.mode, SweepMode::Zip);
+        let text = text.replace("machine.harts = [2, 4]", "machine.harts = [2, 4, 8]");
+        let e = error(&text);
+        assert!(e.contains("equally long"), "{e}");
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration_ps("10ms"), Some(10_000_000_000));
+        assert_eq!(parse_duration_ps("1s"), Some(1_000_000_000_000));
+        assert_eq!(parse_duration_ps("7ps"), Some(7));
+        assert_eq!(parse_duration_ps("ms"), None);
+        assert_eq!(parse_duration_ps("3 days"), None);
+    }
+}

@@ -1,0 +1,318 @@
+//! Expanding an experiment into points: parameter combinations (a cartesian grid or zipped
+//! lists) times seeds, each with its complete machine, its boot arguments and a stable id
+//! (a hash of its parameters and seed) that `--resume` matches on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::locate::SchemaError;
+use crate::schema::{arg_text, set_path, Experiment, SweepMode, WorkloadKind};
+use crate::sim::Simulator;
+
+/// One simulation of the sweep.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// Position in the sweep (combination-major, seeds inner).
+    pub index: usize,
+    /// Stable id: hash of the parameters and seed.
+    pub id: String,
+    /// The parameters without the seed, as `key=value` words (`all` when nothing is swept):
+    /// the group whose seeds are summarised together.
+    pub group: String,
+    /// The swept parameters' values, in sweep order.
+    pub params: Vec<(String, toml::Value)>,
+    /// The seed.
+    pub seed: u64,
+    /// The complete machine configuration, `machine.seed` set to the seed.
+    pub machine: Arc<toml::Table>,
+    /// The kernel command line.
+    pub bootargs: String,
+}
+
+/// 64-bit FNV-1a: a small, stable, platform-independent hash for ids.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// A value as written in labels and `--only` filters: strings bare, others as TOML.
+pub fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The group label of `params`.
+pub fn group_label(params: &[(String, toml::Value)]) -> String {
+    if params.is_empty() {
+        return "all".into();
+    }
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", value_text(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The point id of `params` and `seed`.
+pub fn point_id(params: &[(String, toml::Value)], seed: u64) -> String {
+    let sorted: BTreeMap<&str, String> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.to_string()))
+        .collect();
+    let mut canonical = String::new();
+    for (k, v) in sorted {
+        canonical.push_str(&format!("{k}={v};"));
+    }
+    canonical.push_str(&format!("seed={seed}"));
+    format!("{:016x}", fnv1a64(canonical.as_bytes()))
+}
+
+/// The parameter combinations of the sweep, in order.
+pub fn combinations(exp: &Experiment) -> Vec<Vec<(String, toml::Value)>> {
+    let params = &exp.sweep.params;
+    if params.is_empty() {
+        return vec![Vec::new()];
+    }
+    match exp.sweep.mode {
+        SweepMode::Zip => (0..params[0].values.len())
+            .map(|i| {
+                params
+                    .iter()
+                    .map(|p| (p.key.clone(), p.values[i].clone()))
+                    .collect()
+            })
+            .collect(),
+        SweepMode::Grid => {
+            let mut out: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
+            for p in params {
+                out = out
+                    .into_iter()
+                    .flat_map(|prefix| {
+                        p.values.iter().map(move |v| {
+                            let mut c = prefix.clone();
+                            c.push((p.key.clone(), v.clone()));
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            out
+        }
+    }
+}
+
+/// The kernel command line of a point: `<[kernel] bootargs> run <program> seed=<seed>
+/// <key=value>...` for a kernel workload (the guest kernel's grammar: its options, then the
+/// program and its arguments), the same without `run <program>` for a bare-metal ELF (which
+/// finds it in the device tree's `/chosen/bootargs`). Workload parameters are sorted by
+/// name; swept `workload.NAME` values replace the table's.
+pub fn bootargs(exp: &Experiment, params: &[(String, toml::Value)], seed: u64) -> String {
+    let mut args = exp.workload.params.clone();
+    let mut kernel = exp.kernel.bootargs.clone();
+    for (k, v) in params {
+        if let Some(name) = k.strip_prefix("workload.") {
+            args.insert(name.to_string(), v.clone());
+        } else if k == "kernel.bootargs" {
+            kernel = v.as_str().unwrap_or_default().to_string();
+        }
+    }
+    let mut words = Vec::new();
+    if !kernel.trim().is_empty() {
+        words.push(kernel.trim().to_string());
+    }
+    if exp.workload.kind == WorkloadKind::Kernel {
+        words.push("run".to_string());
+        words.push(exp.workload.program.clone());
+    }
+    words.push(format!("seed={seed}"));
+    for (k, v) in &args {
+        words.push(format!("{k}={}", arg_text(v).unwrap_or_default()));
+    }
+    words.join(" ")
+}
+
+/// Every point of the experiment. Machines are resolved (and so checked) once per
+/// combination before anything runs.
+pub fn expand(exp: &Experiment, sim: &dyn Simulator) -> Result<Vec<Point>, SchemaError> {
+    let mut points = Vec::new();
+    for combo in combinations(exp) {
+        let machine = exp.point_machine(sim, &combo)?;
+        let group = group_label(&combo);
+        for &seed in &exp.seeds {
+            let mut m = machine.clone();
+            set_path(
+                &mut m,
+                &["machine", "seed"],
+                toml::Value::Integer(seed as i64),
+            );
+            points.push(Point {
+                index: points.len(),
+                id: point_id(&combo, seed),
+                group: group.clone(),
+                params: combo.clone(),
+                seed,
+                machine: Arc::new(m),
+                bootargs: bootargs(exp, &combo, seed),
+            });
+        }
+    }
+    Ok(points)
+}
+
+/// A `--only` filter: `key=value[,key=value...]` over swept keys and `seed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Only(Vec<(String, String)>);
+
+impl Only {
+    /// Parse `text`, checking the keys against the experiment's swept parameters.
+    pub fn parse(text: &str, exp: &Experiment) -> anyhow::Result<Self> {
+        let mut out = Vec::new();
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (k, v) = part.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("--only {text:?}: expected key=value[,key=value...]")
+            })?;
+            let (k, v) = (k.trim(), v.trim());
+            if k != "seed" && !exp.sweep.params.iter().any(|p| p.key == k) {
+                let swept: Vec<&str> = exp.sweep.params.iter().map(|p| p.key.as_str()).collect();
+                anyhow::bail!(
+                    "--only {text:?}: {k:?} is not a swept parameter (swept: {}; or seed)",
+                    swept.join(", ")
+                );
+            }
+            out.push((k.to_string(), v.to_string()));
+        }
+        Ok(Self(out))
+    }
+
+    /// Whether `p` passes.
+    pub fn matches(&self, p: &Point) -> bool {
+        self.0.iter().all(|(k, v)| {
+            if k == "seed" {
+                p.seed.to_string() == *v
+            } else {
+                p.params
+                    .iter()
+                    .any(|(pk, pv)| pk == k && value_text(pv) == *v)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::tests::FakeSim;
+    use crate::schema::Profile;
+    use std::path::Path;
+
+    fn exp(sweep: &str, kind: &str) -> Experiment {
+        let program = if kind == "elf" {
+            "Cargo.toml"
+        } else {
+            "pingpong"
+        };
+        let text = format!(
+            "[experiment]\nname = \"t\"\nseeds = [1, 2]\n[kernel]\nbootargs = \"loglevel=0\"\n\
+             [workload]\nkind = \"{kind}\"\nprogram = \"{program}\"\nrounds = 5\nmode = \"fast\"\n{sweep}"
+        );
+        Experiment::parse(Path::new("exp.toml"), &text, Profile::Full, &FakeSim)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn grid_is_the_cartesian_product_in_key_order() {
+        let e = exp(
+            "[sweep]\nmachine.harts = [1, 2]\nworkload.mode = [\"a\", \"b\", \"c\"]\n",
+            "kernel",
+        );
+        let points = expand(&e, &FakeSim).unwrap();
+        assert_eq!(points.len(), 2 * 3 * 2);
+        let groups: Vec<&str> = points.iter().step_by(2).map(|p| p.group.as_str()).collect();
+        assert_eq!(
+            groups,
+            [
+                "machine.harts=1 workload.mode=a",
+                "machine.harts=1 workload.mode=b",
+                "machine.harts=1 workload.mode=c",
+                "machine.harts=2 workload.mode=a",
+                "machine.harts=2 workload.mode=b",
+                "machine.harts=2 workload.mode=c",
+            ]
+        );
+        assert_eq!((points[0].seed, points[1].seed), (1, 2));
+        let ids: std::collections::BTreeSet<&str> = points.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids.len(), points.len(), "ids are distinct");
+        let m = &points[7].machine;
+        assert_eq!(m["machine"]["harts"].as_integer(), Some(2));
+        assert_eq!(m["machine"]["seed"].as_integer(), Some(2));
+    }
+
+    #[test]
+    fn zip_pairs_the_lists() {
+        let e = exp(
+            "[sweep]\nmode = \"zip\"\nmachine.harts = [1, 2]\nworkload.mode = [\"a\", \"b\"]\n",
+            "kernel",
+        );
+        let points = expand(&e, &FakeSim).unwrap();
+        assert_eq!(points.len(), 2 * 2);
+        assert_eq!(points[0].group, "machine.harts=1 workload.mode=a");
+        assert_eq!(points[2].group, "machine.harts=2 workload.mode=b");
+        let nothing = expand(&exp("", "kernel"), &FakeSim).unwrap();
+        assert_eq!(nothing.len(), 2);
+        assert_eq!(nothing[0].group, "all");
+    }
+
+    #[test]
+    fn bootargs_compose_program_seed_parameters_and_kernel_arguments() {
+        let e = exp("[sweep]\nworkload.rounds = [7]\n", "kernel");
+        let p = &expand(&e, &FakeSim).unwrap()[1];
+        assert_eq!(
+            p.bootargs,
+            "loglevel=0 run pingpong seed=2 mode=fast rounds=7"
+        );
+        let e = exp("[sweep]\n\"kernel.bootargs\" = [\"quiet\"]\n", "elf");
+        let p = &expand(&e, &FakeSim).unwrap()[0];
+        assert_eq!(p.bootargs, "quiet seed=1 mode=fast rounds=5");
+    }
+
+    #[test]
+    fn ids_depend_on_parameters_and_seed_only() {
+        let a = [("x".to_string(), toml::Value::Integer(1))];
+        let b = [("x".to_string(), toml::Value::Integer(2))];
+        assert_eq!(point_id(&a, 1), point_id(&a, 1));
+        assert_ne!(point_id(&a, 1), point_id(&a, 2));
+        assert_ne!(point_id(&a, 1), point_id(&b, 1));
+        assert_eq!(point_id(&a, 1).len(), 16);
+    }
+
+    #[test]
+    fn machine_errors_of_a_point_name_the_sweep_line() {
+        let text = "[experiment]\nname = \"t\"\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+                    [sweep]\nmachine.harts = [1, 20]\n";
+        let e = Experiment::parse(Path::new("exp.toml"), text, Profile::Full, &FakeSim).unwrap();
+        let err = expand(&e, &FakeSim).unwrap_err().to_string();
+        assert!(
+            err.starts_with("exp.toml:7: machine.harts: machine.harts = 20"),
+            "{err}"
+        );
+        assert!(err.contains("(at machine.harts = 20)"), "{err}");
+    }
+
+    #[test]
+    fn only_filters_by_parameter_and_seed() {
+        let e = exp("[sweep]\nmachine.harts = [1, 2]\n", "kernel");
+        let points = expand(&e, &FakeSim).unwrap();
+        let only = Only::parse("machine.harts=2,seed=1", &e).unwrap();
+        let kept: Vec<usize> = points
+            .iter()
+            .filter(|p| only.matches(p))
+            .map(|p| p.index)
+            .collect();
+        assert_eq!(kept, [2]);
+        assert!(Only::parse("uintr.x=1", &e).is_err());
+        assert!(Only::parse("harts", &e).is_err());
+    }
+}

@@ -1,0 +1,479 @@
+//! The experiment runner end to end through `hartlab experiment / plot / check`, with a
+//! bare-metal user-IPI wake-up benchmark (`tests/guest/simctl/uipi_ping.S`) as the workload:
+//! schema errors, sweep expansion, determinism across --jobs, resume, failed points, redrawn
+//! figures, regression checks and seeds.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use experiments::store::{read_points, PointRecord};
+
+/// The ping guest built as `variant`. Builds are not bit-reproducible (debug information
+/// names temporary files) and a changed image is a new run, so each test builds its own.
+fn ping(variant: &str, defines: &[&str]) -> PathBuf {
+    support::build_asm_guest("simctl", "uipi_ping", variant, defines)
+}
+
+/// An experiment on the ping guest `elf`: `body` follows the `[experiment]` name line and
+/// the workload.
+fn write_experiment(dir: &Path, elf: &Path, body: &str) -> PathBuf {
+    let text = format!(
+        "[experiment]\nname = \"ping\"\n{body}\n\n[workload]\nkind = \"elf\"\nprogram = \"{}\"\n",
+        elf.display()
+    );
+    let path = dir.join("ping.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const SWEEP: &str = r#"seeds = 2
+max_insns = 20_000_000
+
+[machine]
+harts = 2
+start_jitter_cycles = 2000
+
+[sweep]
+machine.harts = [2, 3]
+uintr.send_visibility_cycles = [1, 50]
+
+[metrics]
+latency = { key = 0, unit = "ps" }
+
+[[plot]]
+kind = "cdf"
+metric = "latency"
+series = "uintr.send_visibility_cycles"
+
+[[plot]]
+kind = "percentile"
+metric = "latency"
+x = "uintr.send_visibility_cycles"
+series = "machine.harts"
+
+[[plot]]
+kind = "violin"
+metric = "latency"
+x = "uintr.send_visibility_cycles"
+
+[check]
+metrics = ["latency.p50", "latency.p99", "latency.count"]
+relative = 0.001
+
+[quick]
+experiment = { seeds = 1 }
+sweep = { machine = { harts = [2] } }
+"#;
+
+fn hartlab(args: &[&str]) -> Output {
+    support::hartlab_cli(args)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn run(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "experiment",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    hartlab(&args)
+}
+
+fn run_ok(file: &Path, out: &Path, extra: &[&str]) -> Vec<PointRecord> {
+    let o = run(file, out, extra);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    read_points(out).unwrap()
+}
+
+#[test]
+fn schema_errors_name_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-schema", &[]);
+    for (body, line, key, reason) in [
+        (
+            "seeds = 2\nsedes = 1",
+            4,
+            "experiment.sedes",
+            "unknown field",
+        ),
+        ("seeds = \"many\"", 3, "experiment.seeds", "a count"),
+        (
+            "[machine]\nharts = 0",
+            4,
+            "machine.harts",
+            "between 1 and 512",
+        ),
+        (
+            "[uintr]\nsend_visibility = 3",
+            4,
+            "uintr.send_visibility",
+            "unknown field",
+        ),
+        (
+            "[interconnect]\nmmio_cycles = \"slow\"",
+            4,
+            "interconnect.mmio_cycles",
+            "invalid type",
+        ),
+        (
+            "[sweep]\nuintr.uintc_slots = [8, 0]",
+            4,
+            "uintr.uintc_slots",
+            "between 1 and 4096",
+        ),
+        (
+            "[[plot]]\nkind = \"pie\"\nmetric = \"x\"",
+            4,
+            "plot[0].kind",
+            "unknown variant",
+        ),
+    ] {
+        let file = write_experiment(dir.path(), &elf, body);
+        let out = dir.path().join("out");
+        let o = run(&file, &out, &[]);
+        assert_eq!(o.status.code(), Some(251), "{body:?}: {}", text(&o));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let want = format!("hartlab: {}:{line}: {key}: ", file.display());
+        assert!(
+            stderr.starts_with(&want),
+            "{body:?}: wanted {want:?}, got {stderr}"
+        );
+        assert!(
+            stderr.contains(reason),
+            "{body:?}: wanted {reason:?} in {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(!out.join("points.jsonl").exists(), "nothing ran");
+    }
+}
+
+#[test]
+fn grid_and_zip_sweeps_expand_to_their_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-grid", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let grid = run_ok(&file, &dir.path().join("grid"), &[]);
+    let groups: Vec<&str> = grid.iter().map(|r| r.group.as_str()).collect();
+    assert_eq!(
+        groups,
+        [
+            "machine.harts=2 uintr.send_visibility_cycles=1",
+            "machine.harts=2 uintr.send_visibility_cycles=1",
+            "machine.harts=2 uintr.send_visibility_cycles=50",
+            "machine.harts=2 uintr.send_visibility_cycles=50",
+            "machine.harts=3 uintr.send_visibility_cycles=1",
+            "machine.harts=3 uintr.send_visibility_cycles=1",
+            "machine.harts=3 uintr.send_visibility_cycles=50",
+            "machine.harts=3 uintr.send_visibility_cycles=50",
+        ]
+    );
+    assert!(grid
+        .iter()
+        .all(|r| r.ok() && r.metrics["latency"].count == 20));
+    let zip = write_experiment(
+        dir.path(),
+        &elf,
+        &SWEEP
+            .replace("[sweep]\n", "[sweep]\nmode = \"zip\"\n")
+            .replace("sweep = { machine = { harts = [2] } }\n", ""),
+    );
+    let zipped = run_ok(&zip, &dir.path().join("zip"), &[]);
+    let groups: Vec<&str> = zipped.iter().step_by(2).map(|r| r.group.as_str()).collect();
+    assert_eq!(
+        groups,
+        [
+            "machine.harts=2 uintr.send_visibility_cycles=1",
+            "machine.harts=3 uintr.send_visibility_cycles=50"
+        ]
+    );
+    // The latency follows the swept visibility delay: 49 cycles (49 ns at 1 GHz) more.
+    let fastest = |r: &PointRecord| r.metrics["latency"].min;
+    assert_eq!(fastest(&zipped[2]) - fastest(&zipped[0]), 49_000);
+}
+
+#[test]
+fn results_are_byte_identical_whatever_the_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-results", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let (a, b) = (dir.path().join("jobs1"), dir.path().join("jobs2"));
+    run_ok(&file, &a, &["--jobs", "1"]);
+    run_ok(&file, &b, &["--jobs", "2"]);
+    for name in ["points.jsonl", "summary.csv", "resolved.toml"] {
+        let (x, y) = (
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+        );
+        assert!(x == y, "{name} differs between --jobs 1 and --jobs 2");
+    }
+    let svg = |d: &Path| std::fs::read(d.join("figures/percentile-latency-2.svg")).unwrap();
+    assert_eq!(svg(&a), svg(&b));
+}
+
+#[test]
+fn seeds_change_the_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-seeds", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let records = run_ok(&file, &dir.path().join("out"), &["--quick"]);
+    assert_eq!(
+        records.len(),
+        2,
+        "quick: one seed, two harts values... {records:?}"
+    );
+    let file = write_experiment(
+        dir.path(),
+        &elf,
+        &SWEEP.replace("experiment = { seeds = 1 }", ""),
+    );
+    let records = run_ok(&file, &dir.path().join("seeds"), &["--quick"]);
+    let (s1, s2) = (&records[0], &records[1]);
+    assert_eq!((s1.seed, s2.seed), (1, 2));
+    assert_eq!(s1.bootargs, "seed=1");
+    assert_ne!(
+        s1.events[0].time_ps, s2.events[0].time_ps,
+        "start jitter drawn from the seed moves the run"
+    );
+    assert_eq!(s1.stats["harts"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn resume_runs_only_the_missing_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-resume", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let out = dir.path().join("out");
+    let part = run_ok(&file, &out, &["--only", "machine.harts=2"]);
+    assert_eq!(part.len(), 4);
+    // An interruption in the middle of writing a record leaves a torn last line.
+    let points = out.join("points.jsonl");
+    let mut bytes = std::fs::read(&points).unwrap();
+    bytes.truncate(bytes.len() - 100);
+    std::fs::write(&points, bytes).unwrap();
+    let o = run(&file, &out, &["--resume", "--jobs", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("8 points: 5 run, 3 already done"),
+        "{}",
+        text(&o)
+    );
+    let all = read_points(&out).unwrap();
+    assert_eq!(all.len(), 8);
+    assert_eq!(all[..3], part[..3], "kept as they were");
+    let fresh = run_ok(&file, &dir.path().join("fresh"), &[]);
+    assert_eq!(all, fresh, "a resumed run equals an uninterrupted one");
+    // A changed experiment does not resume into another configuration's points.
+    let changed = write_experiment(
+        dir.path(),
+        &elf,
+        &SWEEP.replace("harts = 2\n", "harts = 3\n"),
+    );
+    let o = run(&changed, &out, &["--resume"]);
+    assert_eq!(o.status.code(), Some(251), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("different configuration"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn failed_points_are_recorded_and_the_sweep_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-fail3", &["-DFAIL_AT_ITERATION=3"]);
+    let body = "max_insns = 5_000_000\n[metrics]\nlatency = 0\n[sweep]\nmachine.harts = [1, 2]";
+    let file = write_experiment(dir.path(), &elf, body);
+    let out = dir.path().join("out");
+    let o = run(&file, &out, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = read_points(&out).unwrap();
+    assert_eq!(r.len(), 2, "both points recorded");
+    assert!(r.iter().all(|r| !r.ok()));
+    // One hart: the receiver never answers and the guest gives up; two: it fails on purpose.
+    assert!(
+        r[0].reason
+            .as_deref()
+            .unwrap()
+            .starts_with("guest ended with fail"),
+        "{:?}",
+        r[0].reason
+    );
+    assert!(
+        r[0].console.contains("FAIL"),
+        "console kept: {}",
+        r[0].console
+    );
+    assert_eq!(
+        r[1].reason.as_deref(),
+        Some("guest ended with fail (code 7)")
+    );
+    assert_eq!(
+        r[1].metrics["latency"].count, 3,
+        "samples up to the failure are kept"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## Failed points"), "{report}");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.contains(",failed,"), "{summary}");
+
+    let hang = ping("-hang", &["-DHANG"]);
+    let file = write_experiment(
+        dir.path(),
+        &hang,
+        "max_insns = 200_000\n[machine]\nharts = 2",
+    );
+    let o = run(&file, &dir.path().join("hang"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = read_points(&dir.path().join("hang")).unwrap();
+    assert_eq!(
+        r[0].reason.as_deref(),
+        Some("instruction limit reached (200000 instructions)")
+    );
+    let file = write_experiment(
+        dir.path(),
+        &hang,
+        "max_sim_time = \"50us\"\n[machine]\nharts = 2",
+    );
+    let o = run(&file, &dir.path().join("time"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = read_points(&dir.path().join("time")).unwrap();
+    assert_eq!(
+        r[0].reason.as_deref(),
+        Some("simulated-time limit reached (50000000 ps)")
+    );
+}
+
+#[test]
+fn plot_redraws_figures_summary_and_report_from_saved_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-plot", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let out = dir.path().join("out");
+    run_ok(&file, &out, &["--quick"]);
+    let summary = std::fs::read(out.join("summary.csv")).unwrap();
+    let figures = ["cdf-latency-1", "percentile-latency-2", "violin-latency-3"];
+    let png = std::fs::read(out.join("figures/cdf-latency-1.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    std::fs::remove_dir_all(out.join("figures")).unwrap();
+    std::fs::remove_file(out.join("summary.csv")).unwrap();
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let o = hartlab(&["plot", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(out.join("summary.csv")).unwrap(), summary);
+    assert_eq!(
+        std::fs::read(out.join("figures/cdf-latency-1.png")).unwrap(),
+        png
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for f in figures {
+        let svg = std::fs::read_to_string(out.join(format!("figures/{f}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("latency"), "{f}");
+        assert!(report.contains(&format!("figures/{f}.svg")), "{report}");
+    }
+    assert!(
+        report.contains("send_visibility_cycles = 1"),
+        "configuration listed: {report}"
+    );
+    let o = hartlab(&["plot", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(251),
+        "not a run directory: {}",
+        text(&o)
+    );
+}
+
+#[test]
+fn check_passes_fails_on_a_changed_latency_and_blesses() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-check", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let baseline = dir.path().join("baselines/ping.json");
+    let results = dir.path().join("results");
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            file.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--out",
+            results.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        hartlab(&args)
+    };
+    let o = check(&[]);
+    assert_eq!(o.status.code(), Some(251), "no baseline yet: {}", text(&o));
+    let o = check(&["--bless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let base: experiments::check::Baseline =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(base.values.len(), 2, "quick profile: two groups: {base:?}");
+    let o = check(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // A deliberate change of a latency parameter (U trap entry, 2 -> 22 cycles) moves the
+    // latency by 20 ns.
+    let changed = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("[machine]\n", "[traps]\nentry_cycles_u = 22\n\n[machine]\n");
+    std::fs::write(&file, changed).unwrap();
+    let o = check(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(
+            "check failed: latency.p50 at machine.harts=2 uintr.send_visibility_cycles=1: baseline 26015, new 46015"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("latency.count"),
+        "counts did not move: {stderr}"
+    );
+    let o = check(&["--bless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = check(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn kernel_workloads_boot_the_bundled_image_with_run_bootargs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kernel.toml");
+    std::fs::write(
+        &file,
+        "[experiment]\nname = \"k\"\nmax_insns = 50_000_000\n[kernel]\nbootargs = \"tick_us=100\"\n\
+         [workload]\nkind = \"kernel\"\nprogram = \"hello\"\nrounds = 3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(&file, &out, &[]);
+    let r = read_points(&out).unwrap();
+    assert_eq!(r.len(), 1, "{}", text(&o));
+    assert_eq!(r[0].bootargs, "tick_us=100 run hello seed=1 rounds=3");
+    assert!(
+        r[0].console
+            .contains("tick_us=100 run hello seed=1 rounds=3"),
+        "the guest kernel saw the command line: {}",
+        r[0].console
+    );
+    assert!(r[0].ok(), "hello exits 0: {}", r[0].console);
+    assert!(
+        r[0].console.contains("arg 1: seed=1\narg 2: rounds=3"),
+        "the program got its arguments: {}",
+        r[0].console
+    );
+}
