@@ -127,7 +127,8 @@ impl Process {
         let stack_top = slot_top(slot);
         let (sp, argc, argv) = push_arguments(&process.space.lock(), stack_top, program, args)?;
         let frame = TrapFrame::user(entry, sp, argc, argv);
-        let main = Thread::new(pid, process.clone(), slot, abi::DEFAULT_PRIORITY, frame);
+        let main = Thread::new(pid, process.clone(), slot, abi::DEFAULT_PRIORITY, frame)
+            .ok_or(Errno::NoMemory)?;
         {
             let mut inner = process.inner.lock();
             inner.threads.push(main.clone());
@@ -151,7 +152,10 @@ impl Process {
         let slot = self.take_stack_slot()?;
         let tid = thread::new_tid();
         let frame = TrapFrame::user(entry, slot_top(slot), arg, 0);
-        let thread = Thread::new(tid, self.clone(), slot, priority, frame);
+        let Some(thread) = Thread::new(tid, self.clone(), slot, priority, frame) else {
+            self.inner.lock().stack_slots[slot] = false;
+            return Err(Errno::NoMemory);
+        };
         {
             let mut inner = self.inner.lock();
             inner.threads.push(thread.clone());

@@ -10,7 +10,6 @@ use super::process::Process;
 use super::scheduler::WakeReason;
 use super::wait_queue::WaitQueue;
 use crate::trap::{self, TrapFrame};
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::arch::naked_asm;
 use core::cell::UnsafeCell;
@@ -24,6 +23,38 @@ pub const KERNEL_STACK_SIZE: usize = 16 * 1024;
 /// A thread's kernel stack.
 #[repr(C, align(16))]
 struct KernelStack([u8; KERNEL_STACK_SIZE]);
+
+/// A kernel stack on the heap, allocated fallibly (a heap full of stacks must make thread
+/// creation fail, not the kernel panic).
+struct KernelStackBox(core::ptr::NonNull<MaybeUninit<KernelStack>>);
+
+impl KernelStackBox {
+    fn new() -> Option<KernelStackBox> {
+        // SAFETY: a non-zero-sized layout; the memory is used uninitialised only as a stack.
+        let ptr = unsafe { alloc::alloc::alloc(core::alloc::Layout::new::<KernelStack>()) };
+        core::ptr::NonNull::new(ptr.cast()).map(KernelStackBox)
+    }
+
+    fn as_ptr(&self) -> *mut MaybeUninit<KernelStack> {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for KernelStackBox {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout; the thread no longer runs on it.
+        unsafe {
+            alloc::alloc::dealloc(
+                self.0.as_ptr().cast(),
+                core::alloc::Layout::new::<KernelStack>(),
+            )
+        };
+    }
+}
+
+// SAFETY: the stack is plain memory owned by its thread.
+unsafe impl Send for KernelStackBox {}
+unsafe impl Sync for KernelStackBox {}
 
 /// Where a thread is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +110,7 @@ pub struct Thread {
     pub upcall: Mutex<super::upcall::UpcallState>,
     /// An upcall is pending (checked without the lock on every return to user mode).
     pub upcall_pending: core::sync::atomic::AtomicBool,
-    kernel_stack: Box<MaybeUninit<KernelStack>>,
+    kernel_stack: KernelStackBox,
     /// Kernel registers while switched out. Only the hart switching the thread in or out
     /// touches it, and the scheduler's `on_cpu` protocol keeps that to one hart at a time.
     context: UnsafeCell<Context>,
@@ -98,15 +129,16 @@ pub fn new_tid() -> usize {
 
 impl Thread {
     /// A thread of `process` with id `tid` that starts in user mode with the registers in
-    /// `frame`, using user stack `stack_slot`, at `priority`.
+    /// `frame`, using user stack `stack_slot`, at `priority`; `None` when the kernel heap has
+    /// no room for its stack.
     pub fn new(
         tid: usize,
         process: Arc<Process>,
         stack_slot: usize,
         priority: usize,
         frame: TrapFrame,
-    ) -> Arc<Thread> {
-        let kernel_stack = Box::<KernelStack>::new_uninit();
+    ) -> Option<Arc<Thread>> {
+        let kernel_stack = KernelStackBox::new()?;
         let thread = Arc::new(Thread {
             tid,
             process,
@@ -139,7 +171,7 @@ impl Thread {
                 frame_ptr as usize,
             );
         }
-        thread
+        Some(thread)
     }
 
     /// The thread's user registers, at the top of its kernel stack.
