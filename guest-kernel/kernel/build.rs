@@ -55,10 +55,24 @@ fn build_workloads(workloads: &Path, target_dir: &Path) -> Vec<(String, PathBuf)
         .args(["build", "--release", "--bins", "--target", TARGET])
         .arg("--target-dir")
         .arg(target_dir);
-    // The kernel's build settings are not the workloads': let the nested build read the
-    // workloads workspace's own configuration (its linker script flag in particular).
+    // The kernel's build settings are not the workloads'. The flags are the workloads
+    // workspace's own (`.cargo/config.toml`: ulib's linker script) plus one that makes the
+    // programs independent of where the repository lies: `ulib` and `abi` are path
+    // dependencies outside that workspace, so their source paths (in panic locations) would be
+    // absolute, and a clone elsewhere would build different bytes, hence different timing.
+    let guest_dir = workloads
+        .parent()
+        .unwrap()
+        .join("guest-kernel")
+        .display()
+        .to_string();
+    let flags = [
+        "-C".to_string(),
+        "link-arg=-Tuser.ld".to_string(),
+        format!("--remap-path-prefix={guest_dir}=guest-kernel"),
+    ];
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     for var in [
-        "CARGO_ENCODED_RUSTFLAGS",
         "RUSTFLAGS",
         "CARGO_TARGET_DIR",
         "CARGO_BUILD_TARGET",
