@@ -2,6 +2,12 @@
 //! workspace (every binary in `workloads/src/bin/`) with a nested `cargo build` into a target
 //! directory of its own, and writes `programs.rs` with each program's name and
 //! `include_bytes!` of its ELF file, which `src/programs.rs` includes.
+//!
+//! The programs must be the same bytes wherever the repository is cloned: their code layout
+//! is part of every timing result. Cargo names a path dependency outside a workspace (here
+//! `ulib` and `abi`, for the `workloads` workspace) by its absolute path, and that name seeds
+//! symbol hashes and so the layout. So the build runs on a copy of the sources at a fixed
+//! place named by their content, `/tmp/hartlab-workloads-<hash>/` (see [`stage_sources`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,7 +34,12 @@ fn main() {
         println!("cargo:rerun-if-changed={}", input.display());
     }
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
-    let programs = build_workloads(&workloads, &out_dir.join("workloads-target"));
+    let stage = stage_sources(guest.parent().unwrap());
+    let programs = build_workloads(
+        &stage.join("workloads"),
+        &workloads,
+        &out_dir.join("workloads-target"),
+    );
     // ELF parsers read the headers in place, so the files are 8-byte aligned.
     let mut table = String::from(
         "/// An ELF file, aligned for in-place parsing.\n\
@@ -47,8 +58,101 @@ fn main() {
     fs::write(out_dir.join("programs.rs"), table).unwrap();
 }
 
-/// Builds every binary of the workloads package; returns (name, ELF path) sorted by name.
-fn build_workloads(workloads: &Path, target_dir: &Path) -> Vec<(String, PathBuf)> {
+/// The files the programs are built from, relative to the repository root.
+fn source_files(repo: &Path) -> Vec<PathBuf> {
+    fn walk(repo: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(repo.join(dir)) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let rel = dir.join(entry.file_name());
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                if entry.file_name() != "target" {
+                    walk(repo, &rel, files);
+                }
+            } else {
+                files.push(rel);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["workloads", "guest-kernel/ulib", "guest-kernel/abi"] {
+        walk(repo, Path::new(dir), &mut files);
+    }
+    files.push(PathBuf::from("guest-kernel/Cargo.toml"));
+    files.sort();
+    files
+}
+
+/// Copies the programs' sources to `/tmp/hartlab-workloads-<hash of names and contents>/`
+/// (once; concurrent builds agree, the copy is renamed into place whole) and returns that
+/// directory. The guest workspace's manifest is copied with only `abi` and `ulib` as members,
+/// which is what their manifests need from it.
+fn stage_sources(repo: &Path) -> PathBuf {
+    let files = source_files(repo);
+    let mut contents = Vec::with_capacity(files.len());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in &files {
+        let mut bytes = fs::read(repo.join(file)).unwrap();
+        if file == Path::new("guest-kernel/Cargo.toml") {
+            bytes = only_library_members(&String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        for &byte in file
+            .to_string_lossy()
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(&bytes)
+        {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        contents.push(bytes);
+    }
+    let stage = PathBuf::from(format!("/tmp/hartlab-workloads-{hash:016x}"));
+    if stage.join(".complete").exists() {
+        return stage;
+    }
+    let staging = PathBuf::from(format!("{}.{}", stage.display(), std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    for (file, bytes) in files.iter().zip(&contents) {
+        let path = staging.join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    fs::write(staging.join(".complete"), "").unwrap();
+    if fs::rename(&staging, &stage).is_err() {
+        // Another build staged the same sources first.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    assert!(
+        stage.join(".complete").exists(),
+        "cannot stage the workloads in {}",
+        stage.display()
+    );
+    stage
+}
+
+/// The guest workspace manifest with `members` and `default-members` cut down to the two
+/// library crates.
+fn only_library_members(manifest: &str) -> String {
+    manifest
+        .lines()
+        .map(|line| {
+            if line.starts_with("members") {
+                "members = [\"abi\", \"ulib\"]"
+            } else if line.starts_with("default-members") {
+                "default-members = [\"abi\", \"ulib\"]"
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Builds every binary of the workloads package in `workloads` (the staged copy of
+/// `original`); returns (name, ELF path) sorted by name.
+fn build_workloads(workloads: &Path, original: &Path, target_dir: &Path) -> Vec<(String, PathBuf)> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workloads)
@@ -56,20 +160,17 @@ fn build_workloads(workloads: &Path, target_dir: &Path) -> Vec<(String, PathBuf)
         .arg("--target-dir")
         .arg(target_dir);
     // The kernel's build settings are not the workloads'. The flags are the workloads
-    // workspace's own (`.cargo/config.toml`: ulib's linker script) plus one that makes the
-    // programs independent of where the repository lies: `ulib` and `abi` are path
-    // dependencies outside that workspace, so their source paths (in panic locations) would be
-    // absolute, and a clone elsewhere would build different bytes, hence different timing.
-    let guest_dir = workloads
-        .parent()
-        .unwrap()
-        .join("guest-kernel")
-        .display()
-        .to_string();
+    // workspace's own (`.cargo/config.toml`: ulib's linker script) plus path remappings that
+    // keep the staging directory and the cargo home (both in panic locations) out of the
+    // bytes.
+    let stage = workloads.parent().unwrap().display().to_string();
+    let cargo_home = env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", env::var("HOME").unwrap_or_default()));
     let flags = [
         "-C".to_string(),
         "link-arg=-Tuser.ld".to_string(),
-        format!("--remap-path-prefix={guest_dir}=guest-kernel"),
+        format!("--remap-path-prefix={stage}=hartlab"),
+        format!("--remap-path-prefix={cargo_home}=cargo-home"),
     ];
     cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     for var in [
@@ -88,7 +189,7 @@ fn build_workloads(workloads: &Path, target_dir: &Path) -> Vec<(String, PathBuf)
         status.success(),
         "building the user programs (workloads/) failed"
     );
-    let mut names: Vec<String> = fs::read_dir(workloads.join("src/bin"))
+    let mut names: Vec<String> = fs::read_dir(original.join("src/bin"))
         .expect("workloads/src/bin is missing")
         .filter_map(|entry| {
             let path = entry.ok()?.path();
