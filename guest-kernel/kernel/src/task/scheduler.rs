@@ -160,6 +160,17 @@ fn claim_idle_hart(preferred: usize) -> Option<usize> {
     }
 }
 
+impl Hart {
+    /// Whether a thread of priority `priority` or higher (a number as small or smaller)
+    /// waits in the run queue.
+    fn has_ready_at_or_above(&self, priority: usize) -> bool {
+        self.queue
+            .lock()
+            .best_priority()
+            .is_some_and(|best| best <= priority)
+    }
+}
+
 fn this_hart() -> &'static Hart {
     &HARTS[hart_id()]
 }
@@ -434,12 +445,7 @@ pub fn set_priority(thread: &Thread, priority: usize) {
         .is_some_and(|c| c.tid == thread.tid)
     {
         hart.running_priority.store(priority, Ordering::Relaxed);
-        if hart
-            .queue
-            .lock()
-            .best_priority()
-            .is_some_and(|best| best <= priority)
-        {
+        if hart.has_ready_at_or_above(priority) {
             hart.need_resched.store(true, Ordering::Relaxed);
         }
     }
@@ -466,12 +472,7 @@ pub fn on_timer_interrupt() {
     if let Some(thread) = &local.current {
         if now >= local.slice_end {
             let priority = thread.sched.lock().priority;
-            if hart
-                .queue
-                .lock()
-                .best_priority()
-                .is_some_and(|best| best <= priority)
-            {
+            if hart.has_ready_at_or_above(priority) {
                 hart.need_resched.store(true, Ordering::Relaxed);
                 stats::bump(Counter::Preemptions);
             } else {

@@ -52,6 +52,25 @@ impl TrapFrame {
     }
 }
 
+/// Assembly that stores `x1` and `x3..x31` into the frame at `sp` (`x2`, `sp` itself, is
+/// saved separately).
+macro_rules! save_registers {
+    () => {
+        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        sd x\\n, \\n*8(sp)
+        .endr"
+    };
+}
+
+/// Assembly that loads `x1` and `x3..x31` from the frame at `sp`.
+macro_rules! load_registers {
+    () => {
+        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        ld x\\n, \\n*8(sp)
+        .endr"
+    };
+}
+
 /// Points this hart's trap vector at [`trap_entry`] (with `sscratch` = 0: in the kernel),
 /// enables the timer and software interrupts in `sie`, and lets user mode read the counters.
 pub fn init_hart() {
@@ -92,9 +111,7 @@ unsafe extern "C" fn trap_entry() -> ! {
         // From the kernel: take sp back (sscratch stays 0) and save on the current stack.
         "csrrw sp, sscratch, sp",
         "addi sp, sp, -{frame}",
-        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
-        "sd x\\n, \\n*8(sp)",
-        ".endr",
+        save_registers!(),
         "addi t0, sp, {frame}",
         "sd t0, 2*8(sp)",
         "csrr t0, sepc",
@@ -107,16 +124,12 @@ unsafe extern "C" fn trap_entry() -> ! {
         "csrw sepc, t0",
         "ld t0, {sstatus}(sp)",
         "csrw sstatus, t0",
-        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
-        "ld x\\n, \\n*8(sp)",
-        ".endr",
+        load_registers!(),
         "addi sp, sp, {frame}",
         "sret",
         // From user mode: sp is the thread's frame, sscratch the user sp.
         "2:",
-        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
-        "sd x\\n, \\n*8(sp)",
-        ".endr",
+        save_registers!(),
         "csrr t0, sscratch",
         "sd t0, 2*8(sp)",
         "csrw sscratch, zero",
@@ -154,9 +167,7 @@ pub unsafe extern "C" fn return_to_user(frame: *mut TrapFrame) -> ! {
         "csrw sepc, t0",
         "ld t0, {sstatus}(sp)",
         "csrw sstatus, t0",
-        ".irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
-        "ld x\\n, \\n*8(sp)",
-        ".endr",
+        load_registers!(),
         "ld sp, 2*8(sp)",
         "sret",
         sepc = const SEPC,
