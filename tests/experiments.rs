@@ -145,7 +145,7 @@ fn schema_errors_name_file_line_and_key() {
         let o = run(&file, &out, &[]);
         assert_eq!(o.status.code(), Some(251), "{body:?}: {}", text(&o));
         let stderr = String::from_utf8_lossy(&o.stderr);
-        let want = format!("hartlab: {}:{line}: {key}: ", file.display());
+        let want = format!("hartlab: {}:{line}: {key}", file.display());
         assert!(
             stderr.starts_with(&want),
             "{body:?}: wanted {want:?}, got {stderr}"

@@ -667,6 +667,21 @@ mod tests {
                 ("slot7.pending_high_water".to_string(), 0),
             ]
         );
+        // A statistics reset zeroes the counts; high-water marks restart at what is pending
+        // (slot 5 still holds vector 9).
+        u.reset_counters();
+        assert_eq!(
+            u.counters(),
+            vec![
+                ("sends".to_string(), 0),
+                ("high_writes".to_string(), 0),
+                ("reads_cleared".to_string(), 0),
+                ("pending_high_water_max".to_string(), 1),
+                ("slot2.pending_high_water".to_string(), 0),
+                ("slot5.pending_high_water".to_string(), 1),
+                ("slot7.pending_high_water".to_string(), 0),
+            ]
+        );
     }
 
     #[derive(Debug, Clone)]

@@ -161,10 +161,13 @@ impl fmt::Display for SchemaError {
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
-        if let Some(key) = &self.key {
-            write!(f, ": {key}")?;
+        match &self.key {
+            // Messages that start with their key ("machine.harts = 0: ...") name it already.
+            Some(key) if !self.message.starts_with(key.as_str()) => {
+                write!(f, ": {key}: {}", self.message)
+            }
+            _ => write!(f, ": {}", self.message),
         }
-        write!(f, ": {}", self.message)
     }
 }
 
@@ -220,5 +223,12 @@ mod tests {
             SchemaError::file(Path::new("e.toml"), "gone").to_string(),
             "e.toml: gone"
         );
+        let e = SchemaError::at(
+            Path::new("e.toml"),
+            DOC,
+            &parse_key("experiment.name"),
+            "experiment.name = 3: bad",
+        );
+        assert_eq!(e.to_string(), "e.toml:2: experiment.name = 3: bad");
     }
 }

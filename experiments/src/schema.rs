@@ -1443,7 +1443,7 @@ workload = { iterations = 10 }
         ];
         for (text, needle, key, reason) in cases {
             let e = error(&text);
-            let want = format!("exp.toml:{}: {key}: ", line(needle, &text));
+            let want = format!("exp.toml:{}: {key}", line(needle, &text));
             assert!(e.starts_with(&want), "wanted {want:?}...{reason}, got {e}");
             assert!(e.contains(reason), "wanted {reason:?} in {e}");
         }

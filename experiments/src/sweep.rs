@@ -294,10 +294,7 @@ mod tests {
                     [sweep]\nmachine.harts = [1, 20]\n";
         let e = Experiment::parse(Path::new("exp.toml"), text, Profile::Full, &FakeSim).unwrap();
         let err = expand(&e, &FakeSim).unwrap_err().to_string();
-        assert!(
-            err.starts_with("exp.toml:7: machine.harts: machine.harts = 20"),
-            "{err}"
-        );
+        assert!(err.starts_with("exp.toml:7: machine.harts = 20"), "{err}");
         assert!(err.contains("(at machine.harts = 20)"), "{err}");
     }
 
