@@ -72,6 +72,8 @@ struct Figure {
     y_label: String,
     log_x: bool,
     log_y: bool,
+    /// Legend in the lower right (CDFs rise to the upper left's right), else upper left.
+    legend_lower_right: bool,
     body: Body,
 }
 
@@ -381,6 +383,7 @@ fn figure(meta: &RunMeta, spec: &PlotSpec, records: &[PointRecord]) -> Result<Fi
                 PlotKind::Cdf | PlotKind::Percentile | PlotKind::Jitter | PlotKind::Throughput
             ),
         log_y: spec.log_y,
+        legend_lower_right: spec.kind == PlotKind::Cdf,
         body,
     })
 }
@@ -577,7 +580,11 @@ fn render<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &Figure) -> Res
             if labelled {
                 chart
                     .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
+                    .position(if fig.legend_lower_right {
+                        SeriesLabelPosition::LowerRight
+                    } else {
+                        SeriesLabelPosition::UpperLeft
+                    })
                     .label_font(("sans-serif", 14))
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
