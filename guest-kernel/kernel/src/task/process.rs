@@ -267,7 +267,14 @@ impl Process {
                 .position(|c| (pid == -1 || c.pid as isize == pid) && c.inner.lock().zombie)
             {
                 let child = inner.children.remove(index);
-                let status = child.inner.lock().status;
+                let status = {
+                    let mut child_inner = child.inner.lock();
+                    // Threads and their process refer to each other: letting go of the
+                    // (exited) threads lets the process, its memory and its kernel stacks go
+                    // once the last hart that ran it has switched away.
+                    child_inner.threads.clear();
+                    child_inner.status
+                };
                 return Ok((child.pid, status));
             }
             if self.is_exiting() {
