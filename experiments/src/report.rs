@@ -78,19 +78,8 @@ fn param_text(v: &serde_json::Value) -> String {
     }
 }
 
-const STAT_COLUMNS: [&str; 11] = [
-    "count",
-    "mean",
-    "stddev",
-    "min",
-    "p50",
-    "p90",
-    "p99",
-    "p99.9",
-    "max",
-    "throughput",
-    "seeds",
-];
+/// The statistics columns of `summary.csv`: the ones `[check]` and plots name.
+const STAT_COLUMNS: [&str; 11] = crate::schema::STATISTICS;
 
 /// `summary.csv`: a row per point and metric (`scope = point`), then a row per group and
 /// metric pooled over the group's passing seeds (`scope = group`, `seed = all`). Failed
