@@ -88,6 +88,32 @@ pub mod nr {
     pub const UPCALL_WAIT: usize = 52;
     /// `upcall_return() -> !`: ends the handler, resuming the interrupted context
     pub const UPCALL_RETURN: usize = 53;
+    /// `taskctl_open() -> address` of the caller's queue set of hartlab's task controller
+    /// (`docs/hardware/task-controller.md`): the first call allocates a set for the process
+    /// and maps its 16 KiB register region read-write at [`crate::layout::TASK_SET`]; later
+    /// calls return the same address. The set is freed when the process ends, which revokes
+    /// every capability to or from it. [`Errno::NoDevice`] without the device (QEMU),
+    /// [`Errno::NoMemory`] when every set of the device is taken. The set is not put online
+    /// on any hart, so a wake-up never raises a preempt line.
+    pub const TASKCTL_OPEN: usize = 70;
+    /// `taskctl_channel(channel) -> fd` naming channel `channel` (below
+    /// [`crate::TASKCTL_CHANNELS`]) of the caller's set (opened as by [`TASKCTL_OPEN`] if
+    /// need be): the token another process needs to be let send to that channel. It is
+    /// passed on like any descriptor, to children at spawn ([`Errno::Invalid`] for a bad
+    /// channel)
+    pub const TASKCTL_CHANNEL: usize = 71;
+    /// `taskctl_connect(fd) -> send value`: lets the caller's set (opened if need be) send to
+    /// the channel `fd` names; returns what the caller stores to its set's SEND register to
+    /// wake that channel, `(receiver set << 16) | channel`. [`Errno::BadFd`] if `fd` is no
+    /// channel, [`Errno::BrokenPipe`] if the channel's process has ended
+    pub const TASKCTL_CONNECT: usize = 72;
+    /// `taskctl_grant(fd, channel) -> send value`: the reverse of [`TASKCTL_CONNECT`]: lets
+    /// the set that `fd` names (any of its channels) send to channel `channel` of the
+    /// caller's own set (opened if need be); returns the value that set stores to its SEND
+    /// register, for the caller to hand over (through shared memory or a pipe). A receiver
+    /// answers a process that gave it a channel this way, since descriptors only travel to
+    /// children. Errors as for [`TASKCTL_CHANNEL`] and [`TASKCTL_CONNECT`]
+    pub const TASKCTL_GRANT: usize = 73;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
     pub const HART_STATS: usize = 40;
@@ -177,6 +203,9 @@ pub const PRIORITIES: usize = 8;
 /// Priority of new threads.
 pub const DEFAULT_PRIORITY: usize = 4;
 
+/// Channels of a task-controller queue set ([`nr::TASKCTL_CHANNEL`]).
+pub const TASKCTL_CHANNELS: usize = 64;
+
 /// Devices [`nr::MAP_DEVICE`] can map.
 pub mod device {
     /// hartlab's simulator-control device (`hartlab,sim-control`).
@@ -224,6 +253,9 @@ pub mod layout {
     pub const MAP_START: usize = 0x10_0000_0000;
     /// Where [`crate::nr::MAP_DEVICE`] maps device registers (growing up).
     pub const DEVICE_START: usize = 0x30_0000_0000;
+    /// Where [`crate::nr::TASKCTL_OPEN`] maps the process's task-controller queue set (its
+    /// 16 KiB register region), in the device area clear of `MAP_DEVICE`'s slots.
+    pub const TASK_SET: usize = DEVICE_START + 0x1_0000_0000;
     /// Top of the first thread's stack; thread `i` of a process (counting from 0) has its
     /// stack top at `STACK_TOP - i * STACK_STRIDE`.
     pub const STACK_TOP: usize = 0x3F_0000_0000;

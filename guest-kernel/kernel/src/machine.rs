@@ -50,6 +50,8 @@ pub struct Machine {
     pub hartlab_devices: [bool; HARTLAB_DEVICES.len()],
     /// The simulator-control device's registers, if present.
     pub sim_control: Option<Range<usize>>,
+    /// The task controller's register window (global region and every set's), if present.
+    pub task_controller: Option<Range<usize>>,
     /// Whether every hart has Sstc (`stimecmp`), per the device tree's ISA description.
     pub sstc: bool,
 }
@@ -93,6 +95,7 @@ impl Machine {
             bootargs_len: 0,
             hartlab_devices: [false; HARTLAB_DEVICES.len()],
             sim_control: None,
+            task_controller: None,
             sstc: true,
         };
         if let Some(args) = fdt.chosen().bootargs() {
@@ -109,6 +112,13 @@ impl Machine {
             .map(|reg| {
                 let start = reg.starting_address as usize;
                 start..start + reg.size.unwrap_or(0x1000)
+            });
+        machine.task_controller = fdt
+            .find_compatible(&[HARTLAB_DEVICES[2].0])
+            .and_then(|node| node.reg()?.next())
+            .and_then(|reg| {
+                let start = reg.starting_address as usize;
+                Some(start..start + reg.size?)
             });
         let known = COMMON_DEVICES
             .iter()

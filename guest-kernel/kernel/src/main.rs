@@ -31,6 +31,7 @@ mod smp;
 mod stats;
 mod syscall;
 mod task;
+mod taskctl;
 mod timer;
 mod trap;
 

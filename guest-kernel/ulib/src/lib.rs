@@ -28,6 +28,7 @@
 //! | [`stats`] | the kernel's per-hart counters |
 //! | [`memory`] | fresh memory and device registers mapped into the process |
 //! | [`sim`] | hartlab's simulator-control device (absent on QEMU) |
+//! | [`taskctl`] | hartlab's task controller: hardware ready queues, IPC wake-ups (absent on QEMU) |
 //! | `heap` | the global allocator (`alloc::vec::Vec`, `Box`, ... work) |
 //! | `panic` | the panic handler: message to stderr, exit status 101 |
 //!
@@ -47,6 +48,7 @@ pub mod start;
 pub mod stats;
 pub mod sync;
 pub mod syscall;
+pub mod taskctl;
 pub mod thread;
 pub mod time;
 pub mod upcall;

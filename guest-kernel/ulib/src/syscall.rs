@@ -195,6 +195,28 @@ pub fn upcall_wait() -> Result<usize, Errno> {
     unsafe { call(nr::UPCALL_WAIT, &[]) }
 }
 
+/// Opens the process's task-controller queue set (allocated on the first call); returns the
+/// address of its registers.
+pub fn taskctl_open() -> Result<usize, Errno> {
+    unsafe { call(nr::TASKCTL_OPEN, &[]) }
+}
+
+/// A descriptor naming channel `channel` of the process's task-controller set.
+pub fn taskctl_channel(channel: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::TASKCTL_CHANNEL, &[channel]) }
+}
+
+/// Lets the process's set send to the channel `fd` names; returns the SEND value.
+pub fn taskctl_connect(fd: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::TASKCTL_CONNECT, &[fd]) }
+}
+
+/// Lets the set `fd` names send to channel `channel` of the process's set; returns the SEND
+/// value that set must use.
+pub fn taskctl_grant(fd: usize, channel: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::TASKCTL_GRANT, &[fd, channel]) }
+}
+
 /// Copies the kernel's per-hart counters into `buf`; returns how many harts there are.
 pub fn hart_stats(buf: &mut [HartStats]) -> Result<usize, Errno> {
     unsafe { call(nr::HART_STATS, &[buf.as_mut_ptr() as usize, buf.len()]) }

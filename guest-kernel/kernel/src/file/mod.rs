@@ -1,12 +1,14 @@
 //! Open files: what a process's file descriptors refer to.
 //!
-//! There is no file system; a descriptor names the console or one end of a pipe. Spawned
-//! processes inherit their parent's descriptors, sharing the open files: a pipe end closes
-//! when the last descriptor referring to it, in any process, is closed.
+//! There is no file system; a descriptor names the console, one end of a pipe or a channel of
+//! a task-controller set. Spawned processes inherit their parent's descriptors, sharing the
+//! open files: a pipe end closes when the last descriptor referring to it, in any process, is
+//! closed.
 
 pub mod pipe;
 
 use crate::console;
+use crate::taskctl::Channel;
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -25,6 +27,9 @@ pub enum File {
     PipeRead(PipeReader),
     /// The write end of a pipe.
     PipeWrite(PipeWriter),
+    /// A channel of a task-controller set: a token for `taskctl_connect` and
+    /// `taskctl_grant`, neither readable nor writable.
+    TaskChannel(Channel),
 }
 
 impl File {
@@ -34,7 +39,7 @@ impl File {
         match self {
             File::ConsoleIn => Ok(console::read(buf)),
             File::PipeRead(pipe) => pipe.read(buf),
-            File::ConsoleOut | File::PipeWrite(_) => Err(Errno::BadFd),
+            File::ConsoleOut | File::PipeWrite(_) | File::TaskChannel(_) => Err(Errno::BadFd),
         }
     }
 
@@ -46,7 +51,7 @@ impl File {
                 Ok(data.len())
             }
             File::PipeWrite(pipe) => pipe.write(data),
-            File::ConsoleIn | File::PipeRead(_) => Err(Errno::BadFd),
+            File::ConsoleIn | File::PipeRead(_) | File::TaskChannel(_) => Err(Errno::BadFd),
         }
     }
 }

@@ -13,11 +13,13 @@
 //! | `time` | sleep, clock |
 //! | `memory` | map_memory, map_shared, map_device |
 //! | `info` | hart_stats, hart_count |
+//! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect, taskctl_grant |
 
 mod info;
 mod io;
 mod memory;
 mod process;
+mod taskctl;
 mod thread;
 mod time;
 
@@ -59,6 +61,10 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::UPCALL_WAIT => process::upcall_wait,
         nr::HART_STATS => info::hart_stats,
         nr::HART_COUNT => info::hart_count,
+        nr::TASKCTL_OPEN => taskctl::open,
+        nr::TASKCTL_CHANNEL => taskctl::channel,
+        nr::TASKCTL_CONNECT => taskctl::connect,
+        nr::TASKCTL_GRANT => taskctl::grant,
         _ => return Errno::NoSys.to_ret(),
     };
     match handler(&args) {

@@ -4,7 +4,9 @@
 //! its ELF file (`loader`), with one thread. It ends when one of its threads calls `exit` or
 //! faults (the kernel kills it), or when its last thread ends. Then its threads are stopped,
 //! its files closed, and it stays a zombie holding its exit status until its parent `wait`s
-//! for it, which frees the rest (the address space goes with the last reference).
+//! for it, which frees the rest (the address space goes with the last reference). A process
+//! may have one queue set of the task controller (`taskctl`), allocated on demand and freed
+//! with its files.
 
 use super::scheduler::{self, WakeReason};
 use super::thread::{self, Status, Thread};
@@ -12,7 +14,7 @@ use super::wait_queue::WaitQueue;
 use crate::file::{FdTable, File};
 use crate::mm::{self, Perm, SharedMemory, UserSpace};
 use crate::trap::TrapFrame;
-use crate::{loader, programs};
+use crate::{loader, programs, taskctl};
 use abi::layout::{STACK_STRIDE, STACK_TOP, THREAD_STACK_SIZE};
 use abi::Errno;
 use alloc::collections::BTreeMap;
@@ -75,6 +77,8 @@ struct ProcessInner {
     shared: Vec<Arc<SharedMemory>>,
     /// The upcall handler's address (0: none).
     upcall_handler: usize,
+    /// The task-controller queue set, once asked for (mapped at `abi::layout::TASK_SET`).
+    task_set: Option<Arc<taskctl::Set>>,
 }
 
 impl Process {
@@ -120,6 +124,7 @@ impl Process {
                 devices: [None],
                 shared,
                 upcall_handler: 0,
+                task_set: None,
             }),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&process));
@@ -230,16 +235,21 @@ impl Process {
         }
     }
 
-    /// After the last thread: close the files, become a zombie, tell the parent.
+    /// After the last thread: close the files, free the task-controller set, become a
+    /// zombie, tell the parent.
     fn finish(self: &Arc<Self>) {
-        let (status, parent, files) = {
+        let (status, parent, files, task_set) = {
             let mut inner = self.inner.lock();
             inner.zombie = true;
             let files = core::mem::take(&mut inner.files);
-            (inner.status, inner.parent.upgrade(), files)
+            let task_set = inner.task_set.take();
+            (inner.status, inner.parent.upgrade(), files, task_set)
         };
         // Closing may wake other processes (pipe readers see the end of file).
         drop(files);
+        // Frees the set in the device (its region stays mapped, but no thread runs here any
+        // more), revoking the capabilities to and from it.
+        drop(task_set);
         if let Some(parent) = parent {
             parent.inner.lock().child_waiters.wake_all();
         }
@@ -393,6 +403,24 @@ impl Process {
     /// The upcall handler (0: none).
     pub fn upcall_handler(&self) -> usize {
         self.inner.lock().upcall_handler
+    }
+
+    /// The process's task-controller queue set, allocated and its register region mapped at
+    /// `abi::layout::TASK_SET` on the first call.
+    pub fn task_set(&self) -> Result<Arc<taskctl::Set>, Errno> {
+        let mut inner = self.inner.lock();
+        if let Some(set) = &inner.task_set {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(taskctl::Set::alloc()?);
+        // The region's four pages share one leaf table, so running out of memory can only
+        // fail the first page's mapping: nothing stays mapped to a set that is freed again.
+        self.space
+            .lock()
+            .map_device(abi::layout::TASK_SET, set.region())?;
+        mm::flush_local();
+        inner.task_set = Some(set.clone());
+        Ok(set)
     }
 
     /// Maps device `device` (`abi::device`) at `phys`; returns its user address (the same

@@ -1,0 +1,179 @@
+//! hartlab's task controller (`hartlab,task-controller`, `docs/hardware/task-controller.md`):
+//! hardware ready queues, grouped in queue sets, that IPC sends wake handler tasks into. A
+//! process with a set schedules its own tasks with loads and stores to the set's registers,
+//! and another process wakes one of them with one store, without a system call.
+//!
+//! The kernel keeps the device's global registers to itself: it allocates a set for a process
+//! that asks for one ([`Set::alloc`]; the process maps the set's register region), and
+//! registers the capabilities "set A may send to channel c of set B" (CAP, [`allow`]) for
+//! processes holding a descriptor that names the channel ([`Channel`]). Dropping a [`Set`]
+//! frees it in the device, which discards its queues and bindings and revokes every
+//! capability to or from it.
+//!
+//! Not done yet: no set is put online (HART_KSET and HART_USET stay "none"), so a wake-up
+//! never raises a preempt line (SSIP/USIP) and processes find their woken tasks by polling
+//! DEQUEUE; the kernel has no set of its own and grants no interrupt sources (IRQ_GRANT).
+
+use crate::machine;
+use abi::Errno;
+use alloc::sync::{Arc, Weak};
+use core::ops::Range;
+use spin::{Mutex, Once};
+
+/// Bytes of one register region: the global registers' first, then one per set.
+const REGION: usize = 0x4000;
+
+/// Global registers, as offsets from the base.
+const CONFIG: usize = 0x008;
+const ALLOC: usize = 0x010;
+const FREE: usize = 0x018;
+const ERROR: usize = 0x020;
+const CAP: usize = 0x028;
+
+/// The message of a [`Set`] operation that finds no device (a set exists only with one).
+const WITH_DEVICE: &str = "a task-controller set without the device";
+
+/// The ERROR bit of an ALLOC that found no free set.
+const QUEUE_FULL: u64 = 1;
+
+/// The device, as found in the device tree.
+struct Device {
+    /// The register window: the global region, then every set's.
+    window: Range<usize>,
+    /// Channels per set (CONFIG `[47:40]`).
+    channels: usize,
+}
+
+/// The device, once looked for (`None`: the machine has none).
+static DEVICE: Once<Option<Device>> = Once::new();
+
+/// Held across each global operation and the ERROR check after it, so that ERROR reports that
+/// operation's failure alone.
+static GLOBAL: Mutex<()> = Mutex::new(());
+
+/// The device, or [`Errno::NoDevice`] on a machine without one (QEMU).
+fn device() -> Result<&'static Device, Errno> {
+    DEVICE
+        .call_once(|| {
+            let window = machine::get().task_controller.clone()?;
+            let config = read(window.start + CONFIG);
+            Some(Device {
+                window,
+                channels: (config >> 40 & 0xff) as usize,
+            })
+        })
+        .as_ref()
+        .ok_or(Errno::NoDevice)
+}
+
+/// Channels per set; [`Errno::NoDevice`] without the device.
+pub fn channels() -> Result<usize, Errno> {
+    device().map(|device| device.channels)
+}
+
+/// Loads the register at `addr`.
+fn read(addr: usize) -> u64 {
+    // SAFETY: callers pass registers of the device's window, which the kernel maps (it is
+    // one of the devices `machine` lists); the device takes aligned 8-byte accesses.
+    unsafe { (addr as *const u64).read_volatile() }
+}
+
+/// Stores `value` to the register at `addr`.
+fn write(addr: usize, value: u64) {
+    // SAFETY: as in `read`.
+    unsafe { (addr as *mut u64).write_volatile(value) }
+}
+
+/// Runs global operation `op` (given the base address) under [`GLOBAL`]; returns its value
+/// and the ERROR bits it raised, which are cleared.
+fn global<T>(op: impl FnOnce(usize) -> T) -> Result<(T, u64), Errno> {
+    let base = device()?.window.start;
+    let _global = GLOBAL.lock();
+    let value = op(base);
+    let error = read(base + ERROR);
+    if error != 0 {
+        write(base + ERROR, error);
+    }
+    Ok((value, error))
+}
+
+/// A queue set the kernel allocated for a process; freed in the device when dropped.
+pub struct Set {
+    index: usize,
+}
+
+impl Set {
+    /// Allocates a set: [`Errno::NoDevice`] without the device, [`Errno::NoMemory`] when
+    /// every set is taken.
+    pub fn alloc() -> Result<Set, Errno> {
+        let (index, error) = global(|base| read(base + ALLOC))?;
+        if error & QUEUE_FULL != 0 {
+            return Err(Errno::NoMemory);
+        }
+        assert_eq!(error, 0, "task controller: ALLOC raised error {error:#x}");
+        let set = Set {
+            index: index as usize,
+        };
+        assert!(
+            set.region().end <= device()?.window.end,
+            "task controller: set {index} lies beyond the device tree's window"
+        );
+        Ok(set)
+    }
+
+    /// The physical address range of the set's register region (16 KiB, page aligned).
+    pub fn region(&self) -> Range<usize> {
+        let base = device().expect(WITH_DEVICE).window.start;
+        let start = base + REGION * (1 + self.index);
+        start..start + REGION
+    }
+}
+
+impl Drop for Set {
+    fn drop(&mut self) {
+        let index = self.index;
+        let (_, error) = global(|base| write(base + FREE, index as u64)).expect(WITH_DEVICE);
+        assert_eq!(
+            error, 0,
+            "task controller: FREE of set {index}: error {error:#x}"
+        );
+    }
+}
+
+/// Lets set `sender` send to channel `channel` (below [`channels`]) of set `receiver`, until
+/// either set is freed; returns the value `sender` stores to its SEND register to do so.
+pub fn allow(sender: &Set, receiver: &Set, channel: usize) -> u64 {
+    let send = (receiver.index as u64) << 16 | channel as u64;
+    let cap = (sender.index as u64) << 32 | send;
+    let (_, error) = global(|base| write(base + CAP, cap)).expect(WITH_DEVICE);
+    assert_eq!(error, 0, "task controller: CAP {cap:#x}: error {error:#x}");
+    send
+}
+
+/// A channel of a set, as a descriptor names it (`file::File::TaskChannel`): whoever holds
+/// the descriptor may have the kernel let its own set send to the channel. It does not keep
+/// the set alive: once the set's process has ended, the channel is gone.
+pub struct Channel {
+    set: Weak<Set>,
+    number: usize,
+}
+
+impl Channel {
+    /// Channel `number` of `set`.
+    pub fn new(set: &Arc<Set>, number: usize) -> Channel {
+        Channel {
+            set: Arc::downgrade(set),
+            number,
+        }
+    }
+
+    /// The set, or [`Errno::BrokenPipe`] if it is gone (its process ended).
+    pub fn set(&self) -> Result<Arc<Set>, Errno> {
+        self.set.upgrade().ok_or(Errno::BrokenPipe)
+    }
+
+    /// The channel's number within its set.
+    pub fn number(&self) -> usize {
+        self.number
+    }
+}
