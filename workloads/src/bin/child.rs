@@ -13,6 +13,11 @@
 //! | `panic` | closes fds 1 and 2 (so nothing is printed), then panics | 101 |
 //! | `shared <addr>` | in memory shared with its parent at `addr`: checks word 0 is 7, sets word 1 to 1, waits on the futex at word 2 until it is 1, sets word 3 to 9 | 0; 1 if word 0 was wrong |
 //! | `upcall <wait\|spin>` | sets an upcall handler, then waits in `upcall_wait` or spins until an upcall's value arrives | 0 if the value is 42, else 1 |
+//! | `taskctl send <fd>` | connects its task-controller set to the channel `fd` names and sends once | 0 if the device took the send, else 1 |
+//! | `taskctl forge <value>` | stores `value` to its set's SEND register without connecting | 0 if the device refused it with NO_PERMISSION, else 1 |
+//! | `taskctl reply <fd> <wfd>` | grants the set `fd` names its own channel 2, binds a handler there, writes the SEND value (8 bytes, little-endian) to `wfd`, then dequeues until the handler is woken | 0 once woken, 1 if not within a second or on an error |
+//! | `taskctl hold <rfd> <wfd> [fd...]` | closes the listed fds, opens a set and writes `o` to `wfd` (`n` if every set is taken, `e` on another error), then reads `rfd` until end of file | 0 |
+//! | `taskctl open` | opens a set | 0 if it got one, else 1 |
 //! | anything else | | 64 |
 //!
 //! Fault kinds (`scause` in brackets): `load-kernel` (13, load page fault at 0x8020_0000),
@@ -25,6 +30,7 @@
 
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use ulib::taskctl::{self, TaskSet};
 use ulib::{io, thread, time};
 
 ulib::main!(main);
@@ -42,6 +48,7 @@ fn main(args: &[&str]) -> i32 {
         ["spin", ms] => spin(ms),
         ["shared", addr] => shared(addr),
         ["upcall", how] => upcall(how),
+        ["taskctl", rest @ ..] => taskctl(rest),
         ["panic"] => {
             let _ = io::close(io::STDOUT);
             let _ = io::close(io::STDERR);
@@ -214,4 +221,89 @@ fn upcall(how: &str) -> i32 {
         }
     }
     i32::from(UPCALL_VALUE.load(Ordering::Acquire) != 42)
+}
+
+/// A task record for the `taskctl` modes: its address is the handler's task id.
+#[repr(align(64))]
+struct Record([u8; 64]);
+
+static RECORD: Record = Record([0; 64]);
+
+/// `taskctl ...`: see the table above.
+fn taskctl(args: &[&str]) -> i32 {
+    if let ["hold", rfd, wfd, close @ ..] = args {
+        return taskctl_hold(rfd, wfd, close);
+    }
+    let Ok(set) = TaskSet::open() else {
+        return 1;
+    };
+    let done = |ok: bool| i32::from(!ok);
+    match args {
+        ["send", fd] => {
+            let Some(fd) = num::<usize>(fd) else {
+                return USAGE;
+            };
+            let Ok(sender) = set.connect(fd) else {
+                return 1;
+            };
+            sender.send();
+            done(set.error() == 0)
+        }
+        ["forge", value] => {
+            let Some(value) = num::<u64>(value) else {
+                return USAGE;
+            };
+            set.sender(value).send();
+            let error = set.error();
+            set.clear_error(error);
+            done(error == taskctl::error::NO_PERMISSION)
+        }
+        ["reply", fd, wfd] => {
+            let (Some(fd), Some(wfd)) = (num::<usize>(fd), num::<usize>(wfd)) else {
+                return USAGE;
+            };
+            let Ok(value) = set.grant(fd, 2) else {
+                return 1;
+            };
+            let handler = taskctl::task_id(RECORD.0.as_ptr() as usize, 2, false);
+            set.bind_channel(2, handler);
+            if io::write_all(wfd, &value.to_le_bytes()).is_err() {
+                return 1;
+            }
+            let deadline = time::now_ns() + 1_000_000_000;
+            while time::now_ns() < deadline {
+                match set.dequeue(0) {
+                    Some(task) => return done(task == handler && set.error() == 0),
+                    None => thread::yield_now(),
+                }
+            }
+            1
+        }
+        ["open"] => 0,
+        _ => USAGE,
+    }
+}
+
+/// `taskctl hold <rfd> <wfd> [fd...]`: see the table above.
+fn taskctl_hold(rfd: &str, wfd: &str, close: &[&str]) -> i32 {
+    let (Some(rfd), Some(wfd)) = (num::<usize>(rfd), num::<usize>(wfd)) else {
+        return USAGE;
+    };
+    for fd in close {
+        let Some(fd) = num::<usize>(fd) else {
+            return USAGE;
+        };
+        let _ = io::close(fd);
+    }
+    let answer = match TaskSet::open() {
+        Ok(_) => b'o',
+        Err(ulib::Errno::NoMemory) => b'n',
+        Err(_) => b'e',
+    };
+    if io::write_all(wfd, &[answer]).is_err() {
+        return 1;
+    }
+    let mut buf = [0u8; 8];
+    while let Ok(1..) = io::read(rfd, &mut buf) {}
+    0
 }

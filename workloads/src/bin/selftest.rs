@@ -27,6 +27,7 @@ use alloc::vec::Vec;
 use core::fmt::Debug;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use ulib::abi::{self, layout, nr, Errno, HartStats};
+use ulib::taskctl::{self, Policy, TaskSet};
 use ulib::thread::{self, JoinHandle};
 use ulib::{io, memory, println, process, sim, stats, syscall, time};
 
@@ -39,7 +40,7 @@ type TestResult = Result<(), String>;
 type Test = fn() -> TestResult;
 
 /// Every test, in the order they run: basics, processes, threads, synchronisation, pipes,
-/// memory, faults, scheduling.
+/// memory, faults, upcalls, the task controller, scheduling.
 const TESTS: &[(&str, Test)] = &[
     ("console_write", console_write),
     ("console_read", console_read),
@@ -79,6 +80,11 @@ const TESTS: &[(&str, Test)] = &[
     ("upcall_wait", upcall_wait),
     ("upcall_running", upcall_running),
     ("upcall_errors", upcall_errors),
+    ("taskctl_queue", taskctl_queue),
+    ("taskctl_ipc", taskctl_ipc),
+    ("taskctl_grant", taskctl_grant),
+    ("taskctl_errors", taskctl_errors),
+    ("taskctl_sets", taskctl_sets),
     ("preemption_fairness", preemption_fairness),
     ("priorities", priorities),
 ];
@@ -983,6 +989,344 @@ fn upcall_errors() -> TestResult {
         ulib::upcall::send(me, 1),
         Errno::Invalid,
     )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Task controller (hartlab only: on QEMU the calls fail with NoDevice and the tests stop
+// there)
+// ---------------------------------------------------------------------------------------
+
+/// Task records: their addresses are the tasks' ids.
+#[repr(align(64))]
+struct Record([u8; 64]);
+
+static RECORDS: [Record; 4] = [const { Record([0; 64]) }; 4];
+
+/// The id of task record `i` with `priority`.
+fn task(i: usize, priority: u32) -> u64 {
+    taskctl::task_id(RECORDS[i].0.as_ptr() as usize, priority, false)
+}
+
+/// The process's task-controller set; `None` on a machine without the device (QEMU).
+fn task_set() -> Result<Option<TaskSet>, String> {
+    match TaskSet::open() {
+        Ok(set) => {
+            ensure!(on_hartlab(), "taskctl_open worked without the simulator");
+            Ok(Some(set))
+        }
+        Err(Errno::NoDevice) if !on_hartlab() => Ok(None),
+        Err(e) => Err(format!("taskctl_open: {e:?}")),
+    }
+}
+
+/// Reads and clears the set's error bits, which must be `want`.
+fn take_error(set: &TaskSet, what: &str, want: u64) -> TestResult {
+    let error = set.error();
+    set.clear_error(error);
+    ensure!(
+        error == want,
+        "{what}: error bits {error:#x}, expected {want:#x}"
+    );
+    Ok(())
+}
+
+/// Dequeues (local queue `queue`, yielding between tries) until a task is ready, which must
+/// be `want`; fails after a second of simulated time.
+fn expect_task(set: &TaskSet, queue: usize, want: u64) -> TestResult {
+    let deadline = time::now_ns() + 1_000_000_000;
+    while time::now_ns() < deadline {
+        if let Some(task) = set.dequeue(queue) {
+            ensure!(task == want, "dequeued {task:#x}, expected {want:#x}");
+            return Ok(());
+        }
+        thread::yield_now();
+    }
+    Err(format!("task {want:#x} was not woken"))
+}
+
+/// Opening twice gives the same set; tasks leave a queue by priority, first in first out
+/// within one; the three policies share tasks between local queues as the device's
+/// specification says.
+fn taskctl_queue() -> TestResult {
+    let Some(set) = task_set()? else {
+        return Ok(());
+    };
+    ensure!(
+        set.address() == layout::TASK_SET,
+        "set mapped at {:#x}",
+        set.address()
+    );
+    let again = ok("taskctl_open again", TaskSet::open())?;
+    ensure!(
+        again.address() == set.address(),
+        "a second open moved the set"
+    );
+    set.set_policy(Policy::StealOne);
+    ensure!(
+        set.status().policy == Some(Policy::StealOne) && set.status().queued == 0,
+        "fresh set: {:?}",
+        set.status()
+    );
+    let (a, b, c, d) = (task(0, 3), task(1, 0), task(2, 3), task(3, 7));
+    for t in [a, b, c, d] {
+        set.enqueue(0, t);
+    }
+    ensure!(set.count(0) == 4, "count {} after 4 enqueues", set.count(0));
+    ensure!(set.status().queued == 4, "status {:?}", set.status());
+    for want in [b, a, c, d] {
+        ensure!(
+            set.dequeue(0) == Some(want),
+            "dequeue order: expected {want:#x}"
+        );
+    }
+    ensure!(set.dequeue(0).is_none(), "an empty queue gave a task");
+    ensure!(taskctl::priority(d) == 7, "priority of {d:#x}");
+    let harts = ok("hart_count", syscall::hart_count())?;
+    if harts >= 2 {
+        set.set_policy(Policy::Local);
+        set.enqueue(0, a);
+        ensure!(
+            set.dequeue(1).is_none(),
+            "d-FCFS: queue 1 took queue 0's task"
+        );
+        ensure!(set.dequeue(0) == Some(a), "d-FCFS: queue 0 lost its task");
+        set.set_policy(Policy::StealOne);
+        set.enqueue(0, a);
+        ensure!(
+            set.dequeue(1) == Some(a),
+            "steal-one: queue 1 did not steal"
+        );
+        set.set_policy(Policy::Shared);
+        set.enqueue(1, b);
+        ensure!(
+            set.count(0) == 1,
+            "c-FCFS: the shared queue has {}",
+            set.count(0)
+        );
+        ensure!(set.dequeue(0) == Some(b), "c-FCFS: queue 0 did not get it");
+        set.set_policy(Policy::StealOne);
+    }
+    take_error(&set, "queue operations", 0)
+}
+
+/// A notification to a channel with no handler is kept until one is bound; a child that
+/// inherits a channel descriptor connects to it and wakes the handler bound there; a process
+/// that was never let send is refused (NO_PERMISSION) and wakes nothing.
+fn taskctl_ipc() -> TestResult {
+    let Some(set) = task_set()? else {
+        return Ok(());
+    };
+    let channel = 5;
+    let handler = task(0, 1);
+    let fd = ok("taskctl_channel", set.channel(channel))?;
+    let result = (|| {
+        let own = ok("taskctl_connect", set.connect(fd))?;
+        own.send();
+        take_error(&set, "send to an own channel", 0)?;
+        ensure!(
+            set.pending_channels() == 1 << channel,
+            "pending channels {:#x}",
+            set.pending_channels()
+        );
+        set.bind_channel(channel, handler);
+        expect_task(&set, 0, handler)?;
+        ensure!(
+            set.channel_handler(channel).is_none() && set.pending_channels() == 0,
+            "the latched send did not consume the binding"
+        );
+
+        set.bind_channel(channel, handler);
+        let status = run_child(&["taskctl", "send", &format!("{fd}")])?;
+        ensure!(status == 0, "child taskctl send: status {status}");
+        expect_task(&set, 0, handler)?;
+
+        set.bind_channel(channel, handler);
+        let status = run_child(&["taskctl", "forge", &format!("{}", own.value())])?;
+        ensure!(status == 0, "child taskctl forge: status {status}");
+        ensure!(
+            set.channel_handler(channel) == Some(handler)
+                && set.pending_channels() == 0
+                && set.status().queued == 0,
+            "a send without the capability got through"
+        );
+        set.bind_channel(channel, 0);
+        take_error(&set, "ipc", 0)
+    })();
+    close_all(&[fd]);
+    result
+}
+
+/// A child given a channel of ours lets us send to a channel of its own and hands over the
+/// value; our send wakes it; once it has ended, its set is gone and the send fails.
+fn taskctl_grant() -> TestResult {
+    let Some(set) = task_set()? else {
+        return Ok(());
+    };
+    let fd = ok("taskctl_channel", set.channel(0))?;
+    let (r, w) = match io::pipe() {
+        Ok(ends) => ends,
+        Err(e) => {
+            close_all(&[fd]);
+            return Err(format!("pipe: {e:?}"));
+        }
+    };
+    let result = (|| {
+        let pid = ok(
+            "spawn",
+            process::spawn(
+                "child",
+                &["taskctl", "reply", &format!("{fd}"), &format!("{w}")],
+            ),
+        )?;
+        let mut value = [0u8; 8];
+        let mut got = 0;
+        while got < value.len() {
+            match io::read(r, &mut value[got..]) {
+                Ok(n) if n > 0 => got += n,
+                other => {
+                    let _ = process::wait(pid);
+                    return Err(format!("reading the child's send value: {other:?}"));
+                }
+            }
+        }
+        let sender = set.sender(u64::from_le_bytes(value));
+        sender.send();
+        let error = set.error();
+        let (_, status) = ok("wait", process::wait(pid))?;
+        ensure!(error == 0, "send to the granted channel: error {error:#x}");
+        ensure!(status == 0, "child taskctl reply: status {status}");
+        sender.send();
+        take_error(&set, "send to an ended process", taskctl::error::NOT_INIT)
+    })();
+    close_all(&[fd, r, w]);
+    result
+}
+
+/// The calls' errors (all NoDevice on QEMU), and the device's for bad queues, priorities,
+/// channels and task ids, each failing operation changing nothing.
+fn taskctl_errors() -> TestResult {
+    let Some(set) = task_set()? else {
+        expect_err(
+            "taskctl_channel",
+            raw(nr::TASKCTL_CHANNEL, &[0]),
+            Errno::NoDevice,
+        )?;
+        expect_err(
+            "taskctl_connect",
+            raw(nr::TASKCTL_CONNECT, &[0]),
+            Errno::NoDevice,
+        )?;
+        return expect_err(
+            "taskctl_grant",
+            raw(nr::TASKCTL_GRANT, &[0, 0]),
+            Errno::NoDevice,
+        );
+    };
+    let fd = ok("taskctl_channel", set.channel(abi::TASKCTL_CHANNELS - 1))?;
+    let result = (|| {
+        expect_err(
+            "channel 64",
+            set.channel(abi::TASKCTL_CHANNELS),
+            Errno::Invalid,
+        )?;
+        expect_err("channel -1", set.channel(usize::MAX), Errno::Invalid)?;
+        expect_err("connect(stdout)", set.connect(io::STDOUT), Errno::BadFd)?;
+        expect_err("connect(unopened)", set.connect(60), Errno::BadFd)?;
+        expect_err("grant(stdin)", set.grant(io::STDIN, 0), Errno::BadFd)?;
+        expect_err(
+            "grant channel 64",
+            set.grant(fd, abi::TASKCTL_CHANNELS),
+            Errno::Invalid,
+        )?;
+        expect_err("read(channel)", io::read(fd, &mut [0u8; 4]), Errno::BadFd)?;
+        expect_err("write(channel)", io::write(fd, b"x"), Errno::BadFd)?;
+        take_error(&set, "refused calls", 0)?;
+
+        set.enqueue(0, 0);
+        take_error(&set, "enqueue of task 0", taskctl::error::BAD_TASK)?;
+        let harts = ok("hart_count", syscall::hart_count())?;
+        set.enqueue(harts, task(0, 0));
+        take_error(&set, "enqueue beyond the harts", taskctl::error::BAD_INDEX)?;
+        ensure!(
+            set.dequeue(harts).is_none(),
+            "dequeue beyond the harts gave a task"
+        );
+        take_error(&set, "dequeue beyond the harts", taskctl::error::BAD_INDEX)?;
+        // Beyond the default 8 levels (a device configured with all 32 takes it).
+        let low = task(1, 31);
+        set.enqueue(0, low);
+        match set.error() {
+            taskctl::error::BAD_INDEX => set.clear_error(taskctl::error::BAD_INDEX),
+            0 => ensure!(set.dequeue(0) == Some(low), "priority 31 lost"),
+            error => return Err(format!("enqueue at priority 31: error {error:#x}")),
+        }
+        let own = ok("taskctl_connect", set.connect(fd))?;
+        set.sender(own.value() + 1).send();
+        take_error(&set, "send to channel 64", taskctl::error::BAD_INDEX)?;
+        ensure!(
+            set.status().queued == 0 && set.pending_channels() == 0,
+            "a failed operation left something: {:?}",
+            set.status()
+        );
+        Ok(())
+    })();
+    close_all(&[fd]);
+    result
+}
+
+/// Every process has its own set until the device runs out (NoMemory); a process's set is
+/// freed when it ends.
+fn taskctl_sets() -> TestResult {
+    if task_set()?.is_none() {
+        return Ok(());
+    }
+    let (go_r, go_w) = ok("pipe", io::pipe())?;
+    let (res_r, res_w) = match io::pipe() {
+        Ok(ends) => ends,
+        Err(e) => {
+            close_all(&[go_r, go_w]);
+            return Err(format!("pipe: {e:?}"));
+        }
+    };
+    let mut pids = Vec::new();
+    let result = (|| {
+        let args: Vec<String> = [go_r, res_w, go_w, res_r]
+            .iter()
+            .map(|fd| format!("{fd}"))
+            .collect();
+        let mut argv = vec!["taskctl", "hold"];
+        argv.extend(args.iter().map(String::as_str));
+        // The device has at most 256 sets.
+        for _ in 0..=256 {
+            pids.push(ok("spawn", process::spawn("child", &argv))?);
+            let mut answer = [0u8];
+            ensure!(
+                ok("read", io::read(res_r, &mut answer))? == 1,
+                "a holder said nothing"
+            );
+            match answer[0] {
+                b'o' => {}
+                b'n' => {
+                    ensure!(pids.len() > 1, "not one child got a set");
+                    return Ok(());
+                }
+                other => return Err(format!("a holder answered {:?}", other as char)),
+            }
+        }
+        Err(String::from("more sets than the device can have"))
+    })();
+    close_all(&[go_w]);
+    for pid in pids {
+        let _ = process::wait(pid);
+    }
+    close_all(&[go_r, res_r, res_w]);
+    result?;
+    let status = run_child(&["taskctl", "open"])?;
+    ensure!(
+        status == 0,
+        "no set free after the holders ended: status {status}"
+    );
     Ok(())
 }
 
