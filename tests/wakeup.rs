@@ -1,6 +1,7 @@
 //! The committed wake-up experiment (`experiments/wakeup.toml`, guest-kernel workload
 //! `wakeup`): its regression check passes against the committed baseline, and fails, naming
-//! the metric, the point and both values, when a latency parameter of the machine changes.
+//! the metric, the point and both values, when a latency parameter of the machine changes;
+//! the workload's `taskctl` mechanism wakes through the task controller.
 
 mod support;
 
@@ -49,6 +50,63 @@ fn wakeup_check_passes_and_catches_a_slower_trap_entry() {
             )),
             "{mechanism}:\n{out}"
         );
+    }
+}
+
+/// The `taskctl` mechanism on 1 and 2 harts: every one-way trip is one task-controller SEND
+/// that wakes the other process's handler task (the device's counters for both processes'
+/// sets say so), the device refuses nothing, both sets are freed when the processes end, and
+/// the return trip takes what the device's costs and the scheduling make it: on one hart a
+/// process switch besides the SEND and DEQUEUEs, on two at most about a quantum (1 µs).
+#[test]
+fn taskctl_mechanism_wakes_the_other_process_through_the_task_controller() {
+    for (harts, mean_ns) in [(1, 500..2000), (2, 20..1100)] {
+        let dir = tempfile_dir(&format!("wakeup-taskctl-{harts}"));
+        let stats = dir.join("stats.json");
+        let o = hartlab(&[
+            "boot",
+            "--harts",
+            &harts.to_string(),
+            "--bootargs",
+            "run wakeup mechanism=taskctl rounds=30 warmup=5",
+            "--stats",
+            stats.to_str().unwrap(),
+        ]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}");
+        let mean: u64 = out
+            .lines()
+            .find_map(|l| l.strip_prefix("wakeup mechanism=taskctl rounds=30 mean_return_ns="))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no summary line:\n{out}"));
+        assert!(mean_ns.contains(&mean), "{harts} hart(s): mean {mean} ns");
+        let stats: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        let device = stats["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "task-controller")
+            .expect("no task-controller statistics");
+        let counter = |name: &str| device["counters"][name].as_u64().unwrap_or(0);
+        assert_eq!((counter("allocs"), counter("frees")), (2, 2), "{device}");
+        for set in ["set0", "set1"] {
+            for (name, want) in [("sends", 35), ("wakeups", 35), ("dequeues", 35)] {
+                assert_eq!(
+                    counter(&format!("{set}.{name}")),
+                    want,
+                    "{set}.{name}: {device}"
+                );
+            }
+            for name in ["errors", "sends_denied", "wake_lost"] {
+                assert_eq!(
+                    counter(&format!("{set}.{name}")),
+                    0,
+                    "{set}.{name}: {device}"
+                );
+            }
+        }
+        assert_eq!(counter("errors"), 0, "{device}");
     }
 }
 

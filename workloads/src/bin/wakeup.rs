@@ -4,7 +4,7 @@
 //! it over mechanisms and machines.
 //!
 //! ```text
-//! wakeup mechanism=<futex|pipe|upcall|poll> [rounds=N] [warmup=N] [seed=N] [think_us=N]
+//! wakeup mechanism=<futex|pipe|upcall|poll|taskctl> [rounds=N] [warmup=N] [seed=N] [think_us=N]
 //! ```
 //!
 //! | mechanism | the receiver waits in | the sender |
@@ -13,6 +13,16 @@
 //! | `pipe` | `read` of a pipe | `write`s one byte |
 //! | `upcall` | `upcall_wait`; the time is taken in its upcall handler (a signal) | `upcall_send` |
 //! | `poll` | a loop reading a word of shared memory (no kernel at all) | stores the word |
+//! | `taskctl` | a loop dequeuing its task-controller set's local queue until the handler task it bound to its channel 0 is woken there (no kernel; hartlab only) | stores to its set's SEND register |
+//!
+//! `taskctl` blocks a task the TAIC way: the receiver binds a handler task id to channel 0 of
+//! its process's queue set, on the hart it runs on, just before it signals the other side;
+//! the other side's SEND has the device queue that id, `wake_cycles` later, in the binding
+//! hart's local queue, which the receiver's executor polls with DEQUEUE. The ping side hands
+//! the pong side a descriptor of its channel 0 (inherited at spawn; `taskctl_connect` lets
+//! pong's set send there), and pong grants ping's set its own channel 0 (`taskctl_grant`),
+//! passing the SEND value back in shared memory. On one hart the poller yields after every
+//! empty DEQUEUE, since the sender cannot run otherwise; on more harts it spins, like `poll`.
 //!
 //! Both legs of each round are measured (ping → pong, pong → ping). Before each round the
 //! ping side thinks for a random time (0..`think_us` µs, drawn from `seed`), so that rounds
@@ -30,8 +40,10 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::sync::atomic::AtomicUsize;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use ulib::{io, memory, println, process, sim, syscall, time, upcall};
+use ulib::taskctl::{Sender, TaskSet};
+use ulib::{io, memory, println, process, sim, syscall, taskctl, time, upcall};
 
 ulib::main!(main);
 
@@ -52,6 +64,9 @@ struct Shared {
     pong_pid: AtomicU64,
     /// Failures seen by the pong side.
     errors: AtomicU32,
+    /// `taskctl`: the SEND value that wakes the pong side's channel 0, once `to_pong_ready`.
+    to_pong_send: AtomicU64,
+    to_pong_ready: AtomicU32,
 }
 
 /// The mechanisms.
@@ -61,6 +76,7 @@ enum Mechanism {
     Pipe,
     Upcall,
     Poll,
+    Taskctl,
 }
 
 impl Mechanism {
@@ -70,6 +86,7 @@ impl Mechanism {
             "pipe" => Mechanism::Pipe,
             "upcall" => Mechanism::Upcall,
             "poll" => Mechanism::Poll,
+            "taskctl" => Mechanism::Taskctl,
             _ => return None,
         })
     }
@@ -178,13 +195,96 @@ fn upcall_handler(value: usize) {
     UPCALL_SEEN.store(value as u64, Ordering::Release);
 }
 
-/// Waits for round `round`'s signal on `word` (futex or poll) or `fd` (pipe) or by upcall;
-/// returns the measured latency in nanoseconds.
+/// The record of this process's `taskctl` handler task: its address is the task id.
+#[repr(align(64))]
+struct Record([u8; 64]);
+
+static HANDLER: Record = Record([0; 64]);
+
+/// One side of the `taskctl` mechanism: its process's queue set, its handler task, and the
+/// right to wake the other side's.
+struct Endpoint {
+    set: TaskSet,
+    /// Wakes the other side's channel 0.
+    sender: Sender,
+    /// The handler task bound to this side's channel 0 (priority 0, no preempt flag).
+    handler: u64,
+    /// The local queue the handler is woken into: that of the hart that bound it. (Should
+    /// the process move between the lookup and the binding, steal-one still finds it.)
+    queue: AtomicUsize,
+    /// Whether to yield after an empty DEQUEUE (on one hart, for the sender to run).
+    yield_polls: bool,
+}
+
+impl Endpoint {
+    fn new(set: TaskSet, sender: Sender) -> Result<Endpoint, String> {
+        let harts = syscall::hart_count().map_err(|e| format!("hart_count: {e:?}"))?;
+        Ok(Endpoint {
+            set,
+            sender,
+            handler: taskctl::task_id(HANDLER.0.as_ptr() as usize, 0, false),
+            queue: AtomicUsize::new(0),
+            yield_polls: harts == 1,
+        })
+    }
+
+    /// Blocks the handler task: binds it to channel 0 from the hart this runs on.
+    fn arm(&self) -> Result<(), String> {
+        let hart = syscall::current_hart().map_err(|e| format!("current_hart: {e:?}"))?;
+        self.queue.store(hart, Ordering::Relaxed);
+        self.set.bind_channel(0, self.handler);
+        Ok(())
+    }
+
+    /// Dequeues until the handler task is woken.
+    fn wait(&self) -> Result<(), String> {
+        let queue = self.queue.load(Ordering::Relaxed);
+        loop {
+            match self.set.dequeue(queue) {
+                Some(task) if task == self.handler => return Ok(()),
+                Some(task) => return Err(format!("dequeued a stranger, task {task:#x}")),
+                None if self.yield_polls => {
+                    syscall::yield_now().map_err(|e| format!("yield: {e:?}"))?
+                }
+                None => core::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Fails if the device refused any operation of this side (its error bits are sticky).
+    fn check(&self) -> Result<(), String> {
+        match self.set.error() {
+            0 => Ok(()),
+            error => Err(format!("task controller error bits {error:#x}")),
+        }
+    }
+}
+
+/// The pong side's endpoint: connects to the ping side's channel 0 (descriptor `fd`), grants
+/// the ping side its own channel 0 and publishes the SEND value for it in `shared`.
+fn pong_endpoint(shared: &Shared, fd: usize) -> Result<Endpoint, String> {
+    let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
+    let sender = set
+        .connect(fd)
+        .map_err(|e| format!("taskctl_connect: {e:?}"))?;
+    let to_pong = set
+        .grant(fd, 0)
+        .map_err(|e| format!("taskctl_grant: {e:?}"))?;
+    let endpoint = Endpoint::new(set, sender)?;
+    endpoint.arm()?;
+    shared.to_pong_send.store(to_pong, Ordering::Relaxed);
+    shared.to_pong_ready.store(1, Ordering::Release);
+    Ok(endpoint)
+}
+
+/// Waits for round `round`'s signal on `word` (futex or poll) or `fd` (pipe) or by upcall
+/// or at `endpoint` (taskctl); returns the measured latency in nanoseconds.
 fn wait_for(
     settings: &Settings,
     shared: &Shared,
     word: &AtomicU32,
     fd: usize,
+    endpoint: Option<&Endpoint>,
     round: u32,
     counts: bool,
 ) -> Result<u64, String> {
@@ -222,18 +322,27 @@ fn wait_for(
             }
             ns
         }
+        Mechanism::Taskctl => {
+            endpoint.ok_or("taskctl without an endpoint")?.wait()?;
+            record(shared, counts)
+        }
     })
 }
 
-/// Signals round `round` on `word` / `fd` / by upcall to `pid`.
+/// Signals round `round` on `word` / `fd` / by upcall to `pid` / at `endpoint`'s peer (the
+/// endpoint's own handler is bound first, ready for the answer).
 fn signal(
     settings: &Settings,
     shared: &Shared,
     word: &AtomicU32,
     fd: usize,
     pid: usize,
+    endpoint: Option<&Endpoint>,
     round: u32,
 ) -> Result<(), String> {
+    if let Some(endpoint) = endpoint {
+        endpoint.arm()?;
+    }
     shared.sent_ps.store(now_ps(), Ordering::Release);
     match settings.mechanism {
         Mechanism::Futex => {
@@ -247,26 +356,45 @@ fn signal(
         Mechanism::Upcall => {
             upcall::send(pid, round as usize).map_err(|e| format!("upcall_send: {e:?}"))?
         }
+        Mechanism::Taskctl => endpoint.ok_or("taskctl without an endpoint")?.sender.send(),
     }
     Ok(())
 }
 
 /// The pong side: answers every round with the same mechanism.
 fn pong(settings: &Settings, shared: &Shared, fds: [usize; 4]) {
-    let [ping_to_pong, pong_to_ping, ..] = fds;
+    let [ping_to_pong, pong_to_ping, ping_channel, ..] = fds;
     let ping_pid = shared.ping_pid.load(Ordering::Acquire) as usize;
     let total = settings.warmup + settings.rounds;
-    let result = (1..=total).try_for_each(|round| {
-        let counts = round > settings.warmup;
-        wait_for(settings, shared, &shared.ping, ping_to_pong, round, counts)?;
-        signal(
-            settings,
-            shared,
-            &shared.pong,
-            pong_to_ping,
-            ping_pid,
-            round,
-        )
+    let endpoint = match settings.mechanism {
+        Mechanism::Taskctl => Some(pong_endpoint(shared, ping_channel)),
+        _ => None,
+    }
+    .transpose();
+    let result = endpoint.and_then(|endpoint| {
+        let endpoint = endpoint.as_ref();
+        (1..=total).try_for_each(|round| {
+            let counts = round > settings.warmup;
+            wait_for(
+                settings,
+                shared,
+                &shared.ping,
+                ping_to_pong,
+                endpoint,
+                round,
+                counts,
+            )?;
+            signal(
+                settings,
+                shared,
+                &shared.pong,
+                pong_to_ping,
+                ping_pid,
+                endpoint,
+                round,
+            )
+        })?;
+        endpoint.map_or(Ok(()), Endpoint::check)
     });
     if let Err(e) = result {
         println!("wakeup pong: {e}");
@@ -288,6 +416,20 @@ fn ping(settings: &Settings) -> Result<(), String> {
     }
     let (to_pong_r, to_pong_w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
     let (to_ping_r, to_ping_w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+    let ping_channel = match settings.mechanism {
+        Mechanism::Taskctl => {
+            let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
+            let fd = set
+                .channel(0)
+                .map_err(|e| format!("taskctl_channel: {e:?}"))?;
+            Some((set, fd))
+        }
+        _ => None,
+    };
+    let fds = match &ping_channel {
+        Some((_, channel)) => format!("fds={to_pong_r},{to_ping_w},{channel}"),
+        None => format!("fds={to_pong_r},{to_ping_w}"),
+    };
     let words: Vec<String> = [
         format!("mechanism={}", settings.mechanism_name),
         format!("rounds={}", settings.rounds),
@@ -295,12 +437,17 @@ fn ping(settings: &Settings) -> Result<(), String> {
         format!("seed={}", settings.seed),
         String::from("role=pong"),
         format!("shared={}", at as usize),
-        format!("fds={to_pong_r},{to_ping_w}"),
+        fds,
     ]
     .into();
     let word_refs: Vec<&str> = words.iter().map(String::as_str).collect();
     let pong_pid = process::spawn("wakeup", &word_refs).map_err(|e| format!("spawn: {e:?}"))?;
     shared.pong_pid.store(pong_pid as u64, Ordering::Release);
+    let endpoint = match ping_channel {
+        Some((set, _)) => Some(ping_endpoint(shared, set)?),
+        None => None,
+    };
+    let endpoint = endpoint.as_ref();
     let mut rng = settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let total = settings.warmup + settings.rounds;
     let mut sum_ns = 0u64;
@@ -312,8 +459,16 @@ fn ping(settings: &Settings) -> Result<(), String> {
             time::sleep_ns(rng % (settings.think_us * 1000));
         }
         let counts = round > settings.warmup;
-        signal_until_accepted(settings, shared, pong_pid, to_pong_w, round)?;
-        let ns = wait_for(settings, shared, &shared.pong, to_ping_r, round, counts)?;
+        signal_until_accepted(settings, shared, pong_pid, to_pong_w, endpoint, round)?;
+        let ns = wait_for(
+            settings,
+            shared,
+            &shared.pong,
+            to_ping_r,
+            endpoint,
+            round,
+            counts,
+        )?;
         if counts {
             sum_ns += ns;
         }
@@ -321,6 +476,7 @@ fn ping(settings: &Settings) -> Result<(), String> {
     });
     let waited = process::wait(pong_pid);
     result?;
+    endpoint.map_or(Ok(()), Endpoint::check)?;
     match waited {
         Ok((_, 0)) if shared.errors.load(Ordering::Relaxed) == 0 => {}
         other => return Err(format!("pong side: {other:?}")),
@@ -334,6 +490,22 @@ fn ping(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
+/// The ping side's endpoint on `set`, once the pong side has published the SEND value that
+/// wakes it (within a second of simulated time).
+fn ping_endpoint(shared: &Shared, set: TaskSet) -> Result<Endpoint, String> {
+    let deadline = time::now_ns() + 1_000_000_000;
+    while shared.to_pong_ready.load(Ordering::Acquire) == 0 {
+        if shared.errors.load(Ordering::Relaxed) != 0 || time::now_ns() > deadline {
+            return Err(String::from(
+                "the pong side did not set up its taskctl endpoint",
+            ));
+        }
+        time::sleep_ns(1000);
+    }
+    let sender = set.sender(shared.to_pong_send.load(Ordering::Relaxed));
+    Endpoint::new(set, sender)
+}
+
 /// Signals round `round` to the pong side; an upcall is retried until the pong side has its
 /// handler (it registers it after it starts).
 fn signal_until_accepted(
@@ -341,10 +513,19 @@ fn signal_until_accepted(
     shared: &Shared,
     pong_pid: usize,
     fd: usize,
+    endpoint: Option<&Endpoint>,
     round: u32,
 ) -> Result<(), String> {
     loop {
-        match signal(settings, shared, &shared.ping, fd, pong_pid, round) {
+        match signal(
+            settings,
+            shared,
+            &shared.ping,
+            fd,
+            pong_pid,
+            endpoint,
+            round,
+        ) {
             Err(e) if settings.mechanism == Mechanism::Upcall && e.contains("Invalid") => {
                 time::sleep_ns(1000);
             }
