@@ -28,6 +28,7 @@
 //! | [`stats`] | the kernel's per-hart counters |
 //! | [`memory`] | fresh memory and device registers mapped into the process |
 //! | [`sim`] | hartlab's simulator-control device (absent on QEMU) |
+//! | [`uintr`] | user interrupts: handlers in user mode, `uipi.send` between processes |
 //! | `heap` | the global allocator (`alloc::vec::Vec`, `Box`, ... work) |
 //! | `panic` | the panic handler: message to stderr, exit status 101 |
 //!
@@ -49,6 +50,7 @@ pub mod sync;
 pub mod syscall;
 pub mod thread;
 pub mod time;
+pub mod uintr;
 pub mod upcall;
 
 pub use abi::{self, Errno};

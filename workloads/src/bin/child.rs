@@ -13,6 +13,7 @@
 //! | `panic` | closes fds 1 and 2 (so nothing is printed), then panics | 101 |
 //! | `shared <addr>` | in memory shared with its parent at `addr`: checks word 0 is 7, sets word 1 to 1, waits on the futex at word 2 until it is 1, sets word 3 to 9 | 0; 1 if word 0 was wrong |
 //! | `upcall <wait\|spin>` | sets an upcall handler, then waits in `upcall_wait` or spins until an upcall's value arrives | 0 if the value is 42, else 1 |
+//! | `uipi <fd> <count>` | registers the user-interrupt receiver behind `fd` as a target, then `uipi.send`s to it `count` times | 0; 1 if registering fails |
 //! | anything else | | 64 |
 //!
 //! Fault kinds (`scause` in brackets): `load-kernel` (13, load page fault at 0x8020_0000),
@@ -42,6 +43,7 @@ fn main(args: &[&str]) -> i32 {
         ["spin", ms] => spin(ms),
         ["shared", addr] => shared(addr),
         ["upcall", how] => upcall(how),
+        ["uipi", fd, count] => uipi(fd, count),
         ["panic"] => {
             let _ = io::close(io::STDOUT);
             let _ = io::close(io::STDERR);
@@ -214,4 +216,18 @@ fn upcall(how: &str) -> i32 {
         }
     }
     i32::from(UPCALL_VALUE.load(Ordering::Acquire) != 42)
+}
+
+/// `uipi <fd> <count>`: see the table above.
+fn uipi(fd: &str, count: &str) -> i32 {
+    let (Some(fd), Some(count)) = (num::<usize>(fd), num::<usize>(count)) else {
+        return USAGE;
+    };
+    let Ok(index) = ulib::uintr::register_sender(fd) else {
+        return 1;
+    };
+    for _ in 0..count {
+        ulib::uintr::send(index);
+    }
+    0
 }

@@ -1,12 +1,14 @@
 //! Open files: what a process's file descriptors refer to.
 //!
-//! There is no file system; a descriptor names the console or one end of a pipe. Spawned
+//! There is no file system; a descriptor names the console, one end of a pipe, or the right to
+//! send user interrupts to a receiver (`task::uintr`). Spawned
 //! processes inherit their parent's descriptors, sharing the open files: a pipe end closes
 //! when the last descriptor referring to it, in any process, is closed.
 
 pub mod pipe;
 
 use crate::console;
+use crate::task::uintr::ReceiverFd;
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -25,6 +27,8 @@ pub enum File {
     PipeRead(PipeReader),
     /// The write end of a pipe.
     PipeWrite(PipeWriter),
+    /// A user-interrupt receiver senders may register (`uintr_create_fd`).
+    UintrReceiver(ReceiverFd),
 }
 
 impl File {
@@ -34,7 +38,7 @@ impl File {
         match self {
             File::ConsoleIn => Ok(console::read(buf)),
             File::PipeRead(pipe) => pipe.read(buf),
-            File::ConsoleOut | File::PipeWrite(_) => Err(Errno::BadFd),
+            File::ConsoleOut | File::PipeWrite(_) | File::UintrReceiver(_) => Err(Errno::BadFd),
         }
     }
 
@@ -46,7 +50,7 @@ impl File {
                 Ok(data.len())
             }
             File::PipeWrite(pipe) => pipe.write(data),
-            File::ConsoleIn | File::PipeRead(_) => Err(Errno::BadFd),
+            File::ConsoleIn | File::PipeRead(_) | File::UintrReceiver(_) => Err(Errno::BadFd),
         }
     }
 }
@@ -76,8 +80,8 @@ impl FdTable {
     }
 
     /// Puts `file` at the lowest free descriptor.
-    pub fn insert(&mut self, file: File) -> Result<usize, Errno> {
-        let file = Some(Arc::new(file));
+    pub fn insert(&mut self, file: Arc<File>) -> Result<usize, Errno> {
+        let file = Some(file);
         if let Some(fd) = self.files.iter().position(Option::is_none) {
             self.files[fd] = file;
             return Ok(fd);

@@ -246,12 +246,14 @@ fn run(thread: Arc<Thread>) {
     stats::bump(Counter::ContextSwitches);
     local.slice_end = timer::now() + timer::tick();
     rearm_timer();
+    super::uintr::switch_in(&thread);
     let context = thread.context();
     local.current = Some(thread);
     // SAFETY: the thread is marked on this hart, so no other hart switches to its context.
     unsafe { switch(&mut local.loop_context, context) };
     // Back in the loop: the thread has left the hart.
     let thread = local.current.take().expect("the running thread vanished");
+    super::uintr::switch_out(&thread);
     hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
     let mut sched = thread.sched.lock();
     sched.on_cpu = false;
