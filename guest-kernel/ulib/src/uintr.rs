@@ -58,12 +58,14 @@ pub fn wait() -> Result<(), Errno> {
     syscall::uintr_wait().map(|_| ())
 }
 
-/// Where the hart enters in user mode (`utvec`): saves the registers a call may change,
-/// runs the handler, restores them and returns with `uret`.
+/// Where the hart enters in user mode (`utvec`): clears the software `uip.USIP`, saves the
+/// registers a call may change, runs the handler, restores them and returns with `uret`.
 #[unsafe(naked)]
 unsafe extern "C" fn entry() -> ! {
     naked_asm!(
         ".p2align 2",
+        // Clear the software USIP the kernel may have set to deliver this interrupt (`uip`).
+        "csrci 0x044, 1",
         "addi sp, sp, -128",
         "sd ra, 0(sp)",
         "sd t0, 8(sp)",

@@ -17,6 +17,13 @@
 //!   *parked* (inactive) until one hart stops running one ([`switch_out`] adopts it), since
 //!   a receiver's handler must never see another thread's interrupt.
 //!
+//! When the kernel itself has found a receiver's slot pending (it woke the receiver, or
+//! `uintr_wait` found an interrupt already there) it delivers it by setting the software
+//! `sip.USIP` bit for the receiver's return to user mode, rather than waiting for the UINTC's
+//! line, which rises again, `send_visibility_cycles` late, each time the slot is re-routed;
+//! the handler trampoline clears that bit. A switch-out carries a set bit over to the
+//! thread's next switch-in.
+//!
 //! Without a UINTC (QEMU) the calls fail with `NoDevice` and the hooks do nothing. CSRs are
 //! named by number (`utvec` 0x005, `uscratch` 0x040, `uepc` 0x041, `ucause` 0x042, `utval`
 //! 0x043, `uie` 0x004, `sideleg` 0x103, `suist` 0x1B0, `suirs` 0x1B1): the assembler no
@@ -193,6 +200,23 @@ impl UserCsrs {
 struct Receiver {
     slot: Arc<Slot>,
     csrs: UserCsrs,
+    /// The software `sip.USIP` was set for it when it was switched out.
+    injected: bool,
+}
+
+/// Whether this hart's `sip.USIP` is set (software bit or a visible UINTC line).
+fn usip() -> bool {
+    let sip: usize;
+    // SAFETY: reads this hart's `sip`.
+    unsafe { core::arch::asm!("csrr {}, sip", out(reg) sip) };
+    sip & USI != 0
+}
+
+/// Sets the software `sip.USIP`: with `sideleg.USI`, the running receiver takes a user
+/// interrupt as soon as it is back in user mode with `ustatus.UIE` set.
+fn inject() {
+    // SAFETY: only the running receiver's interrupt; see the module documentation.
+    unsafe { core::arch::asm!("csrs sip, {}", in(reg) USI) };
 }
 
 /// A thread's user-interrupt state.
@@ -344,6 +368,9 @@ pub fn switch_in(thread: &Thread) {
     // SAFETY: as above.
     unsafe { core::arch::asm!("csrw 0x1B1, {}", in(reg) UINTR_ENABLE | slot) };
     receiver.csrs.load();
+    if receiver.injected {
+        inject();
+    }
     LOADED[hart].store(true, Ordering::Relaxed);
     drop(state);
     wake_all(woken);
@@ -363,6 +390,11 @@ pub fn switch_out(thread: &Thread) {
     let mut state = thread.uintr.lock();
     if let Some(receiver) = &mut state.receiver {
         receiver.csrs = UserCsrs::save();
+        // The software bit goes with the thread; a UINTC line stays set after the clear.
+        let set = usip();
+        // SAFETY: this hart's software USIP bit.
+        unsafe { core::arch::asm!("csrc sip, {}", in(reg) USI) };
+        receiver.injected = set && !usip();
         let slot = receiver.slot.0;
         let mut routing = ROUTING.lock();
         if !routing.blocked.iter().any(|b| b.slot == slot) {
@@ -420,6 +452,7 @@ pub fn register_handler(entry: usize) -> Result<usize, Errno> {
                 uie: USI,
                 ..UserCsrs::default()
             },
+            injected: false,
         });
         index
     };
@@ -499,6 +532,9 @@ pub fn wait() -> Result<usize, Errno> {
     let pending = uintc.take_pending(slot);
     if pending != 0 || thread.process.is_exiting() {
         uintc.add_pending(slot, pending);
+        if pending != 0 {
+            inject();
+        }
         return Ok(0);
     }
     // The slot is active and routed here; once this thread has left the hart, `sideleg`
@@ -510,6 +546,9 @@ pub fn wait() -> Result<usize, Errno> {
     });
     scheduler::prepare_to_block();
     drop(thread);
-    scheduler::block(routing);
+    // Woken (not killed): the kernel found the slot pending and took it off the list.
+    if scheduler::block(routing) == WakeReason::Woken {
+        inject();
+    }
     Ok(0)
 }
