@@ -420,13 +420,16 @@ pub fn switch_out(thread: &Thread) {
 pub fn on_interrupt() {
     let Some(uintc) = UINTC.get() else { return };
     let mut woken = Vec::new();
-    ROUTING
-        .lock()
-        .take_pending(uintc, crate::hart_id(), &mut woken);
+    let hart = crate::hart_id();
+    ROUTING.lock().take_pending(uintc, hart, &mut woken);
     crate::stats::add(
         crate::stats::Counter::UserInterruptWakeups,
         woken.len() as u64,
     );
+    // This hart took the interrupt, so it is awake (usually idle): prefer it for the thread.
+    for thread in &woken {
+        thread.sched.lock().hart = hart;
+    }
     wake_all(woken);
 }
 
