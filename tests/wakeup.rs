@@ -1,7 +1,8 @@
-//! The committed wake-up experiment (`experiments/wakeup.toml`, guest-kernel workload
-//! `wakeup`): its regression check passes against the committed baseline, and fails, naming
-//! the metric, the point and both values, when a latency parameter of the machine changes;
-//! the workload's `taskctl` mechanism wakes through the task controller.
+//! The committed wake-up experiments (`experiments/wakeup.toml` and `wakeup-uintr.toml`,
+//! guest-kernel workload `wakeup`): their regression checks pass against the committed
+//! baselines, and fail, naming the metric, the point and both values, when a latency
+//! parameter of the machine changes; the workload's `taskctl` mechanism wakes through the
+//! task controller.
 
 mod support;
 
@@ -18,9 +19,38 @@ fn text(o: &std::process::Output) -> String {
 
 #[test]
 fn wakeup_check_passes_and_catches_a_slower_trap_entry() {
+    // Every trap into S mode 500 cycles dearer: every mechanism that goes through the kernel
+    // (system calls, IPIs) slows down beyond the tolerance.
+    let out = check_fails_with("wakeup", "[traps]\nentry_cycles_s = 500\n");
+    for mechanism in ["futex", "pipe", "upcall"] {
+        assert!(
+            out.contains(&format!(
+                "check failed: latency.p50 at machine.harts=2 workload.mechanism={mechanism}: baseline "
+            )),
+            "{mechanism}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn wakeup_uintr_check_passes_and_catches_a_slower_user_trap_entry() {
+    // Traps into U mode 200 cycles dearer: the user-interrupt handler starts later.
+    let out = check_fails_with("wakeup-uintr", "[traps]\nentry_cycles_u = 200\n");
+    assert!(
+        out.contains(
+            "check failed: latency.p50 at uintr.send_visibility_cycles=1 uintr.uipi_cycles=4 \
+             workload.mechanism=uipi-spin: baseline "
+        ),
+        "{out}"
+    );
+}
+
+/// Checks experiment `name` against its committed baseline (must pass), then the same
+/// experiment with `extra` TOML appended (must fail); returns the failing run's output.
+fn check_fails_with(name: &str, extra: &str) -> String {
     let root = support::repo_root();
-    let experiment = root.join("experiments/wakeup.toml");
-    let baseline = root.join("results/baselines/wakeup.json");
+    let experiment = root.join(format!("experiments/{name}.toml"));
+    let baseline = root.join(format!("results/baselines/{name}.json"));
     let args = |file: &Path| {
         vec![
             "check".to_string(),
@@ -33,38 +63,35 @@ fn wakeup_check_passes_and_catches_a_slower_trap_entry() {
     let o = hartlab(&pass.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
-    // The same experiment with every trap into S mode 500 cycles dearer: every mechanism that
-    // goes through the kernel (system calls, IPIs) slows down beyond the tolerance.
-    let dir = tempfile_dir("wakeup-slower-traps");
-    let changed = dir.join("wakeup.toml");
+    let dir = tempfile_dir(&format!("{name}-changed"));
+    let changed = dir.join(format!("{name}.toml"));
     let body = std::fs::read_to_string(&experiment).unwrap();
-    std::fs::write(&changed, format!("{body}\n[traps]\nentry_cycles_s = 500\n")).unwrap();
+    std::fs::write(&changed, format!("{body}\n{extra}")).unwrap();
     let fail = args(&changed);
     let o = hartlab(&fail.iter().map(String::as_str).collect::<Vec<_>>());
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    for mechanism in ["futex", "pipe", "upcall"] {
-        assert!(
-            out.contains(&format!(
-                "check failed: latency.p50 at machine.harts=2 workload.mechanism={mechanism}: baseline "
-            )),
-            "{mechanism}:\n{out}"
-        );
-    }
+    out
 }
 
 /// The `taskctl` mechanism on 1 and 2 harts: every one-way trip is one task-controller SEND
 /// that wakes the other process's handler task (the device's counters for both processes'
 /// sets say so), the device refuses nothing, both sets are freed when the processes end, and
 /// the return trip takes what the device's costs and the scheduling make it: on one hart a
-/// process switch besides the SEND and DEQUEUEs, on two at most about a quantum (1 µs).
+/// process switch besides the SEND and DEQUEUEs (about 1 µs); on two, with the wake-up
+/// experiment's 100 ns quantum (so that the simulation's cross-hart visibility error stays
+/// small), the SEND, the wake-up and a DEQUEUE or two (about 0.1 µs).
 #[test]
 fn taskctl_mechanism_wakes_the_other_process_through_the_task_controller() {
-    for (harts, mean_ns) in [(1, 500..2000), (2, 20..1100)] {
-        let dir = tempfile_dir(&format!("wakeup-taskctl-{harts}"));
-        let stats = dir.join("stats.json");
+    let dir = tempfile_dir("wakeup-taskctl");
+    let config = dir.join("quantum-100ns.toml");
+    std::fs::write(&config, "[machine]\nquantum_ns = 100\n").unwrap();
+    for (harts, mean_ns) in [(1, 500..2000), (2, 60..300)] {
+        let stats = dir.join(format!("stats-{harts}.json"));
         let o = hartlab(&[
             "boot",
+            "--config",
+            config.to_str().unwrap(),
             "--harts",
             &harts.to_string(),
             "--bootargs",

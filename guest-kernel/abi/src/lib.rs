@@ -27,6 +27,11 @@ pub mod nr {
     pub const CLOSE: usize = 3;
     /// `pipe(fds: *mut [u32; 2]) -> 0`; `fds[0]` reads, `fds[1]` writes
     pub const PIPE: usize = 4;
+    /// `dup_from_child(pid, fd) -> fd`: opens in the caller the file that its child `pid`
+    /// has open as `fd` (shared, like an inherited descriptor), so a child can hand a
+    /// parent the right it created ([`Errno::NoProcess`] if `pid` is not the caller's
+    /// child, [`Errno::BadFd`])
+    pub const DUP_FROM_CHILD: usize = 6;
     /// `exit(status) -> !`: ends the whole process
     pub const EXIT: usize = 10;
     /// `getpid() -> pid`
@@ -88,6 +93,24 @@ pub mod nr {
     pub const UPCALL_WAIT: usize = 52;
     /// `upcall_return() -> !`: ends the handler, resuming the interrupted context
     pub const UPCALL_RETURN: usize = 53;
+    /// `uintr_register_handler(entry) -> slot`: makes the calling thread a user-interrupt
+    /// receiver: allocates it a UINTC slot and sets `utvec` = `entry` (direct mode, 4-byte
+    /// aligned), with user interrupts enabled (`ustatus.UIE`, `uie.USIE`). The handler runs
+    /// in user mode and ends with `uret` ([`Errno::NoDevice`] without a UINTC,
+    /// [`Errno::Invalid`] if already registered or `entry` is misaligned,
+    /// [`Errno::NoMemory`] when no slot is free)
+    pub const UINTR_REGISTER_HANDLER: usize = 60;
+    /// `uintr_create_fd(vector) -> fd`: a descriptor through which senders may raise bit
+    /// `vector` (0..64) in the calling receiver's pending word; passed to other processes by
+    /// inheritance ([`Errno::Invalid`] if the thread is no receiver or `vector` >= 64)
+    pub const UINTR_CREATE_FD: usize = 61;
+    /// `uintr_register_sender(fd) -> index`: adds the receiver behind `fd` to the calling
+    /// process's sender table; `uipi.send` with that index then interrupts it
+    /// ([`Errno::BadFd`] if `fd` is not a user-interrupt descriptor)
+    pub const UINTR_REGISTER_SENDER: usize = 62;
+    /// `uintr_wait() -> 0`: blocks until a user interrupt is pending for the calling
+    /// receiver (returns at once if one is); the handler runs as the call returns
+    pub const UINTR_WAIT: usize = 63;
     /// `taskctl_open() -> address` of the caller's queue set of hartlab's task controller
     /// (`docs/hardware/task-controller.md`): the first call allocates a set for the process
     /// and maps its 16 KiB register region read-write at [`crate::layout::TASK_SET`]; later
@@ -238,6 +261,8 @@ pub struct HartStats {
     pub faults_killed: u64,
     /// `time` ticks spent idle (waiting for interrupts).
     pub idle_ticks: u64,
+    /// Receivers blocked in `uintr_wait` woken by a user interrupt taken in the kernel.
+    pub user_interrupt_wakeups: u64,
 }
 
 /// The user part of every address space.

@@ -50,6 +50,8 @@ pub struct Machine {
     pub hartlab_devices: [bool; HARTLAB_DEVICES.len()],
     /// The simulator-control device's registers, if present.
     pub sim_control: Option<Range<usize>>,
+    /// The UINTC's registers (32 bytes per receiver slot), if present.
+    pub uintc: Option<Range<usize>>,
     /// The task controller's register window (global region and every set's), if present.
     pub task_controller: Option<Range<usize>>,
     /// Whether every hart has Sstc (`stimecmp`), per the device tree's ISA description.
@@ -95,6 +97,7 @@ impl Machine {
             bootargs_len: 0,
             hartlab_devices: [false; HARTLAB_DEVICES.len()],
             sim_control: None,
+            uintc: None,
             task_controller: None,
             sstc: true,
         };
@@ -106,20 +109,9 @@ impl Machine {
         for (found, (compatible, _)) in machine.hartlab_devices.iter_mut().zip(HARTLAB_DEVICES) {
             *found = fdt.find_compatible(&[compatible]).is_some();
         }
-        machine.sim_control = fdt
-            .find_compatible(&[HARTLAB_DEVICES[0].0])
-            .and_then(|node| node.reg()?.next())
-            .map(|reg| {
-                let start = reg.starting_address as usize;
-                start..start + reg.size.unwrap_or(0x1000)
-            });
-        machine.task_controller = fdt
-            .find_compatible(&[HARTLAB_DEVICES[2].0])
-            .and_then(|node| node.reg()?.next())
-            .and_then(|reg| {
-                let start = reg.starting_address as usize;
-                Some(start..start + reg.size?)
-            });
+        machine.sim_control = first_reg(&fdt, HARTLAB_DEVICES[0].0, 0x1000);
+        machine.uintc = first_reg(&fdt, HARTLAB_DEVICES[1].0, 0);
+        machine.task_controller = first_reg(&fdt, HARTLAB_DEVICES[2].0, 0);
         let known = COMMON_DEVICES
             .iter()
             .chain(HARTLAB_DEVICES.iter().map(|(compatible, _)| compatible));
@@ -181,4 +173,12 @@ fn has_sstc(cpu: &fdt::standard_nodes::Cpu) -> bool {
         .and_then(|p| p.as_str())
         .is_some_and(|isa| isa.split('_').any(|ext| ext == "sstc"));
     listed || in_isa
+}
+
+/// The first register range of the device compatible with `compatible` (`default_size` when
+/// the node gives none).
+fn first_reg(fdt: &Fdt, compatible: &str, default_size: usize) -> Option<Range<usize>> {
+    let reg = fdt.find_compatible(&[compatible])?.reg()?.next()?;
+    let start = reg.starting_address as usize;
+    Some(start..start + reg.size.unwrap_or(default_size))
 }

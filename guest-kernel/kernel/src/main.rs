@@ -146,6 +146,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
         print!(" {name}");
     }
     println!();
+    task::uintr::init_hart();
     println!("hart {hart} up");
     smp::mark_online(hart);
     smp::start_secondaries(machine, hart);
@@ -157,6 +158,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
 extern "C" fn secondary_main(hart: usize, _opaque: usize) -> ! {
     trap::init_hart();
     mm::init_hart();
+    task::uintr::init_hart();
     println!("hart {hart} up");
     smp::mark_online(hart);
     task::scheduler::run_hart()

@@ -21,9 +21,10 @@ pub enum Counter {
     Steals,
     FaultsKilled,
     IdleTicks,
+    UserInterruptWakeups,
 }
 
-const COUNTERS: usize = Counter::IdleTicks as usize + 1;
+const COUNTERS: usize = Counter::UserInterruptWakeups as usize + 1;
 
 /// Every hart's counters.
 static COUNTS: [[AtomicU64; COUNTERS]; MAX_HARTS] =
@@ -55,5 +56,6 @@ pub fn snapshot(hart: usize) -> abi::HartStats {
         steals: c(Counter::Steals),
         faults_killed: c(Counter::FaultsKilled),
         idle_ticks: c(Counter::IdleTicks),
+        user_interrupt_wakeups: c(Counter::UserInterruptWakeups),
     }
 }

@@ -28,6 +28,7 @@
 //! | [`stats`] | the kernel's per-hart counters |
 //! | [`memory`] | fresh memory and device registers mapped into the process |
 //! | [`sim`] | hartlab's simulator-control device (absent on QEMU) |
+//! | [`uintr`] | user interrupts: handlers in user mode, `uipi.send` between processes |
 //! | [`taskctl`] | hartlab's task controller: hardware ready queues, IPC wake-ups (absent on QEMU) |
 //! | `heap` | the global allocator (`alloc::vec::Vec`, `Box`, ... work) |
 //! | `panic` | the panic handler: message to stderr, exit status 101 |
@@ -51,6 +52,7 @@ pub mod syscall;
 pub mod taskctl;
 pub mod thread;
 pub mod time;
+pub mod uintr;
 pub mod upcall;
 
 pub use abi::{self, Errno};

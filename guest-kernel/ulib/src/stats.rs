@@ -37,6 +37,7 @@ pub fn total(stats: &[HartStats]) -> HartStats {
         sum.steals += s.steals;
         sum.faults_killed += s.faults_killed;
         sum.idle_ticks += s.idle_ticks;
+        sum.user_interrupt_wakeups += s.user_interrupt_wakeups;
     }
     sum
 }

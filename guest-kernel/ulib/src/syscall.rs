@@ -57,6 +57,11 @@ pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
     unsafe { call(nr::READ, &[fd, buf.as_mut_ptr() as usize, buf.len()]) }
 }
 
+/// Opens in this process the file its child `pid` has open as `fd`; returns the new fd.
+pub fn dup_from_child(pid: usize, fd: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::DUP_FROM_CHILD, &[pid, fd]) }
+}
+
 /// Closes `fd`.
 pub fn close(fd: usize) -> Result<(), Errno> {
     unsafe { call(nr::CLOSE, &[fd]) }.map(drop)
@@ -193,6 +198,28 @@ pub fn upcall_send(pid: usize, value: usize) -> Result<usize, Errno> {
 /// Waits until an upcall is pending; its handler runs before this returns.
 pub fn upcall_wait() -> Result<usize, Errno> {
     unsafe { call(nr::UPCALL_WAIT, &[]) }
+}
+
+/// Makes the calling thread a user-interrupt receiver with handler `entry` (which ends with
+/// `uret`); returns its UINTC slot.
+pub fn uintr_register_handler(entry: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::UINTR_REGISTER_HANDLER, &[entry]) }
+}
+
+/// A descriptor for sending user interrupt `vector` to the calling receiver.
+pub fn uintr_create_fd(vector: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::UINTR_CREATE_FD, &[vector]) }
+}
+
+/// Adds the receiver behind `fd` to the process's sender table; returns the entry's index.
+pub fn uintr_register_sender(fd: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::UINTR_REGISTER_SENDER, &[fd]) }
+}
+
+/// Blocks until a user interrupt is pending for the calling receiver; its handler runs as
+/// this returns.
+pub fn uintr_wait() -> Result<usize, Errno> {
+    unsafe { call(nr::UINTR_WAIT, &[]) }
 }
 
 /// Opens the process's task-controller queue set (allocated on the first call); returns the

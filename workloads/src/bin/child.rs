@@ -13,6 +13,7 @@
 //! | `panic` | closes fds 1 and 2 (so nothing is printed), then panics | 101 |
 //! | `shared <addr>` | in memory shared with its parent at `addr`: checks word 0 is 7, sets word 1 to 1, waits on the futex at word 2 until it is 1, sets word 3 to 9 | 0; 1 if word 0 was wrong |
 //! | `upcall <wait\|spin>` | sets an upcall handler, then waits in `upcall_wait` or spins until an upcall's value arrives | 0 if the value is 42, else 1 |
+//! | `uipi <fd> <count>` | registers the user-interrupt receiver behind `fd` as a target, then `uipi.send`s to it `count` times | 0; 1 if registering fails |
 //! | `taskctl send <fd>` | connects its task-controller set to the channel `fd` names and sends once | 0 if the device took the send, else 1 |
 //! | `taskctl forge <value>` | stores `value` to its set's SEND register without connecting | 0 if the device refused it with NO_PERMISSION, else 1 |
 //! | `taskctl reply <fd> <wfd>` | grants the set `fd` names its own channel 2, binds a handler there, writes the SEND value (8 bytes, little-endian) to `wfd`, then dequeues until the handler is woken | 0 once woken, 1 if not within a second or on an error |
@@ -48,6 +49,7 @@ fn main(args: &[&str]) -> i32 {
         ["spin", ms] => spin(ms),
         ["shared", addr] => shared(addr),
         ["upcall", how] => upcall(how),
+        ["uipi", fd, count] => uipi(fd, count),
         ["taskctl", rest @ ..] => taskctl(rest),
         ["panic"] => {
             let _ = io::close(io::STDOUT);
@@ -305,5 +307,19 @@ fn taskctl_hold(rfd: &str, wfd: &str, close: &[&str]) -> i32 {
     }
     let mut buf = [0u8; 8];
     while let Ok(1..) = io::read(rfd, &mut buf) {}
+    0
+}
+
+/// `uipi <fd> <count>`: see the table above.
+fn uipi(fd: &str, count: &str) -> i32 {
+    let (Some(fd), Some(count)) = (num::<usize>(fd), num::<usize>(count)) else {
+        return USAGE;
+    };
+    let Ok(index) = ulib::uintr::register_sender(fd) else {
+        return 1;
+    };
+    for _ in 0..count {
+        ulib::uintr::send(index);
+    }
     0
 }

@@ -65,6 +65,7 @@ const TESTS: &[(&str, Test)] = &[
     ("pipe_basic", pipe_basic),
     ("pipe_broken", pipe_broken),
     ("pipe_between_processes", pipe_between_processes),
+    ("dup_from_child", dup_from_child),
     ("map_memory", map_memory),
     ("map_device", map_device),
     ("hart_stats", hart_stats),
@@ -80,6 +81,10 @@ const TESTS: &[(&str, Test)] = &[
     ("upcall_wait", upcall_wait),
     ("upcall_running", upcall_running),
     ("upcall_errors", upcall_errors),
+    ("uintr_self", uintr_self),
+    ("uintr_wait", uintr_wait),
+    ("uintr_running", uintr_running),
+    ("uintr_errors", uintr_errors),
     ("taskctl_queue", taskctl_queue),
     ("taskctl_ipc", taskctl_ipc),
     ("taskctl_grant", taskctl_grant),
@@ -684,6 +689,37 @@ fn pipe_broken() -> TestResult {
     expect_err("write without reader", result, Errno::BrokenPipe)
 }
 
+/// A parent opens a descriptor of its child; nobody else's.
+fn dup_from_child() -> TestResult {
+    let (r, w) = ok("pipe", io::pipe())?;
+    let pid = ok("spawn", process::spawn("child", &["exit", "0", "50"]))?;
+    // The child inherited both ends; take its write end back under a new number.
+    let fd = ok("dup_from_child", syscall::dup_from_child(pid, w));
+    let bad = syscall::dup_from_child(pid, 63);
+    let me = syscall::dup_from_child(process::getpid(), 1);
+    let (_, status) = ok("wait", process::wait(pid))?;
+    let fd = fd?;
+    ensure!(
+        fd != w && fd != r,
+        "dup_from_child gave {fd}, already in use"
+    );
+    ok("close w", io::close(w))?;
+    ok("write through the copy", io::write_all(fd, b"x"))?;
+    let mut byte = [0u8];
+    let n = ok("read", io::read(r, &mut byte))?;
+    ok("close", io::close(fd))?;
+    ok("close r", io::close(r))?;
+    ensure!(n == 1 && byte[0] == b'x', "read {n} bytes {byte:?}");
+    ensure!(status == 0, "child status {status}");
+    expect_err("fd 63 of the child", bad, Errno::BadFd)?;
+    expect_err("from itself", me, Errno::NoProcess)?;
+    expect_err(
+        "from a reaped child",
+        syscall::dup_from_child(pid, 1),
+        Errno::NoProcess,
+    )
+}
+
 fn pipe_between_processes() -> TestResult {
     let (to_child, from_parent) = {
         let (r, w) = ok("pipe", io::pipe())?;
@@ -990,6 +1026,141 @@ fn upcall_errors() -> TestResult {
         Errno::Invalid,
     )?;
     Ok(())
+}
+
+/// The vectors this process's user-interrupt handler has seen (a bit each).
+static UINTR_SEEN: AtomicU64 = AtomicU64::new(0);
+
+fn uintr_handler(pending: u64) {
+    UINTR_SEEN.fetch_or(pending, Ordering::AcqRel);
+}
+
+/// Runs `test` on a fresh thread that has become a user-interrupt receiver (its slot goes
+/// when the thread ends); passes at once on a machine without a UINTC.
+fn with_receiver(test: fn() -> TestResult) -> TestResult {
+    let handle = thread::try_spawn(move || -> TestResult {
+        UINTR_SEEN.store(0, Ordering::Release);
+        match ulib::uintr::register_handler(uintr_handler) {
+            Err(Errno::NoDevice) => return Ok(()),
+            other => ok("uintr_register_handler", other)?,
+        };
+        test()
+    });
+    ok("thread spawn", handle)?
+        .join()
+        .map_err(|e| format!("join: {e:?}"))?
+}
+
+/// A receiver interrupts itself: the handler runs at once, with the vector of the descriptor
+/// used, once per pending set of vectors.
+fn uintr_self() -> TestResult {
+    with_receiver(|| {
+        let fd = ok("uintr_create_fd", ulib::uintr::create_fd(5))?;
+        let index = ok("uintr_register_sender", ulib::uintr::register_sender(fd))?;
+        ulib::uintr::send(index);
+        let seen = UINTR_SEEN.load(Ordering::Acquire);
+        ensure!(
+            seen == 1 << 5,
+            "after uipi.send to itself the handler saw {seen:#x}"
+        );
+        let fd9 = ok("uintr_create_fd", ulib::uintr::create_fd(9))?;
+        let index9 = ok("uintr_register_sender", ulib::uintr::register_sender(fd9))?;
+        ensure!(index9 != index, "two registrations share index {index}");
+        ulib::uintr::send(index9);
+        let seen = UINTR_SEEN.load(Ordering::Acquire);
+        ensure!(seen == 1 << 5 | 1 << 9, "after the second send: {seen:#x}");
+        // Nothing pending: the handler found nothing more.
+        ensure!(ulib::uintr::take_pending() == 0, "vectors left pending");
+        ok("close", io::close(fd))?;
+        ok("close", io::close(fd9))?;
+        Ok(())
+    })
+}
+
+/// A child process sends to a receiver blocked in `uintr_wait`: the kernel wakes it and
+/// the handler runs before the call returns.
+fn uintr_wait() -> TestResult {
+    with_receiver(|| uintr_from_child(true))
+}
+
+/// A child process sends to a receiver that is running (spinning): its handler interrupts it.
+fn uintr_running() -> TestResult {
+    with_receiver(|| uintr_from_child(false))
+}
+
+fn uintr_from_child(block: bool) -> TestResult {
+    let fd = ok("uintr_create_fd", ulib::uintr::create_fd(7))?;
+    let fd_arg = format!("{fd}");
+    let pid = ok("spawn", process::spawn("child", &["uipi", &fd_arg, "1"]))?;
+    let deadline = time::now_ns() + 1_000_000_000;
+    while UINTR_SEEN.load(Ordering::Acquire) == 0 && time::now_ns() < deadline {
+        if block {
+            ok("uintr_wait", ulib::uintr::wait())?;
+        } else {
+            core::hint::spin_loop();
+        }
+    }
+    let (_, status) = ok("wait", process::wait(pid))?;
+    ok("close", io::close(fd))?;
+    ensure!(status == 0, "child uipi: status {status}");
+    let seen = UINTR_SEEN.load(Ordering::Acquire);
+    ensure!(
+        seen == 1 << 7,
+        "the handler saw {seen:#x}, expected vector 7"
+    );
+    Ok(())
+}
+
+/// Bad user-interrupt calls fail with the documented errors; a send through an index that
+/// names nothing does nothing.
+fn uintr_errors() -> TestResult {
+    let no_device = matches!(ulib::uintr::create_fd(0), Err(Errno::NoDevice));
+    if no_device {
+        return expect_err("uintr_wait", ulib::uintr::wait(), Errno::NoDevice);
+    }
+    let handle = thread::try_spawn(|| -> TestResult {
+        expect_err(
+            "create_fd without handler",
+            ulib::uintr::create_fd(0),
+            Errno::Invalid,
+        )?;
+        expect_err("wait without handler", ulib::uintr::wait(), Errno::Invalid)?;
+        expect_err(
+            "misaligned handler",
+            syscall::uintr_register_handler(0x1_0000_0002),
+            Errno::Invalid,
+        )?;
+        expect_err(
+            "sender of the console",
+            ulib::uintr::register_sender(1),
+            Errno::BadFd,
+        )?;
+        expect_err(
+            "sender of no fd",
+            ulib::uintr::register_sender(63),
+            Errno::BadFd,
+        )?;
+        ok(
+            "uintr_register_handler",
+            ulib::uintr::register_handler(uintr_handler),
+        )?;
+        expect_err(
+            "second registration",
+            ulib::uintr::register_handler(uintr_handler),
+            Errno::Invalid,
+        )?;
+        expect_err("vector 64", ulib::uintr::create_fd(64), Errno::Invalid)?;
+        UINTR_SEEN.store(0, Ordering::Release);
+        ulib::uintr::send(4000);
+        ensure!(
+            UINTR_SEEN.load(Ordering::Acquire) == 0,
+            "a send to nothing interrupted"
+        );
+        Ok(())
+    });
+    ok("thread spawn", handle)?
+        .join()
+        .map_err(|e| format!("join: {e:?}"))?
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 //! it over mechanisms and machines.
 //!
 //! ```text
-//! wakeup mechanism=<futex|pipe|upcall|poll|taskctl> [rounds=N] [warmup=N] [seed=N] [think_us=N]
+//! wakeup mechanism=<futex|pipe|upcall|uipi|uipi-spin|poll|taskctl> [rounds=N] [warmup=N] [seed=N] [think_us=N]
 //! ```
 //!
 //! | mechanism | the receiver waits in | the sender |
@@ -12,6 +12,8 @@
 //! | `futex` | `futex_wait` on a word of shared memory (kernel IPC: a system call and a scheduler wake-up) | stores the word, `futex_wake` |
 //! | `pipe` | `read` of a pipe | `write`s one byte |
 //! | `upcall` | `upcall_wait`; the time is taken in its upcall handler (a signal) | `upcall_send` |
+//! | `uipi` | `uintr_wait` (blocked in the kernel, which a user interrupt wakes); the time is taken in its user-interrupt handler | `uipi.send` (no system call) |
+//! | `uipi-spin` | a loop in user mode, interrupted by its user-interrupt handler, where the time is taken (no kernel at all) | `uipi.send` |
 //! | `poll` | a loop reading a word of shared memory (no kernel at all) | stores the word |
 //! | `taskctl` | a loop dequeuing its task-controller set's local queue until the handler task it bound to its channel 0 is woken there (no kernel; hartlab only) | stores to its set's SEND register |
 //!
@@ -40,10 +42,9 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::sync::atomic::AtomicUsize;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use ulib::taskctl::{Sender, TaskSet};
-use ulib::{io, memory, println, process, sim, syscall, taskctl, time, upcall};
+use ulib::{io, memory, println, process, sim, syscall, taskctl, time, uintr, upcall};
 
 ulib::main!(main);
 
@@ -64,6 +65,8 @@ struct Shared {
     pong_pid: AtomicU64,
     /// Failures seen by the pong side.
     errors: AtomicU32,
+    /// The pong side's user-interrupt descriptor, plus one (0: not yet created).
+    pong_uintr_fd: AtomicU64,
     /// `taskctl`: the SEND value that wakes the pong side's channel 0, once `to_pong_ready`.
     to_pong_send: AtomicU64,
     to_pong_ready: AtomicU32,
@@ -75,16 +78,24 @@ enum Mechanism {
     Futex,
     Pipe,
     Upcall,
+    Uipi,
+    UipiSpin,
     Poll,
     Taskctl,
 }
 
 impl Mechanism {
+    fn is_uipi(self) -> bool {
+        matches!(self, Mechanism::Uipi | Mechanism::UipiSpin)
+    }
+
     fn parse(name: &str) -> Option<Mechanism> {
         Some(match name {
             "futex" => Mechanism::Futex,
             "pipe" => Mechanism::Pipe,
             "upcall" => Mechanism::Upcall,
+            "uipi" => Mechanism::Uipi,
+            "uipi-spin" => Mechanism::UipiSpin,
             "poll" => Mechanism::Poll,
             "taskctl" => Mechanism::Taskctl,
             _ => return None,
@@ -160,7 +171,18 @@ fn run(args: &[&str]) -> Result<(), String> {
         if settings.mechanism == Mechanism::Upcall {
             upcall::set_handler(upcall_handler).map_err(|e| format!("upcall handler: {e:?}"))?;
         }
-        pong(&settings, shared, fds);
+        let mut uipi_index = 0;
+        if settings.mechanism.is_uipi() {
+            let result = uipi_pong_setup(shared, fds[2]);
+            if let Err(e) = &result {
+                println!("wakeup pong: {e}");
+                shared.errors.fetch_add(1, Ordering::Relaxed);
+                // Unblock the ping side, which waits for the descriptor.
+                shared.pong_uintr_fd.store(u64::MAX, Ordering::Release);
+            }
+            uipi_index = result?;
+        }
+        pong(&settings, shared, fds, uipi_index);
         return Ok(());
     }
     ping(&settings)
@@ -180,9 +202,30 @@ fn record(shared: &Shared, counts: bool) -> u64 {
     ns
 }
 
+/// Makes the pong side a user-interrupt receiver and a sender to the ping side's receiver
+/// behind `ping_fd`; publishes its own descriptor; returns its sender index.
+fn uipi_pong_setup(shared: &Shared, ping_fd: usize) -> Result<usize, String> {
+    uintr::register_handler(uipi_handler).map_err(|e| format!("uintr handler: {e:?}"))?;
+    let fd = uintr::create_fd(0).map_err(|e| format!("uintr_create_fd: {e:?}"))?;
+    let index = uintr::register_sender(ping_fd).map_err(|e| format!("uintr sender: {e:?}"))?;
+    shared.pong_uintr_fd.store(fd as u64 + 1, Ordering::Release);
+    Ok(index)
+}
+
+/// User interrupts this process's handler has taken.
+static UIPI_SEEN: AtomicU64 = AtomicU64::new(0);
+
+fn uipi_handler(_pending: u64) {
+    // SAFETY: set before the handler is registered.
+    let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
+    let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
+    UPCALL_NS.store(ns, Ordering::Relaxed);
+    UIPI_SEEN.fetch_add(1, Ordering::AcqRel);
+}
+
 /// The last upcall value seen by this process's handler.
 static UPCALL_SEEN: AtomicU64 = AtomicU64::new(0);
-/// The latency the handler measured.
+/// The latency the upcall or user-interrupt handler measured.
 static UPCALL_NS: AtomicU64 = AtomicU64::new(0);
 /// Where the handler finds the shared block.
 static SHARED_AT: AtomicU64 = AtomicU64::new(0);
@@ -277,8 +320,8 @@ fn pong_endpoint(shared: &Shared, fd: usize) -> Result<Endpoint, String> {
     Ok(endpoint)
 }
 
-/// Waits for round `round`'s signal on `word` (futex or poll) or `fd` (pipe) or by upcall
-/// or at `endpoint` (taskctl); returns the measured latency in nanoseconds.
+/// Waits for round `round`'s signal on `word` (futex or poll) or `fd` (pipe) or by upcall or
+/// user interrupt or at `endpoint` (taskctl); returns the measured latency in nanoseconds.
 fn wait_for(
     settings: &Settings,
     shared: &Shared,
@@ -312,9 +355,20 @@ fn wait_for(
             }
             record(shared, counts)
         }
-        Mechanism::Upcall => {
-            while UPCALL_SEEN.load(Ordering::Acquire) < round as u64 {
-                upcall::wait().map_err(|e| format!("upcall_wait: {e:?}"))?;
+        Mechanism::Upcall | Mechanism::Uipi | Mechanism::UipiSpin => {
+            let seen = if settings.mechanism == Mechanism::Upcall {
+                &UPCALL_SEEN
+            } else {
+                &UIPI_SEEN
+            };
+            while seen.load(Ordering::Acquire) < round as u64 {
+                match settings.mechanism {
+                    Mechanism::Upcall => {
+                        upcall::wait().map_err(|e| format!("upcall_wait: {e:?}"))?
+                    }
+                    Mechanism::Uipi => uintr::wait().map_err(|e| format!("uintr_wait: {e:?}"))?,
+                    _ => core::hint::spin_loop(),
+                }
             }
             let ns = UPCALL_NS.load(Ordering::Relaxed);
             if counts {
@@ -329,13 +383,14 @@ fn wait_for(
     })
 }
 
-/// Signals round `round` on `word` / `fd` / by upcall to `pid` / at `endpoint`'s peer (the
-/// endpoint's own handler is bound first, ready for the answer).
+/// Signals round `round` on `word` / `fd` / by upcall to `pid` / by user interrupt through
+/// sender-table entry `uipi_index` / at `endpoint`'s peer (the endpoint's own handler is
+/// bound first, ready for the answer).
 fn signal(
     settings: &Settings,
     shared: &Shared,
     word: &AtomicU32,
-    fd: usize,
+    (fd, uipi_index): (usize, usize),
     pid: usize,
     endpoint: Option<&Endpoint>,
     round: u32,
@@ -356,13 +411,14 @@ fn signal(
         Mechanism::Upcall => {
             upcall::send(pid, round as usize).map_err(|e| format!("upcall_send: {e:?}"))?
         }
+        Mechanism::Uipi | Mechanism::UipiSpin => uintr::send(uipi_index),
         Mechanism::Taskctl => endpoint.ok_or("taskctl without an endpoint")?.sender.send(),
     }
     Ok(())
 }
 
 /// The pong side: answers every round with the same mechanism.
-fn pong(settings: &Settings, shared: &Shared, fds: [usize; 4]) {
+fn pong(settings: &Settings, shared: &Shared, fds: [usize; 4], uipi_index: usize) {
     let [ping_to_pong, pong_to_ping, ping_channel, ..] = fds;
     let ping_pid = shared.ping_pid.load(Ordering::Acquire) as usize;
     let total = settings.warmup + settings.rounds;
@@ -388,7 +444,7 @@ fn pong(settings: &Settings, shared: &Shared, fds: [usize; 4]) {
                 settings,
                 shared,
                 &shared.pong,
-                pong_to_ping,
+                (pong_to_ping, uipi_index),
                 ping_pid,
                 endpoint,
                 round,
@@ -414,22 +470,22 @@ fn ping(settings: &Settings) -> Result<(), String> {
     if settings.mechanism == Mechanism::Upcall {
         upcall::set_handler(upcall_handler).map_err(|e| format!("upcall handler: {e:?}"))?;
     }
+    let mut uipi_fd = 0;
+    if settings.mechanism.is_uipi() {
+        uintr::register_handler(uipi_handler).map_err(|e| format!("uintr handler: {e:?}"))?;
+        uipi_fd = uintr::create_fd(0).map_err(|e| format!("uintr_create_fd: {e:?}"))?;
+    }
+    let mut ping_set = None;
+    if settings.mechanism == Mechanism::Taskctl {
+        let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
+        // The pong side finds the channel's descriptor where the user-interrupt one goes.
+        uipi_fd = set
+            .channel(0)
+            .map_err(|e| format!("taskctl_channel: {e:?}"))?;
+        ping_set = Some(set);
+    }
     let (to_pong_r, to_pong_w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
     let (to_ping_r, to_ping_w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
-    let ping_channel = match settings.mechanism {
-        Mechanism::Taskctl => {
-            let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
-            let fd = set
-                .channel(0)
-                .map_err(|e| format!("taskctl_channel: {e:?}"))?;
-            Some((set, fd))
-        }
-        _ => None,
-    };
-    let fds = match &ping_channel {
-        Some((_, channel)) => format!("fds={to_pong_r},{to_ping_w},{channel}"),
-        None => format!("fds={to_pong_r},{to_ping_w}"),
-    };
     let words: Vec<String> = [
         format!("mechanism={}", settings.mechanism_name),
         format!("rounds={}", settings.rounds),
@@ -437,14 +493,19 @@ fn ping(settings: &Settings) -> Result<(), String> {
         format!("seed={}", settings.seed),
         String::from("role=pong"),
         format!("shared={}", at as usize),
-        fds,
+        format!("fds={to_pong_r},{to_ping_w},{uipi_fd}"),
     ]
     .into();
     let word_refs: Vec<&str> = words.iter().map(String::as_str).collect();
     let pong_pid = process::spawn("wakeup", &word_refs).map_err(|e| format!("spawn: {e:?}"))?;
     shared.pong_pid.store(pong_pid as u64, Ordering::Release);
-    let endpoint = match ping_channel {
-        Some((set, _)) => Some(ping_endpoint(shared, set)?),
+    let uipi_index = if settings.mechanism.is_uipi() {
+        uipi_ping_connect(shared, pong_pid)?
+    } else {
+        0
+    };
+    let endpoint = match ping_set {
+        Some(set) => Some(ping_endpoint(shared, set)?),
         None => None,
     };
     let endpoint = endpoint.as_ref();
@@ -459,7 +520,14 @@ fn ping(settings: &Settings) -> Result<(), String> {
             time::sleep_ns(rng % (settings.think_us * 1000));
         }
         let counts = round > settings.warmup;
-        signal_until_accepted(settings, shared, pong_pid, to_pong_w, endpoint, round)?;
+        signal_until_accepted(
+            settings,
+            shared,
+            pong_pid,
+            (to_pong_w, uipi_index),
+            endpoint,
+            round,
+        )?;
         let ns = wait_for(
             settings,
             shared,
@@ -512,7 +580,7 @@ fn signal_until_accepted(
     settings: &Settings,
     shared: &Shared,
     pong_pid: usize,
-    fd: usize,
+    to_pong: (usize, usize),
     endpoint: Option<&Endpoint>,
     round: u32,
 ) -> Result<(), String> {
@@ -521,7 +589,7 @@ fn signal_until_accepted(
             settings,
             shared,
             &shared.ping,
-            fd,
+            to_pong,
             pong_pid,
             endpoint,
             round,
@@ -532,4 +600,18 @@ fn signal_until_accepted(
             other => return other,
         }
     }
+}
+
+/// Waits for the pong side's user-interrupt descriptor, opens it here and registers it as a
+/// target; returns the sender index.
+fn uipi_ping_connect(shared: &Shared, pong_pid: usize) -> Result<usize, String> {
+    let fd = loop {
+        match shared.pong_uintr_fd.load(Ordering::Acquire) {
+            0 => time::sleep_ns(1000),
+            u64::MAX => return Err(String::from("the pong side could not set up")),
+            fd => break fd as usize - 1,
+        }
+    };
+    let fd = syscall::dup_from_child(pong_pid, fd).map_err(|e| format!("dup_from_child: {e:?}"))?;
+    uintr::register_sender(fd).map_err(|e| format!("uintr sender: {e:?}"))
 }

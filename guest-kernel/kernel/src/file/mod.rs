@@ -1,13 +1,14 @@
 //! Open files: what a process's file descriptors refer to.
 //!
-//! There is no file system; a descriptor names the console, one end of a pipe or a channel of
-//! a task-controller set. Spawned processes inherit their parent's descriptors, sharing the
-//! open files: a pipe end closes when the last descriptor referring to it, in any process, is
-//! closed.
+//! There is no file system; a descriptor names the console, one end of a pipe, the right to
+//! send user interrupts to a receiver (`task::uintr`) or a channel of a task-controller set
+//! (`taskctl`). Spawned processes inherit their parent's descriptors, sharing the open files:
+//! a pipe end closes when the last descriptor referring to it, in any process, is closed.
 
 pub mod pipe;
 
 use crate::console;
+use crate::task::uintr::ReceiverFd;
 use crate::taskctl::Channel;
 use abi::Errno;
 use alloc::sync::Arc;
@@ -27,6 +28,8 @@ pub enum File {
     PipeRead(PipeReader),
     /// The write end of a pipe.
     PipeWrite(PipeWriter),
+    /// A user-interrupt receiver senders may register (`uintr_create_fd`).
+    UintrReceiver(ReceiverFd),
     /// A channel of a task-controller set: a token for `taskctl_connect` and
     /// `taskctl_grant`, neither readable nor writable.
     TaskChannel(Channel),
@@ -39,7 +42,10 @@ impl File {
         match self {
             File::ConsoleIn => Ok(console::read(buf)),
             File::PipeRead(pipe) => pipe.read(buf),
-            File::ConsoleOut | File::PipeWrite(_) | File::TaskChannel(_) => Err(Errno::BadFd),
+            File::ConsoleOut
+            | File::PipeWrite(_)
+            | File::UintrReceiver(_)
+            | File::TaskChannel(_) => Err(Errno::BadFd),
         }
     }
 
@@ -51,7 +57,9 @@ impl File {
                 Ok(data.len())
             }
             File::PipeWrite(pipe) => pipe.write(data),
-            File::ConsoleIn | File::PipeRead(_) | File::TaskChannel(_) => Err(Errno::BadFd),
+            File::ConsoleIn | File::PipeRead(_) | File::UintrReceiver(_) | File::TaskChannel(_) => {
+                Err(Errno::BadFd)
+            }
         }
     }
 }
@@ -81,8 +89,8 @@ impl FdTable {
     }
 
     /// Puts `file` at the lowest free descriptor.
-    pub fn insert(&mut self, file: File) -> Result<usize, Errno> {
-        let file = Some(Arc::new(file));
+    pub fn insert(&mut self, file: Arc<File>) -> Result<usize, Errno> {
+        let file = Some(file);
         if let Some(fd) = self.files.iter().position(Option::is_none) {
             self.files[fd] = file;
             return Ok(fd);

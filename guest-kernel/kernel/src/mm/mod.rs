@@ -9,7 +9,7 @@
 //! the TLB: the kernel uses ASID 0, a process the ASID [`asid_for`] gives it.
 
 mod address_space;
-mod frame;
+pub mod frame;
 mod heap;
 mod page_table;
 mod user_space;

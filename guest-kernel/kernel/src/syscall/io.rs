@@ -1,4 +1,4 @@
-//! Console and pipe I/O through file descriptors.
+//! Console and pipe I/O through file descriptors, and sharing descriptors.
 
 use super::Args;
 use crate::file::{pipe, File};
@@ -45,6 +45,15 @@ pub fn read(args: &Args) -> Result<usize, Errno> {
 /// `close(fd)`.
 pub fn close(args: &Args) -> Result<usize, Errno> {
     current_process().close(args[0]).map(|()| 0)
+}
+
+/// `dup_from_child(pid, fd)`: the caller's child `pid`'s descriptor `fd`, shared into the
+/// caller (descriptors otherwise only travel from parent to child, at spawn).
+pub fn dup_from_child(args: &Args) -> Result<usize, Errno> {
+    let [pid, fd, ..] = *args;
+    let process = current_process();
+    let file = process.child(pid).ok_or(Errno::NoProcess)?.file(fd)?;
+    process.open_shared(file)
 }
 
 /// `pipe(fds)`: `fds[0]` the read end, `fds[1]` the write end (two `u32`s).

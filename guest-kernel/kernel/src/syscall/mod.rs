@@ -7,12 +7,13 @@
 //!
 //! | module | calls |
 //! | --- | --- |
-//! | `io` | write, read, close, pipe |
+//! | `io` | write, read, close, pipe, dup_from_child |
 //! | `process` | exit, getpid, spawn, wait, upcall_handler, upcall_send, upcall_wait (upcall_return is the trap handler's) |
 //! | `thread` | yield, thread_create, thread_exit, thread_join, gettid, set_priority, current_hart, futex_wait, futex_wake |
 //! | `time` | sleep, clock |
 //! | `memory` | map_memory, map_shared, map_device |
 //! | `info` | hart_stats, hart_count |
+//! | `uintr` | uintr_register_handler, uintr_create_fd, uintr_register_sender, uintr_wait |
 //! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect, taskctl_grant |
 
 mod info;
@@ -22,6 +23,7 @@ mod process;
 mod taskctl;
 mod thread;
 mod time;
+mod uintr;
 
 use abi::{nr, Errno};
 
@@ -38,6 +40,7 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::READ => io::read,
         nr::CLOSE => io::close,
         nr::PIPE => io::pipe,
+        nr::DUP_FROM_CHILD => io::dup_from_child,
         nr::EXIT => process::exit,
         nr::GETPID => process::getpid,
         nr::SPAWN => process::spawn,
@@ -61,6 +64,10 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::UPCALL_WAIT => process::upcall_wait,
         nr::HART_STATS => info::hart_stats,
         nr::HART_COUNT => info::hart_count,
+        nr::UINTR_REGISTER_HANDLER => uintr::register_handler,
+        nr::UINTR_CREATE_FD => uintr::create_fd,
+        nr::UINTR_REGISTER_SENDER => uintr::register_sender,
+        nr::UINTR_WAIT => uintr::wait,
         nr::TASKCTL_OPEN => taskctl::open,
         nr::TASKCTL_CHANNEL => taskctl::channel,
         nr::TASKCTL_CONNECT => taskctl::connect,

@@ -5,12 +5,15 @@
 //! - `scheduler`: per-hart priority run queues, preemption, sleeping, wake-ups by IPI;
 //! - `context`: the switch between kernel stacks;
 //! - `upcall`: signal-style calls from the kernel into a process's handler;
+//! - `uintr`: user interrupts (N extension, UINTC): receivers, sender tables, waking blocked
+//!   receivers;
 //! - `wait_queue`: threads waiting for an event.
 
 mod context;
 pub mod process;
 pub mod scheduler;
 pub mod thread;
+pub mod uintr;
 pub mod upcall;
 pub mod wait_queue;
 

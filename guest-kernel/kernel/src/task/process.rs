@@ -47,6 +47,8 @@ pub struct Process {
     exiting: AtomicBool,
     /// The process the kernel starts at boot; its end shuts the machine down.
     is_init: bool,
+    /// Its user-interrupt sender table (see `uintr`).
+    pub uintr: super::uintr::ProcessState,
     inner: Mutex<ProcessInner>,
 }
 
@@ -109,6 +111,7 @@ impl Process {
             space: Mutex::new(space),
             exiting: AtomicBool::new(false),
             is_init: parent.is_none(),
+            uintr: Default::default(),
             inner: Mutex::new(ProcessInner {
                 threads: Vec::new(),
                 live_threads: 0,
@@ -342,7 +345,22 @@ impl Process {
 
     /// Opens `file` at the lowest free descriptor.
     pub fn open(&self, file: File) -> Result<usize, Errno> {
+        self.open_shared(Arc::new(file))
+    }
+
+    /// Opens `file`, which other descriptors may share, at the lowest free descriptor.
+    pub fn open_shared(&self, file: Arc<File>) -> Result<usize, Errno> {
         self.inner.lock().files.insert(file)
+    }
+
+    /// This process's child `pid`, if it has not been waited for.
+    pub fn child(&self, pid: usize) -> Option<Arc<Process>> {
+        self.inner
+            .lock()
+            .children
+            .iter()
+            .find(|child| child.pid == pid)
+            .cloned()
     }
 
     /// Closes `fd`.

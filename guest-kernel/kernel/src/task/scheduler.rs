@@ -14,7 +14,8 @@
 //!   robin, one tick ([`crate::timer::tick`]) at a time;
 //! - a thread made ready goes to an idle hart if there is one (which an IPI wakes), else to
 //!   the least-loaded hart; a hart running a lower-priority thread is interrupted at once;
-//! - a hart about to idle first steals the best thread from the most loaded other hart;
+//! - a hart about to idle first steals the best thread from the most loaded other hart (not
+//!   the one thread an idle hart has just been given);
 //! - idle harts do not tick: a hart sleeps in `wfi` until an IPI or its next sleeper's
 //!   deadline.
 
@@ -161,6 +162,18 @@ fn claim_idle_hart(preferred: usize) -> Option<usize> {
 }
 
 impl Hart {
+    /// Threads in the queue that wait for this hart: all of them while it runs something,
+    /// all but the one it is about to pick up while it does not (a hart woken for a thread
+    /// keeps it; stealing it would only move the wake-up's cost to another hart).
+    fn stealable(&self) -> usize {
+        let queued = self.queued.load(Ordering::Relaxed);
+        if self.running_priority.load(Ordering::Relaxed) < PRIORITIES {
+            queued
+        } else {
+            queued.saturating_sub(1)
+        }
+    }
+
     /// Whether a thread of priority `priority` or higher (a number as small or smaller)
     /// waits in the run queue.
     fn has_ready_at_or_above(&self, priority: usize) -> bool {
@@ -212,8 +225,8 @@ fn next_thread() -> Option<Arc<Thread>> {
         hart.queued.fetch_sub(1, Ordering::Relaxed);
         return Some(thread);
     }
-    let (_, victim) = online_harts().max_by_key(|(_, h)| h.queued.load(Ordering::Relaxed))?;
-    if victim.queued.load(Ordering::Relaxed) == 0 {
+    let (_, victim) = online_harts().max_by_key(|(_, h)| h.stealable())?;
+    if victim.stealable() == 0 {
         return None;
     }
     let thread = victim.queue.lock().steal()?;
@@ -246,12 +259,14 @@ fn run(thread: Arc<Thread>) {
     stats::bump(Counter::ContextSwitches);
     local.slice_end = timer::now() + timer::tick();
     rearm_timer();
+    super::uintr::switch_in(&thread);
     let context = thread.context();
     local.current = Some(thread);
     // SAFETY: the thread is marked on this hart, so no other hart switches to its context.
     unsafe { switch(&mut local.loop_context, context) };
     // Back in the loop: the thread has left the hart.
     let thread = local.current.take().expect("the running thread vanished");
+    super::uintr::switch_out(&thread);
     hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
     let mut sched = thread.sched.lock();
     sched.on_cpu = false;
@@ -296,7 +311,7 @@ fn idle() {
 
 /// Whether another hart has threads waiting (worth stealing).
 fn any_queued_elsewhere() -> bool {
-    online_harts().any(|(_, h)| h.queued.load(Ordering::Relaxed) > 0)
+    online_harts().any(|(_, h)| h.stealable() > 0)
 }
 
 /// Makes a new thread runnable.

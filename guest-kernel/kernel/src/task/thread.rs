@@ -110,6 +110,8 @@ pub struct Thread {
     pub upcall: Mutex<super::upcall::UpcallState>,
     /// An upcall is pending (checked without the lock on every return to user mode).
     pub upcall_pending: core::sync::atomic::AtomicBool,
+    /// User-interrupt receiver state (see `uintr`).
+    pub uintr: Mutex<super::uintr::ThreadState>,
     kernel_stack: KernelStackBox,
     /// Kernel registers while switched out. Only the hart switching the thread in or out
     /// touches it, and the scheduler's `on_cpu` protocol keeps that to one hart at a time.
@@ -158,6 +160,7 @@ impl Thread {
             }),
             upcall: Mutex::new(super::upcall::UpcallState::default()),
             upcall_pending: core::sync::atomic::AtomicBool::new(false),
+            uintr: Mutex::new(super::uintr::ThreadState::default()),
             kernel_stack,
             context: UnsafeCell::new(Context::default()),
         });

@@ -10,11 +10,12 @@
 //!   (which kills the process), or the timer / an IPI (which may switch threads). It returns
 //!   through [`return_to_user`].
 //! - In the kernel, interrupts are enabled only while a hart idles, so a trap there is the
-//!   timer or an IPI waking an idle hart; anything else is a kernel bug and panics.
+//!   timer, an IPI or a user interrupt for a blocked receiver (`uintr`) waking an idle hart;
+//!   anything else is a kernel bug and panics.
 
 use crate::stats::{self, Counter};
 use crate::syscall;
-use crate::task::{self, scheduler};
+use crate::task::{self, scheduler, uintr};
 use core::arch::naked_asm;
 use riscv::interrupt::supervisor::{Exception, Interrupt};
 use riscv::interrupt::Trap;
@@ -178,6 +179,11 @@ pub unsafe extern "C" fn return_to_user(frame: *mut TrapFrame) -> ! {
 
 /// A trap from user mode.
 extern "C" fn handle_user_trap(frame: &mut TrapFrame) {
+    if scause::read().bits() == uintr::USI_CAUSE {
+        uintr::on_interrupt();
+        scheduler::before_return_to_user();
+        return;
+    }
     match scause::read().cause().try_into::<Interrupt, Exception>() {
         Ok(Trap::Exception(Exception::UserEnvCall)) => {
             stats::bump(Counter::Syscalls);
@@ -211,6 +217,10 @@ extern "C" fn handle_user_trap(frame: &mut TrapFrame) {
 
 /// A trap taken in the kernel: an interrupt waking an idle hart.
 extern "C" fn handle_kernel_trap(frame: &mut TrapFrame) {
+    if scause::read().bits() == uintr::USI_CAUSE {
+        uintr::on_interrupt();
+        return;
+    }
     match scause::read().cause().try_into::<Interrupt, Exception>() {
         Ok(Trap::Interrupt(Interrupt::SupervisorTimer)) => scheduler::on_timer_interrupt(),
         Ok(Trap::Interrupt(Interrupt::SupervisorSoft)) => scheduler::on_ipi(),
