@@ -122,21 +122,14 @@ pub mod nr {
     /// `taskctl_channel(channel) -> fd` naming channel `channel` (below
     /// [`crate::TASKCTL_CHANNELS`]) of the caller's set (opened as by [`TASKCTL_OPEN`] if
     /// need be): the token another process needs to be let send to that channel. It is
-    /// passed on like any descriptor, to children at spawn ([`Errno::Invalid`] for a bad
-    /// channel)
+    /// passed on like any descriptor: to children at spawn, to a parent by [`DUP_FROM_CHILD`]
+    /// ([`Errno::Invalid`] for a bad channel)
     pub const TASKCTL_CHANNEL: usize = 71;
     /// `taskctl_connect(fd) -> send value`: lets the caller's set (opened if need be) send to
     /// the channel `fd` names; returns what the caller stores to its set's SEND register to
     /// wake that channel, `(receiver set << 16) | channel`. [`Errno::BadFd`] if `fd` is no
     /// channel, [`Errno::BrokenPipe`] if the channel's process has ended
     pub const TASKCTL_CONNECT: usize = 72;
-    /// `taskctl_grant(fd, channel) -> send value`: the reverse of [`TASKCTL_CONNECT`]: lets
-    /// the set that `fd` names (any of its channels) send to channel `channel` of the
-    /// caller's own set (opened if need be); returns the value that set stores to its SEND
-    /// register, for the caller to hand over (through shared memory or a pipe). A receiver
-    /// answers a process that gave it a channel this way, since descriptors only travel to
-    /// children. Errors as for [`TASKCTL_CHANNEL`] and [`TASKCTL_CONNECT`]
-    pub const TASKCTL_GRANT: usize = 73;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
     pub const HART_STATS: usize = 40;

@@ -238,12 +238,6 @@ pub fn taskctl_connect(fd: usize) -> Result<usize, Errno> {
     unsafe { call(nr::TASKCTL_CONNECT, &[fd]) }
 }
 
-/// Lets the set `fd` names send to channel `channel` of the process's set; returns the SEND
-/// value that set must use.
-pub fn taskctl_grant(fd: usize, channel: usize) -> Result<usize, Errno> {
-    unsafe { call(nr::TASKCTL_GRANT, &[fd, channel]) }
-}
-
 /// Copies the kernel's per-hart counters into `buf`; returns how many harts there are.
 pub fn hart_stats(buf: &mut [HartStats]) -> Result<usize, Errno> {
     unsafe { call(nr::HART_STATS, &[buf.as_mut_ptr() as usize, buf.len()]) }

@@ -8,8 +8,8 @@
 //! the receiver makes a descriptor naming the channel ([`TaskSet::channel`]), a process given
 //! that descriptor connects to it ([`TaskSet::connect`]) and gets a [`Sender`], whose
 //! [`Sender::send`] puts the handler bound to the channel into the receiver's ready queue.
-//! Descriptors only travel to children, so a child lets its parent wake it with
-//! [`TaskSet::grant`] and hands the parent the SEND value through shared memory or a pipe.
+//! Children inherit the descriptor at spawn; a parent takes one from a child with
+//! [`crate::syscall::dup_from_child`].
 //!
 //! The device exists on hartlab only: on QEMU [`TaskSet::open`] fails with
 //! [`Errno::NoDevice`]. An operation the device refuses sets a bit of the set's sticky error
@@ -126,14 +126,8 @@ impl TaskSet {
         syscall::taskctl_connect(fd).map(|value| self.sender(value as u64))
     }
 
-    /// Lets the set whose channel `fd` names send to this set's channel `channel`; returns
-    /// the SEND value that set's owner passes to its [`TaskSet::sender`].
-    pub fn grant(&self, fd: Fd, channel: usize) -> Result<u64, Errno> {
-        syscall::taskctl_grant(fd, channel).map(|value| value as u64)
-    }
-
-    /// A sender of SEND value `value` (from [`TaskSet::grant`], or made up: the device refuses
-    /// a send without the capability with [`error::NO_PERMISSION`]).
+    /// A sender of SEND value `value` as [`TaskSet::connect`] returns it (one made up is
+    /// refused by the device with [`error::NO_PERMISSION`] unless the capability exists).
     pub fn sender(&self, value: u64) -> Sender {
         Sender {
             register: self.base + SEND,

@@ -16,7 +16,7 @@
 //! | `uipi <fd> <count>` | registers the user-interrupt receiver behind `fd` as a target, then `uipi.send`s to it `count` times | 0; 1 if registering fails |
 //! | `taskctl send <fd>` | connects its task-controller set to the channel `fd` names and sends once | 0 if the device took the send, else 1 |
 //! | `taskctl forge <value>` | stores `value` to its set's SEND register without connecting | 0 if the device refused it with NO_PERMISSION, else 1 |
-//! | `taskctl reply <fd> <wfd>` | grants the set `fd` names its own channel 2, binds a handler there, writes the SEND value (8 bytes, little-endian) to `wfd`, then dequeues until the handler is woken | 0 once woken, 1 if not within a second or on an error |
+//! | `taskctl wake-me <wfd>` | makes a descriptor of its set's channel 2, binds a handler there, writes the descriptor's number (8 bytes, little-endian) to `wfd` for the parent's `dup_from_child`, then dequeues until the handler is woken | 0 once woken, 1 if not within a second or on an error |
 //! | `taskctl hold <rfd> <wfd> [fd...]` | closes the listed fds, opens a set and writes `o` to `wfd` (`n` if every set is taken, `e` on another error), then reads `rfd` until end of file | 0 |
 //! | `taskctl open` | opens a set | 0 if it got one, else 1 |
 //! | anything else | | 64 |
@@ -260,16 +260,16 @@ fn taskctl(args: &[&str]) -> i32 {
             set.clear_error(error);
             done(error == taskctl::error::NO_PERMISSION)
         }
-        ["reply", fd, wfd] => {
-            let (Some(fd), Some(wfd)) = (num::<usize>(fd), num::<usize>(wfd)) else {
+        ["wake-me", wfd] => {
+            let Some(wfd) = num::<usize>(wfd) else {
                 return USAGE;
             };
-            let Ok(value) = set.grant(fd, 2) else {
+            let Ok(fd) = set.channel(2) else {
                 return 1;
             };
             let handler = taskctl::task_id(RECORD.0.as_ptr() as usize, 2, false);
             set.bind_channel(2, handler);
-            if io::write_all(wfd, &value.to_le_bytes()).is_err() {
+            if io::write_all(wfd, &(fd as u64).to_le_bytes()).is_err() {
                 return 1;
             }
             let deadline = time::now_ns() + 1_000_000_000;

@@ -87,7 +87,7 @@ const TESTS: &[(&str, Test)] = &[
     ("uintr_errors", uintr_errors),
     ("taskctl_queue", taskctl_queue),
     ("taskctl_ipc", taskctl_ipc),
-    ("taskctl_grant", taskctl_grant),
+    ("taskctl_from_child", taskctl_from_child),
     ("taskctl_errors", taskctl_errors),
     ("taskctl_sets", taskctl_sets),
     ("preemption_fairness", preemption_fairness),
@@ -1328,49 +1328,59 @@ fn taskctl_ipc() -> TestResult {
     result
 }
 
-/// A child given a channel of ours lets us send to a channel of its own and hands over the
-/// value; our send wakes it; once it has ended, its set is gone and the send fails.
-fn taskctl_grant() -> TestResult {
+/// A child hands us a descriptor of its own channel (`dup_from_child`); connecting to it
+/// lets our send wake the child's handler; once the child has ended, its set is gone: the
+/// descriptor connects to nothing (BrokenPipe) and the capability is revoked (NOT_INIT).
+fn taskctl_from_child() -> TestResult {
     let Some(set) = task_set()? else {
         return Ok(());
     };
-    let fd = ok("taskctl_channel", set.channel(0))?;
-    let (r, w) = match io::pipe() {
-        Ok(ends) => ends,
-        Err(e) => {
-            close_all(&[fd]);
-            return Err(format!("pipe: {e:?}"));
-        }
-    };
+    let (r, w) = ok("pipe", io::pipe())?;
+    let mut dup = None;
     let result = (|| {
         let pid = ok(
             "spawn",
-            process::spawn(
-                "child",
-                &["taskctl", "reply", &format!("{fd}"), &format!("{w}")],
-            ),
+            process::spawn("child", &["taskctl", "wake-me", &format!("{w}")]),
         )?;
-        let mut value = [0u8; 8];
+        let mut number = [0u8; 8];
         let mut got = 0;
-        while got < value.len() {
-            match io::read(r, &mut value[got..]) {
+        while got < number.len() {
+            match io::read(r, &mut number[got..]) {
                 Ok(n) if n > 0 => got += n,
                 other => {
                     let _ = process::wait(pid);
-                    return Err(format!("reading the child's send value: {other:?}"));
+                    return Err(format!("reading the child's descriptor: {other:?}"));
                 }
             }
         }
-        let sender = set.sender(u64::from_le_bytes(value));
+        let theirs = u64::from_le_bytes(number) as usize;
+        let connected = syscall::dup_from_child(pid, theirs).and_then(|fd| {
+            dup = Some(fd);
+            set.connect(fd)
+        });
+        let sender = match connected {
+            Ok(sender) => sender,
+            Err(e) => {
+                let _ = process::wait(pid);
+                return Err(format!("connecting to the child's channel: {e:?}"));
+            }
+        };
         sender.send();
         let error = set.error();
         let (_, status) = ok("wait", process::wait(pid))?;
-        ensure!(error == 0, "send to the granted channel: error {error:#x}");
-        ensure!(status == 0, "child taskctl reply: status {status}");
+        ensure!(error == 0, "send to the child: error {error:#x}");
+        ensure!(status == 0, "child taskctl wake-me: status {status}");
+        let fd = dup.unwrap_or_default();
+        expect_err(
+            "connect after the child ended",
+            set.connect(fd),
+            Errno::BrokenPipe,
+        )?;
         sender.send();
         take_error(&set, "send to an ended process", taskctl::error::NOT_INIT)
     })();
-    close_all(&[fd, r, w]);
+    close_all(&[r, w]);
+    close_all(dup.as_slice());
     result
 }
 
@@ -1383,14 +1393,9 @@ fn taskctl_errors() -> TestResult {
             raw(nr::TASKCTL_CHANNEL, &[0]),
             Errno::NoDevice,
         )?;
-        expect_err(
+        return expect_err(
             "taskctl_connect",
             raw(nr::TASKCTL_CONNECT, &[0]),
-            Errno::NoDevice,
-        )?;
-        return expect_err(
-            "taskctl_grant",
-            raw(nr::TASKCTL_GRANT, &[0, 0]),
             Errno::NoDevice,
         );
     };
@@ -1404,12 +1409,6 @@ fn taskctl_errors() -> TestResult {
         expect_err("channel -1", set.channel(usize::MAX), Errno::Invalid)?;
         expect_err("connect(stdout)", set.connect(io::STDOUT), Errno::BadFd)?;
         expect_err("connect(unopened)", set.connect(60), Errno::BadFd)?;
-        expect_err("grant(stdin)", set.grant(io::STDIN, 0), Errno::BadFd)?;
-        expect_err(
-            "grant channel 64",
-            set.grant(fd, abi::TASKCTL_CHANNELS),
-            Errno::Invalid,
-        )?;
         expect_err("read(channel)", io::read(fd, &mut [0u8; 4]), Errno::BadFd)?;
         expect_err("write(channel)", io::write(fd, b"x"), Errno::BadFd)?;
         take_error(&set, "refused calls", 0)?;

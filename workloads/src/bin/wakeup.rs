@@ -22,9 +22,9 @@
 //! the other side's SEND has the device queue that id, `wake_cycles` later, in the binding
 //! hart's local queue, which the receiver's executor polls with DEQUEUE. The ping side hands
 //! the pong side a descriptor of its channel 0 (inherited at spawn; `taskctl_connect` lets
-//! pong's set send there), and pong grants ping's set its own channel 0 (`taskctl_grant`),
-//! passing the SEND value back in shared memory. On one hart the poller yields after every
-//! empty DEQUEUE, since the sender cannot run otherwise; on more harts it spins, like `poll`.
+//! pong's set send there), and takes a descriptor of pong's channel 0 back with
+//! `dup_from_child` to connect to it. On one hart the poller yields after every empty
+//! DEQUEUE, since the sender cannot run otherwise; on more harts it spins, like `poll`.
 //!
 //! Both legs of each round are measured (ping → pong, pong → ping). Before each round the
 //! ping side thinks for a random time (0..`think_us` µs, drawn from `seed`), so that rounds
@@ -67,9 +67,8 @@ struct Shared {
     errors: AtomicU32,
     /// The pong side's user-interrupt descriptor, plus one (0: not yet created).
     pong_uintr_fd: AtomicU64,
-    /// `taskctl`: the SEND value that wakes the pong side's channel 0, once `to_pong_ready`.
-    to_pong_send: AtomicU64,
-    to_pong_ready: AtomicU32,
+    /// `taskctl`: the pong side's descriptor of its channel 0, plus one (0: not yet made).
+    pong_channel_fd: AtomicU64,
 }
 
 /// The mechanisms.
@@ -303,20 +302,21 @@ impl Endpoint {
     }
 }
 
-/// The pong side's endpoint: connects to the ping side's channel 0 (descriptor `fd`), grants
-/// the ping side its own channel 0 and publishes the SEND value for it in `shared`.
+/// The pong side's endpoint: connects to the ping side's channel 0 (descriptor `fd`), binds
+/// its handler to its own channel 0 and publishes a descriptor of that channel in `shared`.
 fn pong_endpoint(shared: &Shared, fd: usize) -> Result<Endpoint, String> {
     let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
     let sender = set
         .connect(fd)
         .map_err(|e| format!("taskctl_connect: {e:?}"))?;
-    let to_pong = set
-        .grant(fd, 0)
-        .map_err(|e| format!("taskctl_grant: {e:?}"))?;
+    let channel = set
+        .channel(0)
+        .map_err(|e| format!("taskctl_channel: {e:?}"))?;
     let endpoint = Endpoint::new(set, sender)?;
     endpoint.arm()?;
-    shared.to_pong_send.store(to_pong, Ordering::Relaxed);
-    shared.to_pong_ready.store(1, Ordering::Release);
+    shared
+        .pong_channel_fd
+        .store(channel as u64 + 1, Ordering::Release);
     Ok(endpoint)
 }
 
@@ -505,7 +505,7 @@ fn ping(settings: &Settings) -> Result<(), String> {
         0
     };
     let endpoint = match ping_set {
-        Some(set) => Some(ping_endpoint(shared, set)?),
+        Some(set) => Some(ping_endpoint(shared, set, pong_pid)?),
         None => None,
     };
     let endpoint = endpoint.as_ref();
@@ -558,19 +558,28 @@ fn ping(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// The ping side's endpoint on `set`, once the pong side has published the SEND value that
-/// wakes it (within a second of simulated time).
-fn ping_endpoint(shared: &Shared, set: TaskSet) -> Result<Endpoint, String> {
+/// The ping side's endpoint on `set`: connected to the pong side's channel 0 once the pong
+/// side has published its descriptor (within a second of simulated time).
+fn ping_endpoint(shared: &Shared, set: TaskSet, pong_pid: usize) -> Result<Endpoint, String> {
     let deadline = time::now_ns() + 1_000_000_000;
-    while shared.to_pong_ready.load(Ordering::Acquire) == 0 {
-        if shared.errors.load(Ordering::Relaxed) != 0 || time::now_ns() > deadline {
-            return Err(String::from(
-                "the pong side did not set up its taskctl endpoint",
-            ));
+    let theirs = loop {
+        match shared.pong_channel_fd.load(Ordering::Acquire) {
+            0 if shared.errors.load(Ordering::Relaxed) == 0 && time::now_ns() < deadline => {
+                time::sleep_ns(1000)
+            }
+            0 => {
+                return Err(String::from(
+                    "the pong side did not set up its taskctl endpoint",
+                ))
+            }
+            fd => break fd as usize - 1,
         }
-        time::sleep_ns(1000);
-    }
-    let sender = set.sender(shared.to_pong_send.load(Ordering::Relaxed));
+    };
+    let fd =
+        syscall::dup_from_child(pong_pid, theirs).map_err(|e| format!("dup_from_child: {e:?}"))?;
+    let sender = set
+        .connect(fd)
+        .map_err(|e| format!("taskctl_connect: {e:?}"))?;
     Endpoint::new(set, sender)
 }
 

@@ -30,8 +30,8 @@ pub enum File {
     PipeWrite(PipeWriter),
     /// A user-interrupt receiver senders may register (`uintr_create_fd`).
     UintrReceiver(ReceiverFd),
-    /// A channel of a task-controller set: a token for `taskctl_connect` and
-    /// `taskctl_grant`, neither readable nor writable.
+    /// A channel of a task-controller set: a token for `taskctl_connect`, neither readable
+    /// nor writable.
     TaskChannel(Channel),
 }
 

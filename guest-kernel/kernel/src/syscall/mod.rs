@@ -14,7 +14,7 @@
 //! | `memory` | map_memory, map_shared, map_device |
 //! | `info` | hart_stats, hart_count |
 //! | `uintr` | uintr_register_handler, uintr_create_fd, uintr_register_sender, uintr_wait |
-//! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect, taskctl_grant |
+//! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect |
 
 mod info;
 mod io;
@@ -71,7 +71,6 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::TASKCTL_OPEN => taskctl::open,
         nr::TASKCTL_CHANNEL => taskctl::channel,
         nr::TASKCTL_CONNECT => taskctl::connect,
-        nr::TASKCTL_GRANT => taskctl::grant,
         _ => return Errno::NoSys.to_ret(),
     };
     match handler(&args) {
