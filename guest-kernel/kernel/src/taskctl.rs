@@ -10,9 +10,12 @@
 //! frees it in the device, which discards its queues and bindings and revokes every
 //! capability to or from it.
 //!
-//! Not done yet: no set is put online (HART_KSET and HART_USET stay "none"), so a wake-up
-//! never raises a preempt line (SSIP/USIP) and processes find their woken tasks by polling
-//! DEQUEUE; the kernel has no set of its own and grants no interrupt sources (IRQ_GRANT).
+//! A process's set is online on a hart (HART_USET) while one of its user-interrupt receiver
+//! threads runs there (`task::uintr` calls [`set_user_online`] at switch-in and switch-out):
+//! a wake-up of a task with the preempt flag then raises USIP, which `sideleg` hands to that
+//! thread's user-mode handler. Other processes find their woken tasks by polling DEQUEUE (an
+//! offline set's queues work all the same). Not done yet: the kernel has no set of its own
+//! (HART_KSET stays "none") and grants no interrupt sources (IRQ_GRANT).
 
 use crate::machine;
 use abi::Errno;
@@ -137,6 +140,20 @@ impl Drop for Set {
             error, 0,
             "task controller: FREE of set {index}: error {error:#x}"
         );
+    }
+}
+
+/// HART_USET[h] in the global region.
+const HART_USET: usize = 0x2000;
+/// A HART_xSET value naming no set.
+const NO_SET: u64 = u64::MAX;
+
+/// Puts `set` online for user mode on `hart` (`None`: no set). One store; no global error
+/// can result for an allocated set, so no lock is taken.
+pub fn set_user_online(hart: usize, set: Option<&Set>) {
+    if let Ok(device) = device() {
+        let value = set.map_or(NO_SET, |set| set.index as u64);
+        write(device.window.start + HART_USET + 8 * hart, value);
     }
 }
 

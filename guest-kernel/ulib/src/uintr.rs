@@ -5,7 +5,9 @@
 //! A receiver thread calls [`register_handler`], then hands out descriptors from [`create_fd`]
 //! (one per vector; children inherit them). A sender calls [`register_sender`] with such a
 //! descriptor once and then [`send`]s with the index it got. The handler gets the vectors
-//! pending since the last time (a bit set per vector) and runs like a signal handler, on the
+//! pending since the last time (a bit set per vector; 0 when the interrupt came from the
+//! process's task-controller set, whose preempting wake-ups share the line: see
+//! [`crate::taskctl`]) and runs like a signal handler, on the
 //! interrupted stack, with further user interrupts held off until it returns: keep it short
 //! and talk to the interrupted code through atomics. [`wait`] blocks in the kernel until an
 //! interrupt arrives. On machines without a UINTC (QEMU) the calls fail with `NoDevice`.
@@ -110,7 +112,8 @@ unsafe extern "C" fn entry() -> ! {
 extern "C" fn run_handler() {
     let pending = take_pending();
     let handler = HANDLER.load(Ordering::Acquire);
-    if handler != 0 && pending != 0 {
+    // Run even with nothing pending in the UINTC: the task controller drives the same line.
+    if handler != 0 {
         // SAFETY: only `register_handler` stores here, from a `fn(u64)`.
         let handler: fn(u64) = unsafe { core::mem::transmute(handler) };
         handler(pending);

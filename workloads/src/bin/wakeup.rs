@@ -4,7 +4,7 @@
 //! it over mechanisms and machines.
 //!
 //! ```text
-//! wakeup mechanism=<futex|pipe|upcall|uipi|uipi-spin|poll|taskctl> [rounds=N] [warmup=N] [seed=N] [think_us=N]
+//! wakeup mechanism=<futex|pipe|upcall|uipi|uipi-spin|taskctl|taskctl-preempt|poll> [rounds=N] [warmup=N] [seed=N] [think_us=N]
 //! ```
 //!
 //! | mechanism | the receiver waits in | the sender |
@@ -16,6 +16,7 @@
 //! | `uipi-spin` | a loop in user mode, interrupted by its user-interrupt handler, where the time is taken (no kernel at all) | `uipi.send` |
 //! | `poll` | a loop reading a word of shared memory (no kernel at all) | stores the word |
 //! | `taskctl` | a loop dequeuing its task-controller set's local queue until the handler task it bound to its channel 0 is woken there (no kernel; hartlab only) | stores to its set's SEND register |
+//! | `taskctl-preempt` | a loop in user mode (busy); the handler task has the preempt flag, so its wake-up raises USIP and the process's user-interrupt handler dequeues it, where the time is taken (no kernel; hartlab only) | stores to its set's SEND register |
 //!
 //! `taskctl` blocks a task the TAIC way: the receiver binds a handler task id to channel 0 of
 //! its process's queue set, on the hart it runs on, just before it signals the other side;
@@ -81,11 +82,16 @@ enum Mechanism {
     UipiSpin,
     Poll,
     Taskctl,
+    TaskctlPreempt,
 }
 
 impl Mechanism {
     fn is_uipi(self) -> bool {
         matches!(self, Mechanism::Uipi | Mechanism::UipiSpin)
+    }
+
+    fn is_taskctl(self) -> bool {
+        matches!(self, Mechanism::Taskctl | Mechanism::TaskctlPreempt)
     }
 
     fn parse(name: &str) -> Option<Mechanism> {
@@ -97,6 +103,7 @@ impl Mechanism {
             "uipi-spin" => Mechanism::UipiSpin,
             "poll" => Mechanism::Poll,
             "taskctl" => Mechanism::Taskctl,
+            "taskctl-preempt" => Mechanism::TaskctlPreempt,
             _ => return None,
         })
     }
@@ -249,7 +256,8 @@ struct Endpoint {
     set: TaskSet,
     /// Wakes the other side's channel 0.
     sender: Sender,
-    /// The handler task bound to this side's channel 0 (priority 0, no preempt flag).
+    /// The handler task bound to this side's channel 0 (priority 0; the preempt flag for
+    /// `taskctl-preempt`).
     handler: u64,
     /// The local queue the handler is woken into: that of the hart that bound it. (Should
     /// the process move between the lookup and the binding, steal-one still finds it.)
@@ -259,12 +267,12 @@ struct Endpoint {
 }
 
 impl Endpoint {
-    fn new(set: TaskSet, sender: Sender) -> Result<Endpoint, String> {
+    fn new(set: TaskSet, sender: Sender, preempt: bool) -> Result<Endpoint, String> {
         let harts = syscall::hart_count().map_err(|e| format!("hart_count: {e:?}"))?;
         Ok(Endpoint {
             set,
             sender,
-            handler: taskctl::task_id(HANDLER.0.as_ptr() as usize, 0, false),
+            handler: taskctl::task_id(HANDLER.0.as_ptr() as usize, 0, preempt),
             queue: AtomicUsize::new(0),
             yield_polls: harts == 1,
         })
@@ -302,9 +310,51 @@ impl Endpoint {
     }
 }
 
+/// `taskctl-preempt`: the endpoint this process's user-interrupt handler dequeues from.
+static TASKCTL_ENDPOINT: AtomicUsize = AtomicUsize::new(0);
+/// Handler tasks the user-interrupt handler has dequeued.
+static TASKCTL_SEEN: AtomicU64 = AtomicU64::new(0);
+/// A task the handler dequeued that was not ours (0: none).
+static TASKCTL_STRANGER: AtomicU64 = AtomicU64::new(0);
+
+/// For `taskctl-preempt`: makes the running thread a user-interrupt receiver whose handler
+/// dequeues `endpoint`'s handler task (the kernel puts the process's set online on the hart
+/// while the thread runs, so a preempting wake-up raises its USIP).
+fn enable_preemption(settings: &Settings, endpoint: Option<&Endpoint>) -> Result<(), String> {
+    let (Mechanism::TaskctlPreempt, Some(endpoint)) = (settings.mechanism, endpoint) else {
+        return Ok(());
+    };
+    TASKCTL_ENDPOINT.store(endpoint as *const Endpoint as usize, Ordering::Release);
+    uintr::register_handler(taskctl_interrupt)
+        .map(|_| ())
+        .map_err(|e| format!("uintr handler: {e:?}"))
+}
+
+/// The user-interrupt handler of `taskctl-preempt`: the DEQUEUE takes the woken handler task
+/// and lowers the task controller's line.
+fn taskctl_interrupt(_pending: u64) {
+    let at = TASKCTL_ENDPOINT.load(Ordering::Acquire);
+    if at == 0 {
+        return;
+    }
+    // SAFETY: the endpoint outlives the rounds, the only time its tasks are woken.
+    let endpoint = unsafe { &*(at as *const Endpoint) };
+    match endpoint.set.dequeue(endpoint.queue.load(Ordering::Relaxed)) {
+        Some(task) if task == endpoint.handler => {
+            // SAFETY: set before any round starts.
+            let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
+            let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
+            UPCALL_NS.store(ns, Ordering::Relaxed);
+            TASKCTL_SEEN.fetch_add(1, Ordering::AcqRel);
+        }
+        Some(task) => TASKCTL_STRANGER.store(task, Ordering::Relaxed),
+        None => {}
+    }
+}
+
 /// The pong side's endpoint: connects to the ping side's channel 0 (descriptor `fd`), binds
 /// its handler to its own channel 0 and publishes a descriptor of that channel in `shared`.
-fn pong_endpoint(shared: &Shared, fd: usize) -> Result<Endpoint, String> {
+fn pong_endpoint(shared: &Shared, fd: usize, preempt: bool) -> Result<Endpoint, String> {
     let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
     let sender = set
         .connect(fd)
@@ -312,7 +362,7 @@ fn pong_endpoint(shared: &Shared, fd: usize) -> Result<Endpoint, String> {
     let channel = set
         .channel(0)
         .map_err(|e| format!("taskctl_channel: {e:?}"))?;
-    let endpoint = Endpoint::new(set, sender)?;
+    let endpoint = Endpoint::new(set, sender, preempt)?;
     endpoint.arm()?;
     shared
         .pong_channel_fd
@@ -380,6 +430,20 @@ fn wait_for(
             endpoint.ok_or("taskctl without an endpoint")?.wait()?;
             record(shared, counts)
         }
+        Mechanism::TaskctlPreempt => {
+            while TASKCTL_SEEN.load(Ordering::Acquire) < round as u64 {
+                core::hint::spin_loop();
+            }
+            match TASKCTL_STRANGER.load(Ordering::Relaxed) {
+                0 => {}
+                task => return Err(format!("dequeued a stranger, task {task:#x}")),
+            }
+            let ns = UPCALL_NS.load(Ordering::Relaxed);
+            if counts {
+                sim::sample(LATENCY, ns);
+            }
+            ns
+        }
     })
 }
 
@@ -412,7 +476,9 @@ fn signal(
             upcall::send(pid, round as usize).map_err(|e| format!("upcall_send: {e:?}"))?
         }
         Mechanism::Uipi | Mechanism::UipiSpin => uintr::send(uipi_index),
-        Mechanism::Taskctl => endpoint.ok_or("taskctl without an endpoint")?.sender.send(),
+        Mechanism::Taskctl | Mechanism::TaskctlPreempt => {
+            endpoint.ok_or("taskctl without an endpoint")?.sender.send()
+        }
     }
     Ok(())
 }
@@ -423,12 +489,17 @@ fn pong(settings: &Settings, shared: &Shared, fds: [usize; 4], uipi_index: usize
     let ping_pid = shared.ping_pid.load(Ordering::Acquire) as usize;
     let total = settings.warmup + settings.rounds;
     let endpoint = match settings.mechanism {
-        Mechanism::Taskctl => Some(pong_endpoint(shared, ping_channel)),
+        Mechanism::Taskctl | Mechanism::TaskctlPreempt => Some(pong_endpoint(
+            shared,
+            ping_channel,
+            settings.mechanism == Mechanism::TaskctlPreempt,
+        )),
         _ => None,
     }
     .transpose();
     let result = endpoint.and_then(|endpoint| {
         let endpoint = endpoint.as_ref();
+        enable_preemption(settings, endpoint)?;
         (1..=total).try_for_each(|round| {
             let counts = round > settings.warmup;
             wait_for(
@@ -476,7 +547,7 @@ fn ping(settings: &Settings) -> Result<(), String> {
         uipi_fd = uintr::create_fd(0).map_err(|e| format!("uintr_create_fd: {e:?}"))?;
     }
     let mut ping_set = None;
-    if settings.mechanism == Mechanism::Taskctl {
+    if settings.mechanism.is_taskctl() {
         let set = TaskSet::open().map_err(|e| format!("taskctl_open: {e:?}"))?;
         // The pong side finds the channel's descriptor where the user-interrupt one goes.
         uipi_fd = set
@@ -505,10 +576,16 @@ fn ping(settings: &Settings) -> Result<(), String> {
         0
     };
     let endpoint = match ping_set {
-        Some(set) => Some(ping_endpoint(shared, set, pong_pid)?),
+        Some(set) => Some(ping_endpoint(
+            shared,
+            set,
+            pong_pid,
+            settings.mechanism == Mechanism::TaskctlPreempt,
+        )?),
         None => None,
     };
     let endpoint = endpoint.as_ref();
+    enable_preemption(settings, endpoint)?;
     let mut rng = settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let total = settings.warmup + settings.rounds;
     let mut sum_ns = 0u64;
@@ -560,7 +637,12 @@ fn ping(settings: &Settings) -> Result<(), String> {
 
 /// The ping side's endpoint on `set`: connected to the pong side's channel 0 once the pong
 /// side has published its descriptor (within a second of simulated time).
-fn ping_endpoint(shared: &Shared, set: TaskSet, pong_pid: usize) -> Result<Endpoint, String> {
+fn ping_endpoint(
+    shared: &Shared,
+    set: TaskSet,
+    pong_pid: usize,
+    preempt: bool,
+) -> Result<Endpoint, String> {
     let deadline = time::now_ns() + 1_000_000_000;
     let theirs = loop {
         match shared.pong_channel_fd.load(Ordering::Acquire) {
@@ -580,7 +662,7 @@ fn ping_endpoint(shared: &Shared, set: TaskSet, pong_pid: usize) -> Result<Endpo
     let sender = set
         .connect(fd)
         .map_err(|e| format!("taskctl_connect: {e:?}"))?;
-    Endpoint::new(set, sender)
+    Endpoint::new(set, sender, preempt)
 }
 
 /// Signals round `round` to the pong side; an upcall is retried until the pong side has its

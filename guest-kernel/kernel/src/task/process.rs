@@ -423,6 +423,11 @@ impl Process {
         self.inner.lock().upcall_handler
     }
 
+    /// The process's task-controller queue set, if it has asked for one.
+    pub fn existing_task_set(&self) -> Option<Arc<taskctl::Set>> {
+        self.inner.lock().task_set.clone()
+    }
+
     /// The process's task-controller queue set, allocated and its register region mapped at
     /// `abi::layout::TASK_SET` on the first call.
     pub fn task_set(&self) -> Result<Arc<taskctl::Set>, Errno> {

@@ -24,6 +24,9 @@
 //! the handler trampoline clears that bit. A switch-out carries a set bit over to the
 //! thread's next switch-in.
 //!
+//! The task controller drives the same USIP line for the queue set of the running receiver's
+//! process (see `taskctl`), so a preempting wake-up also lands in the receiver's handler.
+//!
 //! Without a UINTC (QEMU) the calls fail with `NoDevice` and the hooks do nothing. CSRs are
 //! named by number (`utvec` 0x005, `uscratch` 0x040, `uepc` 0x041, `ucause` 0x042, `utval`
 //! 0x043, `uie` 0x004, `sideleg` 0x103, `suist` 0x1B0, `suirs` 0x1B1): the assembler no
@@ -101,6 +104,9 @@ static IN_USE: AtomicBool = AtomicBool::new(false);
 /// Harts whose CSRs hold user-interrupt state of the running thread (to skip the hooks for
 /// threads that never used user interrupts).
 static LOADED: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
+
+/// Harts where a task-controller set is online for the running receiver (HART_USET).
+static USET_ONLINE: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
 
 /// Finds the UINTC and prepares this hart: user software interrupts reach S mode (none are
 /// delegated to U until a receiver runs). The firmware delegates USI to S (`mideleg` bit 0).
@@ -367,6 +373,11 @@ pub fn switch_in(thread: &Thread) {
     }
     // SAFETY: as above.
     unsafe { core::arch::asm!("csrw 0x1B1, {}", in(reg) UINTR_ENABLE | slot) };
+    // The process's task-controller set raises its preempt line for this thread's handler.
+    if let Some(set) = thread.process.existing_task_set() {
+        crate::taskctl::set_user_online(hart, Some(&set));
+        USET_ONLINE[hart].store(true, Ordering::Relaxed);
+    }
     receiver.csrs.load();
     if receiver.injected {
         inject();
@@ -389,6 +400,9 @@ pub fn switch_out(thread: &Thread) {
     }
     let mut state = thread.uintr.lock();
     if let Some(receiver) = &mut state.receiver {
+        if USET_ONLINE[hart].swap(false, Ordering::Relaxed) {
+            crate::taskctl::set_user_online(hart, None);
+        }
         receiver.csrs = UserCsrs::save();
         // The software bit goes with the thread; a UINTC line stays set after the clear.
         let set = usip();
