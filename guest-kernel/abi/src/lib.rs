@@ -116,8 +116,9 @@ pub mod nr {
     /// and maps its 16 KiB register region read-write at [`crate::layout::TASK_SET`]; later
     /// calls return the same address. The set is freed when the process ends, which revokes
     /// every capability to or from it. [`Errno::NoDevice`] without the device (QEMU),
-    /// [`Errno::NoMemory`] when every set of the device is taken. The set is not put online
-    /// on any hart, so a wake-up never raises a preempt line.
+    /// [`Errno::NoMemory`] when every set of the device is taken. The set is online (its
+    /// preempting wake-ups raise USIP) on a hart while one of the process's user-interrupt
+    /// receivers runs there.
     pub const TASKCTL_OPEN: usize = 70;
     /// `taskctl_channel(channel) -> fd` naming channel `channel` (below
     /// [`crate::TASKCTL_CHANNELS`]) of the caller's set (opened as by [`TASKCTL_OPEN`] if

@@ -14,8 +14,10 @@
 //! The device exists on hartlab only: on QEMU [`TaskSet::open`] fails with
 //! [`Errno::NoDevice`]. An operation the device refuses sets a bit of the set's sticky error
 //! register ([`TaskSet::error`], bits in [`error`]) and changes nothing; a refused read
-//! returns 0. The kernel does not put the set online on any hart, so a wake-up never
-//! interrupts: the process finds woken tasks by dequeuing.
+//! returns 0. The kernel puts the set online on a hart while one of the process's
+//! user-interrupt receivers ([`crate::uintr::register_handler`]) runs there: a wake-up of a
+//! task with the preempt flag then interrupts that thread, whose handler dequeues it. Without
+//! a receiver the process finds woken tasks by dequeuing.
 
 use crate::io::Fd;
 use crate::syscall;

@@ -90,6 +90,7 @@ const TESTS: &[(&str, Test)] = &[
     ("taskctl_from_child", taskctl_from_child),
     ("taskctl_errors", taskctl_errors),
     ("taskctl_sets", taskctl_sets),
+    ("taskctl_preempt", taskctl_preempt),
     ("preemption_fairness", preemption_fairness),
     ("priorities", priorities),
 ];
@@ -1326,6 +1327,67 @@ fn taskctl_ipc() -> TestResult {
     })();
     close_all(&[fd]);
     result
+}
+
+/// The set and local queue `taskctl_preempt`'s user-interrupt handler dequeues from (0: none).
+static PREEMPT_SET: AtomicU64 = AtomicU64::new(0);
+static PREEMPT_QUEUE: AtomicU64 = AtomicU64::new(0);
+/// The task that handler dequeued (0: none yet).
+static PREEMPT_TASK: AtomicU64 = AtomicU64::new(0);
+
+fn preempt_handler(_pending: u64) {
+    let at = PREEMPT_SET.load(Ordering::Acquire);
+    if at != 0 {
+        // SAFETY: the set outlives the test's sends (cleared before it goes).
+        let set = unsafe { &*(at as *const TaskSet) };
+        if let Some(task) = set.dequeue(PREEMPT_QUEUE.load(Ordering::Relaxed) as usize) {
+            PREEMPT_TASK.store(task, Ordering::Release);
+        }
+    }
+}
+
+/// A wake-up of a task with the preempt flag interrupts a user-interrupt receiver of the
+/// set's process in user mode (the kernel keeps the set online on its hart), and its handler
+/// dequeues the task.
+fn taskctl_preempt() -> TestResult {
+    let Some(set) = task_set()? else {
+        return Ok(());
+    };
+    let handle = thread::try_spawn(move || -> TestResult {
+        PREEMPT_TASK.store(0, Ordering::Release);
+        PREEMPT_SET.store(&set as *const TaskSet as u64, Ordering::Release);
+        ok(
+            "uintr_register_handler",
+            ulib::uintr::register_handler(preempt_handler),
+        )?;
+        let channel = 9;
+        let handler = taskctl::task_id(RECORDS[1].0.as_ptr() as usize, 2, true);
+        let fd = ok("taskctl_channel", set.channel(channel))?;
+        let result = (|| {
+            let own = ok("taskctl_connect", set.connect(fd))?;
+            let hart = ok("current_hart", syscall::current_hart())?;
+            PREEMPT_QUEUE.store(hart as u64, Ordering::Release);
+            set.bind_channel(channel, handler);
+            own.send();
+            let deadline = time::now_ns() + 1_000_000_000;
+            while PREEMPT_TASK.load(Ordering::Acquire) == 0 && time::now_ns() < deadline {
+                core::hint::spin_loop();
+            }
+            let got = PREEMPT_TASK.load(Ordering::Acquire);
+            ensure!(
+                got == handler,
+                "the handler dequeued {got:#x}, expected {handler:#x}"
+            );
+            ensure!(set.status().queued == 0, "tasks left queued");
+            take_error(&set, "preempt", 0)
+        })();
+        PREEMPT_SET.store(0, Ordering::Release);
+        close_all(&[fd]);
+        result
+    });
+    ok("thread spawn", handle)?
+        .join()
+        .map_err(|e| format!("join: {e:?}"))?
 }
 
 /// A child hands us a descriptor of its own channel (`dup_from_child`); connecting to it
