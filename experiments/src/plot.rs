@@ -660,7 +660,7 @@ pub fn describe(meta: &RunMeta, records: &[PointRecord]) -> BTreeMap<String, Str
         .map(|(i, spec)| {
             let text = match figure(meta, spec, records) {
                 Err(note) => format!("not drawn: {note}"),
-                Ok(f) => match f.body {
+                Ok(f) => match &f.body {
                     Body::Lines(l) => format!(
                         "lines: {}",
                         l.iter()
@@ -668,15 +668,13 @@ pub fn describe(meta: &RunMeta, records: &[PointRecord]) -> BTreeMap<String, Str
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                    Body::Boxes(d) => format!(
-                        "boxes: {}",
-                        d.iter()
-                            .map(|d| d.label.clone())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    Body::Violins(d) => format!(
-                        "violins: {}",
+                    Body::Boxes(d) | Body::Violins(d) => format!(
+                        "{}: {}",
+                        if matches!(f.body, Body::Boxes(_)) {
+                            "boxes"
+                        } else {
+                            "violins"
+                        },
                         d.iter()
                             .map(|d| d.label.clone())
                             .collect::<Vec<_>>()

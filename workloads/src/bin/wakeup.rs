@@ -199,13 +199,30 @@ fn now_ps() -> u64 {
     sim::now_ps().unwrap_or_else(|| time::now_ns() * 1000)
 }
 
-/// Records the latency of a signal sent at `shared.sent_ps`, if this round counts; returns it.
-fn record(shared: &Shared, counts: bool) -> u64 {
-    let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
+/// Nanoseconds since the signal sent at `shared.sent_ps`.
+fn since_sent(shared: &Shared) -> u64 {
+    now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000
+}
+
+/// Records `ns` as a sample if this round counts; returns it.
+fn sample(ns: u64, counts: bool) -> u64 {
     if counts {
         sim::sample(LATENCY, ns);
     }
     ns
+}
+
+/// Records the latency of a signal sent at `shared.sent_ps`, if this round counts; returns it.
+fn record(shared: &Shared, counts: bool) -> u64 {
+    sample(since_sent(shared), counts)
+}
+
+/// In a signal or interrupt handler: keeps the latency of the signal it handles for the
+/// interrupted code to record.
+fn note_handler_latency() {
+    // SAFETY: set before any handler is registered.
+    let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
+    HANDLER_NS.store(since_sent(shared), Ordering::Relaxed);
 }
 
 /// Makes the pong side a user-interrupt receiver and a sender to the ping side's receiver
@@ -222,25 +239,19 @@ fn uipi_pong_setup(shared: &Shared, ping_fd: usize) -> Result<usize, String> {
 static UIPI_SEEN: AtomicU64 = AtomicU64::new(0);
 
 fn uipi_handler(_pending: u64) {
-    // SAFETY: set before the handler is registered.
-    let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
-    let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
-    UPCALL_NS.store(ns, Ordering::Relaxed);
+    note_handler_latency();
     UIPI_SEEN.fetch_add(1, Ordering::AcqRel);
 }
 
 /// The last upcall value seen by this process's handler.
 static UPCALL_SEEN: AtomicU64 = AtomicU64::new(0);
 /// The latency the upcall or user-interrupt handler measured.
-static UPCALL_NS: AtomicU64 = AtomicU64::new(0);
+static HANDLER_NS: AtomicU64 = AtomicU64::new(0);
 /// Where the handler finds the shared block.
 static SHARED_AT: AtomicU64 = AtomicU64::new(0);
 
 fn upcall_handler(value: usize) {
-    // SAFETY: set before the handler is installed.
-    let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
-    let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
-    UPCALL_NS.store(ns, Ordering::Relaxed);
+    note_handler_latency();
     UPCALL_SEEN.store(value as u64, Ordering::Release);
 }
 
@@ -341,10 +352,7 @@ fn taskctl_interrupt(_pending: u64) {
     let endpoint = unsafe { &*(at as *const Endpoint) };
     match endpoint.set.dequeue(endpoint.queue.load(Ordering::Relaxed)) {
         Some(task) if task == endpoint.handler => {
-            // SAFETY: set before any round starts.
-            let shared = unsafe { &*(SHARED_AT.load(Ordering::Acquire) as *const Shared) };
-            let ns = now_ps().saturating_sub(shared.sent_ps.load(Ordering::Acquire)) / 1000;
-            UPCALL_NS.store(ns, Ordering::Relaxed);
+            note_handler_latency();
             TASKCTL_SEEN.fetch_add(1, Ordering::AcqRel);
         }
         Some(task) => TASKCTL_STRANGER.store(task, Ordering::Relaxed),
@@ -420,11 +428,7 @@ fn wait_for(
                     _ => core::hint::spin_loop(),
                 }
             }
-            let ns = UPCALL_NS.load(Ordering::Relaxed);
-            if counts {
-                sim::sample(LATENCY, ns);
-            }
-            ns
+            sample(HANDLER_NS.load(Ordering::Relaxed), counts)
         }
         Mechanism::Taskctl => {
             endpoint.ok_or("taskctl without an endpoint")?.wait()?;
@@ -438,11 +442,7 @@ fn wait_for(
                 0 => {}
                 task => return Err(format!("dequeued a stranger, task {task:#x}")),
             }
-            let ns = UPCALL_NS.load(Ordering::Relaxed);
-            if counts {
-                sim::sample(LATENCY, ns);
-            }
-            ns
+            sample(HANDLER_NS.load(Ordering::Relaxed), counts)
         }
     })
 }

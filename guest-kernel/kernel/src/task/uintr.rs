@@ -84,10 +84,16 @@ impl Uintc {
         unsafe { self.reg(slot, HIGH).read_volatile() }
     }
 
-    /// Sets bits in `slot`'s pending word.
-    fn add_pending(&self, slot: usize, bits: u64) {
-        // SAFETY: as in `route`.
-        unsafe { self.reg(slot, HIGH).write_volatile(bits) };
+    /// Whether `slot` has vectors pending, leaving them pending (the device has no plain
+    /// read: this reads and clears, then puts the bits back).
+    fn is_pending(&self, slot: usize) -> bool {
+        let bits = self.take_pending(slot);
+        if bits != 0 {
+            // SAFETY: as in `route`; a HIGH write ORs into the pending word, so a send that
+            // landed in between is kept too.
+            unsafe { self.reg(slot, HIGH).write_volatile(bits) };
+        }
+        bits != 0
     }
 }
 
@@ -282,28 +288,34 @@ static ROUTING: Mutex<Routing> = Mutex::new(Routing {
 });
 
 impl Routing {
-    /// Moves the blocked slots routed to `hart` (which is about to run a receiver) to a hart
-    /// that runs none, or parks them; those already pending are taken off and returned for
-    /// waking.
-    fn evict(&mut self, uintc: &Uintc, hart: usize, woken: &mut Vec<Arc<Thread>>) {
-        let free_hart = machine::get()
-            .harts()
-            .find(|&h| h != hart && self.receiver_running & (1 << h) == 0);
+    /// Takes the blocked receivers routed to `hart` whose slot has something pending off
+    /// the list into `woken`, deactivating their slots (the kernel delivers the interrupt when
+    /// they run). With `evict` (`hart` is about to run a receiver) the others are moved to a
+    /// hart that runs none, or parked.
+    fn sweep(&mut self, uintc: &Uintc, hart: usize, evict: bool, woken: &mut Vec<Arc<Thread>>) {
+        let running = self.receiver_running;
+        let free_hart = evict
+            .then(|| {
+                machine::get()
+                    .harts()
+                    .find(|&h| h != hart && running & (1 << h) == 0)
+            })
+            .flatten();
         self.blocked.retain_mut(|b| {
             if b.hart != Some(hart) {
                 return true;
             }
-            let pending = uintc.take_pending(b.slot);
-            if pending != 0 {
-                uintc.add_pending(b.slot, pending);
+            if uintc.is_pending(b.slot) {
                 uintc.route(b.slot, false, hart);
                 woken.push(b.thread.clone());
                 return false;
             }
-            // A send landing from here on stays pending in the slot: seen where it is
-            // routed to, or when a parked slot is adopted.
-            b.hart = free_hart;
-            uintc.route(b.slot, free_hart.is_some(), free_hart.unwrap_or(hart));
+            if evict {
+                // A send landing from here on stays pending in the slot: seen where it is
+                // routed to, or when a parked slot is adopted.
+                b.hart = free_hart;
+                uintc.route(b.slot, free_hart.is_some(), free_hart.unwrap_or(hart));
+            }
             true
         });
     }
@@ -314,23 +326,6 @@ impl Routing {
             b.hart = Some(hart);
             uintc.route(b.slot, true, hart);
         }
-    }
-
-    /// Takes the blocked receivers routed to `hart` with a pending interrupt off the list.
-    fn take_pending(&mut self, uintc: &Uintc, hart: usize, woken: &mut Vec<Arc<Thread>>) {
-        self.blocked.retain(|b| {
-            if b.hart != Some(hart) {
-                return true;
-            }
-            let pending = uintc.take_pending(b.slot);
-            if pending == 0 {
-                return true;
-            }
-            uintc.add_pending(b.slot, pending);
-            uintc.route(b.slot, false, hart);
-            woken.push(b.thread.clone());
-            false
-        });
     }
 }
 
@@ -368,7 +363,7 @@ pub fn switch_in(thread: &Thread) {
         routing.receiver_running |= 1 << hart;
         // Its own wait is over (it may have been woken by its process ending).
         routing.blocked.retain(|b| b.slot != slot);
-        routing.evict(uintc, hart, &mut woken);
+        routing.sweep(uintc, hart, true, &mut woken);
         uintc.route(slot, true, hart);
     }
     // SAFETY: as above.
@@ -435,7 +430,7 @@ pub fn on_interrupt() {
     let Some(uintc) = UINTC.get() else { return };
     let mut woken = Vec::new();
     let hart = crate::hart_id();
-    ROUTING.lock().take_pending(uintc, hart, &mut woken);
+    ROUTING.lock().sweep(uintc, hart, false, &mut woken);
     crate::stats::add(
         crate::stats::Counter::UserInterruptWakeups,
         woken.len() as u64,
@@ -546,12 +541,11 @@ pub fn wait() -> Result<usize, Errno> {
         .slot
         .0;
     let mut routing = ROUTING.lock();
-    let pending = uintc.take_pending(slot);
-    if pending != 0 || thread.process.is_exiting() {
-        uintc.add_pending(slot, pending);
-        if pending != 0 {
-            inject();
-        }
+    if uintc.is_pending(slot) {
+        inject();
+        return Ok(0);
+    }
+    if thread.process.is_exiting() {
         return Ok(0);
     }
     // The slot is active and routed here; once this thread has left the hart, `sideleg`
