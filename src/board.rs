@@ -77,7 +77,8 @@ impl Board {
     ) -> Result<Self> {
         config.validate()?;
         let m = &config.machine;
-        let mut ram = Ram::new(RAM_BASE, m.memory);
+        let mut ram = Ram::new(RAM_BASE, m.memory)
+            .with_context(|| format!("machine.memory = {}", m.memory))?;
         let elf =
             load_elf(elf_bytes, &mut ram).with_context(|| format!("cannot load {elf_name}"))?;
         let dtb = fdt::build(&FdtParams {

@@ -172,9 +172,10 @@ impl Default for BranchSection {
     }
 }
 
-/// One cache in the `[memory]` table.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// One cache in the `[memory]` table. A table that gives only some keys keeps its level's
+/// defaults for the rest (each level has its own, so the overlay is per field of
+/// [`MemorySection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CacheSection {
     /// Capacity, e.g. "32KiB".
     #[serde(deserialize_with = "de_size")]
@@ -185,6 +186,43 @@ pub struct CacheSection {
     pub line_bytes: u32,
     /// Hit latency in cycles.
     pub hit_cycles: u32,
+}
+
+/// The keys a `[memory.l1i|l1d|l2]` table gave, to lay over its level's defaults.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CachePatch {
+    #[serde(default, deserialize_with = "de_some_size")]
+    size: Option<u64>,
+    ways: Option<u32>,
+    line_bytes: Option<u32>,
+    hit_cycles: Option<u32>,
+}
+
+impl CacheSection {
+    /// Read a cache table, taking the keys it leaves out from `defaults`.
+    fn overlay<'de, D: Deserializer<'de>>(d: D, defaults: CacheConfig) -> Result<Self, D::Error> {
+        let p = CachePatch::deserialize(d)?;
+        let base = Self::from(defaults);
+        Ok(Self {
+            size: p.size.unwrap_or(base.size),
+            ways: p.ways.unwrap_or(base.ways),
+            line_bytes: p.line_bytes.unwrap_or(base.line_bytes),
+            hit_cycles: p.hit_cycles.unwrap_or(base.hit_cycles),
+        })
+    }
+}
+
+fn de_l1i<'de, D: Deserializer<'de>>(d: D) -> Result<CacheSection, D::Error> {
+    CacheSection::overlay(d, HierarchyConfig::default().l1i)
+}
+
+fn de_l1d<'de, D: Deserializer<'de>>(d: D) -> Result<CacheSection, D::Error> {
+    CacheSection::overlay(d, HierarchyConfig::default().l1d)
+}
+
+fn de_l2<'de, D: Deserializer<'de>>(d: D) -> Result<CacheSection, D::Error> {
+    CacheSection::overlay(d, HierarchyConfig::default().l2)
 }
 
 impl From<CacheConfig> for CacheSection {
@@ -216,10 +254,13 @@ pub struct MemorySection {
     /// Cycles an L2 miss adds. Default 100.
     pub dram_latency_cycles: u32,
     /// `[memory.l1i]`. Default 32 KiB, 8 ways, 64 B lines, 2 cycles.
+    #[serde(deserialize_with = "de_l1i")]
     pub l1i: CacheSection,
     /// `[memory.l1d]`. Default as the L1 I.
+    #[serde(deserialize_with = "de_l1d")]
     pub l1d: CacheSection,
     /// `[memory.l2]`. Default 512 KiB, 8 ways, 64 B lines, 12 cycles.
+    #[serde(deserialize_with = "de_l2")]
     pub l2: CacheSection,
 }
 
@@ -807,6 +848,10 @@ fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
+fn de_some_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    de_size(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -972,10 +1017,7 @@ mod tests {
                 "[memory.l1d]\nsize = \"48KiB\"\nways = 8\nline_bytes = 64\nhit_cycles = 2\n",
                 "memory.l1d",
             ),
-            (
-                "[memory.l2]\nsize = \"512KiB\"\nways = 8\nline_bytes = 64\n",
-                "hit_cycles",
-            ),
+            ("[memory.l2]\nhit_latency = 12\n", "hit_latency"),
             ("[core]\nmul_latency = 0\n", "core.mul_latency"),
             ("[core]\nload_latency = 3\n", "load_latency"),
             (
@@ -1019,6 +1061,33 @@ mod tests {
             let e = error(text);
             assert!(e.contains(wanted), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn cache_tables_take_single_keys_over_their_level_defaults() {
+        let defaults = HierarchyConfig::default();
+        let c = MachineConfig::from_toml("[memory.l1d]\nways = 1\n[memory.l2]\nhit_cycles = 30\n")
+            .unwrap();
+        let t = c.timing_config();
+        assert_eq!(
+            t.memory.l1d,
+            CacheConfig {
+                ways: 1,
+                ..defaults.l1d
+            }
+        );
+        assert_eq!(
+            t.memory.l2,
+            CacheConfig {
+                hit_latency: 30,
+                ..defaults.l2
+            }
+        );
+        assert_eq!(t.memory.l1i, defaults.l1i);
+        let c = MachineConfig::from_toml("[memory.l1i]\nsize = \"8KiB\"\n").unwrap();
+        assert_eq!(c.timing_config().memory.l1i.size_bytes, 8 << 10);
+        // A single key still goes through the range rules.
+        assert!(error("[memory.l1d]\nways = 0\n").contains("memory.l1d"));
     }
 
     #[test]

@@ -75,7 +75,7 @@ enum Command {
 
 #[derive(clap::Args)]
 struct SweepArgs {
-    /// Points run at once (default: one per core).
+    /// Points run at once (default: one per core; at most four per core).
     #[arg(long)]
     jobs: Option<usize>,
     /// Output directory instead of results/<name>/<run-id>.
@@ -286,12 +286,26 @@ fn simulate(
     Ok(ExitCode::from(status))
 }
 
-fn settings(sweep: &SweepArgs) -> RunSettings {
-    RunSettings {
+/// Most points run at once per host core: each holds a whole machine and a host thread, and
+/// beyond a few per core they only compete for the cores (and, in the thousands, exhaust the
+/// host's threads).
+const JOBS_PER_CORE: usize = 4;
+
+fn settings(sweep: &SweepArgs) -> Result<RunSettings> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = JOBS_PER_CORE * cores;
+    match sweep.jobs {
+        Some(0) => anyhow::bail!("--jobs 0: give at least 1 (or leave it out for one per core)"),
+        Some(n) if n > most => anyhow::bail!(
+            "--jobs {n}: at most {most} ({JOBS_PER_CORE} per core on this host's {cores} cores)"
+        ),
+        _ => {}
+    }
+    Ok(RunSettings {
         jobs: sweep.jobs.unwrap_or(0),
         out: sweep.out.clone(),
         ..RunSettings::default()
-    }
+    })
 }
 
 fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
@@ -303,7 +317,7 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
             Profile::Full
         },
         only: args.only,
-        ..settings(&args.sweep)
+        ..settings(&args.sweep)?
     };
     let run = experiments::run_experiment(&Hartlab, &args.file, &settings)?;
     let failed = run.failed().count();
@@ -327,7 +341,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         &args.file,
         &args.baseline,
         args.bless,
-        &settings(&args.sweep),
+        &settings(&args.sweep)?,
     )?;
     if outcome.blessed {
         eprintln!("hartlab: wrote the baseline {}", args.baseline.display());

@@ -278,3 +278,52 @@ fn timing_flag_selects_functional_mode() {
     let o = run(&guest("hello"), &["--timing", "fast"]);
     assert_eq!(status(&o), 2, "clap rejects the mode: {}", stderr(&o));
 }
+
+#[test]
+fn guest_memory_larger_than_the_host_is_reserved_lazily() {
+    // 64 GiB, the largest machine.memory, is more than this kind of host has: the guest only
+    // pays for the pages it touches.
+    let o = run(&guest("hello"), &["--memory", "64G"]);
+    assert_eq!(status(&o), 0, "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "hello from hartlab\n");
+}
+
+#[test]
+fn guest_memory_the_host_refuses_is_one_clear_line() {
+    // A 2 GiB address-space limit leaves hartlab room to run but not a 4 GiB guest.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 2000000 && exec "$0" run "$1" --memory 4G"#)
+        .arg(env!("CARGO_BIN_EXE_hartlab"))
+        .arg(guest("hello"))
+        .output()
+        .expect("run sh");
+    assert_eq!(status(&o), 251, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("machine.memory = 4294967296"), "{e}");
+}
+
+#[test]
+fn jobs_are_bounded_before_any_work() {
+    let out = support::repo_root().join("target/guest/jobs-refused");
+    let _ = std::fs::remove_dir_all(&out);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let too_many = (4 * cores + 1).to_string();
+    for jobs in ["40000", too_many.as_str(), "0"] {
+        let o = hartlab(&[
+            "experiment",
+            "experiments/wakeup.toml",
+            "--quick",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let e = stderr(&o);
+        assert_eq!(status(&o), 251, "--jobs {jobs}: {e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains(&format!("--jobs {jobs}")), "{e}");
+        assert!(!out.exists(), "--jobs {jobs} started the sweep");
+    }
+}

@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_truncation() {
-        let mut ram = Ram::new(0x8000_0000, 0x1000);
+        let mut ram = Ram::new(0x8000_0000, 0x1000).unwrap();
         assert!(matches!(
             load_elf(b"hello", &mut ram),
             Err(ElfError::Parse(_))

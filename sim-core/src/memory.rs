@@ -2,21 +2,44 @@
 //!
 //! Harts reach it through their software TLB as a host pointer; everything else (ELF loading,
 //! page-table walks, slow-path accesses) uses the bounds-checked methods here.
+//!
+//! The block is an anonymous mapping that reserves no host memory or swap up front: a page
+//! costs host memory when the guest first touches it, so a 64 GiB guest starts on a smaller
+//! host and only what it uses counts.
+
+use memmap2::{MmapMut, MmapOptions};
 
 /// Guest RAM.
 pub struct Ram {
     base: u64,
-    data: Vec<u8>,
+    data: MmapMut,
+}
+
+/// The host could not provide address space for guest RAM.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot reserve {size} bytes of host address space for guest RAM")]
+pub struct RamError {
+    /// The requested size.
+    pub size: u64,
+    /// What the host said.
+    pub source: std::io::Error,
 }
 
 impl Ram {
-    /// `size` bytes of zeroed RAM at physical address `base`.
-    pub fn new(base: u64, size: u64) -> Self {
-        // vec![0; n] uses a zeroing allocation, so untouched pages cost no host memory.
-        Self {
-            base,
-            data: vec![0; size as usize],
-        }
+    /// `size` bytes of zeroed RAM at physical address `base`, reserved lazily.
+    pub fn new(base: u64, size: u64) -> Result<Self, RamError> {
+        let len = usize::try_from(size).map_err(|_| RamError {
+            size,
+            source: std::io::Error::from(std::io::ErrorKind::OutOfMemory),
+        })?;
+        // memmap2 is the maintained wrapper of mmap; MAP_NORESERVE (no_reserve_swap) keeps the
+        // kernel's overcommit heuristic from refusing a guest larger than the host.
+        let data = MmapOptions::new()
+            .len(len)
+            .no_reserve_swap()
+            .map_anon()
+            .map_err(|source| RamError { size, source })?;
+        Ok(Self { base, data })
     }
 
     /// Physical base address.

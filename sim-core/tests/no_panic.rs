@@ -40,7 +40,7 @@ impl Device for Echo {
 }
 
 fn run_words(words: &[u32], regs: &[u64], harts: usize, insns: u64) {
-    let mut ram = Ram::new(RAM_BASE, 1 << 20);
+    let mut ram = Ram::new(RAM_BASE, 1 << 20).unwrap();
     // Prologue: mtvec and stvec point at x1 (inside the random words), so traps keep running
     // random code instead of faulting at address 0.
     let prologue = [
