@@ -78,6 +78,21 @@ pub struct MachineSection {
     /// Each hart starts after a delay drawn from `seed`, uniform in 0..=this many cycles
     /// (reset-release skew between harts). Default 0: every hart starts at once.
     pub start_jitter_cycles: u64,
+    /// Misaligned loads and stores: "trap" (default; address-misaligned exceptions, as on
+    /// most boards, where the firmware emulates them) or "hardware" (performed, as QEMU does,
+    /// at the cost of `core.misaligned_penalty`).
+    pub misaligned: MisalignedName,
+}
+
+/// How harts treat misaligned loads and stores, as written in TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MisalignedName {
+    /// Raise address-misaligned exceptions.
+    #[default]
+    Trap,
+    /// Perform them.
+    Hardware,
 }
 
 impl Default for MachineSection {
@@ -91,6 +106,7 @@ impl Default for MachineSection {
             quantum_ns: 1_000,
             seed: 0,
             start_jitter_cycles: 0,
+            misaligned: MisalignedName::Trap,
         }
     }
 }
@@ -597,6 +613,7 @@ impl MachineConfig {
             timed_from_insn: self.timing.timed_from_insn,
             suicfg_reset: devices::virt::UINTC_BASE,
             start_delays: self.start_delays(),
+            misaligned_in_hardware: self.machine.misaligned == MisalignedName::Hardware,
         }
     }
 

@@ -268,3 +268,51 @@ fn kernel_costs_match_the_readme() {
         );
     }
 }
+
+/// Misaligned loads and stores in user programs work either way a machine treats them: the
+/// harts trap them and the firmware performs them (`machine.misaligned = "trap"`, the default,
+/// as on most boards), or the harts perform them (`"hardware"`, as QEMU does). The self tests
+/// `misaligned_access` (9 loads, 5 stores) and `fault_misaligned_unmapped` (one of each,
+/// faulting on their second half) pass both ways; only the first takes the exceptions.
+#[test]
+fn misaligned_accesses_are_performed_by_the_firmware_or_the_hardware() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    for (misaligned, loads, stores) in [("trap", 10, 6), ("hardware", 0, 0)] {
+        let config = dir.path().join(format!("{misaligned}.toml"));
+        std::fs::write(
+            &config,
+            format!("[machine]\nmisaligned = \"{misaligned}\"\n"),
+        )
+        .unwrap();
+        let out = boot(&[
+            "--config",
+            config.to_str().unwrap(),
+            "--bootargs",
+            "test misaligned",
+            "--stats",
+            stats.to_str().unwrap(),
+        ]);
+        assert!(
+            out.contains("selftest: 2 passed, 0 failed"),
+            "{misaligned}: {out}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        // Causes never taken are left out of the statistics.
+        let taken = |cause: &str| {
+            json["harts"][0]["traps"]["exceptions"][cause]
+                .as_u64()
+                .unwrap_or(0)
+        };
+        assert_eq!(
+            (
+                taken("load_address_misaligned"),
+                taken("store_address_misaligned")
+            ),
+            (loads, stores),
+            "{misaligned}: {}",
+            json["harts"][0]["traps"]
+        );
+    }
+}

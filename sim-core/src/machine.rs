@@ -57,6 +57,8 @@ pub struct MachineParams {
     /// Cycles each hart waits after reset before its first instruction (reset-release skew;
     /// empty: none).
     pub start_delays: Vec<u64>,
+    /// Harts perform misaligned loads and stores instead of trapping on them.
+    pub misaligned_in_hardware: bool,
 }
 
 /// When a run stops on its own.
@@ -79,6 +81,7 @@ impl MachineParams {
             timed_from_insn: None,
             suicfg_reset: 0,
             start_delays: Vec::new(),
+            misaligned_in_hardware: false,
         }
     }
 }
@@ -117,6 +120,7 @@ impl Machine {
                 h.set_reg(10, id as u64);
                 h.set_reg(11, a1);
                 h.set_suicfg(params.suicfg_reset);
+                h.set_misaligned_in_hardware(params.misaligned_in_hardware);
                 h.delay_start(params.start_delays.get(id).copied().unwrap_or(0));
                 Ok(h)
             })

@@ -14,14 +14,16 @@
 //!    others wait in [`hsm::park`] until the kernel starts them with SBI `hart_start`.
 //!
 //! From then on the firmware only runs when S mode traps into it (`trap`): SBI calls
-//! (console, timer, IPI, HSM, system reset, implemented with `rustsbi` in `sbi`) and the
-//! machine timer and software interrupts it relays to S mode (`clint`).
+//! (console, timer, IPI, HSM, system reset, implemented with `rustsbi` in `sbi`), misaligned
+//! loads and stores it performs for S and U mode (`misaligned`), and the machine timer and
+//! software interrupts it relays to S mode (`clint`).
 
 #![no_std]
 #![no_main]
 
 mod clint;
 mod hsm;
+mod misaligned;
 mod payload;
 mod platform;
 mod reset;

@@ -3,7 +3,8 @@
 //! While a hart runs the kernel, `mscratch` holds the top of its M-mode stack. A trap swaps
 //! it with `sp`, saves the kernel's registers in a [`TrapFrame`] on the M stack and calls
 //! [`handle_trap`]. What reaches M mode is only what is not delegated: SBI calls (`ecall`
-//! from S) and the machine timer and software interrupts, which are relayed to S mode
+//! from S), misaligned loads and stores from S and U, which the firmware performs
+//! (`misaligned`), and the machine timer and software interrupts, which are relayed to S mode
 //! (see `clint`). Everything else goes to the kernel directly (see [`delegate_to_supervisor`]).
 //!
 //! The firmware never takes a trap from M mode while a kernel runs: it runs with interrupts
@@ -52,9 +53,8 @@ pub fn delegate_to_supervisor() {
         medeleg::set_instruction_fault();
         medeleg::set_illegal_instruction();
         medeleg::set_breakpoint();
-        medeleg::set_load_misaligned();
+        // Misaligned loads and stores stay here: the firmware performs them (`misaligned`).
         medeleg::set_load_fault();
-        medeleg::set_store_misaligned();
         medeleg::set_store_fault();
         medeleg::set_user_env_call();
         medeleg::set_instruction_page_fault();
@@ -192,6 +192,10 @@ extern "C" fn handle_trap(frame: &mut TrapFrame) {
             // SAFETY: resume after the `ecall`.
             unsafe { mepc::write(mepc::read() + 4) };
         }
+        Ok(Trap::Exception(Exception::LoadMisaligned))
+            if crate::misaligned::emulate(frame, false) => {}
+        Ok(Trap::Exception(Exception::StoreMisaligned))
+            if crate::misaligned::emulate(frame, true) => {}
         Ok(Trap::Interrupt(Interrupt::MachineTimer)) => crate::clint::on_machine_timer(),
         Ok(Trap::Interrupt(Interrupt::MachineSoft)) => crate::clint::on_machine_software(),
         _ => {

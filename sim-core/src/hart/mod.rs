@@ -164,6 +164,10 @@ pub struct HartStats {
     pub uintr: UintrStats,
 }
 
+/// One aligned part of a misaligned access performed in hardware: physical address and
+/// length in bytes.
+type Part = (u64, u32);
+
 /// One hardware thread.
 pub struct Hart {
     /// Hart id (`mhartid`).
@@ -197,6 +201,9 @@ pub struct Hart {
     last_fault: (u64, u64),
     instret_at_trap: u64,
     trap_loop: u32,
+    /// Perform misaligned loads and stores (as QEMU does) instead of raising
+    /// address-misaligned exceptions (as most boards do, leaving them to the firmware).
+    misaligned_in_hardware: bool,
     /// Running under the timing model (mirrors the machine's mode while in [`Hart::run`]).
     timed: bool,
     /// What to add to a host pointer into RAM to get its physical address.
@@ -244,6 +251,7 @@ impl Hart {
             last_fault: (u64::MAX, 0),
             instret_at_trap: 0,
             trap_loop: 0,
+            misaligned_in_hardware: false,
             timed: false,
             host_to_phys: 0,
             fetch_satp: 0,
@@ -283,6 +291,12 @@ impl Hart {
     /// Set `suicfg` (the UINTC base the `uipi` instructions use), as at reset.
     pub fn set_suicfg(&mut self, base: u64) {
         self.csr.suicfg = base;
+    }
+
+    /// Perform misaligned loads and stores in hardware (`true`) or trap on them (`false`, as
+    /// at reset).
+    pub fn set_misaligned_in_hardware(&mut self, yes: bool) {
+        self.misaligned_in_hardware = yes;
     }
 
     /// Current privilege level.
@@ -668,7 +682,13 @@ impl Hart {
     #[cold]
     fn load_slow(&mut self, bus: &mut SystemBus, va: u64, size: u32) -> Result<u64, Exception> {
         if va & (size as u64 - 1) != 0 {
-            return Err(Exception::new(trap::cause::LOAD_MISALIGNED, va));
+            if !self.misaligned_in_hardware {
+                return Err(Exception::new(trap::cause::LOAD_MISALIGNED, va));
+            }
+            let [lo, hi] = self.misaligned_parts(bus, va, size, AccessKind::Load)?;
+            let low = bus.ram.read(lo.0, lo.1).unwrap_or(0);
+            let high = bus.ram.read(hi.0, hi.1).unwrap_or(0);
+            return Ok(low | high << (8 * lo.1));
         }
         match self.translate(bus, va, size, AccessKind::Load)? {
             Target::Ram(pa) => Ok(bus.ram.read(pa, size).unwrap_or(0)),
@@ -719,16 +739,17 @@ impl Hart {
         value: u64,
     ) -> Result<(), Exception> {
         if va & (size as u64 - 1) != 0 {
-            return Err(Exception::new(trap::cause::STORE_MISALIGNED, va));
+            if !self.misaligned_in_hardware {
+                return Err(Exception::new(trap::cause::STORE_MISALIGNED, va));
+            }
+            let [lo, hi] = self.misaligned_parts(bus, va, size, AccessKind::Store)?;
+            self.ram_store(bus, lo.0, lo.1, value);
+            self.ram_store(bus, hi.0, hi.1, value >> (8 * lo.1));
+            return Ok(());
         }
         match self.translate(bus, va, size, AccessKind::Store)? {
             Target::Ram(pa) => {
-                bus.ram.write(pa, size, value);
-                bus.store_seen(self.id, pa, size);
-                bus.htif_store(pa);
-                if bus.control.exit.is_some() {
-                    self.slice_end = 0;
-                }
+                self.ram_store(bus, pa, size, value);
                 Ok(())
             }
             Target::Io(pa) => {
@@ -738,6 +759,44 @@ impl Hart {
                 result.map_err(|_| mmu::access_fault(AccessKind::Store, va))
             }
         }
+    }
+
+    /// A store of the low `size` bytes of `value` to RAM at `pa`, with what other harts and
+    /// the HTIF mailbox must see of it.
+    fn ram_store(&mut self, bus: &mut SystemBus, pa: u64, size: u32, value: u64) {
+        bus.ram.write(pa, size, value);
+        bus.store_seen(self.id, pa, size);
+        bus.htif_store(pa);
+        if bus.control.exit.is_some() {
+            self.slice_end = 0;
+        }
+    }
+
+    /// Translate the two aligned parts of a misaligned access of `size` bytes at `va`, split
+    /// at the first `size`-aligned boundary, as a load/store unit issues them: both must land
+    /// in RAM (devices take only aligned accesses) and both are translated before either is
+    /// performed, so a store that faults on its second page changes nothing. Returns each
+    /// part's physical address and length; the timing model prices each part and adds
+    /// `core.misaligned_penalty`.
+    fn misaligned_parts(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+        size: u32,
+        kind: AccessKind,
+    ) -> Result<[Part; 2], Exception> {
+        let split = (va | (size as u64 - 1)).wrapping_add(1);
+        let first = split.wrapping_sub(va) as u32;
+        let mut part = |va: u64, len: u32| match self.translate(bus, va, len, kind)? {
+            Target::Ram(pa) => Ok((pa, len)),
+            Target::Io(_) => Err(mmu::access_fault(kind, va)),
+        };
+        let lo = part(va, first)?;
+        let hi = part(split, size - first)?;
+        if self.timed {
+            self.timing.mem_extra += self.timing.misaligned_penalty;
+        }
+        Ok([lo, hi])
     }
 
     /// After a device access: a device may have changed interrupt lines or its next event,

@@ -722,6 +722,11 @@ pub struct CoreConfig {
     /// Sign injection, min/max, compare, classify, FMV latency (pipelined). Default 2, as
     /// `fp_cvt_latency`.
     pub fp_move_latency: u32,
+    /// Extra cycles of a misaligned load or store performed in hardware
+    /// (`machine.misaligned = "hardware"`): the load/store unit issues its two aligned parts
+    /// one after the other, each priced by the caches. Default 1 (an assumption: the second
+    /// part's issue slot).
+    pub misaligned_penalty: u32,
 }
 
 impl Default for CoreConfig {
@@ -750,6 +755,7 @@ impl Default for CoreConfig {
             fp_sqrt_latency: 25,
             fp_cvt_latency: 2,
             fp_move_latency: 2,
+            misaligned_penalty: 1,
         }
     }
 }
@@ -810,6 +816,7 @@ impl CoreConfig {
             ("sfence_vma_penalty", self.sfence_vma_penalty),
             ("trap_penalty", self.trap_penalty),
             ("mispredict_penalty", self.mispredict_penalty),
+            ("misaligned_penalty", self.misaligned_penalty),
         ] {
             check(param, value, 0, MAX_CYCLES)?;
         }

@@ -100,6 +100,8 @@ pub struct HartTiming {
     mmio_latency: u32,
     /// Cycles of the UIPI unit's state machine per `uipi` instruction.
     pub(crate) uipi_cycles: u32,
+    /// Extra cycles of a misaligned access performed in hardware.
+    pub(crate) misaligned_penalty: u32,
     l1i_hit: u32,
     l1d_hit: u32,
     /// Fetch cycles of the current instruction beyond an L1 I hit (I-cache and ITLB misses).
@@ -123,6 +125,7 @@ impl HartTiming {
             traps: cfg.traps,
             mmio_latency: cfg.mmio_cycles,
             uipi_cycles: cfg.uipi_cycles,
+            misaligned_penalty: cfg.core.misaligned_penalty,
             l1i_hit: cfg.memory.l1i.hit_latency,
             l1d_hit: cfg.memory.l1d.hit_latency,
             fetch_extra: 0,

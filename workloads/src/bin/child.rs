@@ -24,13 +24,17 @@
 //! Fault kinds (`scause` in brackets): `load-kernel` (13, load page fault at 0x8020_0000),
 //! `store-kernel` (15), `store-text` (15, a byte store into its own code), `exec-kernel`
 //! (12, jumps to 0x8020_0000), `illegal` (2, `unimp`), `load-unmapped` (13, a user address
-//! nothing is mapped at), `exec-data` (12, jumps into its own read-write data).
+//! nothing is mapped at), `exec-data` (12, jumps into its own read-write data),
+//! `load-misaligned-unmapped` / `store-misaligned-unmapped` (13 / 15, an 8-byte access whose
+//! second half lies above the stack's top page: performed by the firmware or the hardware, it
+//! faults as any access to an unmapped page).
 
 #![no_std]
 #![no_main]
 
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use ulib::abi::layout;
 use ulib::taskctl::{self, TaskSet};
 use ulib::{io, thread, time};
 
@@ -135,6 +139,13 @@ fn fault(kind: &str) -> i32 {
         "exec-kernel" => unsafe { jump(KERNEL_ADDRESS) },
         "illegal" => unsafe { asm!("unimp") },
         "load-unmapped" => unsafe { load_byte(UNMAPPED_ADDRESS) },
+        // Misaligned, the first half on the stack's top page and the second above it.
+        "load-misaligned-unmapped" => unsafe {
+            asm!("ld {tmp}, -4({addr})", addr = in(reg) layout::STACK_TOP, tmp = out(reg) _)
+        },
+        "store-misaligned-unmapped" => unsafe {
+            asm!("sd zero, -4({addr})", addr = in(reg) layout::STACK_TOP)
+        },
         "exec-data" => unsafe { jump(DATA.as_ptr() as usize) },
         _ => return USAGE,
     }

@@ -76,6 +76,8 @@ const TESTS: &[(&str, Test)] = &[
     ("fault_illegal", fault_illegal),
     ("fault_load_unmapped", fault_load_unmapped),
     ("fault_exec_data", fault_exec_data),
+    ("misaligned_access", misaligned_access),
+    ("fault_misaligned_unmapped", fault_misaligned_unmapped),
     ("memory_isolation", memory_isolation),
     ("shared_memory_futex", shared_memory_futex),
     ("upcall_wait", upcall_wait),
@@ -929,6 +931,114 @@ fn fault_load_unmapped() -> TestResult {
 
 fn fault_exec_data() -> TestResult {
     fault_case("exec-data", 12)
+}
+
+/// Misaligned loads and stores of every width, in their full and compressed forms (the
+/// assembler picks C.LW / C.LD / C.SD for `a5`-based and C.LWSP / C.LDSP / C.SWSP /
+/// C.SDSP for `sp`-based accesses), give what aligned byte accesses give: performed by the
+/// firmware when the harts trap them, by the hardware on QEMU (and on hartlab with
+/// `machine.misaligned = "hardware"`).
+fn misaligned_access() -> TestResult {
+    #[repr(align(8))]
+    struct Buffer([u8; 24]);
+    let mut buf = Buffer([0; 24]);
+    for (i, b) in buf.0.iter_mut().enumerate() {
+        *b = 0x10 + i as u8;
+    }
+    let p = buf.0.as_mut_ptr();
+    let expect = |what: &str, got: u64, want: u64| -> TestResult {
+        ensure!(got == want, "{what}: {got:#x}, want {want:#x}");
+        Ok(())
+    };
+    let (lh, lhu, lw, lwu, ld, clw, cld, lwsp, ldsp): (
+        u64,
+        u64,
+        u64,
+        u64,
+        u64,
+        u64,
+        u64,
+        u64,
+        u64,
+    );
+    // SAFETY: every access lies inside `buf`; sp is restored before the block ends and no
+    // call happens while it points at `buf`.
+    unsafe {
+        core::arch::asm!(
+            "lh {lh}, 1(a5)",
+            "lhu {lhu}, 3(a5)",
+            "lw {lw}, 5(a5)",
+            "lwu {lwu}, 6(a5)",
+            "ld {ld}, 9(a5)",
+            "addi a5, a5, 3",
+            "lw a0, 4(a5)",
+            "ld a1, 8(a5)",
+            "mv t0, sp",
+            "mv sp, a5",
+            "lw a2, 0(sp)",
+            "ld a3, 8(sp)",
+            "mv sp, t0",
+            "addi a5, a5, -3",
+            inout("a5") p => _,
+            lh = out(reg) lh,
+            lhu = out(reg) lhu,
+            lw = out(reg) lw,
+            lwu = out(reg) lwu,
+            ld = out(reg) ld,
+            out("a0") clw,
+            out("a1") cld,
+            out("a2") lwsp,
+            out("a3") ldsp,
+            out("t0") _,
+        );
+    }
+    let le = |at: usize, n: usize| -> u64 {
+        (0..n).fold(0, |v, i| v | ((0x10 + at + i) as u64) << (8 * i))
+    };
+    let sext = |v: u64, bits: u32| ((v << (64 - bits)) as i64 >> (64 - bits)) as u64;
+    expect("lh", lh, sext(le(1, 2), 16))?;
+    expect("lhu", lhu, le(3, 2))?;
+    expect("lw", lw, sext(le(5, 4), 32))?;
+    expect("lwu", lwu, le(6, 4))?;
+    expect("ld", ld, le(9, 8))?;
+    expect("c.lw", clw, sext(le(7, 4), 32))?;
+    expect("c.ld", cld, le(11, 8))?;
+    expect("c.lwsp", lwsp, sext(le(3, 4), 32))?;
+    expect("c.ldsp", ldsp, le(11, 8))?;
+
+    let value: u64 = 0x8877_6655_4433_2211;
+    buf.0 = [0; 24];
+    let p = buf.0.as_mut_ptr();
+    // SAFETY: as above.
+    unsafe {
+        core::arch::asm!(
+            "sh a4, 1(a5)",
+            "sw a4, 3(a5)",
+            "sd a4, 13(a5)",
+            "addi a5, a5, 7",
+            "sd a4, 0(a5)",
+            "mv t0, sp",
+            "mv sp, a5",
+            "sw a4, 12(sp)",
+            "mv sp, t0",
+            "addi a5, a5, -7",
+            inout("a5") p => _,
+            in("a4") value,
+            out("t0") _,
+        );
+    }
+    // Bytes written in program order: sh at 1, sw at 3, sd at 13, c.sd at 7, c.swsp at 19.
+    let mut want = [0u8; 24];
+    for (at, n) in [(1, 2), (3, 4), (13, 8), (7, 8), (19, 4)] {
+        want[at..at + n].copy_from_slice(&value.to_le_bytes()[..n]);
+    }
+    ensure!(buf.0 == want, "stores wrote {:x?}, want {:x?}", buf.0, want);
+    Ok(())
+}
+
+fn fault_misaligned_unmapped() -> TestResult {
+    fault_case("load-misaligned-unmapped", 13)?;
+    fault_case("store-misaligned-unmapped", 15)
 }
 
 fn memory_isolation() -> TestResult {
