@@ -254,7 +254,11 @@ pub fn run_experiment(
     let exp = Experiment::load(file, settings.profile, sim)?;
     let points = sweep::expand(&exp, sim)?;
     let only = match &settings.only {
-        Some(text) => Only::parse(text, &exp)?,
+        Some(text) => {
+            let only = Only::parse(text, &exp)?;
+            only.require_match(&points)?;
+            only
+        }
         None => Only::default(),
     };
     let image = workload_image(&exp, sim)?;
@@ -417,6 +421,34 @@ mod tests {
         std::fs::write(dir.path().join("e.toml"), text.replace("[1, 2]", "[1, 3]")).unwrap();
         let other = run_experiment(&Flaky, &dir.path().join("e.toml"), &settings).unwrap();
         assert_ne!(other.dir, first.dir);
+    }
+
+    #[test]
+    fn an_only_filter_that_matches_no_point_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        std::fs::write(
+            &file,
+            "[experiment]\nname = \"e\"\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+             [sweep]\nmode = \"zip\"\nmachine.harts = [1, 2]\nworkload.x = [\"a\", \"b\"]\n",
+        )
+        .unwrap();
+        let settings = |only: &str| RunSettings {
+            out: Some(dir.path().join("out")),
+            only: Some(only.into()),
+            progress: false,
+            ..RunSettings::default()
+        };
+        let run = run_experiment(&Flaky, &file, &settings("machine.harts=2,workload.x=b")).unwrap();
+        assert_eq!(run.ran, 1);
+        let e = run_experiment(&Flaky, &file, &settings("machine.harts=1,workload.x=b"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("matches no point"), "{e}");
+        assert!(
+            e.contains("machine.harts=1 workload.x=a"),
+            "lists the points: {e}"
+        );
     }
 
     #[test]

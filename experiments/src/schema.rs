@@ -705,18 +705,25 @@ impl Experiment {
             if needs_x && p.x.is_none() {
                 return Err(src.error(&at("x"), "this kind of plot needs `x`, a swept parameter"));
             }
-            for k in p.filter.keys() {
-                if !param_ok(k) {
-                    let mut path = at("filter");
-                    path.push(Seg::Key(k.clone()));
-                    return Err(src.error(
-                        &path,
-                        format!(
-                            "{k:?} is not a swept parameter (swept: {})",
-                            swept_list(&swept)
-                        ),
-                    ));
-                }
+            // A filter on anything not swept selects no point: an empty figure.
+            for (k, v) in &p.filter {
+                let mut path = at("filter");
+                path.push(Seg::Key(k.clone()));
+                let problem = match self.swept_values(k) {
+                    None => format!("{k} is not swept"),
+                    Some(values) if !values.contains(&crate::sweep::value_text(v)) => {
+                        format!("{v} is not a swept value of {k}")
+                    }
+                    Some(_) => continue,
+                };
+                return Err(src.error(
+                    &path,
+                    format!(
+                        "{problem} (swept in the {} profile: {})",
+                        self.profile.name(),
+                        self.swept_summary()
+                    ),
+                ));
             }
             if p.kind == PlotKind::Percentile
                 && (p.percentiles.is_empty()
@@ -811,6 +818,31 @@ impl Experiment {
         } else {
             self.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
         }
+    }
+
+    /// The values of swept key `key` (or of `seed`) as `--only` and plot filters write them;
+    /// `None` when it is not swept.
+    pub fn swept_values(&self, key: &str) -> Option<Vec<String>> {
+        if key == "seed" {
+            return Some(self.seeds.iter().map(u64::to_string).collect());
+        }
+        let p = self.sweep.params.iter().find(|p| p.key == key)?;
+        Some(p.values.iter().map(crate::sweep::value_text).collect())
+    }
+
+    /// What is swept, for messages: `machine.harts = [1, 2]; seed = [1, 2, 3]`.
+    pub fn swept_summary(&self) -> String {
+        self.sweep
+            .params
+            .iter()
+            .map(|p| p.key.as_str())
+            .chain(["seed"])
+            .map(|k| {
+                let values = self.swept_values(k).unwrap_or_default();
+                format!("{k} = [{}]", values.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// The name of sample `key`: its `[metrics]` name, or `key<N>`.
@@ -1468,6 +1500,46 @@ workload = { iterations = 10 }
         assert!(e.starts_with("exp.toml:1: "), "{e}");
         let e = error("[workload]\nkind = \"kernel\"\nprogram = \"p\"\n");
         assert!(e.contains("missing [experiment]"), "{e}");
+    }
+
+    #[test]
+    fn plot_filters_name_swept_values() {
+        let line =
+            |needle: &str, text: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let text = with(
+            "filter = { \"machine.harts\" = 2 }",
+            "filter = { \"machine.harts\" = 3 }",
+        );
+        let e = error(&text);
+        let want = format!(
+            "exp.toml:{}: plot[1].filter.machine.harts",
+            line("filter", &text)
+        );
+        assert!(e.starts_with(&want), "wanted {want}: {e}");
+        assert!(
+            e.contains("machine.harts = [2, 4]"),
+            "names the swept values: {e}"
+        );
+        let text = with(
+            "filter = { \"machine.harts\" = 2 }",
+            "filter = { \"machine.harts\" = 2, seed = 4 }",
+        );
+        let e = error(&text);
+        assert!(
+            e.contains("plot[1].filter.seed") && e.contains("seed = [1, 2, 3]"),
+            "{e}"
+        );
+        // The quick profile sweeps machine.harts = [2] only: its figures are checked too.
+        let text = with(
+            "filter = { \"machine.harts\" = 2 }",
+            "filter = { \"machine.harts\" = 4 }",
+        );
+        assert!(parse(&text, Profile::Full).is_ok());
+        let e = parse(&text, Profile::Quick).unwrap_err();
+        assert!(
+            e.contains("plot[1].filter.machine.harts") && e.contains("[2]"),
+            "{e}"
+        );
     }
 
     #[test]
