@@ -445,18 +445,37 @@ pub fn arg_text(v: &toml::Value) -> Option<String> {
 }
 
 impl Experiment {
-    /// Read, merge the `profile` and check the experiment at `file`; machine tables are
-    /// checked by `sim`. Both profiles are checked, so a mistake in `[quick]` shows up at
-    /// once.
+    /// Read, merge the `profile` and check the experiment at `file`, with the machine of
+    /// every point checked by `sim`. The other profile is checked the same way (its errors
+    /// say which profile they are in), so `--quick` and `hartlab check` catch a full-profile
+    /// mistake and the reverse.
     pub fn load(file: &Path, profile: Profile, sim: &dyn Simulator) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| SchemaError::file(file, format!("cannot read: {e}")))?;
+        let exp = Self::parse(file, &text, profile, sim)?;
+        exp.check_points(sim)?;
         let other = match profile {
             Profile::Full => Profile::Quick,
             Profile::Quick => Profile::Full,
         };
-        Self::parse(file, &text, other, sim)?;
-        Ok(Self::parse(file, &text, profile, sim)?)
+        Self::parse(file, &text, other, sim)
+            .and_then(|e| e.check_points(sim))
+            .map_err(|mut e| {
+                e.message.push_str(&format!(
+                    " (in the {} profile; both profiles are checked on every run)",
+                    other.name()
+                ));
+                e
+            })?;
+        Ok(exp)
+    }
+
+    /// Check the machine of every parameter combination of the sweep.
+    pub fn check_points(&self, sim: &dyn Simulator) -> Result<(), SchemaError> {
+        for combo in crate::sweep::combinations(self) {
+            self.point_machine(sim, &combo)?;
+        }
+        Ok(())
     }
 
     /// Parse and check experiment `text` (read from `file`) in `profile`.
@@ -1540,6 +1559,22 @@ workload = { iterations = 10 }
             e.contains("plot[1].filter.machine.harts") && e.contains("[2]"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn load_checks_every_point_of_both_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        let text = "[experiment]\nname = \"e\"\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+                    [sweep]\nmachine.harts = [0, 2, 100000]\n[quick]\nsweep = { machine = { harts = [2] } }\n";
+        std::fs::write(&file, text).unwrap();
+        for profile in [Profile::Quick, Profile::Full] {
+            let e = Experiment::load(&file, profile, &FakeSim)
+                .unwrap_err()
+                .to_string();
+            let want = format!("{}:7: machine.harts = 0", file.display());
+            assert!(e.starts_with(&want), "{profile:?}: wanted {want}: {e}");
+        }
     }
 
     #[test]
