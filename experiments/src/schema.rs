@@ -525,16 +525,9 @@ impl Experiment {
         let exp: ExperimentSection = section(&src, &doc, "experiment")?.ok_or_else(|| {
             SchemaError::file(file, "missing [experiment] table (with at least `name`)")
         })?;
-        let name_ok = !exp.name.is_empty()
-            && exp
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !name_ok {
-            return Err(src.error(
-                &parse_key("experiment.name"),
-                "must be letters, digits, '-' and '_' (it names the results directory)",
-            ));
+        if let Some(problem) = name_problem(&exp.name, true, "the results directory results/NAME/")
+        {
+            return Err(src.error(&parse_key("experiment.name"), problem));
         }
         let seeds = parse_seeds(&src, exp.seeds.as_ref())?;
         let max_insns = exp.max_insns.unwrap_or(DEFAULT_MAX_INSNS);
@@ -751,8 +744,8 @@ impl Experiment {
                 return Err(src.error(&at("percentiles"), "must be percentiles between 0 and 100"));
             }
             if let Some(n) = &p.name {
-                if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
-                    return Err(src.error(&at("name"), "must be a plain file name"));
+                if let Some(problem) = name_problem(n, true, "figures/NAME.svg and .png") {
+                    return Err(src.error(&at("name"), problem));
                 }
             }
         }
@@ -763,10 +756,14 @@ impl Experiment {
             .map(|(i, p)| p.file_stem(i))
             .collect();
         for (i, s) in stems.iter().enumerate() {
-            if stems[..i].contains(s) {
+            // Names differing only in case are one file on case-insensitive file systems.
+            if let Some(j) = stems[..i].iter().position(|o| o.eq_ignore_ascii_case(s)) {
                 return Err(src.error(
                     &[Seg::Key("plot".into()), Seg::Index(i)],
-                    format!("a second figure named {s:?}"),
+                    format!(
+                        "a second figure named {s:?}: plot[{j}] is {:?} (names differing only in case are one file on some file systems)",
+                        stems[j]
+                    ),
                 ));
             }
         }
@@ -880,6 +877,37 @@ fn swept_list(swept: &[&str]) -> String {
     } else {
         swept.join(", ")
     }
+}
+
+/// Longest name that becomes part of a file or directory name (experiment, figure and
+/// metric names), far below any file system's limit with the run's paths around it.
+pub const NAME_MAX: usize = 64;
+
+/// Why `name` is not a portable file name, if it is not: 1 to [`NAME_MAX`] ASCII letters,
+/// digits, '_', '-' (and '.' when `dot`), starting with a letter or digit, so it means the
+/// same file everywhere and no shell or file system treats it specially. `names` says what
+/// the name becomes, for the message.
+pub fn name_problem(name: &str, dot: bool, names: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (dot && c == '.');
+    let ok = (1..=NAME_MAX).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(allowed);
+    if ok {
+        return None;
+    }
+    const SHOWN: usize = 24;
+    let chars = name.chars().count();
+    let shown = if chars > SHOWN {
+        let head: String = name.chars().take(SHOWN).collect();
+        format!("{head:?}... ({chars} characters)")
+    } else {
+        format!("{name:?}")
+    };
+    Some(format!(
+        "{shown} is not a portable file name (1 to {NAME_MAX} letters, digits, {}'_' or '-', \
+         starting with a letter or digit); it names {names}",
+        if dot { "'.', " } else { "" }
+    ))
 }
 
 /// Whether a swept key addresses the machine (not the workload or kernel).
@@ -1192,12 +1220,9 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
     };
     for (name, v) in t {
         let path = [Seg::Key("metrics".into()), Seg::Key(name.clone())];
-        let ok_name = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !ok_name {
-            return Err(src.error(&path, "metric names are letters, digits, '_' and '-'"));
+        // No '.': `[check]` names numbers as metric.statistic.
+        if let Some(problem) = name_problem(name, false, "default figure names") {
+            return Err(src.error(&path, problem));
         }
         let (key, unit) = match v {
             toml::Value::Integer(k) => (Some(*k), String::new()),
@@ -1519,6 +1544,46 @@ workload = { iterations = 10 }
         assert!(e.starts_with("exp.toml:1: "), "{e}");
         let e = error("[workload]\nkind = \"kernel\"\nprogram = \"p\"\n");
         assert!(e.contains("missing [experiment]"), "{e}");
+    }
+
+    #[test]
+    fn names_that_become_files_are_portable() {
+        let long = "a".repeat(300);
+        let plot = |name: &str| {
+            with(
+                "[[plot]]\nkind = \"percentile\"",
+                &format!("[[plot]]\nname = \"{name}\"\nkind = \"percentile\""),
+            )
+        };
+        let cases = [
+            (plot(&long), "plot[1].name"),
+            (plot("a b"), "plot[1].name"),
+            (plot("-x"), "plot[1].name"),
+            (
+                with("name = \"demo\"", &format!("name = \"{long}\"")),
+                "experiment.name",
+            ),
+            (
+                with("rtt = 1", &format!("{} = 1", "r".repeat(65))),
+                "metrics.rrrr",
+            ),
+        ];
+        for (text, key) in cases {
+            let e = error(&text);
+            assert!(e.contains(key), "wanted {key}: {e}");
+            assert!(e.contains("portable file name") && e.contains("64"), "{e}");
+            assert!(e.len() < 400, "the name is not repeated in full: {e}");
+        }
+        assert!(parse(&plot(&"b".repeat(64)), Profile::Full).is_ok());
+        // Figures differing only in case are one file on some file systems.
+        let text = with("kind = \"cdf\"", "kind = \"cdf\"\nname = \"Lat\"");
+        let text = text.replacen(
+            "[[plot]]\nkind = \"percentile\"",
+            "[[plot]]\nname = \"lat\"\nkind = \"percentile\"",
+            1,
+        );
+        let e = error(&text);
+        assert!(e.contains("plot[1]") && e.contains("\"Lat\""), "{e}");
     }
 
     #[test]
