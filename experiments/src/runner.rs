@@ -70,6 +70,9 @@ pub struct RunSummary {
     pub records: Vec<PointRecord>,
     /// Host seconds the points took (not part of any result file).
     pub host_seconds: f64,
+    /// Lines of `points.jsonl` that `--resume` dropped because they are not records (a torn
+    /// last line after an interruption); their points count as not done.
+    pub dropped: Vec<store::BadLine>,
 }
 
 impl RunSummary {
@@ -280,6 +283,7 @@ pub fn run_experiment(
         check: exp.check.clone(),
     };
     let mut done = Vec::new();
+    let mut dropped = Vec::new();
     if settings.resume {
         if let Ok(old) = RunMeta::read(&dir) {
             if old.run_id != run_id {
@@ -291,7 +295,9 @@ pub fn run_experiment(
                 );
             }
         }
-        done = store::read_points(&dir)?;
+        let file = store::PointsFile::read(&dir)?;
+        done = file.records;
+        dropped = file.bad;
     }
     store::write_atomic(&dir.join(store::EXPERIMENT), exp.text.as_bytes())?;
     store::write_atomic(&dir.join(store::RESOLVED), resolved.as_bytes())?;
@@ -342,7 +348,7 @@ pub fn run_experiment(
     pb.finish_and_clear();
     let host_seconds = start.elapsed().as_secs_f64();
     let records = store::rewrite_points(&dir, &store::read_points(&dir)?)?;
-    crate::report::finish(&dir, &meta, &records)?;
+    crate::report::finish(&dir, &meta, &records, &[])?;
     Ok(RunSummary {
         dir,
         total: points.len(),
@@ -350,6 +356,7 @@ pub fn run_experiment(
         skipped: points.len() - todo.len(),
         records,
         host_seconds,
+        dropped,
     })
 }
 

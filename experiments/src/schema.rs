@@ -357,6 +357,32 @@ fn exact_line(text: &str, path: &[Seg]) -> Option<usize> {
     line_of(text, path)
 }
 
+/// When `text` (not TOML) is JSON, what it looks like and which file was expected: the
+/// baseline and the experiment are easily swapped on `hartlab check`'s command line.
+fn json_instead_of_toml(file: &Path, text: &str) -> Option<SchemaError> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let field = |k: &str| json.get(k).and_then(|v| v.as_str());
+    let what = match (field("experiment"), field("run_id")) {
+        (Some(name), _) if json.get("values").is_some() => {
+            format!("a baseline JSON (of experiment {name:?})")
+        }
+        (_, Some(id)) => format!("a run's run.json (run {id})"),
+        _ => "JSON".to_string(),
+    };
+    Some(SchemaError::file(
+        file,
+        format!(
+            "this looks like {what}, not an experiment TOML: name the experiment file here \
+             (e.g. experiments/NAME.toml){}",
+            if what.starts_with("a baseline") {
+                ", and the baseline with `hartlab check ... --baseline`"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
 /// Deep-merge `over` into `base`: tables merge key by key, anything else replaces.
 pub fn merge(base: &mut toml::Table, over: &toml::Table) {
     for (k, v) in over {
@@ -485,11 +511,13 @@ impl Experiment {
         profile: Profile,
         sim: &dyn Simulator,
     ) -> Result<Self, SchemaError> {
-        let mut doc: toml::Table = text.parse().map_err(|e: toml::de::Error| SchemaError {
-            file: file.to_path_buf(),
-            line: e.span().map(|s| crate::locate::line_at(text, s.start)),
-            key: None,
-            message: e.message().to_string(),
+        let mut doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            json_instead_of_toml(file, text).unwrap_or_else(|| SchemaError {
+                file: file.to_path_buf(),
+                line: e.span().map(|s| crate::locate::line_at(text, s.start)),
+                key: None,
+                message: e.message().to_string(),
+            })
         })?;
         let quick = match doc.remove("quick") {
             None => toml::Table::new(),
@@ -668,14 +696,8 @@ impl Experiment {
             .machine_base
             .as_deref()
             .map(|f| (f, base_text.as_str()));
-        sim.resolve_machine(&m).map_err(|e| {
-            let values: Vec<String> = params
-                .iter()
-                .filter(|(k, _)| is_machine_key(k))
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            machine_error(&src, base_src, &e, Some(&values.join(", ")))
-        })
+        sim.resolve_machine(&m)
+            .map_err(|e| machine_error(&src, base_src, &e, Some(params)))
     }
 
     /// Plots, metrics and checks refer to things that exist.
@@ -916,24 +938,30 @@ pub fn is_machine_key(key: &str) -> bool {
     !RUNNER_TABLES.contains(&first)
 }
 
-/// Place a machine error: the key in the experiment (the `[quick]` table, then the tables,
-/// then the sweep), else in the base file; `point` describes the sweep values in force.
+/// Place a machine error: for a point (`point`: its sweep values) whose swept value is at
+/// fault, that value's list in the sweep; else the key in the experiment's tables, then in
+/// the sweep; else in the base file. `[quick]` comes first in the quick profile.
 fn machine_error(
     src: &Source,
     base: Option<(&Path, &str)>,
     e: &MachineError,
-    point: Option<&str>,
+    point: Option<&[(String, toml::Value)]>,
 ) -> SchemaError {
-    let message = match point {
-        Some(p) if !p.is_empty() => format!("{} (at {p})", e.message),
-        _ => e.message.clone(),
+    let values: Vec<String> = point
+        .unwrap_or_default()
+        .iter()
+        .filter(|(k, _)| is_machine_key(k))
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    let message = if values.is_empty() {
+        e.message.clone()
+    } else {
+        format!("{} (at {})", e.message, values.join(", "))
     };
     let Some(key) = &e.key else {
         return SchemaError::file(src.file, message);
     };
     let path = parse_key(key);
-    let mut sweep_path = vec![Seg::Key("sweep".into())];
-    sweep_path.extend(path.iter().cloned());
     let table_path: Vec<Seg> = path
         .iter()
         .take_while(|s| matches!(s, Seg::Key(_)))
@@ -942,13 +970,28 @@ fn machine_error(
     let mut sweep_table_path = vec![Seg::Key("sweep".into())];
     sweep_table_path.extend(table_path.iter().cloned());
     let quoted = vec![Seg::Key("sweep".into()), Seg::Key(key_text(&table_path))];
-    let mut quick_path = vec![Seg::Key("quick".into())];
-    quick_path.extend(path.iter().cloned());
-    let candidates = [&quick_path, &path, &sweep_table_path, &quoted];
-    for c in candidates {
-        if (point.is_some() || !c.starts_with(&[Seg::Key("sweep".into())]))
-            && exact_line(src.text, c).is_some()
-        {
+    let profile_paths = |p: &Vec<Seg>| {
+        let mut quick = vec![Seg::Key("quick".into())];
+        quick.extend(p.iter().cloned());
+        if src.quick {
+            vec![quick, p.clone()]
+        } else {
+            vec![p.clone()]
+        }
+    };
+    let swept = point.is_some_and(|ps| ps.iter().any(|(k, _)| k == key));
+    let mut candidates = Vec::new();
+    if swept {
+        candidates.extend(profile_paths(&sweep_table_path));
+        candidates.extend(profile_paths(&quoted));
+    }
+    candidates.extend(profile_paths(&path));
+    if point.is_some() {
+        candidates.extend(profile_paths(&sweep_table_path));
+        candidates.extend(profile_paths(&quoted));
+    }
+    for c in &candidates {
+        if exact_line(src.text, c).is_some() {
             let mut err = SchemaError::at(src.file, src.text, c, message);
             err.key = Some(key.clone());
             return err;
@@ -1624,6 +1667,20 @@ workload = { iterations = 10 }
             e.contains("plot[1].filter.machine.harts") && e.contains("[2]"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_json_file_is_not_taken_for_an_experiment() {
+        let e = error(
+            "{\n  \"experiment\": \"wakeup\",\n  \"profile\": \"quick\",\n  \"values\": {}\n}\n",
+        );
+        assert!(e.starts_with("exp.toml: "), "{e}");
+        assert!(
+            e.contains("baseline JSON") && e.contains("experiment TOML"),
+            "{e}"
+        );
+        let e = error("[1, 2]");
+        assert!(e.contains("JSON") && e.contains("experiment TOML"), "{e}");
     }
 
     #[test]

@@ -329,6 +329,15 @@ mod tests {
         let err = expand(&e, &FakeSim).unwrap_err().to_string();
         assert!(err.starts_with("exp.toml:7: machine.harts = 20"), "{err}");
         assert!(err.contains("(at machine.harts = 20)"), "{err}");
+        // Also when [machine] sets the key (to a good value), and in [quick] when it sweeps.
+        let text = text.replace("[workload]", "[machine]\nharts = 2\n[workload]")
+            + "[quick]\nsweep = { machine = { harts = [30] } }\n";
+        let e = Experiment::parse(Path::new("exp.toml"), &text, Profile::Full, &FakeSim).unwrap();
+        let err = expand(&e, &FakeSim).unwrap_err().to_string();
+        assert!(err.starts_with("exp.toml:9: machine.harts = 20"), "{err}");
+        let e = Experiment::parse(Path::new("exp.toml"), &text, Profile::Quick, &FakeSim).unwrap();
+        let err = expand(&e, &FakeSim).unwrap_err().to_string();
+        assert!(err.starts_with("exp.toml:11: machine.harts = 30"), "{err}");
     }
 
     #[test]
