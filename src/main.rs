@@ -74,7 +74,9 @@ enum Command {
     Plot(PlotArgs),
     /// Run an experiment's quick profile and compare the numbers its [check] table names
     /// with a baseline; exit status 1, naming metric, group, baseline and new value, when one
-    /// leaves its tolerance. --bless writes the baseline instead.
+    /// leaves its tolerance. --bless writes the baseline instead. The experiment and the
+    /// baseline are checked before anything runs (exit status 251: a missing baseline, one of
+    /// another experiment, or the two files swapped).
     Check(CheckArgs),
 }
 
