@@ -66,10 +66,17 @@ enum Command {
     /// experiment file (one line names the file, line and key).
     Experiment(ExperimentArgs),
     /// Redraw the summary, figures and report of a run directory from its saved data.
+    ///
+    /// A line of points.jsonl that is not a point record stops it (exit status 251, naming
+    /// the file and line) unless --skip-bad leaves such lines out, saying how many on
+    /// stderr and in report.md. Given an experiment's directory (results/<name>) it lists
+    /// the runs there to choose from, with exit status 251.
     Plot(PlotArgs),
     /// Run an experiment's quick profile and compare the numbers its [check] table names
     /// with a baseline; exit status 1, naming metric, group, baseline and new value, when one
-    /// leaves its tolerance. --bless writes the baseline instead.
+    /// leaves its tolerance. --bless writes the baseline instead. The experiment and the
+    /// baseline are checked before anything runs (exit status 251: a missing baseline, one of
+    /// another experiment, or the two files swapped).
     Check(CheckArgs),
 }
 
@@ -104,6 +111,10 @@ struct ExperimentArgs {
 struct PlotArgs {
     /// A run directory (results/<name>/<run-id>).
     dir: PathBuf,
+    /// Leave out lines of points.jsonl that are not point records instead of stopping; the
+    /// summary, figures and report then come from fewer points, and say so.
+    #[arg(long)]
+    skip_bad: bool,
 }
 
 #[derive(clap::Args)]
@@ -320,6 +331,19 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         ..settings(&args.sweep)?
     };
     let run = experiments::run_experiment(&Hartlab, &args.file, &settings)?;
+    if !run.dropped.is_empty() {
+        eprintln!(
+            "hartlab: --resume dropped {} of {}: not a point record (a write cut short?); \
+             the point{} counted as not done",
+            experiments::store::lines_text(&run.dropped),
+            run.dir.join(experiments::store::POINTS).display(),
+            if run.dropped.len() == 1 {
+                " it held is"
+            } else {
+                "s they held are"
+            },
+        );
+    }
     let failed = run.failed().count();
     eprintln!(
         "hartlab: {} points: {} run, {} already done or filtered out, {failed} failed; {:.1} s host",
@@ -330,8 +354,21 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
 }
 
 fn plot(args: PlotArgs) -> Result<ExitCode> {
-    let n = experiments::report::redraw(&args.dir)?;
-    eprintln!("hartlab: redrew {} from {n} points", args.dir.display());
+    let redrawn = experiments::report::redraw(&args.dir, args.skip_bad)?;
+    let skipped = match redrawn.skipped.len() {
+        0 => String::new(),
+        n => format!(
+            "; skipped {n} corrupt line{} of {} ({})",
+            if n == 1 { "" } else { "s" },
+            args.dir.join(experiments::store::POINTS).display(),
+            experiments::store::lines_text(&redrawn.skipped)
+        ),
+    };
+    eprintln!(
+        "hartlab: redrew {} from {} points{skipped}",
+        args.dir.display(),
+        redrawn.points
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -269,6 +269,11 @@ fn resume_runs_only_the_missing_points() {
         "{}",
         text(&o)
     );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--resume dropped line 4 of"),
+        "the torn line is reported: {}",
+        text(&o)
+    );
     let all = read_points(&out).unwrap();
     assert_eq!(all.len(), 8);
     assert_eq!(all[..3], part[..3], "kept as they were");
@@ -435,7 +440,7 @@ fn check_passes_fails_on_a_changed_latency_and_blesses() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         stderr.contains(
-            "check failed: latency.p50 at machine.harts=2 uintr.send_visibility_cycles=1: baseline 26015, new 46015"
+            "check failed: latency.p50 at machine.harts=2 uintr.send_visibility_cycles=1: baseline 26000, new 46000"
         ),
         "{stderr}"
     );
@@ -476,4 +481,243 @@ fn kernel_workloads_boot_the_bundled_image_with_run_bootargs() {
         "the program got its arguments: {}",
         r[0].console
     );
+}
+
+/// `hartlab` run in `cwd`.
+fn hartlab_in(cwd: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hartlab"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hartlab")
+}
+
+/// One line on stderr, exit status 251, and `want` in it.
+fn assert_refused(o: &Output, want: &[&str]) -> String {
+    assert_eq!(o.status.code(), Some(251), "{}", text(o));
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    for w in want {
+        assert!(stderr.contains(w), "wanted {w:?} in {stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn run_ids_depend_on_the_content_not_the_path_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-spelling", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let o = hartlab_in(dir.path(), &["experiment", "ping.toml", "--quick"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    for spelling in ["./ping.toml", file.to_str().unwrap(), "sub/../ping.toml"] {
+        let o = hartlab_in(dir.path(), &["experiment", spelling, "--quick", "--resume"]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("2 points: 0 run, 2 already done"),
+            "{spelling}: the earlier run was found: {}",
+            text(&o)
+        );
+    }
+    let runs = std::fs::read_dir(dir.path().join("results/ping"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 1, "one run directory");
+}
+
+#[test]
+fn plot_refuses_corrupt_points_unless_told_to_skip_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-corrupt", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let out = dir.path().join("out");
+    run_ok(&file, &out, &["--quick"]);
+    let points = out.join("points.jsonl");
+    let summary = std::fs::read(out.join("summary.csv")).unwrap();
+    let text_of = std::fs::read_to_string(&points).unwrap();
+    let mut lines: Vec<&str> = text_of.lines().collect();
+    let cut = &lines[0][..40].to_string();
+    lines[0] = cut;
+    std::fs::write(&points, lines.join("\n") + "\n").unwrap();
+    let o = hartlab(&["plot", out.to_str().unwrap()]);
+    let want = format!("{}:1:", points.display());
+    assert_refused(&o, &[&want, "--skip-bad"]);
+    assert_eq!(
+        std::fs::read(out.join("summary.csv")).unwrap(),
+        summary,
+        "nothing rewritten"
+    );
+    let o = hartlab(&["plot", out.to_str().unwrap(), "--skip-bad"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("skipped 1 corrupt line"),
+        "{}",
+        text(&o)
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("1 corrupt line of `points.jsonl` skipped (line 1)"),
+        "{report}"
+    );
+}
+
+#[test]
+fn quick_runs_check_the_full_profile_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-profiles", &[]);
+    let file = write_experiment(
+        dir.path(),
+        &elf,
+        &SWEEP.replace("machine.harts = [2, 3]", "machine.harts = [0, 2, 100000]"),
+    );
+    let line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("machine.harts = [0"))
+        .unwrap()
+        + 1;
+    let want = format!("{}:{line}: machine.harts = 0", file.display());
+    let out = dir.path().join("out");
+    let o = run(&file, &out, &["--quick"]);
+    assert_refused(&o, &[&want, "full profile"]);
+    let baseline = dir.path().join("ping.json");
+    let o = hartlab(&[
+        "check",
+        file.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--bless",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_refused(&o, &[&want]);
+    assert!(!out.join("points.jsonl").exists(), "nothing ran");
+}
+
+#[test]
+fn only_and_plot_filters_must_name_swept_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-only", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let out = dir.path().join("out");
+    let swept = "machine.harts = [2, 3]; uintr.send_visibility_cycles = [1, 50]; seed = [1, 2]";
+    for only in ["seed=abc", "machine.harts=4", "machine.cores=2"] {
+        let o = run(&file, &out, &["--only", only]);
+        assert_refused(&o, &[only.split('=').next().unwrap(), swept]);
+        assert!(!out.join("points.jsonl").exists(), "nothing ran");
+    }
+    let o = run(&file, &out, &["--quick", "--only", "machine.harts=3"]);
+    assert_refused(&o, &["machine.harts = [2]"]);
+    let filtered = write_experiment(
+        dir.path(),
+        &elf,
+        &SWEEP.replace(
+            "series = \"uintr.send_visibility_cycles\"",
+            "series = \"uintr.send_visibility_cycles\"\nfilter = { \"machine.harts\" = 4 }",
+        ),
+    );
+    let line = std::fs::read_to_string(&filtered)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("filter"))
+        .unwrap()
+        + 1;
+    let o = run(&filtered, &out, &[]);
+    let want = format!(
+        "{}:{line}: plot[0].filter.machine.harts",
+        filtered.display()
+    );
+    assert_refused(&o, &[&want, "machine.harts = [2, 3]"]);
+    assert!(!out.join("points.jsonl").exists(), "nothing ran");
+}
+
+#[test]
+fn long_figure_names_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-names", &[]);
+    let name = "n".repeat(300);
+    let file = write_experiment(
+        dir.path(),
+        &elf,
+        &SWEEP.replace(
+            "kind = \"violin\"",
+            &format!("kind = \"violin\"\nname = \"{name}\""),
+        ),
+    );
+    let line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("name = \"nnn"))
+        .unwrap()
+        + 1;
+    let out = dir.path().join("out");
+    let o = run(&file, &out, &[]);
+    let want = format!("{}:{line}: plot[2].name", file.display());
+    let stderr = assert_refused(&o, &[&want, "portable file name"]);
+    assert!(!stderr.contains(&name), "not repeated in full: {stderr}");
+    assert!(!out.join("points.jsonl").exists(), "nothing ran");
+}
+
+#[test]
+fn check_and_plot_say_which_file_they_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-expected", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let baseline = dir.path().join("ping.json");
+    let out = dir.path().join("out");
+    let check = |exp: &Path, base: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            exp.to_str().unwrap(),
+            "--baseline",
+            base.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        hartlab(&args)
+    };
+    let o = check(&file, &baseline, &["--bless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    std::fs::remove_dir_all(&out).unwrap();
+    // The baseline where the experiment belongs, and the other way round.
+    let o = check(&baseline, &baseline, &[]);
+    assert_refused(
+        &o,
+        &[
+            baseline.to_str().unwrap(),
+            "baseline JSON",
+            "experiment TOML",
+        ],
+    );
+    let o = check(&file, &file, &[]);
+    assert_refused(
+        &o,
+        &[file.to_str().unwrap(), "experiment TOML", "--baseline"],
+    );
+    assert!(!out.exists(), "nothing ran");
+    let missing = dir.path().join("none.json");
+    let o = check(&file, &missing, &[]);
+    assert_refused(&o, &[missing.to_str().unwrap(), "--bless"]);
+    assert!(!out.exists(), "nothing ran");
+
+    // `plot` on an experiment's directory lists its runs.
+    for extra in [&["--quick"][..], &[]] {
+        let mut args = vec!["experiment", "ping.toml"];
+        args.extend_from_slice(extra);
+        let o = hartlab_in(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let runs: Vec<String> = std::fs::read_dir(dir.path().join("results/ping"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let o = hartlab_in(dir.path(), &["plot", "results/ping"]);
+    let stderr = assert_refused(&o, &["results/ping", "2 of 2 points", "8 of 8 points"]);
+    for r in &runs {
+        assert!(stderr.contains(r.as_str()), "lists {r}: {stderr}");
+    }
 }

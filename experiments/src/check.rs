@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::report::{format_number, group_rows};
-use crate::schema::{CheckSpec, Profile};
+use crate::schema::{CheckSpec, Experiment, Profile};
 use crate::sim::Simulator;
 use crate::store::{PointRecord, RunMeta};
 use crate::{run_experiment, RunSettings};
@@ -115,8 +115,55 @@ pub struct CheckOutcome {
     pub blessed: bool,
 }
 
+/// Why a file is not a usable baseline.
+#[derive(Debug)]
+pub enum BaselineError {
+    /// It cannot be read.
+    Unreadable(std::io::Error),
+    /// It is an experiment TOML (the command line's two files swapped).
+    ExperimentToml,
+    /// It is not a baseline's JSON.
+    Invalid(serde_json::Error),
+}
+
+impl std::fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreadable(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                write!(f, "no such file (create the baseline with --bless)")
+            }
+            Self::Unreadable(e) => write!(f, "cannot read: {e}"),
+            Self::ExperimentToml => write!(
+                f,
+                "this looks like an experiment TOML, not a baseline JSON: name the experiment \
+                 first and the baseline (results/baselines/NAME.json) with --baseline"
+            ),
+            Self::Invalid(e) => write!(f, "not a baseline JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BaselineError {}
+
+/// Read the baseline at `path`.
+pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
+    let text = std::fs::read_to_string(path).map_err(BaselineError::Unreadable)?;
+    serde_json::from_str(&text).map_err(|e| {
+        let experiment = text
+            .parse::<toml::Table>()
+            .is_ok_and(|t| t.contains_key("experiment"));
+        if experiment {
+            BaselineError::ExperimentToml
+        } else {
+            BaselineError::Invalid(e)
+        }
+    })
+}
+
 /// Run the quick profile of `file` and compare it with the baseline at `baseline`; with
-/// `bless`, write the baseline instead.
+/// `bless`, write the baseline instead. The experiment and the baseline are checked before
+/// anything runs: a missing or unusable baseline, or one of another experiment, stops at
+/// once, and `--bless` never overwrites a file that is not a baseline.
 pub fn check(
     sim: &dyn Simulator,
     file: &Path,
@@ -128,54 +175,65 @@ pub fn check(
         profile: Profile::Quick,
         ..settings.clone()
     };
-    let run = run_experiment(sim, file, &settings)?;
-    let meta = RunMeta::read(&run.dir)?;
-    let spec = meta
+    let exp = Experiment::load(file, Profile::Quick, sim)?;
+    let spec = exp
         .check
         .clone()
         .with_context(|| format!("{}: no [check] table says what to compare", file.display()))?;
-    let new = baseline_of(&meta, &spec, &run.records);
-    if bless {
-        let failed: Vec<String> = compare(&spec, &new, &new, &run.records);
-        if !failed.is_empty() {
+    let base = if bless && !baseline.exists() {
+        None
+    } else {
+        let base = read_baseline(baseline).map_err(|e| {
+            if bless {
+                anyhow::anyhow!(
+                    "{}: --bless would overwrite it, but it is not a baseline ({e})",
+                    baseline.display()
+                )
+            } else {
+                anyhow::anyhow!("{}: {e}", baseline.display())
+            }
+        })?;
+        if base.experiment != exp.name {
             anyhow::bail!(
-                "not blessing a run with failed points:\n{}",
-                failed.join("\n")
+                "{} is the baseline of experiment {:?}, not of {:?} ({})",
+                baseline.display(),
+                base.experiment,
+                exp.name,
+                file.display()
             );
         }
-        if let Some(parent) = baseline.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        let text = serde_json::to_string_pretty(&new)? + "\n";
-        crate::store::write_atomic(baseline, text.as_bytes())?;
-        return Ok(CheckOutcome {
+        Some(base)
+    };
+    let run = run_experiment(sim, file, &settings)?;
+    let meta = RunMeta::read(&run.dir)?;
+    let new = baseline_of(&meta, &spec, &run.records);
+    match base {
+        Some(base) if !bless => Ok(CheckOutcome {
             dir: run.dir,
-            failures: Vec::new(),
-            blessed: true,
-        });
+            failures: compare(&spec, &base, &new, &run.records),
+            blessed: false,
+        }),
+        _ => {
+            let failed: Vec<String> = compare(&spec, &new, &new, &run.records);
+            if !failed.is_empty() {
+                anyhow::bail!(
+                    "not blessing a run with failed points:\n{}",
+                    failed.join("\n")
+                );
+            }
+            if let Some(parent) = baseline.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let text = serde_json::to_string_pretty(&new)? + "\n";
+            crate::store::write_atomic(baseline, text.as_bytes())?;
+            Ok(CheckOutcome {
+                dir: run.dir,
+                failures: Vec::new(),
+                blessed: true,
+            })
+        }
     }
-    let text = std::fs::read_to_string(baseline).with_context(|| {
-        format!(
-            "cannot read the baseline {} (create it with --bless)",
-            baseline.display()
-        )
-    })?;
-    let base: Baseline = serde_json::from_str(&text)
-        .with_context(|| format!("invalid baseline {}", baseline.display()))?;
-    if base.experiment != meta.name {
-        anyhow::bail!(
-            "{} is the baseline of experiment {:?}, not {:?}",
-            baseline.display(),
-            base.experiment,
-            meta.name
-        );
-    }
-    Ok(CheckOutcome {
-        dir: run.dir,
-        failures: compare(&spec, &base, &new, &run.records),
-        blessed: false,
-    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 
 use crate::report::format_number;
 use crate::schema::{ErrorBars, PlotKind, PlotSpec};
-use crate::stats::{merged_histogram, MetricData};
+use crate::stats::{MetricData, Pooled};
 use crate::store::{self, PointRecord, RunMeta};
 
 /// Figure size in pixels (SVG user units).
@@ -184,7 +184,7 @@ fn point_stat(kind: PlotKind, d: &MetricData, percentile: f64) -> f64 {
     match kind {
         PlotKind::Jitter => stddev(d),
         PlotKind::Throughput => d.throughput,
-        _ => merged_histogram(&[d]).value_at_quantile(percentile / 100.0) as f64,
+        _ => Pooled::of(&[d]).quantile(percentile / 100.0) as f64,
     }
 }
 
@@ -214,23 +214,20 @@ fn with_error(values: &[f64], error: ErrorBars) -> (f64, f64, f64) {
 }
 
 fn distribution(label: String, data: &[&MetricData], log: bool) -> Distribution {
-    let h = merged_histogram(data);
-    let q = |x: f64| h.value_at_quantile(x) as f64;
-    let min = data.iter().map(|d| d.min).min().unwrap_or(0) as f64;
-    let max = data.iter().map(|d| d.max).max().unwrap_or(0) as f64;
+    let dist = Pooled::of(data);
+    let q = |x: f64| dist.quantile(x) as f64;
+    let (min, max) = (dist.min() as f64, dist.max() as f64);
     let t = |v: f64| if log { v.max(1e-9).log10() } else { v };
     let (lo, hi) = (t(min), t(max));
     let mut bins = vec![0u64; VIOLIN_BINS];
-    for d in data {
-        for &(v, n) in &d.histogram {
-            let pos = if hi > lo {
-                (t(v as f64) - lo) / (hi - lo)
-            } else {
-                0.5
-            };
-            let b = ((pos * VIOLIN_BINS as f64) as usize).min(VIOLIN_BINS - 1);
-            bins[b] += n;
-        }
+    for (v, n) in dist.buckets() {
+        let pos = if hi > lo {
+            (t(v as f64) - lo) / (hi - lo)
+        } else {
+            0.5
+        };
+        let b = ((pos * VIOLIN_BINS as f64) as usize).min(VIOLIN_BINS - 1);
+        bins[b] += n;
     }
     let top = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
     let width = |n: u64| n as f64 / top;
@@ -270,16 +267,15 @@ fn figure(meta: &RunMeta, spec: &PlotSpec, records: &[PointRecord]) -> Result<Fi
             let mut lines = Vec::new();
             for (value, rs) in split_by(&recs, spec.series.as_deref()) {
                 let data: Vec<&MetricData> = rs.iter().map(|r| &r.metrics[&spec.metric]).collect();
-                let h = merged_histogram(&data);
-                let total = h.len() as f64;
+                let dist = Pooled::of(&data);
+                let total = dist.count() as f64;
                 let (mut points, mut seen, mut prev) = (Vec::new(), 0u64, 0.0);
-                for v in h.iter_recorded() {
-                    let x = v.value_iterated_to() as f64;
+                for (v, n) in dist.buckets() {
+                    let x = v as f64;
+                    seen += n;
                     if spec.log_x && x <= 0.0 {
-                        seen += v.count_at_value();
                         continue;
                     }
-                    seen += v.count_at_value();
                     let frac = seen as f64 / total;
                     points.push((tx(x), ty(prev)));
                     points.push((tx(x), ty(frac)));

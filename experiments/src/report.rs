@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::stats::{summarize, MetricData, Summary};
-use crate::store::{self, PointRecord, RunMeta};
+use crate::store::{self, BadLine, PointRecord, RunMeta};
 
 /// Summary of one metric in one group (pooled over its passing seeds).
 #[derive(Debug, Clone)]
@@ -172,8 +172,14 @@ pub fn format_number(x: f64) -> String {
     }
 }
 
-/// Write `summary.csv`, the figures and `report.md` into `dir`.
-pub fn finish(dir: &Path, meta: &RunMeta, records: &[PointRecord]) -> Result<()> {
+/// Write `summary.csv`, the figures and `report.md` into `dir`; `skipped` are lines of
+/// `points.jsonl` left out (`hartlab plot --skip-bad`), which the report states.
+pub fn finish(
+    dir: &Path,
+    meta: &RunMeta,
+    records: &[PointRecord],
+    skipped: &[BadLine],
+) -> Result<()> {
     store::write_atomic(
         &dir.join(store::SUMMARY),
         summary_csv(meta, records).as_bytes(),
@@ -181,7 +187,7 @@ pub fn finish(dir: &Path, meta: &RunMeta, records: &[PointRecord]) -> Result<()>
     let figures = crate::plot::draw_all(dir, meta, records)?;
     store::write_atomic(
         &dir.join(store::REPORT),
-        report(dir, meta, records, &figures).as_bytes(),
+        report(dir, meta, records, skipped, &figures).as_bytes(),
     )
 }
 
@@ -189,6 +195,7 @@ fn report(
     dir: &Path,
     meta: &RunMeta,
     records: &[PointRecord],
+    skipped: &[BadLine],
     figures: &[crate::plot::Drawn],
 ) -> String {
     let mut md = format!("# {}\n\n", meta.name);
@@ -211,6 +218,13 @@ fn report(
         records.len() - failed,
         meta.seeds
     );
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            md,
+            "- {}: the summary and figures leave their points out",
+            skipped_text(skipped, "`points.jsonl`")
+        );
+    }
     let _ = writeln!(
         md,
         "- swept: {}",
@@ -303,13 +317,61 @@ fn report(
     md
 }
 
+/// `N corrupt line(s) of FILE skipped (line(s) ...)`.
+fn skipped_text(skipped: &[BadLine], file: &str) -> String {
+    format!(
+        "{} corrupt line{} of {file} skipped ({})",
+        skipped.len(),
+        if skipped.len() == 1 { "" } else { "s" },
+        store::lines_text(skipped)
+    )
+}
+
+/// What `hartlab plot` redrew.
+#[derive(Debug, Clone)]
+pub struct Redrawn {
+    /// Points the summary, figures and report come from.
+    pub points: usize,
+    /// Lines of `points.jsonl` left out (only with `skip_bad`).
+    pub skipped: Vec<BadLine>,
+}
+
 /// Redraw the summary, figures and report of the run in `dir` from its saved data
-/// (`hartlab plot DIR`); returns the number of points.
-pub fn redraw(dir: &Path) -> Result<usize> {
+/// (`hartlab plot DIR`). A line of `points.jsonl` that is not a record is an error naming
+/// the file and line, unless `skip_bad`, when it is left out and the report says so. An
+/// experiment's directory (`results/NAME`) is an error listing its runs.
+pub fn redraw(dir: &Path, skip_bad: bool) -> Result<Redrawn> {
+    if !dir.join(store::RUN).exists() {
+        let runs = store::runs_in(dir);
+        if !runs.is_empty() {
+            let list: Vec<String> = runs.iter().map(|r| r.describe()).collect();
+            anyhow::bail!(
+                "{} holds {} run{} of experiment {:?}, not one run's data: plot one of them: {}",
+                dir.display(),
+                runs.len(),
+                if runs.len() == 1 { "" } else { "s" },
+                runs[0].meta.name,
+                list.join("; ")
+            );
+        }
+    }
     let meta = RunMeta::read(dir)?;
-    let records = store::read_points(dir)?;
-    finish(dir, &meta, &records)?;
-    Ok(records.len())
+    let file = store::PointsFile::read(dir)?;
+    if !skip_bad {
+        if let Some(bad) = file.bad.first() {
+            anyhow::bail!(
+                "{}; `hartlab plot --skip-bad` redraws without the {} such line{}",
+                file.describe(bad),
+                file.bad.len(),
+                if file.bad.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
+    finish(dir, &meta, &file.records, &file.bad)?;
+    Ok(Redrawn {
+        points: file.records.len(),
+        skipped: file.bad,
+    })
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ pub struct RunSummary {
     pub records: Vec<PointRecord>,
     /// Host seconds the points took (not part of any result file).
     pub host_seconds: f64,
+    /// Lines of `points.jsonl` that `--resume` dropped because they are not records (a torn
+    /// last line after an interruption); their points count as not done.
+    pub dropped: Vec<store::BadLine>,
 }
 
 impl RunSummary {
@@ -95,8 +98,9 @@ fn workload_image(exp: &Experiment, sim: &dyn Simulator) -> Result<(String, Vec<
 }
 
 /// The resolved experiment: the profile's document with the machine tables replaced by the
-/// complete machine (before sweep values and seeds).
-pub fn resolved_text(exp: &Experiment) -> Result<String> {
+/// complete machine (before sweep values and seeds). Content only: the same whatever path
+/// the file was named by.
+pub fn resolved_document(exp: &Experiment) -> Result<String> {
     let mut doc: toml::Table = exp
         .document
         .iter()
@@ -106,6 +110,12 @@ pub fn resolved_text(exp: &Experiment) -> Result<String> {
     for (k, v) in &exp.machine {
         doc.insert(k.clone(), v.clone());
     }
+    Ok(toml::to_string(&doc)?)
+}
+
+/// `resolved.toml`: a header naming the file (and base configuration), then
+/// [`resolved_document`].
+pub fn resolved_text(exp: &Experiment) -> Result<String> {
     let header = format!(
         "# {} ({} profile), resolved: every machine key with its value{}.\n\
          # Each point also sets machine.seed and its [sweep] values.\n\n",
@@ -116,7 +126,7 @@ pub fn resolved_text(exp: &Experiment) -> Result<String> {
             None => String::new(),
         }
     );
-    Ok(header + &toml::to_string(&doc)?)
+    Ok(header + &resolved_document(exp)?)
 }
 
 /// Run one point; whatever happens inside, a record comes out.
@@ -217,21 +227,25 @@ fn progress_bar(n: usize, show: bool) -> ProgressBar {
     pb
 }
 
-/// The run directory of `exp` under `settings`, and the run id.
-pub fn run_dir(
-    exp: &Experiment,
-    resolved: &str,
-    image: &[u8],
-    settings: &RunSettings,
-) -> (PathBuf, String) {
-    let mut key = resolved.as_bytes().to_vec();
+/// The run id: the profile and a hash of what determines the results, the resolved
+/// experiment and the workload image. It depends on content only, never on how the
+/// experiment's path is spelled, so `--resume` finds a run however the file is named.
+pub fn run_id(exp: &Experiment, image: &[u8]) -> Result<String> {
+    let mut key = resolved_document(exp)?.into_bytes();
     key.extend_from_slice(&fnv1a64(image).to_le_bytes());
-    let run_id = format!("{}-{:012x}", exp.profile.name(), fnv1a64(&key) >> 16);
-    let dir = settings
+    Ok(format!(
+        "{}-{:012x}",
+        exp.profile.name(),
+        fnv1a64(&key) >> 16
+    ))
+}
+
+/// The run directory: `--out`, else `<results>/<name>/<run id>`.
+pub fn run_dir(exp: &Experiment, run_id: &str, settings: &RunSettings) -> PathBuf {
+    settings
         .out
         .clone()
-        .unwrap_or_else(|| settings.results.join(&exp.name).join(&run_id));
-    (dir, run_id)
+        .unwrap_or_else(|| settings.results.join(&exp.name).join(run_id))
 }
 
 /// Run the experiment in `file`.
@@ -243,12 +257,17 @@ pub fn run_experiment(
     let exp = Experiment::load(file, settings.profile, sim)?;
     let points = sweep::expand(&exp, sim)?;
     let only = match &settings.only {
-        Some(text) => Only::parse(text, &exp)?,
+        Some(text) => {
+            let only = Only::parse(text, &exp)?;
+            only.require_match(&points)?;
+            only
+        }
         None => Only::default(),
     };
     let image = workload_image(&exp, sim)?;
     let resolved = resolved_text(&exp)?;
-    let (dir, run_id) = run_dir(&exp, &resolved, &image.1, settings);
+    let run_id = run_id(&exp, &image.1)?;
+    let dir = run_dir(&exp, &run_id, settings);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let meta = RunMeta {
         name: exp.name.clone(),
@@ -264,6 +283,7 @@ pub fn run_experiment(
         check: exp.check.clone(),
     };
     let mut done = Vec::new();
+    let mut dropped = Vec::new();
     if settings.resume {
         if let Ok(old) = RunMeta::read(&dir) {
             if old.run_id != run_id {
@@ -275,7 +295,9 @@ pub fn run_experiment(
                 );
             }
         }
-        done = store::read_points(&dir)?;
+        let file = store::PointsFile::read(&dir)?;
+        done = file.records;
+        dropped = file.bad;
     }
     store::write_atomic(&dir.join(store::EXPERIMENT), exp.text.as_bytes())?;
     store::write_atomic(&dir.join(store::RESOLVED), resolved.as_bytes())?;
@@ -326,7 +348,7 @@ pub fn run_experiment(
     pb.finish_and_clear();
     let host_seconds = start.elapsed().as_secs_f64();
     let records = store::rewrite_points(&dir, &store::read_points(&dir)?)?;
-    crate::report::finish(&dir, &meta, &records)?;
+    crate::report::finish(&dir, &meta, &records, &[])?;
     Ok(RunSummary {
         dir,
         total: points.len(),
@@ -334,6 +356,7 @@ pub fn run_experiment(
         skipped: points.len() - todo.len(),
         records,
         host_seconds,
+        dropped,
     })
 }
 
@@ -372,6 +395,67 @@ mod tests {
                 ..Outcome::default()
             })
         }
+    }
+
+    #[test]
+    fn run_ids_do_not_depend_on_how_the_path_is_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let text = "[experiment]\nname = \"e\"\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+                    [sweep]\nmachine.harts = [1, 2]\n";
+        std::fs::write(dir.path().join("e.toml"), text).unwrap();
+        let settings = RunSettings {
+            results: dir.path().join("results"),
+            progress: false,
+            ..RunSettings::default()
+        };
+        let first = run_experiment(&Flaky, &dir.path().join("e.toml"), &settings).unwrap();
+        assert_eq!(first.ran, 2);
+        for spelling in ["./e.toml", "sub/../e.toml", "sub/.././e.toml"] {
+            let again = run_experiment(
+                &Flaky,
+                &dir.path().join(spelling),
+                &RunSettings {
+                    resume: true,
+                    ..settings.clone()
+                },
+            )
+            .unwrap();
+            assert_eq!(again.dir, first.dir, "{spelling}");
+            assert_eq!(again.ran, 0, "{spelling}: resumed the same run");
+        }
+        // Content does count: another sweep is another run.
+        std::fs::write(dir.path().join("e.toml"), text.replace("[1, 2]", "[1, 3]")).unwrap();
+        let other = run_experiment(&Flaky, &dir.path().join("e.toml"), &settings).unwrap();
+        assert_ne!(other.dir, first.dir);
+    }
+
+    #[test]
+    fn an_only_filter_that_matches_no_point_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        std::fs::write(
+            &file,
+            "[experiment]\nname = \"e\"\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+             [sweep]\nmode = \"zip\"\nmachine.harts = [1, 2]\nworkload.x = [\"a\", \"b\"]\n",
+        )
+        .unwrap();
+        let settings = |only: &str| RunSettings {
+            out: Some(dir.path().join("out")),
+            only: Some(only.into()),
+            progress: false,
+            ..RunSettings::default()
+        };
+        let run = run_experiment(&Flaky, &file, &settings("machine.harts=2,workload.x=b")).unwrap();
+        assert_eq!(run.ran, 1);
+        let e = run_experiment(&Flaky, &file, &settings("machine.harts=1,workload.x=b"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("matches no point"), "{e}");
+        assert!(
+            e.contains("machine.harts=1 workload.x=a"),
+            "lists the points: {e}"
+        );
     }
 
     #[test]

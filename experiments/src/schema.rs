@@ -357,6 +357,32 @@ fn exact_line(text: &str, path: &[Seg]) -> Option<usize> {
     line_of(text, path)
 }
 
+/// When `text` (not TOML) is JSON, what it looks like and which file was expected: the
+/// baseline and the experiment are easily swapped on `hartlab check`'s command line.
+fn json_instead_of_toml(file: &Path, text: &str) -> Option<SchemaError> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let field = |k: &str| json.get(k).and_then(|v| v.as_str());
+    let what = match (field("experiment"), field("run_id")) {
+        (Some(name), _) if json.get("values").is_some() => {
+            format!("a baseline JSON (of experiment {name:?})")
+        }
+        (_, Some(id)) => format!("a run's run.json (run {id})"),
+        _ => "JSON".to_string(),
+    };
+    Some(SchemaError::file(
+        file,
+        format!(
+            "this looks like {what}, not an experiment TOML: name the experiment file here \
+             (e.g. experiments/NAME.toml){}",
+            if what.starts_with("a baseline") {
+                ", and the baseline with `hartlab check ... --baseline`"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
 /// Deep-merge `over` into `base`: tables merge key by key, anything else replaces.
 pub fn merge(base: &mut toml::Table, over: &toml::Table) {
     for (k, v) in over {
@@ -445,18 +471,37 @@ pub fn arg_text(v: &toml::Value) -> Option<String> {
 }
 
 impl Experiment {
-    /// Read, merge the `profile` and check the experiment at `file`; machine tables are
-    /// checked by `sim`. Both profiles are checked, so a mistake in `[quick]` shows up at
-    /// once.
+    /// Read, merge the `profile` and check the experiment at `file`, with the machine of
+    /// every point checked by `sim`. The other profile is checked the same way (its errors
+    /// say which profile they are in), so `--quick` and `hartlab check` catch a full-profile
+    /// mistake and the reverse.
     pub fn load(file: &Path, profile: Profile, sim: &dyn Simulator) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| SchemaError::file(file, format!("cannot read: {e}")))?;
+        let exp = Self::parse(file, &text, profile, sim)?;
+        exp.check_points(sim)?;
         let other = match profile {
             Profile::Full => Profile::Quick,
             Profile::Quick => Profile::Full,
         };
-        Self::parse(file, &text, other, sim)?;
-        Ok(Self::parse(file, &text, profile, sim)?)
+        Self::parse(file, &text, other, sim)
+            .and_then(|e| e.check_points(sim))
+            .map_err(|mut e| {
+                e.message.push_str(&format!(
+                    " (in the {} profile; both profiles are checked on every run)",
+                    other.name()
+                ));
+                e
+            })?;
+        Ok(exp)
+    }
+
+    /// Check the machine of every parameter combination of the sweep.
+    pub fn check_points(&self, sim: &dyn Simulator) -> Result<(), SchemaError> {
+        for combo in crate::sweep::combinations(self) {
+            self.point_machine(sim, &combo)?;
+        }
+        Ok(())
     }
 
     /// Parse and check experiment `text` (read from `file`) in `profile`.
@@ -466,11 +511,13 @@ impl Experiment {
         profile: Profile,
         sim: &dyn Simulator,
     ) -> Result<Self, SchemaError> {
-        let mut doc: toml::Table = text.parse().map_err(|e: toml::de::Error| SchemaError {
-            file: file.to_path_buf(),
-            line: e.span().map(|s| crate::locate::line_at(text, s.start)),
-            key: None,
-            message: e.message().to_string(),
+        let mut doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            json_instead_of_toml(file, text).unwrap_or_else(|| SchemaError {
+                file: file.to_path_buf(),
+                line: e.span().map(|s| crate::locate::line_at(text, s.start)),
+                key: None,
+                message: e.message().to_string(),
+            })
         })?;
         let quick = match doc.remove("quick") {
             None => toml::Table::new(),
@@ -506,16 +553,9 @@ impl Experiment {
         let exp: ExperimentSection = section(&src, &doc, "experiment")?.ok_or_else(|| {
             SchemaError::file(file, "missing [experiment] table (with at least `name`)")
         })?;
-        let name_ok = !exp.name.is_empty()
-            && exp
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !name_ok {
-            return Err(src.error(
-                &parse_key("experiment.name"),
-                "must be letters, digits, '-' and '_' (it names the results directory)",
-            ));
+        if let Some(problem) = name_problem(&exp.name, true, "the results directory results/NAME/")
+        {
+            return Err(src.error(&parse_key("experiment.name"), problem));
         }
         let seeds = parse_seeds(&src, exp.seeds.as_ref())?;
         let max_insns = exp.max_insns.unwrap_or(DEFAULT_MAX_INSNS);
@@ -656,14 +696,8 @@ impl Experiment {
             .machine_base
             .as_deref()
             .map(|f| (f, base_text.as_str()));
-        sim.resolve_machine(&m).map_err(|e| {
-            let values: Vec<String> = params
-                .iter()
-                .filter(|(k, _)| is_machine_key(k))
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            machine_error(&src, base_src, &e, Some(&values.join(", ")))
-        })
+        sim.resolve_machine(&m)
+            .map_err(|e| machine_error(&src, base_src, &e, Some(params)))
     }
 
     /// Plots, metrics and checks refer to things that exist.
@@ -705,18 +739,25 @@ impl Experiment {
             if needs_x && p.x.is_none() {
                 return Err(src.error(&at("x"), "this kind of plot needs `x`, a swept parameter"));
             }
-            for k in p.filter.keys() {
-                if !param_ok(k) {
-                    let mut path = at("filter");
-                    path.push(Seg::Key(k.clone()));
-                    return Err(src.error(
-                        &path,
-                        format!(
-                            "{k:?} is not a swept parameter (swept: {})",
-                            swept_list(&swept)
-                        ),
-                    ));
-                }
+            // A filter on anything not swept selects no point: an empty figure.
+            for (k, v) in &p.filter {
+                let mut path = at("filter");
+                path.push(Seg::Key(k.clone()));
+                let problem = match self.swept_values(k) {
+                    None => format!("{k} is not swept"),
+                    Some(values) if !values.contains(&crate::sweep::value_text(v)) => {
+                        format!("{v} is not a swept value of {k}")
+                    }
+                    Some(_) => continue,
+                };
+                return Err(src.error(
+                    &path,
+                    format!(
+                        "{problem} (swept in the {} profile: {})",
+                        self.profile.name(),
+                        self.swept_summary()
+                    ),
+                ));
             }
             if p.kind == PlotKind::Percentile
                 && (p.percentiles.is_empty()
@@ -725,8 +766,8 @@ impl Experiment {
                 return Err(src.error(&at("percentiles"), "must be percentiles between 0 and 100"));
             }
             if let Some(n) = &p.name {
-                if n.is_empty() || n.contains(['/', '\\']) || n.starts_with('.') {
-                    return Err(src.error(&at("name"), "must be a plain file name"));
+                if let Some(problem) = name_problem(n, true, "figures/NAME.svg and .png") {
+                    return Err(src.error(&at("name"), problem));
                 }
             }
         }
@@ -737,10 +778,14 @@ impl Experiment {
             .map(|(i, p)| p.file_stem(i))
             .collect();
         for (i, s) in stems.iter().enumerate() {
-            if stems[..i].contains(s) {
+            // Names differing only in case are one file on case-insensitive file systems.
+            if let Some(j) = stems[..i].iter().position(|o| o.eq_ignore_ascii_case(s)) {
                 return Err(src.error(
                     &[Seg::Key("plot".into()), Seg::Index(i)],
-                    format!("a second figure named {s:?}"),
+                    format!(
+                        "a second figure named {s:?}: plot[{j}] is {:?} (names differing only in case are one file on some file systems)",
+                        stems[j]
+                    ),
                 ));
             }
         }
@@ -813,6 +858,31 @@ impl Experiment {
         }
     }
 
+    /// The values of swept key `key` (or of `seed`) as `--only` and plot filters write them;
+    /// `None` when it is not swept.
+    pub fn swept_values(&self, key: &str) -> Option<Vec<String>> {
+        if key == "seed" {
+            return Some(self.seeds.iter().map(u64::to_string).collect());
+        }
+        let p = self.sweep.params.iter().find(|p| p.key == key)?;
+        Some(p.values.iter().map(crate::sweep::value_text).collect())
+    }
+
+    /// What is swept, for messages: `machine.harts = [1, 2]; seed = [1, 2, 3]`.
+    pub fn swept_summary(&self) -> String {
+        self.sweep
+            .params
+            .iter()
+            .map(|p| p.key.as_str())
+            .chain(["seed"])
+            .map(|k| {
+                let values = self.swept_values(k).unwrap_or_default();
+                format!("{k} = [{}]", values.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The name of sample `key`: its `[metrics]` name, or `key<N>`.
     pub fn metric_name(&self, key: u16) -> String {
         self.metrics
@@ -831,30 +901,67 @@ fn swept_list(swept: &[&str]) -> String {
     }
 }
 
+/// Longest name that becomes part of a file or directory name (experiment, figure and
+/// metric names), far below any file system's limit with the run's paths around it.
+pub const NAME_MAX: usize = 64;
+
+/// Why `name` is not a portable file name, if it is not: 1 to [`NAME_MAX`] ASCII letters,
+/// digits, '_', '-' (and '.' when `dot`), starting with a letter or digit, so it means the
+/// same file everywhere and no shell or file system treats it specially. `names` says what
+/// the name becomes, for the message.
+pub fn name_problem(name: &str, dot: bool, names: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || (dot && c == '.');
+    let ok = (1..=NAME_MAX).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(allowed);
+    if ok {
+        return None;
+    }
+    const SHOWN: usize = 24;
+    let chars = name.chars().count();
+    let shown = if chars > SHOWN {
+        let head: String = name.chars().take(SHOWN).collect();
+        format!("{head:?}... ({chars} characters)")
+    } else {
+        format!("{name:?}")
+    };
+    Some(format!(
+        "{shown} is not a portable file name (1 to {NAME_MAX} letters, digits, {}'_' or '-', \
+         starting with a letter or digit); it names {names}",
+        if dot { "'.', " } else { "" }
+    ))
+}
+
 /// Whether a swept key addresses the machine (not the workload or kernel).
 pub fn is_machine_key(key: &str) -> bool {
     let first = key.split('.').next().unwrap_or("");
     !RUNNER_TABLES.contains(&first)
 }
 
-/// Place a machine error: the key in the experiment (the `[quick]` table, then the tables,
-/// then the sweep), else in the base file; `point` describes the sweep values in force.
+/// Place a machine error: for a point (`point`: its sweep values) whose swept value is at
+/// fault, that value's list in the sweep; else the key in the experiment's tables, then in
+/// the sweep; else in the base file. `[quick]` comes first in the quick profile.
 fn machine_error(
     src: &Source,
     base: Option<(&Path, &str)>,
     e: &MachineError,
-    point: Option<&str>,
+    point: Option<&[(String, toml::Value)]>,
 ) -> SchemaError {
-    let message = match point {
-        Some(p) if !p.is_empty() => format!("{} (at {p})", e.message),
-        _ => e.message.clone(),
+    let values: Vec<String> = point
+        .unwrap_or_default()
+        .iter()
+        .filter(|(k, _)| is_machine_key(k))
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    let message = if values.is_empty() {
+        e.message.clone()
+    } else {
+        format!("{} (at {})", e.message, values.join(", "))
     };
     let Some(key) = &e.key else {
         return SchemaError::file(src.file, message);
     };
     let path = parse_key(key);
-    let mut sweep_path = vec![Seg::Key("sweep".into())];
-    sweep_path.extend(path.iter().cloned());
     let table_path: Vec<Seg> = path
         .iter()
         .take_while(|s| matches!(s, Seg::Key(_)))
@@ -863,13 +970,28 @@ fn machine_error(
     let mut sweep_table_path = vec![Seg::Key("sweep".into())];
     sweep_table_path.extend(table_path.iter().cloned());
     let quoted = vec![Seg::Key("sweep".into()), Seg::Key(key_text(&table_path))];
-    let mut quick_path = vec![Seg::Key("quick".into())];
-    quick_path.extend(path.iter().cloned());
-    let candidates = [&quick_path, &path, &sweep_table_path, &quoted];
-    for c in candidates {
-        if (point.is_some() || !c.starts_with(&[Seg::Key("sweep".into())]))
-            && exact_line(src.text, c).is_some()
-        {
+    let profile_paths = |p: &Vec<Seg>| {
+        let mut quick = vec![Seg::Key("quick".into())];
+        quick.extend(p.iter().cloned());
+        if src.quick {
+            vec![quick, p.clone()]
+        } else {
+            vec![p.clone()]
+        }
+    };
+    let swept = point.is_some_and(|ps| ps.iter().any(|(k, _)| k == key));
+    let mut candidates = Vec::new();
+    if swept {
+        candidates.extend(profile_paths(&sweep_table_path));
+        candidates.extend(profile_paths(&quoted));
+    }
+    candidates.extend(profile_paths(&path));
+    if point.is_some() {
+        candidates.extend(profile_paths(&sweep_table_path));
+        candidates.extend(profile_paths(&quoted));
+    }
+    for c in &candidates {
+        if exact_line(src.text, c).is_some() {
             let mut err = SchemaError::at(src.file, src.text, c, message);
             err.key = Some(key.clone());
             return err;
@@ -1141,12 +1263,9 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
     };
     for (name, v) in t {
         let path = [Seg::Key("metrics".into()), Seg::Key(name.clone())];
-        let ok_name = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !ok_name {
-            return Err(src.error(&path, "metric names are letters, digits, '_' and '-'"));
+        // No '.': `[check]` names numbers as metric.statistic.
+        if let Some(problem) = name_problem(name, false, "default figure names") {
+            return Err(src.error(&path, problem));
         }
         let (key, unit) = match v {
             toml::Value::Integer(k) => (Some(*k), String::new()),
@@ -1468,6 +1587,116 @@ workload = { iterations = 10 }
         assert!(e.starts_with("exp.toml:1: "), "{e}");
         let e = error("[workload]\nkind = \"kernel\"\nprogram = \"p\"\n");
         assert!(e.contains("missing [experiment]"), "{e}");
+    }
+
+    #[test]
+    fn names_that_become_files_are_portable() {
+        let long = "a".repeat(300);
+        let plot = |name: &str| {
+            with(
+                "[[plot]]\nkind = \"percentile\"",
+                &format!("[[plot]]\nname = \"{name}\"\nkind = \"percentile\""),
+            )
+        };
+        let cases = [
+            (plot(&long), "plot[1].name"),
+            (plot("a b"), "plot[1].name"),
+            (plot("-x"), "plot[1].name"),
+            (
+                with("name = \"demo\"", &format!("name = \"{long}\"")),
+                "experiment.name",
+            ),
+            (
+                with("rtt = 1", &format!("{} = 1", "r".repeat(65))),
+                "metrics.rrrr",
+            ),
+        ];
+        for (text, key) in cases {
+            let e = error(&text);
+            assert!(e.contains(key), "wanted {key}: {e}");
+            assert!(e.contains("portable file name") && e.contains("64"), "{e}");
+            assert!(e.len() < 400, "the name is not repeated in full: {e}");
+        }
+        assert!(parse(&plot(&"b".repeat(64)), Profile::Full).is_ok());
+        // Figures differing only in case are one file on some file systems.
+        let text = with("kind = \"cdf\"", "kind = \"cdf\"\nname = \"Lat\"");
+        let text = text.replacen(
+            "[[plot]]\nkind = \"percentile\"",
+            "[[plot]]\nname = \"lat\"\nkind = \"percentile\"",
+            1,
+        );
+        let e = error(&text);
+        assert!(e.contains("plot[1]") && e.contains("\"Lat\""), "{e}");
+    }
+
+    #[test]
+    fn plot_filters_name_swept_values() {
+        let line =
+            |needle: &str, text: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let text = with(
+            "filter = { \"machine.harts\" = 2 }",
+            "filter = { \"machine.harts\" = 3 }",
+        );
+        let e = error(&text);
+        let want = format!(
+            "exp.toml:{}: plot[1].filter.machine.harts",
+            line("filter", &text)
+        );
+        assert!(e.starts_with(&want), "wanted {want}: {e}");
+        assert!(
+            e.contains("machine.harts = [2, 4]"),
+            "names the swept values: {e}"
+        );
+        let text = with(
+            "filter = { \"machine.harts\" = 2 }",
+            "filter = { \"machine.harts\" = 2, seed = 4 }",
+        );
+        let e = error(&text);
+        assert!(
+            e.contains("plot[1].filter.seed") && e.contains("seed = [1, 2, 3]"),
+            "{e}"
+        );
+        // The quick profile sweeps machine.harts = [2] only: its figures are checked too.
+        let text = with(
+            "filter = { \"machine.harts\" = 2 }",
+            "filter = { \"machine.harts\" = 4 }",
+        );
+        assert!(parse(&text, Profile::Full).is_ok());
+        let e = parse(&text, Profile::Quick).unwrap_err();
+        assert!(
+            e.contains("plot[1].filter.machine.harts") && e.contains("[2]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_json_file_is_not_taken_for_an_experiment() {
+        let e = error(
+            "{\n  \"experiment\": \"wakeup\",\n  \"profile\": \"quick\",\n  \"values\": {}\n}\n",
+        );
+        assert!(e.starts_with("exp.toml: "), "{e}");
+        assert!(
+            e.contains("baseline JSON") && e.contains("experiment TOML"),
+            "{e}"
+        );
+        let e = error("[1, 2]");
+        assert!(e.contains("JSON") && e.contains("experiment TOML"), "{e}");
+    }
+
+    #[test]
+    fn load_checks_every_point_of_both_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        let text = "[experiment]\nname = \"e\"\n[workload]\nkind = \"kernel\"\nprogram = \"p\"\n\
+                    [sweep]\nmachine.harts = [0, 2, 100000]\n[quick]\nsweep = { machine = { harts = [2] } }\n";
+        std::fs::write(&file, text).unwrap();
+        for profile in [Profile::Quick, Profile::Full] {
+            let e = Experiment::load(&file, profile, &FakeSim)
+                .unwrap_err()
+                .to_string();
+            let want = format!("{}:7: machine.harts = 0", file.display());
+            assert!(e.starts_with(&want), "{profile:?}: wanted {want}: {e}");
+        }
     }
 
     #[test]

@@ -1,15 +1,21 @@
 //! Per-point metric data (moments and an HDR histogram of each sample key) and the summary
 //! statistics of a point or of a group of points pooled over seeds.
+//!
+//! Percentiles are nearest-rank percentiles read from the histogram. Each bucket keeps the
+//! largest sample recorded in it rather than the bucket's upper edge, so a percentile is
+//! always one of the samples: the largest one in the bucket of the exact percentile (exact
+//! below 2048, within 1/1024 of it above), and never outside `[min, max]`.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::sim::Sample;
 
-/// Significant decimal digits the histograms keep: values below 2048 are exact, larger ones
-/// within 0.1 %.
+/// Significant decimal digits the histograms keep: buckets are one value wide below 2048 and
+/// at most 1/1024 of their values wide above.
 const SIGNIFICANT_DIGITS: u8 = 3;
 
 /// One sample key's data in one point.
@@ -30,23 +36,30 @@ pub struct MetricData {
     /// Samples per simulated second, from the start of the measured window (the last
     /// statistics reset, or time 0) to the last sample.
     pub throughput: f64,
-    /// The distribution: (value, count) pairs of an HDR histogram, ascending.
+    /// The distribution: one (value, count) pair per non-empty HDR bucket, ascending; the
+    /// value is the largest sample in the bucket.
     pub histogram: Vec<(u64, u64)>,
 }
 
-fn new_histogram() -> Histogram<u64> {
-    let mut h =
-        Histogram::new(SIGNIFICANT_DIGITS).expect("3 significant digits is a valid precision");
-    h.auto(true);
-    h
+/// The lowest value of `v`'s HDR bucket: values with the same one share a bucket.
+fn bucket(v: u64) -> u64 {
+    static LAYOUT: OnceLock<Histogram<u64>> = OnceLock::new();
+    LAYOUT
+        .get_or_init(|| {
+            Histogram::new(SIGNIFICANT_DIGITS).expect("3 significant digits is a valid precision")
+        })
+        .lowest_equivalent(v)
 }
 
-/// Record `n` samples of `v`, growing the histogram's range as needed (only values near
-/// `u64::MAX` cannot be; they count as the largest trackable value).
-fn record(h: &mut Histogram<u64>, v: u64, n: u64) {
-    if h.record_n(v, n).is_err() {
-        h.saturating_record_n(v, n);
+/// Bucket `values` (with their counts): bucket -> (largest value, total count).
+fn bucketed(values: impl IntoIterator<Item = (u64, u64)>) -> BTreeMap<u64, (u64, u64)> {
+    let mut out: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for (v, n) in values {
+        let e = out.entry(bucket(v)).or_insert((v, 0));
+        e.0 = e.0.max(v);
+        e.1 += n;
     }
+    out
 }
 
 /// The data of every sample key in `samples`; the measured window starts at
@@ -59,10 +72,8 @@ pub fn metrics_of(samples: &[Sample], window_start_ps: u64) -> BTreeMap<u16, Met
     by_key
         .into_iter()
         .map(|(key, ss)| {
-            let mut h = new_histogram();
             let (mut mean, mut m2) = (0.0, 0.0);
             for (i, s) in ss.iter().enumerate() {
-                record(&mut h, s.value, 1);
                 let x = s.value as f64;
                 let d = x - mean;
                 mean += d / (i + 1) as f64;
@@ -83,17 +94,77 @@ pub fn metrics_of(samples: &[Sample], window_start_ps: u64) -> BTreeMap<u16, Met
                 min: ss.iter().map(|s| s.value).min().unwrap_or(0),
                 max: ss.iter().map(|s| s.value).max().unwrap_or(0),
                 throughput,
-                histogram: pairs(&h),
+                histogram: bucketed(ss.iter().map(|s| (s.value, 1)))
+                    .into_values()
+                    .collect(),
             };
             (key, data)
         })
         .collect()
 }
 
-fn pairs(h: &Histogram<u64>) -> Vec<(u64, u64)> {
-    h.iter_recorded()
-        .map(|v| (v.value_iterated_to(), v.count_at_value()))
-        .collect()
+/// The samples of one or more points merged: HDR buckets with the largest sample of each,
+/// and the exact extremes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pooled {
+    /// (largest sample in the bucket, samples in it), ascending.
+    buckets: Vec<(u64, u64)>,
+    count: u64,
+    min: u64,
+    max: u64,
+}
+
+impl Pooled {
+    /// The merged distribution of `data` (points without samples add nothing).
+    pub fn of(data: &[&MetricData]) -> Self {
+        let filled = || data.iter().filter(|d| d.count > 0);
+        let buckets: Vec<(u64, u64)> = bucketed(filled().flat_map(|d| d.histogram.iter().copied()))
+            .into_values()
+            .collect();
+        Self {
+            count: buckets.iter().map(|b| b.1).sum(),
+            buckets,
+            min: filled().map(|d| d.min).min().unwrap_or(0),
+            max: filled().map(|d| d.max).max().unwrap_or(0),
+        }
+    }
+
+    /// The nearest-rank quantile `q` (0..=1): the sample of rank `ceil(q * count)` (at least
+    /// 1), as bucketed; 0 without samples. Kept within `[min, max]` also for records written
+    /// when buckets held their upper edge.
+    pub fn quantile(&self, q: f64) -> u64 {
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for &(v, n) in &self.buckets {
+            seen += n;
+            if seen >= rank {
+                return v.clamp(self.min, self.max);
+            }
+        }
+        self.max
+    }
+
+    /// (value, count) per bucket, ascending, values within `[min, max]`.
+    pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.buckets
+            .iter()
+            .map(|&(v, n)| (v.clamp(self.min, self.max), n))
+    }
+
+    /// Samples.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Smallest sample.
+    pub fn min(&self) -> u64 {
+        self.min
+    }
+
+    /// Largest sample.
+    pub fn max(&self) -> u64 {
+        self.max
+    }
 }
 
 /// Summary statistics of one point or of a group pooled over seeds.
@@ -143,17 +214,6 @@ impl Summary {
     }
 }
 
-/// The merged histogram of `data`.
-pub fn merged_histogram(data: &[&MetricData]) -> Histogram<u64> {
-    let mut h = new_histogram();
-    for d in data {
-        for &(v, n) in &d.histogram {
-            record(&mut h, v, n);
-        }
-    }
-    h
-}
-
 /// Summary of `data` pooled (one entry per point); `None` when there is no sample.
 pub fn summarize(data: &[&MetricData]) -> Option<Summary> {
     let count: u64 = data.iter().map(|d| d.count).sum();
@@ -170,8 +230,8 @@ pub fn summarize(data: &[&MetricData]) -> Option<Summary> {
         m2 += d.m2 + delta * delta * n * nb / total;
         n = total;
     }
-    let h = merged_histogram(data);
-    let q = |x: f64| h.value_at_quantile(x) as f64;
+    let dist = Pooled::of(data);
+    let q = |x: f64| dist.quantile(x) as f64;
     Some(Summary {
         count,
         mean,
@@ -180,17 +240,12 @@ pub fn summarize(data: &[&MetricData]) -> Option<Summary> {
         } else {
             0.0
         },
-        min: data
-            .iter()
-            .filter(|d| d.count > 0)
-            .map(|d| d.min)
-            .min()
-            .unwrap_or(0) as f64,
+        min: dist.min() as f64,
         p50: q(0.5),
         p90: q(0.9),
         p99: q(0.99),
         p999: q(0.999),
-        max: data.iter().map(|d| d.max).max().unwrap_or(0) as f64,
+        max: dist.max() as f64,
         throughput: data.iter().map(|d| d.throughput).sum::<f64>() / data.len() as f64,
         seeds: data.len() as u64,
     })
@@ -260,14 +315,79 @@ mod tests {
         assert!(summarize(&[]).is_none());
     }
 
+    /// The nearest-rank percentile of `values` (the definition the summaries use).
+    fn nearest_rank(values: &[u64], q: f64) -> u64 {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
+        sorted[rank - 1]
+    }
+
+    #[test]
+    fn a_percentile_is_never_above_the_largest_sample() {
+        // 7464 lies in the HDR bucket 7464..=7467: the bucket's top is not a sample.
+        let m = metrics_of(&samples(0, &[100, 7464]), 0);
+        let s = summarize(&[&m[&0]]).unwrap();
+        assert_eq!((s.p99, s.p999, s.max), (7464.0, 7464.0, 7464.0));
+        // Records written before percentiles were samples hold bucket tops: still clamped.
+        let old = MetricData {
+            histogram: vec![(100, 1), (100_607, 1)],
+            min: 100,
+            max: 100_544,
+            ..m[&0].clone()
+        };
+        let s = summarize(&[&old]).unwrap();
+        assert_eq!((s.p99, s.max), (100_544.0, 100_544.0));
+    }
+
+    proptest::proptest! {
+        /// Percentiles of a point and of points pooled are samples, within [min, max], and
+        /// in the exact percentile's HDR bucket (exact below 2048, within 1/1024 above).
+        #[test]
+        fn percentiles_are_samples_within_min_and_max(
+            points in proptest::collection::vec(
+                proptest::collection::vec(
+                    // Summaries are f64: exact up to 2^53.
+                    proptest::prop_oneof![0u64..3000, 0u64..200_000, 0u64..1 << 53],
+                    1..60,
+                ),
+                1..4,
+            )
+        ) {
+            let data: Vec<MetricData> = points
+                .iter()
+                .map(|p| metrics_of(&samples(0, p), 0).remove(&0).unwrap())
+                .collect();
+            let all: Vec<u64> = points.concat();
+            let mut sets: Vec<(Vec<&MetricData>, &[u64])> =
+                data.iter().zip(&points).map(|(d, p)| (vec![d], p.as_slice())).collect();
+            sets.push((data.iter().collect(), &all));
+            for (data, values) in sets {
+                let s = summarize(&data).unwrap();
+                for (q, p) in [(0.5, s.p50), (0.9, s.p90), (0.99, s.p99), (0.999, s.p999)] {
+                    proptest::prop_assert!(s.min <= p && p <= s.max, "p{} = {p} outside [{}, {}]", q * 100.0, s.min, s.max);
+                    let p = p as u64;
+                    proptest::prop_assert!(values.contains(&p), "p{} = {p} is not a sample", q * 100.0);
+                    let exact = nearest_rank(values, q);
+                    let tolerance = if exact < 2048 { 0 } else { exact / 1024 };
+                    proptest::prop_assert!(p.abs_diff(exact) <= tolerance, "p{} = {p}, exact {exact}", q * 100.0);
+                }
+            }
+        }
+    }
+
     #[test]
     fn large_values_keep_three_significant_digits() {
-        let m = metrics_of(&samples(0, &[123_456_789, 5]), 500_000);
+        // 123_456_700 and 123_456_789 share a bucket (65536 wide there); 5 is exact.
+        let m = metrics_of(&samples(0, &[123_456_700, 5, 123_456_789]), 500_000);
         let h = &m[&0].histogram;
-        assert_eq!(h[0], (5, 1));
-        assert!((h[1].0 as f64 / 123_456_789.0 - 1.0).abs() < 1e-3);
-        assert_eq!(m[&0].max, 123_456_789, "exact extremes");
-        // Two samples, the last at 2 us, window from 0.5 us.
-        assert!((m[&0].throughput - 2.0 / 1.5e-6).abs() < 1e-3);
+        assert_eq!(
+            h,
+            &[(5, 1), (123_456_789, 2)],
+            "the largest sample of each bucket"
+        );
+        assert_eq!((m[&0].min, m[&0].max), (5, 123_456_789), "exact extremes");
+        // Three samples, the last at 3 us, window from 0.5 us.
+        assert!((m[&0].throughput - 3.0 / 2.5e-6).abs() < 1e-3);
     }
 }

@@ -8,6 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -133,6 +134,86 @@ impl RunMeta {
     }
 }
 
+/// A run found in an experiment's directory, for listing.
+#[derive(Debug, Clone)]
+pub struct RunEntry {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its `run.json`.
+    pub meta: RunMeta,
+    /// Lines in its `points.jsonl` (points stored).
+    pub stored: usize,
+    /// When its `points.jsonl` was last written.
+    pub written: Option<SystemTime>,
+}
+
+impl RunEntry {
+    /// `DIR (quick profile, 2 of 8 points, written 2025-01-02 10:11 UTC)`.
+    pub fn describe(&self) -> String {
+        let written = match self.written {
+            Some(t) => format!(", written {}", utc_text(t)),
+            None => String::new(),
+        };
+        format!(
+            "{} ({} profile, {} of {} points{written})",
+            self.dir.display(),
+            self.meta.profile.name(),
+            self.stored,
+            self.meta.points
+        )
+    }
+}
+
+/// The runs in the subdirectories of `dir` (an experiment's `results/NAME`), newest first.
+pub fn runs_in(dir: &Path) -> Vec<RunEntry> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<RunEntry> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter_map(|run| {
+            let meta = RunMeta::read(&run).ok()?;
+            let points = run.join(POINTS);
+            let stored = std::fs::read(&points)
+                .map(|b| b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).count())
+                .unwrap_or(0);
+            let written = std::fs::metadata(&points).and_then(|m| m.modified()).ok();
+            Some(RunEntry {
+                dir: run,
+                meta,
+                stored,
+                written,
+            })
+        })
+        .collect();
+    runs.sort_by(|a, b| b.written.cmp(&a.written).then_with(|| a.dir.cmp(&b.dir)));
+    runs
+}
+
+/// `YYYY-MM-DD HH:MM UTC` of `t` (the civil calendar from days since 1970, Howard Hinnant's
+/// algorithm: no date crate for one listing).
+pub fn utc_text(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
 /// Write `bytes` to `path` atomically (a temporary file renamed into place).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
@@ -140,23 +221,94 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Read the records of `points.jsonl` in `dir` (none if it does not exist). A line that does
-/// not parse (the last one, cut short by an interruption) is skipped: its point runs again.
-pub fn read_points(dir: &Path) -> Result<Vec<PointRecord>> {
-    let path = dir.join(POINTS);
-    let file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if let Ok(r) = serde_json::from_str::<PointRecord>(&line) {
-            out.push(r);
+/// A line of `points.jsonl` that is not a point record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column where parsing failed.
+    pub column: usize,
+    /// Why it is not a record.
+    pub reason: String,
+}
+
+/// The lines of `points.jsonl`: the records, and the lines that are not records.
+#[derive(Debug, Clone, Default)]
+pub struct PointsFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its records, in file order.
+    pub records: Vec<PointRecord>,
+    /// Its lines that do not parse, in file order.
+    pub bad: Vec<BadLine>,
+}
+
+impl PointsFile {
+    /// Read `points.jsonl` in `dir`, keeping every line that is not a record aside (none if
+    /// the file does not exist).
+    pub fn read(dir: &Path) -> Result<Self> {
+        let path = dir.join(POINTS);
+        let mut out = Self {
+            path: path.clone(),
+            ..Self::default()
+        };
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        for (i, line) in BufReader::new(file).lines().enumerate() {
+            let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+            match serde_json::from_str::<PointRecord>(&line) {
+                Ok(r) => out.records.push(r),
+                Err(e) => {
+                    // serde_json ends its message with the position; the line is ours.
+                    let text = e.to_string();
+                    let suffix = format!(" at line {} column {}", e.line(), e.column());
+                    out.bad.push(BadLine {
+                        line: i + 1,
+                        column: e.column(),
+                        reason: text.strip_suffix(&suffix).unwrap_or(&text).to_string(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `FILE:LINE:COLUMN: not a point record (reason)` for `bad`.
+    pub fn describe(&self, bad: &BadLine) -> String {
+        format!(
+            "{}:{}:{}: not a point record ({})",
+            self.path.display(),
+            bad.line,
+            bad.column,
+            bad.reason
+        )
+    }
+
+    /// The records, or an error naming the first line that is not one.
+    pub fn into_records(self) -> Result<Vec<PointRecord>> {
+        match self.bad.first() {
+            Some(bad) => anyhow::bail!("{}", self.describe(bad)),
+            None => Ok(self.records),
         }
     }
-    Ok(out)
+}
+
+/// Line numbers as words: `line 3`, `lines 3, 7`.
+pub fn lines_text(bad: &[BadLine]) -> String {
+    let numbers: Vec<String> = bad.iter().map(|b| b.line.to_string()).collect();
+    match numbers.len() {
+        1 => format!("line {}", numbers[0]),
+        _ => format!("lines {}", numbers.join(", ")),
+    }
+}
+
+/// Read the records of `points.jsonl` in `dir` (none if it does not exist); a line that is
+/// not a record is an error naming the file and line.
+pub fn read_points(dir: &Path) -> Result<Vec<PointRecord>> {
+    PointsFile::read(dir)?.into_records()
 }
 
 /// Appends finished points to `points.jsonl`, each synced to disk before the next, so an
@@ -256,12 +408,29 @@ mod tests {
             .open(dir.path().join(POINTS))
             .unwrap();
         f.write_all(b"{\"id\":\"c\",\"ind").unwrap();
-        let read = read_points(dir.path()).unwrap();
-        assert_eq!(read.len(), 2);
-        let sorted = rewrite_points(dir.path(), &read).unwrap();
+        let e = read_points(dir.path()).unwrap_err().to_string();
+        let want = format!(
+            "{}:3:14: not a point record (EOF ",
+            dir.path().join(POINTS).display()
+        );
+        assert!(e.starts_with(&want), "{e}");
+        let file = PointsFile::read(dir.path()).unwrap();
+        assert_eq!(file.records.len(), 2);
+        assert_eq!(file.bad.iter().map(|b| b.line).collect::<Vec<_>>(), [3]);
+        assert_eq!(lines_text(&file.bad), "line 3");
+        let sorted = rewrite_points(dir.path(), &file.records).unwrap();
         assert_eq!(sorted[0].id, "a");
         let again = read_points(dir.path()).unwrap();
         assert_eq!(again, sorted);
         assert!(read_points(&dir.path().join("none")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn dates_print_in_utc() {
+        let at =
+            |secs: u64| utc_text(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01 00:00 UTC");
+        assert_eq!(at(951_782_400 + 3_723), "2000-02-29 01:02 UTC");
+        assert_eq!(at(1_735_689_599), "2024-12-31 23:59 UTC");
     }
 }

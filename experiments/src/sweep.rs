@@ -164,32 +164,46 @@ pub fn expand(exp: &Experiment, sim: &dyn Simulator) -> Result<Vec<Point>, Schem
 
 /// A `--only` filter: `key=value[,key=value...]` over swept keys and `seed`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Only(Vec<(String, String)>);
+pub struct Only {
+    /// The filter as given, for messages.
+    text: String,
+    /// (key, value) pairs, all of which a point must have.
+    terms: Vec<(String, String)>,
+}
 
 impl Only {
-    /// Parse `text`, checking the keys against the experiment's swept parameters.
+    /// Parse `text`: every key must be swept (or `seed`) and every value one of its values,
+    /// else the error names what is swept.
     pub fn parse(text: &str, exp: &Experiment) -> anyhow::Result<Self> {
-        let mut out = Vec::new();
+        let mut terms = Vec::new();
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| {
-                anyhow::anyhow!("--only {text:?}: expected key=value[,key=value...]")
+                anyhow::anyhow!("--only {text:?}: {part:?} is not key=value (expected key=value[,key=value...])")
             })?;
             let (k, v) = (k.trim(), v.trim());
-            if k != "seed" && !exp.sweep.params.iter().any(|p| p.key == k) {
-                let swept: Vec<&str> = exp.sweep.params.iter().map(|p| p.key.as_str()).collect();
+            let Some(values) = exp.swept_values(k) else {
                 anyhow::bail!(
-                    "--only {text:?}: {k:?} is not a swept parameter (swept: {}; or seed)",
-                    swept.join(", ")
+                    "--only {text:?}: {k} is not swept (swept: {})",
+                    exp.swept_summary()
+                );
+            };
+            if !values.iter().any(|x| x == v) {
+                anyhow::bail!(
+                    "--only {text:?}: {k}={v} is not among the swept values (swept: {})",
+                    exp.swept_summary()
                 );
             }
-            out.push((k.to_string(), v.to_string()));
+            terms.push((k.to_string(), v.to_string()));
         }
-        Ok(Self(out))
+        Ok(Self {
+            text: text.to_string(),
+            terms,
+        })
     }
 
     /// Whether `p` passes.
     pub fn matches(&self, p: &Point) -> bool {
-        self.0.iter().all(|(k, v)| {
+        self.terms.iter().all(|(k, v)| {
             if k == "seed" {
                 p.seed.to_string() == *v
             } else {
@@ -198,6 +212,25 @@ impl Only {
                     .any(|(pk, pv)| pk == k && value_text(pv) == *v)
             }
         })
+    }
+
+    /// Fail unless some point of `points` passes: values that each exist can still exclude
+    /// each other (zipped lists, or a key given twice).
+    pub fn require_match(&self, points: &[Point]) -> anyhow::Result<()> {
+        if points.iter().any(|p| self.matches(p)) {
+            return Ok(());
+        }
+        const SHOWN: usize = 8;
+        let mut groups: Vec<&str> = points.iter().map(|p| p.group.as_str()).collect();
+        groups.dedup();
+        let mut list = groups[..groups.len().min(SHOWN)].join(", ");
+        if groups.len() > SHOWN {
+            list.push_str(&format!(", ... ({} in all)", groups.len()));
+        }
+        anyhow::bail!(
+            "--only {:?} matches no point of the sweep (its parameter combinations: {list})",
+            self.text
+        )
     }
 }
 
@@ -296,6 +329,15 @@ mod tests {
         let err = expand(&e, &FakeSim).unwrap_err().to_string();
         assert!(err.starts_with("exp.toml:7: machine.harts = 20"), "{err}");
         assert!(err.contains("(at machine.harts = 20)"), "{err}");
+        // Also when [machine] sets the key (to a good value), and in [quick] when it sweeps.
+        let text = text.replace("[workload]", "[machine]\nharts = 2\n[workload]")
+            + "[quick]\nsweep = { machine = { harts = [30] } }\n";
+        let e = Experiment::parse(Path::new("exp.toml"), &text, Profile::Full, &FakeSim).unwrap();
+        let err = expand(&e, &FakeSim).unwrap_err().to_string();
+        assert!(err.starts_with("exp.toml:9: machine.harts = 20"), "{err}");
+        let e = Experiment::parse(Path::new("exp.toml"), &text, Profile::Quick, &FakeSim).unwrap();
+        let err = expand(&e, &FakeSim).unwrap_err().to_string();
+        assert!(err.starts_with("exp.toml:11: machine.harts = 30"), "{err}");
     }
 
     #[test]
@@ -311,5 +353,26 @@ mod tests {
         assert_eq!(kept, [2]);
         assert!(Only::parse("uintr.x=1", &e).is_err());
         assert!(Only::parse("harts", &e).is_err());
+    }
+
+    #[test]
+    fn only_values_must_be_swept() {
+        let e = exp(
+            "[sweep]\nmachine.harts = [1, 2]\nworkload.mode = [\"a\", \"b\"]\n",
+            "kernel",
+        );
+        let swept = "machine.harts = [1, 2]; workload.mode = [a, b]; seed = [1, 2]";
+        for (only, bad) in [
+            ("seed=abc", "seed=abc"),
+            ("seed=3", "seed=3"),
+            ("machine.harts=5", "machine.harts=5"),
+            ("workload.mode=a,machine.harts=1.0", "machine.harts=1.0"),
+            ("machine.cores=1", "machine.cores"),
+        ] {
+            let err = Only::parse(only, &e).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("--only {only:?}: {bad}")), "{err}");
+            assert!(err.contains(swept), "names what is swept: {err}");
+        }
+        assert!(Only::parse("workload.mode=b,seed=2", &e).is_ok());
     }
 }
