@@ -217,84 +217,49 @@ fn redirect((cause, tval): Fault, epc: usize) {
     }
 }
 
+/// One access in the interrupted mode (`mstatus` bits `$bits` set around it) that may fault:
+/// `$insn` uses `{addr}` and `{v}`, which holds `$value` before and the loaded value after.
+/// Evaluates to that value, or the fault.
+macro_rules! guarded_access {
+    ($insn:literal, $bits:expr, $addr:expr, $value:expr) => {
+        // SAFETY: an access in the interrupted mode, any fault caught by `guarded`.
+        unsafe {
+            guarded(|| {
+                let mut v: usize = $value;
+                let failed: usize;
+                asm!(
+                    ".option push",
+                    ".option norvc",
+                    "csrw mtvec, {catch}",
+                    "csrs mstatus, {bits}",
+                    $insn,
+                    "csrc mstatus, {bits}",
+                    ".option pop",
+                    catch = in(reg) catch_fault as *const () as usize,
+                    bits = in(reg) $bits,
+                    addr = in(reg) $addr,
+                    v = inout(reg) v,
+                    inout("t6") 0usize => failed,
+                );
+                (v, failed)
+            })
+        }
+    };
+}
+
 /// Load the halfword at `addr` in the interrupted mode, execute-only pages readable.
 fn load_half_mxr(addr: usize) -> Result<u16, Fault> {
-    // SAFETY: an access in the interrupted mode, any fault caught by `guarded`.
-    unsafe {
-        guarded(|| {
-            let v: usize;
-            let failed: usize;
-            asm!(
-                ".option push",
-                ".option norvc",
-                "csrw mtvec, {catch}",
-                "csrs mstatus, {bits}",
-                "lhu {v}, 0({addr})",
-                "csrc mstatus, {bits}",
-                ".option pop",
-                catch = in(reg) catch_fault as *const () as usize,
-                bits = in(reg) MPRV | MXR,
-                addr = in(reg) addr,
-                v = out(reg) v,
-                inout("t6") 0usize => failed,
-            );
-            (v, failed)
-        })
-    }
-    .map(|v| v as u16)
+    guarded_access!("lhu {v}, 0({addr})", MPRV | MXR, addr, 0).map(|v| v as u16)
 }
 
 /// Load the byte at `addr` in the interrupted mode.
 fn load_byte(addr: usize) -> Result<u8, Fault> {
-    // SAFETY: as in `load_half_mxr`.
-    unsafe {
-        guarded(|| {
-            let v: usize;
-            let failed: usize;
-            asm!(
-                ".option push",
-                ".option norvc",
-                "csrw mtvec, {catch}",
-                "csrs mstatus, {bits}",
-                "lbu {v}, 0({addr})",
-                "csrc mstatus, {bits}",
-                ".option pop",
-                catch = in(reg) catch_fault as *const () as usize,
-                bits = in(reg) MPRV,
-                addr = in(reg) addr,
-                v = out(reg) v,
-                inout("t6") 0usize => failed,
-            );
-            (v, failed)
-        })
-    }
-    .map(|v| v as u8)
+    guarded_access!("lbu {v}, 0({addr})", MPRV, addr, 0).map(|v| v as u8)
 }
 
 /// Store `value` at `addr` in the interrupted mode.
 fn store_byte(addr: usize, value: u8) -> Result<(), Fault> {
-    // SAFETY: as in `load_half_mxr`.
-    unsafe {
-        guarded(|| {
-            let failed: usize;
-            asm!(
-                ".option push",
-                ".option norvc",
-                "csrw mtvec, {catch}",
-                "csrs mstatus, {bits}",
-                "sb {v}, 0({addr})",
-                "csrc mstatus, {bits}",
-                ".option pop",
-                catch = in(reg) catch_fault as *const () as usize,
-                bits = in(reg) MPRV,
-                addr = in(reg) addr,
-                v = in(reg) value as usize,
-                inout("t6") 0usize => failed,
-            );
-            (0, failed)
-        })
-    }
-    .map(|_| ())
+    guarded_access!("sb {v}, 0({addr})", MPRV, addr, value as usize).map(|_| ())
 }
 
 /// Run one access that may fault in M mode: `access` points `mtvec` at [`catch_fault`], sets
