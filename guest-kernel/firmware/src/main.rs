@@ -6,12 +6,12 @@
 //!
 //! 1. The boot hart (hart 0) starts on a static stack, clears `.bss` and reads the harts of
 //!    the device tree: it carves their HSM slots, recorded as stopped (`hsm`), and their
-//!    M-mode stacks (`stack`) from the firmware's free memory (`memory`), which lets the
-//!    other harts, waiting for a stack, go on. There is no fixed hart limit; harts that do
-//!    not fit stop the machine with a message. It prints a banner.
-//! 3. Every hart configures itself (`init_hart`): trap delegation to S mode, PMP, counter
+//!    M-mode stacks (`stack`) from the firmware's free memory (`memory`), then wakes the
+//!    other harts, which sleep in `_start` until they have a stack. There is no fixed hart
+//!    limit; harts that do not fit stop the machine with a message. It prints a banner.
+//! 2. Every hart configures itself (`init_hart`): trap delegation to S mode, PMP, counter
 //!    access.
-//! 4. The boot hart enters the kernel in S mode (`a0` = hart id, `a1` = device tree); the
+//! 3. The boot hart enters the kernel in S mode (`a0` = hart id, `a1` = device tree); the
 //!    others wait in [`hsm::park`] until the kernel starts them with SBI `hart_start`.
 //!
 //! From then on the firmware only runs when S mode traps into it (`trap`): SBI calls
@@ -38,8 +38,11 @@ use platform::BOOT_HART;
 use riscv::register::{mcounteren, mie, pmpaddr0, pmpaddr1, pmpcfg0};
 use riscv::register::{Permission, Range};
 
+// `_start` multiplies by the stack size with shifts.
+const _: () = assert!(stack::HART_STACK_SIZE == 3 << 10);
+
 /// The first instruction of every hart. The boot hart takes the boot stack and goes on to
-/// [`firmware_main`]; the others wait, without a stack, until the boot hart has carved their
+/// [`firmware_main`]; the others sleep, without a stack, until the boot hart has carved their
 /// stacks (`stack`), then take theirs and follow. A hart the device tree does not list (so
 /// without a stack) sleeps forever.
 #[unsafe(naked)]
@@ -55,24 +58,32 @@ unsafe extern "C" fn _start() -> ! {
         "li t1, {boot_stack_size}",
         "add sp, sp, t1",
         "j {main}", // a0 = hart id, a1 = device tree, untouched
-        // Wait for `STACKS.base`, then sp = base + (hart id + 1) * HART_STACK_SIZE.
-        "1: la t1, {stacks}",
+        // Sleep until `STACKS.base` is set (the boot hart then raises every hart's `msip`,
+        // which ends `wfi` without a trap: `mstatus.MIE` is clear), then
+        // sp = base + (hart id + 1) * HART_STACK_SIZE.
+        "1: li t1, {msie}",
+        "csrw mie, t1",
+        "la t1, {stacks}",
         "2: ld t2, 0(t1)",
-        "beqz t2, 2b",
-        "fence r, rw", // acquire: what the boot hart set up before is visible
+        "bnez t2, 4f",
+        "wfi",
+        "j 2b",
+        "4: fence r, rw", // acquire: what the boot hart set up before is visible
         "ld t3, 8(t1)",
         "bgeu t0, t3, 3f",
         "addi t0, t0, 1",
-        "slli t0, t0, {stack_shift}",
+        "slli t0, t0, 10", // (hart id + 1) KiB
+        "slli t1, t0, 1",
+        "add t0, t0, t1", // (hart id + 1) * 3 KiB
         "add sp, t2, t0",
         "j {main}",
         "3: wfi",
         "j 3b",
         boot_hart = const BOOT_HART,
+        msie = const 1 << 3,
         boot_stack = sym stack::BOOT_STACK,
         boot_stack_size = const stack::BOOT_STACK_SIZE,
         stacks = sym stack::STACKS,
-        stack_shift = const stack::HART_STACK_SIZE.trailing_zeros(),
         main = sym firmware_main,
     )
 }
@@ -115,12 +126,15 @@ unsafe fn clear_bss() {
 }
 
 /// Reads the harts of the device tree: carves their HSM slots (each stopped) and M-mode
-/// stacks, which lets the other harts go on (`stack::init`); returns how many there are.
+/// stacks, and lets the other harts go on (`stack::init`); returns how many there are.
 /// Without a readable device tree only the boot hart runs.
 fn discover_harts(dtb: usize) -> usize {
     // SAFETY: the boot protocol puts a device tree at `dtb`; the crate checks its header.
     let fdt = unsafe { fdt::Fdt::from_ptr(dtb as *const u8) }.ok();
-    let ids = || fdt.iter().flat_map(|fdt| fdt.cpus().map(|cpu| cpu.ids().first()));
+    let ids = || {
+        fdt.iter()
+            .flat_map(|fdt| fdt.cpus().map(|cpu| cpu.ids().first()))
+    };
     let limit = ids().chain([BOOT_HART]).max().unwrap_or(BOOT_HART) + 1;
     hsm::init(limit);
     hsm::add_hart(BOOT_HART);

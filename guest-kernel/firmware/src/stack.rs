@@ -2,7 +2,7 @@
 //!
 //! The boot hart starts on a static stack: it needs one to read the device tree. Once it
 //! has, it carves a stack for every hart id the tree lists from the firmware's free memory
-//! and publishes where they are ([`init`]); the other harts wait in `_start`, without a
+//! and publishes where they are ([`init`]); the other harts sleep in `_start`, without a
 //! stack, until then. Every hart's traps from S mode run on its carved stack (the
 //! boot hart's too: its boot stack is abandoned when it enters the kernel).
 
@@ -12,22 +12,24 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 /// Bytes of the boot hart's stack, for the boot: reading the device tree, the banner.
 pub const BOOT_STACK_SIZE: usize = 16 * 1024;
 
-/// Bytes of M-mode stack per hart (a power of two), for SBI calls and the parking loop.
-/// Small, so that 512 harts fit in the firmware's 2 MiB: the deepest path, an SBI console
-/// write, uses well under half of it.
-pub const HART_STACK_SIZE: usize = 2 * 1024;
+/// Bytes of M-mode stack per hart (a multiple of 16), for SBI calls and the parking loop.
+/// Small, so that 512 harts (hartlab's most) fit in the firmware's 2 MiB: the deepest path
+/// measured, an SBI console write, uses under 1 KiB.
+pub const HART_STACK_SIZE: usize = 3 * 1024;
 
 /// The boot hart's stack.
 #[unsafe(link_section = ".stack")]
 pub static mut BOOT_STACK: [u8; BOOT_STACK_SIZE] = [0; BOOT_STACK_SIZE];
 
-/// Where the harts' stacks are, as `_start` reads them: hart `h`'s is the
-/// [`HART_STACK_SIZE`] bytes from `base + h * HART_STACK_SIZE`, for `h < harts`.
+/// Where the harts' stacks are, as `_start` reads them (`base` at offset 0, `harts` at 8):
+/// hart `h`'s is the [`HART_STACK_SIZE`] bytes from `base + h * HART_STACK_SIZE`, for
+/// `h < harts`.
 #[repr(C)]
 pub struct Stacks {
     /// 0 until the boot hart has carved the stacks (and set up everything the other harts
     /// use).
     pub base: AtomicUsize,
+    /// How many hart ids have a stack.
     pub harts: AtomicUsize,
 }
 
@@ -39,13 +41,17 @@ pub static STACKS: Stacks = Stacks {
     harts: AtomicUsize::new(0),
 };
 
-/// Carves a stack for each hart id `0..harts` and lets the other harts leave `_start` on
-/// theirs. The last step of the boot hart's shared set-up: everything it did before is
-/// visible to the other harts.
+/// Carves a stack for each hart id `0..harts` and wakes the other harts of the device tree
+/// (those `hsm` knows) to leave `_start` on theirs. The last step of the boot hart's shared
+/// set-up: everything it did before is visible to the other harts.
 pub fn init(harts: usize) {
-    let base = memory::carve(harts * HART_STACK_SIZE, HART_STACK_SIZE, "the M-mode stacks");
+    let base = memory::carve(harts * HART_STACK_SIZE, 16, "the M-mode stacks");
     STACKS.harts.store(harts, Ordering::Relaxed);
     STACKS.base.store(base as usize, Ordering::Release);
+    // Wake the harts sleeping in `_start` (`hsm::park` clears the stale `msip`).
+    crate::hsm::harts()
+        .filter(|&hart| hart != crate::platform::BOOT_HART)
+        .for_each(crate::clint::set_msip);
 }
 
 /// The top of `hart`'s stack (after [`init`]).

@@ -3,7 +3,7 @@
 //! The kernel has no fixed hart limit: how many harts there are is known only once
 //! `machine::init` has read the device tree, so per-hart state lives on the kernel heap,
 //! allocated once by the boot hart (after `mm::init` has grown the heap) for the hart ids
-//! `0..Machine::hart_id_limit()`. Until then it does not exist, and using it panics.
+//! `0..Machine::hart_id_limit()`. Until then it is empty, and using it panics.
 //!
 //! - [`PerHart<T>`]: one `T` per hart (scheduler state, counters, flags);
 //! - [`HartSet`]: a set of harts as a bit mask of any width (idle harts, harts online,
@@ -11,30 +11,80 @@
 
 use crate::machine;
 use alloc::boxed::Box;
-use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Once;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+
+/// A slice allocated once and never freed, read without locks: per-hart state is on every
+/// hot path of the kernel (each system call bumps a counter), so a read is two loads and
+/// the bounds check.
+struct Slots<T> {
+    /// The first element; dangling (with `len` 0) until [`Slots::init`].
+    ptr: AtomicPtr<T>,
+    len: AtomicUsize,
+    /// Shared like a `Box<[T]>` (so `Sync` only for `T: Sync`).
+    _owns: PhantomData<Box<[T]>>,
+}
+
+impl<T> Slots<T> {
+    const fn new() -> Slots<T> {
+        Slots {
+            ptr: AtomicPtr::new(NonNull::dangling().as_ptr()),
+            len: AtomicUsize::new(0),
+            _owns: PhantomData,
+        }
+    }
+
+    /// Keeps `slots` for ever. Called once, by the boot hart before it starts the other
+    /// harts: their start (SBI `hart_start`, through the firmware's locks) orders these
+    /// stores before all of their loads.
+    fn init(&self, slots: Box<[T]>) {
+        assert_eq!(
+            self.len.load(Ordering::Relaxed),
+            0,
+            "per-hart state made twice"
+        );
+        let len = slots.len();
+        self.ptr
+            .store(Box::leak(slots).as_mut_ptr(), Ordering::Relaxed);
+        self.len.store(len, Ordering::Relaxed);
+    }
+
+    /// The slice; empty before [`Slots::init`], so any use then fails the bounds check.
+    fn get(&self) -> &[T] {
+        let (ptr, len) = (
+            self.ptr.load(Ordering::Relaxed),
+            self.len.load(Ordering::Relaxed),
+        );
+        // SAFETY: `ptr` and `len` describe a leaked, initialised allocation, or are dangling
+        // and 0 (see `init` for the ordering of the stores before other harts' loads).
+        unsafe { core::slice::from_raw_parts(ptr, len) }
+    }
+}
 
 /// One `T` per hart id, allocated by [`PerHart::init`].
 pub struct PerHart<T> {
-    slots: Once<Box<[T]>>,
+    slots: Slots<T>,
 }
 
 impl<T> PerHart<T> {
     /// Nothing yet: [`PerHart::init`] allocates.
     pub const fn new() -> PerHart<T> {
-        PerHart { slots: Once::new() }
+        PerHart {
+            slots: Slots::new(),
+        }
     }
 
     /// Allocates the entry of every hart id of the device tree, `make(hart)`. Called once,
-    /// on the boot hart, before any hart uses it.
+    /// on the boot hart, before it starts the other harts.
     pub fn init(&self, make: impl FnMut(usize) -> T) {
         let limit = machine::get().hart_id_limit();
-        self.slots.call_once(|| (0..limit).map(make).collect());
+        self.slots.init((0..limit).map(make).collect());
     }
 
     /// Every hart's entry, indexed by hart id.
     pub fn all(&self) -> &[T] {
-        self.slots.get().expect("per-hart state used before it was allocated")
+        self.slots.get()
     }
 
     /// `hart`'s entry.
@@ -51,7 +101,7 @@ impl<T> PerHart<T> {
 /// A set of harts (one bit per hart id), atomic: harts add and remove themselves and each
 /// other concurrently. Allocated by [`HartSet::init`].
 pub struct HartSet {
-    words: Once<Box<[AtomicU64]>>,
+    words: Slots<AtomicU64>,
 }
 
 /// Bits per word of a [`HartSet`].
@@ -60,19 +110,21 @@ const BITS: usize = 64;
 impl HartSet {
     /// Nothing yet: [`HartSet::init`] allocates.
     pub const fn new() -> HartSet {
-        HartSet { words: Once::new() }
+        HartSet {
+            words: Slots::new(),
+        }
     }
 
     /// Allocates the set, empty, for the hart ids of the device tree. Called once, on the
-    /// boot hart, before any hart uses it.
+    /// boot hart, before it starts the other harts.
     pub fn init(&self) {
         let words = machine::get().hart_id_limit().div_ceil(BITS);
         self.words
-            .call_once(|| (0..words).map(|_| AtomicU64::new(0)).collect());
+            .init((0..words).map(|_| AtomicU64::new(0)).collect());
     }
 
     fn words(&self) -> &[AtomicU64] {
-        self.words.get().expect("hart set used before it was allocated")
+        self.words.get()
     }
 
     /// The word holding `hart`'s bit, and the bit.

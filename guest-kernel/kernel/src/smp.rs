@@ -36,11 +36,15 @@ pub fn start_secondaries(machine: &Machine, boot_hart: usize) {
             panic!(
                 "no RAM for the kernel stack of hart {hart} ({} harts need {} KiB)",
                 machine.hart_count(),
-                machine.hart_count() * STACK_SIZE >> 10
+                (machine.hart_count() * STACK_SIZE) >> 10
             )
         });
-        sbi_rt::hart_start(hart, crate::secondary_entry as *const () as usize, stack.end)
-            .unwrap_or_else(|e| panic!("SBI hart_start({hart}) failed: {e:?}"));
+        sbi_rt::hart_start(
+            hart,
+            crate::secondary_entry as *const () as usize,
+            stack.end,
+        )
+        .unwrap_or_else(|e| panic!("SBI hart_start({hart}) failed: {e:?}"));
         while !ONLINE.contains(hart) {
             core::hint::spin_loop();
         }

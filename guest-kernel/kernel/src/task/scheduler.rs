@@ -61,15 +61,15 @@ impl RunQueue {
 
     /// The first thread of the highest priority, and that priority.
     fn pop(&mut self) -> Option<(Arc<Thread>, usize)> {
-        let priority = self.best_priority()?;
-        Some((self.levels[priority].pop_front()?, priority))
+        let mut levels = self.levels.iter_mut().enumerate();
+        levels.find_map(|(priority, level)| Some((level.pop_front()?, priority)))
     }
 
     /// The last thread of the highest priority (the one that would wait longest here), and
     /// that priority.
     fn steal(&mut self) -> Option<(Arc<Thread>, usize)> {
-        let priority = self.best_priority()?;
-        Some((self.levels[priority].pop_back()?, priority))
+        let mut levels = self.levels.iter_mut().enumerate();
+        levels.find_map(|(priority, level)| Some((level.pop_back()?, priority)))
     }
 
     fn best_priority(&self) -> Option<usize> {
