@@ -114,6 +114,34 @@ fn bundled_kernel_passes_its_self_tests_on_64_harts() {
     whole_suite(64);
 }
 
+/// A machine whose RAM cannot hold a kernel stack for each of its harts fails the boot with
+/// a message naming the hart, rather than running on fewer harts. (9 MiB: the firmware, the
+/// kernel, its 4 MiB heap and the device tree leave room for about 145 harts' stacks.)
+#[test]
+fn too_little_ram_for_the_harts_fails_the_boot() {
+    let o = hartlab(&[
+        "boot",
+        "--memory",
+        "9M",
+        "--harts",
+        "192",
+        "--bootargs",
+        "run hello",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("device tree: 192 harts, 9 MiB of memory\n"),
+        "{out}"
+    );
+    let panic = out
+        .lines()
+        .find(|l| l.starts_with("no RAM for the kernel stack of hart "))
+        .unwrap_or_else(|| panic!("no complaint about the stacks:\n{out}"));
+    assert!(panic.ends_with(" (192 harts need 3072 KiB)"), "{panic}");
+    assert!(!out.contains("init: running hello"), "{out}");
+}
+
 #[test]
 fn scheduling_is_fair_and_strict_on_two_and_eight_harts() {
     for harts in [2, 8] {

@@ -51,6 +51,7 @@ impl<T> Slots<T> {
     }
 
     /// The slice; empty before [`Slots::init`], so any use then fails the bounds check.
+    #[inline]
     fn get(&self) -> &[T] {
         let (ptr, len) = (
             self.ptr.load(Ordering::Relaxed),
@@ -83,16 +84,19 @@ impl<T> PerHart<T> {
     }
 
     /// Every hart's entry, indexed by hart id.
+    #[inline]
     pub fn all(&self) -> &[T] {
         self.slots.get()
     }
 
     /// `hart`'s entry.
+    #[inline]
     pub fn get(&self, hart: usize) -> &T {
         &self.all()[hart]
     }
 
     /// The calling hart's entry.
+    #[inline]
     pub fn this(&self) -> &T {
         self.get(crate::hart_id())
     }
@@ -123,16 +127,19 @@ impl HartSet {
             .init((0..words).map(|_| AtomicU64::new(0)).collect());
     }
 
+    #[inline]
     fn words(&self) -> &[AtomicU64] {
         self.words.get()
     }
 
     /// The word holding `hart`'s bit, and the bit.
+    #[inline]
     fn word(&self, hart: usize) -> (&AtomicU64, u64) {
         (&self.words()[hart / BITS], 1 << (hart % BITS))
     }
 
     /// Adds `hart`; returns whether it was absent.
+    #[inline]
     pub fn insert(&self, hart: usize) -> bool {
         let (word, bit) = self.word(hart);
         word.fetch_or(bit, Ordering::SeqCst) & bit == 0
@@ -140,12 +147,14 @@ impl HartSet {
 
     /// Removes `hart`; returns whether it was there (so of several harts removing the same
     /// hart, exactly one sees `true`).
+    #[inline]
     pub fn remove(&self, hart: usize) -> bool {
         let (word, bit) = self.word(hart);
         word.fetch_and(!bit, Ordering::SeqCst) & bit != 0
     }
 
     /// Whether `hart` is in the set.
+    #[inline]
     pub fn contains(&self, hart: usize) -> bool {
         let (word, bit) = self.word(hart);
         word.load(Ordering::SeqCst) & bit != 0

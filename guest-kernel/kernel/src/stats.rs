@@ -35,12 +35,14 @@ pub fn init() {
 }
 
 /// Adds `n` to this hart's `counter`.
+#[inline]
 pub fn add(counter: Counter, n: u64) {
     let count = &COUNTS.this()[counter as usize];
     count.store(count.load(Ordering::Relaxed) + n, Ordering::Relaxed);
 }
 
 /// Adds one to this hart's `counter`.
+#[inline]
 pub fn bump(counter: Counter) {
     add(counter, 1);
 }
