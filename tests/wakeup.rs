@@ -2,7 +2,7 @@
 //! guest-kernel workload `wakeup`): their regression checks pass against the committed
 //! baselines, and fail, naming the metric, the point and both values, when a latency
 //! parameter of the machine changes; the workload's `taskctl` mechanism wakes through the
-//! task controller.
+//! task controller; the workload runs on every hart of machines beyond 16 harts.
 
 mod support;
 
@@ -135,6 +135,87 @@ fn taskctl_mechanism_wakes_the_other_process_through_the_task_controller() {
         }
         assert_eq!(counter("errors"), 0, "{device}");
     }
+}
+
+/// The wake-up workload of `experiments/wakeup.toml` on 16 and 32 harts runs on every hart of
+/// the machine: the guest reports (and brings up) all of them, so the two machines are told
+/// apart. (A guest that stopped at 16 harts ran the same 16-hart simulation for both and
+/// reported identical numbers without a complaint.)
+#[test]
+fn wakeup_workload_uses_every_hart_of_the_machine() {
+    let dir = tempfile_dir("wakeup-harts");
+    let experiment = dir.join("wakeup-harts.toml");
+    // experiments/wakeup.toml's machine and workload, one mechanism, few rounds.
+    std::fs::write(
+        &experiment,
+        r#"
+[experiment]
+name = "wakeup-harts"
+description = "wakeup's futex mechanism on 16 and 32 harts"
+seeds = 1
+max_sim_time = "200ms"
+
+[machine]
+quantum_ns = 100
+
+[kernel]
+bootargs = "tick_us=100"
+
+[workload]
+kind = "kernel"
+program = "wakeup"
+mechanism = "futex"
+rounds = 20
+warmup = 5
+think_us = 20
+
+[sweep]
+machine.harts = [16, 32]
+
+[metrics]
+latency = { key = 0, unit = "ns" }
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = hartlab(&[
+        "experiment",
+        experiment.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let points: Vec<serde_json::Value> = std::fs::read_to_string(out.join("points.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let point = |harts: u64| {
+        points
+            .iter()
+            .find(|p| p["params"]["machine.harts"] == harts)
+            .unwrap_or_else(|| panic!("no point for {harts} harts: {points:?}"))
+    };
+    for harts in [16, 32] {
+        let console = point(harts)["console"].as_str().unwrap();
+        for line in [
+            format!("[firmware] RustSBI 0.4.1 on {harts} hart(s); "),
+            format!("device tree: {harts} harts, "),
+            format!("hart {} up\n", harts - 1),
+            format!("all {harts} harts up\n"),
+        ] {
+            assert!(
+                console.contains(&line),
+                "{harts} harts: no `{line}` in\n{console}"
+            );
+        }
+    }
+    let latency = |harts: u64| point(harts)["metrics"]["latency"].clone();
+    assert_ne!(
+        latency(16),
+        latency(32),
+        "16 and 32 harts gave the identical run"
+    );
 }
 
 /// A fresh directory under the target directory.

@@ -9,7 +9,8 @@
 //!   interrupt, clears its `msip` and raises `mip.SSIP` for the kernel. A hart parked in the
 //!   firmware (see `hsm`) is woken by the same `msip` instead, without taking the interrupt.
 
-use crate::platform::{CLINT_BASE, MAX_HARTS};
+use crate::hsm;
+use crate::platform::CLINT_BASE;
 use riscv::register::{mhartid, mie, mip};
 use rustsbi::{HartMask, SbiRet};
 
@@ -26,7 +27,7 @@ fn mtimecmp(hart: usize) -> *mut u64 {
 
 /// Raises the machine software interrupt of `hart`.
 pub fn set_msip(hart: usize) {
-    // SAFETY: CLINT registers of an existing hart (callers check `hart < MAX_HARTS`).
+    // SAFETY: CLINT registers of an existing hart (callers check `hsm::is_present`).
     unsafe { msip(hart).write_volatile(1) }
 }
 
@@ -55,10 +56,19 @@ impl rustsbi::Timer for SbiTimer {
 pub struct SbiIpi;
 
 impl rustsbi::Ipi for SbiIpi {
+    /// Raises `msip` of every hart in the mask: up to 64 hart ids from `hart_mask_base`, or
+    /// every hart for a base of -1. A mask naming a hart that does not exist is refused
+    /// whole (`SBI_ERR_INVALID_PARAM`), as the SBI specification says.
     fn send_ipi(&self, hart_mask: HartMask) -> SbiRet {
-        (0..MAX_HARTS)
-            .filter(|&hart| hart_mask.has_bit(hart) && crate::hsm::is_present(hart))
-            .for_each(set_msip);
+        let (_, base) = hart_mask.into_inner();
+        if base == HartMask::IGNORE_MASK {
+            hsm::harts().for_each(set_msip);
+            return SbiRet::success(0);
+        }
+        if !hart_mask.iter().all(hsm::is_present) {
+            return SbiRet::invalid_param();
+        }
+        hart_mask.iter().for_each(set_msip);
         SbiRet::success(0)
     }
 }

@@ -4,13 +4,14 @@
 //! M mode with `a0` = its hart id and `a1` = the device tree's address, as on QEMU `virt`
 //! with `-bios none` and on hartlab. Then:
 //!
-//! 1. Each hart gets its own M-mode stack.
-//! 2. The boot hart (hart 0) clears `.bss`, records the harts of the device tree as stopped
-//!    (`hsm`), copies the kernel to its load address (`payload`) and prints a banner; then
-//!    it lets the other harts go on.
-//! 3. Every hart configures itself (`init_hart`): trap delegation to S mode, PMP, counter
+//! 1. The boot hart (hart 0) starts on a static stack, clears `.bss` and reads the harts of
+//!    the device tree: it carves their HSM slots, recorded as stopped (`hsm`), and their
+//!    M-mode stacks (`stack`) from the firmware's free memory (`memory`), then wakes the
+//!    other harts, which sleep in `_start` until they have a stack. There is no fixed hart
+//!    limit; harts that do not fit stop the machine with a message. It prints a banner.
+//! 2. Every hart configures itself (`init_hart`): trap delegation to S mode, PMP, counter
 //!    access.
-//! 4. The boot hart enters the kernel in S mode (`a0` = hart id, `a1` = device tree); the
+//! 3. The boot hart enters the kernel in S mode (`a0` = hart id, `a1` = device tree); the
 //!    others wait in [`hsm::park`] until the kernel starts them with SBI `hart_start`.
 //!
 //! From then on the firmware only runs when S mode traps into it (`trap`): SBI calls
@@ -23,25 +24,29 @@
 
 mod clint;
 mod hsm;
+mod memory;
 mod misaligned;
 mod payload;
 mod platform;
 mod reset;
 mod sbi;
+mod stack;
 mod trap;
 mod uart;
 
 use core::arch::naked_asm;
 use core::sync::atomic::{AtomicBool, Ordering};
-use platform::{BOOT_HART, MAX_HARTS, STACK_SIZE};
+use platform::BOOT_HART;
 use riscv::register::{mcounteren, mie, pmpaddr0, pmpaddr1, pmpcfg0};
 use riscv::register::{Permission, Range};
 
-/// Set by the boot hart once shared state (`.bss`, the HSM slots) is ready.
-static BOOT_DONE: AtomicBool = AtomicBool::new(false);
+// `_start` multiplies by the stack size with shifts.
+const _: () = assert!(stack::HART_STACK_SIZE == 3 << 10);
 
-/// The first instruction of every hart: set up this hart's stack, then [`firmware_main`].
-/// A hart whose id is too large for the firmware sleeps forever.
+/// The first instruction of every hart. The boot hart takes the boot stack and goes on to
+/// [`firmware_main`]; the others sleep, without a stack, until the boot hart has carved their
+/// stacks (`stack`), then take theirs and follow. A hart the device tree does not list (so
+/// without a stack) sleeps forever.
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 #[unsafe(link_section = ".text.entry")]
@@ -49,26 +54,45 @@ unsafe extern "C" fn _start() -> ! {
     naked_asm!(
         "csrw mie, zero",
         "csrr t0, mhartid",
-        "li t1, {max_harts}",
-        "bgeu t0, t1, 1f",
-        // sp = STACKS + (hartid + 1) * STACK_SIZE (a power of two)
-        "addi t0, t0, 1",
-        "slli t0, t0, {stack_shift}",
-        "la sp, {stacks}",
-        "add sp, sp, t0",
+        "li t1, {boot_hart}",
+        "bne t0, t1, 1f",
+        "la sp, {boot_stack}",
+        "li t1, {boot_stack_size}",
+        "add sp, sp, t1",
         "j {main}", // a0 = hart id, a1 = device tree, untouched
-        "1: wfi",
-        "j 1b",
-        max_harts = const MAX_HARTS,
-        stack_shift = const STACK_SIZE.trailing_zeros(),
-        stacks = sym trap::STACKS,
+        // Sleep until `STACKS.base` is set (the boot hart then raises every hart's `msip`,
+        // which ends `wfi` without a trap: `mstatus.MIE` is clear), then
+        // sp = base + (hart id + 1) * HART_STACK_SIZE.
+        "1: li t1, {msie}",
+        "csrw mie, t1",
+        "la t1, {stacks}",
+        "2: ld t2, 0(t1)",
+        "bnez t2, 4f",
+        "wfi",
+        "j 2b",
+        "4: fence r, rw", // acquire: what the boot hart set up before is visible
+        "ld t3, 8(t1)",
+        "bgeu t0, t3, 3f",
+        "addi t0, t0, 1",
+        "slli t0, t0, 10", // (hart id + 1) KiB
+        "slli t1, t0, 1",
+        "add t0, t0, t1", // (hart id + 1) * 3 KiB
+        "add sp, t2, t0",
+        "j {main}",
+        "3: wfi",
+        "j 3b",
+        boot_hart = const BOOT_HART,
+        msie = const 1 << 3,
+        boot_stack = sym stack::BOOT_STACK,
+        boot_stack_size = const stack::BOOT_STACK_SIZE,
+        stacks = sym stack::STACKS,
         main = sym firmware_main,
     )
 }
 
 extern "C" fn firmware_main(hart: usize, dtb: usize) -> ! {
     if hart == BOOT_HART {
-        // SAFETY: only the boot hart runs here, and the others wait for `BOOT_DONE`.
+        // SAFETY: only the boot hart runs here; the others wait for their stacks.
         unsafe {
             clear_bss();
         }
@@ -79,14 +103,10 @@ extern "C" fn firmware_main(hart: usize, dtb: usize) -> ! {
             payload::LOAD_ADDRESS,
             payload::IMAGE.len()
         );
-        BOOT_DONE.store(true, Ordering::Release);
         init_hart();
         hsm::mark_started(hart);
         trap::enter_supervisor(hart, payload::ENTRY, dtb)
     } else {
-        while !BOOT_DONE.load(Ordering::Acquire) {
-            core::hint::spin_loop();
-        }
         init_hart();
         hsm::park()
     }
@@ -107,34 +127,37 @@ unsafe fn clear_bss() {
     unsafe { core::ptr::write_bytes(start, 0, end as usize - start as usize) };
 }
 
-/// Records every hart of the device tree with HSM; returns how many there are. Without a
-/// readable device tree only the boot hart runs.
+/// Reads the harts of the device tree: carves their HSM slots (each stopped) and M-mode
+/// stacks, and lets the other harts go on (`stack::init`); returns how many there are.
+/// Without a readable device tree only the boot hart runs.
 fn discover_harts(dtb: usize) -> usize {
-    hsm::add_hart(BOOT_HART);
     // SAFETY: the boot protocol puts a device tree at `dtb`; the crate checks its header.
-    let Ok(fdt) = (unsafe { fdt::Fdt::from_ptr(dtb as *const u8) }) else {
-        println!("[firmware] no device tree at {dtb:#x}: starting hart {BOOT_HART} only");
-        return 1;
+    let fdt = unsafe { fdt::Fdt::from_ptr(dtb as *const u8) }.ok();
+    let ids = || {
+        fdt.iter()
+            .flat_map(|fdt| fdt.cpus().map(|cpu| cpu.ids().first()))
     };
-    // Sstc's `stimecmp` is handed to S mode only when every hart has it (the kernel makes
-    // the same decision from the same device tree).
-    let sstc = fdt.cpus().all(|cpu| {
-        cpu.property("riscv,isa-extensions")
-            .is_some_and(|p| p.value.split(|&b| b == 0).any(|ext| ext == b"sstc"))
-            || cpu
-                .property("riscv,isa")
-                .and_then(|p| p.as_str())
-                .is_some_and(|isa| isa.split('_').any(|ext| ext == "sstc"))
-    });
-    SSTC.store(sstc, Ordering::Relaxed);
-    for id in fdt.cpus().map(|cpu| cpu.ids().first()) {
-        if id >= MAX_HARTS {
-            println!("[firmware] hart {id} is beyond the firmware's {MAX_HARTS}: left stopped");
-        } else if !hsm::is_present(id) {
-            hsm::add_hart(id);
-        }
+    let limit = ids().chain([BOOT_HART]).max().unwrap_or(BOOT_HART) + 1;
+    hsm::init(limit);
+    hsm::add_hart(BOOT_HART);
+    ids().for_each(hsm::add_hart);
+    if let Some(fdt) = &fdt {
+        // Sstc's `stimecmp` is handed to S mode only when every hart has it (the kernel
+        // makes the same decision from the same device tree).
+        let sstc = fdt.cpus().all(|cpu| {
+            cpu.property("riscv,isa-extensions")
+                .is_some_and(|p| p.value.split(|&b| b == 0).any(|ext| ext == b"sstc"))
+                || cpu
+                    .property("riscv,isa")
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|isa| isa.split('_').any(|ext| ext == "sstc"))
+        });
+        SSTC.store(sstc, Ordering::Relaxed);
+    } else {
+        println!("[firmware] no device tree at {dtb:#x}: starting hart {BOOT_HART} only");
     }
-    (0..MAX_HARTS).filter(|&id| hsm::is_present(id)).count()
+    stack::init(limit);
+    hsm::harts().count()
 }
 
 /// Per-hart M-mode setup before any S-mode code runs on this hart.

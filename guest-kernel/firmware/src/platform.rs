@@ -1,12 +1,8 @@
 //! The machine the firmware runs on: QEMU's `virt` board, which hartlab reproduces.
 //!
 //! The firmware is platform code, so it knows the device addresses; only the set of harts
-//! comes from the device tree. The kernel, in contrast, discovers everything from the tree.
+//! comes from the device tree (the firmware sizes its per-hart state from it: `memory`). The kernel, in contrast, discovers everything from the tree.
 
-/// Harts the firmware can manage (hart ids `0..MAX_HARTS`).
-pub const MAX_HARTS: usize = 16;
-/// Bytes of M-mode stack per hart (a power of two).
-pub const STACK_SIZE: usize = 16 * 1024;
 /// The hart that boots the kernel; the others wait for an SBI HSM start.
 pub const BOOT_HART: usize = 0;
 

@@ -11,7 +11,6 @@
 //! off and is not expected to fault. A trap that is neither of the above stops the machine
 //! with a report.
 
-use crate::platform::{MAX_HARTS, STACK_SIZE};
 use crate::sbi::SBI;
 use core::arch::naked_asm;
 use riscv::interrupt::machine::{Exception, Interrupt};
@@ -29,14 +28,6 @@ impl TrapFrame {
     fn a(&self, i: usize) -> usize {
         self.x[10 + i]
     }
-}
-
-/// M-mode stacks, one per hart (`_start` puts each hart at the top of its own).
-#[unsafe(link_section = ".stack")]
-pub static mut STACKS: [[u8; STACK_SIZE]; MAX_HARTS] = [[0; STACK_SIZE]; MAX_HARTS];
-
-fn stack_top(hart: usize) -> usize {
-    (&raw const STACKS) as usize + (hart + 1) * STACK_SIZE
 }
 
 /// Hands the interrupts and exceptions the kernel handles itself straight to S mode.
@@ -68,12 +59,13 @@ pub fn delegate_to_supervisor() {
 }
 
 /// Enters S mode at `start_addr` with `a0 = hart` and `a1 = opaque`, translation off and
-/// S-mode interrupts disabled, as the SBI specification prescribes for a starting hart.
+/// S-mode interrupts disabled, as the SBI specification prescribes for a starting hart. The
+/// stack the hart ran on is abandoned: its traps start again from the top of its M stack.
 pub fn enter_supervisor(hart: usize, start_addr: usize, opaque: usize) -> ! {
-    // SAFETY: `start_addr` is where the kernel asked this hart to start; the M stack is
-    // abandoned (the next trap starts again from its top).
+    // SAFETY: `start_addr` is where the kernel asked this hart to start; the stack in use is
+    // abandoned.
     unsafe {
-        mscratch::write(stack_top(hart));
+        mscratch::write(crate::stack::top(hart));
         mepc::write(start_addr);
         mstatus::set_mpp(mstatus::MPP::Supervisor);
         mstatus::clear_mie();

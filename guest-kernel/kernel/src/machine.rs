@@ -26,9 +26,6 @@ pub fn get() -> &'static Machine {
     MACHINE.get().expect("machine::init has not run")
 }
 
-/// Largest hart id the kernel supports, plus one.
-pub const MAX_HARTS: usize = 16;
-
 /// The machine as the device tree describes it.
 pub struct Machine {
     /// The ids of the harts, in increasing order.
@@ -128,16 +125,13 @@ impl Machine {
             }
         }
         for cpu in fdt.cpus() {
-            let id = cpu.ids().first();
-            if id < MAX_HARTS {
-                machine.harts.push(id);
-            } else {
-                crate::println!("hart {id} is beyond the kernel's {MAX_HARTS}: not used");
-            }
+            machine.harts.push(cpu.ids().first());
             machine.timebase_hz = cpu.timebase_frequency();
             machine.sstc &= has_sstc(&cpu);
         }
         machine.harts.sort_unstable();
+        machine.harts.dedup();
+        assert!(!machine.harts.is_empty(), "the device tree lists no harts");
         for region in fdt.memory().regions() {
             let start = region.starting_address as usize;
             machine.memory.push(start..start + region.size.unwrap_or(0));
@@ -159,6 +153,12 @@ impl Machine {
     /// How many harts there are.
     pub fn hart_count(&self) -> usize {
         self.harts.len()
+    }
+
+    /// One past the highest hart id: the size of per-hart state indexed by hart id
+    /// (`per_hart`). Hart ids need not be contiguous, but on QEMU `virt` and hartlab they are.
+    pub fn hart_id_limit(&self) -> usize {
+        self.harts.last().map_or(0, |&last| last + 1)
     }
 }
 

@@ -6,8 +6,10 @@
 //! 1. clears `.bss`, starts the kernel heap and installs its trap handler (`trap`);
 //! 2. reads the harts, memory and devices from the device tree (`machine`);
 //! 3. sets up the frame allocator and the kernel's Sv39 address space and turns paging on
-//!    (`mm`; every other hart turns it on as it comes up);
-//! 4. starts every other hart with SBI HSM at [`secondary_entry`] (`smp`);
+//!    (`mm`; every other hart turns it on as it comes up), then allocates the per-hart state
+//!    for the harts the device tree lists (`per_hart`: there is no fixed hart limit);
+//! 4. starts every other hart with SBI HSM at [`secondary_entry`], on a stack carved from
+//!    RAM for it (`smp`);
 //! 5. starts the first process as the command line says (`init`) and joins the scheduler
 //!    (`task::scheduler`) like every other hart. The machine shuts down when that process
 //!    ends.
@@ -26,6 +28,7 @@ mod init;
 mod loader;
 mod machine;
 mod mm;
+mod per_hart;
 mod programs;
 mod smp;
 mod stats;
@@ -36,53 +39,45 @@ mod timer;
 mod trap;
 
 use core::arch::naked_asm;
-use machine::MAX_HARTS;
 
-/// Bytes of kernel stack per hart (a power of two).
-const STACK_SIZE: usize = 16 * 1024;
-
-/// Kernel stacks, one per hart, indexed by hart id.
+/// The boot hart's kernel stack (the other harts' are carved from RAM by `smp`, once the
+/// device tree has said how many there are).
 #[unsafe(link_section = ".stack")]
-static mut STACKS: [[u8; STACK_SIZE]; MAX_HARTS] = [[0; STACK_SIZE]; MAX_HARTS];
+static mut BOOT_STACK: [u8; smp::STACK_SIZE] = [0; smp::STACK_SIZE];
 
-/// Sets `tp` = hart id and `sp` = the top of this hart's stack, then jumps to `$main`
-/// (`a0`, `a1` untouched). A hart id the kernel cannot hold stops the hart.
-macro_rules! hart_entry {
-    ($main:path) => {
-        naked_asm!(
-            "mv tp, a0",
-            "li t0, {max_harts}",
-            "bgeu a0, t0, 1f",
-            "addi t0, a0, 1",
-            "slli t0, t0, {stack_shift}",
-            "la sp, {stacks}",
-            "add sp, sp, t0",
-            "j {main}",
-            "1: wfi",
-            "j 1b",
-            max_harts = const MAX_HARTS,
-            stack_shift = const STACK_SIZE.trailing_zeros(),
-            stacks = sym STACKS,
-            main = sym $main,
-        )
-    };
-}
-
-/// Where the firmware enters the kernel on the boot hart.
+/// Where the firmware enters the kernel on the boot hart: `tp` = hart id, `sp` = the top of
+/// [`BOOT_STACK`], then [`kernel_main`] (`a0`, `a1` untouched).
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 #[unsafe(link_section = ".text.entry")]
 unsafe extern "C" fn _start(hart: usize, dtb: usize) -> ! {
-    hart_entry!(kernel_main)
+    naked_asm!(
+        "mv tp, a0",
+        "la sp, {stack}",
+        "li t0, {size}",
+        "add sp, sp, t0",
+        "j {main}",
+        stack = sym BOOT_STACK,
+        size = const smp::STACK_SIZE,
+        main = sym kernel_main,
+    )
 }
 
-/// Where the other harts enter the kernel (the `start_addr` of SBI `hart_start`).
+/// Where the other harts enter the kernel (the `start_addr` of SBI `hart_start`), with
+/// `a1` = the top of the stack `smp::start_secondaries` carved for the hart: `tp` = hart id,
+/// `sp` = that top, then [`secondary_main`].
 ///
 /// # Safety
-/// Only the firmware enters here, on a started hart, with `a0` = its hart id.
+/// Only the firmware enters here, on a started hart, with `a0` = its hart id and `a1` = the
+/// top of a stack nothing else uses.
 #[unsafe(naked)]
-pub unsafe extern "C" fn secondary_entry(hart: usize, opaque: usize) -> ! {
-    hart_entry!(secondary_main)
+pub unsafe extern "C" fn secondary_entry(hart: usize, stack_top: usize) -> ! {
+    naked_asm!(
+        "mv tp, a0",
+        "mv sp, a1",
+        "j {main}",
+        main = sym secondary_main,
+    )
 }
 
 /// The id of the hart running this code.
@@ -141,6 +136,10 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
         mapped.bytes >> 10,
         mapped.table_frames
     );
+    // Per-hart state, for the harts of the device tree, on the heap `mm::init` has grown.
+    stats::init();
+    smp::init();
+    task::init();
     print!("programs:");
     for name in programs::names() {
         print!(" {name}");
@@ -155,7 +154,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     task::scheduler::run_hart()
 }
 
-extern "C" fn secondary_main(hart: usize, _opaque: usize) -> ! {
+extern "C" fn secondary_main(hart: usize, _stack_top: usize) -> ! {
     trap::init_hart();
     mm::init_hart();
     task::uintr::init_hart();

@@ -2,31 +2,50 @@
 //!
 //! The boot hart starts the others one at a time and waits for each to report itself
 //! online, so the boot log has the same order on every run and every platform. Each started
-//! hart enters at [`crate::secondary_entry`] and joins the scheduler.
+//! hart enters at [`crate::secondary_entry`] on a boot stack the boot hart carved for it from
+//! free RAM (its top is the `opaque` argument of `hart_start`), and joins the scheduler.
 
 use crate::machine::Machine;
+use crate::mm::{frame, PAGE_SIZE};
+use crate::per_hart::HartSet;
 use crate::stats::{self, Counter};
-use core::sync::atomic::{AtomicU64, Ordering};
 use sbi_rt::HartMask;
 
-/// Bit `i` set: hart `i` has come up in the kernel.
-static ONLINE: AtomicU64 = AtomicU64::new(0);
+/// Bytes of kernel stack per hart: its boot stack, on which its scheduler loop runs.
+pub const STACK_SIZE: usize = 16 * 1024;
 
-fn bit(hart: usize) -> u64 {
-    1 << hart
+/// The harts that have come up in the kernel.
+static ONLINE: HartSet = HartSet::new();
+
+/// Allocates the per-hart state of bring-up (see `per_hart`).
+pub fn init() {
+    ONLINE.init();
 }
 
 /// Records that `hart` (the caller) is up.
 pub fn mark_online(hart: usize) {
-    ONLINE.fetch_or(bit(hart), Ordering::Release);
+    ONLINE.insert(hart);
 }
 
-/// Starts every hart of `machine` but `boot_hart`, one at a time.
+/// Starts every hart of `machine` but `boot_hart`, one at a time, each on a boot stack of
+/// its own. Panics (failing the machine) if RAM has no room for a stack or the firmware
+/// refuses a hart: a hart of the device tree is never silently left out.
 pub fn start_secondaries(machine: &Machine, boot_hart: usize) {
     for hart in machine.harts().filter(|&hart| hart != boot_hart) {
-        sbi_rt::hart_start(hart, crate::secondary_entry as *const () as usize, 0)
-            .unwrap_or_else(|e| panic!("SBI hart_start({hart}) failed: {e:?}"));
-        while ONLINE.load(Ordering::Acquire) & bit(hart) == 0 {
+        let stack = frame::alloc_contiguous(STACK_SIZE / PAGE_SIZE).unwrap_or_else(|| {
+            panic!(
+                "no RAM for the kernel stack of hart {hart} ({} harts need {} KiB)",
+                machine.hart_count(),
+                (machine.hart_count() * STACK_SIZE) >> 10
+            )
+        });
+        sbi_rt::hart_start(
+            hart,
+            crate::secondary_entry as *const () as usize,
+            stack.end,
+        )
+        .unwrap_or_else(|e| panic!("SBI hart_start({hart}) failed: {e:?}"));
+        while !ONLINE.contains(hart) {
             core::hint::spin_loop();
         }
     }

@@ -5,7 +5,7 @@
 //! read-modify-write on the system-call path); a reader on another hart sees each counter's
 //! value at some recent moment.
 
-use crate::machine::MAX_HARTS;
+use crate::per_hart::PerHart;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// What the kernel counts, per hart.
@@ -27,23 +27,29 @@ pub enum Counter {
 const COUNTERS: usize = Counter::UserInterruptWakeups as usize + 1;
 
 /// Every hart's counters.
-static COUNTS: [[AtomicU64; COUNTERS]; MAX_HARTS] =
-    [const { [const { AtomicU64::new(0) }; COUNTERS] }; MAX_HARTS];
+static COUNTS: PerHart<[AtomicU64; COUNTERS]> = PerHart::new();
+
+/// Allocates every hart's counters, at zero (see `per_hart`).
+pub fn init() {
+    COUNTS.init(|_| [const { AtomicU64::new(0) }; COUNTERS]);
+}
 
 /// Adds `n` to this hart's `counter`.
+#[inline]
 pub fn add(counter: Counter, n: u64) {
-    let count = &COUNTS[crate::hart_id()][counter as usize];
+    let count = &COUNTS.this()[counter as usize];
     count.store(count.load(Ordering::Relaxed) + n, Ordering::Relaxed);
 }
 
 /// Adds one to this hart's `counter`.
+#[inline]
 pub fn bump(counter: Counter) {
     add(counter, 1);
 }
 
 /// `hart`'s counters.
 pub fn snapshot(hart: usize) -> abi::HartStats {
-    let c = |counter: Counter| COUNTS[hart][counter as usize].load(Ordering::Relaxed);
+    let c = |counter: Counter| COUNTS.get(hart)[counter as usize].load(Ordering::Relaxed);
     abi::HartStats {
         hart: hart as u64,
         syscalls: c(Counter::Syscalls),

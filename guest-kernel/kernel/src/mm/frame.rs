@@ -5,7 +5,7 @@
 //! and the device tree blob. Frames are handed out by bumping through those free ranges;
 //! freed frames go on a stack and are handed out again first. This is simple, and every
 //! operation is O(1); it does not merge freed frames into larger blocks, which the kernel
-//! does not need (it only asks for single frames).
+//! does not need (it only asks for single frames, but for a few contiguous blocks at boot).
 
 use super::{page_ceil, page_floor, PAGE_SIZE};
 use alloc::vec::Vec;
@@ -93,7 +93,8 @@ pub fn alloc() -> Option<Frame> {
 }
 
 /// `count` physically contiguous frames (not zeroed), or `None`. Only memory never handed
-/// out before is contiguous; the kernel uses this once, at boot, to grow its heap.
+/// out before is contiguous; the kernel uses this at boot, to grow its heap and for the
+/// other harts' boot stacks.
 pub fn alloc_contiguous(count: usize) -> Option<Range<usize>> {
     let mut frames = FRAMES.lock();
     let bytes = count * PAGE_SIZE;

@@ -21,6 +21,13 @@ use crate::stats::{self, Counter};
 use alloc::sync::Arc;
 pub use process::Process;
 
+/// Allocates the per-hart state of the scheduler and of user interrupts for the harts of the
+/// device tree. Called once, on the boot hart, before any hart runs a thread.
+pub fn init() {
+    scheduler::init();
+    uintr::init();
+}
+
 /// The process of the running thread.
 pub fn current_process() -> Arc<Process> {
     scheduler::current().process.clone()

@@ -22,14 +22,14 @@
 use super::context::{switch, Context};
 use super::process::Process;
 use super::thread::{Status, Thread};
-use crate::machine::MAX_HARTS;
+use crate::per_hart::{HartSet, PerHart};
 use crate::stats::{self, Counter};
 use crate::{hart_id, mm, smp, timer, trap};
 use abi::PRIORITIES;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use spin::Mutex;
 
 /// Why a blocked thread was woken.
@@ -59,14 +59,17 @@ impl RunQueue {
         self.levels[priority].push_back(thread);
     }
 
-    /// The first thread of the highest priority.
-    fn pop(&mut self) -> Option<Arc<Thread>> {
-        self.levels.iter_mut().find_map(|level| level.pop_front())
+    /// The first thread of the highest priority, and that priority.
+    fn pop(&mut self) -> Option<(Arc<Thread>, usize)> {
+        let mut levels = self.levels.iter_mut().enumerate();
+        levels.find_map(|(priority, level)| Some((level.pop_front()?, priority)))
     }
 
-    /// The last thread of the highest priority (the one that would wait longest here).
-    fn steal(&mut self) -> Option<Arc<Thread>> {
-        self.levels.iter_mut().find_map(|level| level.pop_back())
+    /// The last thread of the highest priority (the one that would wait longest here), and
+    /// that priority.
+    fn steal(&mut self) -> Option<(Arc<Thread>, usize)> {
+        let mut levels = self.levels.iter_mut().enumerate();
+        levels.find_map(|(priority, level)| Some((level.pop_back()?, priority)))
     }
 
     fn best_priority(&self) -> Option<usize> {
@@ -111,33 +114,27 @@ struct HartLocal {
 // rest is atomics and locks.
 unsafe impl Sync for Hart {}
 
-static HARTS: [Hart; MAX_HARTS] = [const {
-    Hart {
-        queue: Mutex::new(RunQueue::new()),
-        queued: AtomicUsize::new(0),
-        sleepers: Mutex::new(BTreeMap::new()),
-        online: AtomicBool::new(false),
-        running_priority: AtomicUsize::new(PRIORITIES),
-        need_resched: AtomicBool::new(false),
-        local: UnsafeCell::new(HartLocal {
-            loop_context: Context::empty(),
-            current: None,
-            space_owner: None,
-            slice_end: 0,
-        }),
-    }
-}; MAX_HARTS];
+/// Every hart's scheduling state (see `per_hart`).
+static HARTS: PerHart<Hart> = PerHart::new();
 
-/// Bit `i` set: hart `i` waits in `wfi` with nothing to run. Cleared by the hart when it
-/// wakes, or by whoever claims it for a thread (so two wakers never pick the same idle hart).
-static IDLE: AtomicU64 = AtomicU64::new(0);
+/// The harts that wait in `wfi` with nothing to run. A hart leaves the set when it wakes,
+/// or whoever claims it for a thread takes it out (so two wakers never pick the same idle
+/// hart).
+static IDLE: HartSet = HartSet::new();
 
 /// One past the highest hart id in the scheduler (the harts to look at).
 static HART_LIMIT: AtomicUsize = AtomicUsize::new(0);
 
+/// Allocates the scheduling state of every hart of the device tree. Called once, on the
+/// boot hart, before any hart runs the scheduler.
+pub fn init() {
+    HARTS.init(|_| Hart::new());
+    IDLE.init();
+}
+
 /// The harts in the scheduler.
 fn online_harts() -> impl Iterator<Item = (usize, &'static Hart)> {
-    HARTS[..HART_LIMIT.load(Ordering::Relaxed)]
+    HARTS.all()[..HART_LIMIT.load(Ordering::Relaxed)]
         .iter()
         .enumerate()
         .filter(|(_, h)| h.online.load(Ordering::Relaxed))
@@ -146,22 +143,35 @@ fn online_harts() -> impl Iterator<Item = (usize, &'static Hart)> {
 /// Claims an idle hart, preferring `preferred`; returns its id.
 fn claim_idle_hart(preferred: usize) -> Option<usize> {
     loop {
-        let idle = IDLE.load(Ordering::SeqCst);
-        if idle == 0 {
-            return None;
-        }
-        let hart = if idle & (1 << preferred) != 0 {
+        let hart = if IDLE.contains(preferred) {
             preferred
         } else {
-            idle.trailing_zeros() as usize
+            IDLE.first()?
         };
-        if IDLE.fetch_and(!(1 << hart), Ordering::SeqCst) & (1 << hart) != 0 {
+        if IDLE.remove(hart) {
             return Some(hart);
         }
     }
 }
 
 impl Hart {
+    fn new() -> Hart {
+        Hart {
+            queue: Mutex::new(RunQueue::new()),
+            queued: AtomicUsize::new(0),
+            sleepers: Mutex::new(BTreeMap::new()),
+            online: AtomicBool::new(false),
+            running_priority: AtomicUsize::new(PRIORITIES),
+            need_resched: AtomicBool::new(false),
+            local: UnsafeCell::new(HartLocal {
+                loop_context: Context::empty(),
+                current: None,
+                space_owner: None,
+                slice_end: 0,
+            }),
+        }
+    }
+
     /// Threads in the queue that wait for this hart: all of them while it runs something,
     /// all but the one it is about to pick up while it does not (a hart woken for a thread
     /// keeps it; stealing it would only move the wake-up's cost to another hart).
@@ -185,7 +195,7 @@ impl Hart {
 }
 
 fn this_hart() -> &'static Hart {
-    &HARTS[hart_id()]
+    HARTS.this()
 }
 
 /// This hart's local state.
@@ -219,9 +229,15 @@ pub fn run_hart() -> ! {
 }
 
 /// The next thread for this hart: its own queue first, else one stolen from another hart.
+///
+/// The thread counts as running here (`running_priority`) before it stops counting as
+/// queued, so that [`place`] on another hart never sees this hart, or the one stolen from,
+/// less loaded than it is (see [`run`] for the way back).
 fn next_thread() -> Option<Arc<Thread>> {
     let hart = this_hart();
-    if let Some(thread) = hart.queue.lock().pop() {
+    let popped = hart.queue.lock().pop();
+    if let Some((thread, priority)) = popped {
+        hart.running_priority.store(priority, Ordering::Relaxed);
         hart.queued.fetch_sub(1, Ordering::Relaxed);
         return Some(thread);
     }
@@ -229,7 +245,8 @@ fn next_thread() -> Option<Arc<Thread>> {
     if victim.stealable() == 0 {
         return None;
     }
-    let thread = victim.queue.lock().steal()?;
+    let (thread, priority) = victim.queue.lock().steal()?;
+    hart.running_priority.store(priority, Ordering::Relaxed);
     victim.queued.fetch_sub(1, Ordering::Relaxed);
     stats::bump(Counter::Steals);
     Some(thread)
@@ -267,23 +284,27 @@ fn run(thread: Arc<Thread>) {
     // Back in the loop: the thread has left the hart.
     let thread = local.current.take().expect("the running thread vanished");
     super::uintr::switch_out(&thread);
-    hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
     let mut sched = thread.sched.lock();
     sched.on_cpu = false;
     let requeue_here = core::mem::take(&mut sched.requeue_here);
     match sched.status {
+        // Queued before the hart stops counting it as running (as in `next_thread`).
         Status::Ready if requeue_here => {
             let priority = sched.priority;
             drop(sched);
             hart.queue.lock().push(thread, priority);
             hart.queued.fetch_add(1, Ordering::Relaxed);
+            hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
         }
         // Woken before it had left: place it now.
         Status::Ready => {
             drop(sched);
+            hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
             place(thread);
         }
-        Status::Blocked | Status::Exited => {}
+        Status::Blocked | Status::Exited => {
+            hart.running_priority.store(PRIORITIES, Ordering::Relaxed)
+        }
         Status::Running => unreachable!("a thread left its hart still running"),
     }
 }
@@ -291,11 +312,11 @@ fn run(thread: Arc<Thread>) {
 /// Nothing to run: sleep until an interrupt (an IPI or a sleeper's deadline).
 fn idle() {
     let hart = this_hart();
-    let me = 1 << hart_id();
-    IDLE.fetch_or(me, Ordering::SeqCst);
+    let me = hart_id();
+    IDLE.insert(me);
     // A thread placed here between `next_thread` and now: run it.
     if hart.queued.load(Ordering::SeqCst) > 0 || any_queued_elsewhere() {
-        IDLE.fetch_and(!me, Ordering::SeqCst);
+        IDLE.remove(me);
         return;
     }
     local().slice_end = u64::MAX;
@@ -306,7 +327,7 @@ fn idle() {
     trap::set_interrupts(true);
     trap::set_interrupts(false);
     stats::add(Counter::IdleTicks, timer::now() - start);
-    IDLE.fetch_and(!me, Ordering::SeqCst);
+    IDLE.remove(me);
 }
 
 /// Whether another hart has threads waiting (worth stealing).
@@ -333,12 +354,12 @@ fn place(thread: Arc<Thread>) {
             h.queued.load(Ordering::Relaxed)
                 + usize::from(h.running_priority.load(Ordering::Relaxed) < PRIORITIES)
         };
-        let mut best = if HARTS[last].online.load(Ordering::Relaxed) {
+        let mut best = if HARTS.get(last).online.load(Ordering::Relaxed) {
             last
         } else {
             hart_id()
         };
-        let mut best_load = load(&HARTS[best]);
+        let mut best_load = load(HARTS.get(best));
         for (id, hart) in online_harts() {
             let hart_load = load(hart);
             if hart_load < best_load {
@@ -347,7 +368,7 @@ fn place(thread: Arc<Thread>) {
         }
         best
     });
-    let hart = &HARTS[target];
+    let hart = HARTS.get(target);
     hart.queue.lock().push(thread, priority);
     hart.queued.fetch_add(1, Ordering::SeqCst);
     let preempt = priority < hart.running_priority.load(Ordering::Relaxed);

@@ -34,8 +34,9 @@
 
 use super::scheduler::{self, WakeReason};
 use super::thread::{Status, Thread};
-use crate::machine::{self, MAX_HARTS};
+use crate::machine;
 use crate::mm::frame::{self, Frame};
+use crate::per_hart::{HartSet, PerHart};
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -107,12 +108,23 @@ static SLOTS_USED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 /// use user interrupts.
 static IN_USE: AtomicBool = AtomicBool::new(false);
 
-/// Harts whose CSRs hold user-interrupt state of the running thread (to skip the hooks for
+/// Per hart: its CSRs hold user-interrupt state of the running thread (to skip the hooks for
 /// threads that never used user interrupts).
-static LOADED: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
+static LOADED: PerHart<AtomicBool> = PerHart::new();
 
-/// Harts where a task-controller set is online for the running receiver (HART_USET).
-static USET_ONLINE: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
+/// Per hart: a task-controller set is online for the running receiver (HART_USET).
+static USET_ONLINE: PerHart<AtomicBool> = PerHart::new();
+
+/// Harts running a receiver (`sideleg.USI` set). Changed under [`ROUTING`]'s lock.
+static RECEIVER_RUNNING: HartSet = HartSet::new();
+
+/// Allocates the per-hart state of user interrupts (see `per_hart`). Called once, on the boot
+/// hart, before any hart runs a thread.
+pub fn init() {
+    LOADED.init(|_| AtomicBool::new(false));
+    USET_ONLINE.init(|_| AtomicBool::new(false));
+    RECEIVER_RUNNING.init();
+}
 
 /// Finds the UINTC and prepares this hart: user software interrupts reach S mode (none are
 /// delegated to U until a receiver runs). The firmware delegates USI to S (`mideleg` bit 0).
@@ -275,16 +287,13 @@ struct Blocked {
     hart: Option<usize>,
 }
 
-/// Routing of slots of blocked receivers.
+/// Routing of slots of blocked receivers (and, under the same lock, [`RECEIVER_RUNNING`]).
 struct Routing {
     blocked: Vec<Blocked>,
-    /// Harts running a receiver (`sideleg.USI` set): bit per hart.
-    receiver_running: u64,
 }
 
 static ROUTING: Mutex<Routing> = Mutex::new(Routing {
     blocked: Vec::new(),
-    receiver_running: 0,
 });
 
 impl Routing {
@@ -293,12 +302,11 @@ impl Routing {
     /// they run). With `evict` (`hart` is about to run a receiver) the others are moved to a
     /// hart that runs none, or parked.
     fn sweep(&mut self, uintc: &Uintc, hart: usize, evict: bool, woken: &mut Vec<Arc<Thread>>) {
-        let running = self.receiver_running;
         let free_hart = evict
             .then(|| {
                 machine::get()
                     .harts()
-                    .find(|&h| h != hart && running & (1 << h) == 0)
+                    .find(|&h| h != hart && !RECEIVER_RUNNING.contains(h))
             })
             .flatten();
         self.blocked.retain_mut(|b| {
@@ -345,7 +353,7 @@ pub fn switch_in(thread: &Thread) {
     let hart = crate::hart_id();
     let suist = thread.process.uintr.suist.load(Ordering::Acquire);
     let state = thread.uintr.lock();
-    if state.receiver.is_none() && suist == 0 && !LOADED[hart].load(Ordering::Relaxed) {
+    if state.receiver.is_none() && suist == 0 && !LOADED.get(hart).load(Ordering::Relaxed) {
         return;
     }
     // SAFETY: user-interrupt CSRs of this hart, for the thread about to run.
@@ -353,14 +361,14 @@ pub fn switch_in(thread: &Thread) {
     let Some(receiver) = &state.receiver else {
         // SAFETY: as above.
         unsafe { core::arch::asm!("csrw 0x1B1, zero") };
-        LOADED[hart].store(suist != 0, Ordering::Relaxed);
+        LOADED.get(hart).store(suist != 0, Ordering::Relaxed);
         return;
     };
     let slot = receiver.slot.0;
     let mut woken = Vec::new();
     {
         let mut routing = ROUTING.lock();
-        routing.receiver_running |= 1 << hart;
+        RECEIVER_RUNNING.insert(hart);
         // Its own wait is over (it may have been woken by its process ending).
         routing.blocked.retain(|b| b.slot != slot);
         routing.sweep(uintc, hart, true, &mut woken);
@@ -371,13 +379,13 @@ pub fn switch_in(thread: &Thread) {
     // The process's task-controller set raises its preempt line for this thread's handler.
     if let Some(set) = thread.process.existing_task_set() {
         crate::taskctl::set_user_online(hart, Some(&set));
-        USET_ONLINE[hart].store(true, Ordering::Relaxed);
+        USET_ONLINE.get(hart).store(true, Ordering::Relaxed);
     }
     receiver.csrs.load();
     if receiver.injected {
         inject();
     }
-    LOADED[hart].store(true, Ordering::Relaxed);
+    LOADED.get(hart).store(true, Ordering::Relaxed);
     drop(state);
     wake_all(woken);
 }
@@ -390,12 +398,12 @@ pub fn switch_out(thread: &Thread) {
     }
     let Some(uintc) = UINTC.get() else { return };
     let hart = crate::hart_id();
-    if !LOADED[hart].swap(false, Ordering::Relaxed) {
+    if !LOADED.get(hart).swap(false, Ordering::Relaxed) {
         return;
     }
     let mut state = thread.uintr.lock();
     if let Some(receiver) = &mut state.receiver {
-        if USET_ONLINE[hart].swap(false, Ordering::Relaxed) {
+        if USET_ONLINE.get(hart).swap(false, Ordering::Relaxed) {
             crate::taskctl::set_user_online(hart, None);
         }
         receiver.csrs = UserCsrs::save();
@@ -409,7 +417,7 @@ pub fn switch_out(thread: &Thread) {
         if !routing.blocked.iter().any(|b| b.slot == slot) {
             uintc.route(slot, false, hart);
         }
-        routing.receiver_running &= !(1 << hart);
+        RECEIVER_RUNNING.remove(hart);
         // SAFETY: this hart's delegation: user software interrupts reach the kernel again.
         unsafe { core::arch::asm!("csrc 0x103, {}", in(reg) USI) };
         routing.adopt_parked(uintc, hart);
