@@ -401,6 +401,20 @@ fn plot_redraws_figures_summary_and_report_from_saved_data() {
     );
 }
 
+/// `hartlab check EXPERIMENT --baseline BASELINE --out OUT EXTRA...`.
+fn run_check(experiment: &Path, baseline: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "check",
+        experiment.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    hartlab(&args)
+}
+
 #[test]
 fn check_passes_fails_on_a_changed_latency_and_blesses() {
     let dir = tempfile::tempdir().unwrap();
@@ -408,18 +422,7 @@ fn check_passes_fails_on_a_changed_latency_and_blesses() {
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let baseline = dir.path().join("baselines/ping.json");
     let results = dir.path().join("results");
-    let check = |extra: &[&str]| {
-        let mut args = vec![
-            "check",
-            file.to_str().unwrap(),
-            "--baseline",
-            baseline.to_str().unwrap(),
-            "--out",
-            results.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        hartlab(&args)
-    };
+    let check = |extra: &[&str]| run_check(&file, &baseline, &results, extra);
     let o = check(&[]);
     assert_eq!(o.status.code(), Some(251), "no baseline yet: {}", text(&o));
     let o = check(&["--bless"]);
@@ -667,18 +670,7 @@ fn check_and_plot_say_which_file_they_expected() {
     let file = write_experiment(dir.path(), &elf, SWEEP);
     let baseline = dir.path().join("ping.json");
     let out = dir.path().join("out");
-    let check = |exp: &Path, base: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "check",
-            exp.to_str().unwrap(),
-            "--baseline",
-            base.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        hartlab(&args)
-    };
+    let check = |exp: &Path, base: &Path, extra: &[&str]| run_check(exp, base, &out, extra);
     let o = check(&file, &baseline, &["--bless"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     std::fs::remove_dir_all(&out).unwrap();
