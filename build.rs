@@ -1,6 +1,6 @@
 //! Builds the bundled guest image (`guest-kernel/`: SBI firmware with the S-mode kernel inside)
 //! so that `hartlab boot` works straight after a fresh clone, and tells the crate where it is
-//! (`HARTLAB_GUEST_IMAGE`).
+//! (`HARTLAB_GUEST_IMAGE`); and says whether QEMU is there for the tests (`cfg(qemu)`).
 //!
 //! The guest workspace targets `riscv64imac-unknown-none-elf`; when that rustup target is
 //! missing this script installs it with rustup, or stops with a one-line instruction. The
@@ -37,10 +37,34 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", guest.join(input).display());
     }
+    detect_qemu();
     ensure_target();
     let target_dir = root.join("target").join("guest-kernel");
     let image = build_guest(&guest, &target_dir);
     println!("cargo:rustc-env=HARTLAB_GUEST_IMAGE={}", image.display());
+}
+
+/// The reference the differential tests compare with: `cfg(qemu)` when
+/// `qemu-system-riscv64` is on PATH, so that those tests are compiled as ignored (reported as
+/// skipped, never as passed) where it is missing.
+fn detect_qemu() {
+    const QEMU: &str = "qemu-system-riscv64";
+    println!("cargo::rustc-check-cfg=cfg(qemu)");
+    println!("cargo:rerun-if-env-changed=PATH");
+    let path = env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = env::split_paths(&path).collect();
+    match dirs.iter().map(|d| d.join(QEMU)).find(|p| p.is_file()) {
+        Some(qemu) => {
+            println!("cargo::rustc-cfg=qemu");
+            println!("cargo:rerun-if-changed={}", qemu.display());
+        }
+        // Installing it changes one of these directories, which runs this script again.
+        None => {
+            for dir in dirs.iter().filter(|d| d.is_dir()) {
+                println!("cargo:rerun-if-changed={}", dir.display());
+            }
+        }
+    }
 }
 
 /// Make sure the guest's rustup target is installed.

@@ -209,6 +209,10 @@ const ALL_BUT_UPCALLS: &str = "console getpid bad wait_no spawn panic many yield
     thread mutex futex pipe map hart fault memory shared preemption priorities";
 
 #[test]
+#[cfg_attr(
+    not(qemu),
+    ignore = "needs qemu-system-riscv64 (scripts/install-test-deps)"
+)]
 fn the_same_image_boots_on_qemu_with_the_same_self_test_results() {
     let image = std::path::Path::new(env!("HARTLAB_GUEST_IMAGE"));
     // On 4 QEMU harts (real parallelism on the host) the upcall tests hang now and then (a
@@ -219,14 +223,12 @@ fn the_same_image_boots_on_qemu_with_the_same_self_test_results() {
         } else {
             format!("test {bootargs}")
         };
-        let Some(qemu) = support::run_qemu_with(
+        let qemu = support::run_qemu_with(
             image,
             harts,
             Duration::from_secs(120),
             &["-append", &bootargs],
-        ) else {
-            return;
-        };
+        );
         assert_eq!(qemu.status, Some(0), "{}", qemu.console);
         assert!(
             qemu.console.contains(
@@ -251,16 +253,18 @@ fn the_same_image_boots_on_qemu_with_the_same_self_test_results() {
 }
 
 #[test]
+#[cfg_attr(
+    not(qemu),
+    ignore = "needs qemu-system-riscv64 (scripts/install-test-deps)"
+)]
 fn programs_run_on_qemu_with_arguments() {
     let image = std::path::Path::new(env!("HARTLAB_GUEST_IMAGE"));
-    let Some(qemu) = support::run_qemu_with(
+    let qemu = support::run_qemu_with(
         image,
         2,
         Duration::from_secs(60),
         &["-append", "run hello from qemu"],
-    ) else {
-        return;
-    };
+    );
     assert_eq!(qemu.status, Some(0), "{}", qemu.console);
     assert!(
         qemu.console.contains("arg 1: from\narg 2: qemu\n"),

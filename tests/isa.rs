@@ -84,61 +84,68 @@ fn describe(status: Option<i32>, console: &str) -> String {
     }
 }
 
-/// Build `name`, run it on hartlab and (when `hartlab_only` is None) on QEMU; panic naming the
-/// program and the failing check on any failure.
-fn run_program(name: &str, hartlab_only: Option<&str>) {
+/// Build `name` into an ELF.
+fn build(name: &str) -> PathBuf {
     let src = source(name);
-    let elf = support::build_guest(&format!("isa-{name}"), &[src.as_path()], flags_for(name));
-    let harts = harts_for(name);
-    let mut failures = Vec::new();
+    support::build_guest(&format!("isa-{name}"), &[src.as_path()], flags_for(name))
+}
 
+/// Build `name` and run it on hartlab; panic naming the program and the failing check.
+fn run_on_hartlab(name: &str) {
+    let elf = build(name);
+    let harts = harts_for(name);
     let hl = match CONFIGS.iter().find(|(n, _)| *n == name) {
         Some((_, toml)) => support::run_hartlab_toml(&elf, toml, 2_000_000_000),
         None => support::run_hartlab(&elf, harts),
     };
-    if hl.status != 0 {
-        failures.push(format!(
-            "on hartlab ({harts} hart(s)): {}",
-            describe(Some(hl.status), &hl.console)
-        ));
-    }
-
-    match hartlab_only {
-        Some(why) => eprintln!("{name}: hartlab-only, not run on QEMU ({why})"),
-        None => match support::run_qemu(&elf, harts, QEMU_TIMEOUT) {
-            None => {
-                eprintln!("NOTE: {name}: QEMU reference run skipped (qemu-system-riscv64 missing)")
-            }
-            Some(run) if run.status == Some(0) => {}
-            Some(run) => failures.push(format!(
-                "on QEMU ({harts} hart(s); the reference, so the test program itself is suspect): {}",
-                describe(run.status, &run.console)
-            )),
-        },
-    }
-
     assert!(
-        failures.is_empty(),
-        "ISA program {name} ({}):\n{}",
-        src.display(),
-        failures.join("\n")
+        hl.status == 0,
+        "ISA program {name} ({}) on hartlab ({harts} hart(s)): {}",
+        source(name).display(),
+        describe(Some(hl.status), &hl.console)
     );
 }
 
-/// One `#[test]` per program. `name` runs on hartlab and QEMU, `name => "why"` on hartlab only.
+/// Build `name` and run it on QEMU, the reference: a failure there means the test program
+/// itself is suspect.
+fn run_on_qemu(name: &str) {
+    let elf = build(name);
+    let harts = harts_for(name);
+    let run = support::run_qemu(&elf, harts, QEMU_TIMEOUT);
+    assert!(
+        run.status == Some(0),
+        "ISA program {name} ({}) on QEMU ({harts} hart(s); the reference, so the test program \
+         itself is suspect): {}",
+        source(name).display(),
+        describe(run.status, &run.console)
+    );
+}
+
+/// One `#[test]` per program on hartlab, and one in `on_qemu` per program that QEMU runs too
+/// (reported as ignored where QEMU is missing); `name => "why"` is hartlab only.
 macro_rules! isa_programs {
     ($($name:ident $(=> $why:literal)?),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                run_program(stringify!($name), isa_programs!(@why $($why)?));
+                run_on_hartlab(stringify!($name));
             }
         )*
+        /// The same programs on QEMU, the reference.
+        mod on_qemu {
+            $(isa_programs!(@qemu $name $($why)?);)*
+        }
         /// Every program, for the completeness check.
         const PROGRAMS: &[&str] = &[$(stringify!($name)),*];
     };
-    (@why) => { None };
-    (@why $why:literal) => { Some($why) };
+    (@qemu $name:ident) => {
+        #[test]
+        #[cfg_attr(not(qemu), ignore = "needs qemu-system-riscv64 (scripts/install-test-deps)")]
+        fn $name() {
+            super::run_on_qemu(stringify!($name));
+        }
+    };
+    (@qemu $name:ident $why:literal) => {};
 }
 
 isa_programs! {
