@@ -161,12 +161,6 @@ impl SystemBus {
                 .any(|r| r.is_some_and(|a| a & !0xfff == page))
     }
 
-    /// Cycles the device at physical `addr` declares for an access there (0 where nothing
-    /// is mapped: the access faults).
-    pub fn device_cycles(&self, addr: u64, write: bool) -> u32 {
-        self.device_cost(addr, write).cycles
-    }
-
     /// What an access at physical `addr` costs: the device's own cycles, and whether it is a
     /// magic operation that skips the interconnect (see [`Device::magic`]).
     pub fn device_cost(&self, addr: u64, write: bool) -> DeviceCost {

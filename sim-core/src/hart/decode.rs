@@ -4,7 +4,7 @@
 //! Compressed instructions are expanded into the same operations as their 32-bit equivalents,
 //! so the executor has one place per operation (Spike's "one instruction, one place"). Any
 //! encoding that is reserved or not implemented decodes to [`Op::Illegal`]; decoding never
-//! fails otherwise. A later extension (F/D) adds variants and decode arms here.
+//! fails otherwise.
 
 /// Operations the executor implements.
 #[allow(missing_docs)]
