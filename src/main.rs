@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use experiments::runner::Plan;
 use experiments::schema::Profile;
+use experiments::slurm::{SlurmJob, SlurmOptions};
+use experiments::sweep::Shard;
 use experiments::RunSettings;
 use hartlab::board::Console;
 use hartlab::config::{parse_size, MachineConfig, ModeName};
@@ -78,6 +81,16 @@ enum Command {
     /// baseline are checked before anything runs (exit status 251: a missing baseline, one of
     /// another experiment, or the two files swapped).
     Check(CheckArgs),
+    /// Combine the run directories of `experiment --shard I/N` runs into the files one run
+    /// writes (points.jsonl and summary.csv byte for byte, run.json, resolved.toml,
+    /// experiment.toml, figures, report.md).
+    ///
+    /// Exit status 251 (one line naming the directories) for directories that are not shards,
+    /// shards of different runs, profiles or shard counts, a shard given twice, a point held
+    /// twice or by the wrong shard, and missing points (naming how many, of which shards, at
+    /// which sweep indices) unless --partial, when report.md states what is missing. Else 0,
+    /// or 1 when some merged point failed.
+    Merge(MergeArgs),
 }
 
 #[derive(clap::Args)]
@@ -105,6 +118,43 @@ struct ExperimentArgs {
     /// Run only the points matching key=value[,key=value...] (swept keys or seed).
     #[arg(long)]
     only: Option<String>,
+    /// Run shard I of N (1 <= I <= N): the points whose sweep index is I-1 modulo N, into
+    /// results/<name>/<run-id>/shards/I-of-N (or --out); `hartlab merge` combines the shards.
+    #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
+    shard: Option<String>,
+    /// Write an sbatch array job (one task per shard) and a merge job that depends on it into
+    /// <run dir>/slurm/, and submit both when sbatch is on PATH (else print the scripts and
+    /// the command that submits them).
+    #[arg(long)]
+    slurm: bool,
+    /// Slurm partition of both jobs.
+    #[arg(long, requires = "slurm")]
+    partition: Option<String>,
+    /// Slurm time limit of each job (e.g. 2:00:00).
+    #[arg(long, requires = "slurm")]
+    time: Option<String>,
+    /// Array tasks, i.e. shards (default: one per point, at most 100).
+    #[arg(long, requires = "slurm")]
+    array_size: Option<usize>,
+    /// CPUs per array task; each task runs that many points at once.
+    #[arg(long, requires = "slurm")]
+    cpus_per_task: Option<usize>,
+    /// With --slurm: write and print the scripts and the submit command, submit nothing.
+    #[arg(long, requires = "slurm")]
+    dry_run: bool,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shards' run directories (any order).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The run directory to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Merge even when points are missing; report.md and stderr say which.
+    #[arg(long)]
+    partial: bool,
 }
 
 #[derive(clap::Args)]
@@ -320,6 +370,7 @@ fn settings(sweep: &SweepArgs) -> Result<RunSettings> {
 }
 
 fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let settings = RunSettings {
         resume: args.resume,
         profile: if args.quick {
@@ -327,9 +378,13 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         } else {
             Profile::Full
         },
-        only: args.only,
+        only: args.only.clone(),
+        shard,
         ..settings(&args.sweep)?
     };
+    if args.slurm {
+        return slurm(&args, &settings);
+    }
     let run = experiments::run_experiment(&Hartlab, &args.file, &settings)?;
     if !run.dropped.is_empty() {
         eprintln!(
@@ -345,11 +400,96 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         );
     }
     let failed = run.failed().count();
+    let shard = match settings.shard {
+        Some(s) => format!("shard {s}: "),
+        None => String::new(),
+    };
     eprintln!(
-        "hartlab: {} points: {} run, {} already done or filtered out, {failed} failed; {:.1} s host",
+        "hartlab: {shard}{} points: {} run, {} already done or filtered out, {failed} failed; {:.1} s host",
         run.total, run.ran, run.skipped, run.host_seconds
     );
     println!("{}", run.dir.join(experiments::store::REPORT).display());
+    Ok(ExitCode::from(u8::from(failed > 0)))
+}
+
+/// `experiment --slurm`: write the array and merge jobs, then submit them or say how.
+fn slurm(args: &ExperimentArgs, settings: &RunSettings) -> Result<ExitCode> {
+    let options = SlurmOptions {
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        array_size: args.array_size,
+        cpus_per_task: args.cpus_per_task,
+    };
+    options.check()?;
+    let plan = Plan::new(&Hartlab, &args.file, settings)?;
+    let absolute = |p: &std::path::Path| {
+        std::path::absolute(p).with_context(|| format!("cannot make {} absolute", p.display()))
+    };
+    let job = SlurmJob {
+        hartlab: std::env::current_exe().context("cannot find the hartlab executable")?,
+        experiment: args
+            .file
+            .canonicalize()
+            .with_context(|| format!("cannot read {}", args.file.display()))?,
+        dir: absolute(&plan.dir)?,
+        name: plan.exp.name.clone(),
+        run_id: plan.run_id.clone(),
+        profile: settings.profile,
+        only: settings.only.clone(),
+        shards: options.shards(plan.selected().len()),
+        options,
+    };
+    let scripts = job.write()?;
+    let sbatch = experiments::slurm::on_path("sbatch");
+    match sbatch {
+        Some(sbatch) if !args.dry_run => {
+            let (array, merge) = experiments::slurm::submit(&sbatch, &scripts)?;
+            eprintln!(
+                "hartlab: submitted array job {array} ({} shards, logs in {}) and merge job {merge} into {}",
+                job.shards,
+                job.dir.join("slurm").display(),
+                job.dir.display()
+            );
+            println!("{array}");
+        }
+        _ => {
+            for path in [&scripts.array, &scripts.merge] {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                println!("# {}\n{text}", path.display());
+            }
+            println!("{}", job.submit_command(&scripts));
+            eprintln!(
+                "hartlab: wrote {} and {}; {}submit them with the command above",
+                scripts.array.display(),
+                scripts.merge.display(),
+                if args.dry_run {
+                    ""
+                } else {
+                    "sbatch is not on PATH: "
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(args: MergeArgs) -> Result<ExitCode> {
+    let merged = experiments::merge::merge(&args.dirs, &args.out, args.partial)?;
+    let failed = merged.records.iter().filter(|r| !r.ok()).count();
+    if !merged.missing.is_empty() {
+        eprintln!(
+            "hartlab: merged with --partial: {}",
+            experiments::merge::missing_text(&merged.missing, merged.expected)
+        );
+    }
+    eprintln!(
+        "hartlab: merged {} shards: {} of {} points, {failed} failed",
+        merged.shards,
+        merged.records.len(),
+        merged.expected
+    );
+    println!("{}", merged.dir.join(experiments::store::REPORT).display());
     Ok(ExitCode::from(u8::from(failed > 0)))
 }
 
@@ -405,6 +545,7 @@ fn main() -> ExitCode {
         Command::Experiment(args) => experiment(args),
         Command::Plot(args) => plot(args),
         Command::Check(args) => check(args),
+        Command::Merge(args) => merge(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("hartlab: {e:#}");

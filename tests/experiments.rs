@@ -713,3 +713,302 @@ fn check_and_plot_say_which_file_they_expected() {
         assert!(stderr.contains(r.as_str()), "lists {r}: {stderr}");
     }
 }
+
+/// The files of a run directory that a merge must reproduce exactly.
+const RUN_FILES: [&str; 7] = [
+    "points.jsonl",
+    "summary.csv",
+    "run.json",
+    "report.md",
+    "resolved.toml",
+    "experiment.toml",
+    "figures/percentile-latency-2.svg",
+];
+
+fn assert_same_files(a: &Path, b: &Path, names: &[&str]) {
+    for name in names {
+        let (x, y) = (
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+/// `hartlab merge --out OUT DIRS... EXTRA...`.
+fn merge(out: &Path, dirs: &[&Path], extra: &[&str]) -> Output {
+    let mut args = vec!["merge", "--out", out.to_str().unwrap()];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend_from_slice(extra);
+    hartlab(&args)
+}
+
+#[test]
+fn shards_merge_into_the_files_of_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-shards", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let single = dir.path().join("single");
+    run_ok(&file, &single, &["--jobs", "2"]);
+    let s = |i: usize| dir.path().join(format!("s{i}"));
+    // Shard 2 of 3 holds sweep indices 1, 4 and 7; --only keeps index 1 (two harts).
+    let o = run(
+        &file,
+        &s(2),
+        &["--shard", "2/3", "--only", "machine.harts=2"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("shard 2/3: 3 points: 1 run, 2 already done"),
+        "{}",
+        text(&o)
+    );
+    for i in [3, 1] {
+        run_ok(&file, &s(i), &["--shard", &format!("{i}/3"), "--jobs", "1"]);
+    }
+    let out = dir.path().join("merged");
+    let o = merge(&out, &[&s(1), &s(2), &s(3)], &[]);
+    assert_refused(
+        &o,
+        &[
+            "2 of 8 points missing",
+            "shard 2/3 (unfinished): 2 points, sweep indices 4, 7",
+            "--partial",
+        ],
+    );
+    assert!(!out.exists(), "nothing written");
+    let o = run(&file, &s(2), &["--shard", "2/3", "--resume"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("3 points: 2 run, 1 already done"),
+        "{}",
+        text(&o)
+    );
+    // Any order of the directories gives the same files as the single run.
+    let o = merge(&out, &[&s(3), &s(1), &s(2)], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_same_files(&single, &out, &RUN_FILES);
+    assert!(!out.join("shard.json").exists());
+
+    // A missing shard is refused, naming it, unless --partial.
+    let partial = dir.path().join("partial");
+    let o = merge(&partial, &[&s(3), &s(1)], &[]);
+    assert_refused(
+        &o,
+        &[
+            "3 of 8 points missing",
+            "shard 2/3 (not given): 3 points, sweep indices 1, 4, 7",
+        ],
+    );
+    assert!(!partial.exists(), "nothing written");
+    let o = merge(&partial, &[&s(3), &s(1)], &["--partial"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(read_points(&partial).unwrap().len(), 5);
+    let report = std::fs::read_to_string(partial.join("report.md")).unwrap();
+    assert!(
+        report.contains("merged without every point: 3 of 8 points missing: shard 2/3 (not given)"),
+        "{report}"
+    );
+    assert!(report.contains("points: 5 of 8 stored"), "{report}");
+
+    // A shard given twice, and a point in the wrong shard.
+    let twice = dir.path().join("twice");
+    std::fs::create_dir(&twice).unwrap();
+    for f in [
+        "run.json",
+        "shard.json",
+        "points.jsonl",
+        "experiment.toml",
+        "resolved.toml",
+    ] {
+        std::fs::copy(s(1).join(f), twice.join(f)).unwrap();
+    }
+    let o = merge(&dir.path().join("m2"), &[&s(1), &s(2), &s(3), &twice], &[]);
+    assert_refused(&o, &["both are shard 1/3", twice.to_str().unwrap()]);
+    let stray = std::fs::read_to_string(s(2).join("points.jsonl")).unwrap();
+    let first = stray.lines().next().unwrap();
+    let mut points = std::fs::read_to_string(twice.join("points.jsonl")).unwrap();
+    points.push_str(first);
+    points.push('\n');
+    std::fs::write(twice.join("points.jsonl"), points).unwrap();
+    let o = merge(&dir.path().join("m3"), &[&twice, &s(2), &s(3)], &[]);
+    assert_refused(&o, &["sweep index 1", "belongs to shard 2/3, not 1/3"]);
+
+    // Shards of another experiment, of another shard count, and a whole run.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let other_file = write_experiment(&other, &elf, &SWEEP.replace("seeds = 2", "seeds = 3"));
+    let other_text = std::fs::read_to_string(&other_file)
+        .unwrap()
+        .replace("name = \"ping\"", "name = \"pong\"");
+    std::fs::write(&other_file, other_text).unwrap();
+    let o2 = dir.path().join("o2");
+    run_ok(&other_file, &o2, &["--shard", "2/3", "--quick"]);
+    let o = merge(&dir.path().join("m4"), &[&s(1), &o2, &s(3)], &[]);
+    assert_refused(
+        &o,
+        &[
+            "shards of different experiments (ping and pong)",
+            o2.to_str().unwrap(),
+        ],
+    );
+    let halves = dir.path().join("h1");
+    run_ok(
+        &file,
+        &halves,
+        &["--shard", "1/2", "--only", "machine.harts=2,seed=1"],
+    );
+    let o = merge(&dir.path().join("m5"), &[&halves, &s(2)], &[]);
+    assert_refused(&o, &["different shard counts (2 and 3)"]);
+    let o = merge(&dir.path().join("m6"), &[&s(1), &single], &[]);
+    assert_refused(&o, &[single.to_str().unwrap(), "not a shard's directory"]);
+}
+
+#[test]
+fn bad_shards_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-badshard", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let out = dir.path().join("out");
+    for bad in ["0/3", "4/3", "1/0", "abc"] {
+        let o = run(&file, &out, &["--shard", bad]);
+        assert_refused(&o, &[&format!("--shard {bad:?}")]);
+        assert!(!out.exists(), "nothing ran");
+    }
+}
+
+/// The Slurm scripts of `file` (quick profile, 2 shards) written into `out`, `extra` added.
+fn slurm(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "experiment",
+        file.to_str().unwrap(),
+        "--quick",
+        "--out",
+        out.to_str().unwrap(),
+        "--slurm",
+        "--array-size",
+        "2",
+        "--partition",
+        "debug",
+        "--time",
+        "0:10:00",
+    ];
+    args.extend_from_slice(extra);
+    hartlab(&args)
+}
+
+fn bash(script: &Path, args: &[&str], task: Option<usize>) -> Output {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(args)
+        .arg(script)
+        .stdin(std::process::Stdio::null());
+    if let Some(t) = task {
+        cmd.env("SLURM_ARRAY_TASK_ID", t.to_string());
+    }
+    cmd.output().expect("run bash")
+}
+
+#[test]
+fn slurm_scripts_run_the_shards_and_merge_them_without_slurm() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-slurm", &[]);
+    let file = write_experiment(dir.path(), &elf, SWEEP);
+    let out = dir.path().join("run");
+    let o = slurm(&file, &out, &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (array, merge_job) = (
+        out.join("slurm/array.sbatch"),
+        out.join("slurm/merge.sbatch"),
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("jobid=$(sbatch --parsable")
+            && stdout.contains("sbatch --dependency=afterok:\"${jobid%%;*}\"")
+            && stdout.contains(merge_job.to_str().unwrap()),
+        "{stdout}"
+    );
+    let script = std::fs::read_to_string(&array).unwrap();
+    assert!(stdout.contains(&script), "the script is printed: {stdout}");
+    for want in [
+        "#SBATCH --array=0-1\n",
+        "#SBATCH --partition=debug\n",
+        "#SBATCH --time=0:10:00\n",
+        &format!("hartlab='{}'\n", env!("CARGO_BIN_EXE_hartlab")),
+        &format!("experiment='{}'\n", file.canonicalize().unwrap().display()),
+        "--shard \"$shard/2\"",
+        " --quick",
+    ] {
+        assert!(script.contains(want), "{want:?} in {script}");
+    }
+    let merge_text = std::fs::read_to_string(&merge_job).unwrap();
+    assert!(merge_text.contains(" merge --out "), "{merge_text}");
+    for s in [&array, &merge_job] {
+        let o = bash(s, &["-n"], None);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "bash -n {}: {}",
+            s.display(),
+            text(&o)
+        );
+    }
+    // The array's tasks in any order, then the merge job, as Slurm would run them.
+    for task in [1, 0] {
+        let o = bash(&array, &[], Some(task));
+        assert_eq!(o.status.code(), Some(0), "task {task}: {}", text(&o));
+    }
+    let o = bash(&array, &[], None);
+    assert_ne!(o.status.code(), Some(0), "no task id: {}", text(&o));
+    let o = bash(&merge_job, &[], None);
+    assert_eq!(o.status.code(), Some(0), "merge: {}", text(&o));
+    let single = dir.path().join("single");
+    run_ok(&file, &single, &["--quick"]);
+    assert_same_files(&single, &out, &["points.jsonl", "summary.csv"]);
+
+    // With sbatch on PATH both jobs are submitted, the merge after the array.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = dir.path().join("sbatch.log");
+    let fake = bin.join("sbatch");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\necho '4242;cluster'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&fake)
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hartlab"))
+        .args(["experiment", file.to_str().unwrap(), "--quick", "--out"])
+        .arg(&out)
+        .args(["--slurm", "--array-size", "2"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "4242\n");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        calls,
+        format!(
+            "--parsable {}\n--parsable --dependency=afterok:4242 {}\n",
+            array.display(),
+            merge_job.display()
+        )
+    );
+}

@@ -13,11 +13,13 @@
 
 pub mod check;
 pub mod locate;
+pub mod merge;
 pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod schema;
 pub mod sim;
+pub mod slurm;
 pub mod stats;
 pub mod store;
 pub mod sweep;

@@ -180,6 +180,17 @@ pub fn finish(
     records: &[PointRecord],
     skipped: &[BadLine],
 ) -> Result<()> {
+    finish_with(dir, meta, records, skipped, None)
+}
+
+/// [`finish`], with `missing` (what a `hartlab merge --partial` lacks) stated in the report.
+pub fn finish_with(
+    dir: &Path,
+    meta: &RunMeta,
+    records: &[PointRecord],
+    skipped: &[BadLine],
+    missing: Option<&str>,
+) -> Result<()> {
     store::write_atomic(
         &dir.join(store::SUMMARY),
         summary_csv(meta, records).as_bytes(),
@@ -187,7 +198,7 @@ pub fn finish(
     let figures = crate::plot::draw_all(dir, meta, records)?;
     store::write_atomic(
         &dir.join(store::REPORT),
-        report(dir, meta, records, skipped, &figures).as_bytes(),
+        report(dir, meta, records, skipped, missing, &figures).as_bytes(),
     )
 }
 
@@ -196,6 +207,7 @@ fn report(
     meta: &RunMeta,
     records: &[PointRecord],
     skipped: &[BadLine],
+    missing: Option<&str>,
     figures: &[crate::plot::Drawn],
 ) -> String {
     let mut md = format!("# {}\n\n", meta.name);
@@ -218,6 +230,9 @@ fn report(
         records.len() - failed,
         meta.seeds
     );
+    if let Some(missing) = missing {
+        let _ = writeln!(md, "- merged without every point: {missing}");
+    }
     if !skipped.is_empty() {
         let _ = writeln!(
             md,

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 
 use crate::schema::{Experiment, Profile, RUNNER_TABLES};
 use crate::sim::{Job, Simulator};
-use crate::store::{self, Appender, PointRecord, RunMeta, Status};
-use crate::sweep::{self, fnv1a64, Only, Point};
+use crate::store::{self, Appender, PointRecord, RunMeta, ShardMeta, Status};
+use crate::sweep::{self, fnv1a64, Only, Point, Shard};
 
 /// Console bytes kept per point.
 pub const CONSOLE_LIMIT: usize = 16 * 1024;
@@ -39,6 +39,8 @@ pub struct RunSettings {
     pub only: Option<String>,
     /// Draw a progress bar (only shown on a terminal).
     pub progress: bool,
+    /// Run only this slice of the points (`--shard I/N`).
+    pub shard: Option<Shard>,
 }
 
 impl Default for RunSettings {
@@ -51,6 +53,7 @@ impl Default for RunSettings {
             profile: Profile::Full,
             only: None,
             progress: true,
+            shard: None,
         }
     }
 }
@@ -60,7 +63,7 @@ impl Default for RunSettings {
 pub struct RunSummary {
     /// The run directory.
     pub dir: PathBuf,
-    /// Points in the sweep.
+    /// Points in the sweep (in the shard's slice, for a shard).
     pub total: usize,
     /// Points run now.
     pub ran: usize,
@@ -240,12 +243,95 @@ pub fn run_id(exp: &Experiment, image: &[u8]) -> Result<String> {
     ))
 }
 
-/// The run directory: `--out`, else `<results>/<name>/<run id>`.
+/// The run directory: `--out`, else `<results>/<name>/<run id>`, and for a shard without
+/// `--out` its own `shards/I-of-N` below that (shards may run at once on a shared file
+/// system, so they never write into one directory).
 pub fn run_dir(exp: &Experiment, run_id: &str, settings: &RunSettings) -> PathBuf {
-    settings
-        .out
-        .clone()
-        .unwrap_or_else(|| settings.results.join(&exp.name).join(run_id))
+    settings.out.clone().unwrap_or_else(|| {
+        let dir = settings.results.join(&exp.name).join(run_id);
+        match settings.shard {
+            Some(s) => dir.join("shards").join(s.dir_name()),
+            None => dir,
+        }
+    })
+}
+
+/// An experiment checked and expanded, before any point runs.
+pub struct Plan {
+    /// The experiment (its profile merged).
+    pub exp: Experiment,
+    /// Every point of the sweep.
+    pub points: Vec<Point>,
+    /// The `--only` filter (matching everything without one).
+    pub only: Option<Only>,
+    /// The workload image's name and bytes.
+    pub image: (String, Vec<u8>),
+    /// The run id.
+    pub run_id: String,
+    /// The run directory.
+    pub dir: PathBuf,
+}
+
+impl Plan {
+    /// Load and check the experiment in `file`, expand its points and check `--only`.
+    pub fn new(sim: &dyn Simulator, file: &Path, settings: &RunSettings) -> Result<Self> {
+        let exp = Experiment::load(file, settings.profile, sim)?;
+        let points = sweep::expand(&exp, sim)?;
+        let only = match &settings.only {
+            Some(text) => {
+                let only = Only::parse(text, &exp)?;
+                only.require_match(&points)?;
+                Some(only)
+            }
+            None => None,
+        };
+        let image = workload_image(&exp, sim)?;
+        let run_id = run_id(&exp, &image.1)?;
+        let dir = run_dir(&exp, &run_id, settings);
+        Ok(Self {
+            exp,
+            points,
+            only,
+            image,
+            run_id,
+            dir,
+        })
+    }
+
+    /// Whether `--only` selects `p`.
+    pub fn selects(&self, p: &Point) -> bool {
+        self.only.as_ref().is_none_or(|o| o.matches(p))
+    }
+
+    /// Sweep indices of the points `--only` selects, in sweep order.
+    pub fn selected(&self) -> Vec<usize> {
+        self.points
+            .iter()
+            .filter(|p| self.selects(p))
+            .map(|p| p.index)
+            .collect()
+    }
+}
+
+/// Refuse to resume into `dir` when it holds another slice of the run than `shard` (another
+/// shard, a whole run where a shard is asked for, or the other way round): resuming would
+/// drop the points that are not this slice's.
+fn check_resumed_slice(dir: &Path, shard: Option<Shard>) -> Result<()> {
+    let old = ShardMeta::read(dir)?.map(|m| m.shard);
+    let holds_run = dir.join(store::RUN).exists();
+    let what = |s: Option<Shard>| match s {
+        Some(s) => format!("shard {s}"),
+        None => "a whole run".to_string(),
+    };
+    if old != shard && (old.is_some() || holds_run) {
+        anyhow::bail!(
+            "cannot resume {} in {}: it holds {}; use another --out or run without --resume to start again",
+            what(shard),
+            dir.display(),
+            what(old)
+        );
+    }
+    Ok(())
 }
 
 /// Run the experiment in `file`.
@@ -254,20 +340,18 @@ pub fn run_experiment(
     file: &Path,
     settings: &RunSettings,
 ) -> Result<RunSummary> {
-    let exp = Experiment::load(file, settings.profile, sim)?;
-    let points = sweep::expand(&exp, sim)?;
-    let only = match &settings.only {
-        Some(text) => {
-            let only = Only::parse(text, &exp)?;
-            only.require_match(&points)?;
-            only
-        }
-        None => Only::default(),
-    };
-    let image = workload_image(&exp, sim)?;
+    let plan = Plan::new(sim, file, settings)?;
+    let mut selected = plan.selected();
+    let Plan {
+        exp,
+        points,
+        only,
+        image,
+        run_id,
+        dir,
+    } = plan;
+    let only = only.unwrap_or_default();
     let resolved = resolved_text(&exp)?;
-    let run_id = run_id(&exp, &image.1)?;
-    let dir = run_dir(&exp, &run_id, settings);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let meta = RunMeta {
         name: exp.name.clone(),
@@ -295,21 +379,51 @@ pub fn run_experiment(
                 );
             }
         }
+        check_resumed_slice(&dir, settings.shard)?;
         let file = store::PointsFile::read(&dir)?;
         done = file.records;
         dropped = file.bad;
     }
     store::write_atomic(&dir.join(store::EXPERIMENT), exp.text.as_bytes())?;
     store::write_atomic(&dir.join(store::RESOLVED), resolved.as_bytes())?;
-    store::write_atomic(
-        &dir.join(store::RUN),
-        (serde_json::to_string_pretty(&meta)? + "\n").as_bytes(),
-    )?;
-    let known: std::collections::BTreeSet<&str> = points.iter().map(|p| p.id.as_str()).collect();
+    meta.write(&dir)?;
+    match settings.shard {
+        Some(shard) => {
+            if settings.resume {
+                if let Some(old) = ShardMeta::read(&dir)? {
+                    selected.extend(old.selected);
+                    selected.sort_unstable();
+                    selected.dedup();
+                }
+            }
+            ShardMeta {
+                shard,
+                run_id: run_id.clone(),
+                selected,
+            }
+            .write(&dir)?;
+        }
+        None => {
+            // A whole run in a former shard's directory: it is no longer a shard.
+            let path = dir.join(store::SHARD);
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    let in_slice = |p: &&Point| settings.shard.is_none_or(|s| s.contains(p.index));
+    let known: std::collections::BTreeSet<&str> = points
+        .iter()
+        .filter(in_slice)
+        .map(|p| p.id.as_str())
+        .collect();
     done.retain(|r| known.contains(r.id.as_str()));
+    let slice_total = known.len();
     let done_ids: std::collections::BTreeSet<String> = done.iter().map(|r| r.id.clone()).collect();
     let todo: Vec<&Point> = points
         .iter()
+        .filter(in_slice)
         .filter(|p| only.matches(p) && !done_ids.contains(&p.id))
         .collect();
     if settings.resume {
@@ -351,9 +465,9 @@ pub fn run_experiment(
     crate::report::finish(&dir, &meta, &records, &[])?;
     Ok(RunSummary {
         dir,
-        total: points.len(),
+        total: slice_total,
         ran: todo.len(),
-        skipped: points.len() - todo.len(),
+        skipped: slice_total - todo.len(),
         records,
         host_seconds,
         dropped,

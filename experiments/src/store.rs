@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::schema::{CheckSpec, Metric, PlotSpec, Profile};
 use crate::sim::{Dropped, Event};
 use crate::stats::MetricData;
+use crate::sweep::Shard;
 
 /// File names inside a run directory.
 pub const POINTS: &str = "points.jsonl";
@@ -31,6 +32,8 @@ pub const SUMMARY: &str = "summary.csv";
 pub const REPORT: &str = "report.md";
 /// The figures' directory.
 pub const FIGURES: &str = "figures";
+/// A shard's identity (only in the directory of a `--shard I/N` run).
+pub const SHARD: &str = "shard.json";
 
 /// Whether a point ran to a passing end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,9 +131,61 @@ impl RunMeta {
         serde_json::from_str(&text).with_context(|| format!("invalid {}", path.display()))
     }
 
+    /// Write `run.json` into `dir` (the same bytes for the same run, whoever writes it).
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        write_atomic(
+            &dir.join(RUN),
+            (serde_json::to_string_pretty(self)? + "\n").as_bytes(),
+        )
+    }
+
     /// Unit of `metric`, or "".
     pub fn unit(&self, metric: &str) -> &str {
         self.metrics.get(metric).map_or("", |m| m.unit.as_str())
+    }
+}
+
+/// `shard.json`: which slice of which run a shard directory holds, and which points the
+/// whole sweep was asked for, so that `hartlab merge` can name the points of a shard it was
+/// not given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardMeta {
+    /// This shard.
+    pub shard: Shard,
+    /// The run it is a slice of.
+    pub run_id: String,
+    /// Sweep indices of every point of the whole sweep that was selected (all of them, or
+    /// those `--only` matched; with `--resume`, the union over the runs).
+    pub selected: Vec<usize>,
+}
+
+impl ShardMeta {
+    /// Read `shard.json` from `dir`, `None` if there is none.
+    pub fn read(dir: &Path) -> Result<Option<Self>> {
+        let path = dir.join(SHARD);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .with_context(|| format!("invalid {}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Write `shard.json` into `dir` (one line: the index list can be long).
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        write_atomic(
+            &dir.join(SHARD),
+            (serde_json::to_string(self)? + "\n").as_bytes(),
+        )
+    }
+
+    /// The selected points that belong to this shard.
+    pub fn assigned(&self) -> impl Iterator<Item = usize> + '_ {
+        self.selected
+            .iter()
+            .copied()
+            .filter(|&i| self.shard.contains(i))
     }
 }
 

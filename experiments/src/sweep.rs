@@ -162,6 +162,57 @@ pub fn expand(exp: &Experiment, sim: &dyn Simulator) -> Result<Vec<Point>, Schem
     Ok(points)
 }
 
+/// A `--shard I/N` slice of the sweep: shard `I` of `N` (1-based) runs the points whose sweep
+/// index is `I - 1` modulo `N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// Which shard, 1..=count.
+    pub index: usize,
+    /// How many shards the sweep is cut into.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parse `I/N` with `1 <= I <= N`; the error names the option and the value.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let bad = |why: &str| anyhow::anyhow!("--shard {text:?}: {why}");
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| bad("expected I/N, e.g. 2/8 (shard I of N, 1 <= I <= N)"))?;
+        let number = |s: &str, what: &str| {
+            s.trim()
+                .parse::<usize>()
+                .map_err(|_| bad(&format!("{what} {s:?} is not a whole number")))
+        };
+        let (index, count) = (number(i, "I")?, number(n, "N")?);
+        if count == 0 {
+            return Err(bad("N must be at least 1"));
+        }
+        if index == 0 || index > count {
+            return Err(bad(&format!("I must be between 1 and N ({count})")));
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether the point at sweep position `index` belongs to this shard. Round-robin rather
+    /// than contiguous blocks: neighbouring points share their slow parameters, so dealing
+    /// them out spreads the expensive ones over every shard.
+    pub fn contains(&self, index: usize) -> bool {
+        index % self.count == self.index - 1
+    }
+
+    /// The shard's directory name, `I-of-N`.
+    pub fn dir_name(&self) -> String {
+        format!("{}-of-{}", self.index, self.count)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// A `--only` filter: `key=value[,key=value...]` over swept keys and `seed`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Only {
@@ -353,6 +404,22 @@ mod tests {
         assert_eq!(kept, [2]);
         assert!(Only::parse("uintr.x=1", &e).is_err());
         assert!(Only::parse("harts", &e).is_err());
+    }
+
+    #[test]
+    fn shards_deal_the_points_round_robin() {
+        let s = Shard::parse("2/3").unwrap();
+        let mine: Vec<usize> = (0..8).filter(|&i| s.contains(i)).collect();
+        assert_eq!(mine, [1, 4, 7]);
+        assert_eq!(
+            (s.to_string(), s.dir_name()),
+            ("2/3".into(), "2-of-3".into())
+        );
+        for bad in ["0/3", "4/3", "1/0", "abc", "1/x", "-1/3", ""] {
+            let e = Shard::parse(bad).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("--shard {bad:?}: ")), "{e}");
+        }
+        assert_eq!(Shard::parse("3/3").unwrap().index, 3);
     }
 
     #[test]
