@@ -915,7 +915,12 @@ pub fn name_problem(name: &str, dot: bool, names: &str) -> Option<String> {
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.chars().all(allowed);
     if ok {
-        return None;
+        return reserved_on_windows(name).then(|| {
+            format!(
+                "{name:?} is not a portable file name (Windows reserves it, with any \
+                 extension); it names {names}"
+            )
+        });
     }
     const SHOWN: usize = 24;
     let chars = name.chars().count();
@@ -930,6 +935,16 @@ pub fn name_problem(name: &str, dot: bool, names: &str) -> Option<String> {
          starting with a letter or digit); it names {names}",
         if dot { "'.', " } else { "" }
     ))
+}
+
+/// Whether Windows reserves `name` for a device (CON, PRN, AUX, NUL, COM1-9, LPT1-9, in any
+/// case, also with an extension), so no file of that name can be made there.
+fn reserved_on_windows(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && matches!(stem.as_bytes()[3], b'1'..=b'9'))
 }
 
 /// Whether a swept key addresses the machine (not the workload or kernel).
@@ -1618,6 +1633,13 @@ workload = { iterations = 10 }
             assert!(e.len() < 400, "the name is not repeated in full: {e}");
         }
         assert!(parse(&plot(&"b".repeat(64)), Profile::Full).is_ok());
+        for reserved in ["con", "NUL", "Com1", "lpt9", "aux.x"] {
+            let e = error(&plot(reserved));
+            assert!(e.contains("plot[1].name") && e.contains("Windows"), "{e}");
+        }
+        for fine in ["console", "com", "com0", "lpt10", "nullable"] {
+            assert!(parse(&plot(fine), Profile::Full).is_ok(), "{fine}");
+        }
         // Figures differing only in case are one file on some file systems.
         let text = with("kind = \"cdf\"", "kind = \"cdf\"\nname = \"Lat\"");
         let text = text.replacen(
