@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use devices::task_controller::{self, Costs, Policy, TaskControllerConfig};
 use devices::SimControlConfig;
 use serde::{Deserialize, Deserializer, Serialize};
-use sim_core::machine::MachineParams;
+use sim_core::machine::{Interleave, MachineParams};
 use sim_core::time::Clock;
 use sim_core::timing::branch::{PredictorConfig, PredictorConfigError};
 use sim_core::timing::cache::{CacheConfig, HierarchyConfig, Level};
@@ -68,9 +68,14 @@ pub struct MachineSection {
     pub hart_frequencies: Vec<u64>,
     /// Timebase (`mtime`) frequency in Hz. Default 10 MHz, as on QEMU virt.
     pub timebase_frequency: u64,
+    /// How timed harts interleave: "exact" (default; every cross-hart effect at the time
+    /// the model gives it, see sim-core/TIMING.md) or "quantum" (rounds of `quantum_ns`:
+    /// faster with many busy harts, but a hart sees another's stores and interrupts up to a
+    /// quantum early or late).
+    pub interleave: InterleaveName,
     /// Longest stretch of simulated time, in nanoseconds, one hart runs before the next one
-    /// gets its turn. Smaller is finer interleaving (a contended lock changes hands at most
-    /// once per quantum) at a small cost in speed. Default 1 us.
+    /// gets its turn when harts run in rounds: functional mode (fast-forwarding), or
+    /// `interleave = "quantum"`. No effect on exactly interleaved timed runs. Default 1 us.
     pub quantum_ns: u64,
     /// Seed of the machine's pseudo-random choices (only `start_jitter_cycles` makes any).
     /// The experiment runner sets it to each point's seed. Default 0.
@@ -82,6 +87,17 @@ pub struct MachineSection {
     /// most boards, where the firmware emulates them) or "hardware" (performed, as QEMU does,
     /// at the cost of `core.misaligned_penalty`).
     pub misaligned: MisalignedName,
+}
+
+/// How timed harts interleave, as written in TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InterleaveName {
+    /// In simulated-time order.
+    #[default]
+    Exact,
+    /// In rounds of one quantum.
+    Quantum,
 }
 
 /// How harts treat misaligned loads and stores, as written in TOML.
@@ -103,6 +119,7 @@ impl Default for MachineSection {
             hart_frequency: 1_000_000_000,
             hart_frequencies: Vec::new(),
             timebase_frequency: 10_000_000,
+            interleave: InterleaveName::Exact,
             quantum_ns: 1_000,
             seed: 0,
             start_jitter_cycles: 0,
@@ -605,6 +622,10 @@ impl MachineConfig {
         MachineParams {
             hart_clocks: self.hart_clocks(),
             quantum: self.machine.quantum_ns.saturating_mul(1000),
+            interleave: match self.machine.interleave {
+                InterleaveName::Exact => Interleave::Exact,
+                InterleaveName::Quantum => Interleave::Quantum,
+            },
             timing: self.timing_config(),
             mode: match self.timing.mode {
                 ModeName::Functional => TimingMode::Functional,

@@ -24,14 +24,20 @@ pub const SHARED_DRIVERS: usize = 4;
 /// `sources` are the platform interrupt sources (source 0 unused, as on the PLIC) whose levels
 /// devices set and an interrupt controller reads.
 ///
-/// Harts run ahead of each other within a quantum, so a line carries the simulated time at
-/// which it rose: a hart whose local time is earlier does not see it yet. A rise is stamped
-/// with the time of the access or device update that caused it (see [`IrqLines::set_now`]), or
-/// with an explicit time (a timer that expired between updates).
+/// Harts' local times differ, so a line carries the simulated times at which it last rose and
+/// fell: a hart whose local time is earlier than a rise does not see the line yet, and one
+/// whose time is earlier than a fall still sees it. A change is stamped with the time of the
+/// access or device update that caused it (see [`IrqLines::set_now`]), or with an explicit
+/// time (a timer that expired between updates). Only the latest rise and fall of each line
+/// are kept.
 #[derive(Debug, Clone)]
 pub struct IrqLines {
     hart_lines: Vec<u64>,
     rise: Vec<[SimTime; TIMED_BITS]>,
+    fall: Vec<[SimTime; TIMED_BITS]>,
+    /// Per hart, the low bits that have fallen since they last rose (those whose fall time
+    /// means anything).
+    fallen: Vec<u64>,
     /// Levels of the bits that several devices drive together (see
     /// [`IrqLines::set_shared_hart_line_at`]), per hart and driver.
     shared: Vec<[u64; SHARED_DRIVERS]>,
@@ -46,6 +52,8 @@ impl IrqLines {
         Self {
             hart_lines: vec![0; harts],
             rise: vec![[0; TIMED_BITS]; harts],
+            fall: vec![[0; TIMED_BITS]; harts],
+            fallen: vec![0; harts],
             shared: vec![[0; SHARED_DRIVERS]; harts],
             now: 0,
             sources: vec![false; sources.max(1)],
@@ -78,19 +86,28 @@ impl IrqLines {
         self.set_hart_line_at(hart, mask, level, now);
     }
 
-    /// Drive the `mip` bit(s) in `mask` of `hart` to `level`; bits that rise are stamped `at`.
+    /// Drive the `mip` bit(s) in `mask` of `hart` to `level`; bits that change are stamped
+    /// `at`.
     pub fn set_hart_line_at(&mut self, hart: usize, mask: u64, level: bool, at: SimTime) {
-        let (Some(lines), Some(rise)) = (self.hart_lines.get_mut(hart), self.rise.get_mut(hart))
-        else {
+        let (Some(lines), Some(rise), Some(fall), Some(fallen)) = (
+            self.hart_lines.get_mut(hart),
+            self.rise.get_mut(hart),
+            self.fall.get_mut(hart),
+            self.fallen.get_mut(hart),
+        ) else {
             return;
         };
         let new = if level { *lines | mask } else { *lines & !mask };
-        let rising = new & !*lines;
-        for (bit, t) in rise.iter_mut().enumerate() {
+        let (rising, falling) = (new & !*lines, *lines & !new);
+        for bit in 0..TIMED_BITS {
             if rising & (1 << bit) != 0 {
-                *t = at;
+                rise[bit] = at;
+            }
+            if falling & (1 << bit) != 0 {
+                fall[bit] = at;
             }
         }
+        *fallen = (*fallen | falling) & !rising & ((1 << TIMED_BITS) - 1);
         *lines = new;
     }
 
@@ -129,10 +146,15 @@ impl IrqLines {
     }
 
     /// The externally driven `mip` bits of `hart` as seen at local time `t`: lines that rose
-    /// later than `t` are not visible yet.
+    /// later than `t` are not visible yet, lines that fell later than `t` still are.
     #[inline]
     pub fn hart_lines_at(&self, hart: usize, t: SimTime) -> u64 {
-        let (Some(&lines), Some(rise)) = (self.hart_lines.get(hart), self.rise.get(hart)) else {
+        let (Some(&lines), Some(rise), Some(fall), Some(&fallen)) = (
+            self.hart_lines.get(hart),
+            self.rise.get(hart),
+            self.fall.get(hart),
+            self.fallen.get(hart),
+        ) else {
             return 0;
         };
         let mut visible = lines;
@@ -143,6 +165,14 @@ impl IrqLines {
                 visible &= !(1 << bit);
             }
             timed &= timed - 1;
+        }
+        let mut low = fallen;
+        while low != 0 {
+            let bit = low.trailing_zeros() as usize;
+            if fall[bit] > t && rise[bit] <= t {
+                visible |= 1 << bit;
+            }
+            low &= low - 1;
         }
         visible
     }
@@ -344,7 +374,12 @@ mod tests {
         // A line that stays high keeps its first rise time.
         irq.set_hart_line_at(1, 1 << 7, true, 900);
         assert_eq!(irq.hart_lines_at(1, 600), 1 << 7);
+        irq.set_now(2000);
         irq.set_hart_line(1, 1 << 7, false);
         assert_eq!(irq.hart_lines(1), 0);
+        // A hart still before the fall sees the line high.
+        assert_eq!(irq.hart_lines_at(1, 1999), 1 << 7);
+        assert_eq!(irq.hart_lines_at(1, 2000), 0);
+        assert_eq!(irq.hart_lines_at(1, 499), 0);
     }
 }

@@ -1,13 +1,21 @@
 //! The machine: harts and the system bus, interleaved deterministically by simulated time.
 //!
-//! Time advances in rounds. Each round picks a horizon: the next device or hart-timer event,
-//! or one quantum ahead, whichever is first; every hart then runs, in hart-id order, until its
-//! local time reaches the horizon; then devices catch up. When every hart sleeps in WFI with
-//! nothing pending, time jumps straight to the next event, so idle time costs no host time.
+//! Timed harts interleave exactly by default (see `sim-core/TIMING.md`, "Time across
+//! harts"): the machine always runs the hart whose next action is earliest, as far as the
+//! others' earliest possible effect on it, and a hart performs an access that leaves its own
+//! TLBs and L1s only once every other hart has passed that access's time (`hart::ordering`).
+//! Harts asleep in WFI cost nothing until their wake-up time.
+//!
+//! Functional harts (and timed ones under `Interleave::Quantum`) run in rounds instead: each
+//! round picks a horizon (the next device or hart-timer event, or one quantum ahead), every
+//! hart runs to it in hart-id order, then devices catch up; a hart sees another's effects up
+//! to a quantum early or late. When every hart sleeps in WFI with nothing pending, time jumps
+//! straight to the next event, so idle time costs no host time.
+//!
 //! Nothing depends on the host: the same image and configuration give the same results.
 
 use crate::bus::{ExitRequest, StatsRequest};
-use crate::hart::{Hart, HartStop};
+use crate::hart::{Hart, HartStop, PerformLimit};
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
 use crate::timing::cache::MemoryHierarchy;
@@ -37,13 +45,28 @@ pub enum Exit {
     Deadlock,
 }
 
+/// How timed harts interleave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interleave {
+    /// Every cross-hart effect at the simulated time the model gives it, whatever the hart
+    /// ids (the default).
+    #[default]
+    Exact,
+    /// Rounds of at most one quantum in hart-id order: faster with many busy harts, but a
+    /// hart sees another's stores and interrupts up to a quantum early or late.
+    Quantum,
+}
+
 /// Machine-wide parameters.
 #[derive(Debug, Clone)]
 pub struct MachineParams {
     /// The clock of each hart (one entry per hart; harts may run at different rates).
     pub hart_clocks: Vec<Clock>,
-    /// Longest time a hart runs before the others get their turn.
+    /// Longest time a hart runs before the others get their turn, when harts run in rounds
+    /// (functional mode, or `Interleave::Quantum`).
     pub quantum: SimTime,
+    /// How timed harts interleave.
+    pub interleave: Interleave,
     /// The timing model's parameters.
     pub timing: TimingConfig,
     /// The mode harts start in.
@@ -76,6 +99,7 @@ impl MachineParams {
         Self {
             hart_clocks: vec![clock; harts],
             quantum: 1_000_000,
+            interleave: Interleave::Exact,
             timing: TimingConfig::default(),
             mode: TimingMode::Timed,
             timed_from_insn: None,
@@ -96,6 +120,9 @@ pub struct Machine {
     now: SimTime,
     /// When the statistics were last reset (0: never).
     stats_since: SimTime,
+    /// Each hart's next-action key and promise, rebuilt every step of exact interleaving
+    /// (kept to avoid an allocation per step).
+    order: Vec<((SimTime, usize), SimTime)>,
 }
 
 impl Machine {
@@ -131,6 +158,7 @@ impl Machine {
             params,
             now: 0,
             stats_since: 0,
+            order: Vec::with_capacity(n),
         })
     }
 
@@ -178,6 +206,113 @@ impl Machine {
         self.now.saturating_add(share.saturating_mul(period))
     }
 
+    /// Whether harts run under exact interleaving now (timed, more than one hart).
+    fn ordered(&self) -> bool {
+        self.bus.control.timed
+            && self.params.interleave == Interleave::Exact
+            && self.harts.len() > 1
+    }
+
+    /// One step of exact interleaving: run the hart whose next action is earliest, as far as
+    /// the others' earliest possible effect on it (and no later than `cap`). Each hart's next
+    /// action is keyed (time, tie): a stalled hart's abandoned access at the time it reaches
+    /// the shared level, tie = its id (ties between accesses go to the lower id); a running
+    /// hart's next instruction at its local time, and a sleeping hart's wake-up at the
+    /// earliest time something can wake it, tie above every id (an access performed at a
+    /// time precedes instructions issuing then).
+    fn step_ordered(
+        &mut self,
+        cap: SimTime,
+        on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
+    ) -> Option<Exit> {
+        let n = self.harts.len();
+        let earliest = self.harts.iter().map(|h| h.now()).min().unwrap_or(self.now);
+        let device_event = self.bus.next_event(earliest);
+        self.order.clear();
+        for (i, h) in self.harts.iter().enumerate() {
+            let (key, promise) = if let Some(at) = h.stalled_until() {
+                ((at, i), at)
+            } else if h.is_waiting() && !h.wakeup_pending(&self.bus) {
+                let t = h.now();
+                let wake = [
+                    h.next_event(&self.bus),
+                    device_event,
+                    self.bus.irq.next_rise(i, t),
+                ]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|w| w.max(t));
+                match wake {
+                    Some(w) => ((w, n + i), h.promise_from(w)),
+                    None => ((SimTime::MAX, n + i), SimTime::MAX),
+                }
+            } else {
+                ((h.now(), n + i), h.promise())
+            };
+            self.order.push((key, promise));
+        }
+        let (next, &((time, _), _)) = self
+            .order
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (key, _))| *key)?;
+        if time == SimTime::MAX {
+            if !self.bus.awaits_host_input() {
+                return Some(Exit::Deadlock);
+            }
+            // Only a live terminal can wake the machine: let host time pass.
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            self.now = self.now.max(earliest).saturating_add(self.params.quantum);
+            let horizon = self.now;
+            for h in &mut self.harts {
+                h.run(&mut self.bus, horizon);
+            }
+            return None;
+        }
+        self.now = self.now.max(time.min(cap));
+        let mut until = cap;
+        let mut limit = (SimTime::MAX, usize::MAX);
+        for (i, &(key, promise)) in self.order.iter().enumerate() {
+            if i != next {
+                until = until.min(promise);
+                limit = limit.min(key);
+            }
+        }
+        let limit = PerformLimit {
+            time: limit.0,
+            inclusive: next < limit.1,
+        };
+        if time >= cap {
+            // A limit's horizon: the caller checks the limits again from here.
+            return None;
+        }
+        match self.harts[next].run_ordered(&mut self.bus, until, limit) {
+            HartStop::Horizon | HartStop::Stalled => {}
+            HartStop::ExitRequested => {}
+            HartStop::StatsRequested => {
+                if let Some(request) = self.bus.control.stats.take() {
+                    if request == StatsRequest::Reset {
+                        self.reset_stats(next);
+                    }
+                    on_stats(self, next, request);
+                }
+            }
+            HartStop::TrapLoop => {
+                let h = &self.harts[next];
+                return Some(Exit::TrapLoop {
+                    hart: h.id,
+                    pc: h.pc(),
+                });
+            }
+        }
+        self.bus.control.exit.take().map(|req| match req {
+            ExitRequest::Pass => Exit::Pass,
+            ExitRequest::Fail(code) => Exit::Fail(code),
+            ExitRequest::Reset => Exit::Reset,
+        })
+    }
+
     /// Run until the guest ends, or `max_insns` instructions have retired in total.
     /// Statistics requests reset the statistics (dumps have nowhere to go).
     pub fn run(&mut self, max_insns: Option<u64>) -> Exit {
@@ -206,6 +341,26 @@ impl Machine {
             .min()
             .unwrap_or(1);
         loop {
+            if self.ordered() {
+                let mut cap = SimTime::MAX;
+                if let Some(max) = max_insns {
+                    let done = self.instret();
+                    if done >= max {
+                        return Exit::MaxInsns;
+                    }
+                    cap = cap.min(self.insn_horizon(max - done, period));
+                }
+                if let Some(max) = limits.max_time {
+                    if self.now >= max {
+                        return Exit::MaxTime;
+                    }
+                    cap = cap.min(max);
+                }
+                if let Some(exit) = self.step_ordered(cap, on_stats) {
+                    return exit;
+                }
+                continue;
+            }
             self.bus.advance(self.now);
             let asleep = self
                 .harts
@@ -250,7 +405,8 @@ impl Machine {
             let mut i = 0;
             while i < self.harts.len() {
                 match self.harts[i].run(&mut self.bus, horizon) {
-                    HartStop::Horizon => i += 1,
+                    // Without an ordering limit no access waits.
+                    HartStop::Horizon | HartStop::Stalled => i += 1,
                     HartStop::ExitRequested => break,
                     HartStop::StatsRequested => {
                         // The same hart runs on to the horizon once the request is served.

@@ -214,6 +214,8 @@ impl SystemBus {
         write: bool,
         access: impl FnOnce(&mut dyn Device, u64, &mut AccessCtx) -> Result<R, BusFault>,
     ) -> Result<R, BusFault> {
+        // Device events due by the access's time happen before it.
+        self.advance(at.time);
         let Self {
             regions,
             irq,

@@ -213,7 +213,7 @@ impl Hart {
                 self.instret_retire_xret();
             }
             Op::UipiSend | Op::UipiRead | Op::UipiWrite | Op::UipiActivate | Op::UipiDeactivate => {
-                self.exec_uipi(bus, &i);
+                self.exec_uipi(bus, &i)?;
                 self.pc = next;
             }
             Op::Sret => {
@@ -440,7 +440,7 @@ impl Hart {
         let old = match target {
             Target::Ram(pa) => bus.ram.read(pa, size).ok_or_else(fault)?,
             Target::Io(pa) => {
-                self.slice_end = 0;
+                self.device_changed();
                 bus.mmio_read(self.id, self.access_time(0), pa, size)
                     .map_err(|_| fault())?
             }
@@ -469,7 +469,7 @@ impl Hart {
                 bus.htif_store(pa);
             }
             Target::Io(pa) => {
-                self.deadline_dirty = true;
+                self.device_changed();
                 bus.mmio_write(self.id, self.access_time(0), pa, size, new)
                     .map_err(|_| fault())?;
             }

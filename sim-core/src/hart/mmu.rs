@@ -198,12 +198,14 @@ impl Hart {
         if !bus.ram.contains(pa, size as u64) {
             if self.timed {
                 let cost = bus.device_cost(pa, kind == AccessKind::Store);
-                self.charge(bus, va, size, kind, Landing::device(cost));
+                if !self.charge(bus, va, size, kind, Landing::device(cost)) {
+                    return Err(Exception::STALL);
+                }
             }
             return Ok(Target::Io(pa));
         }
-        if self.timed {
-            self.charge(bus, va, size, kind, Landing::Ram(pa));
+        if self.timed && !self.charge(bus, va, size, kind, Landing::Ram(pa)) {
+            return Err(Exception::STALL);
         }
         let page = pa & PAGE_MASK;
         let cacheable = bus.ram.contains(page, 4096)

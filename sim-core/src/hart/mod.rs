@@ -12,6 +12,7 @@ pub mod decode;
 mod execute;
 pub mod fpu;
 pub mod mmu;
+mod ordering;
 pub mod pmp;
 pub mod trap;
 pub mod uintr;
@@ -26,6 +27,8 @@ use crate::timing::{mode_index, DecodedTiming, HartTiming, HartTimingStats, Land
 use csr::CsrFile;
 use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
+use ordering::SharedOrder;
+pub use ordering::PerformLimit;
 use pmp::{AccessKind, Pmp};
 use trap::{Exception, TrapCounts};
 use uintr::UintrStats;
@@ -65,6 +68,9 @@ pub enum HartStop {
     StatsRequested,
     /// The hart is stuck in a loop of faults in its trap handler.
     TrapLoop,
+    /// The hart's next access reaches the shared level later than the machine allows (see
+    /// [`Hart::run_ordered`]); it waits for the others.
+    Stalled,
 }
 
 /// Identical faults in a row (see [`Hart::exception`]) after which the hart is declared stuck.
@@ -212,6 +218,13 @@ pub struct Hart {
     fetch_satp: u64,
     data_satp: u64,
     timing: Box<HartTiming>,
+    /// Ordering of the accesses that leave the hart's own TLBs and L1s.
+    order: SharedOrder,
+    /// Return to the machine after a device access (exact interleaving: other harts'
+    /// next actions may have changed).
+    yield_after_device: bool,
+    /// Set by a device access under exact interleaving: return to the machine.
+    yielding: bool,
     /// Cycles spent in M, S, U (see `mode_index`) up to `mode_since`.
     mode_cycles: [u64; 3],
     mode_since: u64,
@@ -226,6 +239,7 @@ impl Hart {
     /// A hart with id `id` clocked by `clock`, reset to M mode at `pc`, timed by `timing`
     /// when the machine runs timed.
     pub fn new(id: usize, clock: Clock, pc: u64, timing: HartTiming) -> Self {
+        let order = SharedOrder::new(timing.lookahead(), timing.max_reach());
         let mut h = Self {
             id,
             x: [0; 64],
@@ -257,6 +271,9 @@ impl Hart {
             fetch_satp: 0,
             data_satp: 0,
             timing: Box::new(timing),
+            order,
+            yield_after_device: false,
+            yielding: false,
             mode_cycles: [0; 3],
             mode_since: 0,
             uintr: UintrStats::default(),
@@ -316,11 +333,14 @@ impl Hart {
     }
 
     /// When the current instruction's device access reaches the device: in timed mode after
-    /// its fetch stall and `extra` more cycles (earlier memory accesses it depends on), at
-    /// its issue otherwise.
+    /// its fetch stall, `extra` more cycles (earlier memory accesses it depends on), the L1 D
+    /// lookup and half the interconnect round trip; at its issue otherwise.
     fn access_time(&self, extra: u32) -> AccessAt {
         let cycle = if self.timed {
-            self.cycle + self.timing.fetch_extra as u64 + extra as u64
+            self.cycle
+                + self.timing.fetch_extra as u64
+                + extra as u64
+                + self.timing.device_reach as u64
         } else {
             self.cycle
         };
@@ -424,8 +444,37 @@ impl Hart {
         self.deadline_dirty = false;
     }
 
-    /// Run until local time reaches `until` (or the hart sleeps until then).
+    /// Run until local time reaches `until` (or the hart sleeps until then), performing every
+    /// access when it executes (quantum interleaving).
     pub fn run(&mut self, bus: &mut SystemBus, until: SimTime) -> HartStop {
+        self.order.set_limit(u64::MAX);
+        self.order.stalled_at = None;
+        self.yield_after_device = false;
+        self.run_until(bus, until)
+    }
+
+    /// Run while instructions issue before `until`, performing accesses that leave the
+    /// hart's TLBs and L1s only up to `limit` (exact interleaving: see [`ordering`]).
+    /// Returns [`HartStop::Stalled`] when the next access may not be performed yet, and
+    /// returns after any device access, which may change what the other harts do next.
+    pub fn run_ordered(
+        &mut self,
+        bus: &mut SystemBus,
+        until: SimTime,
+        limit: PerformLimit,
+    ) -> HartStop {
+        let last = match (limit.inclusive, limit.time) {
+            (true, t) => self.clock.cycles_at(t),
+            (false, 0) => 0,
+            (false, t) => self.clock.cycles_at(t - 1),
+        };
+        self.order.set_limit(last);
+        self.order.stalled_at = None;
+        self.yield_after_device = true;
+        self.run_until(bus, until)
+    }
+
+    fn run_until(&mut self, bus: &mut SystemBus, until: SimTime) -> HartStop {
         let until_cycle = self.clock.cycles_at(until.saturating_sub(1)) + 1;
         self.host_to_phys = bus.ram.host_to_phys();
         if bus.reservation_gen() != self.seen_reservation_gen {
@@ -442,6 +491,12 @@ impl Hart {
             }
             if self.trap_loop >= TRAP_LOOP_LIMIT {
                 return HartStop::TrapLoop;
+            }
+            if self.order.stalled_at.is_some() {
+                return HartStop::Stalled;
+            }
+            if std::mem::take(&mut self.yielding) {
+                return HartStop::Horizon;
             }
             if self.deadline_dirty {
                 self.recompute_deadline(bus);
@@ -516,12 +571,19 @@ impl Hart {
             let (insn, len) = self.decode_cache.get(pc, raw);
             if TIMED {
                 let pa = (p as u64).wrapping_add(self.host_to_phys);
-                self.charge(bus, pc, len, AccessKind::Fetch, Landing::Ram(pa));
+                if !self.charge(bus, pc, len, AccessKind::Fetch, Landing::Ram(pa)) {
+                    self.cycle = start;
+                    return;
+                }
             }
             Fetched { insn, raw, len }
         } else {
             match self.fetch_slow(bus) {
                 Ok(f) => f,
+                Err(e) if e.is_stall() => {
+                    self.cycle = start;
+                    return;
+                }
                 Err(e) => {
                     self.exception(e);
                     if TIMED {
@@ -550,6 +612,7 @@ impl Hart {
                     self.account(start, pc, &f, decoded.control, issue);
                 }
             }
+            Err(e) if e.is_stall() => self.cycle = start,
             Err(e) => {
                 self.exception(e);
                 if TIMED {
@@ -559,8 +622,11 @@ impl Hart {
         }
     }
 
-    /// Charge a fetch or data access of `size` bytes at `va` to the timing model.
+    /// Charge a fetch or data access of `size` bytes at `va` to the timing model. Returns
+    /// false, having changed nothing, when the access must wait for the other harts (see
+    /// [`ordering`]): the instruction then stalls.
     #[inline(always)]
+    #[must_use]
     fn charge(
         &mut self,
         bus: &mut SystemBus,
@@ -568,23 +634,43 @@ impl Hart {
         size: u32,
         kind: AccessKind,
         landing: Landing,
-    ) {
+    ) -> bool {
         let (satp, access) = match kind {
             AccessKind::Fetch => (self.fetch_satp, Access::Fetch),
             AccessKind::Load => (self.data_satp, Access::Load),
             AccessKind::Store => (self.data_satp, Access::Store),
         };
         let satp = (satp != 0).then_some(satp);
-        self.timing.charge(
-            &mut bus.caches,
-            &bus.ram,
-            self.id,
-            va,
-            size,
-            satp,
-            access,
-            landing,
-        );
+        self.charge_access(bus, va, size, access, satp, landing)
+    }
+
+    /// [`Self::charge`] with the access kind and translating `satp` given.
+    #[inline(always)]
+    #[must_use]
+    fn charge_access(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+        size: u32,
+        access: Access,
+        satp: Option<u64>,
+        landing: Landing,
+    ) -> bool {
+        let t = &*self.timing;
+        if self.cycle + (t.fetch_extra + t.mem_extra) as u64 <= self.order.free_until {
+            self.timing.charge(
+                &mut bus.caches,
+                &bus.ram,
+                self.id,
+                va,
+                size,
+                satp,
+                access,
+                landing,
+            );
+            return true;
+        }
+        self.charge_checked(bus, va, size, access, satp, landing)
     }
 
     /// Cost of the instruction at `pc` that just retired (issued with no hazard at `start`),
@@ -664,7 +750,9 @@ impl Hart {
             let p = e.addend.wrapping_add(va as usize);
             if TIMED {
                 let pa = (p as u64).wrapping_add(self.host_to_phys);
-                self.charge(bus, va, SIZE, AccessKind::Load, Landing::Ram(pa));
+                if !self.charge(bus, va, SIZE, AccessKind::Load, Landing::Ram(pa)) {
+                    return Err(Exception::STALL);
+                }
             }
             // SAFETY: the entry maps a whole RAM page; the access is aligned within it.
             return Ok(unsafe {
@@ -714,7 +802,9 @@ impl Hart {
             let p = e.addend.wrapping_add(va as usize);
             if TIMED {
                 let pa = (p as u64).wrapping_add(self.host_to_phys);
-                self.charge(bus, va, SIZE, AccessKind::Store, Landing::Ram(pa));
+                if !self.charge(bus, va, SIZE, AccessKind::Store, Landing::Ram(pa)) {
+                    return Err(Exception::STALL);
+                }
             }
             // SAFETY: as in `load`.
             unsafe {
@@ -785,6 +875,7 @@ impl Hart {
         size: u32,
         kind: AccessKind,
     ) -> Result<[Part; 2], Exception> {
+        self.record_accesses();
         let split = (va | (size as u64 - 1)).wrapping_add(1);
         let first = split.wrapping_sub(va) as u32;
         let mut part = |va: u64, len: u32| match self.translate(bus, va, len, kind)? {
@@ -805,9 +896,17 @@ impl Hart {
     /// recording does not move when interrupts are seen) and asked nothing of the machine.
     fn device_accessed(&mut self, bus: &SystemBus, magic: bool) {
         if !magic || bus.control.stats.is_some() || bus.control.exit.is_some() {
-            self.slice_end = 0;
-            self.deadline_dirty = true;
+            self.device_changed();
         }
+    }
+
+    /// Device state (interrupt lines, device events) may have changed: end the slice,
+    /// recompute the deadline and, under exact interleaving, let the machine look again at
+    /// what the other harts do next.
+    fn device_changed(&mut self) {
+        self.slice_end = 0;
+        self.deadline_dirty = true;
+        self.yielding = self.yield_after_device;
     }
 }
 

@@ -42,6 +42,17 @@ impl Exception {
         Self { cause, tval }
     }
 
+    /// Not an exception: the instruction must wait for the other harts before an access
+    /// that leaves the hart's TLBs and L1s, and is re-executed later (see
+    /// `hart::ordering`). Never reaches software.
+    pub const STALL: Self = Self::new(u64::MAX, 0);
+
+    /// Whether this is [`Self::STALL`].
+    #[inline(always)]
+    pub fn is_stall(&self) -> bool {
+        self.cause == u64::MAX
+    }
+
     /// Illegal instruction with the encoding as trap value.
     #[inline]
     pub const fn illegal(raw: u32) -> Self {

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use super::csr::UINTR_ENABLE;
 use super::decode::{Insn, Op};
 use super::pmp::AccessKind;
+use super::trap::Exception;
 use super::{Hart, Priv};
 use crate::bus::AccessAt;
 use crate::system_bus::SystemBus;
@@ -48,41 +49,43 @@ pub struct UintrStats {
 }
 
 impl Hart {
-    /// Execute a `uipi` operation.
-    pub(super) fn exec_uipi(&mut self, bus: &mut SystemBus, i: &Insn) {
+    /// Execute a `uipi` operation; fails only with [`Exception::STALL`].
+    pub(super) fn exec_uipi(&mut self, bus: &mut SystemBus, i: &Insn) -> Result<(), Exception> {
+        self.record_accesses();
         let ok = match i.op {
-            Op::UipiSend => self.uipi_send(bus, self.rs1(i)),
-            _ => self.uipi_receiver_op(bus, i),
+            Op::UipiSend => self.uipi_send(bus, self.rs1(i))?,
+            _ => self.uipi_receiver_op(bus, i)?,
         };
         if !ok {
             self.uintr.failures += 1;
         }
         self.charge_uipi();
         // Device state (and with it interrupt lines) may have changed.
-        self.slice_end = 0;
-        self.deadline_dirty = true;
+        self.device_changed();
+        Ok(())
     }
 
     /// `uipi.send index`: look the entry up and SEND its vector to its receiver.
-    fn uipi_send(&mut self, bus: &mut SystemBus, index: u64) -> bool {
+    fn uipi_send(&mut self, bus: &mut SystemBus, index: u64) -> Result<bool, Exception> {
         let suist = self.csr.suist;
         if suist & UINTR_ENABLE == 0 {
-            return false;
+            return Ok(false);
         }
         let pages = (suist >> SUIST_SIZE_SHIFT) & 0xfff;
         if index >= pages * 4096 / 8 {
-            return false;
+            return Ok(false);
         }
         let entry_addr = ((suist & PPN_MASK) << 12) + index * 8;
         if !self.pmp.check(entry_addr, 8, AccessKind::Load, Priv::S) {
-            return false;
+            return Ok(false);
         }
-        let Some(entry) = bus.ram.read(entry_addr, 8) else {
-            return false;
-        };
-        self.charge_physical(bus, entry_addr, Access::Load, Landing::Ram(entry_addr));
+        if !bus.ram.contains(entry_addr, 8) {
+            return Ok(false);
+        }
+        self.charge_physical(bus, entry_addr, Access::Load, Landing::Ram(entry_addr))?;
+        let entry = bus.ram.read(entry_addr, 8).unwrap_or(0);
         if entry & 1 == 0 {
-            return false;
+            return Ok(false);
         }
         let vector = (entry >> 16) & 0xffff;
         let receiver = entry >> 48;
@@ -90,31 +93,31 @@ impl Hart {
         // UINTC after the instruction's fetch and the read's cycles beyond an L1 hit (the
         // sender then waits for the write's acknowledgement, which its own cost accounts for).
         let at = self.access_time(self.timing.mem_extra);
-        let ok = self.uintc_write_at(bus, receiver, SEND, vector, at);
+        let ok = self.uintc_write_at(bus, receiver, SEND, vector, at)?;
         if ok {
             self.uintr.sends += 1;
         }
-        ok
+        Ok(ok)
     }
 
     /// `uipi.read`, `uipi.write`, `uipi.activate`, `uipi.deactivate` on this hart's receiver
     /// slot (`suirs`).
-    fn uipi_receiver_op(&mut self, bus: &mut SystemBus, i: &Insn) -> bool {
+    fn uipi_receiver_op(&mut self, bus: &mut SystemBus, i: &Insn) -> Result<bool, Exception> {
         let suirs = self.csr.suirs;
         if suirs & UINTR_ENABLE == 0 {
-            return false;
+            return Ok(false);
         }
         let slot = suirs & 0xffff;
         match i.op {
             Op::UipiRead => {
-                let Some(v) = self.uintc_read(bus, slot, HIGH) else {
-                    return false;
+                let Some(v) = self.uintc_read(bus, slot, HIGH)? else {
+                    return Ok(false);
                 };
                 if v != 0 {
                     self.uintr.reads += 1;
                 }
                 self.set_rd(i, v);
-                true
+                Ok(true)
             }
             Op::UipiWrite => self.uintc_write(bus, slot, HIGH, self.rs1(i)),
             Op::UipiActivate => self.uintc_write(bus, slot, ACTIVE, 1),
@@ -126,7 +129,13 @@ impl Hart {
         self.csr.suicfg.wrapping_add(slot * SLOT_BYTES + reg)
     }
 
-    fn uintc_write(&mut self, bus: &mut SystemBus, slot: u64, reg: u64, value: u64) -> bool {
+    fn uintc_write(
+        &mut self,
+        bus: &mut SystemBus,
+        slot: u64,
+        reg: u64,
+        value: u64,
+    ) -> Result<bool, Exception> {
         let at = self.access_time(0);
         self.uintc_write_at(bus, slot, reg, value, at)
     }
@@ -139,48 +148,44 @@ impl Hart {
         reg: u64,
         value: u64,
         at: AccessAt,
-    ) -> bool {
+    ) -> Result<bool, Exception> {
         let addr = self.uintc_addr(slot, reg);
         if bus.ram.contains(addr, 8) || !self.pmp.check(addr, 8, AccessKind::Store, Priv::S) {
-            return false;
+            return Ok(false);
         }
-        self.charge_physical(
-            bus,
-            addr,
-            Access::Store,
-            Landing::device(bus.device_cost(addr, true)),
-        );
-        bus.mmio_write(self.id, at, addr, 8, value).is_ok()
+        let landing = Landing::device(bus.device_cost(addr, true));
+        self.charge_physical(bus, addr, Access::Store, landing)?;
+        Ok(bus.mmio_write(self.id, at, addr, 8, value).is_ok())
     }
 
-    fn uintc_read(&mut self, bus: &mut SystemBus, slot: u64, reg: u64) -> Option<u64> {
+    fn uintc_read(
+        &mut self,
+        bus: &mut SystemBus,
+        slot: u64,
+        reg: u64,
+    ) -> Result<Option<u64>, Exception> {
         let addr = self.uintc_addr(slot, reg);
         if bus.ram.contains(addr, 8) || !self.pmp.check(addr, 8, AccessKind::Load, Priv::S) {
-            return None;
+            return Ok(None);
         }
-        self.charge_physical(
-            bus,
-            addr,
-            Access::Load,
-            Landing::device(bus.device_cost(addr, false)),
-        );
-        bus.mmio_read(self.id, self.access_time(0), addr, 8).ok()
+        let landing = Landing::device(bus.device_cost(addr, false));
+        self.charge_physical(bus, addr, Access::Load, landing)?;
+        Ok(bus.mmio_read(self.id, self.access_time(0), addr, 8).ok())
     }
 
-    /// Charge a physical access (no translation) when running timed.
-    fn charge_physical(&mut self, bus: &mut SystemBus, pa: u64, kind: Access, landing: Landing) {
-        if self.timed {
-            self.timing.charge(
-                &mut bus.caches,
-                &bus.ram,
-                self.id,
-                pa,
-                8,
-                None,
-                kind,
-                landing,
-            );
+    /// Charge a physical access (no translation) when running timed; fails with
+    /// [`Exception::STALL`] when it must wait for the other harts.
+    fn charge_physical(
+        &mut self,
+        bus: &mut SystemBus,
+        pa: u64,
+        kind: Access,
+        landing: Landing,
+    ) -> Result<(), Exception> {
+        if self.timed && !self.charge_access(bus, pa, 8, kind, None, landing) {
+            return Err(Exception::STALL);
         }
+        Ok(())
     }
 
     /// The UIPI unit's own cycles (its state machine), when running timed.

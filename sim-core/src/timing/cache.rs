@@ -519,6 +519,23 @@ impl MemoryHierarchy {
         }
     }
 
+    /// Whether `hart`'s L1 can serve an access of `kind` to `paddr` by itself (a fetch or
+    /// load finds the line, a store finds it exclusive), so that the access involves no
+    /// other hart and no shared level. Changes nothing, not even recency.
+    #[inline]
+    pub fn serves_locally(&self, hart: usize, paddr: u64, kind: Access) -> bool {
+        let line = paddr & self.line_mask;
+        let h = &self.harts[hart];
+        match kind {
+            Access::Fetch => h.fetch_line == line || h.l1i.find(line).is_some(),
+            Access::Load => h.data_line == line || h.l1d.find(line).is_some(),
+            Access::Store => {
+                h.store_line == line
+                    || h.l1d.find(line).is_some_and(|i| h.l1d.tags[i] & EXCL != 0)
+            }
+        }
+    }
+
     /// Whether physical addresses `a` and `b` fall in the same L1 line.
     #[inline]
     pub fn same_line(&self, a: u64, b: u64) -> bool {

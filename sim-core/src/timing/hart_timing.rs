@@ -104,6 +104,14 @@ pub struct HartTiming {
     pub(crate) misaligned_penalty: u32,
     l1i_hit: u32,
     l1d_hit: u32,
+    /// Cycles from an instruction's issue until a fetch that leaves the L1 I reaches the
+    /// shared level (the L2, the point of coherence): the L1 I lookup and the L2's.
+    fetch_reach: u32,
+    /// The same for a data access that leaves the L1 D (a miss, an upgrade or a TLB walk).
+    data_reach: u32,
+    /// Cycles from issue until an uncached access reaches its device: the L1 D lookup and
+    /// half the interconnect round trip.
+    pub(crate) device_reach: u32,
     /// Fetch cycles of the current instruction beyond an L1 I hit (I-cache and ITLB misses).
     pub(crate) fetch_extra: u32,
     /// Data cycles of the current instruction beyond an L1 D hit.
@@ -128,6 +136,9 @@ impl HartTiming {
             misaligned_penalty: cfg.core.misaligned_penalty,
             l1i_hit: cfg.memory.l1i.hit_latency,
             l1d_hit: cfg.memory.l1d.hit_latency,
+            fetch_reach: (cfg.memory.l1i.hit_latency + cfg.memory.l2.hit_latency).max(1),
+            data_reach: (cfg.memory.l1d.hit_latency + cfg.memory.l2.hit_latency).max(1),
+            device_reach: (cfg.memory.l1d.hit_latency + cfg.mmio_cycles / 2).max(1),
             fetch_extra: 0,
             mem_extra: 0,
             mmio_accesses: 0,
@@ -212,6 +223,56 @@ impl HartTiming {
         } else {
             self.mem_extra += extra;
         }
+    }
+
+    /// The fewest cycles after an instruction issues at which it can affect another hart
+    /// (see [`Self::reach`]): how far a hart may run ahead of the others without one of
+    /// them acting at a time it has already passed.
+    pub(crate) fn lookahead(&self) -> u32 {
+        self.fetch_reach.min(self.data_reach).min(self.device_reach)
+    }
+
+    /// The most cycles after the start of its own fetch or data phase at which an access
+    /// reaches the shared level.
+    pub(crate) fn max_reach(&self) -> u32 {
+        self.fetch_reach.max(self.data_reach).max(self.device_reach)
+    }
+
+    /// If the access [`Self::charge`] would charge involves other harts or shared state (a
+    /// TLB walk, an L1 miss or upgrade, a device), the cycles after the current
+    /// instruction's issue at which it reaches them; `None` if the hart's own TLB and L1
+    /// serve it. Changes nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn reach(
+        &self,
+        caches: &MemoryHierarchy,
+        hart: usize,
+        va: u64,
+        size: u32,
+        satp: Option<u64>,
+        kind: Access,
+        landing: Landing,
+    ) -> Option<u32> {
+        let fetch = kind == Access::Fetch;
+        let (before, reach) = if fetch {
+            (self.fetch_extra, self.fetch_reach)
+        } else {
+            (self.fetch_extra + self.mem_extra, self.data_reach)
+        };
+        let tlb = if fetch { &self.itlb } else { &self.dtlb };
+        let walks = satp.is_some_and(|satp| !tlb.holds(va, satp));
+        let shared = match landing {
+            Landing::Ram(pa) => {
+                walks
+                    || !caches.serves_locally(hart, pa, kind)
+                    || (fetch
+                        && !caches.same_line(pa, pa + size as u64 - 1)
+                        && !caches.serves_locally(hart, pa + size as u64 - 1, kind))
+            }
+            Landing::Device(_) => return Some(before + self.device_reach),
+            Landing::Magic(_) => walks,
+        };
+        shared.then_some(before + reach)
     }
 
     /// SFENCE.VMA: flush the modelled TLBs (`va` and `asid` as in the instruction's rs1 and

@@ -336,6 +336,14 @@ impl TlbModel {
         self.access_slow(va, satp, read_pte, charge)
     }
 
+    /// Whether an access to `va` under `satp` would hit (no walk), without changing recency
+    /// or counters.
+    #[inline]
+    pub fn holds(&self, va: u64, satp: u64) -> bool {
+        ((va >> self.memo_shift) ^ self.memo_vpn) | (satp ^ self.memo_satp) == 0
+            || self.find(va, asid_of(satp)).is_some()
+    }
+
     /// SFENCE.VMA: `(None, None)` flushes every entry; `(Some(va), None)` the entries mapping
     /// `va` in every address space, global ones included; `(None, Some(asid))` the non-global
     /// entries of `asid`; `(Some(va), Some(asid))` the non-global entries of `asid` mapping
