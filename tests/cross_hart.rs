@@ -22,7 +22,10 @@ enum Mech {
 }
 
 fn guest(mech: Mech, sender: u32) -> PathBuf {
-    let defines = [format!("-DMECH={}", mech as u32), format!("-DSENDER={sender}")];
+    let defines = [
+        format!("-DMECH={}", mech as u32),
+        format!("-DSENDER={sender}"),
+    ];
     let defines: Vec<&str> = defines.iter().map(String::as_str).collect();
     build_asm_guest(
         "cross",

@@ -78,20 +78,15 @@ fn check_fails_with(name: &str, extra: &str) -> String {
 /// that wakes the other process's handler task (the device's counters for both processes'
 /// sets say so), the device refuses nothing, both sets are freed when the processes end, and
 /// the return trip takes what the device's costs and the scheduling make it: on one hart a
-/// process switch besides the SEND and DEQUEUEs (about 1 µs); on two, with the wake-up
-/// experiment's 100 ns quantum (so that the simulation's cross-hart visibility error stays
-/// small), the SEND, the wake-up and a DEQUEUE or two (about 0.1 µs).
+/// process switch besides the SEND and DEQUEUEs (about 1 µs); on two the SEND, the wake-up
+/// and a DEQUEUE or two (about 0.1 µs).
 #[test]
 fn taskctl_mechanism_wakes_the_other_process_through_the_task_controller() {
     let dir = tempfile_dir("wakeup-taskctl");
-    let config = dir.join("quantum-100ns.toml");
-    std::fs::write(&config, "[machine]\nquantum_ns = 100\n").unwrap();
     for (harts, mean_ns) in [(1, 500..2000), (2, 60..300)] {
         let stats = dir.join(format!("stats-{harts}.json"));
         let o = hartlab(&[
             "boot",
-            "--config",
-            config.to_str().unwrap(),
             "--harts",
             &harts.to_string(),
             "--bootargs",
@@ -155,9 +150,6 @@ description = "wakeup's futex mechanism on 16 and 32 harts"
 seeds = 1
 max_sim_time = "200ms"
 
-[machine]
-quantum_ns = 100
-
 [kernel]
 bootargs = "tick_us=100"
 
@@ -216,6 +208,48 @@ latency = { key = 0, unit = "ns" }
         latency(32),
         "16 and 32 harts gave the identical run"
     );
+}
+
+/// The wake-up latencies are the machine's, not the simulation's: the quick profile of
+/// `experiments/wakeup.toml` gives the identical samples whatever `machine.quantum_ns`, and
+/// quantum interleaving (the approximation kept for fast-forwarding) gives different ones.
+#[test]
+fn wakeup_latencies_do_not_depend_on_the_quantum() {
+    let dir = tempfile_dir("wakeup-quantum");
+    let body = std::fs::read_to_string(support::repo_root().join("experiments/wakeup.toml"))
+        .unwrap()
+        .replace("[kernel]", "[machine]\nMACHINE\n[kernel]")
+        .replace(
+            r#"workload.mechanism = ["futex", "pipe", "upcall", "uipi", "uipi-spin", "taskctl", "taskctl-preempt", "poll"]"#,
+            r#"workload.mechanism = ["futex", "uipi-spin", "taskctl", "poll"]"#,
+        );
+    let run = |name: &str, machine: &str| {
+        let experiment = dir.join(format!("{name}.toml"));
+        std::fs::write(&experiment, body.replace("MACHINE", machine)).unwrap();
+        let out = dir.join(name);
+        let o = hartlab(&[
+            "experiment",
+            experiment.to_str().unwrap(),
+            "--quick",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        std::fs::read_to_string(out.join("points.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let p: serde_json::Value = serde_json::from_str(l).unwrap();
+                (p["params"].to_string(), p["metrics"]["latency"].clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    let fine = run("fine", "quantum_ns = 10");
+    let coarse = run("coarse", "quantum_ns = 100000");
+    assert_eq!(fine.len(), 4);
+    assert_eq!(fine, coarse);
+    let rounds = run("rounds", "interleave = \"quantum\"\nquantum_ns = 1000");
+    assert_ne!(fine, rounds, "quantum interleaving gave the exact samples");
 }
 
 /// A fresh directory under the target directory.

@@ -120,9 +120,25 @@ pub struct Machine {
     now: SimTime,
     /// When the statistics were last reset (0: never).
     stats_since: SimTime,
-    /// Each hart's next-action key and promise, rebuilt every step of exact interleaving
-    /// (kept to avoid an allocation per step).
-    order: Vec<((SimTime, usize), SimTime)>,
+    /// Each hart's next-action key and promise under exact interleaving, kept between steps.
+    slots: Vec<Slot>,
+    /// The harts whose slot has a finite key (the others sleep with nothing to wake them and
+    /// take no part in a step).
+    pending: Vec<usize>,
+    /// The device generation the slots were computed at.
+    slots_gen: u64,
+    /// The hart that ran last (its slot is out of date).
+    ran: Option<usize>,
+    /// The shortest time after which any hart, running, can affect another.
+    lookahead: SimTime,
+}
+
+/// A participant's next action in exact interleaving: when, with a tie-breaker, and the
+/// earliest time it can affect another hart.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    key: (SimTime, usize),
+    promise: SimTime,
 }
 
 impl Machine {
@@ -138,7 +154,7 @@ impl Machine {
         params.timing.validate(n)?;
         bus.caches = MemoryHierarchy::new(n, &params.timing.memory)?;
         bus.control.timed = params.mode == TimingMode::Timed && params.timed_from_insn.is_none();
-        let harts = params
+        let harts: Vec<Hart> = params
             .hart_clocks
             .iter()
             .enumerate()
@@ -152,13 +168,18 @@ impl Machine {
                 Ok(h)
             })
             .collect::<Result<_, TimingConfigError>>()?;
+        let lookahead = harts.iter().map(|h| h.lookahead()).min().unwrap_or(1);
         Ok(Self {
             harts,
             bus,
             params,
             now: 0,
             stats_since: 0,
-            order: Vec::with_capacity(n),
+            slots: Vec::new(),
+            pending: Vec::with_capacity(n),
+            slots_gen: 0,
+            ran: None,
+            lookahead,
         })
     }
 
@@ -213,83 +234,144 @@ impl Machine {
             && self.harts.len() > 1
     }
 
+    /// The next-action key and promise of hart `i` (see [`Self::step_ordered`]).
+    fn slot_of(&self, i: usize) -> Slot {
+        let n = self.harts.len();
+        let h = &self.harts[i];
+        if let Some(at) = h.stalled_until() {
+            return Slot {
+                key: (at, 1 + i),
+                promise: at,
+            };
+        }
+        let t = h.now();
+        if h.is_waiting() && !h.wakeup_pending(&self.bus) {
+            // Asleep: woken by its own timers or a line raised for it (device events are
+            // the devices' own slot).
+            let wake = [h.next_event(&self.bus), self.bus.irq.next_rise(i, t)]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|w| w.max(t));
+            return match wake {
+                Some(w) => Slot {
+                    key: (w, 1 + n + i),
+                    promise: h.promise_from(w),
+                },
+                None => Slot {
+                    key: (SimTime::MAX, 1 + n + i),
+                    promise: SimTime::MAX,
+                },
+            };
+        }
+        Slot {
+            key: (t, 1 + n + i),
+            promise: h.promise(),
+        }
+    }
+
     /// One step of exact interleaving: run the hart whose next action is earliest, as far as
-    /// the others' earliest possible effect on it (and no later than `cap`). Each hart's next
-    /// action is keyed (time, tie): a stalled hart's abandoned access at the time it reaches
-    /// the shared level, tie = its id (ties between accesses go to the lower id); a running
-    /// hart's next instruction at its local time, and a sleeping hart's wake-up at the
-    /// earliest time something can wake it, tie above every id (an access performed at a
-    /// time precedes instructions issuing then).
+    /// the others' earliest possible effect on it (and no later than `cap`), or bring the
+    /// devices up to their next event. Each participant's next action is keyed (time, tie):
+    /// the devices' next event at its time, tie 0 (a device event precedes everything at its
+    /// time); a stalled hart's abandoned access at the time it reaches the shared level, tie
+    /// 1 + id (between accesses the lower id goes first); a running hart's next instruction at
+    /// its local time, and a sleeping hart's wake-up at the earliest time its timers or a line
+    /// raised for it wake it, tie above every access (an access performed at a time precedes
+    /// instructions issuing then). Keys change only for the hart that ran, and for sleeping
+    /// harts when devices changed, so only those are recomputed.
     fn step_ordered(
         &mut self,
         cap: SimTime,
         on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
     ) -> Option<Exit> {
         let n = self.harts.len();
-        let earliest = self.harts.iter().map(|h| h.now()).min().unwrap_or(self.now);
-        let device_event = self.bus.next_event(earliest);
-        self.order.clear();
-        for (i, h) in self.harts.iter().enumerate() {
-            let (key, promise) = if let Some(at) = h.stalled_until() {
-                ((at, i), at)
-            } else if h.is_waiting() && !h.wakeup_pending(&self.bus) {
-                let t = h.now();
-                let wake = [
-                    h.next_event(&self.bus),
-                    device_event,
-                    self.bus.irq.next_rise(i, t),
-                ]
-                .into_iter()
-                .flatten()
-                .min()
-                .map(|w| w.max(t));
-                match wake {
-                    Some(w) => ((w, n + i), h.promise_from(w)),
-                    None => ((SimTime::MAX, n + i), SimTime::MAX),
+        if self.slots.len() != n || self.slots_gen != self.bus.device_gen() {
+            self.slots = (0..n).map(|i| self.slot_of(i)).collect();
+            self.slots_gen = self.bus.device_gen();
+            self.pending = (0..n)
+                .filter(|&i| self.slots[i].key.0 != SimTime::MAX)
+                .collect();
+        } else if let Some(i) = self.ran.take() {
+            let slot = self.slot_of(i);
+            self.slots[i] = slot;
+            let at = self.pending.iter().position(|&j| j == i);
+            match (slot.key.0 != SimTime::MAX, at) {
+                (true, None) => self.pending.push(i),
+                (false, Some(at)) => {
+                    self.pending.swap_remove(at);
                 }
-            } else {
-                ((h.now(), n + i), h.promise())
-            };
-            self.order.push((key, promise));
+                _ => {}
+            }
         }
-        let (next, &((time, _), _)) = self
-            .order
+        let device = self.bus.next_event(self.bus.device_time()).map(|e| Slot {
+            key: (e, 0),
+            promise: e.saturating_add(self.lookahead),
+        });
+        // The earliest key, and the two smallest keys and promises (to take "every other
+        // participant's" minimum without a second pass).
+        let mut keys = [((SimTime::MAX, usize::MAX), usize::MAX); 2];
+        let mut promises = [(SimTime::MAX, usize::MAX); 2];
+        let participants = self
+            .pending
             .iter()
-            .enumerate()
-            .min_by_key(|(_, (key, _))| *key)?;
+            .map(|&i| (i, &self.slots[i]))
+            .chain(device.iter().map(|d| (n, d)));
+        for (i, slot) in participants {
+            if slot.key < keys[0].0 {
+                keys[1] = keys[0];
+                keys[0] = (slot.key, i);
+            } else if slot.key < keys[1].0 {
+                keys[1] = (slot.key, i);
+            }
+            if slot.promise < promises[0].0 {
+                promises[1] = promises[0];
+                promises[0] = (slot.promise, i);
+            } else if slot.promise < promises[1].0 {
+                promises[1] = (slot.promise, i);
+            }
+        }
+        let ((time, _), next) = keys[0];
         if time == SimTime::MAX {
             if !self.bus.awaits_host_input() {
                 return Some(Exit::Deadlock);
             }
             // Only a live terminal can wake the machine: let host time pass.
             std::thread::sleep(std::time::Duration::from_millis(1));
+            let earliest = self.harts.iter().map(|h| h.now()).min().unwrap_or(self.now);
             self.now = self.now.max(earliest).saturating_add(self.params.quantum);
             let horizon = self.now;
+            self.bus.advance(horizon);
             for h in &mut self.harts {
                 h.run(&mut self.bus, horizon);
             }
+            self.slots.clear();
             return None;
         }
         self.now = self.now.max(time.min(cap));
-        let mut until = cap;
-        let mut limit = (SimTime::MAX, usize::MAX);
-        for (i, &(key, promise)) in self.order.iter().enumerate() {
-            if i != next {
-                until = until.min(promise);
-                limit = limit.min(key);
-            }
-        }
-        let limit = PerformLimit {
-            time: limit.0,
-            inclusive: next < limit.1,
-        };
         if time >= cap {
             // A limit's horizon: the caller checks the limits again from here.
             return None;
         }
+        if next == n {
+            self.bus.advance(time);
+            return None;
+        }
+        let until = if promises[0].1 == next {
+            promises[1].0
+        } else {
+            promises[0].0
+        }
+        .min(cap);
+        // keys[0] is the hart itself.
+        let (limit_time, limit_tie) = keys[1].0;
+        let limit = PerformLimit {
+            time: limit_time,
+            inclusive: 1 + next < limit_tie,
+        };
+        self.ran = Some(next);
         match self.harts[next].run_ordered(&mut self.bus, until, limit) {
-            HartStop::Horizon | HartStop::Stalled => {}
-            HartStop::ExitRequested => {}
+            HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested => {}
             HartStop::StatsRequested => {
                 if let Some(request) = self.bus.control.stats.take() {
                     if request == StatsRequest::Reset {

@@ -4,6 +4,7 @@
 //! Harts reach RAM directly through their software TLBs; everything else comes here on the
 //! slow path. Devices are trait objects, which is fine because MMIO is rare next to RAM traffic.
 
+use std::cell::Cell;
 use std::io::Write;
 
 use crate::bus::{AccessAt, AccessCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl};
@@ -85,6 +86,12 @@ pub struct SystemBus {
     htif: Option<Htif>,
     /// The latest time devices have been advanced to.
     device_time: SimTime,
+    /// The last [`SystemBus::next_event`] answer (asked at, answer), valid until a device
+    /// changes (cleared wherever one may) or time reaches the answer: harts and the machine
+    /// ask after every slice, and asking every device is the dearer part.
+    next_event_memo: Cell<Option<(SimTime, Option<SimTime>)>>,
+    /// See [`SystemBus::device_gen`].
+    device_gen: u64,
     /// The timing model's caches, shared by the harts (consulted only when running timed).
     pub caches: MemoryHierarchy,
 }
@@ -105,6 +112,8 @@ impl SystemBus {
             reservation_gen: 0,
             htif: None,
             device_time: 0,
+            next_event_memo: Cell::new(None),
+            device_gen: 0,
             caches: MemoryHierarchy::new(harts.max(1), &HierarchyConfig::default())
                 .expect("the default memory hierarchy is valid"),
         }
@@ -130,6 +139,7 @@ impl SystemBus {
                 other,
             });
         }
+        self.devices_changed();
         self.regions.push(Region {
             base,
             size,
@@ -216,6 +226,7 @@ impl SystemBus {
     ) -> Result<R, BusFault> {
         // Device events due by the access's time happen before it.
         self.advance(at.time);
+        self.devices_changed();
         let Self {
             regions,
             irq,
@@ -253,18 +264,45 @@ impl SystemBus {
             if !self.irq.take_sources_dirty() {
                 break;
             }
+            self.devices_changed();
             for r in &mut self.regions {
                 r.device.sources_changed(&mut self.irq);
             }
         }
     }
 
+    /// A device may have changed: forget the memo of [`Self::next_event`] and count a new
+    /// device generation.
+    fn devices_changed(&mut self) {
+        self.next_event_memo.set(None);
+        self.device_gen += 1;
+    }
+
+    /// Counts changes of device state (accesses, updates, interrupt lines): a caller that saw
+    /// the same generation before knows nothing changed since.
+    pub fn device_gen(&self) -> u64 {
+        self.device_gen
+    }
+
+    /// The latest time devices have been brought up to.
+    pub fn device_time(&self) -> SimTime {
+        self.device_time
+    }
+
     /// Earliest device event after `now`.
     pub fn next_event(&self, now: SimTime) -> Option<SimTime> {
-        self.regions
+        if let Some((asked, answer)) = self.next_event_memo.get() {
+            if now >= asked && answer.is_none_or(|e| now < e) {
+                return answer;
+            }
+        }
+        let answer = self
+            .regions
             .iter()
             .filter_map(|r| r.device.next_event(now, &self.timebase))
-            .min()
+            .min();
+        self.next_event_memo.set(Some((now, answer)));
+        answer
     }
 
     /// Bring every device up to `now`. Device time never goes back: a hart that lags the
@@ -274,6 +312,7 @@ impl SystemBus {
             return;
         }
         self.device_time = now;
+        self.devices_changed();
         self.irq.set_now(now);
         for r in &mut self.regions {
             r.device.advance(now, &self.timebase, &mut self.irq);
@@ -288,6 +327,7 @@ impl SystemBus {
 
     /// Zero the access counts and every device's own counters (a statistics reset).
     pub fn reset_device_counters(&mut self) {
+        self.devices_changed();
         for r in &mut self.regions {
             r.reads = 0;
             r.writes = 0;
@@ -297,6 +337,7 @@ impl SystemBus {
 
     /// The first mapped device of type `T`, for collecting its results after a run.
     pub fn device_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.devices_changed();
         self.regions
             .iter_mut()
             .find_map(|r| r.device.as_any_mut()?.downcast_mut::<T>())

@@ -14,13 +14,22 @@ pub const PS_PER_SEC: u64 = 1_000_000_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
     hz: u64,
+    /// The period in picoseconds when it is a whole number (every frequency that divides
+    /// 1 THz: 1 GHz, 100 MHz, ...), 0 otherwise: conversions then need no 128-bit division.
+    period: u64,
 }
 
 impl Clock {
     /// A clock running at `hz` (must be non-zero and at most 1 THz).
     pub fn new(hz: u64) -> Self {
+        let hz = hz.clamp(1, PS_PER_SEC);
         Self {
-            hz: hz.clamp(1, PS_PER_SEC),
+            hz,
+            period: if PS_PER_SEC % hz == 0 {
+                PS_PER_SEC / hz
+            } else {
+                0
+            },
         }
     }
 
@@ -32,12 +41,18 @@ impl Clock {
     /// Number of whole cycles elapsed at time `t`.
     #[inline]
     pub fn cycles_at(&self, t: SimTime) -> u64 {
+        if self.period != 0 {
+            return t / self.period;
+        }
         ((t as u128 * self.hz as u128) / PS_PER_SEC as u128) as u64
     }
 
     /// The earliest time at which `cycles` cycles have elapsed.
     #[inline]
     pub fn time_of(&self, cycles: u64) -> SimTime {
+        if self.period != 0 {
+            return cycles.saturating_mul(self.period);
+        }
         let ps = (cycles as u128 * PS_PER_SEC as u128).div_ceil(self.hz as u128);
         ps.min(u64::MAX as u128) as u64
     }
@@ -121,5 +136,18 @@ mod tests {
         assert_eq!(c.cycles_at(2999), 2);
         let odd = Clock::new(3);
         assert_eq!(odd.cycles_at(odd.time_of(7)), 7);
+    }
+
+    #[test]
+    fn whole_periods_convert_like_the_general_formula() {
+        for hz in [1_000_000_000, 100_000_000, 50_000_000, 1] {
+            let c = Clock::new(hz);
+            assert_ne!(c.period, 0);
+            let general = Clock { hz, period: 0 };
+            for v in [0, 1, 999, 1000, 1001, 123_456_789, u64::MAX / 2, u64::MAX] {
+                assert_eq!(c.cycles_at(v), general.cycles_at(v), "{hz} Hz, t = {v}");
+                assert_eq!(c.time_of(v), general.time_of(v), "{hz} Hz, cycles = {v}");
+            }
+        }
     }
 }

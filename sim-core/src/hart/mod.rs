@@ -27,8 +27,8 @@ use crate::timing::{mode_index, DecodedTiming, HartTiming, HartTimingStats, Land
 use csr::CsrFile;
 use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
-use ordering::SharedOrder;
 pub use ordering::PerformLimit;
+use ordering::SharedOrder;
 use pmp::{AccessKind, Pmp};
 use trap::{Exception, TrapCounts};
 use uintr::UintrStats;

@@ -143,20 +143,33 @@ impl Hart {
             o.replay_pos += 1;
             return true;
         }
-        if let Some(reach) =
-            self.timing
-                .reach(&bus.caches, self.id, va, size, satp, kind, landing)
-        {
-            let at = (self.cycle + reach as u64).max(self.order.last_performed);
-            if at > self.order.limit {
-                self.stall(at, kind);
-                return false;
-            }
-            self.order.last_performed = at;
-        }
         let before = self.timing.mem_extra;
-        self.timing
-            .charge(&mut bus.caches, &bus.ram, self.id, va, size, satp, kind, landing);
+        if !self
+            .timing
+            .charge_if_local(&mut bus.caches, self.id, va, size, satp, kind, landing)
+        {
+            if let Some(reach) =
+                self.timing
+                    .reach(&bus.caches, self.id, va, size, satp, kind, landing)
+            {
+                let at = (self.cycle + reach as u64).max(self.order.last_performed);
+                if at > self.order.limit {
+                    self.stall(at, kind);
+                    return false;
+                }
+                self.order.last_performed = at;
+            }
+            self.timing.charge(
+                &mut bus.caches,
+                &bus.ram,
+                self.id,
+                va,
+                size,
+                satp,
+                kind,
+                landing,
+            );
+        }
         let o = &mut self.order;
         if kind != Access::Fetch && o.forced && o.replay_len < MAX_REPLAY {
             o.replay[o.replay_len] = self.timing.mem_extra - before;
@@ -200,10 +213,16 @@ impl Hart {
     pub fn promise(&self) -> SimTime {
         match self.order.stalled_at {
             Some(at) => self.clock.time_of(at),
-            None => self.clock.time_of(
-                (self.cycle + 1 + self.order.lookahead).max(self.order.last_performed),
-            ),
+            None => self
+                .clock
+                .time_of((self.cycle + 1 + self.order.lookahead).max(self.order.last_performed)),
         }
+    }
+
+    /// The shortest time after its instruction issues at which this hart can affect another
+    /// (at least one cycle).
+    pub fn lookahead(&self) -> SimTime {
+        self.clock.time_of(1 + self.order.lookahead)
     }
 
     /// The earliest time at which this hart, waking at `t`, can affect another hart.

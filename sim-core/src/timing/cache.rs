@@ -530,8 +530,7 @@ impl MemoryHierarchy {
             Access::Fetch => h.fetch_line == line || h.l1i.find(line).is_some(),
             Access::Load => h.data_line == line || h.l1d.find(line).is_some(),
             Access::Store => {
-                h.store_line == line
-                    || h.l1d.find(line).is_some_and(|i| h.l1d.tags[i] & EXCL != 0)
+                h.store_line == line || h.l1d.find(line).is_some_and(|i| h.l1d.tags[i] & EXCL != 0)
             }
         }
     }

@@ -225,6 +225,48 @@ impl HartTiming {
         }
     }
 
+    /// [`Self::charge`] if the hart's own TLB and L1 serve the access (see [`Self::reach`]);
+    /// otherwise false, changing nothing.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn charge_if_local(
+        &mut self,
+        caches: &mut MemoryHierarchy,
+        hart: usize,
+        va: u64,
+        size: u32,
+        satp: Option<u64>,
+        kind: Access,
+        landing: Landing,
+    ) -> bool {
+        let fetch = kind == Access::Fetch;
+        let Landing::Ram(pa) = landing else {
+            return false;
+        };
+        if fetch && !caches.same_line(pa, pa + size as u64 - 1) {
+            return false;
+        }
+        let tlb = if fetch {
+            &mut self.itlb
+        } else {
+            &mut self.dtlb
+        };
+        if !caches.serves_locally(hart, pa, kind)
+            || satp.is_some_and(|satp| !tlb.access_if_hit(va, satp))
+        {
+            return false;
+        }
+        let latency = caches.access(hart, pa, kind);
+        let hit = if fetch { self.l1i_hit } else { self.l1d_hit };
+        let extra = latency.saturating_sub(hit);
+        if fetch {
+            self.fetch_extra += extra;
+        } else {
+            self.mem_extra += extra;
+        }
+        true
+    }
+
     /// The fewest cycles after an instruction issues at which it can affect another hart
     /// (see [`Self::reach`]): how far a hart may run ahead of the others without one of
     /// them acting at a time it has already passed.
@@ -260,7 +302,7 @@ impl HartTiming {
             (self.fetch_extra + self.mem_extra, self.data_reach)
         };
         let tlb = if fetch { &self.itlb } else { &self.dtlb };
-        let walks = satp.is_some_and(|satp| !tlb.holds(va, satp));
+        let walks = satp.is_some_and(|satp| !tlb.serves(va, satp));
         let shared = match landing {
             Landing::Ram(pa) => {
                 walks

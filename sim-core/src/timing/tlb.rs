@@ -339,9 +339,26 @@ impl TlbModel {
     /// Whether an access to `va` under `satp` would hit (no walk), without changing recency
     /// or counters.
     #[inline]
-    pub fn holds(&self, va: u64, satp: u64) -> bool {
+    pub fn serves(&self, va: u64, satp: u64) -> bool {
         ((va >> self.memo_shift) ^ self.memo_vpn) | (satp ^ self.memo_satp) == 0
             || self.find(va, asid_of(satp)).is_some()
+    }
+
+    /// [`Self::access`] if it hits (returning true); otherwise false, changing nothing.
+    #[inline]
+    pub fn access_if_hit(&mut self, va: u64, satp: u64) -> bool {
+        if ((va >> self.memo_shift) ^ self.memo_vpn) | (satp ^ self.memo_satp) == 0 {
+            self.stats.hits += 1;
+            return true;
+        }
+        let Some(i) = self.find(va, asid_of(satp)) else {
+            return false;
+        };
+        let level = self.entries[i].level as usize;
+        self.touch(i);
+        self.stats.hits += 1;
+        self.set_memo(va, satp, level);
+        true
     }
 
     /// SFENCE.VMA: `(None, None)` flushes every entry; `(Some(va), None)` the entries mapping

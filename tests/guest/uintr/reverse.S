@@ -1,10 +1,9 @@
 /* A user IPI to a lower-numbered hart (run with 2 harts, timed): hart 1 sends from U to hart
  * 0, which spins in U (`j .`) with UIE / USIE set; prints `reverse=0x...`, the cycles from
  * the send issuing (hart 1's `csrr cycle` right before it) to hart 0's handler's first
- * instruction (`csrr cycle`), for tests/user_interrupts.rs.
- *
- * Harts run one quantum at a time in hart-id order: hart 0 has already run past the send's
- * time when hart 1 sends, so it sees the line only when its next quantum starts. */
+ * instruction (`csrr cycle`), for tests/user_interrupts.rs: the same cycles as to a
+ * higher-numbered hart under exact interleaving, up to a quantum more under quantum
+ * interleaving. */
 #define HL_MULTIHART
 #include "test.h"
 #include "uintr.h"
