@@ -19,6 +19,7 @@ enum Mech {
     Ipi = 1,
     Poll = 2,
     PingPong = 3,
+    TaskController = 4,
 }
 
 fn guest(mech: Mech, sender: u32) -> PathBuf {
@@ -78,6 +79,16 @@ fn independent_of_order_and_quantum(mech: Mech) -> u64 {
 fn an_ipi_takes_the_same_cycles_to_a_lower_or_higher_hart() {
     let cycles = independent_of_order_and_quantum(Mech::Ipi);
     assert_eq!(cycles, 1 + (2 + 10) + (3 + 2 + 2) + 1);
+}
+
+/// A task-controller SEND waking a preempting handler on the other hart: the SEND reaches
+/// the controller as the IPI's store reaches the CLINT, the handler is ready `wake_cycles`
+/// (7) later, its preempt flag raises SSIP on the receiver's hart then, and the trap is the
+/// IPI's.
+#[test]
+fn a_task_controller_wake_up_takes_the_same_cycles_to_a_lower_or_higher_hart() {
+    let cycles = independent_of_order_and_quantum(Mech::TaskController);
+    assert_eq!(cycles, 1 + (2 + 10) + 7 + (3 + 2 + 2) + 1);
 }
 
 /// A polled store needs the receiver's load to miss once the store has invalidated its copy;

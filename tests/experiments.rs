@@ -443,7 +443,7 @@ fn check_passes_fails_on_a_changed_latency_and_blesses() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         stderr.contains(
-            "check failed: latency.p50 at machine.harts=2 uintr.send_visibility_cycles=1: baseline 26000, new 46000"
+            "check failed: latency.p50 at machine.harts=2 uintr.send_visibility_cycles=1: baseline 38000, new 58000"
         ),
         "{stderr}"
     );

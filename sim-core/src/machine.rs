@@ -443,6 +443,8 @@ impl Machine {
                 }
                 continue;
             }
+            // Harts move in rounds: the slots of exact interleaving are out of date.
+            self.slots.clear();
             self.bus.advance(self.now);
             let asleep = self
                 .harts

@@ -435,6 +435,9 @@ impl Hart {
         let next = [
             self.next_event(bus).filter(|&t| t > now),
             bus.next_event(now),
+            // A line another hart raised for a time still ahead (a WFI sleeper must not sleep
+            // past it).
+            bus.irq.next_rise(self.id, now),
         ]
         .into_iter()
         .flatten()

@@ -6,7 +6,11 @@
  *   2  a polled store: the sender stores 1 to a line both harts hold; the receiver spins
  *      loading it and reads `cycle` once it sees the 1;
  *   3  ping-pong: the harts take turns incrementing a shared counter ROUNDS times, each
- *      spinning until the other has written the next value (the sender starts).
+ *      spinning until the other has written the next value (the sender starts);
+ *   4  a task-controller wake-up: the receiver owns set B, online as its hart's kernel set,
+ *      with a preempting handler bound to channel 3; the sender SENDs to it from set A and
+ *      the controller's SSIP interrupts the spinning receiver, whose handler's first
+ *      instruction reads `cycle`.
  *
  * Hart 0 prints `latency=0x...`: for 1 and 2 the cycles from the sender's `csrr cycle` right
  * before its store to the receiver's `csrr cycle`; for 3 the mean cycles per round trip.
@@ -14,6 +18,7 @@
  * For tests/cross_hart.rs. */
 #define HL_MULTIHART
 #include "test.h"
+#include "../taskctl/taskctl.h"
 
 #ifndef SENDER
 #define SENDER 1
@@ -23,6 +28,9 @@
 #endif
 #define RECEIVER (1 - SENDER)
 #define ROUNDS 64
+/* MECH 4: the sets the receiver allocates (the controller hands out the lowest free). */
+#define SET_A 0
+#define SET_B 1
 #define SPINS 1000000
 
 /* Spin until the doubleword at \label is \value (at most SPINS reads), else fail. */
@@ -82,10 +90,23 @@ role:
   beq t0, t1, sender
 
 receiver:
-#if MECH == 1
+#if MECH == 1 || MECH == 4
   la t1, ipi_trap
   csrw mtvec, t1
+#if MECH == 1
   li t1, MIP_MSIP
+#else
+  R64 t2, TC_ALLOC
+  li t1, SET_A
+  bne t2, t1, fail
+  R64 t2, TC_ALLOC
+  li t1, SET_B
+  bne t2, t1, fail
+  W64 TC_CAP, CAP(SET_A, SET_B, 3)
+  W64 TC_CHAN_HANDLER(SET_B, 3), TASK(0x101, 0, 1)
+  W64 TC_KSET(RECEIVER), SET_B
+  li t1, MIP_SSIP
+#endif
   csrw mie, t1
   csrsi mstatus, MSTATUS_MIE
   SIGNAL_READY
@@ -119,14 +140,18 @@ receiver:
   jr s10
 #endif
 
-#if MECH == 1
+#if MECH == 1 || MECH == 4
   .align 6
 ipi_trap:
   csrr s4, cycle
   csrw mie, zero
   csrci mstatus, MSTATUS_MIE
+#if MECH == 1
   li t1, CLINT_MSIP + 4 * RECEIVER
   sw zero, 0(t1)
+#else
+  W64 TC_ACK(SET_B), 0
+#endif
   la t1, recv
   sd s4, 0(t1)
   la t1, h1_mtrap
@@ -154,6 +179,11 @@ sender:
   li t2, 1
   csrr s2, cycle
   sw t2, 0(t1)
+#elif MECH == 4
+  li t1, TC_SEND(SET_A)
+  li t2, CHAN(SET_B, 3)
+  csrr s2, cycle
+  sd t2, 0(t1)
 #elif MECH == 2
   la t1, flag
   li t2, 1
