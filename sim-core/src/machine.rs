@@ -270,6 +270,21 @@ impl Machine {
         }
     }
 
+    /// Let every hart asleep in WFI sleep on up to `t`, or to its wake-up if that is earlier
+    /// (see [`Hart::sleep_until`]); the machine's time becomes at least `t`.
+    fn settle_sleepers(&mut self, t: SimTime) {
+        for i in 0..self.harts.len() {
+            let slot = self.slot_of(i);
+            let h = &self.harts[i];
+            if h.is_waiting() && h.stalled_until().is_none() && !h.wakeup_pending(&self.bus) {
+                let until = t.min(slot.key.0);
+                self.harts[i].sleep_until(until);
+            }
+        }
+        self.slots.clear();
+        self.now = self.now.max(t);
+    }
+
     /// One step of exact interleaving: run the hart whose next action is earliest, as far as
     /// the others' earliest possible effect on it (and no later than `cap`), or bring the
     /// devices up to their next event. Each participant's next action is keyed (time, tie):
@@ -370,7 +385,16 @@ impl Machine {
             inclusive: 1 + next < limit_tie,
         };
         self.ran = Some(next);
-        match self.harts[next].run_ordered(&mut self.bus, until, limit) {
+        let stop = self.harts[next].run_ordered(&mut self.bus, until, limit);
+        if matches!(stop, HartStop::ExitRequested | HartStop::StatsRequested)
+            || self.bus.control.exit.is_some()
+        {
+            // Sleeping harts have not counted their idle time since they fell asleep: bring
+            // them to the requesting hart's time, as far as nothing wakes them before.
+            let t = self.harts[next].now();
+            self.settle_sleepers(t);
+        }
+        match stop {
             HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested => {}
             HartStop::StatsRequested => {
                 if let Some(request) = self.bus.control.stats.take() {
@@ -428,12 +452,14 @@ impl Machine {
                 if let Some(max) = max_insns {
                     let done = self.instret();
                     if done >= max {
+                        self.settle_sleepers(self.now);
                         return Exit::MaxInsns;
                     }
                     cap = cap.min(self.insn_horizon(max - done, period));
                 }
                 if let Some(max) = limits.max_time {
                     if self.now >= max {
+                        self.settle_sleepers(max);
                         return Exit::MaxTime;
                     }
                     cap = cap.min(max);

@@ -914,6 +914,16 @@ impl Hart {
 }
 
 impl Hart {
+    /// Let a hart asleep in WFI sleep on until `t` (idle cycles, as its run loop would count
+    /// them): for the statistics of a machine that stops while it sleeps.
+    pub fn sleep_until(&mut self, t: SimTime) {
+        let target = self.clock.cycles_at(t);
+        if self.wfi && target > self.cycle {
+            self.wfi_cycles += target - self.cycle;
+            self.cycle = target;
+        }
+    }
+
     /// Whether an enabled interrupt is pending, which wakes the hart from WFI.
     pub fn wakeup_pending(&self, bus: &SystemBus) -> bool {
         self.mip(bus) & self.csr.mie != 0
