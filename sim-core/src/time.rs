@@ -25,7 +25,7 @@ impl Clock {
         let hz = hz.clamp(1, PS_PER_SEC);
         Self {
             hz,
-            period: if PS_PER_SEC % hz == 0 {
+            period: if PS_PER_SEC.is_multiple_of(hz) {
                 PS_PER_SEC / hz
             } else {
                 0
@@ -41,8 +41,8 @@ impl Clock {
     /// Number of whole cycles elapsed at time `t`.
     #[inline]
     pub fn cycles_at(&self, t: SimTime) -> u64 {
-        if self.period != 0 {
-            return t / self.period;
+        if let Some(cycles) = t.checked_div(self.period) {
+            return cycles;
         }
         ((t as u128 * self.hz as u128) / PS_PER_SEC as u128) as u64
     }
