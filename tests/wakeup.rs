@@ -6,16 +6,7 @@
 
 mod support;
 
-use std::path::Path;
-use support::hartlab_cli as hartlab;
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use support::{check_fails_with, hartlab_cli as hartlab, output_text as text, tempfile_dir};
 
 #[test]
 fn wakeup_check_passes_and_catches_a_slower_trap_entry() {
@@ -43,35 +34,6 @@ fn wakeup_uintr_check_passes_and_catches_a_slower_user_trap_entry() {
         ),
         "{out}"
     );
-}
-
-/// Checks experiment `name` against its committed baseline (must pass), then the same
-/// experiment with `extra` TOML appended (must fail); returns the failing run's output.
-fn check_fails_with(name: &str, extra: &str) -> String {
-    let root = support::repo_root();
-    let experiment = root.join(format!("experiments/{name}.toml"));
-    let baseline = root.join(format!("results/baselines/{name}.json"));
-    let args = |file: &Path| {
-        vec![
-            "check".to_string(),
-            file.display().to_string(),
-            "--baseline".to_string(),
-            baseline.display().to_string(),
-        ]
-    };
-    let pass = args(&experiment);
-    let o = hartlab(&pass.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-
-    let dir = tempfile_dir(&format!("{name}-changed"));
-    let changed = dir.join(format!("{name}.toml"));
-    let body = std::fs::read_to_string(&experiment).unwrap();
-    std::fs::write(&changed, format!("{body}\n{extra}")).unwrap();
-    let fail = args(&changed);
-    let o = hartlab(&fail.iter().map(String::as_str).collect::<Vec<_>>());
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
-    out
 }
 
 /// The `taskctl` mechanism on 1 and 2 harts: every one-way trip is one task-controller SEND
@@ -250,14 +212,4 @@ fn wakeup_latencies_do_not_depend_on_the_quantum() {
     assert_eq!(fine, coarse);
     let rounds = run("rounds", "interleave = \"quantum\"\nquantum_ns = 1000");
     assert_ne!(fine, rounds, "quantum interleaving gave the exact samples");
-}
-
-/// A fresh directory under the target directory.
-fn tempfile_dir(name: &str) -> std::path::PathBuf {
-    let dir = support::repo_root()
-        .join("target")
-        .join("test-tmp")
-        .join(format!("{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -286,3 +286,51 @@ pub fn describe_status(run: &HartlabRun) -> String {
     };
     format!("{what}; console:\n{}", run.console.trim_end())
 }
+
+/// A process's standard output and error, as text.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Checks experiment `name` against its committed baseline (must pass), then the same
+/// experiment with `extra` TOML appended (must fail); returns the failing run's output.
+pub fn check_fails_with(name: &str, extra: &str) -> String {
+    let root = repo_root();
+    let experiment = root.join(format!("experiments/{name}.toml"));
+    let baseline = root.join(format!("results/baselines/{name}.json"));
+    let args = |file: &Path| {
+        vec![
+            "check".to_string(),
+            file.display().to_string(),
+            "--baseline".to_string(),
+            baseline.display().to_string(),
+        ]
+    };
+    let pass = args(&experiment);
+    let o = hartlab_cli(&pass.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+
+    let dir = tempfile_dir(&format!("{name}-changed"));
+    let changed = dir.join(format!("{name}.toml"));
+    let body = std::fs::read_to_string(&experiment).unwrap();
+    std::fs::write(&changed, format!("{body}\n{extra}")).unwrap();
+    let fail = args(&changed);
+    let o = hartlab_cli(&fail.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = output_text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    out
+}
+
+/// A fresh directory under the target directory.
+pub fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = repo_root()
+        .join("target")
+        .join("test-tmp")
+        .join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
