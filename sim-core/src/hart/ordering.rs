@@ -48,8 +48,8 @@ pub(crate) struct SharedOrder {
     /// The latest cycle at which a shared access of this hart was performed: a later access
     /// is never performed before it.
     pub(crate) last_performed: u64,
-    /// The stalled instruction's fetch cost, to reuse when it is re-executed.
-    resume_fetch: Option<u32>,
+    /// The stalled instruction's pc and fetch cost, to reuse when it is re-executed.
+    resume_fetch: Option<(u64, u32)>,
     /// Extra data cycles of each data access the current instruction has made, recorded
     /// while forced, replayed after a stall.
     replay: [u32; MAX_REPLAY],
@@ -129,15 +129,19 @@ impl Hart {
                 o.unforce();
             }
             o.replay_pos = 0;
-            if let Some(extra) = o.resume_fetch.take() {
-                // The re-executed instruction was fetched before it stalled.
-                self.timing.fetch_extra = extra;
-                if o.replay_len != 0 {
-                    o.force();
+            match o.resume_fetch.take() {
+                Some((pc, extra)) if pc == va => {
+                    // The re-executed instruction was fetched before it stalled.
+                    self.timing.fetch_extra = extra;
+                    if o.replay_len != 0 {
+                        o.force();
+                    }
+                    return true;
                 }
-                return true;
+                // Something else runs first (never expected: nothing can change what the
+                // hart sees at the stalled instruction's issue): start afresh.
+                _ => o.replay_len = 0,
             }
-            o.replay_len = 0;
         } else if o.replay_pos < o.replay_len {
             self.timing.mem_extra += o.replay[o.replay_pos];
             o.replay_pos += 1;
@@ -186,7 +190,7 @@ impl Hart {
         let o = &mut self.order;
         o.stalled_at = Some(at);
         if kind != Access::Fetch {
-            o.resume_fetch = Some(self.timing.fetch_extra);
+            o.resume_fetch = Some((self.pc, self.timing.fetch_extra));
         }
         o.replay_pos = 0;
         o.force();
