@@ -12,6 +12,7 @@
 //! (hartlab -> experiments), and the runner's logic is testable with a stand-in simulator.
 
 pub mod check;
+pub mod labels;
 pub mod locate;
 pub mod merge;
 pub mod plot;

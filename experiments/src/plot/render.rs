@@ -1,0 +1,658 @@
+//! Drawing a [`Figure`] with plotters onto any backend (SVG, PNG): the layout (title, a grid
+//! of panels, one legend outside them on the right, notes underneath), then each panel's
+//! frame, grid, ticks and content, all in pixel coordinates mapped from the model's axes.
+//! `scale` multiplies every length, so a PNG can be drawn at twice the SVG's resolution.
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::model::{Axis, Dist, Figure, Line, Panel, Scale};
+use super::style::{Dash, Marker, Style};
+
+const FONT: &str = "sans-serif";
+const TITLE: f64 = 17.0;
+const SUBTITLE: f64 = 13.0;
+const PANEL_TITLE: f64 = 13.0;
+const TICK: f64 = 12.0;
+const AXIS_TITLE: f64 = 14.0;
+const LEGEND: f64 = 13.0;
+const NOTE: f64 = 12.0;
+const NOTE_LINE: f64 = 17.0;
+const GRID: RGBColor = RGBColor(225, 225, 225);
+const FRAME: RGBColor = RGBColor(90, 90, 90);
+const MUTED: RGBColor = RGBColor(90, 90, 90);
+
+/// Width of `text` at `size` points (the bundled font), in unscaled pixels.
+fn text_width(text: &str, size: f64) -> f64 {
+    if text.is_empty() {
+        return 0.0;
+    }
+    (FONT, size)
+        .into_font()
+        .box_size(text)
+        .map(|(w, _)| w as f64)
+        .unwrap_or(text.chars().count() as f64 * size * 0.6)
+}
+
+/// Where everything goes, in unscaled pixels.
+pub struct Layout {
+    /// Figure size.
+    pub size: (f64, f64),
+    /// Plot rectangle (x, y, w, h) of each panel.
+    panels: Vec<(f64, f64, f64, f64)>,
+    legend: (f64, f64),
+    legend_width: f64,
+    notes_top: f64,
+    y_tick_width: f64,
+}
+
+/// Plot area of one panel, by how many panels there are and how many categories.
+fn panel_size(fig: &Figure) -> (f64, f64) {
+    let (mut w, h) = match (fig.panels.len(), fig.columns) {
+        (1, _) => (560.0, 340.0),
+        (_, 2) => (380.0, 270.0),
+        (_, 3) => (280.0, 200.0),
+        _ => (230.0, 165.0),
+    };
+    // Room for every category label side by side.
+    for p in &fig.panels {
+        if let Scale::Category(labels) = &p.x.scale {
+            let widest = labels
+                .iter()
+                .map(|l| text_width(l, TICK))
+                .fold(0.0, f64::max);
+            w = f64::max(w, labels.len() as f64 * (widest + 14.0));
+        }
+    }
+    (w, h)
+}
+
+/// The layout of `fig`.
+pub fn layout(fig: &Figure) -> Layout {
+    let n = fig.panels.len().max(1);
+    let cols = fig.columns.clamp(1, n);
+    let rows = n.div_ceil(cols);
+    let (pw, ph) = panel_size(fig);
+    let y_tick_width = fig
+        .panels
+        .iter()
+        .flat_map(|p| &p.y.ticks)
+        .map(|t| text_width(&t.label, TICK))
+        .fold(0.0, f64::max)
+        + 10.0;
+    let y_title = 24.0;
+    let x_ticks = 22.0;
+    let x_title = 26.0;
+    let panel_title = if fig.panels.iter().any(|p| !p.title.is_empty()) {
+        22.0
+    } else {
+        0.0
+    };
+    let col_gap = if fig.share_y {
+        14.0
+    } else {
+        y_tick_width + y_title + 18.0
+    };
+    let row_gap = if fig.share_x { 6.0 } else { x_title };
+    let mut top = 14.0 + TITLE + 10.0;
+    if !fig.subtitle.is_empty() {
+        top += SUBTITLE + 6.0;
+    }
+    let left = 12.0 + y_title + y_tick_width;
+    let mut panels = Vec::new();
+    for i in 0..n {
+        let (r, c) = ((i / cols) as f64, (i % cols) as f64);
+        panels.push((
+            left + c * (pw + col_gap),
+            top + panel_title + r * (panel_title + ph + x_ticks + row_gap),
+            pw,
+            ph,
+        ));
+    }
+    let grid_right = left + cols as f64 * pw + (cols - 1) as f64 * col_gap;
+    let grid_bottom =
+        top + rows as f64 * (panel_title + ph + x_ticks) + (rows - 1) as f64 * row_gap;
+    let legend_width = if fig.legend.is_empty() {
+        0.0
+    } else {
+        fig.legend
+            .iter()
+            .map(|e| text_width(&e.label, LEGEND))
+            .chain([text_width(&fig.legend_title, LEGEND)])
+            .fold(0.0, f64::max)
+            + 54.0
+    };
+    let legend = (grid_right + 18.0, top + panel_title);
+    let legend_height = legend_rows(fig) as f64 * 20.0 + 16.0;
+    let notes_top = grid_bottom + x_title + 6.0;
+    let widest_note = fig
+        .notes
+        .iter()
+        .map(|n| text_width(n, NOTE))
+        .chain([
+            text_width(&fig.title, TITLE),
+            text_width(&fig.subtitle, SUBTITLE),
+        ])
+        .fold(0.0, f64::max);
+    let width = f64::max(
+        legend.0 + legend_width + 14.0,
+        f64::max(grid_right + 20.0, widest_note + 40.0),
+    );
+    let height = f64::max(
+        notes_top + fig.notes.len() as f64 * NOTE_LINE + 10.0,
+        legend.1 + legend_height + 14.0,
+    );
+    Layout {
+        size: (width.ceil(), height.ceil()),
+        panels,
+        legend,
+        legend_width,
+        notes_top,
+        y_tick_width,
+    }
+}
+
+fn legend_rows(fig: &Figure) -> usize {
+    fig.legend.len() + usize::from(!fig.legend_title.is_empty())
+}
+
+/// Maps data to pixels in one panel.
+struct Map<'a> {
+    rect: (f64, f64, f64, f64),
+    x: &'a Axis,
+    y: &'a Axis,
+    s: f64,
+}
+
+fn t(axis: &Axis, v: f64) -> f64 {
+    match axis.scale {
+        Scale::Log => v.max(f64::MIN_POSITIVE).log10(),
+        _ => v,
+    }
+}
+
+impl Map<'_> {
+    fn fx(&self, v: f64) -> f64 {
+        let (lo, hi) = (t(self.x, self.x.lo), t(self.x, self.x.hi));
+        self.rect.0 + (t(self.x, v) - lo) / (hi - lo) * self.rect.2
+    }
+    fn fy(&self, v: f64) -> f64 {
+        let (lo, hi) = (t(self.y, self.y.lo), t(self.y, self.y.hi));
+        self.rect.1 + self.rect.3 - (t(self.y, v) - lo) / (hi - lo) * self.rect.3
+    }
+    fn px(&self, p: (f64, f64)) -> (i32, i32) {
+        (
+            (self.fx(p.0) * self.s).round() as i32,
+            (self.fy(p.1) * self.s).round() as i32,
+        )
+    }
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn rgb(c: (u8, u8, u8)) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+struct Painter<'a, DB: DrawingBackend> {
+    root: &'a DrawingArea<DB, Shift>,
+    s: f64,
+}
+
+impl<DB: DrawingBackend> Painter<'_, DB> {
+    fn p(&self, x: f64, y: f64) -> (i32, i32) {
+        ((x * self.s).round() as i32, (y * self.s).round() as i32)
+    }
+
+    fn text(
+        &self,
+        text: &str,
+        at: (f64, f64),
+        size: f64,
+        color: &RGBColor,
+        pos: Pos,
+        bold: bool,
+        vertical: bool,
+    ) -> Result<(), String> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut font = (FONT, size * self.s).into_font();
+        if bold {
+            font = font.style(FontStyle::Bold);
+        }
+        if vertical {
+            font = font.transform(FontTransform::Rotate270);
+        }
+        let style = font.color(color).pos(pos);
+        self.root
+            .draw(&Text::new(text.to_string(), self.p(at.0, at.1), style))
+            .map_err(err)
+    }
+
+    fn path(&self, pts: Vec<(i32, i32)>, style: ShapeStyle) -> Result<(), String> {
+        self.root.draw(&PathElement::new(pts, style)).map_err(err)
+    }
+
+    fn line(&self, pts: Vec<(i32, i32)>, st: &Style, width: f64) -> Result<(), String> {
+        let style = rgb(st.color).stroke_width((width * self.s).round().max(1.0) as u32);
+        let (on, off) = match st.dash {
+            Dash::Solid => return self.path(pts, style),
+            Dash::Dashed => (7.0, 4.0),
+            Dash::Dotted => (1.5, 3.5),
+            Dash::Short => (3.5, 3.0),
+        };
+        let (on, off) = ((on * self.s).round() as i32, (off * self.s).round() as i32);
+        self.root
+            .draw(&DashedPathElement::new(pts, on, off, style))
+            .map_err(err)
+    }
+
+    fn marker(&self, at: (i32, i32), st: &Style, radius: f64) -> Result<(), String> {
+        let r = radius * self.s;
+        let color = rgb(st.color);
+        let fill = color.filled();
+        let edge = color.stroke_width((1.5 * self.s).round().max(1.0) as u32);
+        let poly = |pts: &[(f64, f64)]| -> Vec<(i32, i32)> {
+            pts.iter()
+                .map(|(x, y)| (at.0 + (x * r).round() as i32, at.1 + (y * r).round() as i32))
+                .collect()
+        };
+        let ri = r.round() as i32;
+        match st.marker {
+            Marker::Circle => self.root.draw(&Circle::new(at, ri, fill)).map_err(err),
+            Marker::Ring => {
+                self.root
+                    .draw(&Circle::new(at, ri, WHITE.filled()))
+                    .map_err(err)?;
+                self.root.draw(&Circle::new(at, ri, edge)).map_err(err)
+            }
+            Marker::Square => {
+                let k = (0.85 * r).round() as i32;
+                self.root
+                    .draw(&Rectangle::new(
+                        [(at.0 - k, at.1 - k), (at.0 + k, at.1 + k)],
+                        fill,
+                    ))
+                    .map_err(err)
+            }
+            Marker::TriangleUp => self
+                .root
+                .draw(&Polygon::new(
+                    poly(&[(0.0, -1.2), (1.1, 0.8), (-1.1, 0.8)]),
+                    fill,
+                ))
+                .map_err(err),
+            Marker::TriangleDown => self
+                .root
+                .draw(&Polygon::new(
+                    poly(&[(0.0, 1.2), (1.1, -0.8), (-1.1, -0.8)]),
+                    fill,
+                ))
+                .map_err(err),
+            Marker::Diamond => self
+                .root
+                .draw(&Polygon::new(
+                    poly(&[(0.0, -1.3), (1.0, 0.0), (0.0, 1.3), (-1.0, 0.0)]),
+                    fill,
+                ))
+                .map_err(err),
+            Marker::Cross => {
+                self.path(poly(&[(-1.0, -1.0), (1.0, 1.0)]), edge)?;
+                self.path(poly(&[(-1.0, 1.0), (1.0, -1.0)]), edge)
+            }
+            Marker::Plus => {
+                self.path(poly(&[(-1.2, 0.0), (1.2, 0.0)]), edge)?;
+                self.path(poly(&[(0.0, -1.2), (0.0, 1.2)]), edge)
+            }
+        }
+    }
+}
+
+/// Draw `fig` on `root`, laid out by `lay`, every length times `scale`.
+pub fn render<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    lay: &Layout,
+    scale: f64,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let pa = Painter { root, s: scale };
+    let centre = lay.size.0 / 2.0;
+    pa.text(
+        &fig.title,
+        (centre, 12.0),
+        TITLE,
+        &BLACK,
+        Pos::new(HPos::Center, VPos::Top),
+        true,
+        false,
+    )?;
+    pa.text(
+        &fig.subtitle,
+        (centre, 14.0 + TITLE + 6.0),
+        SUBTITLE,
+        &MUTED,
+        Pos::new(HPos::Center, VPos::Top),
+        false,
+        false,
+    )?;
+    let n = fig.panels.len();
+    let cols = fig.columns.clamp(1, n.max(1));
+    for (i, (panel, rect)) in fig.panels.iter().zip(&lay.panels).enumerate() {
+        let first_col = i % cols == 0;
+        let bottom = i + cols >= n;
+        let show_y = !fig.share_y || first_col;
+        let show_x = !fig.share_x || bottom;
+        draw_panel(&pa, panel, *rect, show_x, show_y)?;
+        if !fig.share_y {
+            y_title(&pa, &panel.y.title, *rect, lay.y_tick_width)?;
+        }
+        if !fig.share_x {
+            x_title(&pa, &panel.x.title, rect.0 + rect.2 / 2.0, rect.1 + rect.3)?;
+        }
+    }
+    if let (Some(first), Some(last)) = (lay.panels.first(), lay.panels.last()) {
+        if fig.share_y {
+            // Centred on the left column.
+            let rows: Vec<_> = lay.panels.iter().step_by(cols).collect();
+            let top = rows.first().map_or(first.1, |r| r.1);
+            let bottom = rows.last().map_or(first.1 + first.3, |r| r.1 + r.3);
+            y_title(
+                &pa,
+                &fig.panels[0].y.title,
+                (first.0, top, first.2, bottom - top),
+                lay.y_tick_width,
+            )?;
+        }
+        if fig.share_x {
+            let right = lay.panels.iter().map(|r| r.0 + r.2).fold(first.0, f64::max);
+            x_title(
+                &pa,
+                &fig.panels[0].x.title,
+                (first.0 + right) / 2.0,
+                last.1 + last.3,
+            )?;
+        }
+    }
+    draw_legend(&pa, fig, lay)?;
+    for (k, note) in fig.notes.iter().enumerate() {
+        pa.text(
+            note,
+            (14.0, lay.notes_top + k as f64 * NOTE_LINE),
+            NOTE,
+            &MUTED,
+            Pos::new(HPos::Left, VPos::Top),
+            false,
+            false,
+        )?;
+    }
+    root.present().map_err(err)
+}
+
+fn y_title<DB: DrawingBackend>(
+    pa: &Painter<DB>,
+    title: &str,
+    rect: (f64, f64, f64, f64),
+    tick_width: f64,
+) -> Result<(), String> {
+    pa.text(
+        title,
+        (rect.0 - tick_width - 8.0, rect.1 + rect.3 / 2.0),
+        AXIS_TITLE,
+        &BLACK,
+        Pos::new(HPos::Center, VPos::Bottom),
+        false,
+        true,
+    )
+}
+
+fn x_title<DB: DrawingBackend>(
+    pa: &Painter<DB>,
+    title: &str,
+    x: f64,
+    bottom: f64,
+) -> Result<(), String> {
+    pa.text(
+        title,
+        (x, bottom + 24.0),
+        AXIS_TITLE,
+        &BLACK,
+        Pos::new(HPos::Center, VPos::Top),
+        false,
+        false,
+    )
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    pa: &Painter<DB>,
+    panel: &Panel,
+    rect: (f64, f64, f64, f64),
+    show_x: bool,
+    show_y: bool,
+) -> Result<(), String> {
+    let m = Map {
+        rect,
+        x: &panel.x,
+        y: &panel.y,
+        s: pa.s,
+    };
+    let (x0, y0, w, h) = rect;
+    let thin = (pa.s).round().max(1.0) as u32;
+    // Grid at labelled ticks (not across categories of x).
+    for tk in panel.y.ticks.iter().filter(|t| !t.label.is_empty()) {
+        let y = m.fy(tk.value);
+        pa.path(vec![pa.p(x0, y), pa.p(x0 + w, y)], GRID.stroke_width(thin))?;
+    }
+    if !matches!(panel.x.scale, Scale::Category(_)) {
+        for tk in panel.x.ticks.iter().filter(|t| !t.label.is_empty()) {
+            let x = m.fx(tk.value);
+            pa.path(vec![pa.p(x, y0), pa.p(x, y0 + h)], GRID.stroke_width(thin))?;
+        }
+    }
+    // Ticks and their labels.
+    for tk in &panel.y.ticks {
+        let y = m.fy(tk.value);
+        let len = if tk.label.is_empty() { 2.5 } else { 5.0 };
+        pa.path(
+            vec![pa.p(x0 - len, y), pa.p(x0, y)],
+            FRAME.stroke_width(thin),
+        )?;
+        if show_y {
+            pa.text(
+                &tk.label,
+                (x0 - 8.0, y),
+                TICK,
+                &BLACK,
+                Pos::new(HPos::Right, VPos::Center),
+                false,
+                false,
+            )?;
+        }
+    }
+    for tk in &panel.x.ticks {
+        let x = m.fx(tk.value);
+        let len = if tk.label.is_empty() { 2.5 } else { 5.0 };
+        pa.path(
+            vec![pa.p(x, y0 + h), pa.p(x, y0 + h + len)],
+            FRAME.stroke_width(thin),
+        )?;
+        if show_x {
+            pa.text(
+                &tk.label,
+                (x, y0 + h + 7.0),
+                TICK,
+                &BLACK,
+                Pos::new(HPos::Center, VPos::Top),
+                false,
+                false,
+            )?;
+        }
+    }
+    pa.text(
+        &panel.title,
+        (x0 + w / 2.0, y0 - 5.0),
+        PANEL_TITLE,
+        &BLACK,
+        Pos::new(HPos::Center, VPos::Bottom),
+        false,
+        false,
+    )?;
+    for d in &panel.dists {
+        draw_dist(pa, &m, d, panel.violins)?;
+    }
+    for line in &panel.lines {
+        draw_line(pa, &m, line)?;
+    }
+    pa.root
+        .draw(&Rectangle::new(
+            [pa.p(x0, y0), pa.p(x0 + w, y0 + h)],
+            FRAME.stroke_width(thin),
+        ))
+        .map_err(err)
+}
+
+fn draw_line<DB: DrawingBackend>(pa: &Painter<DB>, m: &Map, line: &Line) -> Result<(), String> {
+    let color = rgb(line.style.color);
+    let bar = color.stroke_width((1.3 * pa.s).round().max(1.0) as u32);
+    let cap = 4.0 * pa.s;
+    for &(x, lo, hi) in &line.errors {
+        let (a, b) = (m.px((x, lo)), m.px((x, hi)));
+        pa.path(vec![a, b], bar)?;
+        for end in [a, b] {
+            pa.path(
+                vec![(end.0 - cap as i32, end.1), (end.0 + cap as i32, end.1)],
+                bar,
+            )?;
+        }
+    }
+    let pts: Vec<(i32, i32)> = line.points.iter().map(|&p| m.px(p)).collect();
+    pa.line(pts, &line.style, 2.0)?;
+    for &p in &line.markers {
+        pa.marker(m.px(p), &line.style, 4.0)?;
+    }
+    Ok(())
+}
+
+fn draw_dist<DB: DrawingBackend>(
+    pa: &Painter<DB>,
+    m: &Map,
+    d: &Dist,
+    violin: bool,
+) -> Result<(), String> {
+    let color = rgb(d.style.color);
+    let stroke = color.stroke_width((1.5 * pa.s).round().max(1.0) as u32);
+    let dark = BLACK.stroke_width((2.0 * pa.s).round().max(1.0) as u32);
+    let half = d.width / 2.0;
+    if violin {
+        let mut outline: Vec<(i32, i32)> = d
+            .density
+            .iter()
+            .map(|&(v, w)| m.px((d.x + half * w, v)))
+            .collect();
+        outline.extend(
+            d.density
+                .iter()
+                .rev()
+                .map(|&(v, w)| m.px((d.x - half * w, v))),
+        );
+        pa.root
+            .draw(&Polygon::new(outline.clone(), color.mix(0.35).filled()))
+            .map_err(err)?;
+        if let Some(&first) = outline.first() {
+            outline.push(first);
+        }
+        pa.path(outline, stroke)?;
+        pa.path(
+            vec![m.px((d.x, d.q1)), m.px((d.x, d.q3))],
+            BLACK.stroke_width((4.0 * pa.s).round() as u32),
+        )?;
+        let k = half * 0.35;
+        return pa.path(
+            vec![m.px((d.x - k, d.median)), m.px((d.x + k, d.median))],
+            WHITE.stroke_width((2.0 * pa.s).round() as u32),
+        );
+    }
+    let (a, b) = (m.px((d.x - half, d.q3)), m.px((d.x + half, d.q1)));
+    pa.root
+        .draw(&Rectangle::new([a, b], color.mix(0.3).filled()))
+        .map_err(err)?;
+    pa.root.draw(&Rectangle::new([a, b], stroke)).map_err(err)?;
+    let cap = half * 0.45;
+    for (from, to) in [(d.q3, d.max), (d.q1, d.min)] {
+        pa.path(vec![m.px((d.x, from)), m.px((d.x, to))], stroke)?;
+        pa.path(vec![m.px((d.x - cap, to)), m.px((d.x + cap, to))], stroke)?;
+    }
+    pa.path(
+        vec![m.px((d.x - half, d.median)), m.px((d.x + half, d.median))],
+        dark,
+    )
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    pa: &Painter<DB>,
+    fig: &Figure,
+    lay: &Layout,
+) -> Result<(), String> {
+    if fig.legend.is_empty() {
+        return Ok(());
+    }
+    let (x, mut y) = lay.legend;
+    let height = legend_rows(fig) as f64 * 20.0 + 12.0;
+    pa.root
+        .draw(&Rectangle::new(
+            [pa.p(x, y), pa.p(x + lay.legend_width, y + height)],
+            GRID.stroke_width(pa.s.round().max(1.0) as u32),
+        ))
+        .map_err(err)?;
+    y += 16.0;
+    if !fig.legend_title.is_empty() {
+        pa.text(
+            &fig.legend_title,
+            (x + 10.0, y),
+            LEGEND,
+            &BLACK,
+            Pos::new(HPos::Left, VPos::Center),
+            true,
+            false,
+        )?;
+        y += 20.0;
+    }
+    for e in &fig.legend {
+        let (a, b) = (pa.p(x + 10.0, y), pa.p(x + 40.0, y));
+        if e.patch {
+            let k = (6.0 * pa.s) as i32;
+            let color = rgb(e.style.color);
+            pa.root
+                .draw(&Rectangle::new(
+                    [(a.0 + 6, a.1 - k), (b.0 - 6, b.1 + k)],
+                    color.mix(0.3).filled(),
+                ))
+                .map_err(err)?;
+            pa.root
+                .draw(&Rectangle::new(
+                    [(a.0 + 6, a.1 - k), (b.0 - 6, b.1 + k)],
+                    color.stroke_width((1.5 * pa.s).round() as u32),
+                ))
+                .map_err(err)?;
+        } else {
+            pa.line(vec![a, b], &e.style, 2.0)?;
+            pa.marker(((a.0 + b.0) / 2, a.1), &e.style, 4.0)?;
+        }
+        pa.text(
+            &e.label,
+            (x + 46.0, y),
+            LEGEND,
+            &BLACK,
+            Pos::new(HPos::Left, VPos::Center),
+            false,
+            false,
+        )?;
+        y += 20.0;
+    }
+    Ok(())
+}
