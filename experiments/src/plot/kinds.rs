@@ -289,11 +289,11 @@ fn data_of<'a>(spec: &PlotSpec, rs: &[&'a PointRecord]) -> Vec<&'a MetricData> {
     rs.iter().map(|r| &r.metrics[&spec.metric]).collect()
 }
 
-/// The first point of `path` at or above `level` (rising) or at or below it (falling).
+/// Where the step line `path` crosses `level`: rising (a CDF) or falling (its tail).
 fn mark(path: &[(f64, f64)], level: f64, rising: bool) -> Option<(f64, f64)> {
     path.iter()
-        .copied()
         .find(|p| if rising { p.1 >= level } else { p.1 <= level })
+        .map(|p| (p.0, level))
 }
 
 fn cdf(
@@ -309,7 +309,9 @@ fn cdf(
     let mut clipped = Vec::new();
     let mut xs = Vec::new();
     let mut smallest_tail = 1.0f64;
-    for s in series_of(meta, spec, all, recs) {
+    let series = series_of(meta, spec, all, recs);
+    let count = series.len();
+    for (position, s) in series.into_iter().enumerate() {
         let dist = Pooled::of(&data_of(spec, &s.records));
         let total = dist.count() as f64;
         let style = style::series(s.index);
@@ -336,13 +338,14 @@ fn cdf(
             smallest_tail = smallest_tail.min(at_or_above);
         }
         clipped.push((s.label.clone(), zeros));
-        let marks_up: Vec<(f64, f64)> = [0.25, 0.5, 0.75]
-            .into_iter()
-            .filter_map(|q| mark(&path, q, true))
+        // Markers at levels staggered per series, so lines that overlap still show each
+        // one's markers: three on the CDF, one per decade of the tail.
+        let stagger = (position as f64 + 1.0) / (count as f64 + 1.0);
+        let marks_up: Vec<(f64, f64)> = (0..3)
+            .filter_map(|k| mark(&path, (k as f64 + stagger) / 3.0, true))
             .collect();
-        let marks_down: Vec<(f64, f64)> = [0.5, 0.1, 0.01, 0.001]
-            .into_iter()
-            .filter_map(|q| mark(&tail, q, false))
+        let marks_down: Vec<(f64, f64)> = (0..4)
+            .filter_map(|k| mark(&tail, 10f64.powf(-(k as f64 + stagger)), false))
             .collect();
         rising.push(Line {
             label: s.label.clone(),
@@ -383,10 +386,10 @@ fn cdf(
             unit,
         )
     });
-    let d0 = smallest_tail.max(1e-12).log10().floor() as i32;
-    let mut tail_y = axes::log_range("fraction of samples ≥ x".into(), d0.min(-1), 0, "");
-    // Room above 1, so the tail's start is not drawn on the frame.
-    tail_y.hi = 1.25;
+    let d0 = smallest_tail.max(1e-12).log10().floor().min(-1.0);
+    // Down to the decade below the rarest sample; room above 1, so the tail's start is not
+    // drawn on the frame.
+    let tail_y = axes::log_between("fraction of samples ≥ x".into(), 10f64.powf(d0), 1.25, "");
     fig.panels = vec![
         Panel {
             title: "distribution (CDF)".into(),
@@ -415,7 +418,7 @@ fn cdf(
         .map(|r| r.seed)
         .collect::<std::collections::BTreeSet<_>>();
     fig.notes.push(format!(
-        "samples of all matching points pooled ({} seed{}); markers at the quartiles (left) and where 50 %, 10 %, 1 %, 0.1 % remain (right)",
+        "samples of all matching points pooled ({} seed{}); markers only tell the lines apart (staggered per line)",
         seeds.len(),
         if seeds.len() == 1 { "" } else { "s" }
     ));

@@ -546,7 +546,10 @@ fn draw_dist<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let color = rgb(d.style.color);
     let stroke = color.stroke_width((1.5 * pa.s).round().max(1.0) as u32);
-    let dark = BLACK.stroke_width((2.0 * pa.s).round().max(1.0) as u32);
+    // The median in a darker shade of the box's colour: a box squeezed flat keeps its colour.
+    let shade = |c: u8| (f64::from(c) * 0.6).round() as u8;
+    let dark = RGBColor(shade(d.style.color.0), shade(d.style.color.1), shade(d.style.color.2))
+        .stroke_width((2.5 * pa.s).round().max(1.0) as u32);
     let half = d.width / 2.0;
     if violin {
         let mut outline: Vec<(i32, i32)> = d
@@ -587,10 +590,16 @@ fn draw_dist<DB: DrawingBackend>(
         pa.path(vec![m.px((d.x, from)), m.px((d.x, to))], stroke)?;
         pa.path(vec![m.px((d.x - cap, to)), m.px((d.x + cap, to))], stroke)?;
     }
+    // A white halo keeps the median visible on a dark box and on a box squeezed flat.
+    let median = vec![
+        m.px((d.x - half * 1.1, d.median)),
+        m.px((d.x + half * 1.1, d.median)),
+    ];
     pa.path(
-        vec![m.px((d.x - half, d.median)), m.px((d.x + half, d.median))],
-        dark,
-    )
+        median.clone(),
+        WHITE.stroke_width((4.5 * pa.s).round() as u32),
+    )?;
+    pa.path(median, dark)
 }
 
 fn draw_legend<DB: DrawingBackend>(
