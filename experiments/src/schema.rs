@@ -1605,6 +1605,137 @@ workload = { iterations = 10 }
         assert!(e.machine.contains_key("uintr"));
     }
 
+    /// GOOD with labels: a key's label, a key with value labels, a metric's label.
+    fn labelled(labels: &str) -> String {
+        GOOD.replace(
+            "latency = { key = 0, unit = \"cycles\" }",
+            "latency = { key = 0, unit = \"cycles\", label = \"wake-up latency\" }",
+        ) + "\n[labels]\n"
+            + labels
+    }
+
+    #[test]
+    fn labels_name_swept_keys_values_and_metrics() {
+        let text = labelled(
+            "\"machine.harts\" = \"harts\"\nworkload.mechanism = { label = \"mechanism\", values = { ipc = \"kernel IPC\" } }\nseed = \"seed\"\n",
+        );
+        for profile in [Profile::Full, Profile::Quick] {
+            let e = parse(&text, profile).unwrap();
+            assert_eq!(
+                e.metrics["latency"].label.as_deref(),
+                Some("wake-up latency")
+            );
+            assert_eq!(
+                crate::labels::key_label(&e.labels, "machine.harts"),
+                "harts"
+            );
+            assert_eq!(
+                crate::labels::value_label(&e.labels, "workload.mechanism", "ipc"),
+                "kernel IPC"
+            );
+            assert_eq!(
+                crate::labels::value_label(&e.labels, "workload.mechanism", "uipi"),
+                "uipi"
+            );
+            assert_eq!(
+                crate::labels::key_label(&e.labels, "uintr.send_visibility_cycles"),
+                "uintr.send_visibility_cycles"
+            );
+        }
+        // harts = 4 is swept only in the full profile: labelling it is fine in both.
+        let four = labelled("\"machine.harts\" = { values = { 4 = \"four\" } }\n");
+        assert!(parse(&four, Profile::Quick).is_ok());
+    }
+
+    #[test]
+    fn bad_labels_are_named_by_file_line_and_key() {
+        let cases = [
+            (
+                "\"machine.cores\" = \"cores\"\n",
+                "labels.machine.cores",
+                "not swept in either profile",
+            ),
+            (
+                "\"machine.harts\" = 2\n",
+                "labels.machine.harts",
+                "must be a label",
+            ),
+            (
+                "\"machine.harts\" = \"\"\n",
+                "labels.machine.harts",
+                "must not be empty",
+            ),
+            (
+                "\"machine.harts\" = \"two\\nlines\"\n",
+                "labels.machine.harts",
+                "one line",
+            ),
+            (
+                "workload.mechanism = { values = { pipe = \"pipe\" } }\n",
+                "labels.workload.mechanism.values.pipe",
+                "not a swept value of workload.mechanism (swept: uipi, ipc)",
+            ),
+            (
+                "workload.mechanism = { label = 3 }\n",
+                "labels.workload.mechanism.label",
+                "must be a string",
+            ),
+        ];
+        for (labels, key, reason) in cases {
+            let text = labelled(labels);
+            let e = error(&text);
+            // The line after `[labels]`.
+            let line = text.lines().position(|l| l == "[labels]").unwrap() + 2;
+            assert!(
+                e.starts_with(&format!("exp.toml:{line}: {key}: ")),
+                "{labels:?}: {e}"
+            );
+            assert!(e.contains(reason), "{labels:?}: {e}");
+        }
+        let long = format!("\"machine.harts\" = \"{}\"\n", "h".repeat(81));
+        assert!(error(&labelled(&long)).contains("at most 80 characters"));
+        let bad_metric = GOOD.replace("unit = \"cycles\" }", "unit = \"cycles\", label = \"\" }");
+        let e = error(&bad_metric);
+        assert!(
+            e.contains("metrics.latency.label: a label must not be empty"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn x_scales_need_numbers_where_they_place_numbers() {
+        let cat = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"workload.mechanism\"\nx_scale = \"log\"",
+        );
+        let e = error(&cat);
+        assert!(
+            e.contains("plot[1].x_scale: workload.mechanism = uipi cannot be placed on a log axis"),
+            "{e}"
+        );
+        let log_x = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"workload.mechanism\"\nlog_x = true",
+        );
+        assert!(error(&log_x)
+            .contains("plot[1].log_x: workload.mechanism = uipi cannot be placed on a log axis"));
+        let both = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"uintr.send_visibility_cycles\"\nlog_x = true\nx_scale = \"linear\"",
+        );
+        assert!(error(&both).contains("\"linear\" contradicts log_x = true"));
+        let ok = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"uintr.send_visibility_cycles\"\nx_scale = \"log\"",
+        );
+        let e = parse(&ok, Profile::Full).unwrap();
+        assert_eq!(e.plots[1].x_scale(), XScale::Log);
+        assert_eq!(
+            parse(GOOD, Profile::Full).unwrap().plots[1].x_scale(),
+            XScale::Category
+        );
+    }
+
     #[test]
     fn quick_profile_merges_over_the_document() {
         let e = parse(GOOD, Profile::Quick).unwrap();

@@ -154,7 +154,12 @@ pub fn log(title: String, values: impl IntoIterator<Item = f64>, unit: &str) -> 
         (l, h) = (mid - 0.15, mid + 0.15);
     }
     let pad = (h - l) * 0.06;
-    Some(log_between(title, 10f64.powf(l - pad), 10f64.powf(h + pad), unit))
+    Some(log_between(
+        title,
+        10f64.powf(l - pad),
+        10f64.powf(h + pad),
+        unit,
+    ))
 }
 
 /// A log axis showing exactly `lo..=hi` (both positive): a labelled tick at each power of ten
@@ -227,11 +232,24 @@ mod tests {
         assert!(a.ticks.iter().all(|t| a.contains(t.value)));
         // Within one decade, 2 and 5 times its powers are labelled.
         let narrow = log("t".into(), [110.0, 380.0], "").unwrap();
-        let labels: Vec<&str> = narrow.ticks.iter().filter(|t| !t.label.is_empty()).map(|t| t.label.as_str()).collect();
+        let labels: Vec<&str> = narrow
+            .ticks
+            .iter()
+            .filter(|t| !t.label.is_empty())
+            .map(|t| t.label.as_str())
+            .collect();
         assert_eq!(labels, ["200"]);
         assert!(log("t".into(), [0.0, -1.0], "").is_none());
         let plain = log("t".into(), [3.0, 40.0], "").unwrap();
-        assert_eq!(plain.ticks.iter().find(|t| !t.label.is_empty()).unwrap().label, "5");
+        assert_eq!(
+            plain
+                .ticks
+                .iter()
+                .find(|t| !t.label.is_empty())
+                .unwrap()
+                .label,
+            "5"
+        );
         assert_eq!(value_text(1e6, ""), "10⁶");
         assert_eq!(value_text(2500.0, "ns"), "2.5 µs");
     }

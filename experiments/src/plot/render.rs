@@ -41,9 +41,11 @@ pub struct Layout {
     /// Figure size.
     pub size: (f64, f64),
     /// Plot rectangle (x, y, w, h) of each panel.
-    panels: Vec<(f64, f64, f64, f64)>,
-    legend: (f64, f64),
-    legend_width: f64,
+    pub panels: Vec<(f64, f64, f64, f64)>,
+    /// The legend's top left corner.
+    pub legend: (f64, f64),
+    /// The legend's width (0 without a legend).
+    pub legend_width: f64,
     notes_top: f64,
     y_tick_width: f64,
 }
@@ -196,6 +198,13 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 
 fn rgb(c: (u8, u8, u8)) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
+}
+
+/// `c` at `strength` over white, as an opaque colour: fills need no transparency, which
+/// keeps the PDF free of graphics-state resources (whose order svg2pdf does not fix).
+fn tint(c: (u8, u8, u8), strength: f64) -> RGBColor {
+    let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * strength).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 struct Painter<'a, DB: DrawingBackend> {
@@ -548,8 +557,12 @@ fn draw_dist<DB: DrawingBackend>(
     let stroke = color.stroke_width((1.5 * pa.s).round().max(1.0) as u32);
     // The median in a darker shade of the box's colour: a box squeezed flat keeps its colour.
     let shade = |c: u8| (f64::from(c) * 0.6).round() as u8;
-    let dark = RGBColor(shade(d.style.color.0), shade(d.style.color.1), shade(d.style.color.2))
-        .stroke_width((2.5 * pa.s).round().max(1.0) as u32);
+    let dark = RGBColor(
+        shade(d.style.color.0),
+        shade(d.style.color.1),
+        shade(d.style.color.2),
+    )
+    .stroke_width((2.5 * pa.s).round().max(1.0) as u32);
     let half = d.width / 2.0;
     if violin {
         let mut outline: Vec<(i32, i32)> = d
@@ -564,7 +577,10 @@ fn draw_dist<DB: DrawingBackend>(
                 .map(|&(v, w)| m.px((d.x - half * w, v))),
         );
         pa.root
-            .draw(&Polygon::new(outline.clone(), color.mix(0.35).filled()))
+            .draw(&Polygon::new(
+                outline.clone(),
+                tint(d.style.color, 0.35).filled(),
+            ))
             .map_err(err)?;
         if let Some(&first) = outline.first() {
             outline.push(first);
@@ -582,7 +598,7 @@ fn draw_dist<DB: DrawingBackend>(
     }
     let (a, b) = (m.px((d.x - half, d.q3)), m.px((d.x + half, d.q1)));
     pa.root
-        .draw(&Rectangle::new([a, b], color.mix(0.3).filled()))
+        .draw(&Rectangle::new([a, b], tint(d.style.color, 0.3).filled()))
         .map_err(err)?;
     pa.root.draw(&Rectangle::new([a, b], stroke)).map_err(err)?;
     let cap = half * 0.45;
@@ -639,7 +655,7 @@ fn draw_legend<DB: DrawingBackend>(
             pa.root
                 .draw(&Rectangle::new(
                     [(a.0 + 6, a.1 - k), (b.0 - 6, b.1 + k)],
-                    color.mix(0.3).filled(),
+                    tint(e.style.color, 0.3).filled(),
                 ))
                 .map_err(err)?;
             pa.root
