@@ -894,7 +894,7 @@ impl Experiment {
                 return Err(src.error(&at("percentiles"), "must be percentiles between 0 and 100"));
             }
             if let Some(n) = &p.name {
-                if let Some(problem) = name_problem(n, true, "figures/NAME.svg and .png") {
+                if let Some(problem) = name_problem(n, true, "figures/NAME.svg, .png and .pdf") {
                     return Err(src.error(&at("name"), problem));
                 }
             }

@@ -426,6 +426,11 @@ fn cdf(
     fig
 }
 
+/// A line planned for a panel: (series, statistic, legend label, style).
+type LinePlan = (usize, usize, String, Style);
+/// A panel planned: its title and lines.
+type PanelPlan = (String, Vec<LinePlan>);
+
 /// One statistic's value at one x: the point and its bar.
 struct Value {
     x: f64,
@@ -539,8 +544,7 @@ fn lines(
             (false, false) => s.label.clone(),
         }
     };
-    // (panel title, lines as (series, statistic, label, style)).
-    let mut layout: Vec<(String, Vec<(usize, usize, String, Style)>)> = Vec::new();
+    let mut layout: Vec<PanelPlan> = Vec::new();
     match facet {
         Facet::None => {
             let mut ls = Vec::new();

@@ -207,6 +207,15 @@ fn tint(c: (u8, u8, u8), strength: f64) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
+/// How a text is set.
+struct Look {
+    size: f64,
+    color: RGBColor,
+    pos: Pos,
+    bold: bool,
+    vertical: bool,
+}
+
 struct Painter<'a, DB: DrawingBackend> {
     root: &'a DrawingArea<DB, Shift>,
     s: f64,
@@ -217,27 +226,18 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         ((x * self.s).round() as i32, (y * self.s).round() as i32)
     }
 
-    fn text(
-        &self,
-        text: &str,
-        at: (f64, f64),
-        size: f64,
-        color: &RGBColor,
-        pos: Pos,
-        bold: bool,
-        vertical: bool,
-    ) -> Result<(), String> {
+    fn text(&self, text: &str, at: (f64, f64), look: Look) -> Result<(), String> {
         if text.is_empty() {
             return Ok(());
         }
-        let mut font = (FONT, size * self.s).into_font();
-        if bold {
+        let mut font = (FONT, look.size * self.s).into_font();
+        if look.bold {
             font = font.style(FontStyle::Bold);
         }
-        if vertical {
+        if look.vertical {
             font = font.transform(FontTransform::Rotate270);
         }
-        let style = font.color(color).pos(pos);
+        let style = font.color(&look.color).pos(look.pos);
         self.root
             .draw(&Text::new(text.to_string(), self.p(at.0, at.1), style))
             .map_err(err)
@@ -335,20 +335,24 @@ pub fn render<DB: DrawingBackend>(
     pa.text(
         &fig.title,
         (centre, 12.0),
-        TITLE,
-        &BLACK,
-        Pos::new(HPos::Center, VPos::Top),
-        true,
-        false,
+        Look {
+            size: TITLE,
+            color: BLACK,
+            pos: Pos::new(HPos::Center, VPos::Top),
+            bold: true,
+            vertical: false,
+        },
     )?;
     pa.text(
         &fig.subtitle,
         (centre, 14.0 + TITLE + 6.0),
-        SUBTITLE,
-        &MUTED,
-        Pos::new(HPos::Center, VPos::Top),
-        false,
-        false,
+        Look {
+            size: SUBTITLE,
+            color: MUTED,
+            pos: Pos::new(HPos::Center, VPos::Top),
+            bold: false,
+            vertical: false,
+        },
     )?;
     let n = fig.panels.len();
     let cols = fig.columns.clamp(1, n.max(1));
@@ -393,11 +397,13 @@ pub fn render<DB: DrawingBackend>(
         pa.text(
             note,
             (14.0, lay.notes_top + k as f64 * NOTE_LINE),
-            NOTE,
-            &MUTED,
-            Pos::new(HPos::Left, VPos::Top),
-            false,
-            false,
+            Look {
+                size: NOTE,
+                color: MUTED,
+                pos: Pos::new(HPos::Left, VPos::Top),
+                bold: false,
+                vertical: false,
+            },
         )?;
     }
     root.present().map_err(err)
@@ -412,11 +418,13 @@ fn y_title<DB: DrawingBackend>(
     pa.text(
         title,
         (rect.0 - tick_width - 8.0, rect.1 + rect.3 / 2.0),
-        AXIS_TITLE,
-        &BLACK,
-        Pos::new(HPos::Center, VPos::Bottom),
-        false,
-        true,
+        Look {
+            size: AXIS_TITLE,
+            color: BLACK,
+            pos: Pos::new(HPos::Center, VPos::Bottom),
+            bold: false,
+            vertical: true,
+        },
     )
 }
 
@@ -429,11 +437,13 @@ fn x_title<DB: DrawingBackend>(
     pa.text(
         title,
         (x, bottom + 24.0),
-        AXIS_TITLE,
-        &BLACK,
-        Pos::new(HPos::Center, VPos::Top),
-        false,
-        false,
+        Look {
+            size: AXIS_TITLE,
+            color: BLACK,
+            pos: Pos::new(HPos::Center, VPos::Top),
+            bold: false,
+            vertical: false,
+        },
     )
 }
 
@@ -475,11 +485,13 @@ fn draw_panel<DB: DrawingBackend>(
             pa.text(
                 &tk.label,
                 (x0 - 8.0, y),
-                TICK,
-                &BLACK,
-                Pos::new(HPos::Right, VPos::Center),
-                false,
-                false,
+                Look {
+                    size: TICK,
+                    color: BLACK,
+                    pos: Pos::new(HPos::Right, VPos::Center),
+                    bold: false,
+                    vertical: false,
+                },
             )?;
         }
     }
@@ -494,22 +506,26 @@ fn draw_panel<DB: DrawingBackend>(
             pa.text(
                 &tk.label,
                 (x, y0 + h + 7.0),
-                TICK,
-                &BLACK,
-                Pos::new(HPos::Center, VPos::Top),
-                false,
-                false,
+                Look {
+                    size: TICK,
+                    color: BLACK,
+                    pos: Pos::new(HPos::Center, VPos::Top),
+                    bold: false,
+                    vertical: false,
+                },
             )?;
         }
     }
     pa.text(
         &panel.title,
         (x0 + w / 2.0, y0 - 5.0),
-        PANEL_TITLE,
-        &BLACK,
-        Pos::new(HPos::Center, VPos::Bottom),
-        false,
-        false,
+        Look {
+            size: PANEL_TITLE,
+            color: BLACK,
+            pos: Pos::new(HPos::Center, VPos::Bottom),
+            bold: false,
+            vertical: false,
+        },
     )?;
     for d in &panel.dists {
         draw_dist(pa, &m, d, panel.violins)?;
@@ -639,11 +655,13 @@ fn draw_legend<DB: DrawingBackend>(
         pa.text(
             &fig.legend_title,
             (x + 10.0, y),
-            LEGEND,
-            &BLACK,
-            Pos::new(HPos::Left, VPos::Center),
-            true,
-            false,
+            Look {
+                size: LEGEND,
+                color: BLACK,
+                pos: Pos::new(HPos::Left, VPos::Center),
+                bold: true,
+                vertical: false,
+            },
         )?;
         y += 20.0;
     }
@@ -671,11 +689,13 @@ fn draw_legend<DB: DrawingBackend>(
         pa.text(
             &e.label,
             (x + 46.0, y),
-            LEGEND,
-            &BLACK,
-            Pos::new(HPos::Left, VPos::Center),
-            false,
-            false,
+            Look {
+                size: LEGEND,
+                color: BLACK,
+                pos: Pos::new(HPos::Left, VPos::Center),
+                bold: false,
+                vertical: false,
+            },
         )?;
         y += 20.0;
     }
