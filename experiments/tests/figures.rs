@@ -511,7 +511,7 @@ fn labels_become_axis_titles_legend_entries_and_ticks() {
             "pipe p99"
         ]
     );
-    assert_eq!(f.title, "wake-up latency: percentiles by harts");
+    assert_eq!(f.title, "Wake-up latency: percentiles by harts");
 }
 
 #[test]

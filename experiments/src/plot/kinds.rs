@@ -21,8 +21,8 @@ use crate::store::{PointRecord, RunMeta};
 
 /// Lines one set of axes holds before a figure is split into small multiples.
 pub const MAX_LINES: usize = 6;
-/// Bins of a violin's density outline.
-const VIOLIN_BINS: usize = 40;
+/// Points of a violin's outline.
+const VIOLIN_STEPS: usize = 80;
 
 fn param_text(v: &serde_json::Value) -> String {
     match v {
@@ -120,12 +120,17 @@ pub fn default_title(meta: &RunMeta, spec: &PlotSpec) -> String {
         PlotKind::Throughput => format!("{m}: samples per simulated second"),
         PlotKind::Box | PlotKind::Violin => format!("Distribution of {m}"),
     };
-    match &spec.x {
+    let title = match &spec.x {
         Some(x) if spec.kind != PlotKind::Cdf => {
             format!("{what} by {}", key_label(&meta.labels, x))
         }
         _ => what,
-    }
+    };
+    let mut chars = title.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The filter as a reader reads it: `harts = 2, quantum = 100`.
@@ -341,10 +346,12 @@ fn cdf(
         // Markers at levels staggered per series, so lines that overlap still show each
         // one's markers: three on the CDF, one per decade of the tail.
         let stagger = (position as f64 + 1.0) / (count as f64 + 1.0);
-        let marks_up: Vec<(f64, f64)> = (0..3)
+        let marked = if count > 1 { 0..3 } else { 0..0 };
+        let marks_up: Vec<(f64, f64)> = marked
             .filter_map(|k| mark(&path, (k as f64 + stagger) / 3.0, true))
             .collect();
-        let marks_down: Vec<(f64, f64)> = (0..4)
+        let marked = if count > 1 { 0..4 } else { 0..0 };
+        let marks_down: Vec<(f64, f64)> = marked
             .filter_map(|k| mark(&tail, 10f64.powf(-(k as f64 + stagger)), false))
             .collect();
         rising.push(Line {
@@ -418,9 +425,14 @@ fn cdf(
         .map(|r| r.seed)
         .collect::<std::collections::BTreeSet<_>>();
     fig.notes.push(format!(
-        "samples of all matching points pooled ({} seed{}); markers only tell the lines apart (staggered per line)",
+        "samples of all matching points pooled ({} seed{}){}",
         seeds.len(),
-        if seeds.len() == 1 { "" } else { "s" }
+        if seeds.len() == 1 { "" } else { "s" },
+        if count > 1 {
+            "; markers only tell the lines apart (staggered per line)"
+        } else {
+            ""
+        }
     ));
     fig.notes.extend(clipped_note("x", "sample", &clipped));
     fig
@@ -628,7 +640,7 @@ fn lines(
     let y_what = match spec.kind {
         PlotKind::Percentile => what.to_string(),
         PlotKind::Jitter => format!("standard deviation of {what}"),
-        _ => format!("{what} samples per simulated second"),
+        _ => "samples per simulated second".to_string(),
     };
     let y_unit = if spec.kind == PlotKind::Throughput {
         ""
@@ -777,51 +789,64 @@ fn stddev_of_data(d: &MetricData) -> f64 {
     }
 }
 
-/// The quartiles, extremes and density of `dist`: on a log axis only its positive samples.
+/// The quartiles and extremes of `dist`: on a log axis, from its smallest positive sample.
 fn dist_of(dist: &Pooled, log: bool, x: f64, width: f64, style: Style) -> Dist {
     let q = |p: f64| dist.quantile(p) as f64;
     let positive_min = dist.buckets().map(|b| b.0).find(|&v| v > 0).unwrap_or(0) as f64;
-    let min = if log { positive_min } else { dist.min() as f64 };
-    let max = dist.max() as f64;
-    let t = |v: f64| {
-        if log {
-            v.max(f64::MIN_POSITIVE).log10()
-        } else {
-            v
-        }
-    };
-    let (lo, hi) = (t(min), t(max));
-    let mut bins = vec![0u64; VIOLIN_BINS];
-    for (v, n) in dist.buckets() {
-        if log && v == 0 {
-            continue;
-        }
-        let pos = if hi > lo {
-            (t(v as f64) - lo) / (hi - lo)
-        } else {
-            0.5
-        };
-        bins[((pos * VIOLIN_BINS as f64) as usize).min(VIOLIN_BINS - 1)] += n;
-    }
-    let top = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let back = |v: f64| if log { 10f64.powf(v) } else { v };
-    let mut density = vec![(back(lo), bins[0] as f64 / top)];
-    density.extend(bins.iter().enumerate().map(|(i, &n)| {
-        let centre = lo + (hi - lo) * (i as f64 + 0.5) / VIOLIN_BINS as f64;
-        (back(centre), n as f64 / top)
-    }));
-    density.push((back(hi), bins[VIOLIN_BINS - 1] as f64 / top));
     Dist {
         x,
         width,
         style,
-        min,
+        min: if log { positive_min } else { dist.min() as f64 },
         q1: q(0.25),
         median: q(0.5),
         q3: q(0.75),
-        max,
-        density,
+        max: dist.max() as f64,
+        density: Vec::new(),
     }
+}
+
+/// A violin's outline: a Gaussian kernel density estimate of `dist` (in log10 of the values
+/// on a log axis, its positive samples only), Silverman's bandwidth but at least `floor`,
+/// evaluated from two bandwidths below the smallest sample to two above the largest and
+/// scaled to a largest width of 1.
+fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
+    let t = |v: f64| if log { v.log10() } else { v };
+    let pts: Vec<(f64, f64)> = dist
+        .buckets()
+        .filter(|b| !log || b.0 > 0)
+        .map(|(v, n)| (t(v as f64), n as f64))
+        .collect();
+    let n: f64 = pts.iter().map(|p| p.1).sum();
+    let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
+        return Vec::new();
+    };
+    let mean = pts.iter().map(|p| p.0 * p.1).sum::<f64>() / n;
+    let sd = (pts.iter().map(|p| (p.0 - mean).powi(2) * p.1).sum::<f64>() / n).sqrt();
+    let iqr = t(dist.quantile(0.75).max(1) as f64) - t(dist.quantile(0.25).max(1) as f64);
+    let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
+    let bw = (0.9 * spread * n.powf(-0.2))
+        .max(floor)
+        .max(f64::MIN_POSITIVE);
+    let (lo, hi) = (first.0 - 2.0 * bw, last.0 + 2.0 * bw);
+    let raw: Vec<(f64, f64)> = (0..=VIOLIN_STEPS)
+        .map(|k| {
+            let at = lo + (hi - lo) * k as f64 / VIOLIN_STEPS as f64;
+            let d = pts
+                .iter()
+                .map(|&(v, w)| w * (-0.5 * ((at - v) / bw).powi(2)).exp())
+                .sum::<f64>();
+            (at, d)
+        })
+        .collect();
+    let top = raw
+        .iter()
+        .map(|p| p.1)
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    raw.into_iter()
+        .map(|(at, d)| (if log { 10f64.powf(at) } else { at }, d / top))
+        .collect()
 }
 
 fn dists(
@@ -839,6 +864,7 @@ fn dists(
     let m = series.len().max(1);
     let width = 0.7 / m as f64;
     let mut out = Vec::new();
+    let mut pooled = Vec::new();
     let mut clipped = Vec::new();
     for (ci, (xv, xs)) in by_x.iter().enumerate() {
         for (sv, ss) in split_by(xs, spec.series.as_deref()) {
@@ -868,12 +894,37 @@ fn dists(
                 width * 0.85,
                 style::series(index),
             ));
+            pooled.push(dist);
+        }
+    }
+    let violins = spec.kind == PlotKind::Violin;
+    if violins {
+        // Every violin's bandwidth is at least 1 % of the panel's span, so a distribution of
+        // nearly one value is a small visible blob rather than a line.
+        let t = |v: f64| {
+            if spec.log_y {
+                v.max(f64::MIN_POSITIVE).log10()
+            } else {
+                v
+            }
+        };
+        let lo = out.iter().map(|d| t(d.min)).fold(f64::INFINITY, f64::min);
+        let hi = out
+            .iter()
+            .map(|d| t(d.max))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let floor = ((hi - lo) * 0.01).max(if spec.log_y { 1e-3 } else { 1e-9 });
+        for (d, p) in out.iter_mut().zip(&pooled) {
+            d.density = density(p, spec.log_y, floor);
         }
     }
     let what = metric_label(meta, &spec.metric);
     let stats = || {
-        out.iter()
-            .flat_map(|d| [d.min, d.q1, d.median, d.q3, d.max])
+        out.iter().flat_map(|d| {
+            [d.min, d.q1, d.median, d.q3, d.max]
+                .into_iter()
+                .chain(d.density.iter().map(|p| p.0))
+        })
     };
     let y = if spec.log_y {
         axes::log(
@@ -916,7 +967,6 @@ fn dists(
             });
         }
     }
-    let violins = spec.kind == PlotKind::Violin;
     fig.panels.push(Panel {
         title: String::new(),
         x,
@@ -926,7 +976,7 @@ fn dists(
         violins,
     });
     fig.notes.push(if violins {
-        "outline: density of the samples; bar: first to third quartile; line: median".into()
+        "outline: kernel density of the samples, each violin scaled to the same width; bar: first to third quartile; line: median".into()
     } else {
         "box: first to third quartile, line: median; whiskers: smallest and largest sample".into()
     });
