@@ -553,3 +553,55 @@ name = "cdf"
         }
     }
 }
+
+#[test]
+fn violins_are_densities_within_their_axis() {
+    let violin = r#"
+kind = "violin"
+metric = "latency"
+x = "workload.mechanism"
+filter = { "machine.harts" = 2 }
+log_y = true
+"#;
+    let mut records = sweep(3);
+    // One mechanism (futex at 2 harts: points 9, 10, 11) with a single repeated value: still
+    // a visible outline.
+    for (i, seed) in [(9, 1), (10, 2), (11, 3)] {
+        let params = [
+            ("machine.harts", serde_json::json!(2)),
+            ("workload.mechanism", serde_json::json!("futex")),
+        ];
+        records[i] = point(i, &params, seed, &[500; 50]);
+    }
+    let labels: Labels = [(
+        "workload.mechanism".to_string(),
+        KeyLabel {
+            label: None,
+            values: [("pipe".to_string(), "a pipe".to_string())].into(),
+        },
+    )]
+    .into();
+    let f = only(&meta(&[violin], labels), &records);
+    let p = &f.panels[0];
+    assert!(p.violins);
+    assert_eq!(
+        p.x.scale,
+        Scale::Category(vec!["futex".into(), "a pipe".into(), "upcall".into()])
+    );
+    assert_eq!(p.dists.len(), 3);
+    for d in &p.dists {
+        assert!(d.density.len() > 10);
+        assert!(d
+            .density
+            .iter()
+            .all(|&(v, w)| p.y.contains(v) && (0.0..=1.0).contains(&w)));
+        assert!(d.density.iter().any(|&(_, w)| w == 1.0));
+        let (lo, hi) = (d.density.first().unwrap().0, d.density.last().unwrap().0);
+        assert!(lo < d.min && d.max < hi, "the outline covers the samples");
+        assert!(hi / lo > 1.02, "a single value still has a visible outline");
+    }
+    assert_eq!((p.dists[0].min, p.dists[0].max), (500.0, 500.0));
+    for d in &p.dists {
+        assert!(d.min <= d.q1 && d.q1 <= d.median && d.median <= d.q3 && d.q3 <= d.max);
+    }
+}
