@@ -52,11 +52,13 @@ pub struct Layout {
 
 /// Plot area of one panel, by how many panels there are and how many categories.
 fn panel_size(fig: &Figure) -> (f64, f64) {
+    // Sized so that text is about as large relative to the panels as in matplotlib's and
+    // seaborn's defaults: it stays legible when the figure is scaled to a paper's column.
     let (mut w, h) = match (fig.panels.len(), fig.columns) {
-        (1, _) => (560.0, 340.0),
-        (_, 2) => (380.0, 270.0),
-        (_, 3) => (280.0, 200.0),
-        _ => (230.0, 165.0),
+        (1, _) => (440.0, 280.0),
+        (_, 2) => (320.0, 230.0),
+        (_, 3) => (230.0, 170.0),
+        _ => (190.0, 140.0),
     };
     // Room for every category label side by side.
     for p in &fig.panels {
