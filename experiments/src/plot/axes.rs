@@ -20,7 +20,7 @@ fn time_unit_ps(unit: &str) -> Option<f64> {
 
 /// A tick label for `v` in `unit`: with a time unit, as a time in the best unit (`500 ns`,
 /// `2 µs`); else the number (powers of ten as 10ⁿ beyond 10⁵).
-pub fn value_text(v: f64, unit: &str) -> String {
+pub fn tick_text(v: f64, unit: &str) -> String {
     if let Some(ps) = time_unit_ps(unit) {
         let t = v * ps;
         let (scale, name) = [
@@ -131,7 +131,7 @@ pub fn linear_range(title: String, lo: f64, hi: f64, unit: &str) -> Axis {
             let v = if v.abs() < step * 1e-9 { 0.0 } else { v };
             Tick {
                 value: v,
-                label: value_text(v, unit),
+                label: tick_text(v, unit),
             }
         })
         .collect();
@@ -188,7 +188,7 @@ pub fn log_between(title: String, lo: f64, hi: f64, unit: &str) -> Axis {
             ticks.push(Tick {
                 value: v,
                 label: if labelled {
-                    value_text(v, unit)
+                    tick_text(v, unit)
                 } else {
                     String::new()
                 },
@@ -250,8 +250,8 @@ mod tests {
                 .label,
             "5"
         );
-        assert_eq!(value_text(1e6, ""), "10⁶");
-        assert_eq!(value_text(2500.0, "ns"), "2.5 µs");
+        assert_eq!(tick_text(1e6, ""), "10⁶");
+        assert_eq!(tick_text(2500.0, "ns"), "2.5 µs");
     }
 
     #[test]

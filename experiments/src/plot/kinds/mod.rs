@@ -39,22 +39,15 @@ fn param_of(r: &PointRecord, key: &str) -> Option<String> {
     r.params.get(key).map(param_text)
 }
 
-fn toml_text(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Records of `spec`: passing, matching its filter, with data for its metric.
 fn selected<'a>(spec: &PlotSpec, records: &'a [PointRecord]) -> Vec<&'a PointRecord> {
     records
         .iter()
         .filter(|r| r.ok() && r.metrics.get(&spec.metric).is_some_and(|d| d.count > 0))
         .filter(|r| {
-            spec.filter
-                .iter()
-                .all(|(k, v)| param_of(r, k).as_deref() == Some(toml_text(v).as_str()))
+            spec.filter.iter().all(|(k, v)| {
+                param_of(r, k).as_deref() == Some(crate::sweep::value_text(v).as_str())
+            })
         })
         .collect()
 }
@@ -138,7 +131,7 @@ fn subtitle(meta: &RunMeta, spec: &PlotSpec) -> String {
     spec.filter
         .iter()
         .map(|(k, v)| {
-            let v = toml_text(v);
+            let v = crate::sweep::value_text(v);
             format!(
                 "{} = {}",
                 key_label(&meta.labels, k),
