@@ -160,6 +160,14 @@ fn more_than_six_lines_become_small_multiples() {
     assert_eq!(f.panels[0].lines.len(), 6);
     let looks: BTreeSet<_> = f.lines().map(|l| (l.style.color, l.style.dash)).collect();
     assert_eq!(looks.len(), 6, "colour and dash tell the six lines apart");
+    let markers: BTreeSet<_> = f.lines().map(|l| l.style.marker).collect();
+    assert_eq!(
+        markers.len(),
+        6,
+        "a series' p50 and p99 differ in marker too"
+    );
+    let colours: BTreeSet<_> = f.lines().map(|l| l.style.color).collect();
+    assert_eq!(colours.len(), 3, "a series' percentiles share its colour");
     assert_eq!(f.legend.len(), 6);
 
     // 4 x 2 = 8 lines: a panel per percentile, four series each, in distinct colours,

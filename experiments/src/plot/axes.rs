@@ -165,7 +165,7 @@ pub fn log(title: String, values: impl IntoIterator<Item = f64>, unit: &str) -> 
 /// A log axis showing exactly `lo..=hi` (both positive): a labelled tick at each power of ten
 /// inside (every other or third one over many decades), unlabelled ones at 2..9 times each
 /// (over at most eight decades), and 2 and 5 times labelled too when fewer than two powers
-/// of ten fall inside or the axis spans less than one and a half decades.
+/// of ten fall inside or the axis spans less than two decades.
 pub fn log_between(title: String, lo: f64, hi: f64, unit: &str) -> Axis {
     let d0 = lo.log10().floor() as i32;
     let d1 = hi.log10().ceil() as i32;
@@ -182,7 +182,7 @@ pub fn log_between(title: String, lo: f64, hi: f64, unit: &str) -> Axis {
             }
             let labelled = match m {
                 1 => (d - d0) % every == 0,
-                2 | 5 => powers < 2 || hi / lo < 31.6,
+                2 | 5 => powers < 2 || hi / lo < 100.0,
                 _ => false,
             };
             ticks.push(Tick {

@@ -193,12 +193,15 @@ pub(super) fn lines(
             let mut ls = Vec::new();
             for (si, s) in series.iter().enumerate() {
                 for j in 0..np {
+                    // A series' colour; its statistics differ in dash and marker, so
+                    // coinciding lines (p50 = p99) still show both markers.
                     let st = if ns == 1 {
                         style::series(j)
                     } else {
                         Style {
+                            color: style::color(s.index),
+                            marker: style::marker(s.index * np + j),
                             dash: style::dash(j),
-                            ..style::series(s.index)
                         }
                     };
                     ls.push((si, j, both(s, j), st));
