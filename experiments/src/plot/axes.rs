@@ -182,7 +182,7 @@ pub fn log_between(title: String, lo: f64, hi: f64, unit: &str) -> Axis {
             }
             let labelled = match m {
                 1 => (d - d0) % every == 0,
-                2 | 5 => powers < 2 || hi / lo < 100.0,
+                2 | 5 => powers < 3,
                 _ => false,
             };
             ticks.push(Tick {

@@ -464,26 +464,47 @@ fn draw_panel<DB: DrawingBackend>(
     };
     let (x0, y0, w, h) = rect;
     let thin = (pa.s).round().max(1.0) as u32;
-    // Grid at labelled ticks (not across categories of x).
-    for tk in panel.y.ticks.iter().filter(|t| !t.label.is_empty()) {
-        let y = m.fy(tk.value);
-        pa.path(vec![pa.p(x0, y), pa.p(x0 + w, y)], GRID.stroke_width(thin))?;
+    let decade = |axis: &Axis, v: f64| {
+        matches!(axis.scale, Scale::Log) && (v.log10() - v.log10().round()).abs() < 1e-9
+    };
+    let y_keep = legible(
+        &panel.y,
+        |v| m.fy(v),
+        |_| TICK * 1.6,
+        |v| decade(&panel.y, v),
+        2.0,
+    );
+    let x_keep = legible(
+        &panel.x,
+        |v| m.fx(v),
+        |l| text_width(l, TICK),
+        |v| decade(&panel.x, v),
+        8.0,
+    );
+    // Grid at the labels drawn (not across categories of x).
+    for (tk, &keep) in panel.y.ticks.iter().zip(&y_keep) {
+        if keep {
+            let y = m.fy(tk.value);
+            pa.path(vec![pa.p(x0, y), pa.p(x0 + w, y)], GRID.stroke_width(thin))?;
+        }
     }
     if !matches!(panel.x.scale, Scale::Category(_)) {
-        for tk in panel.x.ticks.iter().filter(|t| !t.label.is_empty()) {
-            let x = m.fx(tk.value);
-            pa.path(vec![pa.p(x, y0), pa.p(x, y0 + h)], GRID.stroke_width(thin))?;
+        for (tk, &keep) in panel.x.ticks.iter().zip(&x_keep) {
+            if keep {
+                let x = m.fx(tk.value);
+                pa.path(vec![pa.p(x, y0), pa.p(x, y0 + h)], GRID.stroke_width(thin))?;
+            }
         }
     }
     // Ticks and their labels.
-    for tk in &panel.y.ticks {
+    for (tk, &keep) in panel.y.ticks.iter().zip(&y_keep) {
         let y = m.fy(tk.value);
-        let len = if tk.label.is_empty() { 2.5 } else { 5.0 };
+        let len = if keep { 5.0 } else { 2.5 };
         pa.path(
             vec![pa.p(x0 - len, y), pa.p(x0, y)],
             FRAME.stroke_width(thin),
         )?;
-        if show_y {
+        if show_y && keep {
             pa.text(
                 &tk.label,
                 (x0 - 8.0, y),
@@ -497,14 +518,14 @@ fn draw_panel<DB: DrawingBackend>(
             )?;
         }
     }
-    for tk in &panel.x.ticks {
+    for (tk, &keep) in panel.x.ticks.iter().zip(&x_keep) {
         let x = m.fx(tk.value);
-        let len = if tk.label.is_empty() { 2.5 } else { 5.0 };
+        let len = if keep { 5.0 } else { 2.5 };
         pa.path(
             vec![pa.p(x, y0 + h), pa.p(x, y0 + h + len)],
             FRAME.stroke_width(thin),
         )?;
-        if show_x {
+        if show_x && keep {
             pa.text(
                 &tk.label,
                 (x, y0 + h + 7.0),
@@ -541,6 +562,35 @@ fn draw_panel<DB: DrawingBackend>(
             FRAME.stroke_width(thin),
         ))
         .map_err(err)
+}
+
+/// Which of `axis`' ticks get their label drawn: labelled ticks that do not crowd each other
+/// (centres at least half their extents plus `gap` apart), powers of ten first, then the
+/// others in order.
+fn legible(
+    axis: &Axis,
+    pos: impl Fn(f64) -> f64,
+    extent: impl Fn(&str) -> f64,
+    decade: impl Fn(f64) -> bool,
+    gap: f64,
+) -> Vec<bool> {
+    let mut keep = vec![false; axis.ticks.len()];
+    let mut order: Vec<usize> = (0..axis.ticks.len())
+        .filter(|&i| !axis.ticks[i].label.is_empty())
+        .collect();
+    order.sort_by_key(|&i| (!decade(axis.ticks[i].value), i));
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for i in order {
+        let (p, e) = (pos(axis.ticks[i].value), extent(&axis.ticks[i].label));
+        if placed
+            .iter()
+            .all(|&(q, f)| (p - q).abs() >= (e + f) / 2.0 + gap)
+        {
+            placed.push((p, e));
+            keep[i] = true;
+        }
+    }
+    keep
 }
 
 fn draw_line<DB: DrawingBackend>(pa: &Painter<DB>, m: &Map, line: &Line) -> Result<(), String> {
@@ -702,4 +752,36 @@ fn draw_legend<DB: DrawingBackend>(
         y += 20.0;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::axes;
+
+    #[test]
+    fn crowded_tick_labels_give_way_to_powers_of_ten() {
+        let axis = axes::log_between("t".into(), 40.0, 6000.0, "");
+        let drawn = |px: f64| -> Vec<String> {
+            let span = (6000f64 / 40.0).log10();
+            let keep = legible(
+                &axis,
+                |v| (v / 40.0).log10() / span * px,
+                |_| TICK * 1.6,
+                |v| (v.log10() - v.log10().round()).abs() < 1e-9,
+                2.0,
+            );
+            axis.ticks
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(t, _)| t.label.clone())
+                .collect()
+        };
+        assert_eq!(
+            drawn(300.0),
+            ["50", "100", "200", "500", "1000", "2000", "5000"]
+        );
+        assert_eq!(drawn(60.0), ["100", "1000"]);
+    }
 }
