@@ -336,6 +336,26 @@ log_x = true
         labelled.contains(&"1 µs"),
         "decade ticks in time units: {labelled:?}"
     );
+
+    // Nothing positive at all: a linear axis, and the note says why.
+    let zeros = [point(
+        0,
+        &[("workload.mechanism", serde_json::json!("futex"))],
+        1,
+        &[0, 0, 0],
+    )];
+    let f = only(&meta(&[boxes], Labels::new()), &zeros);
+    assert_eq!(f.panels[0].y.scale, Scale::Linear);
+    assert!(
+        f.notes.iter().any(|n| n.starts_with("no value > 0")),
+        "{:?}",
+        f.notes
+    );
+    assert!(
+        !f.notes.iter().any(|n| n.contains("not shown")),
+        "{:?}",
+        f.notes
+    );
 }
 
 #[test]

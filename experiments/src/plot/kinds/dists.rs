@@ -84,6 +84,12 @@ pub(super) fn dists(
 ) -> Figure {
     let unit = meta.unit(&spec.metric);
     let x_key = spec.x.as_deref().unwrap_or_default();
+    // A log axis needs a positive sample.
+    let log = spec.log_y && recs.iter().any(|r| r.metrics[&spec.metric].max > 0);
+    if spec.log_y && !log {
+        fig.notes
+            .push("no value > 0: drawn on a linear axis instead of a log one".into());
+    }
     let mut by_x = split_by(recs, Some(x_key));
     by_x.sort_by_key(|(v, _)| value_index(all, x_key, v));
     let series = series_of(meta, spec, all, recs);
@@ -109,17 +115,11 @@ pub(super) fn dists(
                 ),
                 None => value_label(&meta.labels, x_key, xv).to_string(),
             };
-            if spec.log_y {
+            if log {
                 clipped.push((name, zeros));
             }
             let x = ci as f64 + (slot as f64 - (m - 1) as f64 / 2.0) * width;
-            out.push(dist_of(
-                &dist,
-                spec.log_y,
-                x,
-                width * 0.85,
-                style::series(index),
-            ));
+            out.push(dist_of(&dist, log, x, width * 0.85, style::series(index)));
             pooled.push(dist);
         }
     }
@@ -128,7 +128,7 @@ pub(super) fn dists(
         // Every violin's bandwidth is at least 1 % of the panel's span, so a distribution of
         // nearly one value is a small visible blob rather than a line.
         let t = |v: f64| {
-            if spec.log_y {
+            if log {
                 v.max(f64::MIN_POSITIVE).log10()
             } else {
                 v
@@ -139,9 +139,9 @@ pub(super) fn dists(
             .iter()
             .map(|d| t(d.max))
             .fold(f64::NEG_INFINITY, f64::max);
-        let floor = ((hi - lo) * 0.01).max(if spec.log_y { 1e-3 } else { 1e-9 });
+        let floor = ((hi - lo) * 0.01).max(if log { 1e-3 } else { 1e-9 });
         for (d, p) in out.iter_mut().zip(&pooled) {
-            d.density = density(p, spec.log_y, floor);
+            d.density = density(p, log, floor);
         }
     }
     let what = metric_label(meta, &spec.metric);
@@ -152,7 +152,7 @@ pub(super) fn dists(
                 .chain(d.density.iter().map(|p| p.0))
         })
     };
-    let y = if spec.log_y {
+    let y = if log {
         axes::log(
             with_unit(what, unit, axes::ticks_carry_unit(unit)),
             stats(),
@@ -168,7 +168,7 @@ pub(super) fn dists(
             unit,
         )
     });
-    if spec.log_y {
+    if log {
         for d in &mut out {
             for v in [&mut d.min, &mut d.q1, &mut d.median, &mut d.q3] {
                 if *v <= 0.0 {
