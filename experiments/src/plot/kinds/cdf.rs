@@ -17,6 +17,7 @@ fn mark(path: &[(f64, f64)], level: f64, rising: bool) -> Option<(f64, f64)> {
         .map(|p| (p.0, level))
 }
 
+/// The figure of a CDF `spec`: the distribution and its tail, side by side.
 pub(super) fn cdf(
     meta: &RunMeta,
     spec: &PlotSpec,

@@ -75,6 +75,7 @@ fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The figure of a box or violin `spec`.
 pub(super) fn dists(
     meta: &RunMeta,
     spec: &PlotSpec,

@@ -12,6 +12,7 @@ use crate::schema::{ErrorBars, PlotKind, PlotSpec, XScale};
 use crate::stats::{MetricData, Pooled};
 use crate::store::{PointRecord, RunMeta};
 
+/// Sample standard deviation (n - 1) of `values`; 0 for fewer than two.
 fn stddev_of(values: &[f64]) -> f64 {
     if values.len() < 2 {
         return 0.0;
@@ -56,6 +57,7 @@ fn error_bar(centre: f64, per_seed: &[f64], error: ErrorBars) -> Option<(f64, f6
     })
 }
 
+/// The note saying what the bars are.
 fn bars_note(error: ErrorBars, seeds: usize) -> String {
     if seeds < 2 {
         return "one seed per point: no error bars".into();
@@ -81,6 +83,7 @@ struct Value {
     bar: Option<(f64, f64)>,
 }
 
+/// The figure of a percentile, jitter or throughput `spec`.
 pub(super) fn lines(
     meta: &RunMeta,
     spec: &PlotSpec,
@@ -415,6 +418,7 @@ pub(super) fn lines(
     Ok(fig)
 }
 
+/// The standard deviation (n - 1) of one point's samples.
 fn stddev_of_data(d: &MetricData) -> f64 {
     if d.count > 1 {
         (d.m2 / (d.count - 1) as f64).sqrt()
