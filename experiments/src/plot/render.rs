@@ -12,14 +12,16 @@ use super::model::{Axis, Dist, Figure, Line, Panel, Scale};
 use super::style::{Dash, Marker, Style};
 
 const FONT: &str = "sans-serif";
-const TITLE: f64 = 17.0;
-const SUBTITLE: f64 = 13.0;
-const PANEL_TITLE: f64 = 13.0;
-const TICK: f64 = 12.0;
-const AXIS_TITLE: f64 = 14.0;
-const LEGEND: f64 = 13.0;
-const NOTE: f64 = 12.0;
-const NOTE_LINE: f64 = 17.0;
+// Font sizes as plotters takes them (it draws text at about 0.8 of the size given): ticks
+// about 12 px high, so text stays legible when a figure is scaled to a paper's column.
+const TITLE: f64 = 19.0;
+const SUBTITLE: f64 = 15.0;
+const PANEL_TITLE: f64 = 15.0;
+const TICK: f64 = 14.5;
+const AXIS_TITLE: f64 = 16.0;
+const LEGEND: f64 = 15.0;
+const NOTE: f64 = 13.5;
+const NOTE_LINE: f64 = 18.0;
 const GRID: RGBColor = RGBColor(225, 225, 225);
 const FRAME: RGBColor = RGBColor(90, 90, 90);
 const MUTED: RGBColor = RGBColor(90, 90, 90);
@@ -87,8 +89,8 @@ pub fn layout(fig: &Figure) -> Layout {
         .fold(0.0, f64::max)
         + 10.0;
     let y_title = 24.0;
-    let x_ticks = 22.0;
-    let x_title = 26.0;
+    let x_ticks = 24.0;
+    let x_title = 30.0;
     let panel_title = if fig.panels.iter().any(|p| !p.title.is_empty()) {
         22.0
     } else {
@@ -438,7 +440,7 @@ fn x_title<DB: DrawingBackend>(
 ) -> Result<(), String> {
     pa.text(
         title,
-        (x, bottom + 24.0),
+        (x, bottom + 27.0),
         Look {
             size: AXIS_TITLE,
             color: BLACK,
