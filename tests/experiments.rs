@@ -371,6 +371,8 @@ fn plot_redraws_figures_summary_and_report_from_saved_data() {
     let figures = ["cdf-latency-1", "percentile-latency-2", "violin-latency-3"];
     let png = std::fs::read(out.join("figures/cdf-latency-1.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let pdf = std::fs::read(out.join("figures/cdf-latency-1.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
     std::fs::remove_dir_all(out.join("figures")).unwrap();
     std::fs::remove_file(out.join("summary.csv")).unwrap();
     std::fs::remove_file(out.join("report.md")).unwrap();
@@ -382,11 +384,17 @@ fn plot_redraws_figures_summary_and_report_from_saved_data() {
         std::fs::read(out.join("figures/cdf-latency-1.png")).unwrap(),
         png
     );
+    assert_eq!(
+        std::fs::read(out.join("figures/cdf-latency-1.pdf")).unwrap(),
+        pdf,
+        "the PDF is redrawn byte for byte"
+    );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     for f in figures {
         let svg = std::fs::read_to_string(out.join(format!("figures/{f}.svg"))).unwrap();
         assert!(svg.contains("<svg") && svg.contains("latency"), "{f}");
         assert!(report.contains(&format!("figures/{f}.svg")), "{report}");
+        assert!(report.contains(&format!("figures/{f}.pdf")), "{report}");
     }
     assert!(
         report.contains("send_visibility_cycles = 1"),

@@ -4,7 +4,7 @@
 //! sweep of parameters with seeds, figures and the numbers a regression check compares. This
 //! crate expands it into points, runs each point as an independent deterministic simulation
 //! on a thread pool, stores every finished point at once (`points.jsonl`, so an interrupted
-//! sweep resumes), and turns the points into a summary table, SVG/PNG figures, a report and
+//! sweep resumes), and turns the points into a summary table, SVG/PNG/PDF figures, a report and
 //! baseline comparisons.
 //!
 //! The crate knows no machine: it drives a [`Simulator`], which hartlab's library implements
@@ -12,6 +12,7 @@
 //! (hartlab -> experiments), and the runner's logic is testable with a stand-in simulator.
 
 pub mod check;
+pub mod labels;
 pub mod locate;
 pub mod merge;
 pub mod plot;

@@ -266,8 +266,8 @@ fn report(
             None => {
                 let _ = writeln!(
                     md,
-                    "![{}](figures/{}.svg)\n\n[SVG](figures/{}.svg) · [PNG](figures/{}.png)\n",
-                    f.title, f.stem, f.stem, f.stem
+                    "![{}](figures/{}.svg)\n\n[SVG](figures/{}.svg) · [PNG](figures/{}.png) · [PDF](figures/{}.pdf)\n",
+                    f.title, f.stem, f.stem, f.stem, f.stem
                 );
             }
         }

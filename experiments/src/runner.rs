@@ -364,6 +364,7 @@ pub fn run_experiment(
         points: points.len(),
         metrics: exp.metrics.clone(),
         plots: exp.plots.clone(),
+        labels: exp.labels.clone(),
         check: exp.check.clone(),
     };
     let mut done = Vec::new();

@@ -2,7 +2,7 @@
 //! runs (the schema is documented in `experiments/README.md`).
 //!
 //! Tables `[experiment]`, `[kernel]`, `[workload]`, `[sweep]`, `[metrics]`, `[[plot]]`,
-//! `[check]` and `[quick]` belong to the runner; every other top-level table is a machine
+//! `[labels]`, `[check]` and `[quick]` belong to the runner; every other top-level table is a machine
 //! configuration table, exactly as in a `hartlab --config` file, overriding the file named by
 //! `[machine] config`. Errors name the file, line and key.
 
@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::labels::{label_problem, parse_labels, Labels};
 use crate::locate::{key_text, line_of, parse_key, SchemaError, Seg};
 use crate::sim::{MachineError, Simulator};
 
 /// Tables the runner reads; all others are machine configuration.
-pub const RUNNER_TABLES: [&str; 8] = [
+pub const RUNNER_TABLES: [&str; 9] = [
     "experiment",
     "kernel",
     "workload",
@@ -25,6 +26,7 @@ pub const RUNNER_TABLES: [&str; 8] = [
     "plot",
     "check",
     "quick",
+    "labels",
 ];
 
 /// The statistics a summary row has, as named in `[check]` and plots.
@@ -132,6 +134,9 @@ pub struct Metric {
     pub key: u16,
     /// Unit for axis labels.
     pub unit: String,
+    /// Human name for axis titles (default: the metric's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// Kinds of figure.
@@ -156,11 +161,26 @@ pub enum PlotKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorBars {
-    /// Mean +- one standard deviation of the per-seed values.
+    /// Smallest to largest per-seed value: never outside the data, also with two or three
+    /// seeds, where a standard deviation or an interval is mostly noise.
     #[default]
-    Stddev,
-    /// Smallest to largest per-seed value.
     Minmax,
+    /// Mean +- one standard deviation of the per-seed values.
+    Stddev,
+    /// Student-t 95 % confidence interval of the mean of the per-seed values.
+    Ci95,
+}
+
+/// How the x axis places the values of `x`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum XScale {
+    /// One evenly spaced category per swept value, in sweep order (the default).
+    Category,
+    /// Numeric values on a linear axis.
+    Linear,
+    /// Positive numeric values on a logarithmic axis (`log_x = true` means this).
+    Log,
 }
 
 /// `[[plot]]`.
@@ -195,6 +215,9 @@ pub struct PlotSpec {
     /// Logarithmic x axis.
     #[serde(default)]
     pub log_x: bool,
+    /// How `x` is placed: categories (default), or a linear or log axis of its numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_scale: Option<XScale>,
     /// Logarithmic y axis.
     #[serde(default)]
     pub log_y: bool,
@@ -204,7 +227,27 @@ fn default_percentiles() -> Vec<f64> {
     vec![50.0, 99.0]
 }
 
+impl XScale {
+    /// Its name in the experiment file.
+    pub fn name(self) -> &'static str {
+        match self {
+            XScale::Category => "category",
+            XScale::Linear => "linear",
+            XScale::Log => "log",
+        }
+    }
+}
+
 impl PlotSpec {
+    /// How the x axis of a figure against `x` places its values.
+    pub fn x_scale(&self) -> XScale {
+        match (self.x_scale, self.log_x) {
+            (Some(s), _) => s,
+            (None, true) => XScale::Log,
+            (None, false) => XScale::Category,
+        }
+    }
+
     /// The figure's file stem.
     pub fn file_stem(&self, index: usize) -> String {
         self.name.clone().unwrap_or_else(|| {
@@ -313,6 +356,8 @@ pub struct Experiment {
     pub metrics: BTreeMap<String, Metric>,
     /// `[[plot]]`.
     pub plots: Vec<PlotSpec>,
+    /// `[labels]`: human names of swept keys and values.
+    pub labels: Labels,
     /// `[check]`.
     pub check: Option<CheckSpec>,
     /// The document after the profile's merge (without `[quick]`).
@@ -540,8 +585,11 @@ impl Experiment {
             ));
         }
         let is_quick = profile == Profile::Quick;
+        let mut other_doc = doc.clone();
         if is_quick {
             merge(&mut doc, &quick);
+        } else {
+            merge(&mut other_doc, &quick);
         }
         let src = Source {
             file,
@@ -584,6 +632,41 @@ impl Experiment {
         let sweep = parse_sweep(&src, &doc)?;
         let metrics = parse_metrics(&src, &doc)?;
         let plots: Vec<PlotSpec> = section(&src, &doc, "plot")?.unwrap_or_default();
+        // Labels may name what only one profile sweeps (the other profile's own errors are
+        // reported when it is parsed).
+        let other_src = Source {
+            file,
+            text,
+            quick: !is_quick,
+        };
+        let other_sweep = parse_sweep(&other_src, &other_doc).unwrap_or_default();
+        let other_seeds = parse_seeds(
+            &other_src,
+            other_doc.get("experiment").and_then(|e| e.get("seeds")),
+        )
+        .unwrap_or_default();
+        let swept_anywhere = |key: &str| -> Option<Vec<String>> {
+            let of = |sweep: &Sweep, seeds: &[u64]| -> Option<Vec<String>> {
+                if key == "seed" {
+                    return Some(seeds.iter().map(u64::to_string).collect());
+                }
+                let p = sweep.params.iter().find(|p| p.key == key)?;
+                Some(p.values.iter().map(crate::sweep::value_text).collect())
+            };
+            match (of(&sweep, &seeds), of(&other_sweep, &other_seeds)) {
+                (None, None) => None,
+                (a, b) => {
+                    let mut all = a.unwrap_or_default();
+                    for v in b.unwrap_or_default() {
+                        if !all.contains(&v) {
+                            all.push(v);
+                        }
+                    }
+                    Some(all)
+                }
+            }
+        };
+        let labels = parse_labels(&src, &doc, &swept_anywhere)?;
         let check: Option<CheckSpec> = section(&src, &doc, "check")?;
 
         // The machine: every non-runner table, over the base file.
@@ -657,6 +740,7 @@ impl Experiment {
             sweep,
             metrics,
             plots,
+            labels,
             check,
             document: doc,
         };
@@ -739,6 +823,50 @@ impl Experiment {
             if needs_x && p.x.is_none() {
                 return Err(src.error(&at("x"), "this kind of plot needs `x`, a swept parameter"));
             }
+            if let Some(x) = &p.x {
+                let line_kind = matches!(
+                    p.kind,
+                    PlotKind::Percentile | PlotKind::Jitter | PlotKind::Throughput
+                );
+                let scale = p.x_scale();
+                if p.log_x && scale != XScale::Log {
+                    return Err(src.error(
+                        &at("x_scale"),
+                        format!(
+                            "\"{}\" contradicts log_x = true (which means x_scale = \"log\")",
+                            scale.name()
+                        ),
+                    ));
+                }
+                if !line_kind && p.x_scale.is_some_and(|s| s != XScale::Category) {
+                    return Err(src.error(
+                        &at("x_scale"),
+                        "box and violin figures place x as categories; only percentile, jitter and throughput figures take \"linear\" or \"log\"",
+                    ));
+                }
+                if line_kind && scale != XScale::Category {
+                    let values = self.swept_values(x).unwrap_or_default();
+                    let fits = |v: &String| {
+                        v.parse::<f64>()
+                            .is_ok_and(|n| n.is_finite() && (scale == XScale::Linear || n > 0.0))
+                    };
+                    if let Some(bad) = values.iter().find(|v| !fits(v)) {
+                        let field = if p.x_scale.is_some() {
+                            "x_scale"
+                        } else {
+                            "log_x"
+                        };
+                        return Err(src.error(
+                            &at(field),
+                            format!(
+                                "{x} = {bad} cannot be placed on a {} axis (it takes {}); use x_scale = \"category\"",
+                                scale.name(),
+                                if scale == XScale::Log { "positive numbers" } else { "numbers" },
+                            ),
+                        ));
+                    }
+                }
+            }
             // A filter on anything not swept selects no point: an empty figure.
             for (k, v) in &p.filter {
                 let mut path = at("filter");
@@ -766,7 +894,7 @@ impl Experiment {
                 return Err(src.error(&at("percentiles"), "must be percentiles between 0 and 100"));
             }
             if let Some(n) = &p.name {
-                if let Some(problem) = name_problem(n, true, "figures/NAME.svg and .png") {
+                if let Some(problem) = name_problem(n, true, "figures/NAME.svg, .png and .pdf") {
                     return Err(src.error(&at("name"), problem));
                 }
             }
@@ -1282,14 +1410,33 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
         if let Some(problem) = name_problem(name, false, "default figure names") {
             return Err(src.error(&path, problem));
         }
-        let (key, unit) = match v {
-            toml::Value::Integer(k) => (Some(*k), String::new()),
+        let (key, unit, label) = match v {
+            toml::Value::Integer(k) => (Some(*k), String::new(), None),
             toml::Value::Table(t) => {
-                if let Some(extra) = t.keys().find(|k| *k != "key" && *k != "unit") {
+                if let Some(extra) = t
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "key" | "unit" | "label"))
+                {
                     let mut p = path.to_vec();
                     p.push(Seg::Key(extra.clone()));
-                    return Err(src.error(&p, "unknown key (a metric has `key` and `unit`)"));
+                    return Err(
+                        src.error(&p, "unknown key (a metric has `key`, `unit` and `label`)")
+                    );
                 }
+                let label = match t.get("label") {
+                    None => None,
+                    Some(l) => {
+                        let mut p = path.to_vec();
+                        p.push(Seg::Key("label".into()));
+                        let l = l
+                            .as_str()
+                            .ok_or_else(|| src.error(&p, "a label must be a string"))?;
+                        if let Some(problem) = label_problem(l) {
+                            return Err(src.error(&p, problem));
+                        }
+                        Some(l.to_string())
+                    }
+                };
                 let unit = match t.get("unit") {
                     None => String::new(),
                     Some(toml::Value::String(u)) => u.clone(),
@@ -1299,9 +1446,9 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
                         return Err(src.error(&p, "must be a string"));
                     }
                 };
-                (t.get("key").and_then(|k| k.as_integer()), unit)
+                (t.get("key").and_then(|k| k.as_integer()), unit, label)
             }
-            _ => (None, String::new()),
+            _ => (None, String::new(), None),
         };
         let key = key.filter(|k| (0..480).contains(k)).ok_or_else(|| {
             src.error(
@@ -1323,6 +1470,7 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
             Metric {
                 key: key as u16,
                 unit,
+                label,
             },
         );
     }
@@ -1455,6 +1603,137 @@ workload = { iterations = 10 }
         assert_eq!(c.tolerance_of("latency.p50").relative, 0.05);
         assert_eq!(c.tolerance_of("latency.p99.9").absolute, 3.0);
         assert!(e.machine.contains_key("uintr"));
+    }
+
+    /// GOOD with labels: a key's label, a key with value labels, a metric's label.
+    fn labelled(labels: &str) -> String {
+        GOOD.replace(
+            "latency = { key = 0, unit = \"cycles\" }",
+            "latency = { key = 0, unit = \"cycles\", label = \"wake-up latency\" }",
+        ) + "\n[labels]\n"
+            + labels
+    }
+
+    #[test]
+    fn labels_name_swept_keys_values_and_metrics() {
+        let text = labelled(
+            "\"machine.harts\" = \"harts\"\nworkload.mechanism = { label = \"mechanism\", values = { ipc = \"kernel IPC\" } }\nseed = \"seed\"\n",
+        );
+        for profile in [Profile::Full, Profile::Quick] {
+            let e = parse(&text, profile).unwrap();
+            assert_eq!(
+                e.metrics["latency"].label.as_deref(),
+                Some("wake-up latency")
+            );
+            assert_eq!(
+                crate::labels::key_label(&e.labels, "machine.harts"),
+                "harts"
+            );
+            assert_eq!(
+                crate::labels::value_label(&e.labels, "workload.mechanism", "ipc"),
+                "kernel IPC"
+            );
+            assert_eq!(
+                crate::labels::value_label(&e.labels, "workload.mechanism", "uipi"),
+                "uipi"
+            );
+            assert_eq!(
+                crate::labels::key_label(&e.labels, "uintr.send_visibility_cycles"),
+                "uintr.send_visibility_cycles"
+            );
+        }
+        // harts = 4 is swept only in the full profile: labelling it is fine in both.
+        let four = labelled("\"machine.harts\" = { values = { 4 = \"four\" } }\n");
+        assert!(parse(&four, Profile::Quick).is_ok());
+    }
+
+    #[test]
+    fn bad_labels_are_named_by_file_line_and_key() {
+        let cases = [
+            (
+                "\"machine.cores\" = \"cores\"\n",
+                "labels.machine.cores",
+                "not swept in either profile",
+            ),
+            (
+                "\"machine.harts\" = 2\n",
+                "labels.machine.harts",
+                "must be a label",
+            ),
+            (
+                "\"machine.harts\" = \"\"\n",
+                "labels.machine.harts",
+                "must not be empty",
+            ),
+            (
+                "\"machine.harts\" = \"two\\nlines\"\n",
+                "labels.machine.harts",
+                "one line",
+            ),
+            (
+                "workload.mechanism = { values = { pipe = \"pipe\" } }\n",
+                "labels.workload.mechanism.values.pipe",
+                "not a swept value of workload.mechanism (swept: uipi, ipc)",
+            ),
+            (
+                "workload.mechanism = { label = 3 }\n",
+                "labels.workload.mechanism.label",
+                "must be a string",
+            ),
+        ];
+        for (labels, key, reason) in cases {
+            let text = labelled(labels);
+            let e = error(&text);
+            // The line after `[labels]`.
+            let line = text.lines().position(|l| l == "[labels]").unwrap() + 2;
+            assert!(
+                e.starts_with(&format!("exp.toml:{line}: {key}: ")),
+                "{labels:?}: {e}"
+            );
+            assert!(e.contains(reason), "{labels:?}: {e}");
+        }
+        let long = format!("\"machine.harts\" = \"{}\"\n", "h".repeat(81));
+        assert!(error(&labelled(&long)).contains("at most 80 characters"));
+        let bad_metric = GOOD.replace("unit = \"cycles\" }", "unit = \"cycles\", label = \"\" }");
+        let e = error(&bad_metric);
+        assert!(
+            e.contains("metrics.latency.label: a label must not be empty"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn x_scales_need_numbers_where_they_place_numbers() {
+        let cat = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"workload.mechanism\"\nx_scale = \"log\"",
+        );
+        let e = error(&cat);
+        assert!(
+            e.contains("plot[1].x_scale: workload.mechanism = uipi cannot be placed on a log axis"),
+            "{e}"
+        );
+        let log_x = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"workload.mechanism\"\nlog_x = true",
+        );
+        assert!(error(&log_x)
+            .contains("plot[1].log_x: workload.mechanism = uipi cannot be placed on a log axis"));
+        let both = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"uintr.send_visibility_cycles\"\nlog_x = true\nx_scale = \"linear\"",
+        );
+        assert!(error(&both).contains("\"linear\" contradicts log_x = true"));
+        let ok = GOOD.replace(
+            "x = \"uintr.send_visibility_cycles\"",
+            "x = \"uintr.send_visibility_cycles\"\nx_scale = \"log\"",
+        );
+        let e = parse(&ok, Profile::Full).unwrap();
+        assert_eq!(e.plots[1].x_scale(), XScale::Log);
+        assert_eq!(
+            parse(GOOD, Profile::Full).unwrap().plots[1].x_scale(),
+            XScale::Category
+        );
     }
 
     #[test]

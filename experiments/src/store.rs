@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::labels::Labels;
 use crate::schema::{CheckSpec, Metric, PlotSpec, Profile};
 use crate::sim::{Dropped, Event};
 use crate::stats::MetricData;
@@ -113,6 +114,9 @@ pub struct RunMeta {
     pub metrics: BTreeMap<String, Metric>,
     /// Figures.
     pub plots: Vec<PlotSpec>,
+    /// Human labels of swept keys and values (absent in runs written before labels).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: Labels,
     /// Regression check.
     pub check: Option<CheckSpec>,
 }
