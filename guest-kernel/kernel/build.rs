@@ -58,7 +58,9 @@ fn main() {
     fs::write(out_dir.join("programs.rs"), table).unwrap();
 }
 
-/// The files the programs are built from, relative to the repository root.
+/// The files the programs are built from, relative to the repository root: what the
+/// build reads, and nothing else (documentation, editor files and build outputs would
+/// otherwise change the staging path, and with it the programs' layout, without a rebuild).
 fn source_files(repo: &Path) -> Vec<PathBuf> {
     fn walk(repo: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
         let Ok(entries) = fs::read_dir(repo.join(dir)) else {
@@ -70,18 +72,34 @@ fn source_files(repo: &Path) -> Vec<PathBuf> {
                 if entry.file_name() != "target" {
                     walk(repo, &rel, files);
                 }
-            } else {
+            } else if is_build_input(&rel) {
                 files.push(rel);
             }
         }
     }
     let mut files = Vec::new();
-    for dir in ["workloads", "guest-kernel/ulib", "guest-kernel/abi"] {
+    for dir in ["workloads/src", "guest-kernel/ulib", "guest-kernel/abi"] {
         walk(repo, Path::new(dir), &mut files);
     }
-    files.push(PathBuf::from("guest-kernel/Cargo.toml"));
+    for file in [
+        "workloads/Cargo.toml",
+        "workloads/Cargo.lock",
+        "workloads/.cargo/config.toml",
+        "guest-kernel/Cargo.toml",
+    ] {
+        files.push(PathBuf::from(file));
+    }
     files.sort();
     files
+}
+
+/// Whether a file of the programs' crates is read by their build: Rust sources, manifests,
+/// build configuration and linker scripts.
+fn is_build_input(file: &Path) -> bool {
+    matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("rs" | "toml" | "lock" | "ld")
+    )
 }
 
 /// Copies the programs' sources to `/tmp/hartlab-workloads-<hash of names and contents>/`
