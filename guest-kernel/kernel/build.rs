@@ -3,12 +3,20 @@
 //! directory of its own, and writes `programs.rs` with each program's name and
 //! `include_bytes!` of its ELF file, which `src/programs.rs` includes.
 //!
+//! It also bundles the coroutine-scheduler payloads (`coroutine-payload`, one per policy):
+//! builds them twice, linked at two different bases, checks that both links give the same
+//! bytes (so the code holds no absolute address and runs wherever it is mapped), and writes
+//! `payloads.rs` with each payload's name and bytes, page aligned, which
+//! `src/coroutine/payloads.rs` includes.
+//!
 //! The programs must be the same bytes wherever the repository is cloned: their code layout
 //! is part of every timing result. Cargo names a path dependency outside a workspace (here
 //! `ulib` and `abi`, for the `workloads` workspace) by its absolute path, and that name seeds
 //! symbol hashes and so the layout. So the build runs on a copy of the sources at a fixed
 //! place named by their content, `/tmp/hartlab-workloads-<hash>/` (see [`stage_sources`]).
 
+use object::read::elf::{ElfFile64, ProgramHeader};
+use object::{elf, Endianness};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::{env, fs};
@@ -56,6 +64,104 @@ fn main() {
     }
     table += "];\n";
     fs::write(out_dir.join("programs.rs"), table).unwrap();
+
+    for input in ["coroutine", "coroutine-payload"] {
+        println!("cargo:rerun-if-changed={}", guest.join(input).display());
+    }
+    let payloads = build_payloads(guest, &out_dir);
+    let mut table = String::from(
+        "/// A payload's bytes, page aligned so they can be mapped into processes.\n\
+         #[repr(C, align(4096))]\n\
+         pub struct Pages<B: ?Sized>(pub B);\n\n",
+    );
+    for (index, (_, bin)) in payloads.iter().enumerate() {
+        let len = fs::metadata(bin).unwrap().len();
+        table += &format!(
+            "/// A payload image, in the section `kernel.ld` places at the end of the text\n\
+             /// (mapped read and execute only).\n\
+             #[unsafe(link_section = \".payloads\")]\n\
+             static PAYLOAD_{index}: Pages<[u8; {len}]> = Pages(*include_bytes!({:?}));\n",
+            bin.display().to_string()
+        );
+    }
+    table += &format!(
+        "\n/// Every payload: its name and image.\n\
+         pub static PAYLOADS: [(&str, &Pages<[u8]>); {}] = [\n",
+        payloads.len()
+    );
+    for (index, (name, _)) in payloads.iter().enumerate() {
+        table += &format!("    ({name:?}, &PAYLOAD_{index}),\n");
+    }
+    table += "];\n";
+    fs::write(out_dir.join("payloads.rs"), table).unwrap();
+}
+
+/// The payload binaries (`coroutine-payload/src/bin/`), by name.
+const PAYLOADS: [&str; 2] = ["strict", "aging"];
+
+/// Builds the payloads linked at 0 and at another base, checks that the two links are the
+/// same bytes, writes the bytes to `OUT_DIR/<name>.payload`; returns (name, path).
+fn build_payloads(guest: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
+    let images: Vec<Vec<Vec<u8>>> = ["0x0", "0x12345000"]
+        .iter()
+        .map(|base| {
+            let target_dir = out_dir.join(format!("payload-target-{base}"));
+            let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut cmd = Command::new(cargo);
+            cmd.current_dir(guest)
+                .args(["build", "--release", "--package", "coroutine-payload", "--bins"])
+                .args(["--target", TARGET])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .env("HARTLAB_PAYLOAD_BASE", base)
+                .env("CARGO_ENCODED_RUSTFLAGS", "-Crelocation-model=pie");
+            for var in ["RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
+                cmd.env_remove(var);
+            }
+            let status = cmd.status().expect("cannot run cargo to build the payloads");
+            assert!(status.success(), "building the coroutine payloads failed");
+            PAYLOADS
+                .iter()
+                .map(|name| {
+                    let elf = target_dir.join(TARGET).join("release").join(name);
+                    flatten(&fs::read(&elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display())))
+                })
+                .collect()
+        })
+        .collect();
+    PAYLOADS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            assert!(
+                images[0][i] == images[1][i],
+                "the {name} payload differs when linked at another base: it holds an absolute \
+                 address and is not position independent"
+            );
+            let path = out_dir.join(format!("{name}.payload"));
+            fs::write(&path, &images[0][i]).unwrap();
+            (name.to_string(), path)
+        })
+        .collect()
+}
+
+/// The bytes of a payload's one loadable segment.
+fn flatten(data: &[u8]) -> Vec<u8> {
+    let file = ElfFile64::<Endianness>::parse(data).expect("a payload is not an ELF64 file");
+    let endian = file.endian();
+    let segments: Vec<_> = file
+        .elf_program_headers()
+        .iter()
+        .filter(|ph| ph.p_type(endian) == elf::PT_LOAD)
+        .collect();
+    assert!(
+        segments.len() == 1,
+        "a payload must be one loadable segment"
+    );
+    segments[0]
+        .data(endian, data)
+        .expect("a payload segment lies outside the file")
+        .to_vec()
 }
 
 /// The files the programs are built from, relative to the repository root.
