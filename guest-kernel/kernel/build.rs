@@ -38,6 +38,7 @@ fn main() {
         workloads.join(".cargo/config.toml"),
         guest.join("ulib"),
         guest.join("abi"),
+        guest.join("coroutine"),
     ] {
         println!("cargo:rerun-if-changed={}", input.display());
     }
@@ -182,7 +183,12 @@ fn source_files(repo: &Path) -> Vec<PathBuf> {
         }
     }
     let mut files = Vec::new();
-    for dir in ["workloads", "guest-kernel/ulib", "guest-kernel/abi"] {
+    for dir in [
+        "workloads",
+        "guest-kernel/ulib",
+        "guest-kernel/abi",
+        "guest-kernel/coroutine",
+    ] {
         walk(repo, Path::new(dir), &mut files);
     }
     files.push(PathBuf::from("guest-kernel/Cargo.toml"));
@@ -238,16 +244,16 @@ fn stage_sources(repo: &Path) -> PathBuf {
     stage
 }
 
-/// The guest workspace manifest with `members` and `default-members` cut down to the two
-/// library crates.
+/// The guest workspace manifest with `members` and `default-members` cut down to the
+/// library crates the programs use.
 fn only_library_members(manifest: &str) -> String {
     manifest
         .lines()
         .map(|line| {
             if line.starts_with("members") {
-                "members = [\"abi\", \"ulib\"]"
+                "members = [\"abi\", \"coroutine\", \"ulib\"]"
             } else if line.starts_with("default-members") {
-                "default-members = [\"abi\", \"ulib\"]"
+                "default-members = [\"abi\", \"coroutine\", \"ulib\"]"
             } else {
                 line
             }
