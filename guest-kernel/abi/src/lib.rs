@@ -133,7 +133,8 @@ pub mod nr {
     pub const TASKCTL_CONNECT: usize = 72;
     /// `coroutine_setup(payload, cpu) -> executor address`: makes the caller's process a
     /// coroutine process (the first call) and registers the calling thread as its virtual
-    /// core `cpu` (below [`crate::COROUTINE_CPUS`]). The first call maps the shared scheduler
+    /// core `cpu` (below [`crate::COROUTINE_CPUS`]; [`crate::COROUTINE_DETACH`] makes it an
+    /// ordinary thread again, at the priority it had before). The first call maps the shared scheduler
     /// payload read+execute at [`crate::layout::COROUTINE_PAYLOAD`] (`payload`
     /// [`crate::coroutine_payload`]`::DEFAULT` takes the kernel's boot choice, else the named
     /// one), a zeroed page for the process's executor read-write at
@@ -246,6 +247,8 @@ pub const TASKCTL_CHANNELS: usize = 64;
 
 /// Threads ("virtual cores") of one process that may poll its coroutine executor.
 pub const COROUTINE_CPUS: usize = 64;
+/// The `cpu` of [`nr::COROUTINE_SETUP`] that makes the calling thread no virtual core.
+pub const COROUTINE_DETACH: usize = usize::MAX;
 /// Doorbells of a coroutine process ([`nr::COROUTINE_NOTIFY`]).
 pub const COROUTINE_DOORBELLS: usize = 64;
 

@@ -115,9 +115,9 @@ pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
 
     // SAFETY: the caller's poll function for its own block.
     let completed = unsafe { (b.poll)(block) } != 0;
-    e.current[cpu].store(null_mut(), Relaxed);
-    e.running[cpu].store(NO_PRIORITY, Relaxed);
     if completed {
+        e.current[cpu].store(null_mut(), Relaxed);
+        e.running[cpu].store(NO_PRIORITY, Relaxed);
         b.state.store(State::Done as u32, Release);
         // SAFETY: the future completed and is polled no more.
         unsafe { (b.drop_future)(block) };
@@ -141,6 +141,10 @@ pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
         push_ready(e, block);
     }
     publish(e);
+    // Only now, with the coroutine queued again and published: the kernel reading this
+    // executor between the two must never see this thread with nothing to do.
+    e.current[cpu].store(null_mut(), Relaxed);
+    e.running[cpu].store(NO_PRIORITY, Relaxed);
     unlock(e);
     RunResult::Pending as u32
 }

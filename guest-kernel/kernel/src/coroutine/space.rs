@@ -91,6 +91,13 @@ fn table() -> Option<&'static [AtomicU64; 4]> {
 /// `coroutine_setup(payload, cpu)` for `thread`: maps everything on the process's first
 /// call, registers the thread as virtual core `cpu`; returns the executor's address.
 pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno> {
+    if cpu == abi::COROUTINE_DETACH {
+        if thread.coroutine_cpu.swap(NO_CPU, Ordering::AcqRel) != NO_CPU {
+            let base = thread.coroutine_base_priority.load(Ordering::Relaxed);
+            crate::task::scheduler::set_priority(thread, base);
+        }
+        return Ok(COROUTINE_EXECUTOR);
+    }
     if cpu >= COROUTINE_CPUS {
         return Err(Errno::Invalid);
     }
@@ -105,7 +112,10 @@ pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno>
     thread
         .coroutine_switches_seen
         .store(space.switches(cpu), Ordering::Relaxed);
-    thread.coroutine_cpu.store(cpu, Ordering::Release);
+    if thread.coroutine_cpu.swap(cpu, Ordering::AcqRel) == NO_CPU {
+        let base = thread.sched.lock().priority;
+        thread.coroutine_base_priority.store(base, Ordering::Relaxed);
+    }
     refresh_table();
     Ok(COROUTINE_EXECUTOR)
 }

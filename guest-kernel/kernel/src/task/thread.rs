@@ -115,6 +115,8 @@ pub struct Thread {
     /// The virtual core of its process's coroutine executor this thread is
     /// (`coroutine::space::NO_CPU`: none).
     pub coroutine_cpu: AtomicUsize,
+    /// Its priority before it became a virtual core (restored when it stops being one).
+    pub coroutine_base_priority: AtomicUsize,
     /// Its core's coroutine switches already counted in the hart statistics.
     pub coroutine_switches_seen: core::sync::atomic::AtomicU64,
     kernel_stack: KernelStackBox,
@@ -167,6 +169,7 @@ impl Thread {
             upcall_pending: core::sync::atomic::AtomicBool::new(false),
             uintr: Mutex::new(super::uintr::ThreadState::default()),
             coroutine_cpu: AtomicUsize::new(crate::coroutine::space::NO_CPU),
+            coroutine_base_priority: AtomicUsize::new(priority),
             coroutine_switches_seen: core::sync::atomic::AtomicU64::new(0),
             kernel_stack,
             context: UnsafeCell::new(Context::default()),

@@ -204,6 +204,8 @@ where
         MAIN_PRIORITY,
     );
     run_cpu(0, &done);
+    // An ordinary thread again, at its own priority.
+    let _ = syscall::coroutine_setup(abi::coroutine_payload::DEFAULT, abi::COROUTINE_DETACH);
     STOP.store(true, Ordering::Release);
     wake_idle_cpus();
     let cpus = core::mem::take(&mut *CPUS.lock());
