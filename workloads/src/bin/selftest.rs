@@ -2066,7 +2066,8 @@ fn coroutine_cross_process_wake() -> TestResult {
 /// coroutine has priority 6 waits until the spinners stop.
 fn coroutine_kernel_priority() -> TestResult {
     let harts = stats::hart_count();
-    // Words: 0 go, 1 stamps, 2 spinners stopped, 3.. two slots of three.
+    // Words: 0 go, 1 stamps, 2 spinners stopped, then two slots of three (started, stamp,
+    // whether the spinners had stopped): 3..6 the priority-1 process's, 6..9 the other's.
     let shared = shared_words(9)?;
     let addr = format!("{}", shared.as_ptr() as usize);
     ok("set_priority", thread::set_priority(0, 0))?;
@@ -2082,41 +2083,50 @@ fn coroutine_kernel_priority() -> TestResult {
             })
         })
         .collect();
-    let result = (|| -> TestResult {
-        let high = ok("spawn", process::spawn("cochild", &["urgent", "1", &addr, "3"]))?;
-        let low = ok("spawn", process::spawn("cochild", &["urgent", "6", &addr, "6"]))?;
-        wait_for("both coroutines to start", || {
-            shared[3].load(Ordering::Acquire) != 0 && shared[6].load(Ordering::Acquire) != 0
-        })?;
+    let mut children = Vec::new();
+    let mut result = (|| -> TestResult {
+        // The less urgent one first: once the other has started it would never get a hart
+        // to start on (on one hart).
+        for (priority, slot) in [("6", "6"), ("1", "3")] {
+            let pid = ok("spawn", process::spawn("cochild", &["urgent", priority, &addr, slot]))?;
+            children.push(pid);
+            let slot: usize = slot.parse().unwrap_or(0);
+            wait_for("a coroutine to start", || shared[slot].load(Ordering::Acquire) == 1)?;
+        }
         shared[0].store(1, Ordering::Release);
         wait_for("the urgent coroutine", || shared[4].load(Ordering::Acquire) != 0)?;
         time::sleep_ns(2_000_000);
-        let low_early = shared[7].load(Ordering::Acquire);
-        shared[2].store(1, Ordering::Release);
-        stop.store(true, Ordering::Release);
-        for pid in [high, low] {
-            let (_, status) = ok("wait", process::wait(pid))?;
-            ensure!(status == 0, "cochild urgent exited with {status}");
-        }
-        ensure!(low_early == 0, "the priority-6 coroutine ran while priority-5 threads spun");
         ensure!(
-            shared[4].load(Ordering::Acquire) == 1 && shared[7].load(Ordering::Acquire) == 2,
-            "stamps: urgent {}, other {}",
-            shared[4].load(Ordering::Acquire),
-            shared[7].load(Ordering::Acquire)
-        );
-        ensure!(
-            shared[8].load(Ordering::Acquire) == 1,
-            "the priority-6 coroutine finished before the spinners stopped"
+            shared[7].load(Ordering::Acquire) == 0,
+            "the priority-6 coroutine ran while priority-5 threads spun"
         );
         Ok(())
     })();
+    shared[0].store(1, Ordering::Release);
+    shared[2].store(1, Ordering::Release);
     stop.store(true, Ordering::Release);
     for spinner in spinners {
         let _ = spinner.join();
     }
     ok("set_priority", thread::set_priority(0, abi::DEFAULT_PRIORITY))?;
-    result
+    for pid in children {
+        let (_, status) = ok("wait", process::wait(pid))?;
+        if status != 0 && result.is_ok() {
+            result = Err(format!("cochild urgent exited with {status}"));
+        }
+    }
+    result?;
+    ensure!(
+        shared[4].load(Ordering::Acquire) == 1 && shared[7].load(Ordering::Acquire) == 2,
+        "stamps: urgent {}, other {}",
+        shared[4].load(Ordering::Acquire),
+        shared[7].load(Ordering::Acquire)
+    );
+    ensure!(
+        shared[8].load(Ordering::Acquire) == 1,
+        "the priority-6 coroutine finished before the spinners stopped"
+    );
+    Ok(())
 }
 
 /// A coroutine that never yields is preempted by the tick when other threads wait, and each
