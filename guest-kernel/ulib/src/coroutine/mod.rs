@@ -97,6 +97,8 @@ unsafe impl Sync for Checked {}
 static READY: AtomicBool = AtomicBool::new(false);
 /// Set when the running `block_on`'s future has completed: its virtual cores stop.
 static STOP: AtomicBool = AtomicBool::new(false);
+/// This process's id (for reading the kernel's priority table), known once `READY` is set.
+static PID: AtomicUsize = AtomicUsize::new(0);
 /// The next virtual-core number [`alloc_cpu`] hands out.
 static NEXT_CPU: AtomicUsize = AtomicUsize::new(1);
 /// The threads [`alloc_cpu`] made for the running `block_on`.
@@ -160,6 +162,7 @@ fn start(policy: Policy) -> Result<(), Errno> {
         // SAFETY: only here, under `PAYLOAD`'s lock, before `READY`.
         unsafe { *PAYLOAD_COPY.0.get() = Some(checked) };
         *slot = Some(checked);
+        PID.store(syscall::getpid()?, Ordering::Relaxed);
         READY.store(true, Ordering::Release);
     }
     Ok(())
@@ -313,7 +316,7 @@ fn another_process_is_more_urgent(state: &Executor) -> bool {
     }
     // SAFETY: the kernel maps its table there (read-only) before `READY`.
     let table = unsafe { (COROUTINE_PRIORITIES as *const CoroutinePriorities).read_volatile() };
-    table.best_priority < mine && table.best_pid != crate::process::getpid() as u64
+    table.best_priority < mine && table.best_pid != PID.load(Ordering::Relaxed) as u64
 }
 
 /// Nothing is ready: wait for a wake-up, a doorbell or the next timer.
