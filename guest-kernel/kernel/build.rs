@@ -110,7 +110,13 @@ fn build_payloads(guest: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
             let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let mut cmd = Command::new(cargo);
             cmd.current_dir(guest)
-                .args(["build", "--release", "--package", "coroutine-payload", "--bins"])
+                .args([
+                    "build",
+                    "--release",
+                    "--package",
+                    "coroutine-payload",
+                    "--bins",
+                ])
                 .args(["--target", TARGET])
                 .arg("--target-dir")
                 .arg(&target_dir)
@@ -119,7 +125,9 @@ fn build_payloads(guest: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
             for var in ["RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
                 cmd.env_remove(var);
             }
-            let status = cmd.status().expect("cannot run cargo to build the payloads");
+            let status = cmd
+                .status()
+                .expect("cannot run cargo to build the payloads");
             assert!(status.success(), "building the coroutine payloads failed");
             PAYLOADS
                 .iter()

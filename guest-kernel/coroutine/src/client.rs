@@ -85,12 +85,8 @@ unsafe extern "C" fn release<F, H>(block: *mut Coroutine) {
 struct Vtable<H>(PhantomData<H>);
 
 impl<H: Host> Vtable<H> {
-    const VTABLE: RawWakerVTable = RawWakerVTable::new(
-        Self::clone,
-        Self::wake,
-        Self::wake_by_ref,
-        Self::drop,
-    );
+    const VTABLE: RawWakerVTable =
+        RawWakerVTable::new(Self::clone, Self::wake, Self::wake_by_ref, Self::drop);
 
     fn get() -> &'static RawWakerVTable {
         &Self::VTABLE

@@ -34,13 +34,13 @@ pub mod executor;
 pub mod table;
 
 #[cfg(feature = "payload")]
-mod queue;
+pub mod payload;
 #[cfg(feature = "payload")]
 pub mod policy;
 #[cfg(feature = "payload")]
-pub mod run;
+mod queue;
 #[cfg(feature = "payload")]
-pub mod payload;
+pub mod run;
 
 pub use control_block::{Coroutine, Kind, State};
 pub use executor::Executor;

@@ -31,7 +31,12 @@ pub unsafe fn init(executor: *mut Executor) {
 ///
 /// # Safety
 /// `executor` is initialised; `block` is valid until its `release` runs and not yet spawned.
-pub unsafe fn spawn(executor: *mut Executor, block: *mut Coroutine, priority: u32, kind: u32) -> usize {
+pub unsafe fn spawn(
+    executor: *mut Executor,
+    block: *mut Coroutine,
+    priority: u32,
+    kind: u32,
+) -> usize {
     let priority = priority.min(NO_PRIORITY - 1);
     // SAFETY: as the caller promises.
     let (e, b) = unsafe { (&*executor, &mut *block) };
@@ -69,7 +74,10 @@ pub unsafe fn wake(executor: *mut Executor, id: usize) -> u32 {
         } else {
             return 0;
         };
-        if b.state.compare_exchange(state, next as u32, AcqRel, Acquire).is_ok() {
+        if b.state
+            .compare_exchange(state, next as u32, AcqRel, Acquire)
+            .is_ok()
+        {
             if next == State::Queued {
                 e.blocked.fetch_sub(1, Relaxed);
                 push_inbox(e, block, b.priority.load(Relaxed));
@@ -130,7 +138,12 @@ pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
     link_blocked(e, block);
     let blocked = b
         .state
-        .compare_exchange(State::Running as u32, State::Blocked as u32, AcqRel, Acquire)
+        .compare_exchange(
+            State::Running as u32,
+            State::Blocked as u32,
+            AcqRel,
+            Acquire,
+        )
         .is_ok();
     if blocked {
         e.blocked.fetch_add(1, Relaxed);
@@ -336,7 +349,11 @@ fn try_lock(e: &Executor) -> bool {
 
 /// Spins for the lock until it is free.
 fn lock(e: &Executor) {
-    while e.lock.compare_exchange_weak(0, 1, Acquire, Relaxed).is_err() {
+    while e
+        .lock
+        .compare_exchange_weak(0, 1, Acquire, Relaxed)
+        .is_err()
+    {
         core::hint::spin_loop();
     }
 }

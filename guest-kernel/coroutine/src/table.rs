@@ -246,8 +246,7 @@ impl Payload {
     /// As for [`Payload::wake`].
     pub unsafe fn set_priority(&self, executor: *mut Executor, id: usize, priority: u32) -> bool {
         // SAFETY: as for `init`.
-        let f: SetPriorityFn =
-            unsafe { core::mem::transmute(self.function(entry::SET_PRIORITY)) };
+        let f: SetPriorityFn = unsafe { core::mem::transmute(self.function(entry::SET_PRIORITY)) };
         unsafe { f(executor, id, priority) != 0 }
     }
 

@@ -405,7 +405,10 @@ fn coroutine_process_yield() -> Result<(), String> {
         }
         let cycles = time::cycles() - start;
         let after = totals();
-        Ok::<_, String>((cycles, after?.address_space_switches - before?.address_space_switches))
+        Ok::<_, String>((
+            cycles,
+            after?.address_space_switches - before?.address_space_switches,
+        ))
     })
     .map_err(|e| format!("block_on: {e:?}"));
     let waited = process::wait(peer);

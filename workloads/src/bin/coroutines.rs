@@ -76,7 +76,11 @@ async fn async_main() {
     coroutine::sleep(200_000).await;
     println!(
         "slept {} us",
-        if time::now_ns() - start >= 200_000 { "at least 200" } else { "less than 200" }
+        if time::now_ns() - start >= 200_000 {
+            "at least 200"
+        } else {
+            "less than 200"
+        }
     );
 
     let cores = coroutine::alloc_cpu(2).unwrap_or(1);
@@ -99,6 +103,10 @@ async fn async_main() {
     let state = coroutine::executor_state();
     println!(
         "{cores} virtual cores ran 64 more coroutines; switches by core 0: {}",
-        if state.switches[0].load(Ordering::Relaxed) > 0 { "some" } else { "none" }
+        if state.switches[0].load(Ordering::Relaxed) > 0 {
+            "some"
+        } else {
+            "none"
+        }
     );
 }

@@ -1919,7 +1919,11 @@ fn coroutine_current_priority() -> TestResult {
             ));
         }
         ok("set_priority", coroutine::set_priority(ids[0], 1))?;
-        expect_err("set_priority(8)", coroutine::set_priority(ids[1], 8), Errno::Invalid)?;
+        expect_err(
+            "set_priority(8)",
+            coroutine::set_priority(ids[1], 8),
+            Errno::Invalid,
+        )?;
         while log.lock().len() < 2 {
             coroutine::sleep(20_000).await;
         }
@@ -2042,23 +2046,45 @@ fn wait_for(what: &str, cond: impl Fn() -> bool) -> TestResult {
 fn coroutine_cross_process_wake() -> TestResult {
     let shared = shared_words(1)?;
     let addr = format!("{}", shared.as_ptr() as usize);
-    let pid = ok("spawn cochild", process::spawn("cochild", &["doorbell", &addr]))?;
-    let waited = wait_for("the child's coroutine", || shared[0].load(Ordering::Acquire) == 1);
-    expect_err("notify bad doorbell", coroutine::notify(pid, 64), Errno::Invalid)?;
+    let pid = ok(
+        "spawn cochild",
+        process::spawn("cochild", &["doorbell", &addr]),
+    )?;
+    let waited = wait_for("the child's coroutine", || {
+        shared[0].load(Ordering::Acquire) == 1
+    });
+    expect_err(
+        "notify bad doorbell",
+        coroutine::notify(pid, 64),
+        Errno::Invalid,
+    )?;
     ok("notify", coroutine::notify(pid, 3))?;
     let (_, status) = ok("wait", process::wait(pid))?;
     waited?;
     ensure!(status == 0, "cochild doorbell exited with {status}");
-    ensure!(shared[0].load(Ordering::Acquire) == 2, "the coroutine was not woken");
+    ensure!(
+        shared[0].load(Ordering::Acquire) == 2,
+        "the coroutine was not woken"
+    );
     // A process may not ring an unrelated one's doorbell (here: its sibling's).
-    let sibling = ok("spawn cochild", process::spawn("cochild", &["doorbell", &addr]))?;
+    let sibling = ok(
+        "spawn cochild",
+        process::spawn("cochild", &["doorbell", &addr]),
+    )?;
     let status = run_cochild(&["notify", &format!("{sibling}")]);
     ok("notify", coroutine::notify(sibling, 3))?;
     let (_, sibling_status) = ok("wait", process::wait(sibling))?;
-    ensure!(sibling_status == 0, "the sibling exited with {sibling_status}");
+    ensure!(
+        sibling_status == 0,
+        "the sibling exited with {sibling_status}"
+    );
     ensure!(status? == 0, "a process rang its sibling's doorbell");
     let me = ok("getpid", syscall::getpid())?;
-    expect_err("notify a process without coroutines", coroutine::notify(me + 100_000, 0), Errno::NoProcess)
+    expect_err(
+        "notify a process without coroutines",
+        coroutine::notify(me + 100_000, 0),
+        Errno::NoProcess,
+    )
 }
 
 /// The kernel runs the process with the more urgent coroutine: with one priority-5 spinner
@@ -2088,13 +2114,20 @@ fn coroutine_kernel_priority() -> TestResult {
         // The less urgent one first: once the other has started it would never get a hart
         // to start on (on one hart).
         for (priority, slot) in [("6", "6"), ("1", "3")] {
-            let pid = ok("spawn", process::spawn("cochild", &["urgent", priority, &addr, slot]))?;
+            let pid = ok(
+                "spawn",
+                process::spawn("cochild", &["urgent", priority, &addr, slot]),
+            )?;
             children.push(pid);
             let slot: usize = slot.parse().unwrap_or(0);
-            wait_for("a coroutine to start", || shared[slot].load(Ordering::Acquire) == 1)?;
+            wait_for("a coroutine to start", || {
+                shared[slot].load(Ordering::Acquire) == 1
+            })?;
         }
         shared[0].store(1, Ordering::Release);
-        wait_for("the urgent coroutine", || shared[4].load(Ordering::Acquire) != 0)?;
+        wait_for("the urgent coroutine", || {
+            shared[4].load(Ordering::Acquire) != 0
+        })?;
         time::sleep_ns(2_000_000);
         ensure!(
             shared[7].load(Ordering::Acquire) == 0,
@@ -2108,7 +2141,10 @@ fn coroutine_kernel_priority() -> TestResult {
     for spinner in spinners {
         let _ = spinner.join();
     }
-    ok("set_priority", thread::set_priority(0, abi::DEFAULT_PRIORITY))?;
+    ok(
+        "set_priority",
+        thread::set_priority(0, abi::DEFAULT_PRIORITY),
+    )?;
     for pid in children {
         let (_, status) = ok("wait", process::wait(pid))?;
         if status != 0 && result.is_ok() {
@@ -2156,10 +2192,16 @@ fn coroutine_timeout() -> TestResult {
     for spinner in spinners {
         let _ = spinner.join();
     }
-    ok("set_priority", thread::set_priority(0, abi::DEFAULT_PRIORITY))?;
+    ok(
+        "set_priority",
+        thread::set_priority(0, abi::DEFAULT_PRIORITY),
+    )?;
     let (_, timeouts) = ok("wait", process::wait(pid))?;
     let after = total_stats()?;
-    ensure!(timeouts > 0, "the spinning coroutine's executor counted no timeout");
+    ensure!(
+        timeouts > 0,
+        "the spinning coroutine's executor counted no timeout"
+    );
     ensure!(
         after.coroutine_timeouts > before.coroutine_timeouts,
         "hart_stats counted no coroutine timeout"
@@ -2184,7 +2226,10 @@ fn coroutine_scribble() -> TestResult {
         let done_in = done.clone();
         coroutine::spawn(async move { done_in.store(1, Ordering::Release) }, 0);
         coroutine::yield_now().await;
-        ensure!(done.load(Ordering::Acquire) == 1, "this process's coroutines stopped");
+        ensure!(
+            done.load(Ordering::Acquire) == 1,
+            "this process's coroutines stopped"
+        );
         Ok(())
     })
 }

@@ -5,12 +5,12 @@
 //! and that `current`, `yield_now` and wake-ups work: the payload is known good before any
 //! process maps it.
 
-use coroutine::client::{self, Host};
-use coroutine::table::RunResult;
-use coroutine::{Executor, Kind, Payload};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
+use coroutine::client::{self, Host};
+use coroutine::table::RunResult;
+use coroutine::{Executor, Kind, Payload};
 use spin::{Mutex, Once};
 
 /// The kernel's executor.
@@ -28,7 +28,9 @@ struct Kernel;
 
 impl Host for Kernel {
     fn payload() -> &'static Payload {
-        PAYLOAD.get().expect("the kernel's payload is chosen at boot")
+        PAYLOAD
+            .get()
+            .expect("the kernel's payload is chosen at boot")
     }
 
     fn after_wake(_: *mut Executor) {}

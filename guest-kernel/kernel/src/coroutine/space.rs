@@ -18,11 +18,13 @@ use crate::mm::{self, Perm, PAGE_SIZE};
 use crate::stats::{self, Counter};
 use crate::task::thread::Thread;
 use crate::task::Process;
-use abi::layout::{COROUTINE_EXECUTOR, COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX, COROUTINE_PRIORITIES};
+use abi::layout::{
+    COROUTINE_EXECUTOR, COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX, COROUTINE_PRIORITIES,
+};
 use abi::{CoroutinePriorities, Errno, COROUTINE_CPUS, COROUTINE_DOORBELLS, PRIORITIES};
 use alloc::vec::Vec;
-use coroutine::executor::offsets;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use coroutine::executor::offsets;
 use spin::{Mutex, Once};
 
 /// A thread that is no virtual core of an executor.
@@ -56,8 +58,9 @@ impl CoroutineSpace {
 
     /// The priority of the coroutine virtual core `cpu` polls (`PRIORITIES`: none).
     fn running(&self, cpu: usize) -> usize {
-        (self.word32(offsets::RUNNING + 4 * (cpu % COROUTINE_CPUS)).load(Ordering::Relaxed)
-            as usize)
+        (self
+            .word32(offsets::RUNNING + 4 * (cpu % COROUTINE_CPUS))
+            .load(Ordering::Relaxed) as usize)
             .min(PRIORITIES)
     }
 
@@ -114,7 +117,9 @@ pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno>
         .store(space.switches(cpu), Ordering::Relaxed);
     if thread.coroutine_cpu.swap(cpu, Ordering::AcqRel) == NO_CPU {
         let base = thread.sched.lock().priority;
-        thread.coroutine_base_priority.store(base, Ordering::Relaxed);
+        thread
+            .coroutine_base_priority
+            .store(base, Ordering::Relaxed);
     }
     refresh_table();
     Ok(COROUTINE_EXECUTOR)
@@ -122,7 +127,11 @@ pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno>
 
 /// Maps payload `index`, a fresh executor page and the priority table into `process` and
 /// registers it.
-fn map(process: &Process, index: usize, payload: &coroutine::Payload) -> Result<CoroutineSpace, Errno> {
+fn map(
+    process: &Process,
+    index: usize,
+    payload: &coroutine::Payload,
+) -> Result<CoroutineSpace, Errno> {
     let table = *TABLE.call_once(|| {
         let frame = mm::frame::alloc()
             .expect("no frame for the coroutine priority table")
@@ -144,7 +153,10 @@ fn map(process: &Process, index: usize, payload: &coroutine::Payload) -> Result<
         let mut space = process.space.lock();
         space.map_kernel_pages(COROUTINE_PAYLOAD, pages, Perm::ReadExecute)?;
         space.map_kernel_pages(COROUTINE_PRIORITIES, table..table + PAGE_SIZE, Perm::Read)?;
-        space.map_zeroed(COROUTINE_EXECUTOR..COROUTINE_EXECUTOR + PAGE_SIZE, Perm::ReadWrite)?;
+        space.map_zeroed(
+            COROUTINE_EXECUTOR..COROUTINE_EXECUTOR + PAGE_SIZE,
+            Perm::ReadWrite,
+        )?;
         space.physical(COROUTINE_EXECUTOR).ok_or(Errno::NoMemory)?
     };
     mm::flush_local();
@@ -218,7 +230,9 @@ pub fn count_timeout(thread: &Thread) {
     }
     if let Some(space) = thread.process.coroutine.get() {
         if space.polling(cpu) {
-            space.word(offsets::TIMEOUTS).fetch_add(1, Ordering::Relaxed);
+            space
+                .word(offsets::TIMEOUTS)
+                .fetch_add(1, Ordering::Relaxed);
             stats::bump(Counter::CoroutineTimeouts);
         }
     }

@@ -114,7 +114,12 @@ impl UserSpace {
     /// Maps kernel-owned pages at physical `phys` (page aligned; code or data of the kernel's
     /// own) at user address `virt` with `perm`. They belong to neither map: the address space
     /// neither frees them nor lets system calls copy to or from them.
-    pub fn map_kernel_pages(&mut self, virt: usize, phys: Range<usize>, perm: Perm) -> Result<(), Errno> {
+    pub fn map_kernel_pages(
+        &mut self,
+        virt: usize,
+        phys: Range<usize>,
+        perm: Perm,
+    ) -> Result<(), Errno> {
         check_user_range(&(virt..virt + phys.len()))?;
         for (offset, page) in phys.step_by(PAGE_SIZE).enumerate() {
             self.table

@@ -36,14 +36,16 @@ pub use timer::{sleep, Sleep};
 
 use crate::sync::Mutex;
 use crate::{syscall, thread};
-use abi::layout::{COROUTINE_EXECUTOR, COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX, COROUTINE_PRIORITIES};
+use abi::layout::{
+    COROUTINE_EXECUTOR, COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX, COROUTINE_PRIORITIES,
+};
 use abi::{CoroutinePriorities, Errno, COROUTINE_CPUS, PRIORITIES};
 use alloc::vec::Vec;
 use core::future::Future;
 use core::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use coroutine::client::{self, Host};
-use coroutine::table::RunResult;
 pub use coroutine::client::{yield_now, YieldNow};
+use coroutine::table::RunResult;
 use coroutine::{Executor, Kind, Payload, NO_PRIORITY};
 
 /// A coroutine's id: the address of its control block in this process.
@@ -123,7 +125,10 @@ impl Host for Process {
 }
 
 fn payload() -> &'static Payload {
-    assert!(READY.load(Ordering::Acquire), "no coroutine runtime (call block_on first)");
+    assert!(
+        READY.load(Ordering::Acquire),
+        "no coroutine runtime (call block_on first)"
+    );
     // SAFETY: written once before `READY` was set, never again.
     unsafe { (*PAYLOAD_COPY.0.get()).as_ref() }.expect("payload set with READY")
 }

@@ -99,6 +99,9 @@ pub(super) fn until_next() -> Option<u64> {
     if ARMED.load(Ordering::Relaxed) == 0 {
         return None;
     }
-    let first = TIMERS.lock().first_key_value().map(|(&(deadline, _), _)| deadline)?;
+    let first = TIMERS
+        .lock()
+        .first_key_value()
+        .map(|(&(deadline, _), _)| deadline)?;
     Some(first.saturating_sub(time::now_ns()))
 }
