@@ -308,7 +308,10 @@ fn kernel_costs_match_the_readme() {
         ("pipe_round_trip", "pipe round trip"),
         ("coroutine_spawn", "coroutine spawn"),
         ("coroutine_yield", "coroutine yield"),
-        ("coroutine_process_yield", "coroutine yield across processes"),
+        (
+            "coroutine_process_yield",
+            "coroutine yield across processes",
+        ),
     ] {
         let cycles = measured
             .iter()

@@ -4,7 +4,7 @@
 //!
 //! | arguments | what it does | exit status |
 //! | --- | --- | --- |
-//! | `spin <addr>` | one coroutine spins, never yielding, until word 0 at `addr` is non-zero | the timeouts its executor counted (at most 100) |
+//! | `spin <addr>` | one coroutine sets word 1 at `addr` to 1, then spins, never yielding, until word 0 is non-zero | the timeouts its executor counted (at most 100) |
 //! | `urgent <priority> <addr> <slot>` | its main coroutine takes `priority`, sets word `slot` to 1 (started), yields until word 0 (go) is set, then stores word 1 (the next stamp, counted up) + 1 in word `slot + 1` and word 2 (the stop flag) in word `slot + 2`, and wakes the futex at word `slot + 1` | 0 |
 //! | `doorbell <addr>` | sets word 0 to 1 once it is a coroutine process, waits for doorbell 3, sets word 0 to 2 | 0 |
 //! | `notify <pid>` | rings doorbell 0 of `pid` | 0 if the kernel refused with `NotPermitted`, else 1 |
@@ -49,6 +49,7 @@ fn futex_word(addr: usize, index: usize) -> &'static AtomicU32 {
 
 fn spin(addr: usize) -> i32 {
     coroutine::block_on(async move {
+        word(addr, 1).store(1, Ordering::Release);
         while word(addr, 0).load(Ordering::Acquire) == 0 {
             core::hint::spin_loop();
         }

@@ -2067,11 +2067,15 @@ fn coroutine_cross_process_wake() -> TestResult {
         "the coroutine was not woken"
     );
     // A process may not ring an unrelated one's doorbell (here: its sibling's).
+    shared[0].store(0, Ordering::Release);
     let sibling = ok(
         "spawn cochild",
         process::spawn("cochild", &["doorbell", &addr]),
     )?;
     let status = run_cochild(&["notify", &format!("{sibling}")]);
+    wait_for("the sibling's coroutine", || {
+        shared[0].load(Ordering::Acquire) == 1
+    })?;
     ok("notify", coroutine::notify(sibling, 3))?;
     let (_, sibling_status) = ok("wait", process::wait(sibling))?;
     ensure!(
@@ -2169,7 +2173,7 @@ fn coroutine_kernel_priority() -> TestResult {
 /// such preemption is counted as a timeout, by its executor and in `hart_stats`.
 fn coroutine_timeout() -> TestResult {
     let harts = stats::hart_count();
-    let shared = shared_words(1)?;
+    let shared = shared_words(2)?;
     let addr = format!("{}", shared.as_ptr() as usize);
     let before = total_stats()?;
     let pid = ok("spawn", process::spawn("cochild", &["spin", &addr]))?;
@@ -2186,7 +2190,15 @@ fn coroutine_timeout() -> TestResult {
         })
         .collect();
     ok("set_priority", thread::set_priority(0, 0))?;
-    time::sleep_ns(3_000_000);
+    // Until the tick has preempted the spinning coroutine (or a second has passed).
+    let spun = wait_for("the coroutine to spin", || {
+        shared[1].load(Ordering::Acquire) == 1
+    })
+    .and_then(|()| {
+        wait_for("a timeout", || {
+            total_stats().is_ok_and(|s| s.coroutine_timeouts > before.coroutine_timeouts)
+        })
+    });
     shared[0].store(1, Ordering::Release);
     stop.store(true, Ordering::Release);
     for spinner in spinners {
@@ -2197,6 +2209,7 @@ fn coroutine_timeout() -> TestResult {
         thread::set_priority(0, abi::DEFAULT_PRIORITY),
     )?;
     let (_, timeouts) = ok("wait", process::wait(pid))?;
+    spun?;
     let after = total_stats()?;
     ensure!(
         timeouts > 0,

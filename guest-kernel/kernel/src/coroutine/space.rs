@@ -95,6 +95,8 @@ fn table() -> Option<&'static [AtomicU64; 4]> {
 /// call, registers the thread as virtual core `cpu`; returns the executor's address.
 pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno> {
     if cpu == abi::COROUTINE_DETACH {
+        // Count what it polled since it last left a hart.
+        left_hart(thread);
         if thread.coroutine_cpu.swap(NO_CPU, Ordering::AcqRel) != NO_CPU {
             let base = thread.coroutine_base_priority.load(Ordering::Relaxed);
             crate::task::scheduler::set_priority(thread, base);
@@ -203,7 +205,8 @@ pub fn refresh_table() {
 }
 
 /// The priority `thread` should run at: for a virtual core, the more urgent of what its
-/// process has ready and what it polls; `None` for other threads.
+/// process has ready and what it polls (its own priority when neither); `None` for other
+/// threads.
 pub fn priority_of(thread: &Thread) -> Option<usize> {
     let cpu = thread.coroutine_cpu.load(Ordering::Acquire);
     if cpu == NO_CPU {
@@ -211,8 +214,13 @@ pub fn priority_of(thread: &Thread) -> Option<usize> {
     }
     let space = thread.process.coroutine.get()?;
     let priority = space.published().min(space.running(cpu));
-    // Nothing ready or running: the thread is about to wait; keep the lowest priority.
-    Some(priority.min(PRIORITIES - 1))
+    if priority < PRIORITIES {
+        return Some(priority);
+    }
+    // Nothing ready or running: the thread is starting up, running the runtime's own work
+    // (timers, doorbells) or about to wait for work. It keeps its own priority: dropping it
+    // to the lowest would starve a process that has not spawned its first coroutine yet.
+    Some(thread.coroutine_base_priority.load(Ordering::Relaxed))
 }
 
 /// A tick while `thread` runs: refresh the published table (if any coroutine process lives).
