@@ -134,19 +134,17 @@ fn map(
     index: usize,
     payload: &coroutine::Payload,
 ) -> Result<CoroutineSpace, Errno> {
-    let table = *TABLE.call_once(|| {
-        let frame = mm::frame::alloc()
-            .expect("no frame for the coroutine priority table")
-            .addr();
-        // SAFETY: a fresh frame.
+    let table = *TABLE.try_call_once(|| {
+        let frame = mm::frame::alloc().ok_or(Errno::NoMemory)?.addr();
+        // SAFETY: a fresh frame, the table's for ever.
         unsafe {
             (frame as *mut CoroutinePriorities).write(CoroutinePriorities {
                 best_priority: PRIORITIES as u64,
                 ..Default::default()
             })
         };
-        frame
-    });
+        Ok::<usize, Errno>(frame)
+    })?;
     let pages = payload.base()..payload.base() + mm::page_ceil(payload.len());
     if pages.len() > COROUTINE_PAYLOAD_MAX {
         return Err(Errno::NoMemory);
