@@ -27,6 +27,8 @@ fn main() {
         "kernel/Cargo.toml",
         "abi",
         "ulib",
+        "coroutine",
+        "coroutine-payload",
         "../workloads/src",
         "../workloads/Cargo.toml",
         "../workloads/Cargo.lock",

@@ -206,7 +206,7 @@ fn another_kernel_image_boots_with_kernel() {
 /// Every self test but the upcall ones, as `selftest` filters (a test runs when its name
 /// contains one of them).
 const ALL_BUT_UPCALLS: &str = "console getpid bad wait_no spawn panic many yield sleep clock \
-    thread mutex futex pipe map hart fault memory shared preemption priorities";
+    thread mutex futex pipe map hart fault memory shared coroutine preemption priorities";
 
 #[test]
 #[cfg_attr(
@@ -306,6 +306,12 @@ fn kernel_costs_match_the_readme() {
         ("thread_switch", "thread switch"),
         ("process_switch", "process switch"),
         ("pipe_round_trip", "pipe round trip"),
+        ("coroutine_spawn", "coroutine spawn"),
+        ("coroutine_yield", "coroutine yield"),
+        (
+            "coroutine_process_yield",
+            "coroutine yield across processes",
+        ),
     ] {
         let cycles = measured
             .iter()

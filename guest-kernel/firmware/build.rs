@@ -35,6 +35,8 @@ fn main() {
         "kernel/kernel.ld",
         "kernel/build.rs",
         "kernel/Cargo.toml",
+        "coroutine",
+        "coroutine-payload",
         "abi",
         "ulib",
         "Cargo.lock",

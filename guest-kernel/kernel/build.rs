@@ -3,12 +3,20 @@
 //! directory of its own, and writes `programs.rs` with each program's name and
 //! `include_bytes!` of its ELF file, which `src/programs.rs` includes.
 //!
+//! It also bundles the coroutine-scheduler payloads (`coroutine-payload`, one per policy):
+//! builds them twice, linked at two different bases, checks that both links give the same
+//! bytes (so the code holds no absolute address and runs wherever it is mapped), and writes
+//! `payloads.rs` with each payload's name and bytes, page aligned, which
+//! `src/coroutine/payloads.rs` includes.
+//!
 //! The programs must be the same bytes wherever the repository is cloned: their code layout
 //! is part of every timing result. Cargo names a path dependency outside a workspace (here
 //! `ulib` and `abi`, for the `workloads` workspace) by its absolute path, and that name seeds
 //! symbol hashes and so the layout. So the build runs on a copy of the sources at a fixed
 //! place named by their content, `/tmp/hartlab-workloads-<hash>/` (see [`stage_sources`]).
 
+use object::read::elf::{ElfFile64, ProgramHeader};
+use object::{elf, Endianness};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::{env, fs};
@@ -30,6 +38,7 @@ fn main() {
         workloads.join(".cargo/config.toml"),
         guest.join("ulib"),
         guest.join("abi"),
+        guest.join("coroutine"),
     ] {
         println!("cargo:rerun-if-changed={}", input.display());
     }
@@ -56,6 +65,112 @@ fn main() {
     }
     table += "];\n";
     fs::write(out_dir.join("programs.rs"), table).unwrap();
+
+    for input in ["coroutine", "coroutine-payload"] {
+        println!("cargo:rerun-if-changed={}", guest.join(input).display());
+    }
+    let payloads = build_payloads(guest, &out_dir);
+    let mut table = String::from(
+        "/// A payload's bytes, page aligned so they can be mapped into processes.\n\
+         #[repr(C, align(4096))]\n\
+         pub struct Pages<B: ?Sized>(pub B);\n\n",
+    );
+    for (index, (_, bin)) in payloads.iter().enumerate() {
+        let len = fs::metadata(bin).unwrap().len();
+        table += &format!(
+            "/// A payload image, in the section `kernel.ld` places at the end of the text\n\
+             /// (mapped read and execute only).\n\
+             #[unsafe(link_section = \".payloads\")]\n\
+             static PAYLOAD_{index}: Pages<[u8; {len}]> = Pages(*include_bytes!({:?}));\n",
+            bin.display().to_string()
+        );
+    }
+    table += &format!(
+        "\n/// Every payload: its name and image.\n\
+         pub static PAYLOADS: [(&str, &Pages<[u8]>); {}] = [\n",
+        payloads.len()
+    );
+    for (index, (name, _)) in payloads.iter().enumerate() {
+        table += &format!("    ({name:?}, &PAYLOAD_{index}),\n");
+    }
+    table += "];\n";
+    fs::write(out_dir.join("payloads.rs"), table).unwrap();
+}
+
+/// The payload binaries (`coroutine-payload/src/bin/`), by name.
+const PAYLOADS: [&str; 2] = ["strict", "aging"];
+
+/// Builds the payloads linked at 0 and at another base, checks that the two links are the
+/// same bytes, writes the bytes to `OUT_DIR/<name>.payload`; returns (name, path).
+fn build_payloads(guest: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
+    let images: Vec<Vec<Vec<u8>>> = ["0x0", "0x12345000"]
+        .iter()
+        .map(|base| {
+            let target_dir = out_dir.join(format!("payload-target-{base}"));
+            let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut cmd = Command::new(cargo);
+            cmd.current_dir(guest)
+                .args([
+                    "build",
+                    "--release",
+                    "--package",
+                    "coroutine-payload",
+                    "--bins",
+                ])
+                .args(["--target", TARGET])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .env("HARTLAB_PAYLOAD_BASE", base)
+                .env("CARGO_ENCODED_RUSTFLAGS", "-Crelocation-model=pie");
+            for var in ["RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"] {
+                cmd.env_remove(var);
+            }
+            let status = cmd
+                .status()
+                .expect("cannot run cargo to build the payloads");
+            assert!(status.success(), "building the coroutine payloads failed");
+            PAYLOADS
+                .iter()
+                .map(|name| {
+                    let elf = target_dir.join(TARGET).join("release").join(name);
+                    flatten(&fs::read(&elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display())))
+                })
+                .collect()
+        })
+        .collect();
+    PAYLOADS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            assert!(
+                images[0][i] == images[1][i],
+                "the {name} payload differs when linked at another base: it holds an absolute \
+                 address and is not position independent"
+            );
+            let path = out_dir.join(format!("{name}.payload"));
+            fs::write(&path, &images[0][i]).unwrap();
+            (name.to_string(), path)
+        })
+        .collect()
+}
+
+/// The bytes of a payload's one loadable segment.
+fn flatten(data: &[u8]) -> Vec<u8> {
+    let file = ElfFile64::<Endianness>::parse(data).expect("a payload is not an ELF64 file");
+    let endian = file.endian();
+    let segments: Vec<_> = file
+        .elf_program_headers()
+        .iter()
+        .filter(|ph| ph.p_type(endian) == elf::PT_LOAD)
+        .collect();
+    assert!(
+        segments.len() == 1,
+        "a payload must be one loadable segment"
+    );
+    segments[0]
+        .data(endian, data)
+        .expect("a payload segment lies outside the file")
+        .to_vec()
 }
 
 /// The files the programs are built from, relative to the repository root: what the
@@ -78,7 +193,12 @@ fn source_files(repo: &Path) -> Vec<PathBuf> {
         }
     }
     let mut files = Vec::new();
-    for dir in ["workloads/src", "guest-kernel/ulib", "guest-kernel/abi"] {
+    for dir in [
+        "workloads/src",
+        "guest-kernel/ulib",
+        "guest-kernel/abi",
+        "guest-kernel/coroutine",
+    ] {
         walk(repo, Path::new(dir), &mut files);
     }
     for file in [
@@ -104,7 +224,7 @@ fn is_build_input(file: &Path) -> bool {
 
 /// Copies the programs' sources to `/tmp/hartlab-workloads-<hash of names and contents>/`
 /// (once; concurrent builds agree, the copy is renamed into place whole) and returns that
-/// directory. The guest workspace's manifest is copied with only `abi` and `ulib` as members,
+/// directory. The guest workspace's manifest is copied with only its library crates as members,
 /// which is what their manifests need from it.
 fn stage_sources(repo: &Path) -> PathBuf {
     let files = source_files(repo);
@@ -150,16 +270,16 @@ fn stage_sources(repo: &Path) -> PathBuf {
     stage
 }
 
-/// The guest workspace manifest with `members` and `default-members` cut down to the two
-/// library crates.
+/// The guest workspace manifest with `members` and `default-members` cut down to the
+/// library crates the programs use.
 fn only_library_members(manifest: &str) -> String {
     manifest
         .lines()
         .map(|line| {
             if line.starts_with("members") {
-                "members = [\"abi\", \"ulib\"]"
+                "members = [\"abi\", \"coroutine\", \"ulib\"]"
             } else if line.starts_with("default-members") {
-                "default-members = [\"abi\", \"ulib\"]"
+                "default-members = [\"abi\", \"coroutine\", \"ulib\"]"
             } else {
                 line
             }

@@ -131,6 +131,25 @@ pub mod nr {
     /// wake that channel, `(receiver set << 16) | channel`. [`Errno::BadFd`] if `fd` is no
     /// channel, [`Errno::BrokenPipe`] if the channel's process has ended
     pub const TASKCTL_CONNECT: usize = 72;
+    /// `coroutine_setup(payload, cpu) -> executor address`: makes the caller's process a
+    /// coroutine process (the first call) and registers the calling thread as its virtual
+    /// core `cpu` (below [`crate::COROUTINE_CPUS`]; [`crate::COROUTINE_DETACH`] makes it an
+    /// ordinary thread again, at the priority it had before). The first call maps the shared scheduler
+    /// payload read+execute at [`crate::layout::COROUTINE_PAYLOAD`] (`payload`
+    /// [`crate::coroutine_payload`]`::DEFAULT` takes the kernel's boot choice, else the named
+    /// one), a zeroed page for the process's executor read-write at
+    /// [`crate::layout::COROUTINE_EXECUTOR`], and the kernel's table of published priorities
+    /// read-only at [`crate::layout::COROUTINE_PRIORITIES`]; later calls only register the
+    /// thread. The kernel reads the executor page to learn the priority of the process's most
+    /// urgent coroutine and schedules its threads at that priority ([`Errno::Invalid`] for an
+    /// unknown payload, a payload other than the first call's, or a bad `cpu`)
+    pub const COROUTINE_SETUP: usize = 80;
+    /// `coroutine_notify(pid, doorbell) -> 0`: rings doorbell `doorbell` (below
+    /// [`crate::COROUTINE_DOORBELLS`]) of coroutine process `pid` and wakes its idle threads:
+    /// the way a process wakes a coroutine of another one. Allowed for the caller itself, its
+    /// parent and its children ([`Errno::NoProcess`] for no such coroutine process,
+    /// [`Errno::NotPermitted`] for another process, [`Errno::Invalid`] for a bad doorbell)
+    pub const COROUTINE_NOTIFY: usize = 81;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
     pub const HART_STATS: usize = 40;
@@ -142,6 +161,8 @@ pub mod nr {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(isize)]
 pub enum Errno {
+    /// Operation not permitted.
+    NotPermitted = 1,
     /// No such program.
     NoEntry = 2,
     /// No such process or thread.
@@ -174,7 +195,8 @@ pub enum Errno {
 
 impl Errno {
     /// Every error code.
-    pub const ALL: [Errno; 14] = [
+    pub const ALL: [Errno; 15] = [
+        Errno::NotPermitted,
         Errno::NoEntry,
         Errno::NoProcess,
         Errno::BadFd,
@@ -223,6 +245,42 @@ pub const DEFAULT_PRIORITY: usize = 4;
 /// Channels of a task-controller queue set ([`nr::TASKCTL_CHANNEL`]).
 pub const TASKCTL_CHANNELS: usize = 64;
 
+/// Threads ("virtual cores") of one process that may poll its coroutine executor.
+pub const COROUTINE_CPUS: usize = 64;
+/// The `cpu` of [`nr::COROUTINE_SETUP`] that makes the calling thread no virtual core.
+pub const COROUTINE_DETACH: usize = usize::MAX;
+/// Doorbells of a coroutine process ([`nr::COROUTINE_NOTIFY`]).
+pub const COROUTINE_DOORBELLS: usize = 64;
+
+/// The scheduler payloads [`nr::COROUTINE_SETUP`] can map.
+pub mod coroutine_payload {
+    /// The kernel's choice (boot argument `coroutine=`; strict priority by default).
+    pub const DEFAULT: usize = 0;
+    /// Strict priority, FIFO within a priority.
+    pub const STRICT: usize = 1;
+    /// Priority with aging: a waiting priority passed over 8 times is served once.
+    pub const AGING: usize = 2;
+    /// The payloads' names, by number (`DEFAULT` has none).
+    pub const NAMES: [&str; 3] = ["default", "strict", "aging"];
+}
+
+/// The kernel's table of published coroutine priorities, mapped read-only into every
+/// coroutine process at [`layout::COROUTINE_PRIORITIES`] (COPS's `PRIO_ARRAY` and
+/// `max_prio_pid`). The kernel refreshes it at every tick and every `yield` of a coroutine
+/// process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct CoroutinePriorities {
+    /// The most urgent priority any coroutine process has ready ([`PRIORITIES`]: none).
+    pub best_priority: u64,
+    /// The process that has it (0: none).
+    pub best_pid: u64,
+    /// Coroutine processes alive.
+    pub processes: u64,
+    /// Refreshes so far.
+    pub generation: u64,
+}
+
 /// Devices [`nr::MAP_DEVICE`] can map.
 pub mod device {
     /// hartlab's simulator-control device (`hartlab,sim-control`).
@@ -257,6 +315,11 @@ pub struct HartStats {
     pub idle_ticks: u64,
     /// Receivers blocked in `uintr_wait` woken by a user interrupt taken in the kernel.
     pub user_interrupt_wakeups: u64,
+    /// Coroutines polled by coroutine-process threads while they ran on this hart
+    /// (coroutine switches, as the processes' executors count them).
+    pub coroutine_switches: u64,
+    /// Timeouts: ticks that preempted a thread in the middle of a coroutine.
+    pub coroutine_timeouts: u64,
 }
 
 /// The user part of every address space.
@@ -275,6 +338,15 @@ pub mod layout {
     /// Where [`crate::nr::TASKCTL_OPEN`] maps the process's task-controller queue set (its
     /// 16 KiB register region), in the device area clear of `MAP_DEVICE`'s slots.
     pub const TASK_SET: usize = DEVICE_START + 0x1_0000_0000;
+    /// Where [`crate::nr::COROUTINE_SETUP`] maps the shared scheduler payload (read+execute;
+    /// at most [`COROUTINE_PAYLOAD_MAX`] bytes).
+    pub const COROUTINE_PAYLOAD: usize = 0x32_0000_0000;
+    /// Room for the payload.
+    pub const COROUTINE_PAYLOAD_MAX: usize = 0x1_0000;
+    /// Where the process's executor page is mapped (read-write).
+    pub const COROUTINE_EXECUTOR: usize = COROUTINE_PAYLOAD + COROUTINE_PAYLOAD_MAX;
+    /// Where the kernel's table of published priorities is mapped (read-only).
+    pub const COROUTINE_PRIORITIES: usize = COROUTINE_EXECUTOR + 0x1000;
     /// Top of the first thread's stack; thread `i` of a process (counting from 0) has its
     /// stack top at `STACK_TOP - i * STACK_STRIDE`.
     pub const STACK_TOP: usize = 0x3F_0000_0000;

@@ -56,9 +56,15 @@ pub fn wait(process: &Process, addr: usize, expected: u32, timeout_ns: u64) -> R
 /// Wakes up to `count` threads of `process` waiting on `addr`; returns how many.
 pub fn wake(process: &Process, addr: usize, count: usize) -> Result<usize, Errno> {
     let key = process.space.lock().word_address(addr)?;
+    Ok(wake_word(key, count))
+}
+
+/// Wakes up to `count` threads waiting on the word at physical address `key`; returns how
+/// many.
+pub fn wake_word(key: usize, count: usize) -> usize {
     let mut table = FUTEXES.lock();
     let Some(queue) = table.get_mut(&key) else {
-        return Ok(0);
+        return 0;
     };
     let mut woken = 0;
     while woken < count && queue.wake_one() {
@@ -67,5 +73,5 @@ pub fn wake(process: &Process, addr: usize, count: usize) -> Result<usize, Errno
     if queue.is_empty() {
         table.remove(&key);
     }
-    Ok(woken)
+    woken
 }

@@ -8,7 +8,9 @@
 //!   suite, the `selftest` program, with the filters as its arguments;
 //! - `run <program> [argument ...]`: run a bundled program.
 //!
-//! Options: `tick_us=N` sets the scheduler's time slice (default 100 µs).
+//! Options: `tick_us=N` sets the scheduler's time slice (default 100 µs); `coroutine=NAME`
+//! chooses the coroutine-scheduler payload processes get by default (`strict`, the default,
+//! or `aging`).
 //!
 //! When the first process ends, the kernel reports its exit status and shuts the machine
 //! down: success (the test finisher's pass) if the status is 0, failure otherwise.
@@ -19,6 +21,8 @@ use crate::task::Process;
 pub struct Command<'a> {
     /// Scheduler time slice in microseconds.
     pub tick_us: u64,
+    /// The default coroutine-scheduler payload (`coroutine::NAMES`).
+    pub coroutine: &'a str,
     /// The program to run first.
     pub program: &'a str,
     /// Its arguments, space separated.
@@ -32,6 +36,7 @@ const DEFAULT_TICK_US: u64 = 100;
 pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
     let mut command = Command {
         tick_us: DEFAULT_TICK_US,
+        coroutine: crate::coroutine::NAMES[0],
         program: "selftest",
         args: "",
     };
@@ -43,6 +48,12 @@ pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
         match key {
             "tick_us" => {
                 command.tick_us = value.parse().ok().filter(|&us| us > 0).ok_or(word)?;
+            }
+            "coroutine" => {
+                command.coroutine = crate::coroutine::NAMES
+                    .into_iter()
+                    .find(|&name| name == value)
+                    .ok_or(word)?;
             }
             _ => return Err(word),
         }

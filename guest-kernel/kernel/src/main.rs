@@ -22,6 +22,7 @@
 extern crate alloc;
 
 mod console;
+mod coroutine;
 mod file;
 mod futex;
 mod init;
@@ -140,6 +141,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     stats::init();
     smp::init();
     task::init();
+    coroutine::init(command.coroutine);
     print!("programs:");
     for name in programs::names() {
         print!(" {name}");

@@ -22,9 +22,11 @@ pub enum Counter {
     FaultsKilled,
     IdleTicks,
     UserInterruptWakeups,
+    CoroutineSwitches,
+    CoroutineTimeouts,
 }
 
-const COUNTERS: usize = Counter::UserInterruptWakeups as usize + 1;
+const COUNTERS: usize = Counter::CoroutineTimeouts as usize + 1;
 
 /// Every hart's counters.
 static COUNTS: PerHart<[AtomicU64; COUNTERS]> = PerHart::new();
@@ -63,5 +65,7 @@ pub fn snapshot(hart: usize) -> abi::HartStats {
         faults_killed: c(Counter::FaultsKilled),
         idle_ticks: c(Counter::IdleTicks),
         user_interrupt_wakeups: c(Counter::UserInterruptWakeups),
+        coroutine_switches: c(Counter::CoroutineSwitches),
+        coroutine_timeouts: c(Counter::CoroutineTimeouts),
     }
 }

@@ -29,6 +29,7 @@
 //! | [`memory`] | fresh memory and device registers mapped into the process |
 //! | [`sim`] | hartlab's simulator-control device (absent on QEMU) |
 //! | [`uintr`] | user interrupts: handlers in user mode, `uipi.send` between processes |
+//! | [`coroutine`] | async coroutines with priorities on the shared scheduler payload: `block_on`, `spawn`, `yield_now`, `sleep`, `alloc_cpu` |
 //! | [`taskctl`] | hartlab's task controller: hardware ready queues, IPC wake-ups (absent on QEMU) |
 //! | `heap` | the global allocator (`alloc::vec::Vec`, `Box`, ... work) |
 //! | `panic` | the panic handler: message to stderr, exit status 101 |
@@ -39,6 +40,7 @@
 
 extern crate alloc;
 
+pub mod coroutine;
 mod heap;
 pub mod io;
 pub mod memory;

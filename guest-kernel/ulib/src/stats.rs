@@ -1,5 +1,5 @@
 //! The kernel's per-hart counters ([`HartStats`]): system calls, context switches, timer
-//! interrupts, IPIs, preemptions, steals, idle time. Read them before and after something to
+//! interrupts, IPIs, preemptions, steals, idle time, coroutine switches and timeouts. Read them before and after something to
 //! see what the kernel did for it.
 
 use crate::syscall;
@@ -38,6 +38,8 @@ pub fn total(stats: &[HartStats]) -> HartStats {
         sum.faults_killed += s.faults_killed;
         sum.idle_ticks += s.idle_ticks;
         sum.user_interrupt_wakeups += s.user_interrupt_wakeups;
+        sum.coroutine_switches += s.coroutine_switches;
+        sum.coroutine_timeouts += s.coroutine_timeouts;
     }
     sum
 }

@@ -254,3 +254,14 @@ fn unreachable_after_exit() -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// Makes the process a coroutine process with payload `payload` (`abi::coroutine_payload`)
+/// and the calling thread its virtual core `cpu`; returns the executor's address.
+pub fn coroutine_setup(payload: usize, cpu: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::COROUTINE_SETUP, &[payload, cpu]) }
+}
+
+/// Rings doorbell `doorbell` of coroutine process `pid`.
+pub fn coroutine_notify(pid: usize, doorbell: usize) -> Result<(), Errno> {
+    unsafe { call(nr::COROUTINE_NOTIFY, &[pid, doorbell]) }.map(|_| ())
+}

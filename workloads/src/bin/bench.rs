@@ -9,6 +9,12 @@
 //! | `thread_switch` | a switch between two threads of one process that `yield` in turn |
 //! | `process_switch` | a switch between two processes that `yield` in turn (address space change) |
 //! | `pipe_round_trip` | one byte to another process through a pipe and back through another |
+//! | `coroutine_spawn` | `ulib::coroutine::spawn` of an empty coroutine (allocation, control block, the payload's `spawn`) |
+//! | `coroutine_yield` | a switch between two coroutines of one process that `yield_now().await` in turn |
+//! | `coroutine_process_yield` | a switch between coroutines of two processes: each yields its coroutine, then the hart (`yield`) |
+//! | `coroutine_memory` | bytes one empty coroutine takes: its control block and future, and the heap block that holds them |
+//!
+//! The coroutine benchmarks make `bench` a coroutine process, so they run after the others.
 //!
 //! Cycles come from `rdcycle` on the measuring thread's hart. Switch counts come from the
 //! kernel's counters (`hart_stats`: context and address-space switches), so
@@ -27,9 +33,13 @@
 //! | 1 | `thread_switch` |
 //! | 2 | `process_switch` |
 //! | 3 | `pipe_round_trip` |
+//! | 4 | `coroutine_spawn` |
+//! | 5 | `coroutine_yield` |
+//! | 6 | `coroutine_process_yield` |
 //!
 //! `bench` spawns itself as the other party of the process benchmarks:
-//! `bench peer-yield <n>` yields `n` times; `bench peer-pipe <rfd> <wfd> <n> [fd...]` closes
+//! `bench peer-yield <n>` yields `n` times; `bench peer-coroutine-yield <n>` yields its
+//! coroutine and then the hart `n` times; `bench peer-pipe <rfd> <wfd> <n> [fd...]` closes
 //! the listed fds, then `n` times reads one byte from `rfd` and writes it back to `wfd`.
 
 #![no_std]
@@ -42,6 +52,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use ulib::abi::HartStats;
+use ulib::coroutine::{self, Policy};
 use ulib::{io, println, process, sim, stats, syscall, thread, time};
 
 ulib::main!(main);
@@ -55,12 +66,17 @@ const BENCHES: &[(&str, u64, Bench)] = &[
     ("thread_switch", 1, thread_switch),
     ("process_switch", 2, process_switch),
     ("pipe_round_trip", 3, pipe_round_trip),
+    ("coroutine_spawn", 4, coroutine_spawn),
+    ("coroutine_yield", 5, coroutine_yield),
+    ("coroutine_process_yield", 6, coroutine_process_yield),
+    ("coroutine_memory", 7, coroutine_memory),
 ];
 
 /// Operations measured per benchmark.
 const SYSCALLS: u64 = 1000;
 const SWITCH_ROUNDS: u64 = 500;
 const ROUND_TRIPS: u64 = 200;
+const SPAWNS: u64 = 1000;
 /// Operations done before measuring (the other party starting, caches warming).
 const WARM_UP: u64 = 20;
 
@@ -71,6 +87,7 @@ fn main(args: &[&str]) -> i32 {
     let names = args.get(1..).unwrap_or(&[]);
     match names {
         ["peer-yield", n] => return peer_yield(n),
+        ["peer-coroutine-yield", n] => return peer_coroutine_yield(n),
         ["peer-pipe", rfd, wfd, n, close @ ..] => return peer_pipe(rfd, wfd, n, close),
         _ => {}
     }
@@ -304,4 +321,129 @@ fn peer_pipe(rfd: &str, wfd: &str, n: &str, close: &[&str]) -> i32 {
         }
     }
     0
+}
+
+// ---------------------------------------------------------------------------------------
+// Coroutines
+// ---------------------------------------------------------------------------------------
+
+/// Runs `future` on the coroutine runtime.
+fn on_coroutines<F>(future: F) -> Result<(), String>
+where
+    F: core::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    coroutine::try_block_on(Policy::Default, future).map_err(|e| format!("block_on: {e:?}"))?
+}
+
+fn coroutine_spawn() -> Result<(), String> {
+    on_coroutines(async {
+        // Priority 3 runs before main (4) as soon as main yields.
+        for _ in 0..WARM_UP {
+            coroutine::spawn(async {}, 3);
+        }
+        coroutine::yield_now().await;
+        begin();
+        let start = time::cycles();
+        for _ in 0..SPAWNS {
+            coroutine::spawn(async {}, 3);
+        }
+        let cycles = time::cycles() - start;
+        let per_op = cycles / SPAWNS;
+        end(per_op);
+        coroutine::yield_now().await;
+        println!("bench coroutine_spawn cycles_per_op={per_op} spawns={SPAWNS}");
+        Ok(())
+    })
+}
+
+/// Coroutine switches (polls) core 0 of this process's executor has made.
+fn polls() -> u64 {
+    coroutine::executor_state().switches[0].load(Ordering::Relaxed)
+}
+
+fn coroutine_yield() -> Result<(), String> {
+    on_coroutines(async {
+        coroutine::spawn(
+            async {
+                for _ in 0..SWITCH_ROUNDS + 2 * WARM_UP {
+                    coroutine::yield_now().await;
+                }
+            },
+            coroutine::MAIN_PRIORITY,
+        );
+        for _ in 0..WARM_UP {
+            coroutine::yield_now().await;
+        }
+        let before = polls();
+        begin();
+        let start = time::cycles();
+        for _ in 0..SWITCH_ROUNDS {
+            coroutine::yield_now().await;
+        }
+        let cycles = time::cycles() - start;
+        let switches = polls() - before;
+        report_switches("coroutine_yield", cycles, switches);
+        Ok(())
+    })
+}
+
+fn coroutine_process_yield() -> Result<(), String> {
+    let rounds = format!("{}", SWITCH_ROUNDS + 2 * WARM_UP);
+    let peer = process::spawn("bench", &["peer-coroutine-yield", &rounds])
+        .map_err(|e| format!("spawn bench peer-coroutine-yield: {e:?}"))?;
+    let measured = coroutine::try_block_on(Policy::Default, async {
+        for _ in 0..WARM_UP {
+            coroutine::yield_now().await;
+            thread::yield_now();
+        }
+        let before = totals();
+        begin();
+        let start = time::cycles();
+        for _ in 0..SWITCH_ROUNDS {
+            coroutine::yield_now().await;
+            thread::yield_now();
+        }
+        let cycles = time::cycles() - start;
+        let after = totals();
+        Ok::<_, String>((
+            cycles,
+            after?.address_space_switches - before?.address_space_switches,
+        ))
+    })
+    .map_err(|e| format!("block_on: {e:?}"));
+    let waited = process::wait(peer);
+    match waited {
+        Ok((_, 0)) => {}
+        other => return Err(format!("peer: {other:?}")),
+    }
+    let (cycles, switches) = measured??;
+    report_switches("coroutine_process_yield", cycles, switches);
+    Ok(())
+}
+
+/// The peer of `coroutine_process_yield`.
+fn peer_coroutine_yield(n: &str) -> i32 {
+    let Some(n) = num::<u64>(n) else {
+        return USAGE;
+    };
+    coroutine::block_on(async move {
+        for _ in 0..n {
+            coroutine::yield_now().await;
+            thread::yield_now();
+        }
+    });
+    0
+}
+
+/// The size of a coroutine running `future`'s type.
+fn coroutine_bytes<F: core::future::Future>(_: &F) -> usize {
+    coroutine::coroutine_size::<F>()
+}
+
+fn coroutine_memory() -> Result<(), String> {
+    let block = coroutine_bytes(&async {});
+    // The heap is a buddy allocator: a block of `block` bytes takes the next power of two.
+    let heap = block.next_power_of_two();
+    println!("bench coroutine_memory bytes_per_coroutine={block} heap_bytes={heap}");
+    Ok(())
 }

@@ -12,7 +12,8 @@
 //! (waits for its children, joins its threads, closes its descriptors, restores its
 //! priority), so any subset runs in any order.
 //!
-//! The helper process is `child` (see `child.rs` for its arguments).
+//! The helper processes are `child` and, for coroutine processes, `cochild` (see their
+//! sources for their arguments).
 
 #![no_std]
 #![no_main]
@@ -29,7 +30,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use ulib::abi::{self, layout, nr, Errno, HartStats};
 use ulib::taskctl::{self, Policy, TaskSet};
 use ulib::thread::{self, JoinHandle};
-use ulib::{io, memory, println, process, sim, stats, syscall, time};
+use ulib::{coroutine, io, memory, println, process, sim, stats, syscall, time};
 
 ulib::main!(main);
 
@@ -40,7 +41,7 @@ type TestResult = Result<(), String>;
 type Test = fn() -> TestResult;
 
 /// Every test, in the order they run: basics, processes, threads, synchronisation, pipes,
-/// memory, faults, upcalls, the task controller, scheduling.
+/// memory, faults, upcalls, the task controller, coroutines, scheduling.
 const TESTS: &[(&str, Test)] = &[
     ("console_write", console_write),
     ("console_read", console_read),
@@ -93,6 +94,14 @@ const TESTS: &[(&str, Test)] = &[
     ("taskctl_errors", taskctl_errors),
     ("taskctl_sets", taskctl_sets),
     ("taskctl_preempt", taskctl_preempt),
+    ("coroutine_order", coroutine_order),
+    ("coroutine_current_priority", coroutine_current_priority),
+    ("coroutine_alloc_cpu", coroutine_alloc_cpu),
+    ("coroutine_many", coroutine_many),
+    ("coroutine_cross_process_wake", coroutine_cross_process_wake),
+    ("coroutine_kernel_priority", coroutine_kernel_priority),
+    ("coroutine_timeout", coroutine_timeout),
+    ("coroutine_scribble", coroutine_scribble),
     ("preemption_fairness", preemption_fairness),
     ("priorities", priorities),
 ];
@@ -1844,4 +1853,396 @@ fn priorities() -> TestResult {
         );
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Coroutines (the shared scheduler payload, ulib::coroutine)
+// ---------------------------------------------------------------------------------------
+
+/// Runs `future` on this process's coroutine runtime and returns its result.
+fn on_coroutines<F>(future: F) -> TestResult
+where
+    F: core::future::Future<Output = TestResult> + Send + 'static,
+{
+    coroutine::try_block_on(coroutine::Policy::Default, future)
+        .map_err(|e| format!("block_on: {e:?}"))?
+}
+
+/// Coroutines run most urgent first, in spawn order within a priority, and take turns
+/// within a priority when they yield.
+fn coroutine_order() -> TestResult {
+    on_coroutines(async {
+        let log = Arc::new(ulib::sync::Mutex::new(Vec::new()));
+        let plan = [3, 1, 3, 0, 1, 7, 0];
+        for (index, &priority) in plan.iter().enumerate() {
+            let log = log.clone();
+            coroutine::spawn(async move { log.lock().push(index) }, priority);
+        }
+        for name in [10, 20] {
+            let log = log.clone();
+            coroutine::spawn(
+                async move {
+                    for step in 1..=2 {
+                        log.lock().push(name + step);
+                        coroutine::yield_now().await;
+                    }
+                },
+                2,
+            );
+        }
+        // Main runs at priority 4: sleeping lets priority 7 run too.
+        while log.lock().len() < plan.len() + 4 {
+            coroutine::sleep(20_000).await;
+        }
+        let order = log.lock().clone();
+        let want = [3, 6, 1, 4, 11, 21, 12, 22, 0, 2, 5];
+        ensure!(order == want, "ran in order {order:?}, want {want:?}");
+        Ok(())
+    })
+}
+
+/// `current` names the running coroutine; `set_priority` moves a ready one.
+fn coroutine_current_priority() -> TestResult {
+    on_coroutines(async {
+        let main = coroutine::current();
+        ensure!(main != 0, "current() is 0 inside a coroutine");
+        let log = Arc::new(ulib::sync::Mutex::new(Vec::new()));
+        let mut ids = Vec::new();
+        for (name, priority) in [("late", 6), ("middle", 5)] {
+            let log = log.clone();
+            ids.push(coroutine::spawn(
+                async move {
+                    let me = coroutine::current();
+                    log.lock().push((name, me));
+                },
+                priority,
+            ));
+        }
+        ok("set_priority", coroutine::set_priority(ids[0], 1))?;
+        expect_err(
+            "set_priority(8)",
+            coroutine::set_priority(ids[1], 8),
+            Errno::Invalid,
+        )?;
+        while log.lock().len() < 2 {
+            coroutine::sleep(20_000).await;
+        }
+        let log = log.lock().clone();
+        ensure!(
+            log == [("late", ids[0]), ("middle", ids[1])],
+            "ran as {log:?}, ids {ids:?}"
+        );
+        ensure!(coroutine::current() == main, "main's id changed");
+        Ok(())
+    })
+}
+
+/// `alloc_cpu(3)` gives the executor four virtual cores: four coroutines that each wait
+/// (without yielding) for all four to have started run at once, on as many harts as there
+/// are, up to four.
+fn coroutine_alloc_cpu() -> TestResult {
+    let harts = stats::hart_count();
+    on_coroutines(async move {
+        let cores = ok("alloc_cpu", coroutine::alloc_cpu(3))?;
+        ensure!(cores == 4, "alloc_cpu(3) made {cores} cores, want 4");
+        let started = Arc::new(AtomicU32::new(0));
+        let seen = Arc::new(AtomicU64::new(0));
+        let finished = Arc::new(AtomicU32::new(0));
+        for _ in 0..4 {
+            let (started, seen, finished) = (started.clone(), seen.clone(), finished.clone());
+            coroutine::spawn(
+                async move {
+                    started.fetch_add(1, Ordering::AcqRel);
+                    let deadline = time::now_ns() + 1_000_000_000;
+                    while started.load(Ordering::Acquire) < 4 && time::now_ns() < deadline {
+                        seen.fetch_or(1 << (thread::current_hart() % 64), Ordering::AcqRel);
+                    }
+                    seen.fetch_or(1 << (thread::current_hart() % 64), Ordering::AcqRel);
+                    finished.fetch_add(1, Ordering::AcqRel);
+                },
+                3,
+            );
+        }
+        while finished.load(Ordering::Acquire) < 4 {
+            coroutine::sleep(50_000).await;
+        }
+        ensure!(
+            started.load(Ordering::Acquire) == 4,
+            "the four coroutines did not all start"
+        );
+        let harts_used = seen.load(Ordering::Acquire).count_ones() as usize;
+        ensure!(
+            harts_used >= harts.min(4),
+            "four virtual cores ran on {harts_used} harts of {harts}"
+        );
+        Ok(())
+    })
+}
+
+/// 5000 coroutines in one process, each yielding once; the executor and the kernel's hart
+/// statistics count their switches.
+fn coroutine_many() -> TestResult {
+    const COUNT: u32 = 5000;
+    let before = total_stats()?;
+    on_coroutines(async {
+        let done = Arc::new(AtomicU32::new(0));
+        for i in 0..COUNT {
+            let done = done.clone();
+            coroutine::spawn(
+                async move {
+                    coroutine::yield_now().await;
+                    done.fetch_add(1, Ordering::AcqRel);
+                },
+                (i % 8) as usize,
+            );
+        }
+        while done.load(Ordering::Acquire) < COUNT {
+            coroutine::sleep(100_000).await;
+        }
+        Ok(())
+    })?;
+    // Leaving the hart makes the kernel count this thread's coroutine switches.
+    thread::yield_now();
+    let after = total_stats()?;
+    let counted = after.coroutine_switches - before.coroutine_switches;
+    ensure!(
+        counted >= 2 * u64::from(COUNT),
+        "hart_stats counted {counted} coroutine switches for {COUNT} coroutines polled twice"
+    );
+    let executor = coroutine::executor_state();
+    ensure!(
+        executor.live.load(Ordering::Relaxed) == 0,
+        "{} coroutines left",
+        executor.live.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+/// Shared memory of `words` zeroed words, for `cochild`.
+fn shared_words(words: usize) -> Result<&'static [AtomicU64], String> {
+    let addr = ok("map_shared", memory::map_shared(words * 8))?;
+    // SAFETY: fresh zeroed read-write memory, aligned, used only through atomics.
+    Ok(unsafe { core::slice::from_raw_parts(addr as *const AtomicU64, words) })
+}
+
+/// Runs `cochild` with `args` and returns its exit status.
+fn run_cochild(args: &[&str]) -> Result<i32, String> {
+    let pid = ok("spawn cochild", process::spawn("cochild", args))?;
+    let (_, status) = ok("wait", process::wait(pid))?;
+    Ok(status)
+}
+
+/// Waits (sleeping) up to a second for `cond`.
+fn wait_for(what: &str, cond: impl Fn() -> bool) -> TestResult {
+    let deadline = time::now_ns() + 1_000_000_000;
+    while !cond() {
+        ensure!(time::now_ns() < deadline, "timed out waiting for {what}");
+        time::sleep_ns(20_000);
+    }
+    Ok(())
+}
+
+/// A process wakes a coroutine of its child with a doorbell; the calls' errors.
+fn coroutine_cross_process_wake() -> TestResult {
+    let shared = shared_words(1)?;
+    let addr = format!("{}", shared.as_ptr() as usize);
+    let pid = ok(
+        "spawn cochild",
+        process::spawn("cochild", &["doorbell", &addr]),
+    )?;
+    let waited = wait_for("the child's coroutine", || {
+        shared[0].load(Ordering::Acquire) == 1
+    });
+    expect_err(
+        "notify bad doorbell",
+        coroutine::notify(pid, 64),
+        Errno::Invalid,
+    )?;
+    ok("notify", coroutine::notify(pid, 3))?;
+    let (_, status) = ok("wait", process::wait(pid))?;
+    waited?;
+    ensure!(status == 0, "cochild doorbell exited with {status}");
+    ensure!(
+        shared[0].load(Ordering::Acquire) == 2,
+        "the coroutine was not woken"
+    );
+    // A process may not ring an unrelated one's doorbell (here: its sibling's).
+    shared[0].store(0, Ordering::Release);
+    let sibling = ok(
+        "spawn cochild",
+        process::spawn("cochild", &["doorbell", &addr]),
+    )?;
+    let status = run_cochild(&["notify", &format!("{sibling}")]);
+    wait_for("the sibling's coroutine", || {
+        shared[0].load(Ordering::Acquire) == 1
+    })?;
+    ok("notify", coroutine::notify(sibling, 3))?;
+    let (_, sibling_status) = ok("wait", process::wait(sibling))?;
+    ensure!(
+        sibling_status == 0,
+        "the sibling exited with {sibling_status}"
+    );
+    ensure!(status? == 0, "a process rang its sibling's doorbell");
+    let me = ok("getpid", syscall::getpid())?;
+    expect_err(
+        "notify a process without coroutines",
+        coroutine::notify(me + 100_000, 0),
+        Errno::NoProcess,
+    )
+}
+
+/// The kernel runs the process with the more urgent coroutine: with one priority-5 spinner
+/// thread per hart, a coroutine process whose coroutine has priority 1 runs and one whose
+/// coroutine has priority 6 waits until the spinners stop.
+fn coroutine_kernel_priority() -> TestResult {
+    let harts = stats::hart_count();
+    // Words: 0 go, 1 stamps, 2 spinners stopped, then two slots of three (started, stamp,
+    // whether the spinners had stopped): 3..6 the priority-1 process's, 6..9 the other's.
+    let shared = shared_words(9)?;
+    let addr = format!("{}", shared.as_ptr() as usize);
+    ok("set_priority", thread::set_priority(0, 0))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let spinners: Vec<JoinHandle<()>> = (0..harts)
+        .map(|_| {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                let _ = thread::set_priority(0, 5);
+                while !stop.load(Ordering::Acquire) {
+                    core::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    let mut children = Vec::new();
+    let mut result = (|| -> TestResult {
+        // The less urgent one first: once the other has started it would never get a hart
+        // to start on (on one hart).
+        for (priority, slot) in [("6", "6"), ("1", "3")] {
+            let pid = ok(
+                "spawn",
+                process::spawn("cochild", &["urgent", priority, &addr, slot]),
+            )?;
+            children.push(pid);
+            let slot: usize = slot.parse().unwrap_or(0);
+            wait_for("a coroutine to start", || {
+                shared[slot].load(Ordering::Acquire) == 1
+            })?;
+        }
+        shared[0].store(1, Ordering::Release);
+        wait_for("the urgent coroutine", || {
+            shared[4].load(Ordering::Acquire) != 0
+        })?;
+        time::sleep_ns(2_000_000);
+        ensure!(
+            shared[7].load(Ordering::Acquire) == 0,
+            "the priority-6 coroutine ran while priority-5 threads spun"
+        );
+        Ok(())
+    })();
+    shared[0].store(1, Ordering::Release);
+    shared[2].store(1, Ordering::Release);
+    stop.store(true, Ordering::Release);
+    for spinner in spinners {
+        let _ = spinner.join();
+    }
+    ok(
+        "set_priority",
+        thread::set_priority(0, abi::DEFAULT_PRIORITY),
+    )?;
+    for pid in children {
+        let (_, status) = ok("wait", process::wait(pid))?;
+        if status != 0 && result.is_ok() {
+            result = Err(format!("cochild urgent exited with {status}"));
+        }
+    }
+    result?;
+    ensure!(
+        shared[4].load(Ordering::Acquire) == 1 && shared[7].load(Ordering::Acquire) == 2,
+        "stamps: urgent {}, other {}",
+        shared[4].load(Ordering::Acquire),
+        shared[7].load(Ordering::Acquire)
+    );
+    ensure!(
+        shared[8].load(Ordering::Acquire) == 1,
+        "the priority-6 coroutine finished before the spinners stopped"
+    );
+    Ok(())
+}
+
+/// A coroutine that never yields is preempted by the tick when other threads wait, and each
+/// such preemption is counted as a timeout, by its executor and in `hart_stats`.
+fn coroutine_timeout() -> TestResult {
+    let harts = stats::hart_count();
+    let shared = shared_words(2)?;
+    let addr = format!("{}", shared.as_ptr() as usize);
+    let before = total_stats()?;
+    let pid = ok("spawn", process::spawn("cochild", &["spin", &addr]))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    // One spinner per hart at the coroutine's thread priority: the tick must share the harts.
+    let spinners: Vec<JoinHandle<()>> = (0..harts)
+        .map(|_| {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                while !stop.load(Ordering::Acquire) {
+                    core::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    ok("set_priority", thread::set_priority(0, 0))?;
+    // Until the tick has preempted the spinning coroutine (or a second has passed).
+    let spun = wait_for("the coroutine to spin", || {
+        shared[1].load(Ordering::Acquire) == 1
+    })
+    .and_then(|()| {
+        wait_for("a timeout", || {
+            total_stats().is_ok_and(|s| s.coroutine_timeouts > before.coroutine_timeouts)
+        })
+    });
+    shared[0].store(1, Ordering::Release);
+    stop.store(true, Ordering::Release);
+    for spinner in spinners {
+        let _ = spinner.join();
+    }
+    ok(
+        "set_priority",
+        thread::set_priority(0, abi::DEFAULT_PRIORITY),
+    )?;
+    let (_, timeouts) = ok("wait", process::wait(pid))?;
+    spun?;
+    let after = total_stats()?;
+    ensure!(
+        timeouts > 0,
+        "the spinning coroutine's executor counted no timeout"
+    );
+    ensure!(
+        after.coroutine_timeouts > before.coroutine_timeouts,
+        "hart_stats counted no coroutine timeout"
+    );
+    Ok(())
+}
+
+/// A process that wrecks its executor page, or writes the payload's code, is killed for the
+/// fault; nothing else is hurt (this process's coroutines still run).
+fn coroutine_scribble() -> TestResult {
+    for (what, cause) in [("executor", 13), ("payload", 15)] {
+        let pid = ok("spawn", process::spawn("cochild", &["scribble", what]))?;
+        let (_, status) = ok("wait", process::wait(pid))?;
+        ensure!(
+            status == abi::KILLED_BY_FAULT - cause,
+            "cochild scribble {what} ended with {status}, want {}",
+            abi::KILLED_BY_FAULT - cause
+        );
+    }
+    on_coroutines(async {
+        let done = Arc::new(AtomicU32::new(0));
+        let done_in = done.clone();
+        coroutine::spawn(async move { done_in.store(1, Ordering::Release) }, 0);
+        coroutine::yield_now().await;
+        ensure!(
+            done.load(Ordering::Acquire) == 1,
+            "this process's coroutines stopped"
+        );
+        Ok(())
+    })
 }

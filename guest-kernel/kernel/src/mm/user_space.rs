@@ -111,6 +111,32 @@ impl UserSpace {
         Ok(())
     }
 
+    /// Maps kernel-owned pages at physical `phys` (page aligned; code or data of the kernel's
+    /// own) at user address `virt` with `perm`. They belong to neither map: the address space
+    /// neither frees them nor lets system calls copy to or from them.
+    pub fn map_kernel_pages(
+        &mut self,
+        virt: usize,
+        phys: Range<usize>,
+        perm: Perm,
+    ) -> Result<(), Errno> {
+        check_user_range(&(virt..virt + phys.len()))?;
+        for (offset, page) in phys.step_by(PAGE_SIZE).enumerate() {
+            self.table
+                .map(virt + offset * PAGE_SIZE, page, perm.flags())
+                .map_err(|_| Errno::NoMemory)?;
+        }
+        Ok(())
+    }
+
+    /// The physical address of the RAM this address space owns at `virt`.
+    pub fn physical(&self, virt: usize) -> Option<usize> {
+        let page = page_floor(virt);
+        self.frames
+            .get(&page)
+            .map(|frame| frame.addr() + (virt - page))
+    }
+
     /// Whether anything is mapped at `virt`'s page.
     pub fn is_mapped(&self, virt: usize) -> bool {
         self.table.translate(virt).is_some()

@@ -15,7 +15,9 @@
 //! | `info` | hart_stats, hart_count |
 //! | `uintr` | uintr_register_handler, uintr_create_fd, uintr_register_sender, uintr_wait |
 //! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect |
+//! | `coroutine` | coroutine_setup, coroutine_notify |
 
+mod coroutine;
 mod info;
 mod io;
 mod memory;
@@ -71,6 +73,8 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::TASKCTL_OPEN => taskctl::open,
         nr::TASKCTL_CHANNEL => taskctl::channel,
         nr::TASKCTL_CONNECT => taskctl::connect,
+        nr::COROUTINE_SETUP => coroutine::setup,
+        nr::COROUTINE_NOTIFY => coroutine::notify,
         _ => return Errno::NoSys.to_ret(),
     };
     match handler(&args) {

@@ -31,8 +31,15 @@ pub fn gettid(_: &Args) -> Result<usize, Errno> {
     Ok(scheduler::with_current(|thread| thread.tid))
 }
 
-/// `yield()`.
+/// `yield()`. A virtual core of a coroutine process is queued at the priority of its
+/// process's most urgent coroutine, and the table of published priorities is refreshed.
 pub fn yield_now(_: &Args) -> Result<usize, Errno> {
+    scheduler::with_current(|thread| {
+        if let Some(priority) = crate::coroutine::space::priority_of(thread) {
+            thread.sched.lock().priority = priority;
+            crate::coroutine::space::refresh_table();
+        }
+    });
     scheduler::yield_now();
     Ok(0)
 }

@@ -49,6 +49,8 @@ pub struct Process {
     is_init: bool,
     /// Its user-interrupt sender table (see `uintr`).
     pub uintr: super::uintr::ProcessState,
+    /// Its coroutine executor, payload and priority table, once it has set them up.
+    pub coroutine: spin::Once<crate::coroutine::space::CoroutineSpace>,
     inner: Mutex<ProcessInner>,
 }
 
@@ -112,6 +114,7 @@ impl Process {
             exiting: AtomicBool::new(false),
             is_init: parent.is_none(),
             uintr: Default::default(),
+            coroutine: spin::Once::new(),
             inner: Mutex::new(ProcessInner {
                 threads: Vec::new(),
                 live_threads: 0,
@@ -248,6 +251,7 @@ impl Process {
             let task_set = inner.task_set.take();
             (inner.status, inner.parent.upgrade(), files, task_set)
         };
+        crate::coroutine::space::forget(self);
         // Closing may wake other processes (pipe readers see the end of file).
         drop(files);
         // Frees the set in the device (its region stays mapped, but no thread runs here any

@@ -284,7 +284,12 @@ fn run(thread: Arc<Thread>) {
     // Back in the loop: the thread has left the hart.
     let thread = local.current.take().expect("the running thread vanished");
     super::uintr::switch_out(&thread);
+    crate::coroutine::space::left_hart(&thread);
+    let coroutine_priority = crate::coroutine::space::priority_of(&thread);
     let mut sched = thread.sched.lock();
+    if let Some(priority) = coroutine_priority {
+        sched.priority = priority;
+    }
     sched.on_cpu = false;
     let requeue_here = core::mem::take(&mut sched.requeue_here);
     match sched.status {
@@ -505,12 +510,18 @@ pub fn on_timer_interrupt() {
         wake(&thread, WakeReason::TimedOut, Some(seq));
     }
     let local = local();
+    crate::coroutine::space::on_tick();
     if let Some(thread) = &local.current {
+        if let Some(priority) = crate::coroutine::space::priority_of(thread) {
+            thread.sched.lock().priority = priority;
+            hart.running_priority.store(priority, Ordering::Relaxed);
+        }
         if now >= local.slice_end {
             let priority = thread.sched.lock().priority;
             if hart.has_ready_at_or_above(priority) {
                 hart.need_resched.store(true, Ordering::Relaxed);
                 stats::bump(Counter::Preemptions);
+                crate::coroutine::space::count_timeout(thread);
             } else {
                 local.slice_end = now + timer::tick();
             }

@@ -112,6 +112,13 @@ pub struct Thread {
     pub upcall_pending: core::sync::atomic::AtomicBool,
     /// User-interrupt receiver state (see `uintr`).
     pub uintr: Mutex<super::uintr::ThreadState>,
+    /// The virtual core of its process's coroutine executor this thread is
+    /// (`coroutine::space::NO_CPU`: none).
+    pub coroutine_cpu: AtomicUsize,
+    /// Its priority before it became a virtual core (restored when it stops being one).
+    pub coroutine_base_priority: AtomicUsize,
+    /// Its core's coroutine switches already counted in the hart statistics.
+    pub coroutine_switches_seen: core::sync::atomic::AtomicU64,
     kernel_stack: KernelStackBox,
     /// Kernel registers while switched out. Only the hart switching the thread in or out
     /// touches it, and the scheduler's `on_cpu` protocol keeps that to one hart at a time.
@@ -161,6 +168,9 @@ impl Thread {
             upcall: Mutex::new(super::upcall::UpcallState::default()),
             upcall_pending: core::sync::atomic::AtomicBool::new(false),
             uintr: Mutex::new(super::uintr::ThreadState::default()),
+            coroutine_cpu: AtomicUsize::new(crate::coroutine::space::NO_CPU),
+            coroutine_base_priority: AtomicUsize::new(priority),
+            coroutine_switches_seen: core::sync::atomic::AtomicU64::new(0),
             kernel_stack,
             context: UnsafeCell::new(Context::default()),
         });

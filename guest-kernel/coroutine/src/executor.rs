@@ -1,0 +1,131 @@
+//! One address space's executor state (`repr(C)`, shared by the payload, the kernel and ulib).
+//!
+//! A process's executor lives in a page of its own that the kernel maps at
+//! `abi::layout::COROUTINE_EXECUTOR`, so the kernel can read what the process publishes (its
+//! most urgent ready priority, which coroutine each of its threads polls, its switch counts)
+//! without a system call; the kernel's own executor is a kernel static. Everything here is in
+//! the owner's memory: a process that scribbles over it harms only itself, and the kernel
+//! reads it as untrusted numbers.
+
+use crate::control_block::Coroutine;
+use crate::{MAX_CPUS, PRIORITIES};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64};
+
+/// "EXECUTOR" in ASCII: written by `init`, checked by nothing but debuggers and tests.
+pub const EXECUTOR_MAGIC: u64 = 0x524f_5455_4345_5845;
+
+/// A FIFO list of control blocks, linked through `Coroutine::next`.
+#[repr(C)]
+pub struct Fifo {
+    /// First in line (null: empty).
+    pub head: *mut Coroutine,
+    /// Last in line.
+    pub tail: *mut Coroutine,
+}
+
+/// One address space's scheduler state.
+#[repr(C)]
+pub struct Executor {
+    /// [`EXECUTOR_MAGIC`] once initialised.
+    pub magic: u64,
+    /// The most urgent priority ready here (ready queues and inbox), `NO_PRIORITY` when none:
+    /// what the process publishes to the kernel (COPS's `PRIO_ARRAY` entry).
+    pub published: AtomicU64,
+    /// Tick preemptions of a running coroutine, counted by the kernel.
+    pub timeouts: AtomicU64,
+    /// Coroutines spawned and not yet completed.
+    pub live: AtomicU64,
+    /// Coroutines in the blocked set.
+    pub blocked: AtomicU64,
+    /// Doorbells rung by other processes (`coroutine_notify`): bit b is doorbell b. The
+    /// kernel sets bits; the process's runtime takes them and wakes what waits for them.
+    pub doorbells: AtomicU64,
+    /// Bumped by every wake-up and spawn: idle threads wait on it (a futex word).
+    pub epoch: AtomicU32,
+    /// Threads waiting for `epoch` to change.
+    pub idle: AtomicU32,
+    /// The lock over the ready queues, bitmap, blocked set and policy state (0 free).
+    pub lock: AtomicU32,
+    /// Bit p set: ready queue p is not empty.
+    pub bitmap: u32,
+    /// A lower bound of the priorities in `inbox` (`NO_PRIORITY`: empty).
+    pub inbox_min: AtomicU32,
+    /// The policy's own state (e.g. aging counters), per priority.
+    pub policy: [u32; PRIORITIES],
+    /// Spawned and woken coroutines not yet in a ready queue: a lock-free stack, so that
+    /// waking needs neither the lock nor memory (an interrupt handler may wake).
+    pub inbox: AtomicPtr<Coroutine>,
+    /// The ready queues, one FIFO per priority.
+    pub levels: [Fifo; PRIORITIES],
+    /// The blocked set (a doubly linked list through `blocked_prev`/`blocked_next`).
+    pub blocked_head: *mut Coroutine,
+    /// The coroutine each thread ("virtual core") is polling (null: none).
+    pub current: [AtomicPtr<Coroutine>; MAX_CPUS],
+    /// Coroutines each thread has polled (coroutine switches).
+    pub switches: [AtomicU64; MAX_CPUS],
+    /// The priority of the coroutine each thread is polling (`NO_PRIORITY`: none).
+    pub running: [AtomicU32; MAX_CPUS],
+}
+
+impl Executor {
+    /// An empty executor (what `init` makes of zeroed memory too).
+    pub const fn new() -> Executor {
+        Executor {
+            magic: EXECUTOR_MAGIC,
+            published: AtomicU64::new(crate::NO_PRIORITY as u64),
+            timeouts: AtomicU64::new(0),
+            live: AtomicU64::new(0),
+            blocked: AtomicU64::new(0),
+            doorbells: AtomicU64::new(0),
+            epoch: AtomicU32::new(0),
+            idle: AtomicU32::new(0),
+            lock: AtomicU32::new(0),
+            bitmap: 0,
+            inbox_min: AtomicU32::new(crate::NO_PRIORITY),
+            policy: [0; PRIORITIES],
+            inbox: AtomicPtr::new(core::ptr::null_mut()),
+            levels: [const {
+                Fifo {
+                    head: core::ptr::null_mut(),
+                    tail: core::ptr::null_mut(),
+                }
+            }; PRIORITIES],
+            blocked_head: core::ptr::null_mut(),
+            current: [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS],
+            switches: [const { AtomicU64::new(0) }; MAX_CPUS],
+            running: [const { AtomicU32::new(crate::NO_PRIORITY) }; MAX_CPUS],
+        }
+    }
+}
+
+impl Default for Executor {
+    fn default() -> Executor {
+        Executor::new()
+    }
+}
+
+// An executor is shared by the threads of its address space; its lock and atomics order
+// their accesses.
+unsafe impl Sync for Executor {}
+unsafe impl Send for Executor {}
+
+/// Byte offsets of the fields the kernel reads from a process's executor page.
+pub mod offsets {
+    use super::Executor;
+    /// `published`.
+    pub const PUBLISHED: usize = core::mem::offset_of!(Executor, published);
+    /// `doorbells`.
+    pub const DOORBELLS: usize = core::mem::offset_of!(Executor, doorbells);
+    /// `epoch`.
+    pub const EPOCH: usize = core::mem::offset_of!(Executor, epoch);
+    /// `timeouts`.
+    pub const TIMEOUTS: usize = core::mem::offset_of!(Executor, timeouts);
+    /// `current[0]`.
+    pub const CURRENT: usize = core::mem::offset_of!(Executor, current);
+    /// `switches[0]`.
+    pub const SWITCHES: usize = core::mem::offset_of!(Executor, switches);
+    /// `running[0]`.
+    pub const RUNNING: usize = core::mem::offset_of!(Executor, running);
+}
+
+const _: () = assert!(core::mem::size_of::<Executor>() <= 4096);

@@ -1,0 +1,284 @@
+//! Coroutine processes: the payload, executor page and priority table mapped into a process,
+//! and what the kernel learns from the executor page.
+//!
+//! The executor page is the process's memory: the kernel only reads numbers from it (the
+//! priority it publishes, which coroutine each of its threads polls, how many it has polled)
+//! and clamps them, and writes only counters and doorbell bits the process may overwrite at
+//! its own expense. A process therefore cannot mislead the kernel about anything but itself.
+//!
+//! Priorities the kernel perceives (COPS's `PRIO_ARRAY` / `max_prio_pid`): a thread of a
+//! coroutine process is scheduled at the priority of the most urgent coroutine its process
+//! has ready or its thread is polling, read from the executor page whenever the thread leaves
+//! a hart, at every tick while it runs, and when it yields. The table of published priorities
+//! (the most urgent one and its process) is refreshed at every tick and yield and mapped
+//! read-only into every coroutine process, whose runtime yields the hart when another
+//! process has more urgent work.
+
+use crate::mm::{self, Perm, PAGE_SIZE};
+use crate::stats::{self, Counter};
+use crate::task::thread::Thread;
+use crate::task::Process;
+use abi::layout::{
+    COROUTINE_EXECUTOR, COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX, COROUTINE_PRIORITIES,
+};
+use abi::{CoroutinePriorities, Errno, COROUTINE_CPUS, COROUTINE_DOORBELLS, PRIORITIES};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use coroutine::executor::offsets;
+use spin::{Mutex, Once};
+
+/// A thread that is no virtual core of an executor.
+pub const NO_CPU: usize = usize::MAX;
+
+/// What a coroutine process has mapped.
+pub struct CoroutineSpace {
+    /// Which payload (index of `super::NAMES`).
+    pub payload: usize,
+    /// Physical address of its executor page.
+    executor: usize,
+}
+
+impl CoroutineSpace {
+    fn word(&self, offset: usize) -> &AtomicU64 {
+        // SAFETY: the executor page is a frame of the process's memory, identity mapped in
+        // the kernel, alive while the process is (it is freed with the address space, after
+        // the process has left the registry); `offset` is 8-aligned inside the page.
+        unsafe { &*((self.executor + offset) as *const AtomicU64) }
+    }
+
+    fn word32(&self, offset: usize) -> &AtomicU32 {
+        // SAFETY: as for `word`, 4-aligned.
+        unsafe { &*((self.executor + offset) as *const AtomicU32) }
+    }
+
+    /// The priority the process publishes (`PRIORITIES`: nothing ready), clamped.
+    fn published(&self) -> usize {
+        (self.word(offsets::PUBLISHED).load(Ordering::Acquire) as usize).min(PRIORITIES)
+    }
+
+    /// The priority of the coroutine virtual core `cpu` polls (`PRIORITIES`: none).
+    fn running(&self, cpu: usize) -> usize {
+        (self
+            .word32(offsets::RUNNING + 4 * (cpu % COROUTINE_CPUS))
+            .load(Ordering::Relaxed) as usize)
+            .min(PRIORITIES)
+    }
+
+    /// Whether virtual core `cpu` is in the middle of a coroutine.
+    fn polling(&self, cpu: usize) -> bool {
+        self.word(offsets::CURRENT + 8 * (cpu % COROUTINE_CPUS))
+            .load(Ordering::Relaxed)
+            != 0
+    }
+
+    /// Coroutines virtual core `cpu` has polled.
+    fn switches(&self, cpu: usize) -> u64 {
+        self.word(offsets::SWITCHES + 8 * (cpu % COROUTINE_CPUS))
+            .load(Ordering::Relaxed)
+    }
+}
+
+/// Every live coroutine process: (pid, physical address of its executor page).
+static REGISTRY: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+/// Entries in `REGISTRY` (read without the lock on the tick path).
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+/// The frame holding the table of published priorities.
+static TABLE: Once<usize> = Once::new();
+
+fn table() -> Option<&'static [AtomicU64; 4]> {
+    let frame = *TABLE.get()?;
+    // SAFETY: a kernel frame of the table's size, never freed.
+    Some(unsafe { &*(frame as *const [AtomicU64; 4]) })
+}
+
+/// `coroutine_setup(payload, cpu)` for `thread`: maps everything on the process's first
+/// call, registers the thread as virtual core `cpu`; returns the executor's address.
+pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno> {
+    if cpu == abi::COROUTINE_DETACH {
+        // Count what it polled since it last left a hart.
+        left_hart(thread);
+        if thread.coroutine_cpu.swap(NO_CPU, Ordering::AcqRel) != NO_CPU {
+            let base = thread.coroutine_base_priority.load(Ordering::Relaxed);
+            crate::task::scheduler::set_priority(thread, base);
+        }
+        return Ok(COROUTINE_EXECUTOR);
+    }
+    if cpu >= COROUTINE_CPUS {
+        return Err(Errno::Invalid);
+    }
+    let (index, payload) = super::payload(choice).ok_or(Errno::Invalid)?;
+    let process = &thread.process;
+    let space = process
+        .coroutine
+        .try_call_once(|| map(process, index, &payload))?;
+    if choice != abi::coroutine_payload::DEFAULT && space.payload != index {
+        return Err(Errno::Invalid);
+    }
+    thread
+        .coroutine_switches_seen
+        .store(space.switches(cpu), Ordering::Relaxed);
+    if thread.coroutine_cpu.swap(cpu, Ordering::AcqRel) == NO_CPU {
+        let base = thread.sched.lock().priority;
+        thread
+            .coroutine_base_priority
+            .store(base, Ordering::Relaxed);
+    }
+    refresh_table();
+    Ok(COROUTINE_EXECUTOR)
+}
+
+/// Maps payload `index`, a fresh executor page and the priority table into `process` and
+/// registers it.
+fn map(
+    process: &Process,
+    index: usize,
+    payload: &coroutine::Payload,
+) -> Result<CoroutineSpace, Errno> {
+    let table = *TABLE.try_call_once(|| {
+        let frame = mm::frame::alloc().ok_or(Errno::NoMemory)?.addr();
+        // SAFETY: a fresh frame, the table's for ever.
+        unsafe {
+            (frame as *mut CoroutinePriorities).write(CoroutinePriorities {
+                best_priority: PRIORITIES as u64,
+                ..Default::default()
+            })
+        };
+        Ok::<usize, Errno>(frame)
+    })?;
+    let pages = payload.base()..payload.base() + mm::page_ceil(payload.len());
+    if pages.len() > COROUTINE_PAYLOAD_MAX {
+        return Err(Errno::NoMemory);
+    }
+    let executor = {
+        let mut space = process.space.lock();
+        space.map_kernel_pages(COROUTINE_PAYLOAD, pages, Perm::ReadExecute)?;
+        space.map_kernel_pages(COROUTINE_PRIORITIES, table..table + PAGE_SIZE, Perm::Read)?;
+        space.map_zeroed(
+            COROUTINE_EXECUTOR..COROUTINE_EXECUTOR + PAGE_SIZE,
+            Perm::ReadWrite,
+        )?;
+        space.physical(COROUTINE_EXECUTOR).ok_or(Errno::NoMemory)?
+    };
+    mm::flush_local();
+    REGISTRY.lock().push((process.pid, executor));
+    ACTIVE.fetch_add(1, Ordering::Relaxed);
+    Ok(CoroutineSpace {
+        payload: index,
+        executor,
+    })
+}
+
+/// `process` has ended: it publishes nothing any more.
+pub fn forget(process: &Process) {
+    if process.coroutine.get().is_none() {
+        return;
+    }
+    let mut registry = REGISTRY.lock();
+    let before = registry.len();
+    registry.retain(|&(pid, _)| pid != process.pid);
+    ACTIVE.fetch_sub(before - registry.len(), Ordering::Relaxed);
+    drop(registry);
+    refresh_table();
+}
+
+/// Recomputes the table of published priorities (at a tick, a yield, a setup, an exit).
+pub fn refresh_table() {
+    let Some(table) = table() else { return };
+    let (mut best, mut best_pid, mut count) = (PRIORITIES, 0, 0);
+    for &(pid, executor) in REGISTRY.lock().iter() {
+        let space = CoroutineSpace {
+            payload: 0,
+            executor,
+        };
+        let published = space.published();
+        if published < best {
+            (best, best_pid) = (published, pid);
+        }
+        count += 1;
+    }
+    table[0].store(best as u64, Ordering::Relaxed);
+    table[1].store(best_pid as u64, Ordering::Relaxed);
+    table[2].store(count, Ordering::Relaxed);
+    table[3].fetch_add(1, Ordering::Release);
+}
+
+/// The priority `thread` should run at: for a virtual core, the more urgent of what its
+/// process has ready and what it polls (its own priority when neither); `None` for other
+/// threads.
+pub fn priority_of(thread: &Thread) -> Option<usize> {
+    let cpu = thread.coroutine_cpu.load(Ordering::Acquire);
+    if cpu == NO_CPU {
+        return None;
+    }
+    let space = thread.process.coroutine.get()?;
+    let priority = space.published().min(space.running(cpu));
+    if priority < PRIORITIES {
+        return Some(priority);
+    }
+    // Nothing ready or running: the thread is starting up, running the runtime's own work
+    // (timers, doorbells) or about to wait for work. It keeps its own priority: dropping it
+    // to the lowest would starve a process that has not spawned its first coroutine yet.
+    Some(thread.coroutine_base_priority.load(Ordering::Relaxed))
+}
+
+/// A tick while `thread` runs: refresh the published table (if any coroutine process lives).
+pub fn on_tick() {
+    if ACTIVE.load(Ordering::Relaxed) > 0 {
+        refresh_table();
+    }
+}
+
+/// The tick has preempted `thread`: a timeout if it was in the middle of a coroutine.
+pub fn count_timeout(thread: &Thread) {
+    let cpu = thread.coroutine_cpu.load(Ordering::Acquire);
+    if cpu == NO_CPU {
+        return;
+    }
+    if let Some(space) = thread.process.coroutine.get() {
+        if space.polling(cpu) {
+            space
+                .word(offsets::TIMEOUTS)
+                .fetch_add(1, Ordering::Relaxed);
+            stats::bump(Counter::CoroutineTimeouts);
+        }
+    }
+}
+
+/// `thread` has left this hart: count the coroutines it polled here.
+pub fn left_hart(thread: &Thread) {
+    let cpu = thread.coroutine_cpu.load(Ordering::Acquire);
+    if cpu == NO_CPU {
+        return;
+    }
+    if let Some(space) = thread.process.coroutine.get() {
+        let now = space.switches(cpu);
+        let seen = thread.coroutine_switches_seen.swap(now, Ordering::Relaxed);
+        // A process that scribbles over its counters only skews its own figures; a count
+        // going backwards or leaping beyond any real rate is not added.
+        let polled = now.wrapping_sub(seen);
+        if polled < 1 << 32 {
+            stats::add(Counter::CoroutineSwitches, polled);
+        }
+    }
+}
+
+/// `coroutine_notify(pid, doorbell)` from `caller`.
+pub fn notify(caller: &Process, pid: usize, doorbell: usize) -> Result<(), Errno> {
+    if doorbell >= COROUTINE_DOORBELLS {
+        return Err(Errno::Invalid);
+    }
+    let target = crate::task::process::find(pid).ok_or(Errno::NoProcess)?;
+    let related = target.pid == caller.pid
+        || caller.child(pid).is_some()
+        || target.child(caller.pid).is_some();
+    if !related {
+        return Err(Errno::NotPermitted);
+    }
+    let space = target.coroutine.get().ok_or(Errno::NoProcess)?;
+    space
+        .word(offsets::DOORBELLS)
+        .fetch_or(1 << doorbell, Ordering::Release);
+    space.word32(offsets::EPOCH).fetch_add(1, Ordering::Release);
+    crate::futex::wake_word(space.executor + offsets::EPOCH, usize::MAX);
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The coroutine helper process the self tests (`selftest`) spawn: a coroutine process
+//! whose behaviour its arguments choose. Like `child`, it prints nothing and reports through
+//! its exit status and the shared memory it is given (addresses in decimal).
+//!
+//! | arguments | what it does | exit status |
+//! | --- | --- | --- |
+//! | `spin <addr>` | one coroutine sets word 1 at `addr` to 1, then spins, never yielding, until word 0 is non-zero | the timeouts its executor counted (at most 100) |
+//! | `urgent <priority> <addr> <slot>` | its main coroutine takes `priority`, sets word `slot` to 1 (started), yields until word 0 (go) is set, then stores word 1 (the next stamp, counted up) + 1 in word `slot + 1` and word 2 (the stop flag) in word `slot + 2`, and wakes the futex at word `slot + 1` | 0 |
+//! | `doorbell <addr>` | sets word 0 to 1 once it is a coroutine process, waits for doorbell 3, sets word 0 to 2 | 0 |
+//! | `notify <pid>` | rings doorbell 0 of `pid` | 0 if the kernel refused with `NotPermitted`, else 1 |
+//! | `scribble <executor\|payload>` | overwrites its executor page (then spawns and polls), or stores into the payload's code | killed by a fault; 1 if it survives |
+
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use ulib::abi::layout;
+use ulib::coroutine;
+use ulib::sync;
+
+ulib::main!(main);
+
+fn main(args: &[&str]) -> i32 {
+    let number = |i: usize| args.get(i).and_then(|a| a.parse::<usize>().ok());
+    match (args.get(1).copied(), number(2), number(3), number(4)) {
+        (Some("spin"), Some(addr), ..) => spin(addr),
+        (Some("urgent"), Some(priority), Some(addr), Some(slot)) => urgent(priority, addr, slot),
+        (Some("doorbell"), Some(addr), ..) => doorbell(addr),
+        (Some("notify"), Some(pid), ..) => {
+            i32::from(coroutine::notify(pid, 0) != Err(ulib::Errno::NotPermitted))
+        }
+        (Some("scribble"), ..) => scribble(args.get(2).copied().unwrap_or("")),
+        _ => 64,
+    }
+}
+
+/// Word `index` of the shared memory at `addr`.
+fn word(addr: usize, index: usize) -> &'static AtomicU64 {
+    // SAFETY: the parent maps the shared memory (`map_shared`) before spawning this process
+    // and passes its address; it holds at least `index + 1` words.
+    unsafe { &*((addr as *const AtomicU64).add(index)) }
+}
+
+/// The low half of word `index`, as a futex word.
+fn futex_word(addr: usize, index: usize) -> &'static AtomicU32 {
+    // SAFETY: as for `word`; the low half of an aligned u64 (little-endian).
+    unsafe { &*((addr as *const AtomicU32).add(2 * index)) }
+}
+
+fn spin(addr: usize) -> i32 {
+    coroutine::block_on(async move {
+        word(addr, 1).store(1, Ordering::Release);
+        while word(addr, 0).load(Ordering::Acquire) == 0 {
+            core::hint::spin_loop();
+        }
+    });
+    coroutine::executor_state()
+        .timeouts
+        .load(Ordering::Relaxed)
+        .min(100) as i32
+}
+
+fn urgent(priority: usize, addr: usize, slot: usize) -> i32 {
+    coroutine::block_on(async move {
+        let _ = coroutine::set_priority(coroutine::current(), priority);
+        word(addr, slot).store(1, Ordering::Release);
+        while word(addr, 0).load(Ordering::Acquire) == 0 {
+            coroutine::yield_now().await;
+        }
+        let stamp = word(addr, 1).fetch_add(1, Ordering::AcqRel);
+        word(addr, slot + 2).store(word(addr, 2).load(Ordering::Acquire), Ordering::Release);
+        word(addr, slot + 1).store(stamp + 1, Ordering::Release);
+        let _ = sync::futex_wake(futex_word(addr, slot + 1), 1);
+    });
+    0
+}
+
+fn doorbell(addr: usize) -> i32 {
+    coroutine::block_on(async move {
+        word(addr, 0).store(1, Ordering::Release);
+        coroutine::doorbell(3).await;
+        word(addr, 0).store(2, Ordering::Release);
+    });
+    0
+}
+
+fn scribble(what: &str) -> i32 {
+    coroutine::block_on(async {});
+    match what {
+        "executor" => {
+            let page = layout::COROUTINE_EXECUTOR as *mut u8;
+            // SAFETY: the process's own executor page (read-write): wrecking it is the test.
+            unsafe { core::ptr::write_bytes(page, 0x5a, 4096) };
+            // The lock word free again, everything else garbage: the next poll follows the
+            // garbage inbox and ready-queue pointers.
+            coroutine::executor_state().lock.store(0, Ordering::Release);
+            coroutine::block_on(async {});
+        }
+        "payload" => {
+            // SAFETY: a store into read+execute code: it must fault.
+            unsafe { (layout::COROUTINE_PAYLOAD as *mut u64).write_volatile(0) };
+        }
+        _ => return 64,
+    }
+    1
+}
