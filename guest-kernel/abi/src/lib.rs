@@ -19,9 +19,13 @@
 
 /// System-call numbers (`a7`).
 pub mod nr {
-    /// `write(fd, buf, len) -> bytes written`
+    /// `write(fd, buf, len, key, coroutine) -> bytes written`; with `key` ≠ 0 on a pipe of a
+    /// process set up by [`COROUTINE_ASYNC`], asynchronous: returns 0 at once, and a kernel
+    /// coroutine posts `(key, coroutine, bytes written)` to the process's
+    /// [`crate::Completions`] once every byte is in (see [`crate::async_wake`])
     pub const WRITE: usize = 1;
-    /// `read(fd, buf, len) -> bytes read` (0: end of file or, for the console, no input)
+    /// `read(fd, buf, len, key, coroutine) -> bytes read` (0: end of file or, for the console,
+    /// no input); with `key` ≠ 0 on a pipe, asynchronous as [`WRITE`] is
     pub const READ: usize = 2;
     /// `close(fd) -> 0`
     pub const CLOSE: usize = 3;
@@ -150,6 +154,13 @@ pub mod nr {
     /// parent and its children ([`Errno::NoProcess`] for no such coroutine process,
     /// [`Errno::NotPermitted`] for another process, [`Errno::Invalid`] for a bad doorbell)
     pub const COROUTINE_NOTIFY: usize = 81;
+    /// `coroutine_async(path, arg) -> 0`: lets the calling coroutine process make
+    /// asynchronous `read`/`write` calls and chooses how the kernel tells it that one has
+    /// completed ([`crate::async_wake`]; `arg` is the UINTC vector or the task-controller
+    /// channel). The first call maps the completion ring at
+    /// [`crate::layout::COROUTINE_COMPLETIONS`]; the calling thread is the one a user
+    /// interrupt goes to.
+    pub const COROUTINE_ASYNC: usize = 82;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
     pub const HART_STATS: usize = 40;
@@ -264,6 +275,63 @@ pub mod coroutine_payload {
     pub const NAMES: [&str; 3] = ["default", "strict", "aging"];
 }
 
+/// How the kernel tells a coroutine process that an asynchronous `read`/`write` completed
+/// ([`nr::COROUTINE_ASYNC`]). Every path first posts the completion to the process's
+/// [`Completions`] ring and, if a virtual core of the process waits for work, wakes it
+/// (the executor's epoch futex); they differ in how a *running* process learns of it.
+pub mod async_wake {
+    /// No interrupt: the runtime finds completions in the ring between coroutines.
+    pub const POLL: usize = 0;
+    /// COPS's path: the kernel sets the receiver thread's `sip.USIP` itself (a software user
+    /// interrupt, taken when the thread is next in user mode; an IPI makes that at once).
+    pub const USIP: usize = 1;
+    /// The kernel sends user-interrupt vector `arg` to the receiver's UINTC slot, as a
+    /// `uipi.send` of another thread would: the device raises the line.
+    pub const UINTC: usize = 2;
+    /// The kernel's task-controller set sends to channel `arg` of the process's set: the
+    /// device enqueues the handler bound there (TAIC's wake-up).
+    pub const TASKCTL: usize = 3;
+    /// The paths' names, by number.
+    pub const NAMES: [&str; 4] = ["poll", "usip", "uintc", "taskctl"];
+}
+
+/// One completed asynchronous call in a [`Completions`] ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Completion {
+    /// The call's `key`.
+    pub key: u64,
+    /// The coroutine the call named.
+    pub coroutine: u64,
+    /// What the synchronous call would have returned (bytes, or a negative [`Errno`]).
+    pub result: i64,
+    /// Zero.
+    pub reserved: u64,
+}
+
+/// Records in a [`Completions`] ring.
+pub const COMPLETION_RECORDS: usize = 127;
+
+/// The per-process ring the kernel posts completions to (COPS's per-process record queue),
+/// one page at [`layout::COROUTINE_COMPLETIONS`]. The kernel writes `records[tail %
+/// COMPLETION_RECORDS]` then advances `tail`; the process reads from `head` and advances it.
+/// At most [`COMPLETION_RECORDS`] calls of a process are in flight at once, so the ring never
+/// overflows unless the process corrupts `head` (then only its own completions are lost).
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct Completions {
+    /// Records taken by the process.
+    pub head: u64,
+    /// Records posted by the kernel.
+    pub tail: u64,
+    /// Zero.
+    pub reserved: [u64; 2],
+    /// The records.
+    pub records: [Completion; COMPLETION_RECORDS],
+}
+
+const _: () = assert!(core::mem::size_of::<Completions>() == 4096);
+
 /// The kernel's table of published coroutine priorities, mapped read-only into every
 /// coroutine process at [`layout::COROUTINE_PRIORITIES`] (COPS's `PRIO_ARRAY` and
 /// `max_prio_pid`). The kernel refreshes it at every tick and every `yield` of a coroutine
@@ -347,6 +415,9 @@ pub mod layout {
     pub const COROUTINE_EXECUTOR: usize = COROUTINE_PAYLOAD + COROUTINE_PAYLOAD_MAX;
     /// Where the kernel's table of published priorities is mapped (read-only).
     pub const COROUTINE_PRIORITIES: usize = COROUTINE_EXECUTOR + 0x1000;
+    /// Where [`crate::nr::COROUTINE_ASYNC`] maps the process's completion ring
+    /// ([`crate::Completions`], read-write).
+    pub const COROUTINE_COMPLETIONS: usize = COROUTINE_PRIORITIES + 0x1000;
     /// Top of the first thread's stack; thread `i` of a process (counting from 0) has its
     /// stack top at `STACK_TOP - i * STACK_STRIDE`.
     pub const STACK_TOP: usize = 0x3F_0000_0000;

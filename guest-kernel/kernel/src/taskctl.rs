@@ -143,6 +143,38 @@ impl Drop for Set {
     }
 }
 
+/// SEND in a set's region.
+const SEND: usize = 0x018;
+/// ERROR in a set's region.
+const SET_ERROR: usize = 0x010;
+
+/// The kernel's own set, once a kernel coroutine needed to wake a process's channel
+/// (`None`: the device had no set free).
+static KERNEL_SET: Once<Option<Set>> = Once::new();
+
+/// The kernel's own set, allocated on first use.
+pub fn kernel_set() -> Result<&'static Set, Errno> {
+    device()?;
+    KERNEL_SET
+        .call_once(|| Set::alloc().ok())
+        .as_ref()
+        .ok_or(Errno::NoMemory)
+}
+
+impl Set {
+    /// Sends from this set: `value` as [`allow`] returned it. Returns the ERROR bits the send
+    /// raised (cleared again), 0 when the device took it.
+    pub fn send(&self, value: u64) -> u64 {
+        let region = self.region();
+        write(region.start + SEND, value);
+        let error = read(region.start + SET_ERROR);
+        if error != 0 {
+            write(region.start + SET_ERROR, error);
+        }
+        error
+    }
+}
+
 /// HART_USET[h] in the global region.
 const HART_USET: usize = 0x2000;
 /// A HART_xSET value naming no set.

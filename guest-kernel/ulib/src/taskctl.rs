@@ -111,6 +111,11 @@ impl TaskSet {
         syscall::taskctl_open().map(|base| TaskSet { base })
     }
 
+    /// The set whose registers [`TaskSet::open`] mapped at `base`.
+    pub(crate) fn at(base: usize) -> TaskSet {
+        TaskSet { base }
+    }
+
     /// Where the set's registers are mapped.
     pub fn address(&self) -> usize {
         self.base

@@ -8,11 +8,15 @@
 //! | `urgent <priority> <addr> <slot>` | its main coroutine takes `priority`, sets word `slot` to 1 (started), yields until word 0 (go) is set, then stores word 1 (the next stamp, counted up) + 1 in word `slot + 1` and word 2 (the stop flag) in word `slot + 2`, and wakes the futex at word `slot + 1` | 0 |
 //! | `doorbell <addr>` | sets word 0 to 1 once it is a coroutine process, waits for doorbell 3, sets word 0 to 2 | 0 |
 //! | `notify <pid>` | rings doorbell 0 of `pid` | 0 if the kernel refused with `NotPermitted`, else 1 |
+//! | `async <path> <addr> <in> <out>` | makes asynchronous calls announced by wake-up path `path` (`poll`, `usip`, `uintc`, `taskctl`): while a second coroutine yields in a loop, reads pipe `in` asynchronously (word 0 set to 1 once the read is in flight), expects `ping`, writes `pong` asynchronously to pipe `out` | 0; 2 if the machine lacks the path's device; 10 setup failed, 11 bad read, 12 bad write, 13 no user interrupt announced a completion (paths other than `poll`) |
 //! | `scribble <executor\|payload>` | overwrites its executor page (then spawns and polls), or stores into the payload's code | killed by a fault; 1 if it survives |
 
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
+use core::future::Future;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use ulib::abi::layout;
 use ulib::coroutine;
@@ -29,6 +33,10 @@ fn main(args: &[&str]) -> i32 {
         (Some("notify"), Some(pid), ..) => {
             i32::from(coroutine::notify(pid, 0) != Err(ulib::Errno::NotPermitted))
         }
+        (Some("async"), ..) => match (coroutine::io::WakePath::from_name(args[2]), number(3)) {
+            (Some(path), Some(addr)) => async_calls(path, addr, number(4), number(5)),
+            _ => 64,
+        },
         (Some("scribble"), ..) => scribble(args.get(2).copied().unwrap_or("")),
         _ => 64,
     }
@@ -103,4 +111,53 @@ fn scribble(what: &str) -> i32 {
         _ => return 64,
     }
     1
+}
+
+fn async_calls(
+    path: coroutine::io::WakePath,
+    addr: usize,
+    input: Option<usize>,
+    output: Option<usize>,
+) -> i32 {
+    use coroutine::io;
+    let (Some(input), Some(output)) = (input, output) else {
+        return 64;
+    };
+    coroutine::block_on(async move {
+        match io::setup(path) {
+            Ok(()) => {}
+            Err(ulib::Errno::NoDevice) => return 2,
+            Err(_) => return 10,
+        }
+        let done = alloc::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let busy = done.clone();
+        coroutine::spawn(
+            async move {
+                while !busy.load(Ordering::Acquire) {
+                    coroutine::yield_now().await;
+                }
+            },
+            coroutine::MAIN_PRIORITY,
+        );
+        let mut read = core::pin::pin!(io::read(input, alloc::vec![0; 16]));
+        // In flight once polled: only then may the parent write.
+        let (got, buf) = core::future::poll_fn(|cx| {
+            let polled = read.as_mut().poll(cx);
+            word(addr, 0).store(1, Ordering::Release);
+            polled
+        })
+        .await;
+        done.store(true, Ordering::Release);
+        if got != Ok(4) || &buf[..4] != b"ping" {
+            return 11;
+        }
+        let (wrote, _) = io::write(output, b"pong".to_vec()).await;
+        if wrote != Ok(4) {
+            return 12;
+        }
+        if path != io::WakePath::Poll && io::interrupts() == 0 {
+            return 13;
+        }
+        0
+    })
 }

@@ -99,6 +99,7 @@ const TESTS: &[(&str, Test)] = &[
     ("coroutine_alloc_cpu", coroutine_alloc_cpu),
     ("coroutine_many", coroutine_many),
     ("coroutine_cross_process_wake", coroutine_cross_process_wake),
+    ("coroutine_async_read", coroutine_async_read),
     ("coroutine_kernel_priority", coroutine_kernel_priority),
     ("coroutine_timeout", coroutine_timeout),
     ("coroutine_scribble", coroutine_scribble),
@@ -2089,6 +2090,64 @@ fn coroutine_cross_process_wake() -> TestResult {
         coroutine::notify(me + 100_000, 0),
         Errno::NoProcess,
     )
+}
+
+/// Asynchronous pipe calls in a coroutine process, once per wake-up path: its read returns at
+/// once, a kernel coroutine completes it when this process writes, and the completion is
+/// announced (for every path but `poll`, by a user interrupt); then an asynchronous write.
+/// Only a machine without the devices (QEMU) may refuse a path.
+fn coroutine_async_read() -> TestResult {
+    for path in abi::async_wake::NAMES {
+        let shared = shared_words(1)?;
+        let addr = format!("{}", shared.as_ptr() as usize);
+        let (to_child, from_child) = (pipe_pair()?, pipe_pair()?);
+        let pid = process::spawn(
+            "cochild",
+            &[
+                "async",
+                path,
+                &addr,
+                &format!("{}", to_child.0),
+                &format!("{}", from_child.1),
+            ],
+        );
+        // The child's ends are the child's: a child that ends early gives end of file.
+        ok("close", io::close(to_child.0))?;
+        ok("close", io::close(from_child.1))?;
+        let result = pid
+            .map_err(|e| format!("spawn cochild: {e:?}"))
+            .and_then(|pid| {
+                let exchanged = wait_for("the read in flight", || {
+                    shared[0].load(Ordering::Acquire) == 1
+                })
+                .and_then(|()| {
+                    ok("write", io::write(to_child.1, b"ping"))?;
+                    let mut reply = [0u8; 8];
+                    let n = ok("read", io::read(from_child.0, &mut reply))?;
+                    ensure!(
+                        &reply[..n] == b"pong",
+                        "{path}: the reply was {:?}",
+                        &reply[..n]
+                    );
+                    Ok(())
+                });
+                ok("close", io::close(to_child.1))?;
+                let (_, status) = ok("wait", process::wait(pid))?;
+                match status {
+                    0 => exchanged,
+                    2 if !sim::present() && path != "poll" => Ok(()),
+                    status => Err(format!("{path}: cochild async exited with {status}")),
+                }
+            });
+        ok("close", io::close(from_child.0))?;
+        result?;
+    }
+    Ok(())
+}
+
+/// A new pipe's (read, write) descriptors.
+fn pipe_pair() -> Result<(usize, usize), String> {
+    ok("pipe", io::pipe())
 }
 
 /// The kernel runs the process with the more urgent coroutine: with one priority-5 spinner

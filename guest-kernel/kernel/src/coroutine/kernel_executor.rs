@@ -1,5 +1,11 @@
 //! The kernel's own executor, run through the same payload table as every process's.
 //!
+//! It runs the kernel's system-call coroutines (asynchronous `read`/`write`, `async_io`) at
+//! priority 0, as COPS's kernel does: every hart polls it on its way back to user mode and in
+//! its scheduler loop, whenever something is ready ([`run_ready`]), so a coroutine woken by a
+//! system call (a pipe write that brings a waiting read its bytes) runs on that hart before it
+//! returns to user mode. Virtual core `hart % 64` polls for hart `hart`.
+//!
 //! At boot the kernel spawns a few coroutines of each kind at different priorities on it and
 //! checks that the payload runs them most urgent first and in spawn order within a priority,
 //! and that `current`, `yield_now` and wake-ups work: the payload is known good before any
@@ -8,9 +14,11 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
+use core::future::Future;
+use core::sync::atomic::Ordering;
 use coroutine::client::{self, Host};
 use coroutine::table::RunResult;
-use coroutine::{Executor, Kind, Payload};
+use coroutine::{Executor, Kind, Payload, MAX_CPUS, NO_PRIORITY};
 use spin::{Mutex, Once};
 
 /// The kernel's executor.
@@ -38,6 +46,31 @@ impl Host for Kernel {
 
 fn executor() -> *mut Executor {
     EXECUTOR.0.get()
+}
+
+/// Spawns `future` as a kernel system-call coroutine at priority 0.
+pub fn spawn_syscall<F: Future<Output = ()> + Send + 'static>(future: F) {
+    // SAFETY: the kernel's executor, initialised at boot.
+    unsafe { client::spawn::<Kernel, _>(executor(), future, 0, Kind::KernelSyscall) };
+}
+
+/// Polls the kernel's coroutines on this hart until none is ready (or another hart holds the
+/// executor's lock too long). One load when nothing is ready.
+pub fn run_ready() {
+    // SAFETY: the executor's published priority is an atomic word.
+    let published = unsafe { &(*executor()).published };
+    if published.load(Ordering::Acquire) >= u64::from(NO_PRIORITY) {
+        return;
+    }
+    let Some(payload) = PAYLOAD.get() else { return };
+    let cpu = crate::hart_id() % MAX_CPUS;
+    loop {
+        // SAFETY: the kernel's initialised executor; `cpu` is this hart's core.
+        match unsafe { payload.run_next(executor(), cpu) } {
+            RunResult::Pending | RunResult::Completed => {}
+            RunResult::Empty | RunResult::Busy => return,
+        }
+    }
 }
 
 /// Runs the boot check on `payload`; a failure stops the boot.

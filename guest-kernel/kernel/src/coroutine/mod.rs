@@ -9,10 +9,15 @@
 //!   published priorities read-only. The kernel reads each process's executor page to
 //!   schedule its threads at the priority of its most urgent coroutine, to count coroutine
 //!   switches and timeouts, and rings its doorbells for other processes.
+//! - `async_io`: asynchronous `read`/`write` as kernel coroutines, their completions posted
+//!   to a ring in the process and announced by the wake-up path it chose.
 
+pub mod async_io;
 mod kernel_executor;
 mod payloads;
 pub mod space;
+
+pub use kernel_executor::run_ready;
 
 use abi::coroutine_payload;
 use coroutine::{Payload, PayloadError};

@@ -71,6 +71,12 @@ impl CoroutineSpace {
             != 0
     }
 
+    /// Wakes the process's virtual cores that wait for work (its executor's epoch futex).
+    pub fn wake_idle(&self) {
+        self.word32(offsets::EPOCH).fetch_add(1, Ordering::Release);
+        crate::futex::wake_word(self.executor + offsets::EPOCH, usize::MAX);
+    }
+
     /// Coroutines virtual core `cpu` has polled.
     fn switches(&self, cpu: usize) -> u64 {
         self.word(offsets::SWITCHES + 8 * (cpu % COROUTINE_CPUS))
@@ -278,7 +284,6 @@ pub fn notify(caller: &Process, pid: usize, doorbell: usize) -> Result<(), Errno
     space
         .word(offsets::DOORBELLS)
         .fetch_or(1 << doorbell, Ordering::Release);
-    space.word32(offsets::EPOCH).fetch_add(1, Ordering::Release);
-    crate::futex::wake_word(space.executor + offsets::EPOCH, usize::MAX);
+    space.wake_idle();
     Ok(())
 }

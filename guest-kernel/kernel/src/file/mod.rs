@@ -15,6 +15,10 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use pipe::{PipeReader, PipeWriter};
 
+/// Bytes moved per step of a read or write: a buffer on the kernel stack, so console and
+/// pipe I/O allocate nothing (a `read` returns at most this many).
+pub const CHUNK: usize = 256;
+
 /// Most descriptors a process may have open.
 const MAX_FILES: usize = 64;
 

@@ -4,12 +4,18 @@
 //! (up to its buffer). A writer waits while the pipe is full and a reader exists, and returns
 //! once all its bytes are in. Reading after the last writer has gone gives the end of file
 //! (0); writing after the last reader has gone is [`Errno::BrokenPipe`].
+//!
+//! Kernel coroutines (asynchronous calls, `coroutine::async_io`) use the same pipe through
+//! [`PipeReader::poll_read`] and [`PipeWriter::poll_write`]: they wait with a waker where a
+//! thread waits in a wait queue, and every wake-up of the pipe wakes both kinds.
 
 use crate::task::scheduler;
 use crate::task::wait_queue::WaitQueue;
 use abi::Errno;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::task::{Context, Poll, Waker};
 use spin::Mutex;
 
 /// Bytes a pipe holds.
@@ -28,6 +34,44 @@ struct PipeState {
     read_waiters: WaitQueue,
     /// Writers waiting for room.
     write_waiters: WaitQueue,
+    /// Kernel coroutines waiting for bytes.
+    read_wakers: Vec<Waker>,
+    /// Kernel coroutines waiting for room.
+    write_wakers: Vec<Waker>,
+}
+
+impl PipeState {
+    /// Bytes arrived, or the last writer left: wake every reader.
+    fn wake_readers(&mut self) {
+        self.read_waiters.wake_all();
+        self.read_wakers.drain(..).for_each(Waker::wake);
+    }
+
+    /// Room appeared, or the last reader left: wake every writer.
+    fn wake_writers(&mut self) {
+        self.write_waiters.wake_all();
+        self.write_wakers.drain(..).for_each(Waker::wake);
+    }
+
+    /// Moves up to `buf.len()` bytes out (at least one is there).
+    fn take(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.buffer.len());
+        for (dst, src) in buf.iter_mut().zip(self.buffer.drain(..n)) {
+            *dst = src;
+        }
+        self.wake_writers();
+        n
+    }
+
+    /// Moves as much of `data` in as there is room for.
+    fn put(&mut self, data: &[u8]) -> usize {
+        let n = (CAPACITY - self.buffer.len()).min(data.len());
+        self.buffer.extend(&data[..n]);
+        if n > 0 {
+            self.wake_readers();
+        }
+        n
+    }
 }
 
 /// The read end (closing it is dropping it).
@@ -44,6 +88,8 @@ pub fn new() -> (PipeReader, PipeWriter) {
             writers: 1,
             read_waiters: WaitQueue::new(),
             write_waiters: WaitQueue::new(),
+            read_wakers: Vec::new(),
+            write_wakers: Vec::new(),
         }),
     });
     (PipeReader(pipe.clone()), PipeWriter(pipe))
@@ -63,12 +109,7 @@ impl PipeReader {
         loop {
             let mut state = self.0.state.lock();
             if !state.buffer.is_empty() {
-                let n = buf.len().min(state.buffer.len());
-                for (dst, src) in buf.iter_mut().zip(state.buffer.drain(..n)) {
-                    *dst = src;
-                }
-                state.write_waiters.wake_all();
-                return Ok(n);
+                return Ok(state.take(buf));
             }
             if state.writers == 0 || interrupted() {
                 return Ok(0);
@@ -77,6 +118,20 @@ impl PipeReader {
             state.read_waiters.push(scheduler::current());
             scheduler::block(state);
         }
+    }
+
+    /// [`PipeReader::read`] for a kernel coroutine: `Pending` (woken later through `cx`)
+    /// where a thread would wait.
+    pub fn poll_read(&self, buf: &mut [u8], cx: &mut Context<'_>) -> Poll<usize> {
+        let mut state = self.0.state.lock();
+        if !buf.is_empty() && !state.buffer.is_empty() {
+            return Poll::Ready(state.take(buf));
+        }
+        if buf.is_empty() || state.writers == 0 {
+            return Poll::Ready(0);
+        }
+        state.read_wakers.push(cx.waker().clone());
+        Poll::Pending
     }
 }
 
@@ -93,19 +148,32 @@ impl PipeWriter {
                     Err(Errno::BrokenPipe)
                 };
             }
-            let room = CAPACITY - state.buffer.len();
-            let n = room.min(data.len() - written);
-            state.buffer.extend(&data[written..written + n]);
-            written += n;
-            if n > 0 {
-                state.read_waiters.wake_all();
-            }
+            written += state.put(&data[written..]);
             if written == data.len() || interrupted() {
                 return Ok(written);
             }
             scheduler::prepare_to_block();
             state.write_waiters.push(scheduler::current());
             scheduler::block(state);
+        }
+    }
+
+    /// One step of [`PipeWriter::write`] for a kernel coroutine: as much of `data` as there
+    /// is room for (at least one byte), `Pending` while the pipe is full.
+    pub fn poll_write(&self, data: &[u8], cx: &mut Context<'_>) -> Poll<Result<usize, Errno>> {
+        let mut state = self.0.state.lock();
+        if state.readers == 0 {
+            return Poll::Ready(Err(Errno::BrokenPipe));
+        }
+        if data.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        match state.put(data) {
+            0 => {
+                state.write_wakers.push(cx.waker().clone());
+                Poll::Pending
+            }
+            n => Poll::Ready(Ok(n)),
         }
     }
 }
@@ -115,7 +183,7 @@ impl Drop for PipeReader {
         let mut state = self.0.state.lock();
         state.readers -= 1;
         if state.readers == 0 {
-            state.write_waiters.wake_all();
+            state.wake_writers();
         }
     }
 }
@@ -125,7 +193,7 @@ impl Drop for PipeWriter {
         let mut state = self.0.state.lock();
         state.writers -= 1;
         if state.writers == 0 {
-            state.read_waiters.wake_all();
+            state.wake_readers();
         }
     }
 }

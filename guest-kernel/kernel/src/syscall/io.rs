@@ -1,19 +1,20 @@
 //! Console and pipe I/O through file descriptors, and sharing descriptors.
 
 use super::Args;
-use crate::file::{pipe, File};
+use crate::coroutine::async_io::{self, Op};
+use crate::file::{pipe, File, CHUNK};
 use crate::task::current_process;
 use abi::Errno;
 
-/// Bytes moved per step of a read or write: a buffer on the kernel stack, so console and
-/// pipe I/O allocate nothing.
-const CHUNK: usize = 256;
-
-/// `write(fd, buf, len)`: all `len` bytes, in steps of [`CHUNK`].
+/// `write(fd, buf, len, key, coroutine)`: all `len` bytes, in steps of [`CHUNK`]; with `key`
+/// ≠ 0, asynchronously (`async_io`).
 pub fn write(args: &Args) -> Result<usize, Errno> {
-    let [fd, buf, len, ..] = *args;
+    let [fd, buf, len, key, coroutine, _] = *args;
     let process = current_process();
     let file = process.file(fd)?;
+    if key != 0 {
+        return async_io::submit(&process, file, Op::Write, [buf, len, key, coroutine]);
+    }
     let mut data = [0u8; CHUNK];
     let mut done = 0;
     while done < len {
@@ -28,11 +29,15 @@ pub fn write(args: &Args) -> Result<usize, Errno> {
     Ok(done)
 }
 
-/// `read(fd, buf, len)`: one read of the file, of at most [`CHUNK`] bytes.
+/// `read(fd, buf, len, key, coroutine)`: one read of the file, of at most [`CHUNK`] bytes;
+/// with `key` ≠ 0, asynchronously (`async_io`).
 pub fn read(args: &Args) -> Result<usize, Errno> {
-    let [fd, buf, len, ..] = *args;
+    let [fd, buf, len, key, coroutine, _] = *args;
     let process = current_process();
     let file = process.file(fd)?;
+    if key != 0 {
+        return async_io::submit(&process, file, Op::Read, [buf, len, key, coroutine]);
+    }
     let len = CHUNK.min(len);
     // Check the buffer before reading, so a bad pointer loses no input.
     process.space.lock().check_writable(buf, len)?;

@@ -15,7 +15,7 @@
 //! | `info` | hart_stats, hart_count |
 //! | `uintr` | uintr_register_handler, uintr_create_fd, uintr_register_sender, uintr_wait |
 //! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect |
-//! | `coroutine` | coroutine_setup, coroutine_notify |
+//! | `coroutine` | coroutine_setup, coroutine_notify, coroutine_async |
 
 mod coroutine;
 mod info;
@@ -75,6 +75,7 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::TASKCTL_CONNECT => taskctl::connect,
         nr::COROUTINE_SETUP => coroutine::setup,
         nr::COROUTINE_NOTIFY => coroutine::notify,
+        nr::COROUTINE_ASYNC => coroutine::setup_async,
         _ => return Errno::NoSys.to_ret(),
     };
     match handler(&args) {

@@ -51,6 +51,8 @@ pub struct Process {
     pub uintr: super::uintr::ProcessState,
     /// Its coroutine executor, payload and priority table, once it has set them up.
     pub coroutine: spin::Once<crate::coroutine::space::CoroutineSpace>,
+    /// Its asynchronous system calls' completion ring and wake-up path, once set up.
+    pub async_io: spin::Once<crate::coroutine::async_io::AsyncState>,
     inner: Mutex<ProcessInner>,
 }
 
@@ -115,6 +117,7 @@ impl Process {
             is_init: parent.is_none(),
             uintr: Default::default(),
             coroutine: spin::Once::new(),
+            async_io: spin::Once::new(),
             inner: Mutex::new(ProcessInner {
                 threads: Vec::new(),
                 live_threads: 0,
@@ -213,6 +216,7 @@ impl Process {
             return;
         }
         inner.status = status;
+        crate::coroutine::async_io::cancel_all(self);
         for thread in &inner.threads {
             if !scheduler::wake(thread, WakeReason::Killed, None) {
                 let sched = thread.sched.lock();

@@ -220,6 +220,7 @@ pub fn run_hart() -> ! {
     HART_LIMIT.fetch_max(hart_id() + 1, Ordering::Relaxed);
     hart.online.store(true, Ordering::Release);
     loop {
+        crate::coroutine::run_ready();
         if let Some(thread) = next_thread() {
             run(thread);
             continue;
@@ -559,6 +560,7 @@ fn rearm_timer() {
 /// On the way back to user mode: end the thread if its process is ending, give up the hart
 /// if asked to.
 pub fn before_return_to_user() {
+    crate::coroutine::run_ready();
     loop {
         let exiting = local()
             .current
@@ -574,6 +576,7 @@ pub fn before_return_to_user() {
         let hart = this_hart();
         if !hart.need_resched.load(Ordering::Relaxed) {
             super::upcall::deliver();
+            super::uintr::take_inject_request();
             return;
         }
         hart.need_resched.store(false, Ordering::Relaxed);

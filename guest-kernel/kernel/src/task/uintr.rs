@@ -115,6 +115,10 @@ static LOADED: PerHart<AtomicBool> = PerHart::new();
 /// Per hart: a task-controller set is online for the running receiver (HART_USET).
 static USET_ONLINE: PerHart<AtomicBool> = PerHart::new();
 
+/// Per hart: the kernel, on another hart, asked for a user interrupt for the receiver loaded
+/// here ([`raise`]); taken on the way back to user mode or by the receiver's switch-out.
+static INJECT_REQUEST: PerHart<AtomicBool> = PerHart::new();
+
 /// Harts running a receiver (`sideleg.USI` set). Changed under [`ROUTING`]'s lock.
 static RECEIVER_RUNNING: HartSet = HartSet::new();
 
@@ -123,6 +127,7 @@ static RECEIVER_RUNNING: HartSet = HartSet::new();
 pub fn init() {
     LOADED.init(|_| AtomicBool::new(false));
     USET_ONLINE.init(|_| AtomicBool::new(false));
+    INJECT_REQUEST.init(|_| AtomicBool::new(false));
     RECEIVER_RUNNING.init();
 }
 
@@ -226,6 +231,8 @@ struct Receiver {
     csrs: UserCsrs,
     /// The software `sip.USIP` was set for it when it was switched out.
     injected: bool,
+    /// The hart whose CSRs hold its state (between switch-in and switch-out).
+    loaded_on: Option<usize>,
 }
 
 /// Whether this hart's `sip.USIP` is set (software bit or a visible UINTC line).
@@ -352,13 +359,13 @@ pub fn switch_in(thread: &Thread) {
     let Some(uintc) = UINTC.get() else { return };
     let hart = crate::hart_id();
     let suist = thread.process.uintr.suist.load(Ordering::Acquire);
-    let state = thread.uintr.lock();
+    let mut state = thread.uintr.lock();
     if state.receiver.is_none() && suist == 0 && !LOADED.get(hart).load(Ordering::Relaxed) {
         return;
     }
     // SAFETY: user-interrupt CSRs of this hart, for the thread about to run.
     unsafe { core::arch::asm!("csrw 0x1B0, {}", in(reg) suist) };
-    let Some(receiver) = &state.receiver else {
+    let Some(receiver) = &mut state.receiver else {
         // SAFETY: as above.
         unsafe { core::arch::asm!("csrw 0x1B1, zero") };
         LOADED.get(hart).store(suist != 0, Ordering::Relaxed);
@@ -382,6 +389,7 @@ pub fn switch_in(thread: &Thread) {
         USET_ONLINE.get(hart).store(true, Ordering::Relaxed);
     }
     receiver.csrs.load();
+    receiver.loaded_on = Some(hart);
     if receiver.injected {
         inject();
     }
@@ -411,7 +419,9 @@ pub fn switch_out(thread: &Thread) {
         let set = usip();
         // SAFETY: this hart's software USIP bit.
         unsafe { core::arch::asm!("csrc sip, {}", in(reg) USI) };
-        receiver.injected = set && !usip();
+        receiver.injected =
+            set && !usip() || INJECT_REQUEST.get(hart).swap(false, Ordering::AcqRel);
+        receiver.loaded_on = None;
         let slot = receiver.slot.0;
         let mut routing = ROUTING.lock();
         if !routing.blocked.iter().any(|b| b.slot == slot) {
@@ -450,6 +460,50 @@ pub fn on_interrupt() {
     wake_all(woken);
 }
 
+/// Raises a user interrupt for receiver `thread` from the kernel, without the UINTC (COPS's
+/// path for asynchronous system calls): the software `sip.USIP` now if it runs on this hart,
+/// at its next return to user mode if it runs on another (which an IPI brings about at
+/// once), at its next switch-in otherwise. [`Errno::Invalid`] if it is no receiver.
+pub fn raise(thread: &Thread) -> Result<(), Errno> {
+    let mut state = thread.uintr.lock();
+    let receiver = state.receiver.as_mut().ok_or(Errno::Invalid)?;
+    match receiver.loaded_on {
+        None => receiver.injected = true,
+        Some(hart) if hart == crate::hart_id() => inject(),
+        Some(hart) => {
+            INJECT_REQUEST.get(hart).store(true, Ordering::Release);
+            crate::smp::send_ipi(hart);
+        }
+    }
+    Ok(())
+}
+
+/// On the way back to user mode: a user interrupt another hart [`raise`]d for the receiver
+/// running here.
+pub fn take_inject_request() {
+    if IN_USE.load(Ordering::Relaxed) && INJECT_REQUEST.this().swap(false, Ordering::AcqRel) {
+        inject();
+    }
+}
+
+/// Sends user-interrupt vector `vector` (below 64) to receiver `thread`'s UINTC slot from the
+/// kernel, as another thread's `uipi.send` would: the device ORs it into the slot's pending
+/// word and raises the line wherever the slot is routed. [`Errno::Invalid`] if `thread` is no
+/// receiver, [`Errno::NoDevice`] without a UINTC.
+pub fn send(thread: &Thread, vector: usize) -> Result<(), Errno> {
+    let uintc = UINTC.get().ok_or(Errno::NoDevice)?;
+    let state = thread.uintr.lock();
+    let slot = state.receiver.as_ref().ok_or(Errno::Invalid)?.slot.0;
+    // SAFETY: the slot's pending word; a write ORs the bits in (a send).
+    unsafe { uintc.reg(slot, HIGH).write_volatile(1 << (vector % 64)) };
+    Ok(())
+}
+
+/// Whether `thread` is a user-interrupt receiver.
+pub fn is_receiver(thread: &Thread) -> bool {
+    thread.uintr.lock().receiver.is_some()
+}
+
 /// `uintr_register_handler(entry)`: makes the running thread a receiver.
 pub fn register_handler(entry: usize) -> Result<usize, Errno> {
     UINTC.get().ok_or(Errno::NoDevice)?;
@@ -473,6 +527,7 @@ pub fn register_handler(entry: usize) -> Result<usize, Errno> {
                 ..UserCsrs::default()
             },
             injected: false,
+            loaded_on: None,
         });
         index
     };

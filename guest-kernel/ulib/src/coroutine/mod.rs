@@ -22,13 +22,16 @@
 //! - with nothing ready, a thread fires due [`sleep`] timers and takes rung doorbells
 //!   ([`doorbell`]), then waits on the executor's epoch word (a futex) until a wake-up or the
 //!   next timer;
-//! - [`alloc_cpu`] adds threads ("virtual cores") that poll the same executor on other harts.
+//! - [`alloc_cpu`] adds threads ("virtual cores") that poll the same executor on other harts;
+//! - [`io`]: asynchronous `read`/`write`, whose completions the loop takes between
+//!   coroutines (and a user-interrupt handler at once).
 //!
 //! Waking a coroutine takes no lock and allocates nothing (the payload pushes it onto a
 //! lock-free inbox), so a user-interrupt handler may call a [`core::task::Waker`] or [`wake`];
 //! it then also makes a `futex_wake` system call if a virtual core is idle.
 
 mod doorbell;
+pub mod io;
 mod timer;
 
 pub use doorbell::{doorbell, notify, Doorbell};
@@ -298,6 +301,7 @@ fn run_cpu(cpu: usize, stop: &AtomicBool) {
     let state = unsafe { &*e };
     while !stop.load(Ordering::Acquire) {
         doorbell::take_rung(state);
+        io::poll_completions();
         timer::fire_due();
         // SAFETY: the process's initialised executor; `cpu` is this thread's core.
         match unsafe { payload.run_next(e, cpu) } {
@@ -330,6 +334,7 @@ fn idle(state: &Executor, stop: &AtomicBool) {
     state.idle.fetch_add(1, Ordering::SeqCst);
     let work = state.published.load(Ordering::SeqCst) < u64::from(NO_PRIORITY)
         || state.doorbells.load(Ordering::SeqCst) != 0
+        || io::pending()
         || stop.load(Ordering::Acquire);
     if !work {
         // No timer: wait for a wake-up only (timeout 0); a due timer: do not wait.
