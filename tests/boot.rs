@@ -312,6 +312,10 @@ fn kernel_costs_match_the_readme() {
             "coroutine_process_yield",
             "coroutine yield across processes",
         ),
+        ("async_read_poll", "asynchronous read, `poll`"),
+        ("async_read_usip", "asynchronous read, `usip`"),
+        ("async_read_uintc", "asynchronous read, `uintc`"),
+        ("async_read_taskctl", "asynchronous read, `taskctl`"),
     ] {
         let cycles = measured
             .iter()

@@ -13,8 +13,10 @@
 //! | `coroutine_yield` | a switch between two coroutines of one process that `yield_now().await` in turn |
 //! | `coroutine_process_yield` | a switch between coroutines of two processes: each yields its coroutine, then the hart (`yield`) |
 //! | `coroutine_memory` | bytes one empty coroutine takes: its control block and future, and the heap block that holds them |
+//! | `async_read_<path>` | an asynchronous one-byte pipe read completed by another coroutine's `write`, announced by wake-up path `<path>` (`poll`, `usip`, `uintc`, `taskctl`): the write, the kernel coroutine's copy and completion record, the announcement, the reader's wake-up and its next call |
 //!
-//! The coroutine benchmarks make `bench` a coroutine process, so they run after the others.
+//! The coroutine benchmarks make `bench` a coroutine process, so they run after the others;
+//! the asynchronous reads make it a user-interrupt receiver, so they run last.
 //!
 //! Cycles come from `rdcycle` on the measuring thread's hart. Switch counts come from the
 //! kernel's counters (`hart_stats`: context and address-space switches), so
@@ -36,6 +38,7 @@
 //! | 4 | `coroutine_spawn` |
 //! | 5 | `coroutine_yield` |
 //! | 6 | `coroutine_process_yield` |
+//! | 10..=13 | `async_read_poll`, `_usip`, `_uintc`, `_taskctl` |
 //!
 //! `bench` spawns itself as the other party of the process benchmarks:
 //! `bench peer-yield <n>` yields `n` times; `bench peer-coroutine-yield <n>` yields its
@@ -52,6 +55,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use ulib::abi::HartStats;
+use ulib::coroutine::io::WakePath;
 use ulib::coroutine::{self, Policy};
 use ulib::{io, println, process, sim, stats, syscall, thread, time};
 
@@ -70,6 +74,18 @@ const BENCHES: &[(&str, u64, Bench)] = &[
     ("coroutine_yield", 5, coroutine_yield),
     ("coroutine_process_yield", 6, coroutine_process_yield),
     ("coroutine_memory", 7, coroutine_memory),
+    ("async_read_poll", 10, || {
+        async_read(WakePath::Poll, "async_read_poll")
+    }),
+    ("async_read_usip", 11, || {
+        async_read(WakePath::Usip, "async_read_usip")
+    }),
+    ("async_read_uintc", 12, || {
+        async_read(WakePath::Uintc { vector: 0 }, "async_read_uintc")
+    }),
+    ("async_read_taskctl", 13, || {
+        async_read(WakePath::TaskCtl { channel: 0 }, "async_read_taskctl")
+    }),
 ];
 
 /// Operations measured per benchmark.
@@ -446,4 +462,66 @@ fn coroutine_memory() -> Result<(), String> {
     let heap = block.next_power_of_two();
     println!("bench coroutine_memory bytes_per_coroutine={block} heap_bytes={heap}");
     Ok(())
+}
+
+/// One coroutine reads a pipe asynchronously, one byte a call; another writes each byte once
+/// the read is in flight and waits until the reader has resumed.
+fn async_read(path: WakePath, name: &'static str) -> Result<(), String> {
+    use alloc::sync::Arc;
+    use core::future::Future;
+    use core::sync::atomic::{AtomicBool, AtomicU64};
+    on_coroutines(async move {
+        match coroutine::io::setup(path) {
+            Ok(()) => {}
+            Err(ulib::Errno::NoDevice) => {
+                println!("bench {name} skipped=no-device");
+                return Ok(());
+            }
+            Err(e) => return Err(format!("io::setup: {e:?}")),
+        }
+        let (r, w) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+        let in_flight = Arc::new(AtomicBool::new(false));
+        let resumed = Arc::new(AtomicU64::new(0));
+        let (flag, count) = (in_flight.clone(), resumed.clone());
+        coroutine::spawn(
+            async move {
+                let mut buf = alloc::vec![0u8; 1];
+                for _ in 0..ROUND_TRIPS + WARM_UP {
+                    let mut call = core::pin::pin!(coroutine::io::read(r, buf));
+                    let (_, back) = core::future::poll_fn(|cx| {
+                        let polled = call.as_mut().poll(cx);
+                        flag.store(true, Ordering::Release);
+                        polled
+                    })
+                    .await;
+                    buf = back;
+                    count.fetch_add(1, Ordering::Release);
+                }
+            },
+            coroutine::MAIN_PRIORITY,
+        );
+        let interrupts = coroutine::io::interrupts();
+        let mut start = 0;
+        for i in 0..ROUND_TRIPS + WARM_UP {
+            if i == WARM_UP {
+                begin();
+                start = time::cycles();
+            }
+            while !in_flight.swap(false, Ordering::AcqRel) {
+                coroutine::yield_now().await;
+            }
+            io::write(w, b"x").map_err(|e| format!("write: {e:?}"))?;
+            while resumed.load(Ordering::Acquire) <= i {
+                coroutine::yield_now().await;
+            }
+        }
+        let per_op = (time::cycles() - start) / ROUND_TRIPS;
+        end(per_op);
+        let interrupts = coroutine::io::interrupts() - interrupts;
+        for fd in [r, w] {
+            io::close(fd).map_err(|e| format!("close: {e:?}"))?;
+        }
+        println!("bench {name} cycles_per_op={per_op} round_trips={ROUND_TRIPS} user_interrupts={interrupts}");
+        Ok(())
+    })
 }

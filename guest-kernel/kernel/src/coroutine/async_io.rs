@@ -88,7 +88,11 @@ pub fn setup(thread: &Arc<Thread>, path: usize, arg: usize) -> Result<usize, Err
                 return Err(Errno::Invalid);
             }
             let set = process.existing_task_set().ok_or(Errno::Invalid)?;
-            crate::taskctl::allow(crate::taskctl::kernel_set()?, &set, arg)
+            let send = crate::taskctl::allow(crate::taskctl::kernel_set()?, &set, arg);
+            // A receiver running here puts the set online now, so that the device's
+            // wake-ups interrupt it (it would otherwise wait for its next switch-in).
+            crate::task::uintr::switch_in(thread);
+            send
         }
         _ => return Err(Errno::Invalid),
     };

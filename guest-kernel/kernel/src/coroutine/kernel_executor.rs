@@ -55,13 +55,18 @@ pub fn spawn_syscall<F: Future<Output = ()> + Send + 'static>(future: F) {
 }
 
 /// Polls the kernel's coroutines on this hart until none is ready (or another hart holds the
-/// executor's lock too long). One load when nothing is ready.
+/// executor's lock too long). One load when nothing is ready (inlined into the return path).
+#[inline(always)]
 pub fn run_ready() {
     // SAFETY: the executor's published priority is an atomic word.
     let published = unsafe { &(*executor()).published };
-    if published.load(Ordering::Acquire) >= u64::from(NO_PRIORITY) {
-        return;
+    if published.load(Ordering::Acquire) < u64::from(NO_PRIORITY) {
+        run_ready_slow();
     }
+}
+
+#[inline(never)]
+fn run_ready_slow() {
     let Some(payload) = PAYLOAD.get() else { return };
     let cpu = crate::hart_id() % MAX_CPUS;
     loop {

@@ -480,6 +480,7 @@ pub fn raise(thread: &Thread) -> Result<(), Errno> {
 
 /// On the way back to user mode: a user interrupt another hart [`raise`]d for the receiver
 /// running here.
+#[inline(always)]
 pub fn take_inject_request() {
     if IN_USE.load(Ordering::Relaxed) && INJECT_REQUEST.this().swap(false, Ordering::AcqRel) {
         inject();
