@@ -18,6 +18,15 @@ fn time_unit_ps(unit: &str) -> Option<f64> {
     })
 }
 
+/// A tick label of a linear axis: as [`tick_text`], but a power of ten is written like its
+/// neighbours (`1000000` between `500000` and `1500000`, not `10⁶`).
+pub fn linear_tick_text(v: f64, unit: &str) -> String {
+    if time_unit_ps(unit).is_some() {
+        return tick_text(v, unit);
+    }
+    short(v)
+}
+
 /// A tick label for `v` in `unit`: with a time unit, as a time in the best unit (`500 ns`,
 /// `2 µs`); else the number (powers of ten as 10ⁿ beyond 10⁵).
 pub fn tick_text(v: f64, unit: &str) -> String {
@@ -131,7 +140,7 @@ pub fn linear_range(title: String, lo: f64, hi: f64, unit: &str) -> Axis {
             let v = if v.abs() < step * 1e-9 { 0.0 } else { v };
             Tick {
                 value: v,
-                label: tick_text(v, unit),
+                label: linear_tick_text(v, unit),
             }
         })
         .collect();
@@ -251,6 +260,8 @@ mod tests {
             "5"
         );
         assert_eq!(tick_text(1e6, ""), "10⁶");
+        assert_eq!(linear_tick_text(1e6, ""), "1000000");
+        assert_eq!(linear_tick_text(2500.0, "ns"), "2.5 µs");
         assert_eq!(tick_text(2500.0, "ns"), "2.5 µs");
     }
 
