@@ -76,6 +76,7 @@ impl Simulator for Hartlab {
             max_insns: job.max_insns,
             max_sim_time: job.max_sim_time_ps,
             bootargs: Some(job.bootargs.to_string()),
+            trace_limit: None,
         };
         let console = BoundedConsole::new(job.console_limit);
         let sink = console.clone();

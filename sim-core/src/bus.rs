@@ -8,6 +8,7 @@
 use std::any::Any;
 
 use crate::time::{SimTime, Timebase};
+use crate::trace::{DeviceTracer, TraceEvent, Tracer};
 
 /// Why a device refused an access; the hart turns it into an access-fault trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,10 @@ pub struct IrqLines {
     now: SimTime,
     sources: Vec<bool>,
     sources_dirty: bool,
+    /// Records line edges when on (see [`IrqLines::set_tracer`]).
+    tracer: Tracer,
+    /// The trace track of the device driving the lines now (see [`IrqLines::set_driver`]).
+    driver: u16,
 }
 
 impl IrqLines {
@@ -58,12 +63,26 @@ impl IrqLines {
             now: 0,
             sources: vec![false; sources.max(1)],
             sources_dirty: false,
+            tracer: Tracer::off(),
+            driver: 0,
         }
     }
 
     /// Number of harts these lines connect.
     pub fn harts(&self) -> usize {
         self.hart_lines.len()
+    }
+
+    /// Record every line edge through `tracer` from now on.
+    pub fn set_tracer(&mut self, tracer: Tracer) {
+        self.tracer = tracer;
+    }
+
+    /// Attribute the edges that follow to the device on trace track `track` (the bus sets it
+    /// before each call into a device).
+    #[inline]
+    pub fn set_driver(&mut self, track: u16) {
+        self.driver = track;
     }
 
     /// Set the time that rising lines are stamped with (the time of the current access or
@@ -109,6 +128,27 @@ impl IrqLines {
         }
         *fallen = (*fallen | falling) & !rising & ((1 << TIMED_BITS) - 1);
         *lines = new;
+        if self.tracer.is_on() && rising | falling != 0 {
+            self.trace_edges(hart, rising, falling, at);
+        }
+    }
+
+    #[cold]
+    fn trace_edges(&self, hart: usize, rising: u64, falling: u64, at: SimTime) {
+        let mut changed = rising | falling;
+        while changed != 0 {
+            let bit = changed.trailing_zeros();
+            changed &= changed - 1;
+            self.tracer.record(
+                at,
+                TraceEvent::HartLine {
+                    track: self.driver,
+                    hart: hart as u32,
+                    bit: bit as u8,
+                    level: rising >> bit & 1 != 0,
+                },
+            );
+        }
     }
 
     /// Drive the bit(s) in `mask` of `hart` as `driver` (below [`SHARED_DRIVERS`]), one of
@@ -199,6 +239,14 @@ impl IrqLines {
             if *s != level {
                 *s = level;
                 self.sources_dirty = true;
+                self.tracer.record(
+                    self.now,
+                    TraceEvent::Source {
+                        track: self.driver,
+                        source: source as u32,
+                        level,
+                    },
+                );
             }
         }
     }
@@ -346,6 +394,11 @@ pub trait Device: Send {
     fn counters(&self) -> Vec<(String, u64)> {
         Vec::new()
     }
+
+    /// Hand the device its capability to record events on its own trace track (called once,
+    /// when the device is mapped on a bus that traces). Devices with nothing to record beyond
+    /// their interrupt lines (which the bus records) ignore it.
+    fn attach_tracer(&mut self, _tracer: DeviceTracer) {}
 
     /// Whether input from the host (a live terminal) may still arrive at an unknown time. A
     /// machine whose harts all sleep then waits for it instead of declaring a deadlock; this
