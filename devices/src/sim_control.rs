@@ -397,9 +397,56 @@ mod tests {
     }
 
     #[test]
+    fn trace_registers_reach_the_timeline_only() {
+        use sim_core::trace::{TraceEvent, Tracer};
+        let mut env = Env::new(2, 1);
+        let mut untraced = SimControl::new();
+        env.write(&mut untraced, 0, SPAN_BEGIN, 8, 5);
+        assert_eq!(untraced.recording(), &Recording::default());
+        let tracer = Tracer::with_limit(100);
+        let mut dev = SimControl::new();
+        dev.attach_tracer(DeviceTracer::new(tracer.clone(), 0));
+        env.now = 1_000;
+        env.write(&mut dev, 1, SPAN_BEGIN, 8, 0x0001_0000_0000_0007);
+        env.write(&mut dev, 1, TRACE_EVENT, 4, 9);
+        env.write(&mut dev, 0, EVENT, 8, 42);
+        env.write(&mut dev, 0, SAMPLE + 16, 8, 77);
+        env.now = 2_000;
+        env.write(&mut dev, 1, SPAN_END, 8, 0x0001_0000_0000_0000);
+        for off in [SPAN_BEGIN, SPAN_END, TRACE_EVENT] {
+            assert_eq!(env.read(&mut dev, 0, off, 8), 0, "write-only");
+        }
+        let guest = |time, hart, op, value| sim_core::trace::Record {
+            time,
+            event: TraceEvent::Guest { hart, op, value },
+        };
+        assert_eq!(
+            tracer.take().unwrap().records,
+            [
+                guest(1_000, 1, GuestOp::SpanBegin, 0x0001_0000_0000_0007),
+                guest(1_000, 1, GuestOp::Instant, 9),
+                guest(1_000, 0, GuestOp::Event, 42),
+                guest(1_000, 0, GuestOp::Sample(2), 77),
+                guest(2_000, 1, GuestOp::SpanEnd, 0x0001_0000_0000_0000),
+            ]
+        );
+        assert_eq!(dev.recording().events.len(), 1, "EVENT still records");
+        assert_eq!(dev.recording().samples.len(), 1);
+    }
+
+    #[test]
     fn measurement_registers_are_magic_and_priced_by_the_configuration() {
         let dev = SimControl::new();
-        for off in [EVENT, STATS, NOW_PS, SAMPLE, SAMPLE + 8 * 479] {
+        for off in [
+            EVENT,
+            STATS,
+            NOW_PS,
+            SPAN_BEGIN,
+            SPAN_END,
+            TRACE_EVENT,
+            SAMPLE,
+            SAMPLE + 8 * 479,
+        ] {
             assert!(dev.magic(off, true), "{off:#x}");
             assert_eq!(dev.access_cycles(off, true), 0, "{off:#x}");
         }

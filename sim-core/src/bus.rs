@@ -435,4 +435,46 @@ mod tests {
         assert_eq!(irq.hart_lines_at(1, 2000), 0);
         assert_eq!(irq.hart_lines_at(1, 499), 0);
     }
+
+    #[test]
+    fn traced_lines_record_each_edge_once_with_its_driver() {
+        use crate::trace::Record;
+        let tracer = Tracer::with_limit(10);
+        let mut irq = IrqLines::new(2, 4);
+        irq.set_hart_line(0, 1 << 1, true);
+        irq.set_tracer(tracer.clone());
+        irq.set_driver(3);
+        irq.set_now(100);
+        irq.set_hart_line(1, (1 << 7) | (1 << 3), true);
+        irq.set_hart_line(1, 1 << 7, true);
+        irq.set_hart_line_at(1, 1 << 3, false, 200);
+        irq.set_driver(1);
+        irq.set_source(2, true);
+        irq.set_source(2, true);
+        let line = |time, bit, level| Record {
+            time,
+            event: TraceEvent::HartLine {
+                track: 3,
+                hart: 1,
+                bit,
+                level,
+            },
+        };
+        assert_eq!(
+            tracer.take().unwrap().records,
+            [
+                line(100, 3, true),
+                line(100, 7, true),
+                line(200, 3, false),
+                Record {
+                    time: 100,
+                    event: TraceEvent::Source {
+                        track: 1,
+                        source: 2,
+                        level: true
+                    }
+                },
+            ]
+        );
+    }
 }
