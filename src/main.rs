@@ -142,6 +142,15 @@ struct ExperimentArgs {
     /// With --slurm: write and print the scripts and the submit command, submit nothing.
     #[arg(long, requires = "slurm")]
     dry_run: bool,
+    /// Record the timeline of every point run and write each as a Chrome JSON trace
+    /// (ui.perfetto.dev) to <run dir>/traces/<index>_<group>_seed<seed>.json. Tracing
+    /// changes no result.
+    #[arg(long, conflicts_with = "slurm")]
+    trace: bool,
+    /// Most records each point's trace keeps; a trace is cut there, saying so.
+    #[arg(long, value_name = "N", default_value_t = sim_core::trace::DEFAULT_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..), requires = "trace")]
+    trace_limit: u64,
 }
 
 #[derive(clap::Args)]
@@ -401,6 +410,9 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         },
         only: args.only.clone(),
         shard,
+        trace: args
+            .trace
+            .then(|| usize::try_from(args.trace_limit).unwrap_or(usize::MAX)),
         ..settings(&args.sweep)?
     };
     if args.slurm {
@@ -429,6 +441,12 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         "hartlab: {shard}{} points: {} run, {} already done or filtered out, {failed} failed; {:.1} s host",
         run.total, run.ran, run.skipped, run.host_seconds
     );
+    if settings.trace.is_some() {
+        eprintln!(
+            "hartlab: timelines of the points run are in {} (open them in ui.perfetto.dev)",
+            run.dir.join(experiments::runner::TRACES).display()
+        );
+    }
     println!("{}", run.dir.join(experiments::store::REPORT).display());
     Ok(ExitCode::from(u8::from(failed > 0)))
 }

@@ -312,3 +312,57 @@ fn an_unwritable_trace_path_is_one_clear_error() {
     );
     assert!(out.stdout.is_empty(), "nothing ran");
 }
+
+#[test]
+fn an_experiment_writes_a_timeline_per_point_and_the_same_results() {
+    let dir = support::tempfile_dir("trace-experiment");
+    let file = support::repo_root().join("experiments/wakeup.toml");
+    let run = |out: &Path, trace: bool| {
+        let (file, out) = (file.display().to_string(), out.display().to_string());
+        let mut args = vec![
+            "experiment",
+            &file,
+            "--quick",
+            "--only",
+            "workload.mechanism=taskctl-preempt",
+            "--out",
+            &out,
+        ];
+        if trace {
+            args.push("--trace");
+        }
+        let o = support::hartlab_cli(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", support::output_text(&o));
+    };
+    let (traced, plain) = (dir.join("traced"), dir.join("plain"));
+    run(&traced, true);
+    run(&plain, false);
+    for name in ["points.jsonl", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(traced.join(name)).unwrap(),
+            std::fs::read(plain.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(!plain.join("traces").exists());
+    let path = traced
+        .join("traces")
+        .join("0006_machine.harts=2_workload.mechanism=taskctl-preempt_seed1.json");
+    let trace = read_json(&path);
+    check_structure(&trace);
+    // The task controller wakes the handler (raising USIP on its hart), the hart takes the
+    // user software interrupt, and the handler dequeues its task.
+    let tc = pid_of(&trace, "task-controller");
+    let ev = events(&trace);
+    for op in ["send", "wake", "dequeue"] {
+        assert!(
+            ev.iter().any(|e| e["pid"] == tc && name(e) == op),
+            "no {op}"
+        );
+    }
+    assert!(ev
+        .iter()
+        .any(|e| e["pid"] == tc && e["ph"] == "C" && e["args"].get("USIP").is_some()));
+    assert!(ev.iter().any(|e| name(e) == "interrupt: user software"));
+    assert!(ev.iter().any(|e| name(e) == "sample 0"));
+}
