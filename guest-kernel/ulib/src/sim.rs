@@ -21,8 +21,8 @@
 
 use crate::syscall;
 use abi::sim_control::{
-    trace, EVENT, NOW_PS, SAMPLE as SAMPLES, SPAN_BEGIN, SPAN_END, STATS, STATS_DUMP,
-    STATS_RESET, TIMING, TRACE_EVENT,
+    trace, EVENT, NOW_PS, SAMPLE as SAMPLES, SPAN_BEGIN, SPAN_END, STATS, STATS_DUMP, STATS_RESET,
+    TIMING, TRACE_EVENT,
 };
 use core::sync::atomic::{AtomicUsize, Ordering};
 
