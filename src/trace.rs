@@ -23,7 +23,7 @@ use abi::sim_control::trace as kinds;
 use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
 use sim_core::time::SimTime;
-use sim_core::trace::{GuestOp, Trace, TraceEvent};
+use sim_core::trace::{DeviceEventKind, GuestOp, Trace, TraceEvent};
 
 /// A run's trace and what is needed to lay it out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -183,6 +183,118 @@ fn guest_args(value: u64) -> Value {
     Value::Object(args)
 }
 
+/// What a trace event shows; its name and arguments are formed only when it is written, so
+/// that a large trace is held compactly.
+#[derive(Clone, Copy)]
+enum What {
+    /// A privilege-mode slice.
+    Mode(u8),
+    /// A WFI sleep.
+    Wfi,
+    /// A trap entry.
+    Trap {
+        code: u16,
+        interrupt: bool,
+        from: u8,
+        to: u8,
+        pc: u64,
+        tval: u64,
+    },
+    /// A trap return.
+    Xret { from: u8, to: u8, pc: u64 },
+    /// A hart's interrupt line (a counter).
+    Line { hart: u32, bit: u8, level: bool },
+    /// A platform interrupt source (a counter).
+    Source { source: u32, level: bool },
+    /// A device's own event.
+    Device {
+        kind: &'static DeviceEventKind,
+        hart: Option<u32>,
+        args: [u64; 3],
+    },
+    /// A guest span or event.
+    Guest { op: GuestOp, value: u64 },
+    /// The end of a cut trace.
+    Cut { limit: usize, dropped: u64 },
+}
+
+impl What {
+    fn name(&self) -> String {
+        match *self {
+            What::Mode(mode) => mode_name(mode).into(),
+            What::Wfi => "wfi".into(),
+            What::Trap {
+                code, interrupt, ..
+            } => match interrupt {
+                true => format!("interrupt: {}", interrupt_cause(code)),
+                false => format!("exception: {}", exception_cause(code)),
+            },
+            What::Xret { to, .. } => format!("return to {}", mode_letter(to)),
+            What::Line { hart, .. } => format!("hart {hart}"),
+            What::Source { .. } => "source".into(),
+            What::Device { kind, .. } => kind.name.into(),
+            What::Guest { op, value } => match op {
+                GuestOp::SpanBegin | GuestOp::SpanEnd => guest_name(value, "span"),
+                GuestOp::Instant => guest_name(value, "event"),
+                GuestOp::Event => format!("EVENT {value}"),
+                GuestOp::Sample(key) => format!("sample {key}"),
+            },
+            What::Cut { limit, dropped } => {
+                format!("trace cut: record limit {limit} reached, {dropped} more dropped")
+            }
+        }
+    }
+
+    fn args(&self) -> Value {
+        match *self {
+            What::Mode(_) | What::Wfi => Value::Null,
+            What::Trap {
+                code,
+                from,
+                to,
+                pc,
+                tval,
+                ..
+            } => json!({
+                "cause": code,
+                "from": mode_letter(from),
+                "to": mode_letter(to),
+                "pc": format!("{pc:#x}"),
+                "tval": format!("{tval:#x}"),
+            }),
+            What::Xret { from, pc, .. } => {
+                json!({ "from": mode_letter(from), "pc": format!("{pc:#x}") })
+            }
+            What::Line { bit, level, .. } => {
+                let mut args = Map::new();
+                args.insert(interrupt_name(bit as u16), json!(level as u8));
+                Value::Object(args)
+            }
+            What::Source { source, level } => {
+                let mut args = Map::new();
+                args.insert(source.to_string(), json!(level as u8));
+                Value::Object(args)
+            }
+            What::Device { kind, hart, args } => {
+                let mut map = Map::new();
+                if let Some(h) = hart {
+                    map.insert("hart".into(), json!(h));
+                }
+                for (name, value) in kind.args.iter().zip(args) {
+                    map.insert((*name).into(), json!(value));
+                }
+                Value::Object(map)
+            }
+            What::Guest { op, value } => match op {
+                GuestOp::SpanBegin | GuestOp::SpanEnd | GuestOp::Instant => guest_args(value),
+                GuestOp::Event => json!({ "id": value }),
+                GuestOp::Sample(key) => json!({ "key": key, "value": value }),
+            },
+            What::Cut { limit, dropped } => json!({ "limit": limit, "dropped": dropped }),
+        }
+    }
+}
+
 /// One trace event before it is written.
 struct Out {
     ts: SimTime,
@@ -191,14 +303,13 @@ struct Out {
     ph: &'static str,
     pid: u64,
     tid: u64,
-    name: String,
-    args: Value,
+    what: What,
 }
 
 impl Out {
     fn json(&self) -> Value {
         let mut e = Map::new();
-        e.insert("name".into(), json!(self.name));
+        e.insert("name".into(), json!(self.what.name()));
         e.insert("ph".into(), json!(self.ph));
         e.insert("ts".into(), micros(self.ts));
         if let Some(dur) = self.dur {
@@ -209,8 +320,9 @@ impl Out {
         if self.ph == "i" {
             e.insert("s".into(), json!(if self.pid == 0 { "g" } else { "t" }));
         }
-        if !self.args.is_null() {
-            e.insert("args".into(), self.args.clone());
+        let args = self.what.args();
+        if !args.is_null() {
+            e.insert("args".into(), args);
         }
         Value::Object(e)
     }
@@ -221,11 +333,11 @@ fn micros(ps: SimTime) -> Value {
     json!(ps as f64 / 1e6)
 }
 
-/// An open slice: its start and name.
+/// An open slice: its start and what it shows.
+#[derive(Clone, Copy)]
 struct Open {
     since: SimTime,
-    name: String,
-    args: Value,
+    what: What,
 }
 
 /// Turns sorted records into trace events.
@@ -249,43 +361,38 @@ impl Builder {
         }
     }
 
-    fn emit(&mut self, out: Out) {
-        self.threads.insert((out.pid, out.tid));
-        self.out.push(out);
-    }
-
-    fn instant(&mut self, ts: SimTime, pid: u64, tid: u64, name: String, args: Value) {
-        self.emit(Out {
+    fn emit(&mut self, ts: SimTime, ph: &'static str, (pid, tid): (u64, u64), what: What) {
+        self.threads.insert((pid, tid));
+        self.out.push(Out {
             ts,
             dur: None,
-            ph: "i",
+            ph,
             pid,
             tid,
-            name,
-            args,
+            what,
         });
     }
 
-    fn complete(&mut self, pid: u64, tid: u64, open: Open, end: SimTime) {
-        self.emit(Out {
+    fn complete(&mut self, (pid, tid): (u64, u64), open: Open, end: SimTime) {
+        self.threads.insert((pid, tid));
+        self.out.push(Out {
             ts: open.since,
             dur: Some(end.saturating_sub(open.since)),
             ph: "X",
             pid,
             tid,
-            name: open.name,
-            args: open.args,
+            what: open.what,
         });
     }
 
-    fn ensure(&mut self, hart: u32) -> Option<usize> {
+    fn hart(&self, hart: u32) -> Option<usize> {
         let h = hart as usize;
         (h < self.modes.len()).then_some(h)
     }
 
     /// Hart `hart` is in `mode` from `t` on.
     fn mode(&mut self, hart: u32, mode: u8, t: SimTime) {
-        let Some(h) = self.ensure(hart) else {
+        let Some(h) = self.hart(hart) else {
             return;
         };
         let (old, since) = self.modes[h];
@@ -300,10 +407,9 @@ impl Builder {
         if end > since {
             let open = Open {
                 since,
-                name: mode_name(mode).to_string(),
-                args: Value::Null,
+                what: What::Mode(mode),
             };
-            self.complete(HARTS_PID, hart_tid(hart), open, end);
+            self.complete((HARTS_PID, hart_tid(hart)), open, end);
         }
     }
 
@@ -318,40 +424,34 @@ impl Builder {
                 pc,
                 tval,
             } => {
-                let cause = if interrupt {
-                    format!("interrupt: {}", interrupt_cause(code))
-                } else {
-                    format!("exception: {}", exception_cause(code))
+                let what = What::Trap {
+                    code,
+                    interrupt,
+                    from,
+                    to,
+                    pc,
+                    tval,
                 };
-                let args = json!({
-                    "cause": code,
-                    "from": mode_letter(from),
-                    "to": mode_letter(to),
-                    "pc": format!("{pc:#x}"),
-                    "tval": format!("{tval:#x}"),
-                });
-                self.instant(time, HARTS_PID, hart_tid(hart), cause, args);
+                self.emit(time, "i", (HARTS_PID, hart_tid(hart)), what);
                 self.mode(hart, to, time);
             }
             TraceEvent::Xret { hart, from, to, pc } => {
-                let args = json!({ "from": mode_letter(from), "pc": format!("{pc:#x}") });
-                let name = format!("return to {}", mode_letter(to));
-                self.instant(time, HARTS_PID, hart_tid(hart), name, args);
+                let what = What::Xret { from, to, pc };
+                self.emit(time, "i", (HARTS_PID, hart_tid(hart)), what);
                 self.mode(hart, to, time);
             }
             TraceEvent::WfiSleep { hart } => {
-                if let Some(h) = self.ensure(hart) {
+                if let Some(h) = self.hart(hart) {
                     self.wfi[h].get_or_insert(time);
                 }
             }
             TraceEvent::WfiWake { hart } => {
-                if let Some(since) = self.ensure(hart).and_then(|h| self.wfi[h].take()) {
+                if let Some(since) = self.hart(hart).and_then(|h| self.wfi[h].take()) {
                     let open = Open {
                         since,
-                        name: "wfi".into(),
-                        args: Value::Null,
+                        what: What::Wfi,
                     };
-                    self.complete(HARTS_PID, hart_tid(hart), open, time);
+                    self.complete((HARTS_PID, hart_tid(hart)), open, time);
                 }
             }
             TraceEvent::HartLine {
@@ -360,34 +460,16 @@ impl Builder {
                 bit,
                 level,
             } => {
-                let mut args = Map::new();
-                args.insert(interrupt_name(bit as u16), json!(level as u8));
-                self.emit(Out {
-                    ts: time,
-                    dur: None,
-                    ph: "C",
-                    pid: device_pid(track),
-                    tid: 0,
-                    name: format!("hart {hart}"),
-                    args: Value::Object(args),
-                });
+                let what = What::Line { hart, bit, level };
+                self.emit(time, "C", (device_pid(track), 0), what);
             }
             TraceEvent::Source {
                 track,
                 source,
                 level,
             } => {
-                let mut args = Map::new();
-                args.insert(source.to_string(), json!(level as u8));
-                self.emit(Out {
-                    ts: time,
-                    dur: None,
-                    ph: "C",
-                    pid: device_pid(track),
-                    tid: 0,
-                    name: "source".into(),
-                    args: Value::Object(args),
-                });
+                let what = What::Source { source, level };
+                self.emit(time, "C", (device_pid(track), 0), what);
             }
             TraceEvent::Device {
                 track,
@@ -395,60 +477,34 @@ impl Builder {
                 hart,
                 args,
             } => {
-                let mut map = Map::new();
-                if let Some(h) = hart {
-                    map.insert("hart".into(), json!(h));
-                }
-                for (name, value) in kind.args.iter().zip(args) {
-                    map.insert((*name).into(), json!(value));
-                }
-                let pid = device_pid(track);
-                self.instant(
-                    time,
-                    pid,
-                    DEVICE_TID,
-                    kind.name.to_string(),
-                    Value::Object(map),
-                );
+                let what = What::Device { kind, hart, args };
+                self.emit(time, "i", (device_pid(track), DEVICE_TID), what);
             }
             TraceEvent::Guest { hart, op, value } => self.guest(time, hart, op, value),
         }
     }
 
     fn guest(&mut self, time: SimTime, hart: u32, op: GuestOp, value: u64) {
-        let Some(h) = self.ensure(hart) else {
+        let Some(h) = self.hart(hart) else {
             return;
         };
-        let tid = guest_tid(hart);
+        let track = (HARTS_PID, guest_tid(hart));
+        let what = What::Guest { op, value };
         match op {
-            GuestOp::SpanBegin => self.spans[h].push((
-                kinds::kind(value),
-                Open {
-                    since: time,
-                    name: guest_name(value, "span"),
-                    args: guest_args(value),
-                },
-            )),
+            GuestOp::SpanBegin => {
+                self.spans[h].push((kinds::kind(value), Open { since: time, what }))
+            }
             GuestOp::SpanEnd => {
                 let kind = kinds::kind(value);
                 if let Some(at) = self.spans[h].iter().rposition(|(k, _)| *k == kind) {
                     let closed: Vec<_> = self.spans[h].drain(at..).collect();
                     for (_, open) in closed.into_iter().rev() {
-                        self.complete(HARTS_PID, tid, open, time);
+                        self.complete(track, open, time);
                     }
                 }
             }
-            GuestOp::Instant => {
-                let (name, args) = (guest_name(value, "event"), guest_args(value));
-                self.instant(time, HARTS_PID, tid, name, args);
-            }
-            GuestOp::Event => {
-                let args = json!({ "id": value });
-                self.instant(time, HARTS_PID, tid, format!("EVENT {value}"), args);
-            }
-            GuestOp::Sample(key) => {
-                let args = json!({ "key": key, "value": value });
-                self.instant(time, HARTS_PID, tid, format!("sample {key}"), args);
+            GuestOp::Instant | GuestOp::Event | GuestOp::Sample(_) => {
+                self.emit(time, "i", track, what)
             }
         }
     }
@@ -460,17 +516,16 @@ impl Builder {
             if let Some(since) = self.wfi[h].take() {
                 let open = Open {
                     since,
-                    name: "wfi".into(),
-                    args: Value::Null,
+                    what: What::Wfi,
                 };
-                self.complete(HARTS_PID, hart_tid(hart), open, end.max(since));
+                self.complete((HARTS_PID, hart_tid(hart)), open, end.max(since));
             }
             let (mode, since) = self.modes[h];
             self.mode_slice(hart, mode, since, end);
             let open: Vec<_> = std::mem::take(&mut self.spans[h]);
             for (_, span) in open.into_iter().rev() {
                 let end = end.max(span.since);
-                self.complete(HARTS_PID, guest_tid(hart), span, end);
+                self.complete((HARTS_PID, guest_tid(hart)), span, end);
             }
         }
     }
@@ -496,12 +551,11 @@ pub fn write_chrome_json(timeline: &Timeline, out: &mut dyn Write) -> Result<Wri
     }
     b.finish(end);
     if let Some(cut) = trace.cut_at {
-        let args = json!({ "limit": trace.limit, "dropped": trace.dropped });
-        let name = format!(
-            "trace cut: record limit {} reached, {} more dropped",
-            trace.limit, trace.dropped
-        );
-        b.instant(cut, 0, 0, name, args);
+        let what = What::Cut {
+            limit: trace.limit,
+            dropped: trace.dropped,
+        };
+        b.emit(cut, "i", (0, 0), what);
     }
     // Time order; at equal times the longer slice first, so parents precede children.
     let mut events = std::mem::take(&mut b.out);
@@ -633,7 +687,7 @@ pub fn describe(path: &Path, written: &Written) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::trace::{DeviceEventKind, Record};
+    use sim_core::trace::Record;
 
     static POKE: DeviceEventKind = DeviceEventKind {
         name: "poke",
