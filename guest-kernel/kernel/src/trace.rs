@@ -31,13 +31,16 @@ fn store(offset: usize, value: u64) {
     }
 }
 
-/// Thread `tid` of process `pid` starts running on this hart.
+/// The timeline name of thread `tid` of process `pid` (a `THREAD` span value), kept in the
+/// thread.
+pub const fn thread_id(pid: usize, tid: usize) -> u64 {
+    trace::value(trace::THREAD, trace::thread(pid, tid))
+}
+
+/// The thread named `id` ([`thread_id`]) starts running on this hart.
 #[inline]
-pub fn switch_in(pid: usize, tid: usize) {
-    store(
-        SPAN_BEGIN,
-        trace::value(trace::THREAD, trace::thread(pid, tid)),
-    );
+pub fn switch_in(id: u64) {
+    store(SPAN_BEGIN, id);
 }
 
 /// The thread running on this hart has left it.
@@ -46,11 +49,8 @@ pub fn switch_out() {
     store(SPAN_END, trace::value(trace::THREAD, 0));
 }
 
-/// Thread `tid` of process `pid` is made ready.
+/// The thread named `id` ([`thread_id`]) is made ready.
 #[inline]
-pub fn wake(pid: usize, tid: usize) {
-    store(
-        TRACE_EVENT,
-        trace::value(trace::WAKE, trace::thread(pid, tid)),
-    );
+pub fn wake(id: u64) {
+    store(TRACE_EVENT, trace::value(trace::WAKE, trace::arg(id)));
 }
