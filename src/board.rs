@@ -14,6 +14,7 @@ use sim_core::machine::Machine;
 use sim_core::memory::Ram;
 use sim_core::system_bus::SystemBus;
 use sim_core::time::Timebase;
+use sim_core::trace::Tracer;
 
 use crate::config::MachineConfig;
 use crate::fdt::{self, FdtParams};
@@ -67,13 +68,15 @@ pub struct Board {
 
 impl Board {
     /// Build the machine described by `config`, load `elf_bytes` (named `elf_name` in errors),
-    /// put `bootargs` in the device tree's `/chosen` and connect `console`.
+    /// put `bootargs` in the device tree's `/chosen` and connect `console`; record the run's
+    /// timeline through `tracer` (give `Tracer::off()` for none).
     pub fn build(
         config: &MachineConfig,
         elf_name: &str,
         elf_bytes: &[u8],
         bootargs: Option<&str>,
         console: Console,
+        tracer: Tracer,
     ) -> Result<Self> {
         config.validate()?;
         let m = &config.machine;
@@ -113,6 +116,7 @@ impl Board {
             virt::PLIC_SOURCES,
             Timebase::new(m.timebase_frequency),
         );
+        bus.set_tracer(tracer);
         let mut uart = Uart::new(virt::UART0_IRQ, Box::new(sink.clone()));
         if let Some(rx) = console.input {
             uart = uart.with_input(rx);

@@ -76,6 +76,7 @@ impl Simulator for Hartlab {
             max_insns: job.max_insns,
             max_sim_time: job.max_sim_time_ps,
             bootargs: Some(job.bootargs.to_string()),
+            trace_limit: job.trace.map(|(_, limit)| limit),
         };
         let console = BoundedConsole::new(job.console_limit);
         let sink = console.clone();
@@ -83,6 +84,12 @@ impl Simulator for Hartlab {
             output: Box::new(sink.clone()),
             input: None,
         })?;
+        if let (Some((path, _)), Some(timeline)) = (job.trace, &report.timeline) {
+            let written = crate::trace::write_file(timeline, path)?;
+            if written.cut_at.is_some() {
+                eprintln!("hartlab: {}", crate::trace::describe(path, &written));
+            }
+        }
         let rec = &report.recording;
         Ok(Outcome {
             passed: report.exit == Exit::Pass,

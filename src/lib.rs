@@ -11,3 +11,4 @@ pub mod fdt;
 pub mod lab;
 pub mod run;
 pub mod stats;
+pub mod trace;

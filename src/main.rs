@@ -142,6 +142,15 @@ struct ExperimentArgs {
     /// With --slurm: write and print the scripts and the submit command, submit nothing.
     #[arg(long, requires = "slurm")]
     dry_run: bool,
+    /// Record the timeline of every point run and write each as a Chrome JSON trace
+    /// (ui.perfetto.dev) to <run dir>/traces/<index>_<group>_seed<seed>.json. Tracing
+    /// changes no result.
+    #[arg(long, conflicts_with = "slurm")]
+    trace: bool,
+    /// Most records each point's trace keeps; a trace is cut there, saying so.
+    #[arg(long, value_name = "N", default_value_t = sim_core::trace::DEFAULT_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..), requires = "trace")]
+    trace_limit: u64,
 }
 
 #[derive(clap::Args)]
@@ -223,6 +232,16 @@ struct MachineArgs {
     /// time and speed then go to stderr.
     #[arg(long)]
     stats: Option<PathBuf>,
+    /// Record a timeline of the run (per hart: privilege modes, traps, WFI and the guest's
+    /// spans such as the kernel's context switches; per device: interrupt lines and
+    /// operations) and write it to this file as a Chrome JSON trace, which ui.perfetto.dev
+    /// opens. Tracing changes no simulated result.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Most records a trace keeps; the trace is cut there, saying so.
+    #[arg(long, value_name = "N", default_value_t = sim_core::trace::DEFAULT_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..), requires = "trace")]
+    trace_limit: u64,
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
@@ -306,10 +325,17 @@ fn simulate(
     config
         .validate()
         .context("invalid command-line machine options")?;
+    if let Some(path) = &args.trace {
+        hartlab::trace::check_writable(path)?;
+    }
     let options = RunOptions {
         config,
         max_insns: args.max_insns,
         bootargs,
+        trace_limit: args
+            .trace
+            .as_ref()
+            .map(|_| usize::try_from(args.trace_limit).unwrap_or(usize::MAX)),
         ..RunOptions::default()
     };
     let mut console = || Console {
@@ -317,6 +343,10 @@ fn simulate(
         input: Some(stdin_channel()),
     };
     let report = run_image(name, bytes, &options, &mut console)?;
+    if let (Some(path), Some(timeline)) = (&args.trace, &report.timeline) {
+        let written = hartlab::trace::write_file(timeline, path)?;
+        eprintln!("hartlab: {}", hartlab::trace::describe(path, &written));
+    }
     if let Some(path) = &args.stats {
         if path.as_os_str() == "-" {
             print!("{}", report.stats.table());
@@ -380,6 +410,9 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         },
         only: args.only.clone(),
         shard,
+        trace: args
+            .trace
+            .then(|| usize::try_from(args.trace_limit).unwrap_or(usize::MAX)),
         ..settings(&args.sweep)?
     };
     if args.slurm {
@@ -408,6 +441,12 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         "hartlab: {shard}{} points: {} run, {} already done or filtered out, {failed} failed; {:.1} s host",
         run.total, run.ran, run.skipped, run.host_seconds
     );
+    if settings.trace.is_some() {
+        eprintln!(
+            "hartlab: timelines of the points run are in {} (open them in ui.perfetto.dev)",
+            run.dir.join(experiments::runner::TRACES).display()
+        );
+    }
     println!("{}", run.dir.join(experiments::store::REPORT).display());
     Ok(ExitCode::from(u8::from(failed > 0)))
 }

@@ -10,10 +10,12 @@ use devices::SimControl;
 use sim_core::bus::StatsRequest;
 use sim_core::machine::{Exit, Limits};
 use sim_core::time::SimTime;
+use sim_core::trace::Tracer;
 
 use crate::board::{Board, Console};
 use crate::config::MachineConfig;
 use crate::stats::Stats;
+use crate::trace::Timeline;
 
 /// How many guest-requested resets a run follows before giving up.
 pub const MAX_RESETS: u32 = 16;
@@ -29,6 +31,8 @@ pub struct RunOptions {
     pub max_sim_time: Option<SimTime>,
     /// Kernel command line for the device tree's `/chosen/bootargs`.
     pub bootargs: Option<String>,
+    /// Record a timeline trace of at most this many records (`None`: no trace).
+    pub trace_limit: Option<usize>,
 }
 
 /// The outcome of a run.
@@ -51,6 +55,8 @@ pub struct RunReport {
     /// Simulated time (ps) of the guest's last statistics reset, 0 if none: the final
     /// statistics cover the time since.
     pub stats_since: SimTime,
+    /// The final run's timeline, when [`RunOptions::trace_limit`] asked for one.
+    pub timeline: Option<Timeline>,
 }
 
 impl RunReport {
@@ -100,12 +106,17 @@ pub fn run_image(
 ) -> Result<RunReport> {
     let mut resets = 0;
     loop {
+        // Each restart records afresh: a trace covers the final run, as the statistics do.
+        let tracer = options
+            .trace_limit
+            .map_or_else(Tracer::off, Tracer::with_limit);
         let mut board = Board::build(
             &options.config,
             name,
             bytes,
             options.bootargs.as_deref(),
             console(),
+            tracer.clone(),
         )?;
         let limits = Limits {
             max_insns: options.max_insns,
@@ -141,8 +152,21 @@ pub fn run_image(
             .device_mut::<SimControl>()
             .map(SimControl::take_recording)
             .unwrap_or_default();
+        let timeline = tracer.take().map(|trace| Timeline {
+            trace,
+            harts: board.machine.harts.len(),
+            end: board
+                .machine
+                .harts
+                .iter()
+                .map(|h| h.now())
+                .max()
+                .unwrap_or(0)
+                .max(board.machine.now()),
+        });
         return Ok(RunReport {
             exit,
+            timeline,
             stats,
             resets,
             host_seconds: host,

@@ -13,6 +13,9 @@
 //! |        |        |        | simulated time and the hart's cycle count                |
 //! | 0x18   | STATS  | W      | 1 resets the simulator statistics, 2 dumps them          |
 //! | 0x20   | NOW_PS | R      | the accessing hart's simulated time in picoseconds       |
+//! | 0x28   | SPAN_BEGIN | W  | opens a timeline span (kind in bits 63..48) on the hart  |
+//! | 0x30   | SPAN_END | W    | closes the hart's innermost open span of that kind       |
+//! | 0x38   | TRACE_EVENT | W | marks a point on the hart's timeline                     |
 //! | 0x100 + 8k | SAMPLE k | W | records sample (k, value, hart, time), k in 0..480      |
 //!
 //! TIMING is an ordinary device register: accesses pay the interconnect round trip in timed
@@ -23,29 +26,43 @@
 //! board after the run; statistics requests go to the machine through
 //! `MachineControl::stats`. Write-only registers read as 0; other offsets, and sizes other
 //! than 4 and 8 bytes, fault.
+//!
+//! The trace registers (SPAN_BEGIN, SPAN_END, TRACE_EVENT) are magic too, and only reach the
+//! run's timeline trace (`hartlab run --trace`), together with EVENT and sample stores; when
+//! no trace is recorded they do nothing but cost what any measurement access costs, so a
+//! guest executes the same instructions, at the same times, traced or not. The offsets come
+//! from the guest's `abi` crate, which the kernel and `ulib` use too.
 
 use std::any::Any;
 
 use crate::virt;
+use abi::sim_control as regs;
 use sim_core::bus::{AccessCtx, BusFault, Device, StatsRequest};
 use sim_core::time::SimTime;
+use sim_core::trace::{DeviceTracer, GuestOp};
 
 /// TIMING register offset.
-pub const TIMING: u64 = 0x00;
+pub const TIMING: u64 = regs::TIMING as u64;
 /// EVENT register offset.
-pub const EVENT: u64 = 0x10;
+pub const EVENT: u64 = regs::EVENT as u64;
 /// STATS register offset.
-pub const STATS: u64 = 0x18;
+pub const STATS: u64 = regs::STATS as u64;
 /// NOW_PS register offset.
-pub const NOW_PS: u64 = 0x20;
+pub const NOW_PS: u64 = regs::NOW_PS as u64;
+/// SPAN_BEGIN register offset.
+pub const SPAN_BEGIN: u64 = regs::SPAN_BEGIN as u64;
+/// SPAN_END register offset.
+pub const SPAN_END: u64 = regs::SPAN_END as u64;
+/// TRACE_EVENT register offset.
+pub const TRACE_EVENT: u64 = regs::TRACE_EVENT as u64;
 /// Offset of sample register 0; sample register `k` is at `SAMPLE + 8 * k`.
-pub const SAMPLE: u64 = 0x100;
+pub const SAMPLE: u64 = regs::SAMPLE as u64;
 /// Number of sample keys.
-pub const SAMPLE_KEYS: u64 = 480;
+pub const SAMPLE_KEYS: u64 = regs::SAMPLE_KEYS as u64;
 /// STATS value that resets the statistics.
-pub const STATS_RESET: u64 = 1;
+pub const STATS_RESET: u64 = regs::STATS_RESET;
 /// STATS value that dumps the statistics.
-pub const STATS_DUMP: u64 = 2;
+pub const STATS_DUMP: u64 = regs::STATS_DUMP;
 
 /// One recorded sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +129,7 @@ pub struct Recording {
 pub struct SimControl {
     config: SimControlConfig,
     recording: Recording,
+    tracer: DeviceTracer,
 }
 
 impl SimControl {
@@ -130,6 +148,7 @@ impl SimControl {
         Self {
             config,
             recording: Recording::default(),
+            tracer: DeviceTracer::default(),
         }
     }
 
@@ -151,7 +170,10 @@ impl SimControl {
 
     /// Whether `offset` is a measurement register (everything but TIMING).
     fn measurement(offset: u64) -> bool {
-        matches!(offset, EVENT | STATS | NOW_PS) || Self::sample_key(offset).is_some()
+        matches!(
+            offset,
+            EVENT | STATS | NOW_PS | SPAN_BEGIN | SPAN_END | TRACE_EVENT
+        ) || Self::sample_key(offset).is_some()
     }
 }
 
@@ -167,7 +189,7 @@ impl Device for SimControl {
         match offset {
             TIMING => Ok(ctx.control.timed as u64),
             NOW_PS => Ok(ctx.now),
-            EVENT | STATS => Ok(0),
+            EVENT | STATS | SPAN_BEGIN | SPAN_END | TRACE_EVENT => Ok(0),
             _ if Self::sample_key(offset).is_some() => Ok(0),
             _ => Err(BusFault),
         }
@@ -184,9 +206,14 @@ impl Device for SimControl {
             return Err(BusFault);
         }
         let r = &mut self.recording;
+        let trace = |op| self.tracer.guest(ctx.now, ctx.hart, op, value);
         match offset {
             TIMING if value <= 1 => ctx.control.timed = value == 1,
+            SPAN_BEGIN => trace(GuestOp::SpanBegin),
+            SPAN_END => trace(GuestOp::SpanEnd),
+            TRACE_EVENT => trace(GuestOp::Instant),
             EVENT => {
+                trace(GuestOp::Event);
                 if r.events.len() < self.config.max_events {
                     r.events.push(Event {
                         id: value,
@@ -207,6 +234,7 @@ impl Device for SimControl {
             }
             _ => {
                 let key = Self::sample_key(offset).ok_or(BusFault)?;
+                trace(GuestOp::Sample(key));
                 if r.samples.len() < self.config.max_samples {
                     r.samples.push(Sample {
                         key,
@@ -247,6 +275,10 @@ impl Device for SimControl {
     fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
         Some(self)
     }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
+    }
 }
 
 #[cfg(test)]
@@ -282,7 +314,7 @@ mod tests {
             "misaligned key"
         );
         assert!(env.try_write(&mut dev, 0, SAMPLE + 8 * 480, 8, 1).is_err());
-        assert!(env.try_read(&mut dev, 0, 0x28, 8).is_err());
+        assert!(env.try_read(&mut dev, 0, 0x40, 8).is_err());
         assert!(env.try_write(&mut dev, 0, EVENT, 2, 1).is_err());
         assert!(!env.control.timed);
         assert_eq!(env.control.stats, None);
@@ -365,9 +397,56 @@ mod tests {
     }
 
     #[test]
+    fn trace_registers_reach_the_timeline_only() {
+        use sim_core::trace::{TraceEvent, Tracer};
+        let mut env = Env::new(2, 1);
+        let mut untraced = SimControl::new();
+        env.write(&mut untraced, 0, SPAN_BEGIN, 8, 5);
+        assert_eq!(untraced.recording(), &Recording::default());
+        let tracer = Tracer::with_limit(100);
+        let mut dev = SimControl::new();
+        dev.attach_tracer(DeviceTracer::new(tracer.clone(), 0));
+        env.now = 1_000;
+        env.write(&mut dev, 1, SPAN_BEGIN, 8, 0x0001_0000_0000_0007);
+        env.write(&mut dev, 1, TRACE_EVENT, 4, 9);
+        env.write(&mut dev, 0, EVENT, 8, 42);
+        env.write(&mut dev, 0, SAMPLE + 16, 8, 77);
+        env.now = 2_000;
+        env.write(&mut dev, 1, SPAN_END, 8, 0x0001_0000_0000_0000);
+        for off in [SPAN_BEGIN, SPAN_END, TRACE_EVENT] {
+            assert_eq!(env.read(&mut dev, 0, off, 8), 0, "write-only");
+        }
+        let guest = |time, hart, op, value| sim_core::trace::Record {
+            time,
+            event: TraceEvent::Guest { hart, op, value },
+        };
+        assert_eq!(
+            tracer.take().unwrap().records,
+            [
+                guest(1_000, 1, GuestOp::SpanBegin, 0x0001_0000_0000_0007),
+                guest(1_000, 1, GuestOp::Instant, 9),
+                guest(1_000, 0, GuestOp::Event, 42),
+                guest(1_000, 0, GuestOp::Sample(2), 77),
+                guest(2_000, 1, GuestOp::SpanEnd, 0x0001_0000_0000_0000),
+            ]
+        );
+        assert_eq!(dev.recording().events.len(), 1, "EVENT still records");
+        assert_eq!(dev.recording().samples.len(), 1);
+    }
+
+    #[test]
     fn measurement_registers_are_magic_and_priced_by_the_configuration() {
         let dev = SimControl::new();
-        for off in [EVENT, STATS, NOW_PS, SAMPLE, SAMPLE + 8 * 479] {
+        for off in [
+            EVENT,
+            STATS,
+            NOW_PS,
+            SPAN_BEGIN,
+            SPAN_END,
+            TRACE_EVENT,
+            SAMPLE,
+            SAMPLE + 8 * 479,
+        ] {
             assert!(dev.magic(off, true), "{off:#x}");
             assert_eq!(dev.access_cycles(off, true), 0, "{off:#x}");
         }

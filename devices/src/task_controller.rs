@@ -87,6 +87,27 @@ use std::collections::BinaryHeap;
 use crate::{irq_driver, mip, virt};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{Clock, SimTime, Timebase};
+use sim_core::trace::{DeviceEventKind, DeviceTracer};
+
+/// Timeline events (`hartlab run --trace`): a task enqueued by software, a task dequeued
+/// (empty dequeues, which polling repeats, are not traced), a handler woken into a queue, a
+/// permitted IPC send.
+static TRACE_ENQUEUE: DeviceEventKind = DeviceEventKind {
+    name: "enqueue",
+    args: &["set", "queue", "task"],
+};
+static TRACE_DEQUEUE: DeviceEventKind = DeviceEventKind {
+    name: "dequeue",
+    args: &["set", "queue", "task"],
+};
+static TRACE_WAKE: DeviceEventKind = DeviceEventKind {
+    name: "wake",
+    args: &["set", "queue", "task"],
+};
+static TRACE_SEND: DeviceEventKind = DeviceEventKind {
+    name: "send",
+    args: &["set", "to set", "channel"],
+};
 
 /// Bytes of the global region and of each set's region.
 pub const REGION: u64 = 0x4000;
@@ -611,6 +632,7 @@ pub struct TaskController {
     errors: u64,
     source_edges: u64,
     pulses: u64,
+    tracer: DeviceTracer,
 }
 
 fn bucket(cycles: u64) -> usize {
@@ -683,6 +705,7 @@ impl TaskController {
             errors: 0,
             source_edges: 0,
             pulses: 0,
+            tracer: DeviceTracer::default(),
         }
     }
 
@@ -786,6 +809,12 @@ impl TaskController {
             return;
         }
         set.stats.wakeups += 1;
+        self.tracer.event(
+            w.ready,
+            &TRACE_WAKE,
+            Some(hart),
+            [s as u64, lq as u64, w.task],
+        );
         if w.task & task::PREEMPT != 0 {
             self.preempt(s, hart, w.ready, irq);
         }
@@ -1079,7 +1108,7 @@ impl TaskController {
         1 | (set.policy.code() << 1) | ((set.q.len as u64) << 16) | ((set.reserved as u64) << 32)
     }
 
-    fn enqueue(&mut self, s: usize, lq: usize, task: u64) {
+    fn enqueue(&mut self, s: usize, lq: usize, task: u64, now: SimTime, hart: usize) {
         if !self.live(s) {
             return;
         }
@@ -1097,6 +1126,8 @@ impl TaskController {
             set.q.push(lq, prio, task, NOT_WOKEN);
             set.stats.enqueues += 1;
             set.stats.high_water = set.stats.high_water.max(set.used() as u64);
+            self.tracer
+                .event(now, &TRACE_ENQUEUE, Some(hart), [s as u64, lq as u64, task]);
         }
     }
 
@@ -1133,6 +1164,8 @@ impl TaskController {
             return 0;
         };
         set.stats.dequeues += 1;
+        self.tracer
+            .event(now, &TRACE_DEQUEUE, Some(hart), [s as u64, lq as u64, task]);
         if woken != NOT_WOKEN {
             let cycles = clock.cycles_at(now.saturating_sub(woken));
             let st = &mut set.stats;
@@ -1247,7 +1280,7 @@ impl TaskController {
         self.sets[s].chan_handler[c].map_or(0, |b| b.task)
     }
 
-    fn send(&mut self, a: usize, value: u64, now: SimTime) {
+    fn send(&mut self, a: usize, value: u64, now: SimTime, hart: usize) {
         if !self.live(a) {
             return;
         }
@@ -1269,6 +1302,12 @@ impl TaskController {
             return;
         }
         self.sets[a].stats.sends += 1;
+        self.tracer.event(
+            now,
+            &TRACE_SEND,
+            Some(hart),
+            [a as u64, r as u64, channel as u64],
+        );
         match self.sets[r].chan_handler[channel].take() {
             Some(b) => {
                 if !self.fire(b, now, Some(a)) {
@@ -1371,7 +1410,7 @@ impl Device for TaskController {
             Reg::HartSet(role, h) => self.set_online(role, h, value, now, ctx.irq),
             Reg::Ctrl(s) => self.set_ctrl(s, value),
             Reg::SetError(s) => self.sets[s].error &= !value,
-            Reg::Send(s) => self.send(s, value, now),
+            Reg::Send(s) => self.send(s, value, now, hart),
             Reg::Ack(s) => {
                 if self.live(s) {
                     self.ack(s, hart, now, ctx.irq);
@@ -1379,7 +1418,7 @@ impl Device for TaskController {
             }
             Reg::IrqHandler(s, n) => self.bind_irq(s, n, value, hart, now),
             Reg::ChanHandler(s, c) => self.bind_chan(s, c, value, hart, now),
-            Reg::Enqueue(s, lq) => self.enqueue(s, lq, value),
+            Reg::Enqueue(s, lq) => self.enqueue(s, lq, value, now, hart),
             Reg::Id
             | Reg::Config
             | Reg::Alloc
@@ -1462,6 +1501,10 @@ impl Device for TaskController {
                 ..SetStats::default()
             };
         }
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
     }
 
     fn counters(&self) -> Vec<(String, u64)> {

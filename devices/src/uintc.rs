@@ -37,6 +37,13 @@
 use crate::{mip, virt};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{SimTime, Timebase};
+use sim_core::trace::{DeviceEventKind, DeviceTracer};
+
+/// Timeline event (`hartlab run --trace`): a SEND to a receiver slot, by the storing hart.
+static TRACE_SEND: DeviceEventKind = DeviceEventKind {
+    name: "send",
+    args: &["slot", "vector"],
+};
 
 const SEND: u64 = 0x00;
 const LOW: u64 = 0x08;
@@ -82,6 +89,7 @@ pub struct Uintc {
     high_writes: u64,
     reads_cleared: u64,
     high_water_max: u32,
+    tracer: DeviceTracer,
 }
 
 impl Uintc {
@@ -103,6 +111,7 @@ impl Uintc {
             high_writes: 0,
             reads_cleared: 0,
             high_water_max: 0,
+            tracer: DeviceTracer::default(),
         }
     }
 
@@ -219,7 +228,15 @@ impl Device for Uintc {
         let (idx, reg) = self.decode(offset, size)?;
         self.slots[idx].used = true;
         match reg {
-            SEND => self.sends += 1,
+            SEND => {
+                self.sends += 1;
+                self.tracer.event(
+                    ctx.now,
+                    &TRACE_SEND,
+                    Some(ctx.hart),
+                    [idx as u64, value & 63, 0],
+                );
+            }
             HIGH => self.high_writes += 1,
             _ => {}
         }
@@ -250,6 +267,10 @@ impl Device for Uintc {
             .copied()
             .filter(|&t| t > now)
             .min()
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
     }
 
     fn reset_counters(&mut self) {

@@ -41,6 +41,9 @@ pub struct RunSettings {
     pub progress: bool,
     /// Run only this slice of the points (`--shard I/N`).
     pub shard: Option<Shard>,
+    /// Record a timeline of each point run, of at most this many records, into
+    /// `traces/` of the run directory (`--trace`; see [`trace_path`]).
+    pub trace: Option<usize>,
 }
 
 impl Default for RunSettings {
@@ -54,6 +57,7 @@ impl Default for RunSettings {
             only: None,
             progress: true,
             shard: None,
+            trace: None,
         }
     }
 }
@@ -132,12 +136,36 @@ pub fn resolved_text(exp: &Experiment) -> Result<String> {
     Ok(header + &resolved_document(exp)?)
 }
 
-/// Run one point; whatever happens inside, a record comes out.
+/// Directory of the points' timelines in a run directory.
+pub const TRACES: &str = "traces";
+
+/// Where `--trace` writes the timeline of `point` in run directory `dir`:
+/// `traces/<sweep index>_<group>_seed<seed>.json`, the group's `key=value` words joined by
+/// `_` with characters that do not belong in a file name replaced by `-`.
+pub fn trace_path(dir: &Path, point: &Point) -> PathBuf {
+    let group: String = point
+        .group
+        .chars()
+        .map(|c| match c {
+            ' ' => '_',
+            c if c.is_ascii_alphanumeric() || matches!(c, '=' | '.' | '_' | '-') => c,
+            _ => '-',
+        })
+        .collect();
+    dir.join(TRACES).join(format!(
+        "{:04}_{group}_seed{}.json",
+        point.index, point.seed
+    ))
+}
+
+/// Run one point; whatever happens inside, a record comes out. With `trace` (a path and a
+/// record limit) the simulator also writes the point's timeline there.
 pub fn run_point(
     sim: &dyn Simulator,
     exp: &Experiment,
     image: &(String, Vec<u8>),
     point: &Point,
+    trace: Option<(&Path, usize)>,
 ) -> PointRecord {
     let job = Job {
         machine: &point.machine,
@@ -147,6 +175,7 @@ pub fn run_point(
         max_insns: Some(exp.max_insns),
         max_sim_time_ps: Some(exp.max_sim_time_ps),
         console_limit: CONSOLE_LIMIT,
+        trace,
     };
     let result = catch_unwind(AssertUnwindSafe(|| sim.run(&job)));
     let mut record = PointRecord {
@@ -441,12 +470,19 @@ pub fn run_experiment(
         .num_threads(jobs)
         .build()
         .context("cannot start the worker threads")?;
+    if settings.trace.is_some() {
+        let traces = dir.join(TRACES);
+        std::fs::create_dir_all(&traces)
+            .with_context(|| format!("cannot create {}", traces.display()))?;
+    }
     let pb = progress_bar(todo.len(), settings.progress);
     pb.set_prefix(exp.name.clone());
     let start = Instant::now();
     pool.install(|| {
         todo.par_iter().with_max_len(1).try_for_each(|p| {
-            let record = run_point(sim, &exp, &image, p);
+            let path = settings.trace.map(|limit| (trace_path(&dir, p), limit));
+            let trace = path.as_ref().map(|(path, limit)| (path.as_path(), *limit));
+            let record = run_point(sim, &exp, &image, p, trace);
             if !record.ok() {
                 pb.println(format!(
                     "point {} seed {} failed: {}",

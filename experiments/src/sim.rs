@@ -45,6 +45,9 @@ pub struct Job<'a> {
     pub max_sim_time_ps: Option<u64>,
     /// Most bytes of console output to keep (head and tail).
     pub console_limit: usize,
+    /// Record the point's timeline and write it to this file (`--trace`), keeping at most
+    /// `.1` records; a simulator without timelines ignores it.
+    pub trace: Option<(&'a std::path::Path, usize)>,
 }
 
 /// A sample the guest recorded (simulator-control sample register `key`).

@@ -8,6 +8,7 @@
 use std::any::Any;
 
 use crate::time::{SimTime, Timebase};
+use crate::trace::{DeviceTracer, TraceEvent, Tracer};
 
 /// Why a device refused an access; the hart turns it into an access-fault trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,10 @@ pub struct IrqLines {
     now: SimTime,
     sources: Vec<bool>,
     sources_dirty: bool,
+    /// Records line edges when on (see [`IrqLines::set_tracer`]).
+    tracer: Tracer,
+    /// The trace track of the device driving the lines now (see [`IrqLines::set_driver`]).
+    driver: u16,
 }
 
 impl IrqLines {
@@ -58,12 +63,26 @@ impl IrqLines {
             now: 0,
             sources: vec![false; sources.max(1)],
             sources_dirty: false,
+            tracer: Tracer::off(),
+            driver: 0,
         }
     }
 
     /// Number of harts these lines connect.
     pub fn harts(&self) -> usize {
         self.hart_lines.len()
+    }
+
+    /// Record every line edge through `tracer` from now on.
+    pub fn set_tracer(&mut self, tracer: Tracer) {
+        self.tracer = tracer;
+    }
+
+    /// Attribute the edges that follow to the device on trace track `track` (the bus sets it
+    /// before each call into a device).
+    #[inline]
+    pub fn set_driver(&mut self, track: u16) {
+        self.driver = track;
     }
 
     /// Set the time that rising lines are stamped with (the time of the current access or
@@ -109,6 +128,27 @@ impl IrqLines {
         }
         *fallen = (*fallen | falling) & !rising & ((1 << TIMED_BITS) - 1);
         *lines = new;
+        if self.tracer.is_on() && rising | falling != 0 {
+            self.trace_edges(hart, rising, falling, at);
+        }
+    }
+
+    #[cold]
+    fn trace_edges(&self, hart: usize, rising: u64, falling: u64, at: SimTime) {
+        let mut changed = rising | falling;
+        while changed != 0 {
+            let bit = changed.trailing_zeros();
+            changed &= changed - 1;
+            self.tracer.record(
+                at,
+                TraceEvent::HartLine {
+                    track: self.driver,
+                    hart: hart as u32,
+                    bit: bit as u8,
+                    level: rising >> bit & 1 != 0,
+                },
+            );
+        }
     }
 
     /// Drive the bit(s) in `mask` of `hart` as `driver` (below [`SHARED_DRIVERS`]), one of
@@ -199,6 +239,14 @@ impl IrqLines {
             if *s != level {
                 *s = level;
                 self.sources_dirty = true;
+                self.tracer.record(
+                    self.now,
+                    TraceEvent::Source {
+                        track: self.driver,
+                        source: source as u32,
+                        level,
+                    },
+                );
             }
         }
     }
@@ -347,6 +395,11 @@ pub trait Device: Send {
         Vec::new()
     }
 
+    /// Hand the device its capability to record events on its own trace track (called once,
+    /// when the device is mapped on a bus that traces). Devices with nothing to record beyond
+    /// their interrupt lines (which the bus records) ignore it.
+    fn attach_tracer(&mut self, _tracer: DeviceTracer) {}
+
     /// Whether input from the host (a live terminal) may still arrive at an unknown time. A
     /// machine whose harts all sleep then waits for it instead of declaring a deadlock; this
     /// is the only way host timing can enter a run.
@@ -381,5 +434,47 @@ mod tests {
         assert_eq!(irq.hart_lines_at(1, 1999), 1 << 7);
         assert_eq!(irq.hart_lines_at(1, 2000), 0);
         assert_eq!(irq.hart_lines_at(1, 499), 0);
+    }
+
+    #[test]
+    fn traced_lines_record_each_edge_once_with_its_driver() {
+        use crate::trace::Record;
+        let tracer = Tracer::with_limit(10);
+        let mut irq = IrqLines::new(2, 4);
+        irq.set_hart_line(0, 1 << 1, true);
+        irq.set_tracer(tracer.clone());
+        irq.set_driver(3);
+        irq.set_now(100);
+        irq.set_hart_line(1, (1 << 7) | (1 << 3), true);
+        irq.set_hart_line(1, 1 << 7, true);
+        irq.set_hart_line_at(1, 1 << 3, false, 200);
+        irq.set_driver(1);
+        irq.set_source(2, true);
+        irq.set_source(2, true);
+        let line = |time, bit, level| Record {
+            time,
+            event: TraceEvent::HartLine {
+                track: 3,
+                hart: 1,
+                bit,
+                level,
+            },
+        };
+        assert_eq!(
+            tracer.take().unwrap().records,
+            [
+                line(100, 3, true),
+                line(100, 7, true),
+                line(200, 3, false),
+                Record {
+                    time: 100,
+                    event: TraceEvent::Source {
+                        track: 1,
+                        source: 2,
+                        level: true
+                    }
+                },
+            ]
+        );
     }
 }

@@ -10,3 +10,4 @@ pub mod memory;
 pub mod system_bus;
 pub mod time;
 pub mod timing;
+pub mod trace;

@@ -165,6 +165,7 @@ impl Machine {
                 h.set_suicfg(params.suicfg_reset);
                 h.set_misaligned_in_hardware(params.misaligned_in_hardware);
                 h.delay_start(params.start_delays.get(id).copied().unwrap_or(0));
+                h.set_tracer(bus.tracer().clone());
                 Ok(h)
             })
             .collect::<Result<_, TimingConfigError>>()?;

@@ -11,6 +11,7 @@ use crate::bus::{AccessAt, AccessCtx, BusFault, Device, ExitRequest, IrqLines, M
 use crate::memory::Ram;
 use crate::time::{SimTime, Timebase};
 use crate::timing::cache::{HierarchyConfig, MemoryHierarchy};
+use crate::trace::{DeviceTracer, Tracer};
 
 /// Error when mapping a device.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ struct Region {
     device: Box<dyn Device>,
     reads: u64,
     writes: u64,
+    /// The device's trace track (0 when not tracing).
+    track: u16,
 }
 
 /// Access counts of one device, for statistics.
@@ -94,6 +97,8 @@ pub struct SystemBus {
     device_gen: u64,
     /// The timing model's caches, shared by the harts (consulted only when running timed).
     pub caches: MemoryHierarchy,
+    /// The run's timeline trace (off unless [`SystemBus::set_tracer`] turned it on).
+    tracer: Tracer,
 }
 
 /// Size of a reservation set: LR/SC reserve an aligned 8-byte granule.
@@ -116,11 +121,35 @@ impl SystemBus {
             device_gen: 0,
             caches: MemoryHierarchy::new(harts.max(1), &HierarchyConfig::default())
                 .expect("the default memory hierarchy is valid"),
+            tracer: Tracer::off(),
         }
     }
 
+    /// Record the run's timeline through `tracer`: every device gets a track (those mapped
+    /// already and those mapped later) and its [`DeviceTracer`], the interrupt lines record
+    /// their edges, and the machine hands the tracer to its harts.
+    pub fn set_tracer(&mut self, tracer: Tracer) {
+        self.irq.set_tracer(tracer.clone());
+        for r in &mut self.regions {
+            r.track = tracer.add_track(r.device.name());
+            r.device
+                .attach_tracer(DeviceTracer::new(tracer.clone(), r.track));
+        }
+        self.tracer = tracer;
+    }
+
+    /// The run's tracer (off unless set).
+    pub fn tracer(&self) -> &Tracer {
+        &self.tracer
+    }
+
     /// Map `device` at `[base, base + size)`.
-    pub fn map(&mut self, base: u64, size: u64, device: Box<dyn Device>) -> Result<(), MapError> {
+    pub fn map(
+        &mut self,
+        base: u64,
+        size: u64,
+        mut device: Box<dyn Device>,
+    ) -> Result<(), MapError> {
         let end = base.saturating_add(size);
         let overlaps = |b: u64, s: u64| base < b.saturating_add(s) && b < end;
         let other = if overlaps(self.ram.base(), self.ram.size()) {
@@ -140,12 +169,17 @@ impl SystemBus {
             });
         }
         self.devices_changed();
+        let track = self.tracer.add_track(device.name());
+        if self.tracer.is_on() {
+            device.attach_tracer(DeviceTracer::new(self.tracer.clone(), track));
+        }
         self.regions.push(Region {
             base,
             size,
             device,
             reads: 0,
             writes: 0,
+            track,
         });
         Ok(())
     }
@@ -244,6 +278,7 @@ impl SystemBus {
             region.reads += 1;
         }
         irq.set_now(at.time);
+        irq.set_driver(region.track);
         let mut ctx = AccessCtx {
             hart,
             now: at.time,
@@ -266,6 +301,7 @@ impl SystemBus {
             }
             self.devices_changed();
             for r in &mut self.regions {
+                self.irq.set_driver(r.track);
                 r.device.sources_changed(&mut self.irq);
             }
         }
@@ -315,6 +351,7 @@ impl SystemBus {
         self.devices_changed();
         self.irq.set_now(now);
         for r in &mut self.regions {
+            self.irq.set_driver(r.track);
             r.device.advance(now, &self.timebase, &mut self.irq);
         }
         self.propagate_sources();

@@ -37,6 +37,7 @@ mod syscall;
 mod task;
 mod taskctl;
 mod timer;
+mod trace;
 mod trap;
 
 use core::arch::naked_asm;
@@ -98,6 +99,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
 
     // SAFETY: the firmware passes the device tree's address in a1.
     let machine = unsafe { machine::init(dtb) };
+    trace::init();
     println!(
         "device tree: {} harts, {} MiB of memory",
         machine.hart_count(),

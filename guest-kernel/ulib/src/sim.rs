@@ -12,22 +12,22 @@
 //! | `0x10` | store | event: records an event id at the current time |
 //! | `0x18` | store | statistics: 1 resets them, 2 dumps them |
 //! | `0x20` | load | simulated time in picoseconds |
+//! | `0x28` | store | opens a timeline span ([`span_begin`]) |
+//! | `0x30` | store | closes a timeline span ([`span_end`]) |
+//! | `0x38` | store | marks a point on the timeline ([`trace_event`]) |
 //! | `0x100 + 8 * key` | store | sample `key` (0..[`SAMPLE_KEYS`]): records the value |
+//!
+//! The offsets come from `abi::sim_control`, shared with the kernel and the simulator.
 
 use crate::syscall;
+use abi::sim_control::{
+    trace, EVENT, NOW_PS, SAMPLE as SAMPLES, SPAN_BEGIN, SPAN_END, STATS, STATS_DUMP, STATS_RESET,
+    TIMING, TRACE_EVENT,
+};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// Number of sample keys.
-pub const SAMPLE_KEYS: u64 = 480;
-
-const TIMING: usize = 0x00;
-const EVENT: usize = 0x10;
-const STATS: usize = 0x18;
-const NOW_PS: usize = 0x20;
-const SAMPLES: usize = 0x100;
-
-const STATS_RESET: u64 = 1;
-const STATS_DUMP: u64 = 2;
+pub const SAMPLE_KEYS: u64 = abi::sim_control::SAMPLE_KEYS as u64;
 
 /// The registers' address; `NOT_MAPPED` until the first use, `ABSENT` if there is no device.
 static BASE: AtomicUsize = AtomicUsize::new(NOT_MAPPED);
@@ -94,4 +94,21 @@ pub fn reset_stats() {
 /// Makes the simulator dump its statistics.
 pub fn dump_stats() {
     store(STATS, STATS_DUMP)
+}
+
+/// Opens a span of `kind` (an `abi::sim_control::trace` kind, or a program's own above them)
+/// with argument `arg` on this hart's timeline, when the simulator records one
+/// (`hartlab run --trace`); it costs what a sample store costs either way.
+pub fn span_begin(kind: u16, arg: u64) {
+    store(SPAN_BEGIN, trace::value(kind, arg))
+}
+
+/// Closes the innermost open span of `kind` on this hart's timeline.
+pub fn span_end(kind: u16) {
+    store(SPAN_END, trace::value(kind, 0))
+}
+
+/// Marks a point of `kind` with argument `arg` on this hart's timeline.
+pub fn trace_event(kind: u16, arg: u64) {
+    store(TRACE_EVENT, trace::value(kind, arg))
 }

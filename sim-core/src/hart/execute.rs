@@ -8,6 +8,7 @@ use super::pmp::AccessKind;
 use super::trap::{cause, Exception};
 use super::{Hart, Priv};
 use crate::system_bus::SystemBus;
+use crate::trace::TraceEvent;
 
 #[inline(always)]
 fn sext32(v: u64) -> u64 {
@@ -232,6 +233,11 @@ impl Hart {
                 self.pc = next;
                 self.wfi = true;
                 self.slice_end = 0;
+                if self.tracer.is_on() {
+                    self.trace(TraceEvent::WfiSleep {
+                        hart: self.id as u32,
+                    });
+                }
             }
             Op::SfenceVma => {
                 let tvm = self.csr.mstatus & mstatus::TVM != 0;

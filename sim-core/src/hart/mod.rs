@@ -24,6 +24,7 @@ use crate::timing::branch::ControlKind;
 use crate::timing::cache::Access;
 use crate::timing::core::{div_operands, Issue};
 use crate::timing::{mode_index, DecodedTiming, HartTiming, HartTimingStats, Landing};
+use crate::trace::{TraceEvent, Tracer};
 use csr::CsrFile;
 use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
@@ -233,6 +234,8 @@ pub struct Hart {
     stats_base: (u64, u64),
     /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
     f: [u64; 32],
+    /// Records traps, xRETs and WFI sleeps on the run's timeline (off unless tracing).
+    tracer: Tracer,
 }
 
 impl Hart {
@@ -278,6 +281,7 @@ impl Hart {
             mode_since: 0,
             uintr: UintrStats::default(),
             stats_base: (0, 0),
+            tracer: Tracer::off(),
         };
         h.mmu_context_changed();
         h
@@ -314,6 +318,17 @@ impl Hart {
     /// at reset).
     pub fn set_misaligned_in_hardware(&mut self, yes: bool) {
         self.misaligned_in_hardware = yes;
+    }
+
+    /// Record this hart's traps, trap returns and WFI sleeps through `tracer`.
+    pub fn set_tracer(&mut self, tracer: Tracer) {
+        self.tracer = tracer;
+    }
+
+    /// Record `event` at the hart's current time (only called when tracing).
+    #[cold]
+    fn trace(&self, event: TraceEvent) {
+        self.tracer.record(self.now(), event);
     }
 
     /// Current privilege level.
@@ -524,6 +539,11 @@ impl Hart {
                     continue;
                 }
                 self.wfi = false;
+                if self.tracer.is_on() {
+                    self.trace(TraceEvent::WfiWake {
+                        hart: self.id as u32,
+                    });
+                }
             }
             // The mode may change at any MMIO access (which ends the slice), so it is read here.
             self.timed = bus.control.timed;

@@ -3,6 +3,7 @@
 
 use super::csr::{irq, mstatus};
 use super::{Hart, Priv};
+use crate::trace::TraceEvent;
 
 /// Synchronous exception causes (`mcause` values with the interrupt bit clear).
 #[allow(missing_docs)]
@@ -118,6 +119,7 @@ impl Hart {
         let to_u = to_s && self.privilege == Priv::U && (user_deleg >> code) & 1 != 0;
         let cause = code | if interrupt { INTERRUPT_BIT } else { 0 };
         let pc = self.pc;
+        let from = self.privilege;
         let vector = |tvec: u64| {
             let base = tvec & !3;
             if interrupt && tvec & 1 != 0 {
@@ -174,6 +176,30 @@ impl Hart {
         };
         counts[(code as usize) % CAUSES] += 1;
         self.mmu_context_changed();
+        if self.tracer.is_on() {
+            let to = if to_u { Priv::U } else { self.privilege };
+            self.trace(TraceEvent::Trap {
+                hart: self.id as u32,
+                code: code as u16,
+                interrupt,
+                from: from as u8,
+                to: to as u8,
+                pc,
+                tval,
+            });
+        }
+    }
+
+    /// Record a return from a trap handler in `from` mode (to the current mode and pc).
+    fn trace_xret(&self, from: Priv) {
+        if self.tracer.is_on() {
+            self.trace(TraceEvent::Xret {
+                hart: self.id as u32,
+                from: from as u8,
+                to: self.privilege as u8,
+                pc: self.pc,
+            });
+        }
     }
 
     /// Take exception `e` raised by the instruction at the current pc.
@@ -209,11 +235,13 @@ impl Hart {
         self.pc = c.mepc;
         self.set_privilege(mpp);
         self.mmu_context_changed();
+        self.trace_xret(Priv::M);
     }
 
     /// URET (N extension): return to U from a user-mode trap. Allowed in any mode, as the
     /// draft specifies (from S or M it drops to U).
     pub(crate) fn uret(&mut self) {
+        let from = self.privilege;
         let c = &mut self.csr;
         let upie = c.mstatus & mstatus::UPIE != 0;
         c.mstatus |= mstatus::UPIE;
@@ -227,10 +255,12 @@ impl Hart {
         self.pc = c.uepc;
         self.set_privilege(Priv::U);
         self.mmu_context_changed();
+        self.trace_xret(from);
     }
 
     /// SRET: return from an S-mode trap.
     pub(crate) fn sret(&mut self) {
+        let from = self.privilege;
         let c = &mut self.csr;
         let spp = if c.mstatus & mstatus::SPP != 0 {
             Priv::S
@@ -246,5 +276,6 @@ impl Hart {
         self.pc = c.sepc;
         self.set_privilege(spp);
         self.mmu_context_changed();
+        self.trace_xret(from);
     }
 }

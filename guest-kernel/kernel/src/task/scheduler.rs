@@ -278,11 +278,13 @@ fn run(thread: Arc<Thread>) {
     local.slice_end = timer::now() + timer::tick();
     rearm_timer();
     super::uintr::switch_in(&thread);
+    crate::trace::switch_in(thread.trace_id);
     let context = thread.context();
     local.current = Some(thread);
     // SAFETY: the thread is marked on this hart, so no other hart switches to its context.
     unsafe { switch(&mut local.loop_context, context) };
     // Back in the loop: the thread has left the hart.
+    crate::trace::switch_out();
     let thread = local.current.take().expect("the running thread vanished");
     super::uintr::switch_out(&thread);
     crate::coroutine::space::left_hart(&thread);
@@ -416,6 +418,7 @@ pub fn wake(thread: &Arc<Thread>, reason: WakeReason, seq: Option<u64>) -> bool 
     }
     sched.status = Status::Ready;
     sched.wake_reason = reason;
+    crate::trace::wake(thread.trace_id);
     if sched.on_cpu {
         // Still switching out on its hart: that hart's loop places it.
         return true;

@@ -100,6 +100,9 @@ pub struct ExitState {
 pub struct Thread {
     /// Thread id, unique in the system.
     pub tid: usize,
+    /// Its name on hartlab's timeline (`crate::trace`), formed once here so that marking a
+    /// switch or a wake-up reads nothing beyond the thread's first cache line.
+    pub trace_id: u64,
     /// The process the thread belongs to.
     pub process: Arc<Process>,
     /// Which user stack (see `abi::layout`) the thread uses.
@@ -150,6 +153,7 @@ impl Thread {
         let kernel_stack = KernelStackBox::new()?;
         let thread = Arc::new(Thread {
             tid,
+            trace_id: crate::trace::thread_id(process.pid, tid),
             process,
             stack_slot,
             sched: Mutex::new(SchedState {
