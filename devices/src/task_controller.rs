@@ -42,6 +42,7 @@
 //! | 0x018 | SEND: notify channel `[15:0]` of set `[31:16]` (needs a capability) | W |
 //! | 0x020 | ACK: lower the preempt line this set raised on the accessing hart | W |
 //! | 0x028 | CHAN_PENDING: channels notified while no handler was bound (bit c) | R |
+//! | 0x030 | BEST: `[7:0]` the priority of the most urgent task queued in any local queue (`priorities` when none), `[31:16]` free entries (capacity minus queued and in flight) | R |
 //! | 0x400 + 8n | IRQ_HANDLER\[n\]: bind a handler task to PLIC source n (0 cancels); reads the bound task | R/W |
 //! | 0x800 + 8c | CHAN_HANDLER\[c\]: bind a handler task to IPC channel c < 64 (0 cancels) | R/W |
 //! | 0x1000 + 8q | ENQUEUE\[q\]: enqueue a task into local queue q | W |
@@ -196,6 +197,8 @@ pub mod set {
     pub const ACK: u64 = 0x020;
     /// Latched channel notifications.
     pub const CHAN_PENDING: u64 = 0x028;
+    /// The most urgent queued priority of the whole set and its free entries.
+    pub const BEST: u64 = 0x030;
     /// Source handler bindings, 8 bytes per source.
     pub const IRQ_HANDLER: u64 = 0x400;
     /// Channel handler bindings, 8 bytes per channel.
@@ -593,6 +596,7 @@ enum Reg {
     Send(usize),
     Ack(usize),
     ChanPending(usize),
+    Best(usize),
     IrqHandler(usize, usize),
     ChanHandler(usize, usize),
     Enqueue(usize, usize),
@@ -751,6 +755,7 @@ impl TaskController {
             set::SEND => Reg::Send(s),
             set::ACK => Reg::Ack(s),
             set::CHAN_PENDING => Reg::ChanPending(s),
+            set::BEST => Reg::Best(s),
             0x400..0x800 => Reg::IrqHandler(s, index(set::IRQ_HANDLER)),
             0x800..0xa00 => Reg::ChanHandler(s, index(set::CHAN_HANDLER)),
             0x1000..0x2000 => Reg::Enqueue(s, index(set::ENQUEUE)),
@@ -1108,6 +1113,22 @@ impl TaskController {
         1 | (set.policy.code() << 1) | ((set.q.len as u64) << 16) | ((set.reserved as u64) << 32)
     }
 
+    /// BEST of set `s`: the most urgent priority queued in any local queue (`priorities` when
+    /// none; wake-ups in flight are not queued yet) and the entries still free.
+    fn best(&mut self, s: usize) -> u64 {
+        if !self.live(s) {
+            return 0;
+        }
+        let (prios, capacity) = (self.priorities, self.capacity);
+        let set = &self.sets[s];
+        let best = (0..set.q.mask.len())
+            .filter_map(|lq| set.q.best(lq))
+            .min()
+            .map_or(prios as u64, u64::from);
+        let free = capacity.saturating_sub(set.used()) as u64;
+        best | (free << 16)
+    }
+
     fn enqueue(&mut self, s: usize, lq: usize, task: u64, now: SimTime, hart: usize) {
         if !self.live(s) {
             return;
@@ -1356,6 +1377,7 @@ impl Device for TaskController {
             Reg::Status(s) => self.status(s),
             Reg::SetError(s) => self.sets[s].error,
             Reg::ChanPending(s) => self.sets[s].chan_pending,
+            Reg::Best(s) => self.best(s),
             Reg::IrqHandler(s, n) => self.irq_handler(s, n),
             Reg::ChanHandler(s, c) => self.chan_handler(s, c),
             Reg::Dequeue(s, lq) => self.dequeue(s, lq, ctx.hart, ctx.now, ctx.irq),
@@ -1424,6 +1446,7 @@ impl Device for TaskController {
             | Reg::Alloc
             | Reg::Status(_)
             | Reg::ChanPending(_)
+            | Reg::Best(_)
             | Reg::Dequeue(..)
             | Reg::Count(..) => {}
         }
@@ -1768,6 +1791,50 @@ mod tests {
         assert_eq!(counter(&tc, "set0.dequeues"), 9);
         assert_eq!(counter(&tc, "set0.empty_dequeues"), 1);
         assert_eq!(counter(&tc, "set0.high_water"), 8);
+    }
+
+    #[test]
+    fn best_reports_the_most_urgent_queued_priority_of_the_whole_set_and_the_free_entries() {
+        let (mut env, mut tc) = setup(2);
+        let s = alloc_policy(&mut env, &mut tc, Policy::DFcfs);
+        let best = |env: &mut Env, tc: &mut TaskController| env.read(tc, 0, sreg(s, set::BEST), 8);
+        let field = |prio: u64, free: u64| prio | free << 16;
+        assert_eq!(best(&mut env, &mut tc), field(8, 64), "empty: `priorities`");
+        enq(&mut env, &mut tc, s, 0, task(1, 5, false));
+        assert_eq!(best(&mut env, &mut tc), field(5, 63));
+        // Across local queues, whatever the policy lets a hart take.
+        enq(&mut env, &mut tc, s, 1, task(2, 2, false));
+        enq(&mut env, &mut tc, s, 0, task(3, 6, false));
+        assert_eq!(best(&mut env, &mut tc), field(2, 61));
+        assert_eq!(deq(&mut env, &mut tc, 1, s, 1), task(2, 2, false));
+        assert_eq!(best(&mut env, &mut tc), field(5, 62));
+        // A wake-up in flight takes an entry but is not queued until it is ready.
+        grant_irq(&mut env, &mut tc, s, 10);
+        env.write(
+            &mut tc,
+            1,
+            sreg(s, set::IRQ_HANDLER + 8 * 10),
+            8,
+            task(4, 0, false),
+        );
+        env.now = 1_000_000;
+        source(&mut env, &mut tc, 10, true);
+        assert_eq!(best(&mut env, &mut tc), field(5, 61));
+        env.now += WAKE * CYCLE;
+        assert_eq!(best(&mut env, &mut tc), field(0, 61));
+        for (hart, want) in [(1, task(4, 0, false)), (0, task(1, 5, false))] {
+            assert_eq!(deq(&mut env, &mut tc, hart, s, hart), want);
+        }
+        assert_eq!(best(&mut env, &mut tc), field(6, 63));
+        assert_eq!(deq(&mut env, &mut tc, 0, s, 0), task(3, 6, false));
+        assert_eq!(best(&mut env, &mut tc), field(8, 64));
+        assert_eq!(take_error(&mut env, &mut tc, s), 0);
+        // A free set's BEST reads 0 with NOT_INIT; a write is ignored.
+        env.write(&mut tc, 0, sreg(s, set::BEST), 8, 3);
+        assert_eq!(best(&mut env, &mut tc), field(8, 64));
+        env.write(&mut tc, 0, global::FREE, 8, s as u64);
+        assert_eq!(best(&mut env, &mut tc), 0);
+        assert_eq!(take_error(&mut env, &mut tc, s), error::NOT_INIT);
     }
 
     #[test]
@@ -2480,6 +2547,7 @@ mod tests {
             set::ERROR,
             set::ACK,
             set::CHAN_PENDING,
+            set::BEST,
             q(set::COUNT, 1),
         ] {
             assert_eq!(cost(&tc, sreg(s, off), true), 0);
@@ -2527,7 +2595,7 @@ mod tests {
             0x800,
             0x3000,
             0x3ff8,
-            sreg(s, 0x30),
+            sreg(s, 0x38),
             sreg(s, 0x3f8),
             sreg(s, 0xa00),
             sreg(s, 0xff8),

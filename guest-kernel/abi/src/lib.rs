@@ -347,6 +347,19 @@ pub struct CoroutinePriorities {
     pub processes: u64,
     /// Refreshes so far.
     pub generation: u64,
+    /// The ready-queue back end a process gets when it does not choose one
+    /// ([`coroutine_queues`]; boot argument `coroutine_queues=`), fixed at boot.
+    pub queues: u64,
+}
+
+/// Where a coroutine process keeps its ready coroutines ([`CoroutinePriorities::queues`]).
+pub mod coroutine_queues {
+    /// In its executor page: per-priority FIFO queues and a bitmap (every machine).
+    pub const SOFTWARE: u64 = 0;
+    /// In its task-controller queue set (hartlab only; elsewhere the software queues).
+    pub const TASK_CONTROLLER: u64 = 1;
+    /// The boot argument's names, by number.
+    pub const NAMES: [&str; 2] = ["software", "taskctl"];
 }
 
 /// Devices [`nr::MAP_DEVICE`] can map.

@@ -23,13 +23,43 @@ pub struct Fifo {
     pub tail: *mut Coroutine,
 }
 
+/// The task-controller back end of an executor: where its queue set's registers are and how
+/// many of the set's entries it may fill (`docs/hardware/task-controller.md`). All zero: the
+/// software back end.
+///
+/// The caller (ulib) fills it in once, after `init` and before the first `spawn`, from the
+/// process's set (`taskctl_open`); the payload then only loads and stores at these
+/// addresses, so it needs no register map of its own.
+#[repr(C)]
+pub struct DeviceQueues {
+    /// Address of the ENQUEUE register of the local queue the executor uses (0: software).
+    pub enqueue: usize,
+    /// Address of that queue's DEQUEUE register.
+    pub dequeue: usize,
+    /// Address of the set's BEST register (the most urgent priority queued, `[7:0]`).
+    pub best: usize,
+    /// Entries of the set this executor may fill with ready coroutines: the set's free
+    /// entries when it started, less a margin for wake-ups in flight.
+    pub limit: u32,
+    /// Ready coroutines of this executor in the set now (entries taken out of `limit`).
+    pub tasks: AtomicU32,
+    /// Ready coroutines in the software queues and inbox ("overflow"): while there are any,
+    /// new ready coroutines go there too, behind them, so that FIFO order within a priority
+    /// holds across the device and the overflow.
+    pub overflow: AtomicU32,
+    /// Keeps the layout free of padding the compiler would choose.
+    pub reserved: u32,
+}
+
 /// One address space's scheduler state.
 #[repr(C)]
 pub struct Executor {
     /// [`EXECUTOR_MAGIC`] once initialised.
     pub magic: u64,
     /// The most urgent priority ready here (ready queues and inbox), `NO_PRIORITY` when none:
-    /// what the process publishes to the kernel (COPS's `PRIO_ARRAY` entry).
+    /// what the process publishes to the kernel (COPS's `PRIO_ARRAY` entry). On the
+    /// task-controller back end it covers the software queues (the overflow) only; the set's
+    /// BEST register has the device's part, which the kernel reads itself.
     pub published: AtomicU64,
     /// Tick preemptions of a running coroutine, counted by the kernel.
     pub timeouts: AtomicU64,
@@ -65,6 +95,8 @@ pub struct Executor {
     pub switches: [AtomicU64; MAX_CPUS],
     /// The priority of the coroutine each thread is polling (`NO_PRIORITY`: none).
     pub running: [AtomicU32; MAX_CPUS],
+    /// The task-controller back end, if the process chose it.
+    pub device: DeviceQueues,
 }
 
 impl Executor {
@@ -94,7 +126,21 @@ impl Executor {
             current: [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS],
             switches: [const { AtomicU64::new(0) }; MAX_CPUS],
             running: [const { AtomicU32::new(crate::NO_PRIORITY) }; MAX_CPUS],
+            device: DeviceQueues {
+                enqueue: 0,
+                dequeue: 0,
+                best: 0,
+                limit: 0,
+                tasks: AtomicU32::new(0),
+                overflow: AtomicU32::new(0),
+                reserved: 0,
+            },
         }
+    }
+
+    /// Whether the ready queues are a task-controller set's.
+    pub fn on_device(&self) -> bool {
+        self.device.enqueue != 0
     }
 }
 
@@ -126,6 +172,9 @@ pub mod offsets {
     pub const SWITCHES: usize = core::mem::offset_of!(Executor, switches);
     /// `running[0]`.
     pub const RUNNING: usize = core::mem::offset_of!(Executor, running);
+    /// `device.enqueue`: non-zero when the process runs on the task-controller back end.
+    pub const DEVICE: usize = core::mem::offset_of!(Executor, device)
+        + core::mem::offset_of!(super::DeviceQueues, enqueue);
 }
 
 const _: () = assert!(core::mem::size_of::<Executor>() <= 4096);

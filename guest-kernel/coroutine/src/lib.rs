@@ -4,7 +4,9 @@
 //! One scheduler, compiled once into a position-independent *payload*, runs in the kernel
 //! and in every process. Each address space keeps its own [`Executor`] (ready queues, a
 //! priority bitmap, the blocked set) in its own memory; the payload's code works on whichever
-//! executor it is handed. Callers reach the code through a versioned function table at the
+//! executor it is handed. The ready queues are the executor's own (the software back end) or
+//! the process's task-controller queue set (the hardware back end, [`DeviceQueues`]), behind
+//! the same operations. Callers reach the code through a versioned function table at the
 //! payload's first byte ([`table`]), never by linking it, so another payload (another policy)
 //! replaces it without rebuilding the kernel or the programs.
 //!
@@ -15,6 +17,7 @@
 //! | [`table`] | the payload's function table and how a caller finds and checks it |
 //! | `client` | the caller's side: futures in control blocks, wakers, `yield_now` (feature `client`) |
 //! | `queue` | intrusive FIFO lists (no allocation in the scheduler) |
+//! | `device` | the task-controller back end's register accesses: ENQUEUE, DEQUEUE, BEST |
 //! | `policy` | which priority level runs next: strict priority, or priority with aging |
 //! | `run` | the operations behind the table: spawn, run one coroutine, wake, ... |
 //! | `payload` | the macro that builds a payload's table around one policy |
@@ -34,6 +37,8 @@ pub mod executor;
 pub mod table;
 
 #[cfg(feature = "payload")]
+mod device;
+#[cfg(feature = "payload")]
 pub mod payload;
 #[cfg(feature = "payload")]
 pub mod policy;
@@ -43,7 +48,7 @@ mod queue;
 pub mod run;
 
 pub use control_block::{Coroutine, Kind, State};
-pub use executor::Executor;
+pub use executor::{DeviceQueues, Executor};
 pub use table::{Payload, PayloadError};
 
 /// Priority levels: 0 is the most urgent, `PRIORITIES - 1` the least.

@@ -6,9 +6,27 @@
 //! take no lock and allocate nothing: they push onto the lock-free inbox, which the next
 //! lock holder moves into the ready queues. So a user-mode interrupt handler may wake a
 //! coroutine of the code it interrupted, even in the middle of a `run_next`.
+//!
+//! Two back ends hold the ready coroutines, chosen per executor when it starts
+//! ([`Executor::on_device`]):
+//!
+//! - **software**: the per-priority FIFO queues and bitmap in the executor, with the policy
+//!   `P` picking the level;
+//! - **task controller** (`device`): the process's queue set, one local queue shared by all
+//!   its virtual cores (c-FCFS). [`spawn`] and [`wake`] are one ENQUEUE store, `run_next` one
+//!   DEQUEUE load; neither takes the lock. The device orders by priority, FIFO within one
+//!   (strict priority whatever `P` is). When the executor's entries of the set are all in
+//!   use, ready coroutines go to the software queues (the *overflow*) instead, and while any
+//!   wait there the new ones follow them, so every coroutine in the overflow came after every
+//!   one of its priority in the device. `run_next` then moves what fits from the overflow
+//!   into the device, most urgent first, and takes the more urgent of the device's best
+//!   (its BEST register) and the overflow's best, the device's on a tie. Blocked coroutines
+//!   are only counted: linking them into the blocked set would need the lock on every poll,
+//!   the cost the device is there to remove.
 
 use crate::control_block::{Coroutine, Kind, State};
-use crate::executor::Executor;
+use crate::device;
+use crate::executor::{Executor, Fifo};
 use crate::policy::Policy;
 use crate::table::RunResult;
 use crate::{MAX_CPUS, NO_PRIORITY, PRIORITIES};
@@ -49,7 +67,8 @@ pub unsafe fn spawn(
     b.blocked_next = null_mut();
     b.state.store(State::Queued as u32, Relaxed);
     e.live.fetch_add(1, Relaxed);
-    push_inbox(e, block, priority);
+    // SAFETY: a valid block in no queue.
+    unsafe { make_ready(e, block, priority) };
     block as usize
 }
 
@@ -80,7 +99,8 @@ pub unsafe fn wake(executor: *mut Executor, id: usize) -> u32 {
         {
             if next == State::Queued {
                 e.blocked.fetch_sub(1, Relaxed);
-                push_inbox(e, block, b.priority.load(Relaxed));
+                // SAFETY: it was blocked: in no queue.
+                unsafe { make_ready(e, block, b.priority.load(Relaxed)) };
             }
             return 1;
         }
@@ -93,6 +113,11 @@ pub unsafe fn wake(executor: *mut Executor, id: usize) -> u32 {
 /// `executor` is initialised; its blocks are valid.
 pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
     let cpu = cpu % MAX_CPUS;
+    // SAFETY: as the caller promises.
+    if unsafe { (*executor).on_device() } {
+        // SAFETY: as the caller promises.
+        return unsafe { run_next_device(executor, cpu) };
+    }
     // SAFETY: as the caller promises; the executor's lock orders the non-atomic fields.
     let e = unsafe { &mut *executor };
     if !try_lock(e) {
@@ -124,14 +149,8 @@ pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
     // SAFETY: the caller's poll function for its own block.
     let completed = unsafe { (b.poll)(block) } != 0;
     if completed {
-        e.current[cpu].store(null_mut(), Relaxed);
-        e.running[cpu].store(NO_PRIORITY, Relaxed);
-        b.state.store(State::Done as u32, Release);
-        // SAFETY: the future completed and is polled no more.
-        unsafe { (b.drop_future)(block) };
-        e.live.fetch_sub(1, Relaxed);
-        // SAFETY: the executor's reference, given up once.
-        unsafe { drop_reference(block) };
+        // SAFETY: polled to completion on core `cpu`.
+        unsafe { finish(e, cpu, block) };
         return RunResult::Completed as u32;
     }
     lock(e);
@@ -162,6 +181,168 @@ pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
     RunResult::Pending as u32
 }
 
+/// `run_next` on the task-controller back end: take a coroutine (from the device without the
+/// lock while the overflow is empty), poll it, and block it or queue it again.
+///
+/// # Safety
+/// As for [`run_next`]; the executor's device fields name the process's mapped set.
+unsafe fn run_next_device(executor: *mut Executor, cpu: usize) -> u32 {
+    // (Reduced again so that indexing needs no bounds check: the payload cannot panic.)
+    let cpu = cpu % MAX_CPUS;
+    // SAFETY: as the caller promises; only atomics and fields fixed at start are used here.
+    let e = unsafe { &*executor };
+    let taken = if e.device.overflow.load(Acquire) == 0 {
+        // SAFETY: the set holds only this executor's coroutines.
+        match unsafe { device::dequeue(e) } {
+            Some(block) => Ok(block),
+            None if e.device.overflow.load(Acquire) == 0 => Err(RunResult::Empty),
+            // Overflowed meanwhile: look there.
+            // SAFETY: as the caller promises.
+            None => unsafe { take_merged(executor) },
+        }
+    } else {
+        // SAFETY: as the caller promises.
+        unsafe { take_merged(executor) }
+    };
+    let block = match taken {
+        Ok(block) => block,
+        Err(result) => return result as u32,
+    };
+    // SAFETY: a block the device or the overflow held is valid.
+    let b = unsafe { &*block };
+    b.state.store(State::Running as u32, Relaxed);
+    e.current[cpu].store(block, Relaxed);
+    e.running[cpu].store(b.priority.load(Relaxed), Relaxed);
+    e.switches[cpu].fetch_add(1, Relaxed);
+
+    // SAFETY: the caller's poll function for its own block.
+    if unsafe { (b.poll)(block) } != 0 {
+        // SAFETY: polled to completion on core `cpu`.
+        unsafe { finish(e, cpu, block) };
+        return RunResult::Completed as u32;
+    }
+    let blocked = b
+        .state
+        .compare_exchange(
+            State::Running as u32,
+            State::Blocked as u32,
+            AcqRel,
+            Acquire,
+        )
+        .is_ok();
+    if blocked {
+        e.blocked.fetch_add(1, Relaxed);
+    } else {
+        // Woken while it ran (or it yielded): back to the end of its queue.
+        b.state.store(State::Queued as u32, Relaxed);
+        // SAFETY: it was running: in no queue.
+        unsafe { make_ready(e, block, b.priority.load(Relaxed)) };
+    }
+    // Only now, with the coroutine queued again (see `run_next`).
+    e.current[cpu].store(null_mut(), Relaxed);
+    e.running[cpu].store(NO_PRIORITY, Relaxed);
+    RunResult::Pending as u32
+}
+
+/// The next coroutine when the overflow may hold some (under the lock): takes in the inbox,
+/// moves into the device what fits, most urgent first, then takes the more urgent of the
+/// device's best and the overflow's best (the device's on a tie: its coroutines of that
+/// priority came first).
+///
+/// # Safety
+/// As for [`run_next_device`].
+unsafe fn take_merged(executor: *mut Executor) -> Result<*mut Coroutine, RunResult> {
+    // SAFETY: as the caller promises; the lock orders the non-atomic fields.
+    let e = unsafe { &mut *executor };
+    if !try_lock(e) {
+        return Err(RunResult::Busy);
+    }
+    drain_inbox(e);
+    // SAFETY: the set's registers, as the caller promises.
+    unsafe { refill(e) };
+    let overflow_best = if e.bitmap == 0 {
+        NO_PRIORITY
+    } else {
+        e.bitmap.trailing_zeros()
+    };
+    // SAFETY: as above.
+    let mut taken = if overflow_best < unsafe { device::best(e) } {
+        pop_overflow(e, overflow_best as usize)
+    } else {
+        None
+    };
+    if taken.is_none() {
+        // SAFETY: as above.
+        taken = unsafe { device::dequeue(e) };
+    }
+    if taken.is_none() && e.bitmap != 0 {
+        // The device was emptied by another core since BEST was read.
+        taken = pop_overflow(e, e.bitmap.trailing_zeros() as usize);
+    }
+    publish(e);
+    unlock(e);
+    taken.ok_or(RunResult::Empty)
+}
+
+/// Moves coroutines from the overflow into the device while the executor has entries free,
+/// most urgent first, FIFO within a priority (under the lock).
+///
+/// # Safety
+/// The executor's device fields name the process's mapped set.
+unsafe fn refill(e: &mut Executor) {
+    while e.bitmap != 0 && device::reserve(e) {
+        let level = e.bitmap.trailing_zeros();
+        let Some(block) = pop_overflow(e, level as usize) else {
+            device::unreserve(e);
+            break;
+        };
+        // SAFETY: taken out of its queue; the entry is reserved.
+        unsafe { device::enqueue(e, block, level) };
+    }
+}
+
+/// Takes the first coroutine of overflow level `level` (under the lock).
+fn pop_overflow(e: &mut Executor, level: usize) -> Option<*mut Coroutine> {
+    let block = pop_ready(e, level)?;
+    e.device.overflow.fetch_sub(1, AcqRel);
+    Some(block)
+}
+
+/// Moves `block`, ready in the device at its old priority, to the end of the queue of its new
+/// one (under the lock). The device takes tasks from the head of a queue only, so every
+/// coroutine in it is taken out and queued again in the order it came out, `block` last: a
+/// pass over the queued coroutines, paid only when a ready coroutine changes priority. The
+/// entries stay reserved meanwhile; a core finding the device empty then waits for the epoch
+/// bump that follows.
+///
+/// # Safety
+/// The executor's device fields name the process's mapped set.
+unsafe fn requeue_device(e: &mut Executor, block: *mut Coroutine) {
+    let mut held = Fifo {
+        head: null_mut(),
+        tail: null_mut(),
+    };
+    let mut found = false;
+    // SAFETY: the set holds only this executor's coroutines.
+    while let Some(task) = unsafe { device::take(e) } {
+        if task == block {
+            found = true;
+        } else {
+            // SAFETY: taken out of the device: valid and in no list.
+            unsafe { held.push_back(task) };
+        }
+    }
+    while let Some(task) = held.pop_front() {
+        // SAFETY: taken out above, its entry still reserved.
+        unsafe { device::enqueue(e, task, (*task).priority.load(Relaxed)) };
+    }
+    if found {
+        // SAFETY: as above.
+        unsafe { device::enqueue(e, block, (*block).priority.load(Relaxed)) };
+    }
+    e.epoch.fetch_add(1, Release);
+}
+
 /// The coroutine thread `cpu` is polling (0: none).
 ///
 /// # Safety
@@ -187,13 +368,21 @@ pub unsafe fn set_priority(executor: *mut Executor, id: usize, priority: u32) ->
     lock(e);
     let old = b.priority.swap(priority, Relaxed) as usize % PRIORITIES;
     if old != priority as usize && b.state.load(Acquire) == State::Queued as u32 {
+        let mut moved = false;
         if let Some(level) = e.levels.get_mut(old) {
             if level.remove(block) {
                 if level.is_empty() {
                     e.bitmap &= !(1 << old);
                 }
                 push_ready(e, block);
+                moved = true;
             }
+        }
+        // Not in a software queue: in the device, or in the inbox (which queues it at its
+        // new priority when drained); the device is searched only on its back end.
+        if !moved && e.on_device() {
+            // SAFETY: the executor's set, as the caller's executor promises.
+            unsafe { requeue_device(e, block) };
         }
     }
     publish(e);
@@ -212,7 +401,49 @@ pub unsafe fn best_priority(executor: *mut Executor) -> u32 {
     drain_inbox(e);
     publish(e);
     unlock(e);
-    e.published.load(Relaxed) as u32
+    let software = e.published.load(Relaxed) as u32;
+    if e.on_device() {
+        // SAFETY: the executor's set.
+        software.min(unsafe { device::best(e) })
+    } else {
+        software
+    }
+}
+
+/// Ends coroutine `block`, polled to completion on core `cpu`.
+///
+/// # Safety
+/// The executor holds its reference to `block`; nothing polls it again.
+unsafe fn finish(e: &Executor, cpu: usize, block: *mut Coroutine) {
+    let cpu = cpu % MAX_CPUS;
+    // SAFETY: valid while the executor's reference lasts.
+    let b = unsafe { &*block };
+    e.current[cpu].store(null_mut(), Relaxed);
+    e.running[cpu].store(NO_PRIORITY, Relaxed);
+    b.state.store(State::Done as u32, Release);
+    // SAFETY: the future completed and is polled no more.
+    unsafe { (b.drop_future)(block) };
+    e.live.fetch_sub(1, Relaxed);
+    // SAFETY: the executor's reference, given up once.
+    unsafe { drop_reference(block) };
+}
+
+/// Queues `block` (state `Queued`) where its back end keeps ready coroutines: the device if
+/// the executor has an entry free and nothing waits in the overflow, else the inbox.
+///
+/// # Safety
+/// `block` is valid and in no queue.
+unsafe fn make_ready(e: &Executor, block: *mut Coroutine, priority: u32) {
+    if e.on_device() {
+        if e.device.overflow.load(Acquire) == 0 && device::reserve(e) {
+            // SAFETY: as the caller promises; the entry is reserved.
+            unsafe { device::enqueue(e, block, priority) };
+            e.epoch.fetch_add(1, Release);
+            return;
+        }
+        e.device.overflow.fetch_add(1, AcqRel);
+    }
+    push_inbox(e, block, priority);
 }
 
 /// Gives up one reference to `block`; the last one frees it.

@@ -15,8 +15,10 @@ use crate::executor::Executor;
 
 /// "COROTBL" and a zero byte, little-endian: the table's first word.
 pub const TABLE_MAGIC: u64 = 0x004c_4254_4f52_4f43;
-/// The interface this crate describes. A payload with another version is refused.
-pub const VERSION: u32 = 1;
+/// The interface this crate describes. A payload with another version is refused. Version 2
+/// added the task-controller back end (the executor's `device` fields and what the operations
+/// do with them); the table's entries are version 1's.
+pub const VERSION: u32 = 2;
 
 /// The operations, by their index in [`Table::offsets`].
 pub mod entry {
@@ -34,7 +36,7 @@ pub mod entry {
     pub const SET_PRIORITY: usize = 5;
     /// `best_priority(executor) -> the most urgent ready priority` (`NO_PRIORITY`: none).
     pub const BEST_PRIORITY: usize = 6;
-    /// How many entries version 1 has.
+    /// How many entries version 2 has.
     pub const COUNT: usize = 7;
 }
 

@@ -10,7 +10,8 @@
 //!
 //! Options: `tick_us=N` sets the scheduler's time slice (default 100 µs); `coroutine=NAME`
 //! chooses the coroutine-scheduler payload processes get by default (`strict`, the default,
-//! or `aging`).
+//! or `aging`); `coroutine_queues=NAME` where their ready coroutines are by default
+//! (`software`, the default, or `taskctl`: the task controller, where the machine has one).
 //!
 //! When the first process ends, the kernel reports its exit status and shuts the machine
 //! down: success (the test finisher's pass) if the status is 0, failure otherwise.
@@ -23,6 +24,8 @@ pub struct Command<'a> {
     pub tick_us: u64,
     /// The default coroutine-scheduler payload (`coroutine::NAMES`).
     pub coroutine: &'a str,
+    /// The default coroutine ready-queue back end (`abi::coroutine_queues`).
+    pub coroutine_queues: u64,
     /// The program to run first.
     pub program: &'a str,
     /// Its arguments, space separated.
@@ -37,6 +40,7 @@ pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
     let mut command = Command {
         tick_us: DEFAULT_TICK_US,
         coroutine: crate::coroutine::NAMES[0],
+        coroutine_queues: abi::coroutine_queues::SOFTWARE,
         program: "selftest",
         args: "",
     };
@@ -54,6 +58,12 @@ pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
                     .into_iter()
                     .find(|&name| name == value)
                     .ok_or(word)?;
+            }
+            "coroutine_queues" => {
+                command.coroutine_queues = abi::coroutine_queues::NAMES
+                    .iter()
+                    .position(|&name| name == value)
+                    .ok_or(word)? as u64;
             }
             _ => return Err(word),
         }

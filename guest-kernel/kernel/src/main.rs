@@ -143,7 +143,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     stats::init();
     smp::init();
     task::init();
-    coroutine::init(command.coroutine);
+    coroutine::init(command.coroutine, command.coroutine_queues);
     print!("programs:");
     for name in programs::names() {
         print!(" {name}");

@@ -39,6 +39,10 @@ const WITH_DEVICE: &str = "a task-controller set without the device";
 /// The ERROR bit of an ALLOC that found no free set.
 const QUEUE_FULL: u64 = 1;
 
+/// BEST in a set's region: `[7:0]` the most urgent priority queued in the set (the device's
+/// `priorities` when none), `[31:16]` its free entries.
+const BEST: usize = 0x030;
+
 /// The device, as found in the device tree.
 struct Device {
     /// The register window: the global region, then every set's.
@@ -130,6 +134,18 @@ impl Set {
         let start = base + REGION * (1 + self.index);
         start..start + REGION
     }
+
+    /// The physical address of the set's BEST register (for [`best_priority`]).
+    pub fn best_register(&self) -> usize {
+        self.region().start + BEST
+    }
+}
+
+/// The most urgent priority queued in a set, read from its BEST register at `register` (from
+/// [`Set::best_register`]): a read without side effects, so a set freed meanwhile only reads
+/// 0 (and notes NOT_INIT in that set's ERROR, which ALLOC clears).
+pub fn best_priority(register: usize) -> usize {
+    (read(register) & 0xff) as usize
 }
 
 impl Drop for Set {

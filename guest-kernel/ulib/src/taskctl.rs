@@ -29,6 +29,7 @@ const STATUS: usize = 0x008;
 const ERROR: usize = 0x010;
 const SEND: usize = 0x018;
 const CHAN_PENDING: usize = 0x028;
+const BEST: usize = 0x030;
 const CHAN_HANDLER: usize = 0x800;
 const ENQUEUE: usize = 0x1000;
 const DEQUEUE: usize = 0x2000;
@@ -97,6 +98,16 @@ pub struct Status {
     pub in_flight: u64,
 }
 
+/// What the BEST register says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Best {
+    /// The most urgent priority queued in any local queue; the set's number of priorities
+    /// when nothing is queued.
+    pub priority: u32,
+    /// Entries free: the set's capacity less the tasks queued and the wake-ups in flight.
+    pub free: u64,
+}
+
 /// The process's queue set.
 #[derive(Clone, Copy, Debug)]
 pub struct TaskSet {
@@ -157,6 +168,26 @@ impl TaskSet {
     /// Tasks queued in local queue `queue` (in the shared queue under [`Policy::Shared`]).
     pub fn count(&self, queue: usize) -> u64 {
         self.read(COUNT + queue_offset(queue))
+    }
+
+    /// The most urgent priority queued in the whole set, and the entries free.
+    pub fn best(&self) -> Best {
+        let best = self.read(BEST);
+        Best {
+            priority: (best & 0xff) as u32,
+            free: best >> 16 & 0xffff,
+        }
+    }
+
+    /// The addresses of local queue `queue`'s ENQUEUE and DEQUEUE registers and of the BEST
+    /// register, for code that accesses them itself (the coroutine scheduler's payload).
+    pub fn queue_registers(&self, queue: usize) -> (usize, usize, usize) {
+        let offset = queue_offset(queue);
+        (
+            self.base + ENQUEUE + offset,
+            self.base + DEQUEUE + offset,
+            self.base + BEST,
+        )
     }
 
     /// Binds `task` as the handler of channel `channel`, for the next notification only,

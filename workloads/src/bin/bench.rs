@@ -9,14 +9,16 @@
 //! | `thread_switch` | a switch between two threads of one process that `yield` in turn |
 //! | `process_switch` | a switch between two processes that `yield` in turn (address space change) |
 //! | `pipe_round_trip` | one byte to another process through a pipe and back through another |
-//! | `coroutine_spawn` | `ulib::coroutine::spawn` of an empty coroutine (allocation, control block, the payload's `spawn`) |
+//! | `coroutine_spawn` | `ulib::coroutine::spawn` of an empty coroutine (allocation, control block, the payload's `spawn`), 32 at a time, each batch run before the next |
 //! | `coroutine_yield` | a switch between two coroutines of one process that `yield_now().await` in turn |
 //! | `coroutine_process_yield` | a switch between coroutines of two processes: each yields its coroutine, then the hart (`yield`) |
 //! | `coroutine_memory` | bytes one empty coroutine takes: its control block and future, and the heap block that holds them |
+//! | `coroutine_spawn_taskctl`, `coroutine_yield_taskctl`, `coroutine_process_yield_taskctl` | the same with the ready coroutines in the task controller (a child `bench solo <name>` runs each, since a process chooses its back end once); `skipped` without the device |
 //! | `async_read_<path>` | an asynchronous one-byte pipe read completed by another coroutine's `write`, announced by wake-up path `<path>` (`poll`, `usip`, `uintc`, `taskctl`): the write, the kernel coroutine's copy and completion record, the announcement, the reader's wake-up and its next call |
 //!
-//! The coroutine benchmarks make `bench` a coroutine process, so they run after the others;
-//! the asynchronous reads make it a user-interrupt receiver, so they run last.
+//! The coroutine benchmarks make `bench` a coroutine process (on the software queues), so
+//! they run after the others; the asynchronous reads make it a user-interrupt receiver, so
+//! they run last.
 //!
 //! Cycles come from `rdcycle` on the measuring thread's hart. Switch counts come from the
 //! kernel's counters (`hart_stats`: context and address-space switches), so
@@ -38,11 +40,14 @@
 //! | 4 | `coroutine_spawn` |
 //! | 5 | `coroutine_yield` |
 //! | 6 | `coroutine_process_yield` |
-//! | 10..=13 | `async_read_poll`, `_usip`, `_uintc`, `_taskctl` |
+//! | 8 | `coroutine_spawn_taskctl` |
+//! | 9 | `coroutine_yield_taskctl` |
+//! | 10 | `coroutine_process_yield_taskctl` |
+//! | 11..=14 | `async_read_poll`, `_usip`, `_uintc`, `_taskctl` |
 //!
 //! `bench` spawns itself as the other party of the process benchmarks:
-//! `bench peer-yield <n>` yields `n` times; `bench peer-coroutine-yield <n>` yields its
-//! coroutine and then the hart `n` times; `bench peer-pipe <rfd> <wfd> <n> [fd...]` closes
+//! `bench peer-yield <n>` yields `n` times; `bench peer-coroutine-yield <n> [taskctl]` yields
+//! its coroutine and then the hart `n` times; `bench peer-pipe <rfd> <wfd> <n> [fd...]` closes
 //! the listed fds, then `n` times reads one byte from `rfd` and writes it back to `wfd`.
 
 #![no_std]
@@ -52,11 +57,12 @@ extern crate alloc;
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use ulib::abi::HartStats;
 use ulib::coroutine::io::WakePath;
-use ulib::coroutine::{self, Policy};
+use ulib::coroutine::{self, Options, Policy, Queues};
 use ulib::{io, println, process, sim, stats, syscall, thread, time};
 
 ulib::main!(main);
@@ -74,16 +80,23 @@ const BENCHES: &[(&str, u64, Bench)] = &[
     ("coroutine_yield", 5, coroutine_yield),
     ("coroutine_process_yield", 6, coroutine_process_yield),
     ("coroutine_memory", 7, coroutine_memory),
-    ("async_read_poll", 10, || {
+    ("coroutine_spawn_taskctl", 8, coroutine_spawn_taskctl),
+    ("coroutine_yield_taskctl", 9, coroutine_yield_taskctl),
+    (
+        "coroutine_process_yield_taskctl",
+        10,
+        coroutine_process_yield_taskctl,
+    ),
+    ("async_read_poll", 11, || {
         async_read(WakePath::Poll, "async_read_poll")
     }),
-    ("async_read_usip", 11, || {
+    ("async_read_usip", 12, || {
         async_read(WakePath::Usip, "async_read_usip")
     }),
-    ("async_read_uintc", 12, || {
+    ("async_read_uintc", 13, || {
         async_read(WakePath::Uintc { vector: 0 }, "async_read_uintc")
     }),
-    ("async_read_taskctl", 13, || {
+    ("async_read_taskctl", 14, || {
         async_read(WakePath::TaskCtl { channel: 0 }, "async_read_taskctl")
     }),
 ];
@@ -92,7 +105,9 @@ const BENCHES: &[(&str, u64, Bench)] = &[
 const SYSCALLS: u64 = 1000;
 const SWITCH_ROUNDS: u64 = 500;
 const ROUND_TRIPS: u64 = 200;
-const SPAWNS: u64 = 1000;
+const SPAWNS: u64 = 1024;
+/// Coroutines spawned between two yields of `coroutine_spawn`.
+const SPAWN_BATCH: u64 = 32;
 /// Operations done before measuring (the other party starting, caches warming).
 const WARM_UP: u64 = 20;
 
@@ -104,6 +119,11 @@ fn main(args: &[&str]) -> i32 {
     match names {
         ["peer-yield", n] => return peer_yield(n),
         ["peer-coroutine-yield", n] => return peer_coroutine_yield(n),
+        ["peer-coroutine-yield", n, "taskctl"] => {
+            TASKCTL.store(true, Ordering::Relaxed);
+            return peer_coroutine_yield(n);
+        }
+        ["solo", name] => return solo(name),
         ["peer-pipe", rfd, wfd, n, close @ ..] => return peer_pipe(rfd, wfd, n, close),
         _ => {}
     }
@@ -125,6 +145,77 @@ fn main(args: &[&str]) -> i32 {
 
 /// The sample key of the benchmark running now.
 static CURRENT_KEY: AtomicUsize = AtomicUsize::new(0);
+/// Whether this process's coroutines wait in the task controller (`bench solo <name>_taskctl`).
+static TASKCTL: AtomicBool = AtomicBool::new(false);
+
+/// `bench solo <name>`: runs the one benchmark `name` in this process, a `_taskctl` one
+/// with the coroutines on the task-controller back end (what its parent's entry spawns).
+fn solo(name: &str) -> i32 {
+    let Some(&(_, key, _)) = BENCHES.iter().find(|(n, _, _)| *n == name) else {
+        return USAGE;
+    };
+    let base = match name.strip_suffix("_taskctl") {
+        Some(base) => {
+            TASKCTL.store(true, Ordering::Relaxed);
+            base
+        }
+        None => name,
+    };
+    let Some(&(_, _, bench)) = BENCHES.iter().find(|(n, _, _)| *n == base) else {
+        return USAGE;
+    };
+    CURRENT_KEY.store(key as usize, Ordering::Relaxed);
+    match bench() {
+        Ok(()) => 0,
+        Err(reason) => {
+            println!("bench {name} failed: {reason}");
+            1
+        }
+    }
+}
+
+/// Runs `bench solo <name>` and waits for it (it prints its own line).
+fn in_child(name: &str) -> Result<(), String> {
+    let child =
+        process::spawn("bench", &["solo", name]).map_err(|e| format!("spawn bench solo: {e:?}"))?;
+    match process::wait(child) {
+        Ok((_, 0)) => Ok(()),
+        other => Err(format!("bench solo {name}: {other:?}")),
+    }
+}
+
+fn coroutine_spawn_taskctl() -> Result<(), String> {
+    in_child("coroutine_spawn_taskctl")
+}
+
+fn coroutine_yield_taskctl() -> Result<(), String> {
+    in_child("coroutine_yield_taskctl")
+}
+
+fn coroutine_process_yield_taskctl() -> Result<(), String> {
+    in_child("coroutine_process_yield_taskctl")
+}
+
+/// The name a coroutine benchmark reports under: `base`, with `_taskctl` on that back end.
+fn bench_name(base: &str) -> String {
+    if TASKCTL.load(Ordering::Relaxed) {
+        format!("{base}_taskctl")
+    } else {
+        String::from(base)
+    }
+}
+
+/// The runtime options of this process's coroutine benchmarks.
+fn options() -> Options {
+    Options {
+        policy: Policy::Default,
+        queues: if TASKCTL.load(Ordering::Relaxed) {
+            Queues::TaskController
+        } else {
+            Queues::Software
+        },
+    }
+}
 
 /// Marks the start of a measurement for the simulator.
 fn begin() {
@@ -343,12 +434,31 @@ fn peer_pipe(rfd: &str, wfd: &str, n: &str, close: &[&str]) -> i32 {
 // Coroutines
 // ---------------------------------------------------------------------------------------
 
-/// Runs `future` on the coroutine runtime.
+/// Runs `future` on the coroutine runtime; `Ok(false)` (after a `skipped` line) if it asked
+/// for the task controller and the machine has none.
 fn on_coroutines<F>(future: F) -> Result<(), String>
 where
     F: core::future::Future<Output = Result<(), String>> + Send + 'static,
 {
-    coroutine::try_block_on(Policy::Default, future).map_err(|e| format!("block_on: {e:?}"))?
+    coroutine::try_block_on_with(options(), async {
+        if TASKCTL.load(Ordering::Relaxed) && !coroutine::on_task_controller() {
+            return Ok(false);
+        }
+        future.await.map(|()| true)
+    })
+    .map_err(|e| format!("block_on: {e:?}"))?
+    .map(skipped_unless)
+}
+
+/// Prints the `skipped` line of a task-controller benchmark that could not run.
+fn skipped_unless(ran: bool) {
+    if !ran {
+        let name = BENCHES
+            .iter()
+            .find(|(_, key, _)| *key as usize == CURRENT_KEY.load(Ordering::Relaxed))
+            .map_or("?", |(name, _, _)| name);
+        println!("bench {name} skipped: no task controller");
+    }
 }
 
 fn coroutine_spawn() -> Result<(), String> {
@@ -358,16 +468,23 @@ fn coroutine_spawn() -> Result<(), String> {
             coroutine::spawn(async {}, 3);
         }
         coroutine::yield_now().await;
+        // In batches that fit the task controller's entries (its default capacity is 64),
+        // each run to completion before the next, so that every spawn is one into the
+        // device, not into the overflow.
         begin();
-        let start = time::cycles();
-        for _ in 0..SPAWNS {
-            coroutine::spawn(async {}, 3);
+        let mut cycles = 0;
+        for _ in 0..SPAWNS / SPAWN_BATCH {
+            let start = time::cycles();
+            for _ in 0..SPAWN_BATCH {
+                coroutine::spawn(async {}, 3);
+            }
+            cycles += time::cycles() - start;
+            coroutine::yield_now().await;
         }
-        let cycles = time::cycles() - start;
         let per_op = cycles / SPAWNS;
         end(per_op);
-        coroutine::yield_now().await;
-        println!("bench coroutine_spawn cycles_per_op={per_op} spawns={SPAWNS}");
+        let name = bench_name("coroutine_spawn");
+        println!("bench {name} cycles_per_op={per_op} spawns={SPAWNS}");
         Ok(())
     })
 }
@@ -398,16 +515,23 @@ fn coroutine_yield() -> Result<(), String> {
         }
         let cycles = time::cycles() - start;
         let switches = polls() - before;
-        report_switches("coroutine_yield", cycles, switches);
+        report_switches(&bench_name("coroutine_yield"), cycles, switches);
         Ok(())
     })
 }
 
 fn coroutine_process_yield() -> Result<(), String> {
     let rounds = format!("{}", SWITCH_ROUNDS + 2 * WARM_UP);
-    let peer = process::spawn("bench", &["peer-coroutine-yield", &rounds])
+    let mut peer_args = vec!["peer-coroutine-yield", rounds.as_str()];
+    if TASKCTL.load(Ordering::Relaxed) {
+        peer_args.push("taskctl");
+    }
+    let peer = process::spawn("bench", &peer_args)
         .map_err(|e| format!("spawn bench peer-coroutine-yield: {e:?}"))?;
-    let measured = coroutine::try_block_on(Policy::Default, async {
+    let measured = coroutine::try_block_on_with(options(), async {
+        if TASKCTL.load(Ordering::Relaxed) && !coroutine::on_task_controller() {
+            return Ok(None);
+        }
         for _ in 0..WARM_UP {
             coroutine::yield_now().await;
             thread::yield_now();
@@ -421,10 +545,10 @@ fn coroutine_process_yield() -> Result<(), String> {
         }
         let cycles = time::cycles() - start;
         let after = totals();
-        Ok::<_, String>((
+        Ok::<_, String>(Some((
             cycles,
             after?.address_space_switches - before?.address_space_switches,
-        ))
+        )))
     })
     .map_err(|e| format!("block_on: {e:?}"));
     let waited = process::wait(peer);
@@ -432,8 +556,12 @@ fn coroutine_process_yield() -> Result<(), String> {
         Ok((_, 0)) => {}
         other => return Err(format!("peer: {other:?}")),
     }
-    let (cycles, switches) = measured??;
-    report_switches("coroutine_process_yield", cycles, switches);
+    match measured?? {
+        Some((cycles, switches)) => {
+            report_switches(&bench_name("coroutine_process_yield"), cycles, switches)
+        }
+        None => skipped_unless(false),
+    }
     Ok(())
 }
 
@@ -442,13 +570,13 @@ fn peer_coroutine_yield(n: &str) -> i32 {
     let Some(n) = num::<u64>(n) else {
         return USAGE;
     };
-    coroutine::block_on(async move {
+    let run = coroutine::try_block_on_with(options(), async move {
         for _ in 0..n {
             coroutine::yield_now().await;
             thread::yield_now();
         }
     });
-    0
+    i32::from(run.is_err())
 }
 
 /// The size of a coroutine running `future`'s type.

@@ -1,6 +1,8 @@
 //! The coroutine helper process the self tests (`selftest`) spawn: a coroutine process
-//! whose behaviour its arguments choose. Like `child`, it prints nothing and reports through
-//! its exit status and the shared memory it is given (addresses in decimal).
+//! whose behaviour its arguments choose. Like `child`, it reports through its exit status and
+//! the shared memory it is given (addresses in decimal), and prints nothing of its own.
+//! A first argument `taskctl` puts its coroutines on the task-controller back end (on QEMU
+//! the runtime says in one line that it falls back to the software queues).
 //!
 //! | arguments | what it does | exit status |
 //! | --- | --- | --- |
@@ -17,14 +19,24 @@
 extern crate alloc;
 
 use core::future::Future;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use ulib::abi::layout;
-use ulib::coroutine;
+use ulib::coroutine::{self, Options, Queues};
 use ulib::sync;
 
 ulib::main!(main);
 
+/// Whether the first argument asked for the task-controller back end.
+static TASKCTL: AtomicBool = AtomicBool::new(false);
+
 fn main(args: &[&str]) -> i32 {
+    let args = match args.split_first() {
+        Some((program, rest)) if rest.first() == Some(&"taskctl") => {
+            TASKCTL.store(true, Ordering::Relaxed);
+            [&[*program][..], &rest[1..]].concat()
+        }
+        _ => args.to_vec(),
+    };
     let number = |i: usize| args.get(i).and_then(|a| a.parse::<usize>().ok());
     match (args.get(1).copied(), number(2), number(3), number(4)) {
         (Some("spin"), Some(addr), ..) => spin(addr),
@@ -42,6 +54,22 @@ fn main(args: &[&str]) -> i32 {
     }
 }
 
+/// Runs `future` as the main coroutine, on the back end the arguments chose.
+fn block_on(future: impl Future<Output = ()> + Send + 'static) {
+    let queues = if TASKCTL.load(Ordering::Relaxed) {
+        Queues::TaskController
+    } else {
+        Queues::Default
+    };
+    let options = Options {
+        queues,
+        ..Options::default()
+    };
+    if let Err(error) = coroutine::try_block_on_with(options, future) {
+        panic!("coroutine runtime: {error:?}");
+    }
+}
+
 /// Word `index` of the shared memory at `addr`.
 fn word(addr: usize, index: usize) -> &'static AtomicU64 {
     // SAFETY: the parent maps the shared memory (`map_shared`) before spawning this process
@@ -56,7 +84,7 @@ fn futex_word(addr: usize, index: usize) -> &'static AtomicU32 {
 }
 
 fn spin(addr: usize) -> i32 {
-    coroutine::block_on(async move {
+    block_on(async move {
         word(addr, 1).store(1, Ordering::Release);
         while word(addr, 0).load(Ordering::Acquire) == 0 {
             core::hint::spin_loop();
@@ -69,7 +97,7 @@ fn spin(addr: usize) -> i32 {
 }
 
 fn urgent(priority: usize, addr: usize, slot: usize) -> i32 {
-    coroutine::block_on(async move {
+    block_on(async move {
         let _ = coroutine::set_priority(coroutine::current(), priority);
         word(addr, slot).store(1, Ordering::Release);
         while word(addr, 0).load(Ordering::Acquire) == 0 {
@@ -84,7 +112,7 @@ fn urgent(priority: usize, addr: usize, slot: usize) -> i32 {
 }
 
 fn doorbell(addr: usize) -> i32 {
-    coroutine::block_on(async move {
+    block_on(async move {
         word(addr, 0).store(1, Ordering::Release);
         coroutine::doorbell(3).await;
         word(addr, 0).store(2, Ordering::Release);
@@ -93,7 +121,7 @@ fn doorbell(addr: usize) -> i32 {
 }
 
 fn scribble(what: &str) -> i32 {
-    coroutine::block_on(async {});
+    block_on(async {});
     match what {
         "executor" => {
             let page = layout::COROUTINE_EXECUTOR as *mut u8;
@@ -102,7 +130,7 @@ fn scribble(what: &str) -> i32 {
             // The lock word free again, everything else garbage: the next poll follows the
             // garbage inbox and ready-queue pointers.
             coroutine::executor_state().lock.store(0, Ordering::Release);
-            coroutine::block_on(async {});
+            block_on(async {});
         }
         "payload" => {
             // SAFETY: a store into read+execute code: it must fault.

@@ -1,6 +1,7 @@
 //! A program written as coroutines with priorities, on the shared scheduler payload:
-//! `run coroutines [strict|aging|default]` (default: the kernel's choice, boot argument
-//! `coroutine=`).
+//! `run coroutines [strict|aging|default] [software|taskctl|default]` (default: the kernel's
+//! choices, boot arguments `coroutine=` and `coroutine_queues=`). The same program runs with
+//! its ready coroutines in its own memory or in the task controller, and prints the same order.
 //!
 //! Its async `main` spawns eight workers, two per priority 6, 2, 4 and 0 in that order; each
 //! does three steps, yielding between them, and prints every step. Strict priority runs the
@@ -18,22 +19,24 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use ulib::coroutine::{self, Policy};
+use ulib::coroutine::{self, Options, Policy, Queues};
 use ulib::sync::Mutex;
 use ulib::{println, time};
 
 ulib::main!(main);
 
 fn main(args: &[&str]) -> i32 {
-    let policy = match args.get(1).map(|name| Policy::from_name(name)) {
-        None => Policy::Default,
-        Some(Some(policy)) => policy,
-        Some(None) => {
-            println!("usage: coroutines [strict|aging|default]");
-            return 2;
-        }
+    let policy = args
+        .get(1)
+        .map_or(Some(Policy::Default), |name| Policy::from_name(name));
+    let queues = args
+        .get(2)
+        .map_or(Some(Queues::Default), |name| Queues::from_name(name));
+    let (Some(policy), Some(queues)) = (policy, queues) else {
+        println!("usage: coroutines [strict|aging|default] [software|taskctl|default]");
+        return 2;
     };
-    match coroutine::try_block_on(policy, async_main()) {
+    match coroutine::try_block_on_with(Options { policy, queues }, async_main()) {
         Ok(()) => 0,
         Err(error) => {
             println!("coroutines: cannot start the runtime: {error:?}");
@@ -44,8 +47,13 @@ fn main(args: &[&str]) -> i32 {
 
 async fn async_main() {
     println!(
-        "coroutines: policy {}, main is coroutine {:#x}",
+        "coroutines: policy {}, ready queues {}, main is coroutine {:#x}",
         coroutine::policy_name(),
+        if coroutine::on_task_controller() {
+            "in the task controller"
+        } else {
+            "in memory"
+        },
         coroutine::current()
     );
     let log: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));

@@ -1,8 +1,12 @@
 //! The kernel's self tests. The kernel's init runs `selftest` (boot arguments `test`, the
 //! default); `selftest <filter>...` runs only the tests whose name contains a filter.
+//! `selftest taskctl <filter>...` runs them with this process's coroutines (and those of the
+//! `cochild` processes it spawns) on the task-controller back end; `coroutine_taskctl` runs
+//! the coroutine tests that way in such a child.
 //!
 //! Output: one line per test, `test <name> ... ok` or `test <name> ... FAILED: <reason>`,
 //! then `selftest: <P> passed, <F> failed`; the exit status is 0 if nothing failed, else 1.
+//! A `selftest taskctl` prints `test <name> (taskctl) ...` and `selftest (taskctl): ...`.
 //!
 //! The tests pass on any number of harts, on hartlab and on QEMU. hartlab's time is
 //! simulated and the same run after run, so there the scheduling tests hold the kernel to
@@ -103,12 +107,19 @@ const TESTS: &[(&str, Test)] = &[
     ("coroutine_kernel_priority", coroutine_kernel_priority),
     ("coroutine_timeout", coroutine_timeout),
     ("coroutine_scribble", coroutine_scribble),
+    ("coroutine_taskctl", coroutine_taskctl),
     ("preemption_fairness", preemption_fairness),
     ("priorities", priorities),
 ];
 
 fn main(args: &[&str]) -> i32 {
-    let filters = args.get(1..).unwrap_or(&[]);
+    let mut filters = args.get(1..).unwrap_or(&[]);
+    let mut label = "";
+    if let Some((&"taskctl", rest)) = filters.split_first() {
+        filters = rest;
+        label = " (taskctl)";
+        TASKCTL.store(true, Ordering::Relaxed);
+    }
     let (mut passed, mut failed) = (0, 0);
     for &(name, test) in TESTS {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f)) {
@@ -116,18 +127,23 @@ fn main(args: &[&str]) -> i32 {
         }
         match test() {
             Ok(()) => {
-                println!("test {name} ... ok");
+                println!("test {name}{label} ... ok");
                 passed += 1;
             }
             Err(reason) => {
-                println!("test {name} ... FAILED: {reason}");
+                println!("test {name}{label} ... FAILED: {reason}");
                 failed += 1;
             }
         }
     }
-    println!("selftest: {passed} passed, {failed} failed");
+    let summary = if label.is_empty() { "" } else { " (taskctl)" };
+    println!("selftest{summary}: {passed} passed, {failed} failed");
     i32::from(failed != 0)
 }
+
+/// Whether this process's coroutines, and its `cochild`ren's, use the task controller
+/// (`selftest taskctl ...`).
+static TASKCTL: AtomicBool = AtomicBool::new(false);
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -1860,13 +1876,70 @@ fn priorities() -> TestResult {
 // Coroutines (the shared scheduler payload, ulib::coroutine)
 // ---------------------------------------------------------------------------------------
 
-/// Runs `future` on this process's coroutine runtime and returns its result.
+/// Runs `future` on this process's coroutine runtime and returns its result; under
+/// `selftest taskctl`, with the ready coroutines in the task controller, which must be where
+/// they are on hartlab (QEMU has no such device: the runtime falls back to its own queues).
 fn on_coroutines<F>(future: F) -> TestResult
 where
     F: core::future::Future<Output = TestResult> + Send + 'static,
 {
-    coroutine::try_block_on(coroutine::Policy::Default, future)
-        .map_err(|e| format!("block_on: {e:?}"))?
+    let taskctl = TASKCTL.load(Ordering::Relaxed);
+    let options = coroutine::Options {
+        policy: coroutine::Policy::Default,
+        queues: if taskctl {
+            coroutine::Queues::TaskController
+        } else {
+            coroutine::Queues::Default
+        },
+    };
+    coroutine::try_block_on_with(options, async move {
+        if taskctl {
+            let on_device = coroutine::on_task_controller();
+            ensure!(
+                on_device == on_hartlab(),
+                "coroutines on the task controller: {on_device}, on hartlab: {}",
+                on_hartlab()
+            );
+        }
+        future.await
+    })
+    .map_err(|e| format!("block_on: {e:?}"))?
+}
+
+/// `cochild`'s arguments: `args`, after `taskctl` under `selftest taskctl`.
+fn cochild_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = Vec::new();
+    if TASKCTL.load(Ordering::Relaxed) {
+        all.push("taskctl");
+    }
+    all.extend_from_slice(args);
+    all
+}
+
+/// The coroutine tests again in a child process (`selftest taskctl`) whose coroutines, and
+/// its `cochild`ren's, wait in the task controller: priority order and FIFO, a priority
+/// change of a ready coroutine, four virtual cores, thousands of coroutines (most of them in
+/// the software overflow), a wake-up from another process, the kernel running the process
+/// with the more urgent coroutine (which it learns from the device). On QEMU the child says
+/// it falls back and runs them on the software queues.
+fn coroutine_taskctl() -> TestResult {
+    if TASKCTL.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let tests = [
+        "coroutine_order",
+        "coroutine_current_priority",
+        "coroutine_alloc_cpu",
+        "coroutine_many",
+        "coroutine_cross_process_wake",
+        "coroutine_kernel_priority",
+    ];
+    let mut args = vec!["taskctl"];
+    args.extend_from_slice(&tests);
+    let pid = ok("spawn selftest", process::spawn("selftest", &args))?;
+    let (_, status) = ok("wait", process::wait(pid))?;
+    ensure!(status == 0, "selftest taskctl exited with {status}");
+    Ok(())
 }
 
 /// Coroutines run most urgent first, in spawn order within a priority, and take turns
@@ -1981,7 +2054,8 @@ fn coroutine_alloc_cpu() -> TestResult {
 }
 
 /// 5000 coroutines in one process, each yielding once; the executor and the kernel's hart
-/// statistics count their switches.
+/// statistics count their switches. On the task controller, all but the set's entries wait in
+/// the software overflow, behind those in the device.
 fn coroutine_many() -> TestResult {
     const COUNT: u32 = 5000;
     let before = total_stats()?;
@@ -1995,6 +2069,18 @@ fn coroutine_many() -> TestResult {
                     done.fetch_add(1, Ordering::AcqRel);
                 },
                 (i % 8) as usize,
+            );
+        }
+        if coroutine::on_task_controller() {
+            let device = &coroutine::executor_state().device;
+            let (queued, overflow) = (
+                device.tasks.load(Ordering::Acquire),
+                device.overflow.load(Ordering::Acquire),
+            );
+            ensure!(
+                queued == device.limit && queued + overflow == COUNT,
+                "{queued} coroutines in the device (room for {}), {overflow} in the overflow",
+                device.limit
             );
         }
         while done.load(Ordering::Acquire) < COUNT {
@@ -2028,7 +2114,10 @@ fn shared_words(words: usize) -> Result<&'static [AtomicU64], String> {
 
 /// Runs `cochild` with `args` and returns its exit status.
 fn run_cochild(args: &[&str]) -> Result<i32, String> {
-    let pid = ok("spawn cochild", process::spawn("cochild", args))?;
+    let pid = ok(
+        "spawn cochild",
+        process::spawn("cochild", &cochild_args(args)),
+    )?;
     let (_, status) = ok("wait", process::wait(pid))?;
     Ok(status)
 }
@@ -2049,7 +2138,7 @@ fn coroutine_cross_process_wake() -> TestResult {
     let addr = format!("{}", shared.as_ptr() as usize);
     let pid = ok(
         "spawn cochild",
-        process::spawn("cochild", &["doorbell", &addr]),
+        process::spawn("cochild", &cochild_args(&["doorbell", &addr])),
     )?;
     let waited = wait_for("the child's coroutine", || {
         shared[0].load(Ordering::Acquire) == 1
@@ -2071,7 +2160,7 @@ fn coroutine_cross_process_wake() -> TestResult {
     shared[0].store(0, Ordering::Release);
     let sibling = ok(
         "spawn cochild",
-        process::spawn("cochild", &["doorbell", &addr]),
+        process::spawn("cochild", &cochild_args(&["doorbell", &addr])),
     )?;
     let status = run_cochild(&["notify", &format!("{sibling}")]);
     wait_for("the sibling's coroutine", || {
@@ -2179,7 +2268,7 @@ fn coroutine_kernel_priority() -> TestResult {
         for (priority, slot) in [("6", "6"), ("1", "3")] {
             let pid = ok(
                 "spawn",
-                process::spawn("cochild", &["urgent", priority, &addr, slot]),
+                process::spawn("cochild", &cochild_args(&["urgent", priority, &addr, slot])),
             )?;
             children.push(pid);
             let slot: usize = slot.parse().unwrap_or(0);

@@ -27,13 +27,17 @@ use spin::Once;
 static CHECKED: Once<[(&'static str, Payload); 2]> = Once::new();
 /// The payload a process gets when it asks for the default (index into `CHECKED`).
 static DEFAULT: Once<usize> = Once::new();
+/// The ready-queue back end processes get by default (`abi::coroutine_queues`).
+static QUEUES: Once<u64> = Once::new();
 
 /// The payload names a boot argument may choose.
 pub const NAMES: [&str; 2] = ["strict", "aging"];
 
-/// Checks every payload's table, makes `default` (a name of [`NAMES`]) the default, and runs
-/// the kernel's own executor once through it. A bad payload stops the boot.
-pub fn init(default: &str) {
+/// Checks every payload's table, makes `default` (a name of [`NAMES`]) the default payload
+/// and `queues` (`abi::coroutine_queues`) the default back end, and runs the kernel's own
+/// executor once through the default payload. A bad payload stops the boot.
+pub fn init(default: &str, queues: u64) {
+    QUEUES.call_once(|| queues);
     let checked = CHECKED.call_once(|| {
         payloads::PAYLOADS.map(|(name, pages)| {
             let bytes = &pages.0;
@@ -54,7 +58,14 @@ pub fn init(default: &str) {
     for (name, payload) in checked {
         crate::print!(" {name} ({}, {} bytes)", payload.policy(), payload.len());
     }
-    crate::println!("; interface v{}; default {name}", payload.version());
+    let queues = abi::coroutine_queues::NAMES
+        .get(queues as usize)
+        .copied()
+        .unwrap_or("?");
+    crate::println!(
+        "; interface v{}; default {name} on {queues} queues",
+        payload.version()
+    );
     kernel_executor::boot_check(&payload);
 }
 
@@ -62,6 +73,14 @@ pub fn init(default: &str) {
 fn fail(name: &str, error: PayloadError) -> ! {
     crate::println!("coroutines: payload {name} cannot be used: {error:?}");
     crate::init::shutdown(false)
+}
+
+/// The ready-queue back end processes get by default (`abi::coroutine_queues`).
+pub fn default_queues() -> u64 {
+    QUEUES
+        .get()
+        .copied()
+        .unwrap_or(abi::coroutine_queues::SOFTWARE)
 }
 
 /// The payload for `choice` (`abi::coroutine_payload`) and its index, if it names one.

@@ -13,6 +13,12 @@
 //! (the most urgent one and its process) is refreshed at every tick and yield and mapped
 //! read-only into every coroutine process, whose runtime yields the hart when another
 //! process has more urgent work.
+//!
+//! A process on the task-controller back end keeps its ready coroutines in its queue set:
+//! what it publishes in the executor page then covers only those that did not fit (the
+//! overflow), and the kernel reads the rest from the device, the set's BEST register (the
+//! most urgent priority queued there). The kernel reads the set it allocated for the process,
+//! never an address the process names: the executor page only says whether to look.
 
 use crate::mm::{self, Perm, PAGE_SIZE};
 use crate::stats::{self, Counter};
@@ -22,6 +28,7 @@ use abi::layout::{
     COROUTINE_EXECUTOR, COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX, COROUTINE_PRIORITIES,
 };
 use abi::{CoroutinePriorities, Errno, COROUTINE_CPUS, COROUTINE_DOORBELLS, PRIORITIES};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use coroutine::executor::offsets;
@@ -34,11 +41,29 @@ pub const NO_CPU: usize = usize::MAX;
 pub struct CoroutineSpace {
     /// Which payload (index of `super::NAMES`).
     pub payload: usize,
-    /// Physical address of its executor page.
+    /// Its executor page.
+    page: ExecutorPage,
+    /// Physical address of the BEST register of its task-controller set, once it has one
+    /// (0: none); shared with its `REGISTRY` entry.
+    best: Arc<AtomicUsize>,
+}
+
+impl core::ops::Deref for CoroutineSpace {
+    type Target = ExecutorPage;
+
+    fn deref(&self) -> &ExecutorPage {
+        &self.page
+    }
+}
+
+/// A process's executor page, read as untrusted numbers.
+#[derive(Clone, Copy)]
+pub struct ExecutorPage {
+    /// Its physical address.
     executor: usize,
 }
 
-impl CoroutineSpace {
+impl ExecutorPage {
     fn word(&self, offset: usize) -> &AtomicU64 {
         // SAFETY: the executor page is a frame of the process's memory, identity mapped in
         // the kernel, alive while the process is (it is freed with the address space, after
@@ -54,6 +79,19 @@ impl CoroutineSpace {
     /// The priority the process publishes (`PRIORITIES`: nothing ready), clamped.
     fn published(&self) -> usize {
         (self.word(offsets::PUBLISHED).load(Ordering::Acquire) as usize).min(PRIORITIES)
+    }
+
+    /// The most urgent priority the process has ready (`PRIORITIES`: none): what it
+    /// publishes, and on the task-controller back end what its set holds.
+    fn ready(&self, best: &AtomicUsize) -> usize {
+        let published = self.published();
+        if self.word(offsets::DEVICE).load(Ordering::Relaxed) == 0 {
+            return published;
+        }
+        match best.load(Ordering::Acquire) {
+            0 => published,
+            register => published.min(crate::taskctl::best_priority(register).min(PRIORITIES)),
+        }
     }
 
     /// The priority of the coroutine virtual core `cpu` polls (`PRIORITIES`: none).
@@ -84,8 +122,9 @@ impl CoroutineSpace {
     }
 }
 
-/// Every live coroutine process: (pid, physical address of its executor page).
-static REGISTRY: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+/// Every live coroutine process: (pid, physical address of its executor page, its set's BEST
+/// register as in its `CoroutineSpace`).
+static REGISTRY: Mutex<Vec<(usize, usize, Arc<AtomicUsize>)>> = Mutex::new(Vec::new());
 /// Entries in `REGISTRY` (read without the lock on the tick path).
 static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 /// The frame holding the table of published priorities.
@@ -120,6 +159,13 @@ pub fn setup(thread: &Thread, choice: usize, cpu: usize) -> Result<usize, Errno>
     if choice != abi::coroutine_payload::DEFAULT && space.payload != index {
         return Err(Errno::Invalid);
     }
+    // A set opened before this (ulib opens it after its first setup; `note_task_set` covers
+    // that order).
+    if space.best.load(Ordering::Acquire) == 0 {
+        if let Some(set) = process.open_task_set() {
+            space.best.store(set.best_register(), Ordering::Release);
+        }
+    }
     thread
         .coroutine_switches_seen
         .store(space.switches(cpu), Ordering::Relaxed);
@@ -146,6 +192,7 @@ fn map(
         unsafe {
             (frame as *mut CoroutinePriorities).write(CoroutinePriorities {
                 best_priority: PRIORITIES as u64,
+                queues: super::default_queues(),
                 ..Default::default()
             })
         };
@@ -166,22 +213,34 @@ fn map(
         space.physical(COROUTINE_EXECUTOR).ok_or(Errno::NoMemory)?
     };
     mm::flush_local();
-    REGISTRY.lock().push((process.pid, executor));
+    let best = Arc::new(AtomicUsize::new(0));
+    REGISTRY.lock().push((process.pid, executor, best.clone()));
     ACTIVE.fetch_add(1, Ordering::Relaxed);
     Ok(CoroutineSpace {
         payload: index,
-        executor,
+        page: ExecutorPage { executor },
+        best,
     })
+}
+
+/// `process` has just been given its task-controller set: if it is a coroutine process, its
+/// set's BEST register now counts towards its priority.
+pub fn note_task_set(process: &Process, set: &crate::taskctl::Set) {
+    if let Some(space) = process.coroutine.get() {
+        space.best.store(set.best_register(), Ordering::Release);
+    }
 }
 
 /// `process` has ended: it publishes nothing any more.
 pub fn forget(process: &Process) {
-    if process.coroutine.get().is_none() {
+    let Some(space) = process.coroutine.get() else {
         return;
-    }
+    };
+    // Its set is freed next: read it no more.
+    space.best.store(0, Ordering::Release);
     let mut registry = REGISTRY.lock();
     let before = registry.len();
-    registry.retain(|&(pid, _)| pid != process.pid);
+    registry.retain(|(pid, _, _)| *pid != process.pid);
     ACTIVE.fetch_sub(before - registry.len(), Ordering::Relaxed);
     drop(registry);
     refresh_table();
@@ -191,14 +250,13 @@ pub fn forget(process: &Process) {
 pub fn refresh_table() {
     let Some(table) = table() else { return };
     let (mut best, mut best_pid, mut count) = (PRIORITIES, 0, 0);
-    for &(pid, executor) in REGISTRY.lock().iter() {
-        let space = CoroutineSpace {
-            payload: 0,
-            executor,
+    for (pid, executor, set_best) in REGISTRY.lock().iter() {
+        let space = ExecutorPage {
+            executor: *executor,
         };
-        let published = space.published();
-        if published < best {
-            (best, best_pid) = (published, pid);
+        let ready = space.ready(set_best);
+        if ready < best {
+            (best, best_pid) = (ready, *pid);
         }
         count += 1;
     }
@@ -217,7 +275,7 @@ pub fn priority_of(thread: &Thread) -> Option<usize> {
         return None;
     }
     let space = thread.process.coroutine.get()?;
-    let priority = space.published().min(space.running(cpu));
+    let priority = space.ready(&space.best).min(space.running(cpu));
     if priority < PRIORITIES {
         return Some(priority);
     }

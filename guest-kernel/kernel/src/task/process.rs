@@ -451,7 +451,13 @@ impl Process {
             .map_device(abi::layout::TASK_SET, set.region())?;
         mm::flush_local();
         inner.task_set = Some(set.clone());
+        crate::coroutine::space::note_task_set(self, &set);
         Ok(set)
+    }
+
+    /// The process's task-controller set if it has one (never allocates one).
+    pub fn open_task_set(&self) -> Option<Arc<taskctl::Set>> {
+        self.inner.lock().task_set.clone()
     }
 
     /// Maps device `device` (`abi::device`) at `phys`; returns its user address (the same

@@ -84,6 +84,8 @@ static CHANNEL: AtomicUsize = AtomicUsize::new(0);
 /// machine cannot offer (QEMU has neither UINTC nor task controller) fails with
 /// [`Errno::NoDevice`] and changes nothing. [`WakePath::Usip`] and [`WakePath::Uintc`] make
 /// the calling thread (a virtual core of [`super::block_on`]) the one interrupts go to.
+/// [`WakePath::TaskCtl`] needs the software queues ([`Errno::Invalid`] on the task
+/// controller's).
 pub fn setup(path: WakePath) -> Result<(), Errno> {
     let _ = payload();
     let mut set = 0;
@@ -96,6 +98,11 @@ pub fn setup(path: WakePath) -> Result<(), Errno> {
             }
         }
         WakePath::TaskCtl { .. } => {
+            // The runtime binds and dequeues a marker of its own in the set: not while the
+            // set holds this process's ready coroutines (see guest-kernel/README.md).
+            if super::on_task_controller() {
+                return Err(Errno::Invalid);
+            }
             set = TaskSet::open()?.address();
             // With a receiver running, the device's wake-up interrupts it (the preempt flag);
             // without a UINTC the runtime still finds it between coroutines.

@@ -27,8 +27,19 @@
 //!   coroutines (and a user-interrupt handler at once).
 //!
 //! Waking a coroutine takes no lock and allocates nothing (the payload pushes it onto a
-//! lock-free inbox), so a user-interrupt handler may call a [`core::task::Waker`] or [`wake`];
-//! it then also makes a `futex_wake` system call if a virtual core is idle.
+//! lock-free inbox, or stores it into the task controller), so a user-interrupt handler may
+//! call a [`core::task::Waker`] or [`wake`]; it then also makes a `futex_wake` system call if
+//! a virtual core is idle.
+//!
+//! Where the ready coroutines wait is the process's choice, made by its first `block_on`
+//! ([`Options::queues`], default the boot argument `coroutine_queues=`): the executor's own
+//! queues ([`Queues::Software`]) or the process's task-controller queue set
+//! ([`Queues::TaskController`]; spawn and wake are one store to the device, taking the next
+//! coroutine one load). On a machine without the device (QEMU) the runtime says so in one line
+//! and uses the software queues; the program runs the same. On the task-controller back end
+//! the set belongs to the runtime: the program must not dequeue from it itself (every local
+//! queue is then the one shared queue), and wake-ups it binds to the set's channels must fit
+//! in the [`DEVICE_MARGIN`] entries the runtime leaves free.
 
 mod doorbell;
 pub mod io;
@@ -45,7 +56,7 @@ use abi::layout::{
 use abi::{CoroutinePriorities, Errno, COROUTINE_CPUS, PRIORITIES};
 use alloc::vec::Vec;
 use core::future::Future;
-use core::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use coroutine::client::{self, Host};
 pub use coroutine::client::{yield_now, YieldNow};
 use coroutine::table::RunResult;
@@ -56,6 +67,53 @@ pub type Id = usize;
 
 /// The priority [`block_on`]'s future runs at.
 pub const MAIN_PRIORITY: usize = abi::DEFAULT_PRIORITY;
+
+/// Entries of the task-controller set the runtime leaves to wake-ups in flight (channel
+/// handlers the program binds); it fills the rest, and keeps what does not fit in the
+/// executor's software queues.
+pub const DEVICE_MARGIN: u64 = 8;
+
+/// Where a process's ready coroutines wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queues {
+    /// The kernel's boot choice (`coroutine_queues=`; software unless it says `taskctl`).
+    Default,
+    /// The executor's per-priority FIFO queues, in the process's memory.
+    Software,
+    /// The process's task-controller queue set (hartlab); the software queues where there is
+    /// no such device, and for what does not fit in the set.
+    TaskController,
+}
+
+impl Queues {
+    /// The back end named `name` (`default`, `software`, `taskctl`).
+    pub fn from_name(name: &str) -> Option<Queues> {
+        match name {
+            "default" => Some(Queues::Default),
+            "software" => Some(Queues::Software),
+            "taskctl" => Some(Queues::TaskController),
+            _ => None,
+        }
+    }
+}
+
+/// How [`try_block_on_with`] sets up the runtime (only a process's first `block_on` chooses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The payload (scheduling policy).
+    pub policy: Policy,
+    /// Where ready coroutines wait.
+    pub queues: Queues,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            policy: Policy::Default,
+            queues: Queues::Default,
+        }
+    }
+}
 
 /// Which payload (scheduling policy) a process runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +162,9 @@ static READY: AtomicBool = AtomicBool::new(false);
 static STOP: AtomicBool = AtomicBool::new(false);
 /// This process's id (for reading the kernel's priority table), known once `READY` is set.
 static PID: AtomicUsize = AtomicUsize::new(0);
+/// The back end the first `block_on` asked for (after resolving `Queues::Default`): 1
+/// software, 2 task controller; 0 before.
+static QUEUES_ASKED: AtomicUsize = AtomicUsize::new(0);
 /// The next virtual-core number [`alloc_cpu`] hands out.
 static NEXT_CPU: AtomicUsize = AtomicUsize::new(1);
 /// The threads [`alloc_cpu`] made for the running `block_on`.
@@ -118,7 +179,8 @@ impl Host for Process {
     }
 
     fn after_wake(executor: *mut Executor) {
-        fence(Ordering::SeqCst);
+        // The wake-up (a store to memory or to the device) before the look at `idle`.
+        io_fence();
         // SAFETY: the process's executor page.
         let e = unsafe { &*executor };
         if e.idle.load(Ordering::SeqCst) > 0 {
@@ -152,12 +214,73 @@ pub fn policy_name() -> &'static str {
     payload().policy()
 }
 
-/// Sets up the runtime (first call only): maps everything, checks the payload's table, makes
-/// the calling thread virtual core 0.
-fn start(policy: Policy) -> Result<(), Errno> {
+/// Whether this process's ready coroutines wait in its task-controller set.
+pub fn on_task_controller() -> bool {
+    executor_state().on_device()
+}
+
+/// The back end `queues` stands for (the kernel's default resolved), as `QUEUES_ASKED`
+/// numbers it.
+fn resolve(queues: Queues) -> usize {
+    let wanted = match queues {
+        Queues::Default => {
+            // SAFETY: mapped read-only by `coroutine_setup`.
+            let table =
+                unsafe { (COROUTINE_PRIORITIES as *const CoroutinePriorities).read_volatile() };
+            if table.queues == abi::coroutine_queues::TASK_CONTROLLER {
+                Queues::TaskController
+            } else {
+                Queues::Software
+            }
+        }
+        other => other,
+    };
+    if wanted == Queues::TaskController {
+        2
+    } else {
+        1
+    }
+}
+
+/// Puts the executor's ready queues into the process's task-controller set: one shared queue
+/// (c-FCFS, so that every virtual core, on whatever hart, takes the most urgent coroutine of
+/// the process, as from the software queues), of which the executor may fill all free
+/// entries but [`DEVICE_MARGIN`]. Without the device (or room in it) says so and leaves the
+/// software queues.
+fn use_task_controller(executor: &mut Executor) {
+    let set = match crate::taskctl::TaskSet::open() {
+        Ok(set) => set,
+        Err(error) => {
+            crate::println!("coroutines: no task controller ({error:?}); software queues");
+            return;
+        }
+    };
+    set.set_policy(crate::taskctl::Policy::Shared);
+    let free = set.best().free;
+    if free <= DEVICE_MARGIN {
+        crate::println!("coroutines: {free} task-controller entries free; software queues");
+        return;
+    }
+    let (enqueue, dequeue, best) = set.queue_registers(0);
+    let device = &mut executor.device;
+    device.limit = (free - DEVICE_MARGIN) as u32;
+    device.best = best;
+    device.dequeue = dequeue;
+    device.enqueue = enqueue;
+}
+
+/// Sets up the runtime (first call only): maps everything, checks the payload's table, puts
+/// the ready queues where `options` says, makes the calling thread virtual core 0. A later
+/// call asking for another back end than the first is [`Errno::Invalid`].
+fn start(options: Options) -> Result<(), Errno> {
     let mut slot = PAYLOAD.lock();
-    syscall::coroutine_setup(policy.number(), 0)?;
+    syscall::coroutine_setup(options.policy.number(), 0)?;
     set_cpu(0);
+    let queues = resolve(options.queues);
+    let asked = QUEUES_ASKED.load(Ordering::Relaxed);
+    if asked != 0 && asked != queues {
+        return Err(Errno::Invalid);
+    }
     if slot.is_none() {
         // SAFETY: `coroutine_setup` mapped the payload there (at most that many bytes).
         let checked = unsafe { Payload::at(COROUTINE_PAYLOAD, COROUTINE_PAYLOAD_MAX) };
@@ -167,6 +290,11 @@ fn start(policy: Policy) -> Result<(), Errno> {
         })?;
         // SAFETY: the executor page is ours and zeroed; nobody polls it yet.
         unsafe { checked.init(executor()) };
+        if queues == 2 {
+            // SAFETY: initialised just now; no coroutine exists yet.
+            use_task_controller(unsafe { &mut *executor() });
+        }
+        QUEUES_ASKED.store(queues, Ordering::Relaxed);
         // SAFETY: only here, under `PAYLOAD`'s lock, before `READY`.
         unsafe { *PAYLOAD_COPY.0.get() = Some(checked) };
         *slot = Some(checked);
@@ -200,7 +328,23 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    start(policy)?;
+    try_block_on_with(
+        Options {
+            policy,
+            queues: Queues::Default,
+        },
+        future,
+    )
+}
+
+/// [`try_block_on`] with a choice of back end too (see [`Options`]; another policy or back end
+/// than the process's first `block_on` asked for is [`Errno::Invalid`]).
+pub fn try_block_on_with<F, T>(options: Options, future: F) -> Result<T, Errno>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    start(options)?;
     let result: alloc::sync::Arc<Mutex<Option<T>>> = alloc::sync::Arc::new(Mutex::new(None));
     let done = alloc::sync::Arc::new(AtomicBool::new(false));
     let (result_in, done_in) = (result.clone(), done.clone());
@@ -254,7 +398,11 @@ pub fn set_priority(id: Id, priority: usize) -> Result<(), Errno> {
         return Err(Errno::Invalid);
     }
     // SAFETY: `id` came from `spawn` or `current` (see `wake` for ended coroutines).
-    if unsafe { payload().set_priority(executor(), id, priority as u32) } {
+    let set = unsafe { payload().set_priority(executor(), id, priority as u32) };
+    // Moving a coroutine within the task controller takes every ready one out for a moment,
+    // so an idle core may have missed them.
+    Process::after_wake(executor());
+    if set {
         Ok(())
     } else {
         Err(Errno::Invalid)
@@ -319,20 +467,36 @@ fn run_cpu(cpu: usize, stop: &AtomicBool) {
 /// Whether the kernel's table shows a more urgent coroutine in another process than any
 /// this one has ready.
 fn another_process_is_more_urgent(state: &Executor) -> bool {
-    let mine = state.published.load(Ordering::Relaxed);
-    if mine >= u64::from(NO_PRIORITY) {
-        return false;
-    }
     // SAFETY: the kernel maps its table there (read-only) before `READY`.
     let table = unsafe { (COROUTINE_PRIORITIES as *const CoroutinePriorities).read_volatile() };
-    table.best_priority < mine && table.best_pid != PID.load(Ordering::Relaxed) as u64
+    if table.best_pid == PID.load(Ordering::Relaxed) as u64
+        || table.best_priority >= u64::from(NO_PRIORITY)
+    {
+        return false;
+    }
+    let mine = ready_priority(state);
+    mine < u64::from(NO_PRIORITY) && table.best_priority < mine
+}
+
+/// The most urgent priority ready in this process (`NO_PRIORITY`: none): what the executor
+/// publishes, and on the task-controller back end what the set holds (one device load).
+fn ready_priority(state: &Executor) -> u64 {
+    let published = state.published.load(Ordering::SeqCst);
+    if !state.on_device() {
+        return published;
+    }
+    // What this thread did to memory (`idle`) before it looks at the device.
+    io_fence();
+    // SAFETY: the BEST register of the process's set, which `use_task_controller` mapped.
+    let best = unsafe { (state.device.best as *const u64).read_volatile() } & 0xff;
+    published.min(best)
 }
 
 /// Nothing is ready: wait for a wake-up, a doorbell or the next timer.
 fn idle(state: &Executor, stop: &AtomicBool) {
     let seen = state.epoch.load(Ordering::SeqCst);
     state.idle.fetch_add(1, Ordering::SeqCst);
-    let work = state.published.load(Ordering::SeqCst) < u64::from(NO_PRIORITY)
+    let work = ready_priority(state) < u64::from(NO_PRIORITY)
         || state.doorbells.load(Ordering::SeqCst) != 0
         || io::pending()
         || stop.load(Ordering::Acquire);
@@ -357,6 +521,12 @@ fn wake_idle_cpus() {
     let e = unsafe { &*executor() };
     e.epoch.fetch_add(1, Ordering::SeqCst);
     let _ = syscall::futex_wake(&e.epoch, usize::MAX);
+}
+
+/// Orders every memory and device access before it before every one after it.
+fn io_fence() {
+    // SAFETY: a fence has no effect but ordering.
+    unsafe { core::arch::asm!("fence iorw, iorw", options(nostack, preserves_flags)) };
 }
 
 /// This thread's virtual core, kept in `tp` (ulib uses no thread-local storage otherwise).
