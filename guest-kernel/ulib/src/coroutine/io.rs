@@ -403,8 +403,20 @@ fn complete(record: Completion) {
 /// also lowers the preempt line); the runtime owns the set under this path.
 fn take_device_wakeups() {
     if let Some(set) = task_set() {
-        while set.dequeue(0).is_some() {}
+        while set.dequeue(0).is_some() {
+            DEVICE_WAKEUPS.fetch_add(1, Ordering::Relaxed);
+        }
     }
+}
+
+/// Wake-ups of the marker taken from the task controller.
+static DEVICE_WAKEUPS: AtomicU64 = AtomicU64::new(0);
+
+/// How many task-controller wake-ups ([`WakePath::TaskCtl`]) the runtime has taken from the
+/// set so far: with the preempt flag they interrupt a receiver running on the hart that bound
+/// the channel; a receiver that has moved to another hart finds them here instead.
+pub fn device_wakeups() -> u64 {
+    DEVICE_WAKEUPS.load(Ordering::Relaxed)
 }
 
 /// Whether the kernel has posted records not yet taken (an idle core then does not wait).
