@@ -3,7 +3,8 @@
 //! `experiments/coroutine-timeouts.toml`.
 //!
 //! ```text
-//! coswitch op=switch|spawn|timeouts mode=coroutine|process tasks=N rounds=R work_us=W seed=S
+//! coswitch op=switch|spawn|timeouts mode=coroutine|process tasks=N rounds=R work_us=W
+//!          queues=software|taskctl seed=S
 //! ```
 //!
 //! | op | mode | what is timed |
@@ -13,6 +14,11 @@
 //! | `spawn` | `coroutine` | spawning N empty coroutines and running them to completion (tornado's `analysis0`) |
 //! | `spawn` | `process` | spawning N processes that exit at once and waiting for all (rCore's `fork` + `wait`) |
 //! | `timeouts` | `coroutine` | N coroutines doing R pieces of work each, of exponentially distributed length (mean W µs, from the seed), yielding after each, while a second thread of the process keeps the hart contended (it only yields), so that the kernel's tick (`tick_us`, the time slice) preempts a coroutine that runs past it |
+//!
+//! `queues` chooses where a coroutine process's ready coroutines wait: the executor's software
+//! queues or the task controller's (mode `coroutine` only; on a machine without the device
+//! the runtime says so and uses the software queues); `mode=coroutine-taskctl` is `coroutine`
+//! with `queues=taskctl`, so that one swept key compares the three.
 //!
 //! Samples (hartlab's simulator-control device), one per run:
 //!
@@ -55,6 +61,8 @@ struct Settings {
     seed: u64,
     /// `op=child`: the shared start word's address.
     shared: usize,
+    /// Where the coroutines' ready queues are.
+    queues: coroutine::Queues,
 }
 
 fn main(args: &[&str]) -> i32 {
@@ -76,6 +84,7 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
         work_us: 50,
         seed: 1,
         shared: 0,
+        queues: coroutine::Queues::Software,
     };
     for arg in args.iter().skip(1) {
         let (key, value) = arg
@@ -94,6 +103,10 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
             "work_us" => s.work_us = number()?,
             "seed" => s.seed = number()?,
             "shared" => s.shared = number()? as usize,
+            "queues" => {
+                s.queues = coroutine::Queues::from_name(value)
+                    .ok_or_else(|| format!("queues: unknown back end `{value}`"))?
+            }
             _ => return Err(format!("unknown argument `{key}`")),
         }
     }
@@ -101,6 +114,14 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
 }
 
 fn run(s: &Settings) -> Result<(), String> {
+    if s.mode == "coroutine-taskctl" {
+        let on_device = Settings {
+            mode: String::from("coroutine"),
+            queues: coroutine::Queues::TaskController,
+            ..clone(s)
+        };
+        return run(&on_device);
+    }
     match (s.op.as_str(), s.mode.as_str()) {
         ("switch", "coroutine") => coroutine_switch(s),
         ("switch", "process") => process_switch(s),
@@ -112,6 +133,14 @@ fn run(s: &Settings) -> Result<(), String> {
             Ok(())
         }
         (op, mode) => Err(format!("no op `{op}` in mode `{mode}`")),
+    }
+}
+
+/// The coroutine runtime's options: the kernel's policy, the chosen queues.
+fn options(s: &Settings) -> coroutine::Options {
+    coroutine::Options {
+        policy: coroutine::Policy::Default,
+        queues: s.queues,
     }
 }
 
@@ -136,7 +165,7 @@ fn polls() -> u64 {
 
 fn coroutine_switch(s: &Settings) -> Result<(), String> {
     let (tasks, rounds) = (s.tasks, s.rounds);
-    let (span, switches) = coroutine::try_block_on(coroutine::Policy::Default, async move {
+    let (span, switches) = coroutine::try_block_on_with(options(s), async move {
         let done = Arc::new(AtomicUsize::new(0));
         for _ in 0..tasks {
             let done = done.clone();
@@ -250,7 +279,7 @@ fn child(s: &Settings) {
 
 fn coroutine_spawn(s: &Settings) -> Result<(), String> {
     let tasks = s.tasks;
-    let span = coroutine::try_block_on(coroutine::Policy::Default, async move {
+    let span = coroutine::try_block_on_with(options(s), async move {
         let done = Arc::new(AtomicUsize::new(0));
         let start = now_ps();
         for _ in 0..tasks {
@@ -329,7 +358,7 @@ fn timeouts(s: &Settings) -> Result<(), String> {
         })
         .map_err(|e| format!("thread: {e:?}"))?
     };
-    let measured = coroutine::try_block_on(coroutine::Policy::Default, async move {
+    let measured = coroutine::try_block_on_with(options(s), async move {
         let done = Arc::new(AtomicUsize::new(0));
         for task in 0..tasks {
             let done = done.clone();
