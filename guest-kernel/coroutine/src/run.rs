@@ -5,7 +5,10 @@
 //! spin lock, held only for queue operations, never across a poll. [`spawn`] and [`wake`]
 //! take no lock and allocate nothing: they push onto the lock-free inbox, which the next
 //! lock holder moves into the ready queues. So a user-mode interrupt handler may wake a
-//! coroutine of the code it interrupted, even in the middle of a `run_next`.
+//! coroutine of the code it interrupted, even in the middle of a `run_next`. No wait for the
+//! lock is unbounded in `run_next`: before a poll it gives up with `Busy`; after one it leaves
+//! the coroutine without the lock (blocked but unlinked, or queued through the inbox), since
+//! the holder may be a thread the kernel has preempted and ranks below the waiting one.
 //!
 //! Two back ends hold the ready coroutines, chosen per executor when it starts
 //! ([`Executor::on_device`]):
@@ -153,7 +156,14 @@ pub unsafe fn run_next<P: Policy>(executor: *mut Executor, cpu: usize) -> u32 {
         unsafe { finish(e, cpu, block) };
         return RunResult::Completed as u32;
     }
-    lock(e);
+    if !try_lock(e) {
+        // The lock's holder may be a thread the kernel ranks below this one on the same hart
+        // (preempted inside the lock while this core still counts at the polled coroutine's
+        // priority): spinning on would never let it finish. Leave without the lock.
+        // SAFETY: `block` was polled on core `cpu` and is in no queue.
+        unsafe { leave_unlocked(e, cpu, block) };
+        return RunResult::Pending as u32;
+    }
     link_blocked(e, block);
     let blocked = b
         .state
@@ -565,6 +575,38 @@ fn publish(e: &Executor) {
     };
     let best = queued.min(e.inbox_min.load(Acquire));
     e.published.store(u64::from(best), Release);
+}
+
+/// After a poll, when the lock stayed taken: blocks `block` without linking it into the
+/// blocked set (a wake-up unlinks nothing then), or, if it was woken while it ran, queues it
+/// through the inbox as a wake-up does; then core `cpu` is idle. Lock-free throughout.
+///
+/// # Safety
+/// `block` is the coroutine core `cpu` has just polled, pending, in no queue.
+unsafe fn leave_unlocked(e: &Executor, cpu: usize, block: *mut Coroutine) {
+    // Reduced here so that no bounds check (and no panic location, which would be writable
+    // data in the payload) is needed.
+    let cpu = cpu % MAX_CPUS;
+    // SAFETY: as the caller promises.
+    let b = unsafe { &*block };
+    let blocked = b
+        .state
+        .compare_exchange(
+            State::Running as u32,
+            State::Blocked as u32,
+            AcqRel,
+            Acquire,
+        )
+        .is_ok();
+    if blocked {
+        e.blocked.fetch_add(1, Relaxed);
+    } else {
+        b.state.store(State::Queued as u32, Relaxed);
+        push_inbox(e, block, b.priority.load(Relaxed));
+    }
+    // Only now, with the coroutine queued again and published (`push_inbox`).
+    e.current[cpu].store(null_mut(), Relaxed);
+    e.running[cpu].store(NO_PRIORITY, Relaxed);
 }
 
 /// Spins for the lock; gives up after [`LOCK_TRIES`] attempts.
