@@ -22,6 +22,14 @@ pub struct UpcallState {
     pending: Option<usize>,
     /// The thread waits in `upcall_wait`.
     waiting: bool,
+    /// An upcall was delivered other than on `upcall_wait`'s own return: the next
+    /// `upcall_wait` returns at once. Without it a thread that checked for its upcall and was
+    /// interrupted just before calling `upcall_wait` would have the upcall delivered (the
+    /// handler runs) and then wait for ever.
+    delivered: bool,
+    /// `upcall_wait` is returning with an upcall pending: its delivery now is the one the
+    /// thread waited for.
+    returning: bool,
 }
 
 /// Sends an upcall with `value` to process `pid`.
@@ -49,13 +57,19 @@ pub fn send(pid: usize, value: usize) -> Result<(), Errno> {
 pub fn wait() {
     let thread = scheduler::current();
     let mut state = thread.upcall.lock();
-    if state.pending.is_some() || thread.process.is_exiting() {
+    if core::mem::take(&mut state.delivered)
+        || state.pending.is_some()
+        || thread.process.is_exiting()
+    {
+        state.returning = state.pending.is_some();
         return;
     }
     state.waiting = true;
     scheduler::prepare_to_block();
     scheduler::block(state);
-    thread.upcall.lock().waiting = false;
+    let mut state = thread.upcall.lock();
+    state.waiting = false;
+    state.returning = state.pending.is_some();
 }
 
 /// On the way back to user mode: if an upcall is pending, enter the handler with the user
@@ -65,8 +79,13 @@ pub fn deliver() {
         return;
     }
     let thread = scheduler::current();
-    let Some(value) = thread.upcall.lock().pending.take() else {
-        return;
+    let value = {
+        let mut state = thread.upcall.lock();
+        let Some(value) = state.pending.take() else {
+            return;
+        };
+        state.delivered = !core::mem::take(&mut state.returning);
+        value
     };
     thread.upcall_pending.store(false, Ordering::Release);
     let handler = thread.process.upcall_handler();
