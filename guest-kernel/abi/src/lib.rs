@@ -517,3 +517,109 @@ pub mod sim_control {
         }
     }
 }
+
+/// The network between the guest and the other end of its wire: addresses, and the request
+/// protocol of the load generators.
+///
+/// The addresses are those of QEMU's user-mode network (`-netdev user`), so one guest image
+/// works on QEMU and on hartlab: the guest is 10.0.2.15/24 and the host (QEMU's gateway,
+/// hartlab's simulated client host) is 10.0.2.2. The simulator's client host and the guest's
+/// servers both take the request header from here.
+pub mod net {
+    /// The guest's MAC address (QEMU's default for the first NIC).
+    pub const GUEST_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+    /// The guest's IPv4 address.
+    pub const GUEST_IP: [u8; 4] = [10, 0, 2, 15];
+    /// The prefix length of the guest's network.
+    pub const PREFIX_LEN: u8 = 24;
+    /// The host on the other end of the wire: QEMU's gateway, hartlab's client host.
+    pub const HOST_IP: [u8; 4] = [10, 0, 2, 2];
+    /// The MAC address of the host end (the one QEMU's user network answers with).
+    pub const HOST_MAC: [u8; 6] = [0x52, 0x55, 0x0a, 0x00, 0x02, 0x02];
+    /// TCP port of the guest's echo server (RFC 862's).
+    pub const ECHO_PORT: u16 = 7;
+    /// TCP port of the guest's request server (the load generators' default target).
+    pub const REQUEST_PORT: u16 = 8000;
+
+    /// First four bytes of every request ("HLRQ", little endian).
+    pub const REQUEST_MAGIC: u32 = u32::from_le_bytes(*b"HLRQ");
+    /// Bytes of a [`RequestHeader`] on the wire.
+    pub const REQUEST_HEADER_BYTES: usize = 32;
+
+    /// The header that starts every request a load generator sends, and every response (the
+    /// server echoes it back with its own sizes unchanged). All fields little endian, in
+    /// this order.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct RequestHeader {
+        /// Bytes of the whole request, header included (at least [`REQUEST_HEADER_BYTES`]).
+        pub request_bytes: u32,
+        /// Bytes of the whole response the client expects, header included (at least
+        /// [`REQUEST_HEADER_BYTES`]).
+        pub response_bytes: u32,
+        /// The connection's priority (0 most urgent, as `crate::PRIORITIES`).
+        pub priority: u32,
+        /// The service the server spends on the request, in nanoseconds of simulated time.
+        pub service_ns: u64,
+        /// The request's number, unique per client host run.
+        pub id: u64,
+    }
+
+    impl RequestHeader {
+        /// The header's bytes.
+        pub fn encode(&self) -> [u8; REQUEST_HEADER_BYTES] {
+            let mut b = [0; REQUEST_HEADER_BYTES];
+            b[0..4].copy_from_slice(&REQUEST_MAGIC.to_le_bytes());
+            b[4..8].copy_from_slice(&self.request_bytes.to_le_bytes());
+            b[8..12].copy_from_slice(&self.response_bytes.to_le_bytes());
+            b[12..16].copy_from_slice(&self.priority.to_le_bytes());
+            b[16..24].copy_from_slice(&self.service_ns.to_le_bytes());
+            b[24..32].copy_from_slice(&self.id.to_le_bytes());
+            b
+        }
+
+        /// The header at the start of `bytes`, if they start with a well-formed one.
+        pub fn decode(bytes: &[u8]) -> Option<Self> {
+            let b: &[u8; REQUEST_HEADER_BYTES] =
+                bytes.get(..REQUEST_HEADER_BYTES)?.try_into().ok()?;
+            let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+            let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+            let h = Self {
+                request_bytes: u32_at(4),
+                response_bytes: u32_at(8),
+                priority: u32_at(12),
+                service_ns: u64_at(16),
+                id: u64_at(24),
+            };
+            let sane = u32_at(0) == REQUEST_MAGIC
+                && h.request_bytes as usize >= REQUEST_HEADER_BYTES
+                && h.response_bytes as usize >= REQUEST_HEADER_BYTES;
+            sane.then_some(h)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_header_survives_the_wire_and_garbage_is_refused() {
+            let h = RequestHeader {
+                request_bytes: 100,
+                response_bytes: 4096,
+                priority: 3,
+                service_ns: 12_345,
+                id: u64::MAX - 1,
+            };
+            assert_eq!(RequestHeader::decode(&h.encode()), Some(h));
+            let mut bad = h.encode();
+            bad[0] ^= 1;
+            assert_eq!(RequestHeader::decode(&bad), None);
+            assert_eq!(RequestHeader::decode(&h.encode()[..31]), None);
+            let short = RequestHeader {
+                request_bytes: 8,
+                ..h
+            };
+            assert_eq!(RequestHeader::decode(&short.encode()), None);
+        }
+    }
+}
