@@ -161,6 +161,27 @@ pub mod nr {
     /// [`crate::layout::COROUTINE_COMPLETIONS`]; the calling thread is the one a user
     /// interrupt goes to.
     pub const COROUTINE_ASYNC: usize = 82;
+    /// `socket(kind) -> fd`: a new TCP ([`crate::socket::TCP`]) or UDP
+    /// ([`crate::socket::UDP`]) socket of the guest's network ([`crate::net`]);
+    /// [`Errno::NoDevice`] on a machine without a network card. `read`, `write` (also
+    /// asynchronously) and `close` work on connected TCP sockets.
+    pub const SOCKET: usize = 90;
+    /// `listen(fd, port, backlog) -> 0`: the TCP socket accepts connections to `port`, up
+    /// to `backlog` (1..=64) at a time not yet accepted
+    pub const LISTEN: usize = 91;
+    /// `accept(fd) -> fd`: waits for a connection to the listening socket `fd`
+    pub const ACCEPT: usize = 92;
+    /// `connect(fd, ipv4, port) -> 0`: connects the TCP socket to `ipv4` (as a big-endian
+    /// `u32`, `a.b.c.d` = `a << 24 | ...`) port `port`, waiting until it is established
+    /// ([`Errno::ConnRefused`], [`Errno::ConnReset`] if it is not)
+    pub const CONNECT: usize = 93;
+    /// `bind(fd, port) -> 0`: the UDP socket receives datagrams sent to `port`
+    pub const BIND: usize = 94;
+    /// `send_to(fd, buf, len, ipv4, port) -> len`: one UDP datagram
+    pub const SEND_TO: usize = 95;
+    /// `recv_from(fd, buf, len, from: *mut [u32; 2]) -> len`: waits for one UDP datagram
+    /// (truncated to `len`); `from` (if not null) gets the sender's address and port
+    pub const RECV_FROM: usize = 96;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
     pub const HART_STATS: usize = 40;
@@ -202,11 +223,19 @@ pub enum Errno {
     TimedOut = 110,
     /// The thread would join itself, or is already joined.
     Deadlock = 35,
+    /// The port is taken.
+    AddrInUse = 98,
+    /// The peer reset the connection.
+    ConnReset = 104,
+    /// The socket is not connected (or not listening, for `accept`).
+    NotConnected = 107,
+    /// The peer refused the connection.
+    ConnRefused = 111,
 }
 
 impl Errno {
     /// Every error code.
-    pub const ALL: [Errno; 15] = [
+    pub const ALL: [Errno; 19] = [
         Errno::NotPermitted,
         Errno::NoEntry,
         Errno::NoProcess,
@@ -222,6 +251,10 @@ impl Errno {
         Errno::NoDevice,
         Errno::TimedOut,
         Errno::Deadlock,
+        Errno::AddrInUse,
+        Errno::ConnReset,
+        Errno::NotConnected,
+        Errno::ConnRefused,
     ];
 
     /// The value `a0` carries for this error.
@@ -516,6 +549,14 @@ pub mod sim_control {
             ((arg >> 24) & 0xff_ffff, arg & 0xff_ffff)
         }
     }
+}
+
+/// Kinds of [`nr::SOCKET`].
+pub mod socket {
+    /// A TCP stream.
+    pub const TCP: usize = 1;
+    /// UDP datagrams.
+    pub const UDP: usize = 2;
 }
 
 /// The network between the guest and the other end of its wire: addresses, and the request

@@ -11,7 +11,9 @@
 //! Options: `tick_us=N` sets the scheduler's time slice (default 100 µs); `coroutine=NAME`
 //! chooses the coroutine-scheduler payload processes get by default (`strict`, the default,
 //! or `aging`); `coroutine_queues=NAME` where their ready coroutines are by default
-//! (`software`, the default, or `taskctl`: the task controller, where the machine has one).
+//! (`software`, the default, or `taskctl`: the task controller, where the machine has one);
+//! `net=MODE` how the kernel learns of arriving network frames (`irq`, the default, or
+//! `poll`; see the `net` module).
 //!
 //! When the first process ends, the kernel reports its exit status and shuts the machine
 //! down: success (the test finisher's pass) if the status is 0, failure otherwise.
@@ -26,6 +28,8 @@ pub struct Command<'a> {
     pub coroutine: &'a str,
     /// The default coroutine ready-queue back end (`abi::coroutine_queues`).
     pub coroutine_queues: u64,
+    /// How the kernel learns of arriving network frames.
+    pub net: crate::net::Notify,
     /// The program to run first.
     pub program: &'a str,
     /// Its arguments, space separated.
@@ -41,6 +45,7 @@ pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
         tick_us: DEFAULT_TICK_US,
         coroutine: crate::coroutine::NAMES[0],
         coroutine_queues: abi::coroutine_queues::SOFTWARE,
+        net: crate::net::Notify::Interrupt,
         program: "selftest",
         args: "",
     };
@@ -64,6 +69,13 @@ pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
                     .iter()
                     .position(|&name| name == value)
                     .ok_or(word)? as u64;
+            }
+            "net" => {
+                command.net = crate::net::NOTIFY_NAMES
+                    .iter()
+                    .find(|(name, _)| *name == value)
+                    .ok_or(word)?
+                    .1;
             }
             _ => return Err(word),
         }

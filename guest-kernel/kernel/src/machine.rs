@@ -53,6 +53,27 @@ pub struct Machine {
     pub task_controller: Option<Range<usize>>,
     /// Whether every hart has Sstc (`stimecmp`), per the device tree's ISA description.
     pub sstc: bool,
+    /// The PLIC, if the device tree has one.
+    pub plic: Option<PlicInfo>,
+    /// The virtio-mmio slots, in address order (a slot's device id says what, if anything,
+    /// is behind it).
+    pub virtio_mmio: Vec<VirtioSlot>,
+}
+
+/// Where the PLIC is and which of its contexts interrupt which hart in S mode.
+pub struct PlicInfo {
+    /// Its registers.
+    pub regs: Range<usize>,
+    /// `(hart id, context)` of every S-mode external-interrupt context.
+    pub s_contexts: Vec<(usize, usize)>,
+}
+
+/// A virtio-mmio transport slot.
+pub struct VirtioSlot {
+    /// Its registers.
+    pub regs: Range<usize>,
+    /// Its PLIC source.
+    pub irq: usize,
 }
 
 /// Longest kernel command line kept.
@@ -66,8 +87,9 @@ pub const HARTLAB_DEVICES: [(&str, &str); 3] = [
 ];
 
 /// Device-tree `compatible` strings of the common devices whose registers the kernel maps:
-/// UART, CLINT, PLIC.
-const COMMON_DEVICES: [&str; 5] = [
+/// UART, CLINT, PLIC, virtio-mmio slots.
+const COMMON_DEVICES: [&str; 6] = [
+    "virtio,mmio",
     "ns16550a",
     "riscv,clint0",
     "sifive,clint0",
@@ -97,6 +119,8 @@ impl Machine {
             uintc: None,
             task_controller: None,
             sstc: true,
+            plic: None,
+            virtio_mmio: Vec::new(),
         };
         if let Some(args) = fdt.chosen().bootargs() {
             let n = args.len().min(BOOTARGS_MAX);
@@ -137,6 +161,27 @@ impl Machine {
             machine.memory.push(start..start + region.size.unwrap_or(0));
         }
         machine.memory_bytes = machine.memory.iter().map(|range| range.len()).sum();
+        machine.plic = plic_info(&fdt);
+        let virtio = fdt.all_nodes().filter(|n| {
+            n.compatible()
+                .is_some_and(|c| c.all().any(|c| c == "virtio,mmio"))
+        });
+        for node in virtio {
+            let (Some(reg), Some(irq)) = (
+                node.reg().and_then(|mut r| r.next()),
+                node.interrupts().and_then(|mut i| i.next()),
+            ) else {
+                continue;
+            };
+            let start = reg.starting_address as usize;
+            machine.virtio_mmio.push(VirtioSlot {
+                regs: start..start + reg.size.unwrap_or(0x1000),
+                irq,
+            });
+        }
+        machine
+            .virtio_mmio
+            .sort_unstable_by_key(|slot| slot.regs.start);
         machine
     }
 
@@ -173,6 +218,41 @@ fn has_sstc(cpu: &fdt::standard_nodes::Cpu) -> bool {
         .and_then(|p| p.as_str())
         .is_some_and(|isa| isa.split('_').any(|ext| ext == "sstc"));
     listed || in_isa
+}
+
+/// The PLIC's registers and its S-mode contexts, from its `interrupts-extended` (pairs of a
+/// hart's interrupt-controller phandle and the `mip` bit the context drives: 9 is SEIP).
+fn plic_info(fdt: &Fdt) -> Option<PlicInfo> {
+    let node = fdt.find_compatible(&["riscv,plic0", "sifive,plic-1.0.0"])?;
+    let reg = node.reg()?.next()?;
+    let start = reg.starting_address as usize;
+    // The phandle of each hart's interrupt controller.
+    let mut intc = Vec::new();
+    for cpu in fdt.find_node("/cpus")?.children() {
+        let Some(hart) = cpu.reg().and_then(|mut r| r.next()) else {
+            continue;
+        };
+        for child in cpu.children() {
+            if let Some(phandle) = child.property("phandle").and_then(|p| p.as_usize()) {
+                intc.push((phandle, hart.starting_address as usize));
+            }
+        }
+    }
+    let cells = node.property("interrupts-extended")?.value;
+    let s_contexts = cells
+        .chunks_exact(8)
+        .enumerate()
+        .filter_map(|(context, pair)| {
+            let phandle = u32::from_be_bytes(pair[..4].try_into().ok()?) as usize;
+            let line = u32::from_be_bytes(pair[4..].try_into().ok()?);
+            let hart = intc.iter().find(|(p, _)| *p == phandle)?.1;
+            (line == 9).then_some((hart, context))
+        })
+        .collect();
+    Some(PlicInfo {
+        regs: start..start + reg.size.unwrap_or(0x400_0000),
+        s_contexts,
+    })
 }
 
 /// The first register range of the device compatible with `compatible` (`default_size` when

@@ -10,6 +10,7 @@
 //!    for the harts the device tree lists (`per_hart`: there is no fixed hart limit);
 //! 4. starts every other hart with SBI HSM at [`secondary_entry`], on a stack carved from
 //!    RAM for it (`smp`);
+//!    It brings up the network if the machine has a card (`net`);
 //! 5. starts the first process as the command line says (`init`) and joins the scheduler
 //!    (`task::scheduler`) like every other hart. The machine shuts down when that process
 //!    ends.
@@ -29,7 +30,9 @@ mod init;
 mod loader;
 mod machine;
 mod mm;
+mod net;
 mod per_hart;
+mod plic;
 mod programs;
 mod smp;
 mod stats;
@@ -144,6 +147,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     smp::init();
     task::init();
     coroutine::init(command.coroutine, command.coroutine_queues);
+    net::init(command.net, hart);
     print!("programs:");
     for name in programs::names() {
         print!(" {name}");

@@ -12,7 +12,7 @@ use crate::stats::{self, Counter};
 use sbi_rt::HartMask;
 
 /// Bytes of kernel stack per hart: its boot stack, on which its scheduler loop runs.
-pub const STACK_SIZE: usize = 16 * 1024;
+pub const STACK_SIZE: usize = 64 * 1024;
 
 /// The harts that have come up in the kernel.
 static ONLINE: HartSet = HartSet::new();

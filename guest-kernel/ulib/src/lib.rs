@@ -44,6 +44,7 @@ pub mod coroutine;
 mod heap;
 pub mod io;
 pub mod memory;
+pub mod net;
 mod panic;
 pub mod process;
 pub mod sim;

@@ -265,3 +265,57 @@ pub fn coroutine_setup(payload: usize, cpu: usize) -> Result<usize, Errno> {
 pub fn coroutine_notify(pid: usize, doorbell: usize) -> Result<(), Errno> {
     unsafe { call(nr::COROUTINE_NOTIFY, &[pid, doorbell]) }.map(|_| ())
 }
+
+/// A new socket of `kind` (`abi::socket`); returns its fd.
+pub fn socket(kind: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::SOCKET, &[kind]) }
+}
+
+/// Makes TCP socket `fd` listen on `port` with `backlog` pending connections.
+pub fn listen(fd: usize, port: u16, backlog: usize) -> Result<(), Errno> {
+    unsafe { call(nr::LISTEN, &[fd, port as usize, backlog]) }.map(drop)
+}
+
+/// Waits for a connection to listening socket `fd`; returns the connection's fd.
+pub fn accept(fd: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::ACCEPT, &[fd]) }
+}
+
+/// Connects TCP socket `fd` to `addr`:`port`.
+pub fn connect(fd: usize, addr: [u8; 4], port: u16) -> Result<(), Errno> {
+    let addr = u32::from_be_bytes(addr) as usize;
+    unsafe { call(nr::CONNECT, &[fd, addr, port as usize]) }.map(drop)
+}
+
+/// Binds UDP socket `fd` to `port`.
+pub fn bind(fd: usize, port: u16) -> Result<(), Errno> {
+    unsafe { call(nr::BIND, &[fd, port as usize]) }.map(drop)
+}
+
+/// Sends `buf` as one datagram from UDP socket `fd` to `addr`:`port`.
+pub fn send_to(fd: usize, buf: &[u8], addr: [u8; 4], port: u16) -> Result<usize, Errno> {
+    let addr = u32::from_be_bytes(addr) as usize;
+    unsafe {
+        call(
+            nr::SEND_TO,
+            &[fd, buf.as_ptr() as usize, buf.len(), addr, port as usize],
+        )
+    }
+}
+
+/// Waits for a datagram on UDP socket `fd`; returns its length and sender.
+pub fn recv_from(fd: usize, buf: &mut [u8]) -> Result<(usize, [u8; 4], u16), Errno> {
+    let mut from = [0u32; 2];
+    let n = unsafe {
+        call(
+            nr::RECV_FROM,
+            &[
+                fd,
+                buf.as_mut_ptr() as usize,
+                buf.len(),
+                from.as_mut_ptr() as usize,
+            ],
+        )
+    }?;
+    Ok((n, from[0].to_be_bytes(), from[1] as u16))
+}

@@ -141,11 +141,11 @@ pub fn submit(
     [buf, len, key, coroutine]: [usize; 4],
 ) -> Result<usize, Errno> {
     let state = process.async_io.get().ok_or(Errno::Invalid)?;
-    match (&*file, op) {
-        (File::PipeRead(_), Op::Read) => {
+    match op {
+        Op::Read if file.polls_read() => {
             process.space.lock().check_writable(buf, CHUNK.min(len))?;
         }
-        (File::PipeWrite(_), Op::Write) => {}
+        Op::Write if file.polls_write() => {}
         _ => return Err(Errno::BadFd),
     }
     let call = Arc::new(Call {
@@ -194,17 +194,15 @@ async fn read(
     buf: usize,
     len: usize,
 ) -> Option<isize> {
-    let File::PipeRead(pipe) = file else {
-        unreachable!("checked by submit")
-    };
     poll_fn(|cx| {
         if cancelled(call, cx.waker()) {
             return Poll::Ready(None);
         }
         let mut data = [0u8; CHUNK];
-        let n = core::task::ready!(pipe.poll_read(&mut data[..len], cx));
-        Poll::Ready(Some(match process.space.lock().write(buf, &data[..n]) {
-            Ok(()) => n as isize,
+        let read = core::task::ready!(file.poll_read(&mut data[..len], cx));
+        let copied = read.and_then(|n| process.space.lock().write(buf, &data[..n]).map(|()| n));
+        Poll::Ready(Some(match copied {
+            Ok(n) => n as isize,
             Err(errno) => errno.to_ret(),
         }))
     })
@@ -219,9 +217,6 @@ async fn write(
     buf: usize,
     len: usize,
 ) -> Option<isize> {
-    let File::PipeWrite(pipe) = file else {
-        unreachable!("checked by submit")
-    };
     let mut done = 0;
     poll_fn(|cx| loop {
         if cancelled(call, cx.waker()) {
@@ -239,7 +234,7 @@ async fn write(
                 errno.to_ret()
             }));
         }
-        match core::task::ready!(pipe.poll_write(&data[..n], cx)) {
+        match core::task::ready!(file.poll_write(&data[..n], cx)) {
             Ok(written) => done += written,
             Err(errno) => {
                 return Poll::Ready(Some(if done > 0 {

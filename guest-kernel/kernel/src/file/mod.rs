@@ -1,18 +1,20 @@
 //! Open files: what a process's file descriptors refer to.
 //!
-//! There is no file system; a descriptor names the console, one end of a pipe, the right to
-//! send user interrupts to a receiver (`task::uintr`) or a channel of a task-controller set
-//! (`taskctl`). Spawned processes inherit their parent's descriptors, sharing the open files:
+//! There is no file system; a descriptor names the console, one end of a pipe, a network
+//! socket (`net::socket`), the right to send user interrupts to a receiver (`task::uintr`)
+//! or a channel of a task-controller set (`taskctl`). Spawned processes inherit their parent's descriptors, sharing the open files:
 //! a pipe end closes when the last descriptor referring to it, in any process, is closed.
 
 pub mod pipe;
 
 use crate::console;
+use crate::net::socket::Socket;
 use crate::task::uintr::ReceiverFd;
 use crate::taskctl::Channel;
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::task::{Context, Poll};
 use pipe::{PipeReader, PipeWriter};
 
 /// Bytes moved per step of a read or write: a buffer on the kernel stack, so console and
@@ -37,6 +39,8 @@ pub enum File {
     /// A channel of a task-controller set: a token for `taskctl_connect`, neither readable
     /// nor writable.
     TaskChannel(Channel),
+    /// A network socket (`net::socket`).
+    Socket(Socket),
 }
 
 impl File {
@@ -46,6 +50,7 @@ impl File {
         match self {
             File::ConsoleIn => Ok(console::read(buf)),
             File::PipeRead(pipe) => pipe.read(buf),
+            File::Socket(socket) => socket.read(buf),
             File::ConsoleOut
             | File::PipeWrite(_)
             | File::UintrReceiver(_)
@@ -61,9 +66,41 @@ impl File {
                 Ok(data.len())
             }
             File::PipeWrite(pipe) => pipe.write(data),
+            File::Socket(socket) => socket.write(data),
             File::ConsoleIn | File::PipeRead(_) | File::UintrReceiver(_) | File::TaskChannel(_) => {
                 Err(Errno::BadFd)
             }
+        }
+    }
+}
+
+impl File {
+    /// Whether a kernel coroutine can read this file ([`File::poll_read`]).
+    pub fn polls_read(&self) -> bool {
+        matches!(self, File::PipeRead(_) | File::Socket(_))
+    }
+
+    /// Whether a kernel coroutine can write this file ([`File::poll_write`]).
+    pub fn polls_write(&self) -> bool {
+        matches!(self, File::PipeWrite(_) | File::Socket(_))
+    }
+
+    /// [`File::read`] for a kernel coroutine: `Pending` (woken through `cx`) where a thread
+    /// would wait.
+    pub fn poll_read(&self, buf: &mut [u8], cx: &mut Context<'_>) -> Poll<Result<usize, Errno>> {
+        match self {
+            File::PipeRead(pipe) => pipe.poll_read(buf, cx).map(Ok),
+            File::Socket(socket) => socket.poll_read(buf, cx),
+            _ => Poll::Ready(Err(Errno::BadFd)),
+        }
+    }
+
+    /// Writes some of `data` for a kernel coroutine (`Pending` where a thread would wait).
+    pub fn poll_write(&self, data: &[u8], cx: &mut Context<'_>) -> Poll<Result<usize, Errno>> {
+        match self {
+            File::PipeWrite(pipe) => pipe.poll_write(data, cx),
+            File::Socket(socket) => socket.poll_write(data, cx),
+            _ => Poll::Ready(Err(Errno::BadFd)),
         }
     }
 }

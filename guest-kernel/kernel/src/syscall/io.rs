@@ -15,6 +15,9 @@ pub fn write(args: &Args) -> Result<usize, Errno> {
     if key != 0 {
         return async_io::submit(&process, file, Op::Write, [buf, len, key, coroutine]);
     }
+    if let File::Socket(socket) = &*file {
+        return super::net::write(&process, socket, buf, len);
+    }
     let mut data = [0u8; CHUNK];
     let mut done = 0;
     while done < len {
@@ -37,6 +40,9 @@ pub fn read(args: &Args) -> Result<usize, Errno> {
     let file = process.file(fd)?;
     if key != 0 {
         return async_io::submit(&process, file, Op::Read, [buf, len, key, coroutine]);
+    }
+    if let File::Socket(socket) = &*file {
+        return super::net::read(&process, socket, buf, len);
     }
     let len = CHUNK.min(len);
     // Check the buffer before reading, so a bad pointer loses no input.

@@ -16,11 +16,13 @@
 //! | `uintr` | uintr_register_handler, uintr_create_fd, uintr_register_sender, uintr_wait |
 //! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect |
 //! | `coroutine` | coroutine_setup, coroutine_notify, coroutine_async |
+//! | `net` | socket, listen, accept, connect, bind, send_to, recv_from (and read/write on sockets) |
 
 mod coroutine;
 mod info;
 mod io;
 mod memory;
+mod net;
 mod process;
 mod taskctl;
 mod thread;
@@ -76,6 +78,13 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::COROUTINE_SETUP => coroutine::setup,
         nr::COROUTINE_NOTIFY => coroutine::notify,
         nr::COROUTINE_ASYNC => coroutine::setup_async,
+        nr::SOCKET => net::socket,
+        nr::LISTEN => net::listen,
+        nr::ACCEPT => net::accept,
+        nr::CONNECT => net::connect,
+        nr::BIND => net::bind,
+        nr::SEND_TO => net::send_to,
+        nr::RECV_FROM => net::recv_from,
         _ => return Errno::NoSys.to_ret(),
     };
     match handler(&args) {

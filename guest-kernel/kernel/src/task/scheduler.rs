@@ -319,6 +319,11 @@ fn run(thread: Arc<Thread>) {
 
 /// Nothing to run: sleep until an interrupt (an IPI or a sleeper's deadline).
 fn idle() {
+    if crate::net::polling() {
+        // The network is polled: an idle hart polls the card rather than sleeping.
+        crate::net::poll();
+        return;
+    }
     let hart = this_hart();
     let me = hart_id();
     IDLE.insert(me);
@@ -513,6 +518,7 @@ pub fn on_timer_interrupt() {
         let Some((_, (thread, seq))) = due else { break };
         wake(&thread, WakeReason::TimedOut, Some(seq));
     }
+    crate::net::on_tick(now, hart_id());
     let local = local();
     crate::coroutine::space::on_tick();
     if let Some(thread) = &local.current {
@@ -557,7 +563,8 @@ fn rearm_timer() {
         .lock()
         .first_key_value()
         .map_or(u64::MAX, |(&(deadline, _), _)| deadline);
-    timer::arm(first_sleeper.min(local().slice_end));
+    let network = crate::net::deadline(hart_id());
+    timer::arm(first_sleeper.min(local().slice_end).min(network));
 }
 
 /// On the way back to user mode: end the thread if its process is ending, give up the hart

@@ -207,6 +207,7 @@ extern "C" fn handle_user_trap(frame: &mut TrapFrame) {
         }
         Ok(Trap::Interrupt(Interrupt::SupervisorTimer)) => scheduler::on_timer_interrupt(),
         Ok(Trap::Interrupt(Interrupt::SupervisorSoft)) => scheduler::on_ipi(),
+        Ok(Trap::Interrupt(Interrupt::SupervisorExternal)) => crate::plic::on_interrupt(),
         _ => {
             let cause = scause::read().bits();
             task::kill_current_process_for_fault(cause, frame.sepc, stval::read());
@@ -224,6 +225,7 @@ extern "C" fn handle_kernel_trap(frame: &mut TrapFrame) {
     match scause::read().cause().try_into::<Interrupt, Exception>() {
         Ok(Trap::Interrupt(Interrupt::SupervisorTimer)) => scheduler::on_timer_interrupt(),
         Ok(Trap::Interrupt(Interrupt::SupervisorSoft)) => scheduler::on_ipi(),
+        Ok(Trap::Interrupt(Interrupt::SupervisorExternal)) => crate::plic::on_interrupt(),
         _ => panic!(
             "unexpected trap in the kernel: scause {:#x}, sepc {:#x}, stval {:#x}",
             scause::read().bits(),

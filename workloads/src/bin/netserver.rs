@@ -1,0 +1,140 @@
+//! Network servers on the guest kernel's sockets, for the tests and the network experiments.
+//!
+//! ```text
+//! netserver echo [port] [connections]      TCP echo (RFC 862), a thread per connection
+//! netserver udp-echo [port] [datagrams]    UDP echo
+//! netserver request [port] [connections]   the load generators' request protocol
+//! ```
+//!
+//! With `connections` (or `datagrams`) > 0 the server ends after serving that many, which
+//! ends the machine when it is the first process; 0 (the default) serves for ever. The
+//! request server reads each request (an `abi::net::RequestHeader` and the rest of its
+//! `request_bytes`), spends the requested `service_ns` spinning on the clock, and answers
+//! with `response_bytes` bytes that start with the request's header.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec;
+use alloc::vec::Vec;
+use ulib::abi::net::{RequestHeader, ECHO_PORT, REQUEST_HEADER_BYTES, REQUEST_PORT};
+use ulib::abi::Errno;
+use ulib::net::{TcpListener, TcpStream, UdpSocket};
+use ulib::{eprintln, println, thread, time};
+
+ulib::main!(main);
+
+fn main(args: &[&str]) -> i32 {
+    let number = |i: usize, default: usize| -> Option<usize> {
+        args.get(i).map_or(Some(default), |a| a.parse().ok())
+    };
+    let (Some(port), Some(count)) = (
+        number(
+            2,
+            if args.get(1) == Some(&"request") {
+                REQUEST_PORT as usize
+            } else {
+                ECHO_PORT as usize
+            },
+        ),
+        number(3, 0),
+    ) else {
+        eprintln!("netserver: bad arguments (see its documentation)");
+        return 2;
+    };
+    let port = port as u16;
+    let result = match args.get(1).copied() {
+        Some("echo") => serve_tcp(port, count, echo),
+        Some("request") => serve_tcp(port, count, answer_requests),
+        Some("udp-echo") => udp_echo(port, count),
+        _ => {
+            eprintln!("netserver: echo | udp-echo | request [port] [count]");
+            return 2;
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("netserver: {e:?}");
+            1
+        }
+    }
+}
+
+/// Accepts connections on `port`, each served by `serve` on a thread of its own; after
+/// `count` connections (0: never) waits for them to end and returns.
+fn serve_tcp(
+    port: u16,
+    count: usize,
+    serve: fn(&TcpStream) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let listener = TcpListener::bind(port, 16)?;
+    println!("netserver: listening on port {port}");
+    let mut threads = Vec::new();
+    let mut accepted = 0;
+    while count == 0 || accepted < count {
+        let stream = listener.accept()?;
+        accepted += 1;
+        threads.push(thread::spawn(move || {
+            if let Err(e) = serve(&stream) {
+                eprintln!("netserver: connection: {e:?}");
+            }
+        }));
+    }
+    for t in threads {
+        t.join()?;
+    }
+    println!("netserver: served {accepted} connections");
+    Ok(())
+}
+
+/// Sends back everything until the peer closes.
+fn echo(stream: &TcpStream) -> Result<(), Errno> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        stream.write_all(&buf[..n])?;
+    }
+}
+
+/// Answers requests until the peer closes.
+fn answer_requests(stream: &TcpStream) -> Result<(), Errno> {
+    let mut header = [0u8; REQUEST_HEADER_BYTES];
+    let mut body = Vec::new();
+    loop {
+        match stream.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(Errno::ConnReset) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let request = RequestHeader::decode(&header).ok_or(Errno::Invalid)?;
+        body.resize(request.request_bytes as usize - REQUEST_HEADER_BYTES, 0);
+        stream.read_exact(&mut body)?;
+        let end = time::now_ns() + request.service_ns;
+        while time::now_ns() < end {}
+        body.clear();
+        body.extend_from_slice(&header);
+        body.resize(request.response_bytes as usize, 0);
+        stream.write_all(&body)?;
+    }
+}
+
+/// Sends every datagram back to its sender; after `count` (0: never) returns.
+fn udp_echo(port: u16, count: usize) -> Result<(), Errno> {
+    let socket = UdpSocket::bind(port)?;
+    println!("netserver: udp on port {port}");
+    let mut buf = vec![0u8; 2048];
+    let mut served = 0;
+    while count == 0 || served < count {
+        let (n, addr, from) = socket.recv_from(&mut buf)?;
+        socket.send_to(&buf[..n], addr, from)?;
+        served += 1;
+    }
+    println!("netserver: echoed {served} datagrams");
+    Ok(())
+}
