@@ -151,6 +151,15 @@ impl Stack {
         Ok(self.sockets.add(s))
     }
 
+    /// Whether the socket `key` is ready in `direction` (a missing socket is: the attempt
+    /// then reports it).
+    fn ready(&self, key: u64, direction: Direction) -> bool {
+        self.entries.get(&key).is_none_or(|entry| match direction {
+            Direction::Read => entry.readable(&self.sockets),
+            Direction::Write => entry.writable(&self.sockets),
+        })
+    }
+
     /// Whether a listener already uses `port`.
     fn port_listened(&self, port: u16) -> bool {
         self.entries
@@ -200,6 +209,11 @@ impl Socket {
             if let Some(result) = result {
                 return result;
             }
+            // Running the stack may have brought what the attempt lacked (nobody waited
+            // yet to be woken for it): try again before waiting.
+            if stack.ready(self.key, direction) {
+                continue;
+            }
             if crate::task::current_process().is_exiting() {
                 return Err(Errno::Again);
             }
@@ -219,15 +233,21 @@ impl Socket {
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
-        attempt: impl FnOnce(&mut Stack, u64) -> Option<Result<R, Errno>>,
+        mut attempt: impl FnMut(&mut Stack, u64) -> Option<Result<R, Errno>>,
     ) -> Poll<Result<R, Errno>> {
         let Some(mut stack) = lock() else {
             return Poll::Ready(Err(Errno::NoDevice));
         };
-        let result = attempt(&mut stack, self.key);
-        stack.run();
-        if let Some(result) = result {
-            return Poll::Ready(result);
+        loop {
+            let result = attempt(&mut stack, self.key);
+            stack.run();
+            if let Some(result) = result {
+                return Poll::Ready(result);
+            }
+            // As in `wait`: the stack's run may have made the socket ready.
+            if !stack.ready(self.key, direction) {
+                break;
+            }
         }
         let Ok(entry) = stack.entry(self.key) else {
             return Poll::Ready(Err(Errno::BadFd));

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""A network client written with Python's standard library only, for the guest's servers.
+
+    echo_client.py tcp HOST PORT CONNECTIONS BYTES   concurrent TCP echo connections
+    echo_client.py udp HOST PORT DATAGRAMS BYTES     UDP echo, one datagram at a time
+
+Retries connecting for a while (the guest may still be booting), checks that every byte
+comes back unchanged and prints one summary line; exits 1 on any mismatch or error.
+"""
+import socket
+import sys
+import threading
+import time
+
+
+def connect(host, port, deadline):
+    while True:
+        try:
+            return socket.create_connection((host, port), timeout=30)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def tcp(host, port, connections, size):
+    deadline = time.monotonic() + 60
+    results = []
+
+    def one(i):
+        try:
+            s = connect(host, port, deadline)
+            msg = bytes((i * 7 + j) % 251 for j in range(size))
+            s.sendall(msg)
+            got = b""
+            while len(got) < size:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            s.close()
+            results.append(got == msg)
+        except OSError as e:
+            print(f"connection {i}: {e}", file=sys.stderr)
+            results.append(False)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    good = sum(results)
+    print(f"tcp echo: {good} of {connections} connections echoed {size} bytes")
+    return good == connections
+
+
+def udp(host, port, datagrams, size):
+    # One datagram at a time, each numbered; a reply that is not to the current datagram
+    # (a late one to a datagram sent again) is ignored. The first reply may wait for the
+    # guest's ARP request to be answered.
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    good = 0
+    deadline = time.monotonic() + 60
+    i = 0
+    while i < datagrams and time.monotonic() < deadline:
+        msg = i.to_bytes(4, "little") + bytes((i + j) % 256 for j in range(size - 4))
+        s.sendto(msg, (host, port))
+        try:
+            while True:
+                got, _ = s.recvfrom(65536)
+                if got[:4] == msg[:4]:
+                    break
+        except socket.timeout:
+            print(f"datagram {i}: no reply, sending it again", file=sys.stderr)
+            continue
+        good += got == msg
+        i += 1
+    print(f"udp echo: {good} of {datagrams} datagrams echoed {size} bytes")
+    return good == datagrams
+
+
+def main():
+    kind, host, port, count, size = sys.argv[1:6]
+    run = tcp if kind == "tcp" else udp
+    sys.exit(0 if run(host, int(port), int(count), int(size)) else 1)
+
+
+if __name__ == "__main__":
+    main()
