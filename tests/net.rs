@@ -121,6 +121,28 @@ fn a_python_client_is_echoed_over_tcp_by_the_guest_on_qemu_with_interrupts_and_p
     not(qemu),
     ignore = "needs qemu-system-riscv64 (scripts/install-test-deps)"
 )]
+fn coroutines_echo_a_python_client_with_asynchronous_socket_calls_on_qemu() {
+    let (status, console, client) = serve_on_qemu(
+        "run netserver echo-async 7 4 poll",
+        "netserver: listening on port 7",
+        &["tcp", "4", "5000"],
+    );
+    assert!(
+        client.contains("tcp echo: 4 of 4 connections echoed 5000 bytes"),
+        "{client}\n{console}"
+    );
+    assert!(
+        console.contains("netserver: served 4 connections asynchronously"),
+        "{console}"
+    );
+    assert_eq!(status, Some(0), "{console}");
+}
+
+#[test]
+#[cfg_attr(
+    not(qemu),
+    ignore = "needs qemu-system-riscv64 (scripts/install-test-deps)"
+)]
 fn a_python_client_is_echoed_over_udp_by_the_guest_on_qemu() {
     let (status, console, client) = serve_on_qemu(
         "run netserver udp-echo 7 20",

@@ -2,9 +2,16 @@
 //!
 //! ```text
 //! netserver echo [port] [connections]      TCP echo (RFC 862), a thread per connection
+//! netserver echo-async [port] [connections] [path]
+//!                                          TCP echo by coroutines with asynchronous reads
+//!                                          and writes announced by wake-up `path` (`poll`,
+//!                                          the default, `usip`, `uintc`, `taskctl`)
 //! netserver udp-echo [port] [datagrams]    UDP echo
 //! netserver request [port] [connections]   the load generators' request protocol
 //! ```
+//!
+//! `echo-async` first accepts its `connections` (which must be > 0) on the thread, then
+//! serves each by a coroutine of one executor.
 //!
 //! With `connections` (or `datagrams`) > 0 the server ends after serving that many, which
 //! ends the machine when it is the first process; 0 (the default) serves for ever. The
@@ -19,8 +26,10 @@ extern crate alloc;
 
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use ulib::abi::net::{RequestHeader, ECHO_PORT, REQUEST_HEADER_BYTES, REQUEST_PORT};
 use ulib::abi::Errno;
+use ulib::coroutine::{self, io::WakePath};
 use ulib::net::{TcpListener, TcpStream, UdpSocket};
 use ulib::{eprintln, println, thread, time};
 
@@ -49,6 +58,10 @@ fn main(args: &[&str]) -> i32 {
         Some("echo") => serve_tcp(port, count, echo),
         Some("request") => serve_tcp(port, count, answer_requests),
         Some("udp-echo") => udp_echo(port, count),
+        Some("echo-async") => match WakePath::from_name(args.get(4).copied().unwrap_or("poll")) {
+            Some(path) if count > 0 => echo_async(port, count, path),
+            _ => Err(Errno::Invalid),
+        },
         _ => {
             eprintln!("netserver: echo | udp-echo | request [port] [count]");
             return 2;
@@ -136,5 +149,49 @@ fn udp_echo(port: u16, count: usize) -> Result<(), Errno> {
         served += 1;
     }
     println!("netserver: echoed {served} datagrams");
+    Ok(())
+}
+
+/// Accepts `count` connections, then echoes each in a coroutine with asynchronous calls.
+fn echo_async(port: u16, count: usize, path: WakePath) -> Result<(), Errno> {
+    let listener = TcpListener::bind(port, 16)?;
+    println!("netserver: listening on port {port}");
+    let streams = (0..count)
+        .map(|_| listener.accept())
+        .collect::<Result<Vec<_>, _>>()?;
+    let served = coroutine::block_on(async move {
+        coroutine::io::setup(path)?;
+        static DONE: AtomicUsize = AtomicUsize::new(0);
+        for stream in streams {
+            coroutine::spawn(
+                async move {
+                    let mut buf = vec![0u8; 256];
+                    loop {
+                        let (read, back) = coroutine::io::read(stream.fd(), buf).await;
+                        let n = match read {
+                            Ok(n) if n > 0 => n,
+                            _ => break,
+                        };
+                        let mut out = back;
+                        out.truncate(n);
+                        let (written, back) = coroutine::io::write(stream.fd(), out).await;
+                        if written != Ok(n) {
+                            break;
+                        }
+                        buf = back;
+                        buf.resize(256, 0);
+                    }
+                    drop(stream);
+                    DONE.fetch_add(1, Ordering::Release);
+                },
+                coroutine::MAIN_PRIORITY,
+            );
+        }
+        while DONE.load(Ordering::Acquire) < count {
+            coroutine::yield_now().await;
+        }
+        Ok::<usize, Errno>(count)
+    })?;
+    println!("netserver: served {served} connections asynchronously");
     Ok(())
 }

@@ -11,6 +11,9 @@ use alloc::vec;
 /// Bytes a socket `read` returns at most, and a socket `write` copies per step.
 pub const NET_CHUNK: usize = 16 * 1024;
 
+/// The largest UDP payload: a 1500-byte IP packet (the stack does not fragment).
+const MAX_DATAGRAM: usize = 1472;
+
 /// The socket at `fd` of the calling process, with the file that holds it.
 fn socket_at(process: &Process, fd: usize) -> Result<alloc::sync::Arc<File>, Errno> {
     let file = process.file(fd)?;
@@ -66,8 +69,11 @@ pub fn bind(args: &Args) -> Result<usize, Errno> {
 /// `send_to(fd, buf, len, ipv4, port)`.
 pub fn send_to(args: &Args) -> Result<usize, Errno> {
     let [fd, buf, len, addr, port, _] = *args;
+    if len > MAX_DATAGRAM {
+        return Err(Errno::Invalid);
+    }
     with_socket(fd, |process, s| {
-        let mut data = vec![0u8; len.min(NET_CHUNK)];
+        let mut data = vec![0u8; len];
         process.space.lock().read(buf, &mut data)?;
         s.send_to(&data, addr, port)
     })
