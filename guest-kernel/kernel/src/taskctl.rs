@@ -14,8 +14,10 @@
 //! threads runs there (`task::uintr` calls [`set_user_online`] at switch-in and switch-out):
 //! a wake-up of a task with the preempt flag then raises USIP, which `sideleg` hands to that
 //! thread's user-mode handler. Other processes find their woken tasks by polling DEQUEUE (an
-//! offline set's queues work all the same). Not done yet: the kernel has no set of its own
-//! (HART_KSET stays "none") and grants no interrupt sources (IRQ_GRANT).
+//! offline set's queues work all the same). The kernel's own set ([`kernel_set`]) sends to
+//! processes' channels and, with `net=taskctl`, holds the network's handler task, bound to
+//! the card's interrupt source ([`grant_irq`], [`Set::bind_irq`]) and online in S mode on
+//! the boot hart while it idles ([`set_kernel_online`]).
 
 use crate::machine;
 use abi::Errno;
@@ -240,5 +242,52 @@ impl Channel {
     /// The channel's number within its set.
     pub fn number(&self) -> usize {
         self.number
+    }
+}
+
+/// IRQ_GRANT in the global region.
+const IRQ_GRANT: usize = 0x030;
+/// HART_KSET[h] in the global region.
+const HART_KSET: usize = 0x1000;
+/// IRQ_HANDLER[n] in a set's region.
+const IRQ_HANDLER: usize = 0x400;
+/// DEQUEUE[q] in a set's region.
+const DEQUEUE: usize = 0x2000;
+
+/// Lets `set` bind PLIC source `source` (clearing the source's latch).
+pub fn grant_irq(set: &Set, source: usize) -> Result<(), Errno> {
+    let grant = (set.index as u64) << 32 | source as u64;
+    let (_, error) = global(|base| write(base + IRQ_GRANT, grant))?;
+    if error != 0 {
+        return Err(Errno::Invalid);
+    }
+    Ok(())
+}
+
+/// Puts `set` online for S mode on `hart` (`None`: no set): a wake-up of one of its tasks
+/// with the preempt flag then raises the hart's SSIP.
+pub fn set_kernel_online(hart: usize, set: Option<&Set>) {
+    if let Ok(device) = device() {
+        let value = set.map_or(NO_SET, |set| set.index as u64);
+        write(device.window.start + HART_KSET + 8 * hart, value);
+    }
+}
+
+impl Set {
+    /// Binds `task` as the handler of PLIC source `source` (granted to this set), into the
+    /// local queue of the calling hart; single shot. Returns the ERROR bits raised.
+    pub fn bind_irq(&self, source: usize, task: u64) -> u64 {
+        let region = self.region();
+        write(region.start + IRQ_HANDLER + 8 * source, task);
+        let error = read(region.start + SET_ERROR);
+        if error != 0 {
+            write(region.start + SET_ERROR, error);
+        }
+        error
+    }
+
+    /// Takes the next task of local queue `queue` (0: none ready).
+    pub fn dequeue(&self, queue: usize) -> u64 {
+        read(self.region().start + DEQUEUE + 8 * queue)
     }
 }

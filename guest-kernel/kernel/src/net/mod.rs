@@ -11,6 +11,11 @@
 //!   tick polls it (a polling kernel task at the lowest priority);
 //! - `irq` (the default): the card's used-buffer interrupt, through the PLIC to the boot
 //!   hart's S-mode context, runs the stack in the interrupt handler;
+//! - `taskctl` (ATS-INTC, TAIC): the card's interrupt source is bound to a handler task in
+//!   the kernel's task-controller set, so a frame makes the task ready in the device's queue
+//!   without interrupting any hart; the boot hart dequeues it at its scheduling points (its
+//!   scheduler loop and every return to user mode) and runs the stack. While the boot hart
+//!   idles the set is online there, so the wake-up raises its SSIP and ends its `wfi`.
 //!
 //! Either way the stack is also run when a socket operation needs it (to send at once) and
 //! when its own timers (retransmission, delayed ACK) are due, on the boot hart's timer.
@@ -37,10 +42,20 @@ pub enum Notify {
     Poll,
     /// The card's interrupt.
     Interrupt,
+    /// A handler task the card's interrupt source wakes in the task controller.
+    TaskController,
 }
 
-/// The names of the notification modes on the command line, in [`Notify`] order.
-pub const NOTIFY_NAMES: [(&str, Notify); 2] = [("poll", Notify::Poll), ("irq", Notify::Interrupt)];
+/// The names of the notification modes on the command line.
+pub const NOTIFY_NAMES: [(&str, Notify); 3] = [
+    ("poll", Notify::Poll),
+    ("irq", Notify::Interrupt),
+    ("taskctl", Notify::TaskController),
+];
+
+/// The network's handler task in the kernel's task-controller set: an id with the preempt
+/// flag (bit 0) and priority 0 (bits 5:1).
+const HANDLER_TASK: u64 = 0x40 | 1;
 
 /// Threads and kernel coroutines waiting for one direction of a socket.
 #[derive(Default)]
@@ -82,6 +97,8 @@ static POLLING: AtomicBool = AtomicBool::new(false);
 static NEXT_POLL: AtomicU64 = AtomicU64::new(u64::MAX);
 /// The hart whose timer serves the stack's timers and which takes the card's interrupt.
 static SERVICE_HART: AtomicU64 = AtomicU64::new(0);
+/// The card's interrupt source is bound to [`HANDLER_TASK`] (`net=taskctl`).
+static HANDLER_BOUND: AtomicBool = AtomicBool::new(false);
 
 fn now() -> Instant {
     Instant::from_micros((timer::to_ns(timer::now()) / 1000) as i64)
@@ -109,8 +126,16 @@ pub fn init(notify: Notify, hart: usize) {
         .routes_mut()
         .add_default_ipv4_route(Ipv4Address::from(abi::net::HOST_IP));
     SERVICE_HART.store(hart as u64, Ordering::Relaxed);
-    let interrupts = notify == Notify::Interrupt && crate::plic::enable(nic.irq, hart);
+    let interrupts = match notify {
+        Notify::Poll => false,
+        Notify::Interrupt => crate::plic::enable(nic.irq, hart),
+        Notify::TaskController => bind_handler(nic.irq),
+    };
     nic.set_interrupts(interrupts);
+    HANDLER_BOUND.store(
+        notify == Notify::TaskController && interrupts,
+        Ordering::Relaxed,
+    );
     POLLING.store(notify == Notify::Poll, Ordering::Relaxed);
     crate::println!(
         "net: virtio-net {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {}.{}.{}.{}/{}, {}",
@@ -128,10 +153,12 @@ pub fn init(notify: Notify, hart: usize) {
         match (notify, interrupts) {
             (Notify::Poll, _) => "polled",
             (Notify::Interrupt, true) => "interrupts",
+            (Notify::TaskController, true) => "task-controller handler",
             (Notify::Interrupt, false) => "no interrupt line: polled",
+            (Notify::TaskController, false) => "no task controller: polled",
         }
     );
-    if notify == Notify::Interrupt && !interrupts {
+    if notify != Notify::Poll && !interrupts {
         POLLING.store(true, Ordering::Relaxed);
     }
     STACK.call_once(|| {
@@ -250,4 +277,54 @@ pub fn on_interrupt(source: usize) -> bool {
     stack.nic.ack_interrupt();
     stack.run();
     true
+}
+
+/// Grants the card's interrupt source to the kernel's task-controller set and binds the
+/// handler task to it (from this hart, whose local queue the task goes to). False if the
+/// machine has no task controller.
+fn bind_handler(source: usize) -> bool {
+    let Ok(set) = crate::taskctl::kernel_set() else {
+        return false;
+    };
+    crate::taskctl::grant_irq(set, source).is_ok() && set.bind_irq(source, HANDLER_TASK) == 0
+}
+
+/// A scheduling point of this hart (its scheduler loop, a return to user mode, an IPI): with
+/// `net=taskctl`, on the service hart, take the handler task if the card woke it, run the
+/// stack and bind the task again. One load when the mode is off.
+#[inline]
+pub fn at_scheduling_point(hart: usize) {
+    if HANDLER_BOUND.load(Ordering::Relaxed) && hart as u64 == SERVICE_HART.load(Ordering::Relaxed)
+    {
+        take_handler_task();
+    }
+}
+
+#[inline(never)]
+fn take_handler_task() {
+    let Ok(set) = crate::taskctl::kernel_set() else {
+        return;
+    };
+    let queue = crate::hart_id();
+    if set.dequeue(queue) != HANDLER_TASK {
+        return;
+    }
+    let Some(stack) = STACK.get() else { return };
+    let mut stack = stack.lock();
+    stack.nic.ack_interrupt();
+    stack.run();
+    // Single shot: bind again (an edge in between is latched and fires now).
+    set.bind_irq(stack.nic.irq, HANDLER_TASK);
+}
+
+/// Whether this hart, about to idle, must put the kernel's set online so the handler task's
+/// wake-up ends its `wfi` (and take it offline after, `online` false).
+#[inline]
+pub fn idle_online(hart: usize, online: bool) {
+    if HANDLER_BOUND.load(Ordering::Relaxed) && hart as u64 == SERVICE_HART.load(Ordering::Relaxed)
+    {
+        if let Ok(set) = crate::taskctl::kernel_set() {
+            crate::taskctl::set_kernel_online(hart, online.then_some(set));
+        }
+    }
 }

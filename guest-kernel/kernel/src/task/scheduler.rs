@@ -221,6 +221,7 @@ pub fn run_hart() -> ! {
     hart.online.store(true, Ordering::Release);
     loop {
         crate::coroutine::run_ready();
+        crate::net::at_scheduling_point(hart_id());
         if let Some(thread) = next_thread() {
             run(thread);
             continue;
@@ -335,7 +336,9 @@ fn idle() {
     local().slice_end = u64::MAX;
     rearm_timer();
     let start = timer::now();
+    crate::net::idle_online(me, true);
     riscv::asm::wfi();
+    crate::net::idle_online(me, false);
     // Take the interrupt that ended the wait (wfi wakes even with SIE clear).
     trap::set_interrupts(true);
     trap::set_interrupts(false);
@@ -571,6 +574,7 @@ fn rearm_timer() {
 /// if asked to.
 pub fn before_return_to_user() {
     crate::coroutine::run_ready();
+    crate::net::at_scheduling_point(hart_id());
     loop {
         let exiting = local()
             .current
