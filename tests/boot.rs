@@ -138,7 +138,7 @@ fn too_little_ram_for_the_harts_fails_the_boot() {
         .lines()
         .find(|l| l.starts_with("no RAM for the kernel stack of hart "))
         .unwrap_or_else(|| panic!("no complaint about the stacks:\n{out}"));
-    assert!(panic.ends_with(" (192 harts need 3072 KiB)"), "{panic}");
+    assert!(panic.ends_with(" (192 harts need 12288 KiB)"), "{panic}");
     assert!(!out.contains("init: running hello"), "{out}");
 }
 

@@ -161,6 +161,21 @@ fn a_python_client_is_echoed_over_udp_by_the_guest_on_qemu() {
 }
 
 #[test]
+#[cfg_attr(
+    not(qemu),
+    ignore = "needs qemu-system-riscv64 (scripts/install-test-deps)"
+)]
+fn the_matrix_server_answers_requests_in_the_load_generators_protocol_on_qemu() {
+    let (status, console, client) = serve_on_qemu(
+        "run netserver matrix 7 1",
+        "netserver: listening on port 7",
+        &["matrix", "20", "8"],
+    );
+    assert!(client.contains("matrix: 20 of 20 8x8 products right"), "{client}\n{console}");
+    assert_eq!(status, Some(0), "{console}");
+}
+
+#[test]
 fn without_a_card_the_guest_says_so_and_sockets_fail_cleanly() {
     let o = support::hartlab_cli(&["boot", "--bootargs", "run netserver echo"]);
     let console = String::from_utf8_lossy(&o.stdout);

@@ -3,11 +3,15 @@
 
     echo_client.py tcp HOST PORT CONNECTIONS BYTES   concurrent TCP echo connections
     echo_client.py udp HOST PORT DATAGRAMS BYTES     UDP echo, one datagram at a time
+    echo_client.py matrix HOST PORT REQUESTS N       requests (abi::net::RequestHeader) to the
+                                                     matrix server, each an N×N matrix whose
+                                                     square must come back
 
 Retries connecting for a while (the guest may still be booting), checks that every byte
 comes back unchanged and prints one summary line; exits 1 on any mismatch or error.
 """
 import socket
+import struct
 import sys
 import threading
 import time
@@ -80,9 +84,40 @@ def udp(host, port, datagrams, size):
     return good == datagrams
 
 
+def recv_exact(s, n):
+    got = b""
+    while len(got) < n:
+        chunk = s.recv(n - len(got))
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def matrix(host, port, requests, n):
+    s = connect(host, port, time.monotonic() + 60)
+    good = 0
+    for i in range(requests):
+        a = [(i + 3 * k) % 17 for k in range(n * n)]
+        body = struct.pack(f"<{n * n}I", *a)
+        size = 32 + len(body)
+        header = struct.pack("<IIIIQQ", 0x5152_4C48, size, size, 0, 1000, i)
+        s.sendall(header + body)
+        reply = recv_exact(s, size)
+        want = [
+            sum(a[r * n + k] * a[k * n + c] for k in range(n)) % 2**32
+            for r in range(n)
+            for c in range(n)
+        ]
+        good += reply == header + struct.pack(f"<{n * n}I", *want)
+    s.close()
+    print(f"matrix: {good} of {requests} {n}x{n} products right")
+    return good == requests
+
+
 def main():
     kind, host, port, count, size = sys.argv[1:6]
-    run = tcp if kind == "tcp" else udp
+    run = {"tcp": tcp, "udp": udp, "matrix": matrix}[kind]
     sys.exit(0 if run(host, int(port), int(count), int(size)) else 1)
 
 

@@ -8,6 +8,7 @@
 //!                                          the default, `usip`, `uintc`, `taskctl`)
 //! netserver udp-echo [port] [datagrams]    UDP echo
 //! netserver request [port] [connections]   the load generators' request protocol
+//! netserver matrix [port] [connections]    the same, multiplying each request's matrix
 //! ```
 //!
 //! `echo-async` first accepts its `connections` (which must be > 0) on the thread, then
@@ -17,7 +18,10 @@
 //! ends the machine when it is the first process; 0 (the default) serves for ever. The
 //! request server reads each request (an `abi::net::RequestHeader` and the rest of its
 //! `request_bytes`), spends the requested `service_ns` spinning on the clock, and answers
-//! with `response_bytes` bytes that start with the request's header.
+//! with `response_bytes` bytes that start with the request's header. The matrix server (after
+//! ATS-INTC's TCP benchmark, ../shared/reference/task-controllers.md §7.2) reads the body as
+//! an N×N matrix of `u32` (N the largest with 4·N² ≤ body bytes), squares it, and answers
+//! with the product after the header (cut or zero-padded to `response_bytes`).
 
 #![no_std]
 #![no_main]
@@ -42,7 +46,7 @@ fn main(args: &[&str]) -> i32 {
     let (Some(port), Some(count)) = (
         number(
             2,
-            if args.get(1) == Some(&"request") {
+            if matches!(args.get(1).copied(), Some("request" | "matrix")) {
                 REQUEST_PORT as usize
             } else {
                 ECHO_PORT as usize
@@ -57,6 +61,7 @@ fn main(args: &[&str]) -> i32 {
     let result = match args.get(1).copied() {
         Some("echo") => serve_tcp(port, count, echo),
         Some("request") => serve_tcp(port, count, answer_requests),
+        Some("matrix") => serve_tcp(port, count, answer_matrices),
         Some("udp-echo") => udp_echo(port, count),
         Some("echo-async") => match WakePath::from_name(args.get(4).copied().unwrap_or("poll")) {
             Some(path) if count > 0 => echo_async(port, count, path),
@@ -117,8 +122,39 @@ fn echo(stream: &TcpStream) -> Result<(), Errno> {
 
 /// Answers requests until the peer closes.
 fn answer_requests(stream: &TcpStream) -> Result<(), Errno> {
+    serve_requests(stream, |_| {})
+}
+
+/// Answers requests with the square of their matrix until the peer closes.
+fn answer_matrices(stream: &TcpStream) -> Result<(), Errno> {
+    serve_requests(stream, |body| {
+        let n = (0..)
+            .take_while(|n| 4 * n * n <= body.len())
+            .last()
+            .unwrap_or(0);
+        let a: Vec<u32> = body[..4 * n * n]
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        let mut product = vec![0u32; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                product[i * n + j] = (0..n).fold(0u32, |acc, k| {
+                    acc.wrapping_add(a[i * n + k].wrapping_mul(a[k * n + j]))
+                });
+            }
+        }
+        body.clear();
+        body.extend(product.iter().flat_map(|x| x.to_le_bytes()));
+    })
+}
+
+/// Reads requests until the peer closes; for each, `work` turns the body into the response's
+/// body, the requested service time is spent spinning, and the response goes back.
+fn serve_requests(stream: &TcpStream, work: impl Fn(&mut Vec<u8>)) -> Result<(), Errno> {
     let mut header = [0u8; REQUEST_HEADER_BYTES];
     let mut body = Vec::new();
+    let mut response = Vec::new();
     loop {
         match stream.read_exact(&mut header) {
             Ok(()) => {}
@@ -128,12 +164,14 @@ fn answer_requests(stream: &TcpStream) -> Result<(), Errno> {
         let request = RequestHeader::decode(&header).ok_or(Errno::Invalid)?;
         body.resize(request.request_bytes as usize - REQUEST_HEADER_BYTES, 0);
         stream.read_exact(&mut body)?;
+        work(&mut body);
         let end = time::now_ns() + request.service_ns;
         while time::now_ns() < end {}
-        body.clear();
-        body.extend_from_slice(&header);
-        body.resize(request.response_bytes as usize, 0);
-        stream.write_all(&body)?;
+        response.clear();
+        response.extend_from_slice(&header);
+        response.extend_from_slice(&body);
+        response.resize(request.response_bytes as usize, 0);
+        stream.write_all(&response)?;
     }
 }
 
