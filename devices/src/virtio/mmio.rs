@@ -252,10 +252,8 @@ impl Transport {
                     set_half(&mut q.device, offset == reg::QUEUE_DEVICE_HIGH);
                 }
             }
-            reg::QUEUE_NOTIFY => {
-                if self.live() && (value as usize) < self.queues.len() {
-                    return Action::Notify(value as u16);
-                }
+            reg::QUEUE_NOTIFY if self.live() && (value as usize) < self.queues.len() => {
+                return Action::Notify(value as u16);
             }
             reg::INTERRUPT_ACK => {
                 self.isr &= !value;
