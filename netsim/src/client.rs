@@ -157,8 +157,8 @@ pub struct ClientHost {
     counters: Counters,
     /// When the host needs polling next.
     wake: Option<SimTime>,
-    /// Live mode's forwarded connections.
-    hostfwd: Option<HostFwd>,
+    /// Live mode's forwarded ports.
+    hostfwd: Vec<HostFwd>,
     guest: IpAddress,
 }
 
@@ -266,14 +266,15 @@ impl ClientHost {
             samples: Vec::new(),
             counters: Counters::default(),
             wake,
-            hostfwd: None,
+            hostfwd: Vec::new(),
             guest: IpAddress::Ipv4(ip(abi::net::GUEST_IP)),
         }
     }
 
-    /// Forward host connections (live mode) through this host's stack.
+    /// Forward host connections (live mode) through this host's stack (one call per
+    /// forwarded port).
     pub fn with_hostfwd(mut self, fwd: HostFwd) -> Self {
-        self.hostfwd = Some(fwd);
+        self.hostfwd.push(fwd);
         self.wake = Some(0);
         self
     }
@@ -493,7 +494,7 @@ impl ClientHost {
             self.iface.poll(ts, &mut self.port, &mut self.sockets);
             let mut sent = self.drive_conns(now);
             sent |= self.drive_pings(now);
-            if let Some(fwd) = self.hostfwd.as_mut() {
+            for fwd in &mut self.hostfwd {
                 sent |= fwd.relay(&mut self.iface, &mut self.sockets, self.guest, now);
             }
             if !sent && self.port.rx.is_empty() {
@@ -528,7 +529,7 @@ impl ClientHost {
                 p.in_flight.front().map(|(_, t)| t + PING_TIMEOUT),
             ]
         });
-        let fwd = self.hostfwd.as_ref().map(|f| f.next_look(now));
+        let fwd = self.hostfwd.iter().map(|f| f.next_look(now)).min();
         self.wake = stack
             .into_iter()
             .chain(conns)
@@ -587,6 +588,6 @@ impl NetPeer for ClientHost {
     }
 
     fn awaits_host_input(&self) -> bool {
-        self.hostfwd.is_some()
+        !self.hostfwd.is_empty()
     }
 }
