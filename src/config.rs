@@ -1084,6 +1084,40 @@ mod tests {
     }
 
     #[test]
+    fn net_tables_are_read_checked_and_left_out_while_default() {
+        let err = |text: &str| format!("{:#}", MachineConfig::from_toml(text).unwrap_err());
+        assert!(err("[net]\nbandwidth_bps = 5\n").starts_with("net.bandwidth_bps = 5:"));
+        assert!(err("[net]\nqueue_size = 0\n").starts_with("net.queue_size = 0:"));
+        assert!(err("[net.client]\nconnections = 0\n").starts_with("net.client.connections = 0:"));
+        assert!(err("[net.client]\npriorities = [9]\n").starts_with("net.client.priorities = 9:"));
+        assert!(err("[net.client]\nkind = \"closed\"\nrequest_bytes = 8\n")
+            .starts_with("net.client.request_bytes = 8:"));
+        assert!(err("[net.client]\nbogus = 1\n").contains("unknown field"));
+        assert!(err("[net]\nirq = \"msi\"\n").contains("unknown variant"));
+        let c = MachineConfig::from_toml(
+            "[net]\nenabled = true\nirq = \"task_controller\"\n[net.client]\nkind = \"open\"\narrival = \"poisson\"\nservice = \"bimodal\"\nservice_ns = 100\n",
+        )
+        .unwrap();
+        assert!(c.net.enabled);
+        assert_eq!(
+            c.net.device_config().irq_mode,
+            devices::virtio::IrqMode::Pulse
+        );
+        assert_eq!(
+            c.net.client.service(),
+            netsim::rng::Service::Bimodal {
+                p: 0.9,
+                a: 100,
+                b: 1000
+            }
+        );
+        let written = toml::to_string(&c).unwrap();
+        assert_eq!(MachineConfig::from_toml(&written).unwrap(), c);
+        let default = toml::to_string(&MachineConfig::default()).unwrap();
+        assert!(!default.contains("[net"), "{default}");
+    }
+
+    #[test]
     fn task_controller_table_is_read_and_checked() {
         let d = MachineConfig::default().task_controller_config();
         assert_eq!((d.sets, d.priorities, d.capacity), (16, 8, 64));
