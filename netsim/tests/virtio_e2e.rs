@@ -27,6 +27,9 @@ const RAM_BASE: u64 = 0x8000_0000;
 const Q: u16 = 16;
 const BUF: u64 = 2048;
 
+/// A listening socket, the request being read, and responses due (time, bytes).
+type ServerSocket = (SocketHandle, Vec<u8>, Vec<(SimTime, Vec<u8>)>);
+
 /// The fake guest: RAM, rings, the card's environment and a smoltcp server.
 struct Guest {
     ram: Ram,
@@ -41,7 +44,7 @@ struct Guest {
     iface: Interface,
     sockets: SocketSet<'static>,
     port: Port,
-    server: Vec<(SocketHandle, Vec<u8>, Vec<(SimTime, Vec<u8>)>)>,
+    server: Vec<ServerSocket>,
     interrupts: u64,
 }
 
