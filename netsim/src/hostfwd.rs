@@ -23,6 +23,7 @@ const AHEAD: Duration = Duration::from_millis(20);
 /// Local ports of forwarded connections.
 const FIRST_PORT: u16 = 40000;
 
+/// A forwarded connection: the host's stream and the client host's socket to the guest.
 struct Forwarded {
     host: TcpStream,
     socket: SocketHandle,
@@ -39,13 +40,15 @@ pub struct HostFwd {
     links: Vec<Forwarded>,
     next_port: u16,
     started: HostInstant,
+    host_port: u16,
 }
 
 impl HostFwd {
-    /// Listen on `127.0.0.1:host_port` and forward each connection to the guest's
+    /// Listen on `127.0.0.1:host_port` (0: any free port) and forward each connection to the guest's
     /// `guest_port`.
     pub fn listen(host_port: u16, guest_port: u16) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", host_port))?;
+        let host_port = listener.local_addr()?.port();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -60,7 +63,13 @@ impl HostFwd {
             links: Vec::new(),
             next_port: FIRST_PORT,
             started: HostInstant::now(),
+            host_port,
         })
+    }
+
+    /// The host port listened on (the one given, or the one the system chose for 0).
+    pub fn host_port(&self) -> u16 {
+        self.host_port
     }
 
     /// When to look at the host again.
