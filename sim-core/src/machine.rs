@@ -490,6 +490,10 @@ impl Machine {
             // Harts move in rounds: the slots of exact interleaving are out of date.
             self.slots.clear();
             self.bus.advance(self.now);
+            // A device may end the run from its update (a load generator that is done).
+            if let Some(req) = self.bus.control.exit.take() {
+                return exit_of(req);
+            }
             let asleep = self
                 .harts
                 .iter()

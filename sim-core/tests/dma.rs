@@ -143,3 +143,46 @@ fn a_polling_hart_sees_a_dma_write_at_its_time_whatever_the_interleaving() {
         "{functional}"
     );
 }
+
+/// Ends the run from its update at 1 ms.
+struct Stopper;
+
+impl Device for Stopper {
+    fn name(&self) -> &str {
+        "stopper"
+    }
+    fn read(&mut self, _: u64, _: u32, _: &mut AccessCtx) -> Result<u64, BusFault> {
+        Err(BusFault)
+    }
+    fn write(&mut self, _: u64, _: u32, _: u64, _: &mut AccessCtx) -> Result<(), BusFault> {
+        Err(BusFault)
+    }
+    fn next_event(&self, now: SimTime, _: &Timebase) -> Option<SimTime> {
+        (now < 1_000_000_000).then_some(1_000_000_000)
+    }
+    fn masters_memory(&self) -> bool {
+        true
+    }
+    fn advance_master(&mut self, ctx: &mut AdvanceCtx) {
+        if ctx.now >= 1_000_000_000 {
+            ctx.control.exit = Some(sim_core::bus::ExitRequest::Pass);
+        }
+    }
+}
+
+#[test]
+fn a_device_ends_the_run_from_its_update_while_harts_sleep() {
+    for harts in [1, 2] {
+        for mode in [TimingMode::Timed, TimingMode::Functional] {
+            let mut ram = Ram::new(RAM_BASE, 1 << 20).unwrap();
+            ram.write(RAM_BASE, 4, 0x1050_0073); // wfi
+            ram.write(RAM_BASE + 4, 4, j_back(-4) as u64);
+            let mut bus = SystemBus::new(ram, harts, 16, Timebase::new(10_000_000));
+            bus.map(0x1000_1000, 0x1000, Box::new(Stopper)).unwrap();
+            let mut params = MachineParams::new(harts, Clock::new(1_000_000_000));
+            params.mode = mode;
+            let mut m = Machine::new(params, bus, RAM_BASE, 0).unwrap();
+            assert_eq!(m.run(None), Exit::Pass, "{harts} harts, {mode:?}");
+        }
+    }
+}
