@@ -66,6 +66,11 @@ fn b_type(off: i32, rs2: u32, rs1: u32, f3: u32) -> u32 {
         | 0x63
 }
 
+/// A store: `rs2` to `imm(rs1)`, width `f3`.
+fn s_type(imm: u32, rs2: u32, rs1: u32, f3: u32) -> u32 {
+    (imm >> 5 & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (imm & 0x1f) << 7 | 0x23
+}
+
 fn jal_self() -> u32 {
     0x0000_006f
 }
@@ -91,7 +96,7 @@ fn program() -> Vec<u32> {
         i_type(0xb00, 0, 2, t2, 0x73), // 0x10 csrr t2, mcycle
         i_type(1, 0, 0, t4, 0x13),     // 0x14 li t4, 1
         // 0x18 sd t4, 0x400(t0)
-        (0x400 >> 5) << 25 | t4 << 20 | t0 << 15 | 3 << 12 | (0x400 & 0x1f) << 7 | 0x23,
+        s_type(0x400, t4, t0, 3),
         jal_self(),                 // 0x1c j .
         i_type(8, t0, 2, t5, 0x03), // 0x20 lw t5, 8(t0)
         j_back(-4),                 // 0x24 j 0x20
