@@ -125,7 +125,7 @@ struct Active {
 struct Counters {
     rx_frames: u64,
     rx_bytes: u64,
-    rx_dropped_full: u64,
+    rx_dropped: u64,
     rx_dropped_too_big: u64,
     tx_frames: u64,
     tx_bytes: u64,
@@ -417,10 +417,12 @@ impl VirtioNet {
         self.complete(RX, dma, active.chain.head, written as u32, now);
     }
 
-    /// A frame from the wire reached the device.
+    /// A frame from the wire reached the device: it waits for a buffer, or is dropped
+    /// (counted in `rx_dropped`) when the card is not running (before DRIVER_OK, or after a
+    /// ring error) or already holds `rx_queue_frames`.
     fn arrive(&mut self, at: SimTime, frame: Vec<u8>) {
         if !self.transport.live() || self.rx_fifo.len() >= self.config.rx_queue_frames {
-            self.counters.rx_dropped_full += 1;
+            self.counters.rx_dropped += 1;
             return;
         }
         self.rx_fifo.push_back((at, frame));
@@ -577,7 +579,7 @@ impl Device for VirtioNet {
         let mut out: Vec<(String, u64)> = [
             ("rx_frames", c.rx_frames),
             ("rx_bytes", c.rx_bytes),
-            ("rx_dropped_full", c.rx_dropped_full),
+            ("rx_dropped", c.rx_dropped),
             ("rx_dropped_too_big", c.rx_dropped_too_big),
             ("tx_frames", c.tx_frames),
             ("tx_bytes", c.tx_bytes),
