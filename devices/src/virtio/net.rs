@@ -32,6 +32,7 @@ use std::collections::VecDeque;
 use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines};
 use sim_core::dma::{Dma, DmaCounts};
 use sim_core::time::{SimTime, Timebase};
+use sim_core::trace::{DeviceEventKind, DeviceTracer};
 
 use super::mmio::{self, isr, reg, Action, Transport, F_EVENT_IDX};
 use super::queue::{Chain, Queue, QueueError};
@@ -57,6 +58,26 @@ pub const TX: usize = 1;
 pub const MAX_FRAME: usize = 65_535;
 /// How long a pulse on the interrupt line lasts in pulse mode.
 pub const PULSE: SimTime = 1_000;
+
+/// Timeline events (`--trace`): a frame the card put on the wire (its bytes and when its
+/// last bit reaches the client host), a frame written into a receive buffer, a frame
+/// dropped (1: the card could not hold it, 2: the chain was too small), a ring error.
+static TRACE_TX: DeviceEventKind = DeviceEventKind {
+    name: "tx",
+    args: &["bytes", "arrival ps", "descriptors"],
+};
+static TRACE_RX: DeviceEventKind = DeviceEventKind {
+    name: "rx",
+    args: &["bytes", "arrived ps", "descriptors"],
+};
+static TRACE_DROP: DeviceEventKind = DeviceEventKind {
+    name: "drop",
+    args: &["bytes", "reason", "-"],
+};
+static TRACE_ERROR: DeviceEventKind = DeviceEventKind {
+    name: "ring error",
+    args: &["-", "-", "-"],
+};
 
 /// How the device drives its interrupt source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -117,6 +138,8 @@ impl Default for NetConfig {
 #[derive(Debug)]
 struct Active {
     done: SimTime,
+    /// When the frame reached the card (receive) or was taken (transmit).
+    arrived: SimTime,
     chain: Chain,
     frame: Vec<u8>,
 }
@@ -163,6 +186,9 @@ pub struct VirtioNet {
     /// The exit was posted (stop_when_done).
     exit_posted: bool,
     counters: Counters,
+    tracer: DeviceTracer,
+    /// The time of the update under way (for trace events from deep inside it).
+    now: SimTime,
 }
 
 impl VirtioNet {
@@ -192,6 +218,8 @@ impl VirtioNet {
             peer_out: Vec::new(),
             exit_posted: false,
             counters: Counters::default(),
+            tracer: DeviceTracer::default(),
+            now: 0,
             config,
         }
     }
@@ -271,6 +299,7 @@ impl VirtioNet {
     /// A ring error: the device needs a reset and stops using its queues.
     fn fail(&mut self) {
         self.counters.errors += 1;
+        self.tracer.event(self.now, &TRACE_ERROR, None, [0; 3]);
         self.transport.needs_reset();
         self.rx_active = None;
         self.tx_active = None;
@@ -344,7 +373,12 @@ impl VirtioNet {
             }
         };
         let done = now.saturating_add(self.cost(&chain));
-        self.tx_active = Some(Active { done, chain, frame });
+        self.tx_active = Some(Active {
+            done,
+            arrived: now,
+            chain,
+            frame,
+        });
     }
 
     fn tx_done(&mut self, now: SimTime, dma: &mut Dma) {
@@ -355,7 +389,11 @@ impl VirtioNet {
         if !active.frame.is_empty() {
             self.counters.tx_frames += 1;
             self.counters.tx_bytes += active.frame.len() as u64;
-            self.to_host.send(now, active.frame);
+            let len = active.frame.len() as u64;
+            let arrival = self.to_host.send(now, active.frame);
+            let descriptors = active.chain.buffers.len() as u64;
+            self.tracer
+                .event(now, &TRACE_TX, None, [len, arrival, descriptors]);
         }
         if self.queue_usable(TX) {
             self.tx_kick = Some(now);
@@ -378,11 +416,16 @@ impl VirtioNet {
             None => {}
             Some(None) => self.rx_starved = true,
             Some(Some(chain)) => {
-                let Some((_, frame)) = self.rx_fifo.pop_front() else {
+                let Some((arrived, frame)) = self.rx_fifo.pop_front() else {
                     return;
                 };
                 let done = now.saturating_add(self.cost(&chain));
-                self.rx_active = Some(Active { done, chain, frame });
+                self.rx_active = Some(Active {
+                    done,
+                    arrived,
+                    chain,
+                    frame,
+                });
             }
         }
     }
@@ -410,9 +453,15 @@ impl VirtioNet {
             self.counters.rx_dropped_too_big += 1;
             0
         };
+        let len = active.frame.len() as u64;
         if written > 0 {
             self.counters.rx_frames += 1;
-            self.counters.rx_bytes += active.frame.len() as u64;
+            self.counters.rx_bytes += len;
+            let descriptors = active.chain.buffers.len() as u64;
+            self.tracer
+                .event(now, &TRACE_RX, None, [len, active.arrived, descriptors]);
+        } else {
+            self.tracer.event(now, &TRACE_DROP, None, [len, 2, 0]);
         }
         self.complete(RX, dma, active.chain.head, written as u32, now);
     }
@@ -423,6 +472,8 @@ impl VirtioNet {
     fn arrive(&mut self, at: SimTime, frame: Vec<u8>) {
         if !self.transport.live() || self.rx_fifo.len() >= self.config.rx_queue_frames {
             self.counters.rx_dropped += 1;
+            self.tracer
+                .event(at, &TRACE_DROP, None, [frame.len() as u64, 1, 0]);
             return;
         }
         self.rx_fifo.push_back((at, frame));
@@ -436,6 +487,7 @@ impl VirtioNet {
             let Some(t) = self.next_internal().filter(|&t| t <= now) else {
                 break;
             };
+            self.now = t;
             if self.pulse_end.is_some_and(|e| e <= t) {
                 self.pulse_end = None;
                 self.update_line(irq);
@@ -607,6 +659,10 @@ impl Device for VirtioNet {
 
     fn reset_counters(&mut self) {
         self.counters = Counters::default();
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
     }
 
     fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
