@@ -534,6 +534,11 @@ impl VirtioNet {
         match action {
             Action::None | Action::InterruptAck | Action::DriverOk => {}
             Action::Notify(q) => {
+                // The card looks at the queue at the notification's own time (when the
+                // write reaches it); its DMA writes come `frame_ns + descriptor_ns` later,
+                // beyond the harts' lookahead with the defaults. With both costs 0 a write
+                // could land at the notification's time, which a hart that has already run
+                // a few cycles past it sees that much late.
                 self.counters.notifies += 1;
                 if q as usize == TX {
                     if self.tx_active.is_none() {
