@@ -6,9 +6,11 @@ use std::io::Write;
 use std::sync::mpsc::Receiver;
 
 use anyhow::{bail, Context, Result};
+use devices::virtio::VirtioNet;
 use devices::{
     virt, Clint, Plic, PlicConfig, SimControl, TaskController, TestFinisher, Uart, Uintc,
 };
+use netsim::{ClientHost, HostFwd};
 use sim_core::elf::{load_elf, LoadedElf};
 use sim_core::machine::Machine;
 use sim_core::memory::Ram;
@@ -56,6 +58,29 @@ fn fdt_address(ram_base: u64, ram_size: u64, fdt_len: u64) -> u64 {
     (top - fdt_len) & !((2 << 20) - 1)
 }
 
+/// The virtio-net card of `config.net` with its client host (and live mode's forwarding).
+fn net_card(config: &MachineConfig) -> Result<VirtioNet> {
+    let net = &config.net;
+    let client = &net.client;
+    let trace = if client.kind == netsim::config::LoadKind::Open
+        && client.arrival == netsim::config::Arrival::Trace
+    {
+        let text = std::fs::read_to_string(&client.trace)
+            .with_context(|| format!("net.client.trace = {:?}: cannot read it", client.trace))?;
+        netsim::load::parse_trace(&text)
+            .map_err(|e| anyhow::anyhow!("net.client.trace = {:?}: {e}", client.trace))?
+    } else {
+        Vec::new()
+    };
+    let mut host = ClientHost::new(client, config.machine.seed, &trace);
+    for &(host_port, guest_port) in &net.hostfwd {
+        let fwd = HostFwd::listen(host_port, guest_port)
+            .with_context(|| format!("--hostfwd: cannot listen on host port {host_port}"))?;
+        host = host.with_hostfwd(fwd);
+    }
+    Ok(VirtioNet::new(net.device_config(), Box::new(host)))
+}
+
 /// A built machine ready to run, and what was loaded into it.
 pub struct Board {
     /// The machine.
@@ -97,6 +122,11 @@ impl Board {
                 sets: config.task_controller.sets,
                 priorities: config.task_controller.priorities,
                 capacity: config.task_controller.capacity,
+            },
+            virtio_slots: if config.net.enabled {
+                vec![0]
+            } else {
+                Vec::new()
             },
         })?;
         let fdt_address = fdt_address(RAM_BASE, m.memory, dtb.len() as u64);
@@ -150,6 +180,13 @@ impl Board {
             Box::new(task_controller),
         )?;
         bus.map(virt::UART0_BASE, Uart::SIZE, Box::new(uart))?;
+        if config.net.enabled {
+            bus.map(
+                virt::VIRTIO_BASE,
+                VirtioNet::SIZE,
+                Box::new(net_card(config)?),
+            )?;
+        }
         if let Some(tohost) = elf.tohost {
             bus.set_htif(tohost, elf.fromhost, Box::new(sink));
         }

@@ -50,6 +50,11 @@ pub struct MachineConfig {
     pub task_controller: TaskControllerSection,
     /// `[sim_control]`: the simulator-control (measurement) device.
     pub sim_control: SimControlSection,
+    /// `[net]`: the virtio-net card, its link and the simulated client host (off by
+    /// default; left out of written configurations while it has its defaults, so results
+    /// of machines without a network read as before).
+    #[serde(skip_serializing_if = "NetSection::is_default")]
+    pub net: NetSection,
 }
 
 /// The `[machine]` table.
@@ -527,6 +532,127 @@ impl Default for TaskControllerSection {
     }
 }
 
+/// Where the network card's interrupt goes (`net.irq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetIrqName {
+    /// A level on its PLIC source until the driver acknowledges it (virtio's).
+    #[default]
+    Plic,
+    /// A pulse on its source per used-buffer notification: each is an edge that wakes the
+    /// task-controller handler bound to the source (IRQ_HANDLER\[1\]) with no
+    /// acknowledgement; the PLIC sees the pulses too, so a guest taking this path leaves
+    /// the source disabled there.
+    TaskController,
+}
+
+/// The `[net]` table: the virtio-net card at virtio-mmio slot 0 (`0x1000_1000`, PLIC
+/// source 1), its Ethernet link, and the client host on the other end (`[net.client]`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetSection {
+    /// Map the card (and list it in the device tree). Default false.
+    pub enabled: bool,
+    /// Link bandwidth in bits per second, each direction (1000..=10^12). Default 10^9,
+    /// the reference boards' gigabit Ethernet.
+    pub bandwidth_bps: u64,
+    /// One-way propagation latency of the link in nanoseconds (at most 1 s). Default 1000:
+    /// two gigabit PHYs (a few hundred ns each) and a short cable, the boards' direct link.
+    pub latency_ns: u64,
+    /// Device time per frame, each direction, in nanoseconds (at most 1 ms). Default 200.
+    pub frame_ns: u64,
+    /// Device time per descriptor of a chain, in nanoseconds (at most 1 ms). Default 20.
+    pub descriptor_ns: u64,
+    /// "plic" (default) or "task_controller".
+    pub irq: NetIrqName,
+    /// Largest queue size the card offers (QueueNumMax, 1..=32768). Default 256.
+    pub queue_size: u16,
+    /// Received frames the card holds while it has no receive buffer (1..=65536); more are
+    /// dropped. Default 256.
+    pub rx_queue_frames: usize,
+    /// `[net.client]`: the simulated client host's load.
+    pub client: netsim::ClientConfig,
+    /// Live mode (`hartlab boot --hostfwd`): (host port, guest port) pairs; never read
+    /// from TOML.
+    #[serde(skip)]
+    pub hostfwd: Vec<(u16, u16)>,
+}
+
+impl Default for NetSection {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            bandwidth_bps: 1_000_000_000,
+            latency_ns: 1000,
+            frame_ns: 200,
+            descriptor_ns: 20,
+            irq: NetIrqName::Plic,
+            queue_size: 256,
+            rx_queue_frames: 256,
+            client: netsim::ClientConfig::default(),
+            hostfwd: Vec::new(),
+        }
+    }
+}
+
+impl NetSection {
+    /// Whether every key has its default (then the table is not written out).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Check the values, naming the key.
+    pub fn validate(&self) -> Result<()> {
+        if !(1000..=1_000_000_000_000).contains(&self.bandwidth_bps) {
+            bail!(
+                "net.bandwidth_bps = {}: must be between 1000 and 10^12 bits per second",
+                self.bandwidth_bps
+            );
+        }
+        for (key, v, max) in [
+            ("net.latency_ns", self.latency_ns, 1_000_000_000),
+            ("net.frame_ns", self.frame_ns, 1_000_000),
+            ("net.descriptor_ns", self.descriptor_ns, 1_000_000),
+        ] {
+            if v > max {
+                bail!("{key} = {v}: must be at most {max}");
+            }
+        }
+        if !(1..=32768).contains(&self.queue_size) {
+            bail!(
+                "net.queue_size = {}: must be between 1 and 32768",
+                self.queue_size
+            );
+        }
+        if !(1..=65536).contains(&self.rx_queue_frames) {
+            bail!(
+                "net.rx_queue_frames = {}: must be between 1 and 65536",
+                self.rx_queue_frames
+            );
+        }
+        self.client.validate().map_err(anyhow::Error::msg)
+    }
+
+    /// The card's parameters.
+    pub fn device_config(&self) -> devices::virtio::NetConfig {
+        devices::virtio::NetConfig {
+            mac: abi::net::GUEST_MAC,
+            bandwidth_bps: self.bandwidth_bps,
+            latency: self.latency_ns * 1000,
+            frame_cost: self.frame_ns * 1000,
+            descriptor_cost: self.descriptor_ns * 1000,
+            irq: devices::virt::VIRTIO_IRQ,
+            irq_mode: match self.irq {
+                NetIrqName::Plic => devices::virtio::IrqMode::Level,
+                NetIrqName::TaskController => devices::virtio::IrqMode::Pulse,
+            },
+            queue_max: self.queue_size,
+            rx_queue_frames: self.rx_queue_frames,
+            stop_when_done: self.client.stop_when_done,
+        }
+    }
+}
+
 impl MachineConfig {
     /// Read and validate a TOML machine description.
     pub fn from_file(path: &Path) -> Result<Self> {
@@ -715,6 +841,7 @@ impl MachineConfig {
                 m.start_jitter_cycles
             );
         }
+        self.net.validate()?;
         let sc = &self.sim_control;
         for (key, value, max) in [
             ("sim_control.max_samples", sc.max_samples, 10_000_000),
@@ -924,6 +1051,7 @@ mod tests {
         assert_eq!(c.uintr, UintrSection::default());
         assert_eq!(c.plic, PlicSection::default());
         assert_eq!(c.sim_control, SimControlSection::default());
+        assert_eq!(c.net, NetSection::default());
     }
 
     #[test]
@@ -953,6 +1081,40 @@ mod tests {
             b[..],
             "adding a hart keeps the others'"
         );
+    }
+
+    #[test]
+    fn net_tables_are_read_checked_and_left_out_while_default() {
+        let err = |text: &str| format!("{:#}", MachineConfig::from_toml(text).unwrap_err());
+        assert!(err("[net]\nbandwidth_bps = 5\n").starts_with("net.bandwidth_bps = 5:"));
+        assert!(err("[net]\nqueue_size = 0\n").starts_with("net.queue_size = 0:"));
+        assert!(err("[net.client]\nconnections = 0\n").starts_with("net.client.connections = 0:"));
+        assert!(err("[net.client]\npriorities = [9]\n").starts_with("net.client.priorities = 9:"));
+        assert!(err("[net.client]\nkind = \"closed\"\nrequest_bytes = 8\n")
+            .starts_with("net.client.request_bytes = 8:"));
+        assert!(err("[net.client]\nbogus = 1\n").contains("unknown field"));
+        assert!(err("[net]\nirq = \"msi\"\n").contains("unknown variant"));
+        let c = MachineConfig::from_toml(
+            "[net]\nenabled = true\nirq = \"task_controller\"\n[net.client]\nkind = \"open\"\narrival = \"poisson\"\nservice = \"bimodal\"\nservice_ns = 100\n",
+        )
+        .unwrap();
+        assert!(c.net.enabled);
+        assert_eq!(
+            c.net.device_config().irq_mode,
+            devices::virtio::IrqMode::Pulse
+        );
+        assert_eq!(
+            c.net.client.service(),
+            netsim::rng::Service::Bimodal {
+                p: 0.9,
+                a: 100,
+                b: 1000
+            }
+        );
+        let written = toml::to_string(&c).unwrap();
+        assert_eq!(MachineConfig::from_toml(&written).unwrap(), c);
+        let default = toml::to_string(&MachineConfig::default()).unwrap();
+        assert!(!default.contains("[net"), "{default}");
     }
 
     #[test]

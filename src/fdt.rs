@@ -25,6 +25,8 @@ pub struct FdtParams<'a> {
     pub uintc_slots: usize,
     /// The task controller's geometry.
     pub task_controller: TaskControllerNode,
+    /// The populated virtio-mmio slots (0..8): each gets a `virtio_mmio@...` node.
+    pub virtio_slots: Vec<usize>,
 }
 
 /// What the device tree says about the task controller.
@@ -208,6 +210,17 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     f.property_u32("interrupts", virt::UART0_IRQ as u32)?;
     f.end_node(serial)?;
 
+    // virtio-mmio slots as QEMU virt lays them out; only the populated ones are listed.
+    for &slot in &p.virtio_slots {
+        let base = virt::VIRTIO_BASE + slot as u64 * virt::VIRTIO_SIZE;
+        let node = f.begin_node(&format!("virtio_mmio@{base:x}"))?;
+        f.property_string("compatible", "virtio,mmio")?;
+        f.property_array_u64("reg", &reg(base, virt::VIRTIO_SIZE))?;
+        f.property_u32("interrupt-parent", plic_phandle)?;
+        f.property_u32("interrupts", (virt::VIRTIO_IRQ + slot) as u32)?;
+        f.end_node(node)?;
+    }
+
     let test = f.begin_node(&format!("test@{:x}", virt::TEST_BASE))?;
     f.property_string_list(
         "compatible",
@@ -257,10 +270,22 @@ mod tests {
                 priorities: 8,
                 capacity: 64,
             },
+            virtio_slots: vec![0],
         })
         .unwrap();
         let fdt = fdt::Fdt::new(&blob).unwrap();
         assert_eq!(fdt.cpus().count(), 4);
+        let virtio = fdt.find_compatible(&["virtio,mmio"]).unwrap();
+        assert_eq!(virtio.name, "virtio_mmio@10001000");
+        let r = virtio.reg().unwrap().next().unwrap();
+        assert_eq!(
+            (r.starting_address as u64, r.size),
+            (0x1000_1000, Some(0x1000))
+        );
+        assert_eq!(
+            virtio.property("interrupts").and_then(|p| p.as_usize()),
+            Some(1)
+        );
         let cpu = fdt.cpus().next().unwrap();
         assert_eq!(
             cpu.property("riscv,isa").and_then(|p| p.as_str()),

@@ -153,6 +153,25 @@ struct ExperimentArgs {
     trace_limit: u64,
 }
 
+/// `tcp:HOSTPORT-:GUESTPORT` (QEMU's spelling; a host address 127.0.0.1 or an empty one,
+/// and a guest address 10.0.2.15 or an empty one, are accepted too).
+fn parse_hostfwd(s: &str) -> Result<(u16, u16), String> {
+    let bad = || format!("{s:?}: expected tcp:HOSTPORT-:GUESTPORT, e.g. tcp:8080-:8000");
+    let rest = s.strip_prefix("tcp:").ok_or_else(bad)?;
+    let (host, guest) = rest.split_once('-').ok_or_else(bad)?;
+    let port = |part: &str, addrs: &[&str]| -> Result<u16, String> {
+        let (addr, port) = part.rsplit_once(':').unwrap_or(("", part));
+        if !addrs.contains(&addr) {
+            return Err(bad());
+        }
+        port.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(bad)
+    };
+    Ok((
+        port(host, &["", "127.0.0.1", "localhost"])?,
+        port(guest, &["", "10.0.2.15"])?,
+    ))
+}
+
 #[derive(clap::Args)]
 struct MergeArgs {
     /// The shards' run directories (any order).
@@ -242,6 +261,11 @@ struct MachineArgs {
     #[arg(long, value_name = "N", default_value_t = sim_core::trace::DEFAULT_LIMIT as u64,
           value_parser = clap::value_parser!(u64).range(1..), requires = "trace")]
     trace_limit: u64,
+    /// Live mode, like QEMU's hostfwd: forward connections to 127.0.0.1:HOSTPORT on the host
+    /// to the guest's TCP GUESTPORT through the simulated client host (turns `[net]` on).
+    /// Host timing then enters the run: it is not deterministic. Repeatable.
+    #[arg(long, value_name = "tcp:HOSTPORT-:GUESTPORT", value_parser = parse_hostfwd)]
+    hostfwd: Vec<(u16, u16)>,
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
@@ -321,6 +345,13 @@ fn simulate(
             config.timing.timed_from_insn = None;
         }
         None => {}
+    }
+    if !args.hostfwd.is_empty() {
+        config.net.enabled = true;
+        config.net.hostfwd = args.hostfwd.clone();
+        eprintln!(
+            "hartlab: --hostfwd: host connections enter the run at host times; this run is not deterministic"
+        );
     }
     config
         .validate()

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use devices::sim_control::Recording;
+use devices::virtio::VirtioNet;
 use devices::SimControl;
 use sim_core::bus::StatsRequest;
 use sim_core::machine::{Exit, Limits};
@@ -146,12 +147,17 @@ pub fn run_image(
             continue;
         }
         let stats = Stats::collect(&board.machine, describe(&exit));
-        let recording = board
+        let mut recording = board
             .machine
             .bus
             .device_mut::<SimControl>()
             .map(SimControl::take_recording)
             .unwrap_or_default();
+        // The client host's latencies join the guest's samples, after them, under their own
+        // keys (`net.client.sample_key`).
+        if let Some(net) = board.machine.bus.device_mut::<VirtioNet>() {
+            recording.samples.extend(net.take_samples());
+        }
         let timeline = tracer.take().map(|trace| Timeline {
             trace,
             harts: board.machine.harts.len(),

@@ -5,12 +5,14 @@
 //! [`IrqLines`](sim_core::bus::IrqLines) and never panics on guest-controlled values.
 
 pub mod clint;
+pub mod link;
 pub mod plic;
 pub mod sim_control;
 pub mod task_controller;
 pub mod test_finisher;
 pub mod uart;
 pub mod uintc;
+pub mod virtio;
 
 pub use clint::Clint;
 pub use plic::{Plic, PlicConfig};
@@ -75,6 +77,14 @@ pub mod virt {
     /// fw_cfg at 0x1010_0000 and the flash at 0x2000_0000). Its window is 16 KiB per queue
     /// set plus 16 KiB, at most 0x40_4000 bytes (256 sets).
     pub const TASK_CONTROLLER_BASE: u64 = 0x1100_0000;
+    /// First virtio-mmio slot; slot n is at `VIRTIO_BASE + n * VIRTIO_SIZE`.
+    pub const VIRTIO_BASE: u64 = 0x1000_1000;
+    /// Bytes of a virtio-mmio slot.
+    pub const VIRTIO_SIZE: u64 = 0x1000;
+    /// virtio-mmio slots.
+    pub const VIRTIO_SLOTS: usize = 8;
+    /// PLIC source of virtio-mmio slot 0 (slot n has source `VIRTIO_IRQ + n`).
+    pub const VIRTIO_IRQ: usize = 1;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use std::any::Any;
 
+use crate::dma::Dma;
 use crate::time::{SimTime, Timebase};
 use crate::trace::{DeviceTracer, TraceEvent, Tracer};
 
@@ -328,6 +329,22 @@ pub struct AccessCtx<'a> {
     pub control: &'a mut MachineControl,
 }
 
+/// Everything a bus-mastering device may see or touch when it is brought up to date (see
+/// [`Device::advance_master`]).
+pub struct AdvanceCtx<'a> {
+    /// The simulated time the device is brought up to.
+    pub now: SimTime,
+    /// The platform timebase (`mtime`).
+    pub timebase: &'a Timebase,
+    /// Interrupt lines the device may drive.
+    pub irq: &'a mut IrqLines,
+    /// The device's access to guest RAM, at time `now`.
+    pub dma: Dma<'a>,
+    /// Machine control requests (a device may end the run, e.g. a load generator that is
+    /// done).
+    pub control: &'a mut MachineControl,
+}
+
 /// A memory-mapped device.
 ///
 /// Offsets are relative to the device's base address; `size` is 1, 2, 4 or 8 bytes and the
@@ -358,6 +375,22 @@ pub trait Device: Send {
 
     /// Bring the device up to simulated time `now` and drive its lines.
     fn advance(&mut self, _now: SimTime, _timebase: &Timebase, _irq: &mut IrqLines) {}
+
+    /// Whether the device masters memory (DMA). Its updates then get
+    /// [`Device::advance_master`] instead of [`Device::advance`], and the machine treats each
+    /// of its events as a possible memory access at that very time: no hart runs past a
+    /// pending device event before the device has performed it, so a hart polling RAM sees
+    /// a DMA write exactly from its time on, whatever `quantum_ns` (machines without such a
+    /// device schedule exactly as before).
+    fn masters_memory(&self) -> bool {
+        false
+    }
+
+    /// Bring a bus-mastering device up to `ctx.now`, with access to RAM (called instead of
+    /// [`Device::advance`] when [`Device::masters_memory`]).
+    fn advance_master(&mut self, ctx: &mut AdvanceCtx) {
+        self.advance(ctx.now, ctx.timebase, ctx.irq);
+    }
 
     /// Called after any platform interrupt source changed level, so an interrupt controller
     /// can recompute its outputs.

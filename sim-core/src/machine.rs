@@ -45,6 +45,15 @@ pub enum Exit {
     Deadlock,
 }
 
+/// The exit a device's request ends the run with.
+fn exit_of(req: ExitRequest) -> Exit {
+    match req {
+        ExitRequest::Pass => Exit::Pass,
+        ExitRequest::Fail(code) => Exit::Fail(code),
+        ExitRequest::Reset => Exit::Reset,
+    }
+}
+
 /// How timed harts interleave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Interleave {
@@ -320,9 +329,16 @@ impl Machine {
                 _ => {}
             }
         }
+        // A device event affects harts through interrupt lines no earlier than the lookahead
+        // after it, but a bus master's event may write RAM at its very time.
+        let device_lookahead = if self.bus.has_memory_masters() {
+            0
+        } else {
+            self.lookahead
+        };
         let device = self.bus.next_event(self.bus.device_time()).map(|e| Slot {
             key: (e, 0),
-            promise: e.saturating_add(self.lookahead),
+            promise: e.saturating_add(device_lookahead),
         });
         // The earliest key, and the two smallest keys and promises (to take "every other
         // participant's" minimum without a second pass).
@@ -371,6 +387,11 @@ impl Machine {
         }
         if next == n {
             self.bus.advance(time);
+            // A device may end the run from its update (a load generator that is done).
+            if let Some(req) = self.bus.control.exit.take() {
+                self.settle_sleepers(time);
+                return Some(exit_of(req));
+            }
             return None;
         }
         let until = if promises[0].1 == next {
@@ -413,11 +434,7 @@ impl Machine {
                 });
             }
         }
-        self.bus.control.exit.take().map(|req| match req {
-            ExitRequest::Pass => Exit::Pass,
-            ExitRequest::Fail(code) => Exit::Fail(code),
-            ExitRequest::Reset => Exit::Reset,
-        })
+        self.bus.control.exit.take().map(exit_of)
     }
 
     /// Run until the guest ends, or `max_insns` instructions have retired in total.
@@ -473,6 +490,10 @@ impl Machine {
             // Harts move in rounds: the slots of exact interleaving are out of date.
             self.slots.clear();
             self.bus.advance(self.now);
+            // A device may end the run from its update (a load generator that is done).
+            if let Some(req) = self.bus.control.exit.take() {
+                return exit_of(req);
+            }
             let asleep = self
                 .harts
                 .iter()
@@ -538,11 +559,7 @@ impl Machine {
                 }
             }
             if let Some(req) = self.bus.control.exit.take() {
-                return match req {
-                    ExitRequest::Pass => Exit::Pass,
-                    ExitRequest::Fail(code) => Exit::Fail(code),
-                    ExitRequest::Reset => Exit::Reset,
-                };
+                return exit_of(req);
             }
             self.now = horizon;
         }

@@ -7,7 +7,10 @@
 use std::cell::Cell;
 use std::io::Write;
 
-use crate::bus::{AccessAt, AccessCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl};
+use crate::bus::{
+    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl,
+};
+use crate::dma::Dma;
 use crate::memory::Ram;
 use crate::time::{SimTime, Timebase};
 use crate::timing::cache::{HierarchyConfig, MemoryHierarchy};
@@ -99,6 +102,8 @@ pub struct SystemBus {
     pub caches: MemoryHierarchy,
     /// The run's timeline trace (off unless [`SystemBus::set_tracer`] turned it on).
     tracer: Tracer,
+    /// Whether a mapped device masters memory (see [`Device::masters_memory`]).
+    memory_masters: bool,
 }
 
 /// Size of a reservation set: LR/SC reserve an aligned 8-byte granule.
@@ -122,6 +127,7 @@ impl SystemBus {
             caches: MemoryHierarchy::new(harts.max(1), &HierarchyConfig::default())
                 .expect("the default memory hierarchy is valid"),
             tracer: Tracer::off(),
+            memory_masters: false,
         }
     }
 
@@ -169,6 +175,7 @@ impl SystemBus {
             });
         }
         self.devices_changed();
+        self.memory_masters |= device.masters_memory();
         let track = self.tracer.add_track(device.name());
         if self.tracer.is_on() {
             device.attach_tracer(DeviceTracer::new(self.tracer.clone(), track));
@@ -350,11 +357,31 @@ impl SystemBus {
         self.device_time = now;
         self.devices_changed();
         self.irq.set_now(now);
+        let timed = self.control.timed;
         for r in &mut self.regions {
             self.irq.set_driver(r.track);
-            r.device.advance(now, &self.timebase, &mut self.irq);
+            if r.device.masters_memory() {
+                // The caches are kept coherent only while harts use them (timed mode).
+                let caches = timed.then_some(&mut self.caches);
+                let mut ctx = AdvanceCtx {
+                    now,
+                    timebase: &self.timebase,
+                    irq: &mut self.irq,
+                    dma: Dma::new(&mut self.ram, caches, &mut self.reservations),
+                    control: &mut self.control,
+                };
+                r.device.advance_master(&mut ctx);
+            } else {
+                r.device.advance(now, &self.timebase, &mut self.irq);
+            }
         }
         self.propagate_sources();
+    }
+
+    /// Whether a mapped device masters memory: its events then bound how far harts run
+    /// ahead (see [`Device::masters_memory`]).
+    pub fn has_memory_masters(&self) -> bool {
+        self.memory_masters
     }
 
     /// Whether some device may still receive host input (see [`Device::awaits_host_input`]).

@@ -564,6 +564,31 @@ impl MemoryHierarchy {
         self.l2.stats = CacheStats::default();
     }
 
+    /// A device reads the line holding `paddr` by DMA (I/O-coherent, as a DMA engine on the
+    /// L2's side of the harts' L1s): a modified copy in a hart's L1 D is written back to the
+    /// L2 and kept shared, and the line is brought into the L2. No hart's counters change
+    /// except write-backs; the L2 counts it as a hit or miss.
+    pub fn device_read(&mut self, paddr: u64) {
+        let line = paddr & self.line_mask;
+        self.snoop_read(usize::MAX, line);
+        self.l2_read(line);
+    }
+
+    /// A device writes the line holding `paddr` by DMA: every hart's L1 copy is invalidated
+    /// (counted as a coherence invalidation, so a hart polling it misses and reads the new
+    /// data), and the line is written into the L2 as modified (write-allocate, like an
+    /// I/O-coherent port into the last-level cache).
+    pub fn device_write(&mut self, paddr: u64) {
+        let line = paddr & self.line_mask;
+        self.snoop_invalidate(usize::MAX, line);
+        self.l2_writeback(line);
+    }
+
+    /// Bytes of an L1 line (the granule of [`Self::device_read`] and [`Self::device_write`]).
+    pub fn line_bytes(&self) -> u64 {
+        !self.line_mask + 1
+    }
+
     /// An access the memo did not cover: L1 hits, kept small; anything else goes on to
     /// [`Self::miss`].
     #[inline(never)]

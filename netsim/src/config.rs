@@ -1,0 +1,266 @@
+//! The client host's configuration: `[net.client]` of the machine (or experiment) TOML,
+//! typed, with defaults, and validated with errors that name the key.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rng::Service;
+
+/// What the client host does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadKind {
+    /// Nothing but answer ARP (and ICMP echo): the guest drives the traffic, or live mode.
+    #[default]
+    None,
+    /// Closed loop: each connection keeps `outstanding` requests in flight.
+    Closed,
+    /// Open loop: requests start at their arrival times whatever the responses.
+    Open,
+    /// TCP echo (port `abi::net::ECHO_PORT` unless `port` says otherwise): `request_bytes`
+    /// of data, the same bytes back, one at a time per connection.
+    Echo,
+    /// ICMP echo requests of `request_bytes` of data every `interval_us`.
+    Ping,
+}
+
+/// How an open loop's requests arrive, per connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Every `interval_us` (COPS's client).
+    #[default]
+    Periodic,
+    /// Exponential gaps of mean `interval_us`.
+    Poisson,
+    /// The times in the file `trace` (microseconds from `start_us`, one per line; dealt to
+    /// the connections in turn).
+    Trace,
+}
+
+/// The distribution of requested service times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    /// Always `service_ns`.
+    #[default]
+    Fixed,
+    /// Exponential of mean `service_ns`.
+    Exponential,
+    /// `service_ns` with probability `bimodal_p`, else `bimodal_long_ns`.
+    Bimodal,
+    /// Lognormal of mean `service_ns` and shape `lognormal_sigma`.
+    Lognormal,
+}
+
+/// `[net.client]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientConfig {
+    /// The load: "none" (default), "closed", "open", "echo" or "ping".
+    pub kind: LoadKind,
+    /// The guest's TCP port (default `abi::net::REQUEST_PORT`, 8000; echo uses
+    /// `abi::net::ECHO_PORT` unless this is set to something else than 8000).
+    pub port: u16,
+    /// Connections (or, for ping, independent echo streams). Default 1.
+    pub connections: usize,
+    /// Priority of each connection, carried in every request header; cycled when shorter
+    /// than `connections`. Default [0].
+    pub priorities: Vec<u32>,
+    /// When the load starts, in simulated microseconds. Default 0 (set it after the guest's
+    /// server is up).
+    pub start_us: u64,
+    /// Requests per connection; 0: unlimited (then `duration_us` ends the load). Default 100.
+    pub requests: u64,
+    /// How long requests are started, in microseconds from `start_us`; 0: unlimited.
+    /// Default 0.
+    pub duration_us: u64,
+    /// Closed loop: requests in flight per connection. Default 1.
+    pub outstanding: u32,
+    /// Open loop: "periodic" (default), "poisson" or "trace".
+    pub arrival: Arrival,
+    /// Open loop and ping: the (mean) gap between requests of one connection, in
+    /// microseconds (fractions allowed). Default 100.
+    pub interval_us: f64,
+    /// Open loop with `arrival = "trace"`: the file of arrival times.
+    pub trace: String,
+    /// Bytes of each request, its 32-byte header included (echo and ping: the payload).
+    /// Default 64.
+    pub request_bytes: u32,
+    /// Bytes of each response the client waits for, header included. Default 64.
+    pub response_bytes: u32,
+    /// The service-time distribution: "fixed" (default), "exponential", "bimodal",
+    /// "lognormal".
+    pub service: ServiceKind,
+    /// Service time (the mean, or the short mode of "bimodal") in nanoseconds. Default 0.
+    pub service_ns: u64,
+    /// "bimodal": probability of `service_ns`. Default 0.9.
+    pub bimodal_p: f64,
+    /// "bimodal": the long service time in nanoseconds. Default 10 x `service_ns`.
+    pub bimodal_long_ns: u64,
+    /// "lognormal": the standard deviation of the logarithm. Default 1.
+    pub lognormal_sigma: f64,
+    /// Seed of the client's random choices, mixed with `machine.seed`. Default 0.
+    pub seed: u64,
+    /// Sample key of the latencies of priority-0 requests; priority p uses
+    /// `sample_key + p`. Each sample's value is the latency in nanoseconds and its `hart`
+    /// field the connection number. Default 400.
+    pub sample_key: u16,
+    /// End the run (as a pass) once the load is done. Default true.
+    pub stop_when_done: bool,
+    /// After a refused or reset connection, reconnect after this many microseconds.
+    /// Default 1000.
+    pub retry_us: u64,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            kind: LoadKind::None,
+            port: abi::net::REQUEST_PORT,
+            connections: 1,
+            priorities: vec![0],
+            start_us: 0,
+            requests: 100,
+            duration_us: 0,
+            outstanding: 1,
+            arrival: Arrival::Periodic,
+            interval_us: 100.0,
+            trace: String::new(),
+            request_bytes: 64,
+            response_bytes: 64,
+            service: ServiceKind::Fixed,
+            service_ns: 0,
+            bimodal_p: 0.9,
+            bimodal_long_ns: 0,
+            lognormal_sigma: 1.0,
+            seed: 0,
+            sample_key: 400,
+            stop_when_done: true,
+            retry_us: 1000,
+        }
+    }
+}
+
+/// Most connections.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// Sample keys (the simulator-control device's).
+pub const SAMPLE_KEYS: u32 = 480;
+/// Largest request or response.
+pub const MAX_MESSAGE: u32 = 1 << 24;
+
+impl ClientConfig {
+    /// Check the values; the error starts with the key (`net.client.connections = 0: ...`).
+    pub fn validate(&self) -> Result<(), String> {
+        let k = |key: &str, v: &dyn std::fmt::Display, why: &str| {
+            Err(format!("net.client.{key} = {v}: {why}"))
+        };
+        if !(1..=MAX_CONNECTIONS).contains(&self.connections) {
+            return k(
+                "connections",
+                &self.connections,
+                &format!("must be between 1 and {MAX_CONNECTIONS}"),
+            );
+        }
+        if self.priorities.is_empty() {
+            return k("priorities", &"[]", "needs at least one priority");
+        }
+        let max_priority = self.priorities.iter().copied().max().unwrap_or(0);
+        if max_priority >= abi::PRIORITIES as u32 {
+            return k(
+                "priorities",
+                &max_priority,
+                &format!("priorities are 0..{}", abi::PRIORITIES),
+            );
+        }
+        if self.sample_key as u32 + max_priority >= SAMPLE_KEYS {
+            return k(
+                "sample_key",
+                &self.sample_key,
+                &format!("sample_key + the largest priority must be below {SAMPLE_KEYS}"),
+            );
+        }
+        let header = abi::net::REQUEST_HEADER_BYTES as u32;
+        let request_min = match self.kind {
+            LoadKind::Closed | LoadKind::Open => header,
+            _ => 1,
+        };
+        if !(request_min..=MAX_MESSAGE).contains(&self.request_bytes) {
+            return k(
+                "request_bytes",
+                &self.request_bytes,
+                &format!("must be between {request_min} and {MAX_MESSAGE}"),
+            );
+        }
+        if matches!(self.kind, LoadKind::Closed | LoadKind::Open)
+            && !(header..=MAX_MESSAGE).contains(&self.response_bytes)
+        {
+            return k(
+                "response_bytes",
+                &self.response_bytes,
+                &format!("must be between {header} and {MAX_MESSAGE}"),
+            );
+        }
+        if self.outstanding == 0 {
+            return k("outstanding", &0, "must be at least 1");
+        }
+        if !(self.interval_us.is_finite() && self.interval_us > 0.0) {
+            return k("interval_us", &self.interval_us, "must be positive");
+        }
+        if !(0.0..=1.0).contains(&self.bimodal_p) {
+            return k("bimodal_p", &self.bimodal_p, "must be between 0 and 1");
+        }
+        if !(self.lognormal_sigma.is_finite() && self.lognormal_sigma >= 0.0) {
+            return k(
+                "lognormal_sigma",
+                &self.lognormal_sigma,
+                "must be at least 0",
+            );
+        }
+        if self.kind == LoadKind::Open && self.arrival == Arrival::Trace && self.trace.is_empty() {
+            return k(
+                "trace",
+                &"\"\"",
+                "arrival = \"trace\" needs a file of arrival times",
+            );
+        }
+        if self.requests == 0 && self.duration_us == 0 && self.kind != LoadKind::None {
+            return k(
+                "requests",
+                &0,
+                "with duration_us = 0 the load would never end: give one of them",
+            );
+        }
+        Ok(())
+    }
+
+    /// The service-time distribution.
+    pub fn service(&self) -> Service {
+        let ns = self.service_ns;
+        match self.service {
+            ServiceKind::Fixed => Service::Fixed(ns),
+            ServiceKind::Exponential => Service::Exponential(ns as f64),
+            ServiceKind::Bimodal => Service::Bimodal {
+                p: self.bimodal_p,
+                a: ns,
+                b: if self.bimodal_long_ns == 0 {
+                    ns.saturating_mul(10)
+                } else {
+                    self.bimodal_long_ns
+                },
+            },
+            ServiceKind::Lognormal => Service::Lognormal {
+                mean: ns as f64,
+                sigma: self.lognormal_sigma,
+            },
+        }
+    }
+
+    /// The guest port the load targets.
+    pub fn target_port(&self) -> u16 {
+        if self.kind == LoadKind::Echo && self.port == abi::net::REQUEST_PORT {
+            abi::net::ECHO_PORT
+        } else {
+            self.port
+        }
+    }
+}
