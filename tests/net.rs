@@ -171,7 +171,10 @@ fn the_matrix_server_answers_requests_in_the_load_generators_protocol_on_qemu() 
         "netserver: listening on port 7",
         &["matrix", "20", "8"],
     );
-    assert!(client.contains("matrix: 20 of 20 8x8 products right"), "{client}\n{console}");
+    assert!(
+        client.contains("matrix: 20 of 20 8x8 products right"),
+        "{client}\n{console}"
+    );
     assert_eq!(status, Some(0), "{console}");
 }
 

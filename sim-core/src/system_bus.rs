@@ -339,11 +339,16 @@ impl SystemBus {
                 return answer;
             }
         }
+        // An event a device reports before the devices' time (work that became possible at
+        // an access, such as frames waiting for receive buffers the driver just posted) is
+        // due now: the next `advance` performs it, rather than never (`advance` does not go
+        // back in time).
         let answer = self
             .regions
             .iter()
             .filter_map(|r| r.device.next_event(now, &self.timebase))
-            .min();
+            .min()
+            .map(|e| e.max(self.device_time));
         self.next_event_memo.set(Some((now, answer)));
         answer
     }

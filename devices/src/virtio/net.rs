@@ -545,6 +545,11 @@ impl VirtioNet {
                         self.tx_kick = Some(self.tx_kick.map_or(now, |k| k.min(now)));
                     }
                 } else {
+                    // Frames that waited for buffers are taken from now on, not from their
+                    // arrival (which lies in the past).
+                    if self.rx_starved || !self.rx_fifo.is_empty() {
+                        self.rx_free = self.rx_free.max(now);
+                    }
                     self.rx_starved = false;
                 }
             }
