@@ -86,7 +86,8 @@ pub struct ClientConfig {
     /// Bytes of each request, its 32-byte header included (echo and ping: the payload).
     /// Default 64.
     pub request_bytes: u32,
-    /// Bytes of each response the client waits for, header included. Default 64.
+    /// Bytes of each response the client waits for, header included; 0: as many as the
+    /// request (a server that answers with a result the size of its input). Default 64.
     pub response_bytes: u32,
     /// The service-time distribution: "fixed" (default), "exponential", "bimodal",
     /// "lognormal".
@@ -192,12 +193,13 @@ impl ClientConfig {
             );
         }
         if matches!(self.kind, LoadKind::Closed | LoadKind::Open)
+            && self.response_bytes != 0
             && !(header..=MAX_MESSAGE).contains(&self.response_bytes)
         {
             return k(
                 "response_bytes",
                 &self.response_bytes,
-                &format!("must be between {header} and {MAX_MESSAGE}"),
+                &format!("must be 0 (as the request) or between {header} and {MAX_MESSAGE}"),
             );
         }
         if self.outstanding == 0 {

@@ -130,7 +130,10 @@ impl Requests {
             rng: Rng::new(seed),
             next_id: 0,
             request_bytes: config.request_bytes,
-            response_bytes: config.response_bytes,
+            response_bytes: match config.response_bytes {
+                0 => config.request_bytes,
+                n => n,
+            },
         }
     }
 

@@ -14,6 +14,8 @@
 //! `echo-async` first accepts its `connections` (which must be > 0) on the thread, then
 //! serves each by a coroutine of one executor.
 //!
+//! The experiment runner's form `netserver mode=M [port=P] [count=N] [path=W]` means the same.
+//!
 //! With `connections` (or `datagrams`) > 0 the server ends after serving that many, which
 //! ends the machine when it is the first process; 0 (the default) serves for ever. The
 //! request server reads each request (an `abi::net::RequestHeader` and the rest of its
@@ -40,6 +42,31 @@ use ulib::{eprintln, println, thread, time};
 ulib::main!(main);
 
 fn main(args: &[&str]) -> i32 {
+    // The experiment runner's form, `mode=M port=P count=N path=W` (and `seed=S`, unused),
+    // becomes the positional one.
+    let keyed: Vec<&str> = if args.iter().skip(1).any(|a| a.contains('=')) {
+        let get = |key: &str| {
+            args.iter()
+                .skip(1)
+                .find_map(|a| a.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+        };
+        let mode = get("mode").unwrap_or("echo");
+        let port = get("port").unwrap_or(if matches!(mode, "request" | "matrix") {
+            "8000"
+        } else {
+            "7"
+        });
+        alloc::vec![
+            args[0],
+            mode,
+            port,
+            get("count").unwrap_or("0"),
+            get("path").unwrap_or("poll")
+        ]
+    } else {
+        args.to_vec()
+    };
+    let args = &keyed[..];
     let number = |i: usize, default: usize| -> Option<usize> {
         args.get(i).map_or(Some(default), |a| a.parse().ok())
     };

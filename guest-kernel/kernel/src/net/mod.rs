@@ -132,6 +132,9 @@ pub fn init(notify: Notify, hart: usize) {
         Notify::TaskController => bind_handler(nic.irq),
     };
     nic.set_interrupts(interrupts);
+    // A level raised before the handler was bound would never make the edge that wakes it.
+    nic.ack_interrupt();
+    announce(&mut nic, mac);
     HANDLER_BOUND.store(
         notify == Notify::TaskController && interrupts,
         Ordering::Relaxed,
@@ -327,4 +330,35 @@ pub fn idle_online(hart: usize, online: bool) {
             crate::taskctl::set_kernel_online(hart, online.then_some(set));
         }
     }
+}
+
+/// Asks the wire for the gateway's address once the card is up (an ARP request for
+/// 10.0.2.2), as an operating system does on link up: the host end learns the guest's address
+/// from it, so its first packets to the guest need not wait for an ARP exchange of its own
+/// (smoltcp, on the host end, asks at most once a second).
+fn announce(nic: &mut Nic, mac: [u8; 6]) {
+    use smoltcp::phy::{Device, TxToken};
+    use smoltcp::wire::{
+        ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, EthernetRepr,
+    };
+    let arp = ArpRepr::EthernetIpv4 {
+        operation: ArpOperation::Request,
+        source_hardware_addr: EthernetAddress(mac),
+        source_protocol_addr: Ipv4Address::from(abi::net::GUEST_IP),
+        target_hardware_addr: EthernetAddress([0; 6]),
+        target_protocol_addr: Ipv4Address::from(abi::net::HOST_IP),
+    };
+    let ethernet = EthernetRepr {
+        src_addr: EthernetAddress(mac),
+        dst_addr: EthernetAddress::BROADCAST,
+        ethertype: EthernetProtocol::Arp,
+    };
+    let Some(token) = nic.transmit(now()) else {
+        return;
+    };
+    token.consume(ethernet.buffer_len() + arp.buffer_len(), |buf| {
+        let mut frame = EthernetFrame::new_unchecked(buf);
+        ethernet.emit(&mut frame);
+        arp.emit(&mut ArpPacket::new_unchecked(frame.payload_mut()));
+    });
 }
