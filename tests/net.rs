@@ -186,3 +186,95 @@ fn without_a_card_the_guest_says_so_and_sockets_fail_cleanly() {
     assert!(console.contains("netserver: NoDevice"), "{console}");
     assert_eq!(o.status.code(), Some(1), "{console}");
 }
+
+/// Boots the guest on hartlab with a network card whose simulated client host runs `client`
+/// (the lines of a `[net.client]` table), the kernel command line `bootargs`; returns the
+/// console and the statistics' `virtio-net` counters.
+fn serve_on_hartlab(
+    name: &str,
+    harts: usize,
+    client: &str,
+    bootargs: &str,
+) -> (Option<i32>, String, serde_json::Value) {
+    let dir = std::env::temp_dir().join(format!("hartlab-net-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("machine.toml");
+    std::fs::write(
+        &config,
+        format!("[machine]\nharts = {harts}\n\n[net]\nenabled = true\n\n[net.client]\n{client}\n"),
+    )
+    .expect("write the config");
+    let stats = dir.join("stats.json");
+    let o = support::hartlab_cli(&[
+        "boot",
+        "--config",
+        config.to_str().expect("utf-8 path"),
+        "--bootargs",
+        bootargs,
+        "--stats",
+        stats.to_str().expect("utf-8 path"),
+    ]);
+    let console = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stats: serde_json::Value = std::fs::read(&stats)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let card = stats["devices"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["name"] == "virtio-net"))
+        .map(|d| d["counters"].clone())
+        .unwrap_or(serde_json::Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+    (o.status.code(), console, card)
+}
+
+#[test]
+fn the_guest_answers_the_simulated_clients_in_every_notification_mode() {
+    // Eight connections of 20 echoes each, closed by the client at the end: the server
+    // sees every peer close and ends (the client does not stop the run).
+    let client =
+        "kind = \"echo\"\nconnections = 8\nrequests = 20\nrequest_bytes = 300\nstart_us = 3000\nstop_when_done = false";
+    for mode in ["poll", "irq", "taskctl"] {
+        let (status, console, card) = serve_on_hartlab(
+            mode,
+            2,
+            client,
+            &format!("net={mode} run netserver echo 7 8"),
+        );
+        assert!(
+            console.contains("netserver: served 8 connections"),
+            "{mode}:\n{console}"
+        );
+        assert_eq!(status, Some(0), "{mode}:\n{console}");
+        assert_eq!(card["client.completed"], 160, "{mode}: {card}");
+        assert_eq!(card["client.mismatched"], 0, "{mode}: {card}");
+        assert_eq!(card["client.bytes_received"], 160 * 300, "{mode}: {card}");
+    }
+}
+
+#[test]
+fn pings_and_requests_are_answered_and_identical_runs_give_identical_results() {
+    let ping = "kind = \"ping\"\nrequests = 30\nrequest_bytes = 1000\ninterval_us = 50.0\nstart_us = 3000\nstop_when_done = true";
+    let (status, console, card) = serve_on_hartlab("ping", 1, ping, "run netserver echo 7 0");
+    assert_eq!(status, Some(0), "{console}");
+    assert_eq!(card["client.completed"], 30, "{card}");
+    assert_eq!(card["client.dropped"], 0, "{card}");
+    let matrix = "kind = \"closed\"\nconnections = 2\nrequests = 25\nrequest_bytes = 288\nresponse_bytes = 0\nservice = \"exponential\"\nservice_ns = 20000\nstart_us = 3000\nstop_when_done = true";
+    let first = serve_on_hartlab(
+        "matrix-a",
+        2,
+        matrix,
+        "net=taskctl run netserver matrix 8000 0",
+    );
+    let second = serve_on_hartlab(
+        "matrix-b",
+        2,
+        matrix,
+        "net=taskctl run netserver matrix 8000 0",
+    );
+    assert_eq!(first.0, Some(0), "{}", first.1);
+    assert_eq!(first.2["client.completed"], 50, "{}", first.2);
+    assert_eq!(first.2["client.mismatched"], 0, "{}", first.2);
+    assert_eq!(first.1, second.1);
+    assert_eq!(first.2, second.2);
+}
