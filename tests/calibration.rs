@@ -7,7 +7,7 @@ mod support;
 #[test]
 fn calibration_check_passes_and_catches_a_dearer_enqueue() {
     let out = support::check_fails_with("calibration", "[task_controller]\nenqueue_cycles = 5\n");
-    assert!(out.contains("check failed: enqueue.mean"), "{out}");
+    assert!(out.contains("check failed: enqueue.p50"), "{out}");
     for other in ["dequeue", "register", "send"] {
         assert!(
             !out.contains(&format!("check failed: {other}.")),

@@ -28,8 +28,8 @@ fn serve_on_qemu(
     let port = free_port();
     let netdev =
         format!("user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:7,hostfwd=udp:127.0.0.1:{port}-:7");
-    let mut qemu = Command::new("timeout")
-        .args(["--signal=KILL", "120", "qemu-system-riscv64"])
+    let mut qemu = Command::new("timeout");
+    qemu.args(["--signal=KILL", "120", "qemu-system-riscv64"])
         .args([
             "-machine",
             "virt",
@@ -44,12 +44,24 @@ fn serve_on_qemu(
         .args(["-netdev", &netdev, "-device", "virtio-net-device,netdev=n0"])
         .arg("-kernel")
         .arg(image)
-        .args(["-append", bootargs])
+        .args(["-append", bootargs]);
+    serve(qemu, port, ready, client_args)
+}
+
+/// Runs `machine` (a guest whose port 7 is forwarded from host `port`), waits for `ready` on
+/// its console, runs the Python client against the port, and waits for the machine to end.
+fn serve(
+    mut machine: Command,
+    port: u16,
+    ready: &str,
+    client_args: &[&str],
+) -> (Option<i32>, String, String) {
+    let mut qemu = machine
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn qemu");
+        .expect("spawn the machine");
     let mut out = BufReader::new(qemu.stdout.take().expect("qemu's stdout"));
     let mut console = String::new();
     let mut line = String::new();
@@ -74,9 +86,8 @@ fn serve_on_qemu(
         .args(&client_args[1..])
         .output()
         .expect("run python3");
-    out.read_to_string(&mut console)
-        .expect("read qemu's console");
-    let status = qemu.wait().expect("wait for qemu").code();
+    out.read_to_string(&mut console).expect("read the console");
+    let status = qemu.wait().expect("wait for the machine").code();
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&client.stdout),
@@ -174,6 +185,38 @@ fn the_matrix_server_answers_requests_in_the_load_generators_protocol_on_qemu() 
     assert!(
         client.contains("matrix: 20 of 20 8x8 products right"),
         "{client}\n{console}"
+    );
+    assert_eq!(status, Some(0), "{console}");
+}
+
+#[test]
+fn hartlab_live_mode_forwards_a_host_port_to_the_guest_for_a_python_client() {
+    let port = free_port();
+    let mut hartlab = Command::new("timeout");
+    hartlab
+        .args(["--signal=KILL", "120"])
+        .arg(env!("CARGO_BIN_EXE_hartlab"))
+        .args([
+            "boot",
+            "--harts",
+            "2",
+            "--hostfwd",
+            &format!("tcp:{port}-:7"),
+        ])
+        .args(["--bootargs", "run netserver echo 7 3"]);
+    let (status, console, client) = serve(
+        hartlab,
+        port,
+        "netserver: listening on port 7",
+        &["tcp", "3", "3000"],
+    );
+    assert!(
+        client.contains("tcp echo: 3 of 3 connections echoed 3000 bytes"),
+        "{client}\n{console}"
+    );
+    assert!(
+        console.contains("netserver: served 3 connections"),
+        "{console}"
     );
     assert_eq!(status, Some(0), "{console}");
 }
