@@ -14,6 +14,8 @@
 //!
 //! Nothing depends on the host: the same image and configuration give the same results.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::bus::{ExitRequest, StatsRequest};
 use crate::hart::{Hart, HartStop, PerformLimit};
 use crate::system_bus::SystemBus;
@@ -131,6 +133,9 @@ pub struct Machine {
     ran: Option<usize>,
     /// The shortest time after which any hart, running, can affect another.
     lookahead: SimTime,
+    /// A round (functional or quantum interleaving) a debugger stop interrupted: its horizon
+    /// and the hart to run next, so the round resumes exactly as it would have gone on.
+    round: Option<(SimTime, usize)>,
 }
 
 /// A participant's next action in exact interleaving: when, with a tie-breaker, and the
@@ -181,6 +186,7 @@ impl Machine {
             slots_gen: 0,
             ran: None,
             lookahead,
+            round: None,
         })
     }
 
@@ -397,6 +403,7 @@ impl Machine {
         }
         match stop {
             HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested => {}
+            HartStop::Debug => return None,
             HartStop::StatsRequested => {
                 if let Some(request) = self.bus.control.stats.take() {
                     if request == StatsRequest::Reset {
@@ -438,6 +445,23 @@ impl Machine {
         limits: Limits,
         on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
     ) -> Exit {
+        loop {
+            if let Some(exit) = self.run_until_paused(limits, on_stats, None) {
+                return exit;
+            }
+        }
+    }
+
+    /// [`Self::run_with`] for a debugger: returns `None` when a hart stopped for it (see
+    /// [`crate::hart::debug::HartDebug::stop`]) or when `attention` is raised, at a point from
+    /// which calling again goes on exactly as if the run had not paused (simulated time does
+    /// not pass in between, so pausing changes no result).
+    pub fn run_until_paused(
+        &mut self,
+        limits: Limits,
+        on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
+        attention: Option<&AtomicBool>,
+    ) -> Option<Exit> {
         let max_insns = limits.max_insns;
         // The shortest clock period: no hart retires more than one instruction per period.
         let period = self
@@ -448,77 +472,51 @@ impl Machine {
             .min()
             .unwrap_or(1);
         loop {
-            if self.ordered() {
+            if self.round.is_none() && attention.is_some_and(|a| a.load(Ordering::Relaxed)) {
+                return None;
+            }
+            if self.round.is_none() && self.ordered() {
                 let mut cap = SimTime::MAX;
                 if let Some(max) = max_insns {
                     let done = self.instret();
                     if done >= max {
                         self.settle_sleepers(self.now);
-                        return Exit::MaxInsns;
+                        return Some(Exit::MaxInsns);
                     }
                     cap = cap.min(self.insn_horizon(max - done, period));
                 }
                 if let Some(max) = limits.max_time {
                     if self.now >= max {
                         self.settle_sleepers(max);
-                        return Exit::MaxTime;
+                        return Some(Exit::MaxTime);
                     }
                     cap = cap.min(max);
                 }
-                if let Some(exit) = self.step_ordered(cap, on_stats) {
-                    return exit;
-                }
-                continue;
-            }
-            // Harts move in rounds: the slots of exact interleaving are out of date.
-            self.slots.clear();
-            self.bus.advance(self.now);
-            let asleep = self
-                .harts
-                .iter()
-                .all(|h| h.is_waiting() && !h.wakeup_pending(&self.bus));
-            let event = self.next_event();
-            let mut horizon = if asleep {
-                match event {
-                    Some(t) => t,
-                    None if self.bus.awaits_host_input() => {
-                        // Only a live terminal can wake the machine: let host time pass.
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                        self.now.saturating_add(self.params.quantum.max(period))
+                match self.step_ordered(cap, on_stats) {
+                    Some(exit) => return Some(exit),
+                    None if self.ran.is_some_and(|i| self.stopped_for_debugger(i)) => {
+                        return None
                     }
-                    None => return Exit::Deadlock,
+                    None => continue,
                 }
-            } else {
-                let q = self.now.saturating_add(self.params.quantum.max(period));
-                event.map_or(q, |t| t.min(q))
+            }
+            let (horizon, first) = match self.round.take() {
+                Some(round) => round,
+                None => match self.next_round(limits, period) {
+                    Ok(horizon) => (horizon, 0),
+                    Err(exit) => return Some(exit),
+                },
             };
-            if let (false, Some(at)) = (self.bus.control.timed, self.params.timed_from_insn) {
-                let done = self.instret();
-                if done >= at {
-                    self.bus.control.timed = true;
-                } else {
-                    horizon = horizon.min(self.insn_horizon(at - done, period));
-                }
-            }
-            if let Some(max) = max_insns {
-                let done = self.instret();
-                if done >= max {
-                    return Exit::MaxInsns;
-                }
-                horizon = horizon.min(self.insn_horizon(max - done, period));
-            }
-            if let Some(max) = limits.max_time {
-                if self.now >= max {
-                    return Exit::MaxTime;
-                }
-                horizon = horizon.min(max);
-            }
-            let mut i = 0;
+            let mut i = first;
             while i < self.harts.len() {
                 match self.harts[i].run(&mut self.bus, horizon) {
                     // Without an ordering limit no access waits.
                     HartStop::Horizon | HartStop::Stalled => i += 1,
                     HartStop::ExitRequested => break,
+                    HartStop::Debug => {
+                        self.round = Some((horizon, i));
+                        return None;
+                    }
                     HartStop::StatsRequested => {
                         // The same hart runs on to the horizon once the request is served.
                         if let Some(request) = self.bus.control.stats.take() {
@@ -530,21 +528,77 @@ impl Machine {
                     }
                     HartStop::TrapLoop => {
                         let h = &self.harts[i];
-                        return Exit::TrapLoop {
+                        return Some(Exit::TrapLoop {
                             hart: h.id,
                             pc: h.pc(),
-                        };
+                        });
                     }
                 }
             }
             if let Some(req) = self.bus.control.exit.take() {
-                return match req {
+                return Some(match req {
                     ExitRequest::Pass => Exit::Pass,
                     ExitRequest::Fail(code) => Exit::Fail(code),
                     ExitRequest::Reset => Exit::Reset,
-                };
+                });
             }
             self.now = horizon;
         }
+    }
+
+    /// Whether hart `i` has stopped for the debugger.
+    fn stopped_for_debugger(&self, i: usize) -> bool {
+        self.harts[i]
+            .debug()
+            .is_some_and(|d| d.stop.is_some())
+    }
+
+    /// The horizon of the next round of functional (or quantum) interleaving, or how the run
+    /// ends before it.
+    fn next_round(&mut self, limits: Limits, period: SimTime) -> Result<SimTime, Exit> {
+        // Harts move in rounds: the slots of exact interleaving are out of date.
+        self.slots.clear();
+        self.bus.advance(self.now);
+        let asleep = self
+            .harts
+            .iter()
+            .all(|h| h.is_waiting() && !h.wakeup_pending(&self.bus));
+        let event = self.next_event();
+        let mut horizon = if asleep {
+            match event {
+                Some(t) => t,
+                None if self.bus.awaits_host_input() => {
+                    // Only a live terminal can wake the machine: let host time pass.
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    self.now.saturating_add(self.params.quantum.max(period))
+                }
+                None => return Err(Exit::Deadlock),
+            }
+        } else {
+            let q = self.now.saturating_add(self.params.quantum.max(period));
+            event.map_or(q, |t| t.min(q))
+        };
+        if let (false, Some(at)) = (self.bus.control.timed, self.params.timed_from_insn) {
+            let done = self.instret();
+            if done >= at {
+                self.bus.control.timed = true;
+            } else {
+                horizon = horizon.min(self.insn_horizon(at - done, period));
+            }
+        }
+        if let Some(max) = limits.max_insns {
+            let done = self.instret();
+            if done >= max {
+                return Err(Exit::MaxInsns);
+            }
+            horizon = horizon.min(self.insn_horizon(max - done, period));
+        }
+        if let Some(max) = limits.max_time {
+            if self.now >= max {
+                return Err(Exit::MaxTime);
+            }
+            horizon = horizon.min(max);
+        }
+        Ok(horizon)
     }
 }

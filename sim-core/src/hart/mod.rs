@@ -8,6 +8,7 @@
 //! instruction boundary.
 
 pub mod csr;
+pub mod debug;
 pub mod decode;
 mod execute;
 pub mod fpu;
@@ -72,6 +73,8 @@ pub enum HartStop {
     /// The hart's next access reaches the shared level later than the machine allows (see
     /// [`Hart::run_ordered`]); it waits for the others.
     Stalled,
+    /// The hart stopped for the debugger (see [`debug::HartDebug::stop`]).
+    Debug,
 }
 
 /// Identical faults in a row (see [`Hart::exception`]) after which the hart is declared stuck.
@@ -236,6 +239,8 @@ pub struct Hart {
     f: [u64; 32],
     /// Records traps, xRETs and WFI sleeps on the run's timeline (off unless tracing).
     tracer: Tracer,
+    /// Debugging and commit logging (`None`: the ordinary loops run, at no cost).
+    debug: Option<Box<debug::HartDebug>>,
 }
 
 impl Hart {
@@ -282,6 +287,7 @@ impl Hart {
             uintr: UintrStats::default(),
             stats_base: (0, 0),
             tracer: Tracer::off(),
+            debug: None,
         };
         h.mmu_context_changed();
         h
@@ -516,6 +522,9 @@ impl Hart {
             if std::mem::take(&mut self.yielding) {
                 return HartStop::Horizon;
             }
+            if self.debug.as_ref().is_some_and(|d| d.stop.is_some()) {
+                return HartStop::Debug;
+            }
             if self.deadline_dirty {
                 self.recompute_deadline(bus);
             }
@@ -564,8 +573,15 @@ impl Hart {
             let stop = until_cycle.min(self.deadline_cycle);
             self.slice_end = stop;
             // One loop per mode, each with its own monomorphised step: the functional loop
-            // carries no trace of the timing model.
-            if self.timed {
+            // carries no trace of the timing model. A hart being debugged or logged runs the
+            // inspecting loop instead (chosen once per slice, so the others pay nothing).
+            if self.debug.is_some() {
+                if self.timed {
+                    self.run_debug::<true>(bus);
+                } else {
+                    self.run_debug::<false>(bus);
+                }
+            } else if self.timed {
                 while self.cycle < self.slice_end {
                     self.step::<true>(bus);
                 }
