@@ -130,6 +130,11 @@ impl HartDebug {
         self
     }
 
+    /// Whether this state writes a commit log.
+    pub fn logs_commits(&self) -> bool {
+        self.commits.is_some()
+    }
+
     fn watches(&self) -> bool {
         !self.watchpoints.is_empty()
     }
@@ -148,6 +153,8 @@ struct Peek {
     insn: Insn,
     /// Virtual address, size in bytes, and whether it loads and stores.
     access: Option<(u64, u32, bool, bool)>,
+    /// The value a plain store or SC stores (its source register before it executes).
+    store_value: u64,
 }
 
 /// Which register file an operation's `rd` is in.
@@ -398,7 +405,16 @@ impl Hart {
             };
             (va, size, load, store)
         });
-        Some(Peek { raw, insn, access })
+        let store_value = match insn.op {
+            Op::Fsw | Op::Fsd => self.f[insn.rs2 as usize & 31],
+            _ => self.x[insn.rs2 as usize & 63],
+        };
+        Some(Peek {
+            raw,
+            insn,
+            access,
+            store_value,
+        })
     }
 
     fn watch_hit(&self, peek: &Peek) -> Option<DebugStop> {
@@ -502,9 +518,13 @@ impl Hart {
                 _ => store,
             };
             if stored {
-                let value = self
-                    .debug_read(bus, va, size, self.data_privilege())
-                    .unwrap_or(0);
+                let value = if load {
+                    // An AMO: what it left in memory.
+                    self.debug_read(bus, va, size, self.data_privilege())
+                        .unwrap_or(0)
+                } else {
+                    peek.store_value & (u64::MAX >> (64 - 8 * size))
+                };
                 let _ = write!(line, " mem 0x{va:016x} 0x{value:0w$x}", w = size as usize * 2);
             }
         }
@@ -604,7 +624,3 @@ impl Hart {
     }
 }
 
-/// Whether `flag` asks for attention.
-pub fn raised(flag: &Option<Arc<AtomicBool>>) -> bool {
-    flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
-}
