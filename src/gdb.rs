@@ -26,8 +26,8 @@ use gdbstub::outputln;
 use gdbstub::stub::run_blocking::{BlockingEventLoop, Event, WaitForStopReasonError};
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
 use gdbstub::target::ext::base::multithread::{
-    MultiThreadBase, MultiThreadResume, MultiThreadResumeOps, MultiThreadSingleStep,
-    MultiThreadSingleStepOps,
+    MultiThreadBase, MultiThreadResume, MultiThreadResumeOps, MultiThreadSchedulerLocking,
+    MultiThreadSchedulerLockingOps, MultiThreadSingleStep, MultiThreadSingleStepOps,
 };
 use gdbstub::target::ext::base::single_register_access::{
     SingleRegisterAccess, SingleRegisterAccessOps,
@@ -465,7 +465,9 @@ impl SingleRegisterAccess<Tid> for GdbTarget<'_> {
             Reg::X(i) => h.reg(i),
             Reg::Pc => h.pc(),
             Reg::F(i) => h.freg(i),
-            Reg::Csr(c) => h.csr(&self.machine.bus, c).ok_or(TargetError::NonFatal)?,
+            Reg::Csr(c) => h
+                .debug_csr(&self.machine.bus, c)
+                .ok_or(TargetError::NonFatal)?,
         };
         let bytes = value.to_le_bytes();
         let n = buf.len().min(8);
@@ -526,6 +528,20 @@ impl MultiThreadResume for GdbTarget<'_> {
 
     fn support_single_step(&mut self) -> Option<MultiThreadSingleStepOps<'_, Self>> {
         Some(self)
+    }
+
+    fn support_scheduler_locking(&mut self) -> Option<MultiThreadSchedulerLockingOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl MultiThreadSchedulerLocking for GdbTarget<'_> {
+    /// gdb asks that only the named harts run (it does when it steps one hart over a
+    /// watchpoint, or with `set scheduler-locking on`). The other harts run all the same, as
+    /// the machine's scheduler has them run: holding them back would change the interleaving,
+    /// and with it the results. They still stop at breakpoints and watchpoints.
+    fn set_resume_action_scheduler_lock(&mut self) -> Result<(), anyhow::Error> {
+        Ok(())
     }
 }
 

@@ -602,25 +602,42 @@ impl Hart {
         self.f[i & 31] = value;
     }
 
-    /// Write a CSR as M-mode software would (for a debugger); `false` if it does not exist or
-    /// is read-only.
+    /// Read a CSR for a debugger: as M-mode software would, except that the floating-point
+    /// CSRs read even while `mstatus.FS` is Off.
+    pub fn debug_csr(&self, bus: &SystemBus, csr: u16) -> Option<u64> {
+        let c = &self.csr;
+        match csr {
+            addr::FFLAGS => Some(c.fflags as u64),
+            addr::FRM => Some(c.frm as u64),
+            addr::FCSR => Some((c.frm as u64) << 5 | c.fflags as u64),
+            _ => self.csr(bus, csr),
+        }
+    }
+
+    /// Write a CSR as M-mode software would (for a debugger; the floating-point CSRs also
+    /// while `mstatus.FS` is Off); `false` if it does not exist or is read-only.
     pub fn set_csr(&mut self, bus: &SystemBus, csr: u16, value: u64) -> bool {
+        let c = &mut self.csr;
+        match csr {
+            addr::FFLAGS => c.fflags = value as u8 & 0x1f,
+            addr::FRM => c.frm = value as u8 & 7,
+            addr::FCSR => {
+                c.fflags = value as u8 & 0x1f;
+                c.frm = (value >> 5) as u8 & 7;
+            }
+            _ => {}
+        }
+        if matches!(csr, addr::FFLAGS | addr::FRM | addr::FCSR) {
+            return true;
+        }
         if !self.csr_writable(csr) {
             return false;
         }
-        let saved = self.privilege;
         let ok = self.csr_write(bus, csr, value).is_ok();
-        self.privilege = saved;
         self.mmu_context_changed();
         self.flush_translations();
         self.deadline_dirty = true;
         ok
-    }
-
-    /// Set the privilege level (for a debugger).
-    pub fn set_privilege_for_debugger(&mut self, p: Priv) {
-        self.set_privilege(p);
-        self.mmu_context_changed();
     }
 }
 
