@@ -136,6 +136,8 @@ pub struct Machine {
     /// A round (functional or quantum interleaving) a debugger stop interrupted: its horizon
     /// and the hart to run next, so the round resumes exactly as it would have gone on.
     round: Option<(SimTime, usize)>,
+    /// Likewise a hart's run under exact interleaving: the hart, its horizon and its limit.
+    chunk: Option<(usize, SimTime, PerformLimit)>,
 }
 
 /// A participant's next action in exact interleaving: when, with a tie-breaker, and the
@@ -187,6 +189,7 @@ impl Machine {
             ran: None,
             lookahead,
             round: None,
+            chunk: None,
         })
     }
 
@@ -391,8 +394,25 @@ impl Machine {
             time: limit_time,
             inclusive: 1 + next < limit_tie,
         };
+        self.run_chunk(next, until, limit, on_stats)
+    }
+
+    /// Run hart `next` under exact interleaving while it issues before `until`, performing
+    /// accesses up to `limit`, and serve what it stopped for. A debugger stop keeps the
+    /// chunk in `self.chunk`, to be finished on resuming.
+    fn run_chunk(
+        &mut self,
+        next: usize,
+        until: SimTime,
+        limit: PerformLimit,
+        on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
+    ) -> Option<Exit> {
         self.ran = Some(next);
         let stop = self.harts[next].run_ordered(&mut self.bus, until, limit);
+        if stop == HartStop::Debug {
+            self.chunk = Some((next, until, limit));
+            return None;
+        }
         if matches!(stop, HartStop::ExitRequested | HartStop::StatsRequested)
             || self.bus.control.exit.is_some()
         {
@@ -402,8 +422,10 @@ impl Machine {
             self.settle_sleepers(t);
         }
         match stop {
-            HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested => {}
-            HartStop::Debug => return None,
+            HartStop::Horizon
+            | HartStop::Stalled
+            | HartStop::ExitRequested
+            | HartStop::Debug => {}
             HartStop::StatsRequested => {
                 if let Some(request) = self.bus.control.stats.take() {
                     if request == StatsRequest::Reset {
@@ -472,6 +494,15 @@ impl Machine {
             .min()
             .unwrap_or(1);
         loop {
+            if let Some((next, until, limit)) = self.chunk.take() {
+                if let Some(exit) = self.run_chunk(next, until, limit, on_stats) {
+                    return Some(exit);
+                }
+                if self.chunk.is_some() || self.stopped_for_debugger(next) {
+                    return None;
+                }
+                continue;
+            }
             if self.round.is_none() && attention.is_some_and(|a| a.load(Ordering::Relaxed)) {
                 return None;
             }
@@ -494,7 +525,9 @@ impl Machine {
                 }
                 match self.step_ordered(cap, on_stats) {
                     Some(exit) => return Some(exit),
-                    None if self.ran.is_some_and(|i| self.stopped_for_debugger(i)) => {
+                    None if self.chunk.is_some()
+                        || self.ran.is_some_and(|i| self.stopped_for_debugger(i)) =>
+                    {
                         return None
                     }
                     None => continue,
@@ -511,7 +544,14 @@ impl Machine {
             while i < self.harts.len() {
                 match self.harts[i].run(&mut self.bus, horizon) {
                     // Without an ordering limit no access waits.
-                    HartStop::Horizon | HartStop::Stalled => i += 1,
+                    HartStop::Horizon | HartStop::Stalled => {
+                        i += 1;
+                        if self.stopped_for_debugger(i - 1) {
+                            // Stopped at its last instruction: the round goes on from the next hart.
+                            self.round = Some((horizon, i));
+                            return None;
+                        }
+                    }
                     HartStop::ExitRequested => break,
                     HartStop::Debug => {
                         self.round = Some((horizon, i));

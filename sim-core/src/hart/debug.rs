@@ -104,6 +104,8 @@ pub struct HartDebug {
     /// Why the hart stopped, once it has; the debugger clears it before resuming.
     pub stop: Option<DebugStop>,
     commits: Option<(CommitSink, CommitWindow)>,
+    /// The hart returned from a slice for the debugger: its next slice continues that one.
+    pub(super) resumed: bool,
     line: String,
     traps_seen: u64,
 }
@@ -119,6 +121,7 @@ impl HartDebug {
             attention: None,
             stop: None,
             commits: None,
+            resumed: false,
             line: String::new(),
             traps_seen: 0,
         }

@@ -501,7 +501,10 @@ impl Hart {
     fn run_until(&mut self, bus: &mut SystemBus, until: SimTime) -> HartStop {
         let until_cycle = self.clock.cycles_at(until.saturating_sub(1)) + 1;
         self.host_to_phys = bus.ram.host_to_phys();
-        if bus.reservation_gen() != self.seen_reservation_gen {
+        // A slice resumed after a debugger stop goes on as if it had not stopped: what a new
+        // slice refreshes waits for the next one.
+        let resumed = self.debug.as_mut().is_some_and(|d| std::mem::take(&mut d.resumed));
+        if !resumed && bus.reservation_gen() != self.seen_reservation_gen {
             self.seen_reservation_gen = bus.reservation_gen();
             self.tlb.flush_stores();
         }
@@ -522,7 +525,8 @@ impl Hart {
             if std::mem::take(&mut self.yielding) {
                 return HartStop::Horizon;
             }
-            if self.debug.as_ref().is_some_and(|d| d.stop.is_some()) {
+            if let Some(d) = self.debug.as_mut().filter(|d| d.stop.is_some()) {
+                d.resumed = true;
                 return HartStop::Debug;
             }
             if self.deadline_dirty {
