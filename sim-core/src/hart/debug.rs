@@ -284,7 +284,10 @@ impl Hart {
     }
 
     /// The inspecting loop: run the slice instruction by instruction, stopping for the
-    /// debugger where [`HartDebug`] asks.
+    /// debugger where [`HartDebug`] asks. Kept out of line (and cold), so that it does not
+    /// change how the ordinary loop around it is compiled.
+    #[cold]
+    #[inline(never)]
     pub(super) fn run_debug<const TIMED: bool>(&mut self, bus: &mut SystemBus) {
         while self.cycle < self.slice_end {
             let Some(d) = self.debug.as_deref() else {
@@ -327,7 +330,15 @@ impl Hart {
             }
             let (pc, instret, privilege) = (self.pc, self.instret, self.privilege);
             let before = logging.then(|| self.before_commit(peek.as_ref()));
-            self.step::<TIMED>(bus);
+            // One instruction through the hot loop: a slice that ends one cycle on (every
+            // instruction takes at least one). An instruction that ends the slice itself
+            // (device access, CSR write, stall, ...) leaves `slice_end` at 0, as it would.
+            let end = self.slice_end;
+            self.slice_end = self.cycle + 1;
+            self.run_slice::<TIMED>(bus);
+            if self.slice_end != 0 {
+                self.slice_end = end;
+            }
             if let Some((saved_fflags, status)) = before {
                 let raised = match saved_fflags {
                     Some(saved) => {

@@ -579,21 +579,22 @@ impl Hart {
             // One loop per mode, each with its own monomorphised step: the functional loop
             // carries no trace of the timing model. A hart being debugged or logged runs the
             // inspecting loop instead (chosen once per slice, so the others pay nothing).
-            if self.debug.is_some() {
-                if self.timed {
-                    self.run_debug::<true>(bus);
-                } else {
-                    self.run_debug::<false>(bus);
-                }
-            } else if self.timed {
-                while self.cycle < self.slice_end {
-                    self.step::<true>(bus);
-                }
-            } else {
-                while self.cycle < self.slice_end {
-                    self.step::<false>(bus);
-                }
+            match (self.debug.is_some(), self.timed) {
+                (false, true) => self.run_slice::<true>(bus),
+                (false, false) => self.run_slice::<false>(bus),
+                (true, true) => self.run_debug::<true>(bus),
+                (true, false) => self.run_debug::<false>(bus),
             }
+        }
+    }
+
+    /// The hot loop: run instructions while the slice lasts. The only place the step is
+    /// inlined (the inspecting loop runs one instruction at a time through it too), so the
+    /// timing model's calls inline here as they would with a single caller.
+    #[inline(never)]
+    fn run_slice<const TIMED: bool>(&mut self, bus: &mut SystemBus) {
+        while self.cycle < self.slice_end {
+            self.step::<TIMED>(bus);
         }
     }
 
