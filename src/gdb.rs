@@ -302,11 +302,10 @@ impl<'a> GdbTarget<'a> {
     /// Run until a hart stops for gdb or the guest ends; `None` when the attention flag
     /// paused the machine with no hart stopped.
     fn run(&mut self) -> Option<MultiThreadStopReason<u64>> {
-        if let Some(exit) = self.machine.run_until_paused(
-            self.limits,
-            self.on_stats,
-            Some(self.attention.as_ref()),
-        ) {
+        if let Some(exit) =
+            self.machine
+                .run_until_paused(self.limits, self.on_stats, Some(self.attention.as_ref()))
+        {
             self.exit = Some(exit);
             return Some(MultiThreadStopReason::Exited(exit_code(&exit)));
         }
@@ -608,7 +607,12 @@ fn watch_kind(kind: WatchKind) -> debug::WatchKind {
 }
 
 impl HwWatchpoint for GdbTarget<'_> {
-    fn add_hw_watchpoint(&mut self, addr: u64, len: u64, kind: WatchKind) -> TargetResult<bool, Self> {
+    fn add_hw_watchpoint(
+        &mut self,
+        addr: u64,
+        len: u64,
+        kind: WatchKind,
+    ) -> TargetResult<bool, Self> {
         self.watchpoints.push(Watchpoint {
             addr,
             len: len.max(1),
@@ -639,7 +643,11 @@ impl HwWatchpoint for GdbTarget<'_> {
 }
 
 impl MonitorCmd for GdbTarget<'_> {
-    fn handle_monitor_cmd(&mut self, cmd: &[u8], mut out: ConsoleOutput<'_>) -> Result<(), anyhow::Error> {
+    fn handle_monitor_cmd(
+        &mut self,
+        cmd: &[u8],
+        mut out: ConsoleOutput<'_>,
+    ) -> Result<(), anyhow::Error> {
         let cmd = String::from_utf8_lossy(cmd);
         match cmd.split_whitespace().collect::<Vec<_>>().as_slice() {
             ["trap", "on"] => {
@@ -666,8 +674,14 @@ impl MonitorCmd for GdbTarget<'_> {
             }
             _ => {
                 outputln!(out, "hartlab monitor commands:");
-                outputln!(out, "  trap on|off  stop (or not) when a hart enters a trap handler");
-                outputln!(out, "  time         simulated time and each hart's progress");
+                outputln!(
+                    out,
+                    "  trap on|off  stop (or not) when a hart enters a trap handler"
+                );
+                outputln!(
+                    out,
+                    "  time         simulated time and each hart's progress"
+                );
             }
         }
         Ok(())
@@ -687,7 +701,10 @@ impl TargetDescriptionXmlOverride for GdbTarget<'_> {
         }
         let xml = self.xml.as_bytes();
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(xml.len());
-        let end = start.saturating_add(length).min(xml.len()).min(start + buf.len());
+        let end = start
+            .saturating_add(length)
+            .min(xml.len())
+            .min(start + buf.len());
         buf[..end - start].copy_from_slice(&xml[start..end]);
         Ok(end - start)
     }
@@ -745,7 +762,9 @@ pub fn serve(
 ) -> Result<Exit> {
     let listener =
         TcpListener::bind(addr).with_context(|| format!("--gdb {addr}: cannot listen there"))?;
-    let local = listener.local_addr().map_or_else(|_| addr.to_string(), |a| a.to_string());
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| addr.to_string(), |a| a.to_string());
     eprintln!("hartlab: waiting for gdb on {local} (target remote {local})");
     let (stream, peer) = listener
         .accept()

@@ -125,7 +125,10 @@ pub fn run_image(
     let commits: Option<(CommitSink, CommitWindow)> = match &options.commit_log {
         Some(log) => {
             let file = std::fs::File::create(&log.path).with_context(|| {
-                format!("--log-commits {}: cannot create the file", log.path.display())
+                format!(
+                    "--log-commits {}: cannot create the file",
+                    log.path.display()
+                )
             })?;
             let out: Box<dyn std::io::Write + Send> = Box::new(BufWriter::new(file));
             Some((Arc::new(Mutex::new(out)), log.window))

@@ -112,7 +112,12 @@ fn commit_log_window_cuts_the_log() {
     let elf = commits_elf();
     let full = hartlab_log(&elf, "all.log", &[]);
     let window = hartlab_log(&elf, "window.log", &["--log-window", "10:20"]);
-    let expected: String = full.lines().skip(10).take(10).map(|l| format!("{l}\n")).collect();
+    let expected: String = full
+        .lines()
+        .skip(10)
+        .take(10)
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert_eq!(window, expected);
     let tail = hartlab_log(&elf, "tail.log", &["--log-window", "50:"]);
     assert_eq!(tail.lines().count(), full.lines().count() - 50);
@@ -125,7 +130,11 @@ fn commit_log_window_cuts_the_log() {
         "20:10",
     ]);
     assert_ne!(o.status.code(), Some(0));
-    assert!(output_text(&o).contains("--log-window 20:10"), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("--log-window 20:10"),
+        "{}",
+        output_text(&o)
+    );
 }
 
 #[test]
@@ -143,12 +152,26 @@ fn commit_log_changes_no_result() {
         let logged = dir.join(format!("{timing}-logged.json"));
         let log = dir.join(format!("{timing}.log"));
         let a = hartlab_cli(&[
-            "run", &elf_arg, "--harts", "3", "--timing", timing, "--stats",
+            "run",
+            &elf_arg,
+            "--harts",
+            "3",
+            "--timing",
+            timing,
+            "--stats",
             &plain.display().to_string(),
         ]);
         let b = hartlab_cli(&[
-            "run", &elf_arg, "--harts", "3", "--timing", timing, "--stats",
-            &logged.display().to_string(), "--log-commits", &log.display().to_string(),
+            "run",
+            &elf_arg,
+            "--harts",
+            "3",
+            "--timing",
+            timing,
+            "--stats",
+            &logged.display().to_string(),
+            "--log-commits",
+            &log.display().to_string(),
         ]);
         assert_eq!(a.status.code(), Some(0), "{}", output_text(&a));
         assert_eq!(b.status.code(), Some(0), "{}", output_text(&b));
@@ -157,7 +180,10 @@ fn commit_log_changes_no_result() {
         assert_eq!(plain, std::fs::read_to_string(&logged).expect("stats"));
         let log = std::fs::read_to_string(&log).expect("log");
         for hart in 0..3 {
-            assert!(log.contains(&format!("core{hart:4}: 3 ")), "hart {hart} missing");
+            assert!(
+                log.contains(&format!("core{hart:4}: 3 ")),
+                "hart {hart} missing"
+            );
         }
     }
 }

@@ -120,7 +120,8 @@ fn gdb_session_on_a_bare_metal_program() {
     let elf = shared_elf();
     let dir = tempfile_dir("gdb_bare");
     let stats = dir.join("stats.json");
-    let (hartlab, port) = start_hartlab(&["run", &elf.display().to_string(), "--harts", "2"], &stats);
+    let (hartlab, port) =
+        start_hartlab(&["run", &elf.display().to_string(), "--harts", "2"], &stats);
     let script = "\
 info threads
 watch *(long *)&shared
@@ -163,7 +164,10 @@ continue
         "<after_trap+4>",
         "[Inferior 1 (process 1) exited normally]",
     ] {
-        assert!(out.contains(expected), "gdb's output lacks {expected:?}:\n{out}");
+        assert!(
+            out.contains(expected),
+            "gdb's output lacks {expected:?}:\n{out}"
+        );
     }
     // p/x $mstatus, p $fcsr, p/x $satp and p $mhartid print values.
     assert!(out.contains("= 0xa0000"), "{out}");
@@ -216,7 +220,11 @@ info threads
 delete
 continue
 ";
-    let gdb = wait(run_gdb(port, &kernel, script), Duration::from_secs(120), "gdb");
+    let gdb = wait(
+        run_gdb(port, &kernel, script),
+        Duration::from_secs(120),
+        "gdb",
+    );
     let hartlab = wait(hartlab, Duration::from_secs(120), "hartlab");
     let out = output_text(&gdb);
     for expected in [
@@ -225,7 +233,10 @@ continue
         "Thread 1.2",
         "[Inferior 1 (process 1) exited normally]",
     ] {
-        assert!(out.contains(expected), "gdb's output lacks {expected:?}:\n{out}");
+        assert!(
+            out.contains(expected),
+            "gdb's output lacks {expected:?}:\n{out}"
+        );
     }
     assert!(out.contains("= 0x8"), "satp shows Sv39 (mode 8):\n{out}");
     assert_eq!(hartlab.status.code(), Some(0), "{}", output_text(&hartlab));

@@ -422,10 +422,7 @@ impl Machine {
             self.settle_sleepers(t);
         }
         match stop {
-            HartStop::Horizon
-            | HartStop::Stalled
-            | HartStop::ExitRequested
-            | HartStop::Debug => {}
+            HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested | HartStop::Debug => {}
             HartStop::StatsRequested => {
                 if let Some(request) = self.bus.control.stats.take() {
                     if request == StatsRequest::Reset {
@@ -588,9 +585,7 @@ impl Machine {
 
     /// Whether hart `i` has stopped for the debugger.
     fn stopped_for_debugger(&self, i: usize) -> bool {
-        self.harts[i]
-            .debug()
-            .is_some_and(|d| d.stop.is_some())
+        self.harts[i].debug().is_some_and(|d| d.stop.is_some())
     }
 
     /// The horizon of the next round of functional (or quantum) interleaving, or how the run

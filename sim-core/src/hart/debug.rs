@@ -104,8 +104,6 @@ pub struct HartDebug {
     /// Why the hart stopped, once it has; the debugger clears it before resuming.
     pub stop: Option<DebugStop>,
     commits: Option<(CommitSink, CommitWindow)>,
-    /// The hart returned from a slice for the debugger: its next slice continues that one.
-    pub(super) resumed: bool,
     line: String,
     traps_seen: u64,
 }
@@ -121,7 +119,6 @@ impl HartDebug {
             attention: None,
             stop: None,
             commits: None,
-            resumed: false,
             line: String::new(),
             traps_seen: 0,
         }
@@ -307,7 +304,10 @@ impl Hart {
                 }
             }
             let d = self.debug.as_deref().expect("checked above");
-            if d.attention.as_ref().is_some_and(|a| a.load(Ordering::Relaxed)) {
+            if d.attention
+                .as_ref()
+                .is_some_and(|a| a.load(Ordering::Relaxed))
+            {
                 self.debug_stop(DebugStop::Attention);
                 continue;
             }
@@ -404,8 +404,7 @@ impl Hart {
         let pc = self.pc;
         let low = self.debug_read(bus, pc, 2, self.privilege)? as u32;
         let raw = if low & 3 == 3 {
-            low | (self.debug_read(bus, pc.wrapping_add(2), 2, self.privilege)? as u32)
-                << 16
+            low | (self.debug_read(bus, pc.wrapping_add(2), 2, self.privilege)? as u32) << 16
         } else {
             low
         };
@@ -539,7 +538,11 @@ impl Hart {
                 } else {
                     peek.store_value & (u64::MAX >> (64 - 8 * size))
                 };
-                let _ = write!(line, " mem 0x{va:016x} 0x{value:0w$x}", w = size as usize * 2);
+                let _ = write!(
+                    line,
+                    " mem 0x{va:016x} 0x{value:0w$x}",
+                    w = size as usize * 2
+                );
             }
         }
         line.push('\n');
@@ -654,4 +657,3 @@ impl Hart {
         ok
     }
 }
-

@@ -241,6 +241,8 @@ pub struct Hart {
     tracer: Tracer,
     /// Debugging and commit logging (`None`: the ordinary loops run, at no cost).
     debug: Option<Box<debug::HartDebug>>,
+    /// The hart returned from a slice for the debugger: its next slice continues that one.
+    debug_resumed: bool,
 }
 
 impl Hart {
@@ -288,6 +290,7 @@ impl Hart {
             stats_base: (0, 0),
             tracer: Tracer::off(),
             debug: None,
+            debug_resumed: false,
         };
         h.mmu_context_changed();
         h
@@ -503,7 +506,7 @@ impl Hart {
         self.host_to_phys = bus.ram.host_to_phys();
         // A slice resumed after a debugger stop goes on as if it had not stopped: what a new
         // slice refreshes waits for the next one.
-        let resumed = self.debug.as_mut().is_some_and(|d| std::mem::take(&mut d.resumed));
+        let resumed = std::mem::take(&mut self.debug_resumed);
         if !resumed && bus.reservation_gen() != self.seen_reservation_gen {
             self.seen_reservation_gen = bus.reservation_gen();
             self.tlb.flush_stores();
@@ -525,8 +528,8 @@ impl Hart {
             if std::mem::take(&mut self.yielding) {
                 return HartStop::Horizon;
             }
-            if let Some(d) = self.debug.as_mut().filter(|d| d.stop.is_some()) {
-                d.resumed = true;
+            if self.debug.as_ref().is_some_and(|d| d.stop.is_some()) {
+                self.debug_resumed = true;
                 return HartStop::Debug;
             }
             if self.deadline_dirty {
