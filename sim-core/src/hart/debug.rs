@@ -303,7 +303,9 @@ impl Hart {
                     continue;
                 }
             }
-            let d = self.debug.as_deref().expect("checked above");
+            let Some(d) = self.debug.as_deref() else {
+                return;
+            };
             if d.attention
                 .as_ref()
                 .is_some_and(|a| a.load(Ordering::Relaxed))
@@ -356,13 +358,17 @@ impl Hart {
             }
             let progressed = self.instret != instret || self.pc != pc;
             let traps = self.trap_total();
-            let d = self.debug.as_deref().expect("attached");
+            let Some(d) = self.debug.as_deref() else {
+                return;
+            };
             let trapped = traps != d.traps_seen;
             if trapped {
                 let stop = d.stop_on_trap;
                 self.debug_note_traps(traps, stop);
             }
-            let d = self.debug.as_deref_mut().expect("attached");
+            let Some(d) = self.debug.as_deref_mut() else {
+                return;
+            };
             if d.step && (progressed || trapped) && d.stop.is_none() {
                 d.step = false;
                 d.stop = Some(DebugStop::Step);
