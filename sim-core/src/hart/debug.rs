@@ -10,7 +10,6 @@
 //! debugger that only continues, or with a commit log, has the same simulated results. A stop
 //! always falls on an instruction boundary, before the instruction it names.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -104,7 +103,7 @@ pub struct HartDebug {
     /// Why the hart stopped, once it has; the debugger clears it before resuming.
     pub stop: Option<DebugStop>,
     commits: Option<(CommitSink, CommitWindow)>,
-    line: String,
+    line: Vec<u8>,
     traps_seen: u64,
 }
 
@@ -119,7 +118,7 @@ impl HartDebug {
             attention: None,
             stop: None,
             commits: None,
-            line: String::new(),
+            line: Vec::new(),
             traps_seen: 0,
         }
     }
@@ -200,6 +199,33 @@ fn access_of(op: Op) -> Option<(u32, bool, bool, bool)> {
         | AmoMaxuD => (8, true, true, false),
         _ => return None,
     })
+}
+
+/// Append `0x` and the low `digits` hex digits of `v` (commit-log lines are hot when logging:
+/// this avoids the formatting machinery).
+fn push_hex(out: &mut Vec<u8>, v: u64, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"0x");
+    for i in (0..digits).rev() {
+        out.push(HEX[((v >> (4 * i)) & 15) as usize]);
+    }
+}
+
+/// Append `v` in decimal, right-aligned in `width` columns.
+fn push_dec(out: &mut Vec<u8>, v: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    let mut v = v;
+    loop {
+        digits[n] = b'0' + (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(std::iter::repeat_n(b' ', width.saturating_sub(n)));
+    out.extend(digits[..n].iter().rev());
 }
 
 /// Spike's name of a CSR in commit logs (`c<number>_<name>`).
@@ -511,26 +537,39 @@ impl Hart {
         };
         let mut line = std::mem::take(&mut d.line);
         line.clear();
-        let _ = write!(
-            line,
-            "core{:4}: {} 0x{:016x} (0x{:0w$x})",
-            self.id,
-            privilege as u8,
-            pc,
-            peek.raw,
-            w = insn_len(peek.raw) as usize * 2
-        );
+        line.extend_from_slice(b"core");
+        push_dec(&mut line, self.id as u64, 4);
+        line.extend_from_slice(b": ");
+        push_dec(&mut line, privilege as u64, 1);
+        line.push(b' ');
+        push_hex(&mut line, pc, 16);
+        line.extend_from_slice(b" (");
+        push_hex(&mut line, peek.raw as u64, insn_len(peek.raw) as usize * 2);
+        line.push(b')');
         for &(key, value) in &writes[..n] {
             let r = key >> 4;
-            let _ = match key & 15 {
-                0 => write!(line, " x{r:<2} 0x{value:016x}"),
-                1 => write!(line, " f{r:<2} 0x{value:016x}"),
-                _ => write!(line, " c{r}_{} 0x{value:016x}", csr_name(r as u16)),
-            };
+            match key & 15 {
+                file @ (0 | 1) => {
+                    line.extend_from_slice(if file == 0 { b" x" } else { b" f" });
+                    push_dec(&mut line, r as u64, 0);
+                    if r < 10 {
+                        line.push(b' ');
+                    }
+                }
+                _ => {
+                    line.extend_from_slice(b" c");
+                    push_dec(&mut line, r as u64, 0);
+                    line.push(b'_');
+                    line.extend_from_slice(csr_name(r as u16).as_bytes());
+                }
+            }
+            line.push(b' ');
+            push_hex(&mut line, value, 16);
         }
         if let Some((va, size, load, store)) = peek.access {
             if load {
-                let _ = write!(line, " mem 0x{va:016x}");
+                line.extend_from_slice(b" mem ");
+                push_hex(&mut line, va, 16);
             }
             let stored = match i.op {
                 Op::ScW | Op::ScD => self.x[rd as usize] == 0 || rd == 0,
@@ -544,27 +583,26 @@ impl Hart {
                 } else {
                     peek.store_value & (u64::MAX >> (64 - 8 * size))
                 };
-                let _ = write!(
-                    line,
-                    " mem 0x{va:016x} 0x{value:0w$x}",
-                    w = size as usize * 2
-                );
+                line.extend_from_slice(b" mem ");
+                push_hex(&mut line, va, 16);
+                line.push(b' ');
+                push_hex(&mut line, value, size as usize * 2);
             }
         }
-        line.push('\n');
+        line.push(b'\n');
         let Some(d) = self.debug.as_deref_mut() else {
             return;
         };
         if let Some((sink, _)) = &d.commits {
             if let Ok(mut out) = sink.lock() {
-                let _ = out.write_all(line.as_bytes());
+                let _ = out.write_all(&line);
             }
         }
         d.line = line;
     }
 
-    /// Translate `va` as this hart would for an access at privilege `p`, without side effects: no TLB fill, no A/D update, no permission check beyond
-    /// validity. `None` when the page tables do not map it.
+    /// Translate `va` as this hart would for an access at privilege `p`, without side
+    /// effects: no TLB fill, no A/D update, no permission check beyond validity. `None` when the page tables do not map it.
     pub fn debug_translate(&self, bus: &SystemBus, va: u64, p: Priv) -> Option<u64> {
         if p == Priv::M || self.csr.satp >> 60 != 8 {
             return Some(va);
