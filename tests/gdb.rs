@@ -1,6 +1,6 @@
 //! `--gdb`: Debian's `gdb-multiarch` drives scripted sessions against `hartlab run|boot
-//! --gdb` on a free port: a two-hart bare-metal program (a watchpoint on a variable another
-//! hart writes, stopping on a trap, a breakpoint, registers including FP and CSRs, memory, a
+//! --gdb` on a free port: a two-hart bare-metal program (write, read and access watchpoints on
+//! a variable another hart writes, stopping on a trap, a hardware breakpoint, registers including FP and CSRs, memory, a
 //! single step, the threads, continue to the exit), the guest kernel (a breakpoint in its trap
 //! entry, loaded from the kernel ELF's symbols; the run's statistics equal those of a run
 //! without gdb), and Ctrl-C on a program that never ends. Where gdb-multiarch is missing each
@@ -128,12 +128,18 @@ watch *(long *)&shared
 continue
 continue
 delete
+rwatch *(long *)&shared
+continue
+delete
+awatch *(long *)&shared
+continue
+delete
 monitor trap on
 continue
 p $pc
 p $mcause
 monitor trap off
-break after_trap
+hbreak after_trap
 continue
 info registers
 p/x $mstatus
@@ -155,10 +161,13 @@ continue
         "Thread 2 hit Hardware watchpoint 1: *(long *)&shared",
         "Old value = 0\nNew value = 1",
         "Old value = 1\nNew value = 2",
+        "Thread 1 hit Hardware read watchpoint 2: *(long *)&shared",
+        "hit Hardware access (read/write) watchpoint 3: *(long *)&shared",
         "stopping on traps",
         "<trap_handler>",
         "= 11\n",
-        "Breakpoint 2, after_trap",
+        "Hardware assisted breakpoint 4 at",
+        "Breakpoint 4, after_trap",
         "t1             0x3",
         "0x0000000000000003",
         "<after_trap+4>",
