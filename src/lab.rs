@@ -76,6 +76,8 @@ impl Simulator for Hartlab {
             max_insns: job.max_insns,
             max_sim_time: job.max_sim_time_ps,
             bootargs: Some(job.bootargs.to_string()),
+            commit_log: None,
+            gdb: None,
             trace_limit: job.trace.map(|(_, limit)| limit),
         };
         let console = BoundedConsole::new(job.console_limit);

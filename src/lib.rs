@@ -8,6 +8,7 @@
 pub mod board;
 pub mod config;
 pub mod fdt;
+pub mod gdb;
 pub mod lab;
 pub mod run;
 pub mod stats;

@@ -14,7 +14,8 @@ use experiments::RunSettings;
 use hartlab::board::Console;
 use hartlab::config::{parse_size, MachineConfig, ModeName};
 use hartlab::lab::{Hartlab, GUEST_IMAGE};
-use hartlab::run::{describe, run_image, RunOptions};
+use hartlab::run::{describe, run_image, CommitLogOptions, RunOptions};
+use sim_core::hart::debug::CommitWindow;
 use sim_core::machine::Exit;
 
 /// Exit status when the ELF or configuration cannot be used.
@@ -266,6 +267,57 @@ struct MachineArgs {
     /// Host timing then enters the run: it is not deterministic. Repeatable.
     #[arg(long, value_name = "tcp:HOSTPORT-:GUESTPORT", value_parser = parse_hostfwd)]
     hostfwd: Vec<(u16, u16)>,
+    /// Write one line per retired instruction to this file, in Spike's commit-log format
+    /// (`spike --log-commits`): hart, privilege, pc, encoding, registers written, memory
+    /// accessed. Logging changes no simulated result.
+    #[arg(long, value_name = "FILE")]
+    log_commits: Option<PathBuf>,
+    /// Log only the instructions each hart retires while its minstret is in FROM..TO, or,
+    /// with times (`10us:20us`), while its simulated time is in that range; either end may be
+    /// left out (`1000:`, `:5000`, `1ms:`).
+    #[arg(long, value_name = "FROM:TO", value_parser = parse_window, requires = "log_commits")]
+    log_window: Option<CommitWindow>,
+    /// Serve the GDB remote protocol on ADDR (default 127.0.0.1:1234): the machine waits for
+    /// gdb before its first instruction, every hart is a thread, and simulated time stands
+    /// still while gdb holds the machine (see README.md, "Debugging with GDB").
+    #[arg(long, value_name = "ADDR", num_args = 0..=1,
+          default_missing_value = hartlab::gdb::DEFAULT_ADDR)]
+    gdb: Option<String>,
+}
+
+/// `FROM:TO` of `--log-window`: instruction counts, or simulated times with a unit (`ps`,
+/// `ns`, `us`, `ms`, `s`); either end may be left out.
+fn parse_window(s: &str) -> Result<CommitWindow, String> {
+    let (from, to) = s
+        .split_once(':')
+        .ok_or_else(|| format!("--log-window {s}: expected FROM:TO"))?;
+    let timed = [from, to]
+        .iter()
+        .any(|v| v.ends_with(|c: char| c.is_ascii_alphabetic()));
+    let value = |v: &str, default: u64| -> Result<u64, String> {
+        if v.is_empty() {
+            return Ok(default);
+        }
+        let parsed = if timed {
+            experiments::schema::parse_duration_ps(v)
+        } else {
+            v.parse().ok()
+        };
+        parsed.ok_or_else(|| {
+            format!("--log-window {s}: {v} is not an instruction count or a time such as 10us")
+        })
+    };
+    let mut window = CommitWindow::default();
+    let (lo, hi) = (value(from, 0)?, value(to, u64::MAX)?);
+    if lo >= hi {
+        return Err(format!("--log-window {s}: the window is empty"));
+    }
+    if timed {
+        (window.from_ps, window.to_ps) = (lo, hi);
+    } else {
+        (window.from, window.to) = (lo, hi);
+    }
+    Ok(window)
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
@@ -367,6 +419,11 @@ fn simulate(
             .trace
             .as_ref()
             .map(|_| usize::try_from(args.trace_limit).unwrap_or(usize::MAX)),
+        commit_log: args.log_commits.clone().map(|path| CommitLogOptions {
+            path,
+            window: args.log_window.unwrap_or_default(),
+        }),
+        gdb: args.gdb.clone(),
         ..RunOptions::default()
     };
     let mut console = || Console {

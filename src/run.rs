@@ -1,7 +1,9 @@
 //! Running a guest ELF on the virt board to its end, and collecting what it measured
 //! through the simulator-control device (samples, events, statistics dumps).
 
-use std::path::Path;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -9,6 +11,7 @@ use devices::sim_control::Recording;
 use devices::virtio::VirtioNet;
 use devices::SimControl;
 use sim_core::bus::StatsRequest;
+use sim_core::hart::debug::{CommitSink, CommitWindow, HartDebug};
 use sim_core::machine::{Exit, Limits};
 use sim_core::time::SimTime;
 use sim_core::trace::Tracer;
@@ -34,6 +37,20 @@ pub struct RunOptions {
     pub bootargs: Option<String>,
     /// Record a timeline trace of at most this many records (`None`: no trace).
     pub trace_limit: Option<usize>,
+    /// Write a commit log (Spike's `--log-commits` format) of the retired instructions.
+    pub commit_log: Option<CommitLogOptions>,
+    /// Serve the GDB remote protocol on this address and run under the debugger's control
+    /// (the first run only: after a guest reset the machine runs without it).
+    pub gdb: Option<String>,
+}
+
+/// Where a commit log goes and what it covers.
+#[derive(Debug, Clone)]
+pub struct CommitLogOptions {
+    /// The file written.
+    pub path: PathBuf,
+    /// Which instructions of each hart are logged.
+    pub window: CommitWindow,
 }
 
 /// The outcome of a run.
@@ -106,6 +123,20 @@ pub fn run_image(
     console: &mut dyn FnMut() -> Console,
 ) -> Result<RunReport> {
     let mut resets = 0;
+    let commits: Option<(CommitSink, CommitWindow)> = match &options.commit_log {
+        Some(log) => {
+            let file = std::fs::File::create(&log.path).with_context(|| {
+                format!(
+                    "--log-commits {}: cannot create the file",
+                    log.path.display()
+                )
+            })?;
+            let out: Box<dyn std::io::Write + Send> = Box::new(BufWriter::new(file));
+            Some((Arc::new(Mutex::new(out)), log.window))
+        }
+        None => None,
+    };
+    let mut gdb = options.gdb.clone();
     loop {
         // Each restart records afresh: a trace covers the final run, as the statistics do.
         let tracer = options
@@ -126,22 +157,32 @@ pub fn run_image(
         let max_dumps = options.config.sim_control.max_dumps;
         let mut dumps = Vec::new();
         let mut dumps_dropped = 0;
+        if let Some((sink, window)) = &commits {
+            for h in &mut board.machine.harts {
+                h.attach_debug(HartDebug::new().with_commit_log(sink.clone(), *window));
+            }
+        }
+        let mut on_stats = |machine: &sim_core::machine::Machine, hart: usize, request| {
+            if request != StatsRequest::Dump {
+                return;
+            }
+            if dumps.len() < max_dumps {
+                let now = machine.harts[hart].now();
+                let label = format!("dump {} by hart {hart}", dumps.len());
+                dumps.push(Stats::collect_at(machine, now, label));
+            } else {
+                dumps_dropped += 1;
+            }
+        };
         let start = Instant::now();
-        let exit = board
-            .machine
-            .run_with(limits, &mut |machine, hart, request| {
-                if request != StatsRequest::Dump {
-                    return;
-                }
-                if dumps.len() < max_dumps {
-                    let now = machine.harts[hart].now();
-                    let label = format!("dump {} by hart {hart}", dumps.len());
-                    dumps.push(Stats::collect_at(machine, now, label));
-                } else {
-                    dumps_dropped += 1;
-                }
-            });
+        let exit = match gdb.take() {
+            Some(addr) => crate::gdb::serve(&mut board.machine, limits, &mut on_stats, &addr)?,
+            None => board.machine.run_with(limits, &mut on_stats),
+        };
         let host = start.elapsed().as_secs_f64();
+        if let Some(h) = board.machine.harts.first() {
+            h.flush_commit_log();
+        }
         if exit == Exit::Reset && resets < MAX_RESETS {
             resets += 1;
             continue;

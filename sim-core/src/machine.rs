@@ -14,6 +14,8 @@
 //!
 //! Nothing depends on the host: the same image and configuration give the same results.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::bus::{ExitRequest, StatsRequest};
 use crate::hart::{Hart, HartStop, PerformLimit};
 use crate::system_bus::SystemBus;
@@ -140,6 +142,11 @@ pub struct Machine {
     ran: Option<usize>,
     /// The shortest time after which any hart, running, can affect another.
     lookahead: SimTime,
+    /// A round (functional or quantum interleaving) a debugger stop interrupted: its horizon
+    /// and the hart to run next, so the round resumes exactly as it would have gone on.
+    round: Option<(SimTime, usize)>,
+    /// Likewise a hart's run under exact interleaving: the hart, its horizon and its limit.
+    chunk: Option<(usize, SimTime, PerformLimit)>,
 }
 
 /// A participant's next action in exact interleaving: when, with a tie-breaker, and the
@@ -190,6 +197,8 @@ impl Machine {
             slots_gen: 0,
             ran: None,
             lookahead,
+            round: None,
+            chunk: None,
         })
     }
 
@@ -406,8 +415,25 @@ impl Machine {
             time: limit_time,
             inclusive: 1 + next < limit_tie,
         };
+        self.run_chunk(next, until, limit, on_stats)
+    }
+
+    /// Run hart `next` under exact interleaving while it issues before `until`, performing
+    /// accesses up to `limit`, and serve what it stopped for. A debugger stop keeps the
+    /// chunk in `self.chunk`, to be finished on resuming.
+    fn run_chunk(
+        &mut self,
+        next: usize,
+        until: SimTime,
+        limit: PerformLimit,
+        on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
+    ) -> Option<Exit> {
         self.ran = Some(next);
         let stop = self.harts[next].run_ordered(&mut self.bus, until, limit);
+        if stop == HartStop::Debug {
+            self.chunk = Some((next, until, limit));
+            return None;
+        }
         if matches!(stop, HartStop::ExitRequested | HartStop::StatsRequested)
             || self.bus.control.exit.is_some()
         {
@@ -417,7 +443,7 @@ impl Machine {
             self.settle_sleepers(t);
         }
         match stop {
-            HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested => {}
+            HartStop::Horizon | HartStop::Stalled | HartStop::ExitRequested | HartStop::Debug => {}
             HartStop::StatsRequested => {
                 if let Some(request) = self.bus.control.stats.take() {
                     if request == StatsRequest::Reset {
@@ -455,6 +481,23 @@ impl Machine {
         limits: Limits,
         on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
     ) -> Exit {
+        loop {
+            if let Some(exit) = self.run_until_paused(limits, on_stats, None) {
+                return exit;
+            }
+        }
+    }
+
+    /// [`Self::run_with`] for a debugger: returns `None` when a hart stopped for it (see
+    /// [`crate::hart::debug::HartDebug::stop`]) or when `attention` is raised, at a point from
+    /// which calling again goes on exactly as if the run had not paused (simulated time does
+    /// not pass in between, so pausing changes no result).
+    pub fn run_until_paused(
+        &mut self,
+        limits: Limits,
+        on_stats: &mut dyn FnMut(&Machine, usize, StatsRequest),
+        attention: Option<&AtomicBool>,
+    ) -> Option<Exit> {
         let max_insns = limits.max_insns;
         // The shortest clock period: no hart retires more than one instruction per period.
         let period = self
@@ -465,81 +508,69 @@ impl Machine {
             .min()
             .unwrap_or(1);
         loop {
-            if self.ordered() {
+            if let Some((next, until, limit)) = self.chunk.take() {
+                if let Some(exit) = self.run_chunk(next, until, limit, on_stats) {
+                    return Some(exit);
+                }
+                if self.chunk.is_some() || self.stopped_for_debugger(next) {
+                    return None;
+                }
+                continue;
+            }
+            if self.round.is_none() && attention.is_some_and(|a| a.load(Ordering::Relaxed)) {
+                return None;
+            }
+            if self.round.is_none() && self.ordered() {
                 let mut cap = SimTime::MAX;
                 if let Some(max) = max_insns {
                     let done = self.instret();
                     if done >= max {
                         self.settle_sleepers(self.now);
-                        return Exit::MaxInsns;
+                        return Some(Exit::MaxInsns);
                     }
                     cap = cap.min(self.insn_horizon(max - done, period));
                 }
                 if let Some(max) = limits.max_time {
                     if self.now >= max {
                         self.settle_sleepers(max);
-                        return Exit::MaxTime;
+                        return Some(Exit::MaxTime);
                     }
                     cap = cap.min(max);
                 }
-                if let Some(exit) = self.step_ordered(cap, on_stats) {
-                    return exit;
-                }
-                continue;
-            }
-            // Harts move in rounds: the slots of exact interleaving are out of date.
-            self.slots.clear();
-            self.bus.advance(self.now);
-            // A device may end the run from its update (a load generator that is done).
-            if let Some(req) = self.bus.control.exit.take() {
-                return exit_of(req);
-            }
-            let asleep = self
-                .harts
-                .iter()
-                .all(|h| h.is_waiting() && !h.wakeup_pending(&self.bus));
-            let event = self.next_event();
-            let mut horizon = if asleep {
-                match event {
-                    Some(t) => t,
-                    None if self.bus.awaits_host_input() => {
-                        // Only a live terminal can wake the machine: let host time pass.
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                        self.now.saturating_add(self.params.quantum.max(period))
+                match self.step_ordered(cap, on_stats) {
+                    Some(exit) => return Some(exit),
+                    None if self.chunk.is_some()
+                        || self.ran.is_some_and(|i| self.stopped_for_debugger(i)) =>
+                    {
+                        return None
                     }
-                    None => return Exit::Deadlock,
+                    None => continue,
                 }
-            } else {
-                let q = self.now.saturating_add(self.params.quantum.max(period));
-                event.map_or(q, |t| t.min(q))
+            }
+            let (horizon, first) = match self.round.take() {
+                Some(round) => round,
+                None => match self.next_round(limits, period) {
+                    Ok(horizon) => (horizon, 0),
+                    Err(exit) => return Some(exit),
+                },
             };
-            if let (false, Some(at)) = (self.bus.control.timed, self.params.timed_from_insn) {
-                let done = self.instret();
-                if done >= at {
-                    self.bus.control.timed = true;
-                } else {
-                    horizon = horizon.min(self.insn_horizon(at - done, period));
-                }
-            }
-            if let Some(max) = max_insns {
-                let done = self.instret();
-                if done >= max {
-                    return Exit::MaxInsns;
-                }
-                horizon = horizon.min(self.insn_horizon(max - done, period));
-            }
-            if let Some(max) = limits.max_time {
-                if self.now >= max {
-                    return Exit::MaxTime;
-                }
-                horizon = horizon.min(max);
-            }
-            let mut i = 0;
+            let mut i = first;
             while i < self.harts.len() {
                 match self.harts[i].run(&mut self.bus, horizon) {
                     // Without an ordering limit no access waits.
-                    HartStop::Horizon | HartStop::Stalled => i += 1,
+                    HartStop::Horizon | HartStop::Stalled => {
+                        i += 1;
+                        if self.stopped_for_debugger(i - 1) {
+                            // Stopped at its last instruction: the round goes on from the next hart.
+                            self.round = Some((horizon, i));
+                            return None;
+                        }
+                    }
                     HartStop::ExitRequested => break,
+                    HartStop::Debug => {
+                        self.round = Some((horizon, i));
+                        return None;
+                    }
                     HartStop::StatsRequested => {
                         // The same hart runs on to the horizon once the request is served.
                         if let Some(request) = self.bus.control.stats.take() {
@@ -551,17 +582,75 @@ impl Machine {
                     }
                     HartStop::TrapLoop => {
                         let h = &self.harts[i];
-                        return Exit::TrapLoop {
+                        return Some(Exit::TrapLoop {
                             hart: h.id,
                             pc: h.pc(),
-                        };
+                        });
                     }
                 }
             }
             if let Some(req) = self.bus.control.exit.take() {
-                return exit_of(req);
+                return Some(exit_of(req));
             }
             self.now = horizon;
         }
+    }
+
+    /// Whether hart `i` has stopped for the debugger.
+    fn stopped_for_debugger(&self, i: usize) -> bool {
+        self.harts[i].debug().is_some_and(|d| d.stop.is_some())
+    }
+
+    /// The horizon of the next round of functional (or quantum) interleaving, or how the run
+    /// ends before it.
+    fn next_round(&mut self, limits: Limits, period: SimTime) -> Result<SimTime, Exit> {
+        // Harts move in rounds: the slots of exact interleaving are out of date.
+        self.slots.clear();
+        self.bus.advance(self.now);
+        // A device may end the run from its update (a load generator that is done).
+        if let Some(req) = self.bus.control.exit.take() {
+            return Err(exit_of(req));
+        }
+        let asleep = self
+            .harts
+            .iter()
+            .all(|h| h.is_waiting() && !h.wakeup_pending(&self.bus));
+        let event = self.next_event();
+        let mut horizon = if asleep {
+            match event {
+                Some(t) => t,
+                None if self.bus.awaits_host_input() => {
+                    // Only a live terminal can wake the machine: let host time pass.
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    self.now.saturating_add(self.params.quantum.max(period))
+                }
+                None => return Err(Exit::Deadlock),
+            }
+        } else {
+            let q = self.now.saturating_add(self.params.quantum.max(period));
+            event.map_or(q, |t| t.min(q))
+        };
+        if let (false, Some(at)) = (self.bus.control.timed, self.params.timed_from_insn) {
+            let done = self.instret();
+            if done >= at {
+                self.bus.control.timed = true;
+            } else {
+                horizon = horizon.min(self.insn_horizon(at - done, period));
+            }
+        }
+        if let Some(max) = limits.max_insns {
+            let done = self.instret();
+            if done >= max {
+                return Err(Exit::MaxInsns);
+            }
+            horizon = horizon.min(self.insn_horizon(max - done, period));
+        }
+        if let Some(max) = limits.max_time {
+            if self.now >= max {
+                return Err(Exit::MaxTime);
+            }
+            horizon = horizon.min(max);
+        }
+        Ok(horizon)
     }
 }

@@ -8,6 +8,7 @@
 //! instruction boundary.
 
 pub mod csr;
+pub mod debug;
 pub mod decode;
 mod execute;
 pub mod fpu;
@@ -72,6 +73,8 @@ pub enum HartStop {
     /// The hart's next access reaches the shared level later than the machine allows (see
     /// [`Hart::run_ordered`]); it waits for the others.
     Stalled,
+    /// The hart stopped for the debugger (see [`debug::HartDebug::stop`]).
+    Debug,
 }
 
 /// Identical faults in a row (see [`Hart::exception`]) after which the hart is declared stuck.
@@ -236,6 +239,10 @@ pub struct Hart {
     f: [u64; 32],
     /// Records traps, xRETs and WFI sleeps on the run's timeline (off unless tracing).
     tracer: Tracer,
+    /// Debugging and commit logging (`None`: the ordinary loops run, at no cost).
+    debug: Option<Box<debug::HartDebug>>,
+    /// The hart returned from a slice for the debugger: its next slice continues that one.
+    debug_resumed: bool,
 }
 
 impl Hart {
@@ -282,6 +289,8 @@ impl Hart {
             uintr: UintrStats::default(),
             stats_base: (0, 0),
             tracer: Tracer::off(),
+            debug: None,
+            debug_resumed: false,
         };
         h.mmu_context_changed();
         h
@@ -495,7 +504,10 @@ impl Hart {
     fn run_until(&mut self, bus: &mut SystemBus, until: SimTime) -> HartStop {
         let until_cycle = self.clock.cycles_at(until.saturating_sub(1)) + 1;
         self.host_to_phys = bus.ram.host_to_phys();
-        if bus.reservation_gen() != self.seen_reservation_gen {
+        // A slice resumed after a debugger stop goes on as if it had not stopped: what a new
+        // slice refreshes waits for the next one.
+        let resumed = std::mem::take(&mut self.debug_resumed);
+        if !resumed && bus.reservation_gen() != self.seen_reservation_gen {
             self.seen_reservation_gen = bus.reservation_gen();
             self.tlb.flush_stores();
         }
@@ -515,6 +527,10 @@ impl Hart {
             }
             if std::mem::take(&mut self.yielding) {
                 return HartStop::Horizon;
+            }
+            if self.debug.as_ref().is_some_and(|d| d.stop.is_some()) {
+                self.debug_resumed = true;
+                return HartStop::Debug;
             }
             if self.deadline_dirty {
                 self.recompute_deadline(bus);
@@ -564,16 +580,24 @@ impl Hart {
             let stop = until_cycle.min(self.deadline_cycle);
             self.slice_end = stop;
             // One loop per mode, each with its own monomorphised step: the functional loop
-            // carries no trace of the timing model.
-            if self.timed {
-                while self.cycle < self.slice_end {
-                    self.step::<true>(bus);
-                }
-            } else {
-                while self.cycle < self.slice_end {
-                    self.step::<false>(bus);
-                }
+            // carries no trace of the timing model. A hart being debugged or logged runs the
+            // inspecting loop instead (chosen once per slice, so the others pay nothing).
+            match (self.debug.is_some(), self.timed) {
+                (false, true) => self.run_slice::<true>(bus),
+                (false, false) => self.run_slice::<false>(bus),
+                (true, true) => self.run_debug::<true>(bus),
+                (true, false) => self.run_debug::<false>(bus),
             }
+        }
+    }
+
+    /// The hot loop: run instructions while the slice lasts. The only place the step is
+    /// inlined (the inspecting loop runs one instruction at a time through it too), so the
+    /// timing model's calls inline here as they would with a single caller.
+    #[inline(never)]
+    fn run_slice<const TIMED: bool>(&mut self, bus: &mut SystemBus) {
+        while self.cycle < self.slice_end {
+            self.step::<TIMED>(bus);
         }
     }
 
