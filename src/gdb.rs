@@ -598,11 +598,16 @@ impl HwBreakpoint for GdbTarget<'_> {
     }
 }
 
-fn watch_kind(kind: WatchKind) -> debug::WatchKind {
-    match kind {
-        WatchKind::Write => debug::WatchKind::Write,
-        WatchKind::Read => debug::WatchKind::Read,
-        WatchKind::ReadWrite => debug::WatchKind::Access,
+/// The simulator's watchpoint for gdb's `(addr, len, kind)` (a length of 0 watches a byte).
+fn watchpoint(addr: u64, len: u64, kind: WatchKind) -> Watchpoint {
+    Watchpoint {
+        addr,
+        len: len.max(1),
+        kind: match kind {
+            WatchKind::Write => debug::WatchKind::Write,
+            WatchKind::Read => debug::WatchKind::Read,
+            WatchKind::ReadWrite => debug::WatchKind::Access,
+        },
     }
 }
 
@@ -613,11 +618,7 @@ impl HwWatchpoint for GdbTarget<'_> {
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        self.watchpoints.push(Watchpoint {
-            addr,
-            len: len.max(1),
-            kind: watch_kind(kind),
-        });
+        self.watchpoints.push(watchpoint(addr, len, kind));
         self.sync();
         Ok(true)
     }
@@ -628,11 +629,7 @@ impl HwWatchpoint for GdbTarget<'_> {
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        let w = Watchpoint {
-            addr,
-            len: len.max(1),
-            kind: watch_kind(kind),
-        };
+        let w = watchpoint(addr, len, kind);
         let Some(at) = self.watchpoints.iter().position(|&x| x == w) else {
             return Ok(false);
         };

@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// A free TCP port on the host (for `hostfwd`; UDP uses the same number).
 fn free_port() -> u16 {
@@ -28,23 +29,21 @@ fn serve_on_qemu(
     let port = free_port();
     let netdev =
         format!("user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:7,hostfwd=udp:127.0.0.1:{port}-:7");
-    let mut qemu = Command::new("timeout");
-    qemu.args(["--signal=KILL", "120", "qemu-system-riscv64"])
-        .args([
-            "-machine",
-            "virt",
-            "-bios",
-            "none",
-            "-nographic",
-            "-monitor",
-            "none",
-        ])
-        .args(["-serial", "stdio", "-m", "256M", "-smp", "2"])
-        .args(["-global", "virtio-mmio.force-legacy=false"])
-        .args(["-netdev", &netdev, "-device", "virtio-net-device,netdev=n0"])
-        .arg("-kernel")
-        .arg(image)
-        .args(["-append", bootargs]);
+    let qemu = support::qemu_command(
+        image,
+        2,
+        Duration::from_secs(120),
+        &[
+            "-global",
+            "virtio-mmio.force-legacy=false",
+            "-netdev",
+            &netdev,
+            "-device",
+            "virtio-net-device,netdev=n0",
+            "-append",
+            bootargs,
+        ],
+    );
     serve(qemu, port, ready, client_args)
 }
 

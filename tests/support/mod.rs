@@ -92,6 +92,24 @@ pub fn run_qemu(elf: &Path, harts: usize, timeout: Duration) -> QemuRun {
     run_qemu_with(elf, harts, timeout, &[])
 }
 
+/// The command that boots `elf` on `qemu-system-riscv64 -machine virt -bios none` with `harts`
+/// harts, hartlab's default memory, the console on stdout and `extra` arguments, killed after
+/// `timeout`.
+pub fn qemu_command(elf: &Path, harts: usize, timeout: Duration, extra: &[&str]) -> Command {
+    let mut qemu = Command::new("timeout");
+    qemu.arg("--signal=KILL")
+        .arg(format!("{}", timeout.as_secs().max(1)))
+        .arg("qemu-system-riscv64")
+        .args(["-machine", "virt", "-bios", "none", "-nographic"])
+        .args(["-monitor", "none", "-serial", "stdio", "-m", "256M"])
+        .arg("-smp")
+        .arg(harts.to_string())
+        .arg("-kernel")
+        .arg(elf)
+        .args(extra);
+    qemu
+}
+
 /// [`run_qemu`] with extra QEMU arguments (such as `-append "bootargs"`).
 pub fn run_qemu_with(elf: &Path, harts: usize, timeout: Duration, extra: &[&str]) -> QemuRun {
     assert!(
@@ -99,25 +117,7 @@ pub fn run_qemu_with(elf: &Path, harts: usize, timeout: Duration, extra: &[&str]
         "qemu-system-riscv64 cannot be run (it was there when the tests were built): \
          install it with `sudo scripts/install-test-deps`"
     );
-    let mut child = Command::new("timeout")
-        .arg("--signal=KILL")
-        .arg(format!("{}", timeout.as_secs().max(1)))
-        .arg("qemu-system-riscv64")
-        .args([
-            "-machine",
-            "virt",
-            "-bios",
-            "none",
-            "-nographic",
-            "-monitor",
-            "none",
-        ])
-        .args(["-serial", "stdio", "-m", "256M"])
-        .arg("-smp")
-        .arg(harts.to_string())
-        .arg("-kernel")
-        .arg(elf)
-        .args(extra)
+    let mut child = qemu_command(elf, harts, timeout, extra)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
