@@ -308,6 +308,12 @@ pub mod coroutine_payload {
     pub const NAMES: [&str; 3] = ["default", "strict", "aging"];
 }
 
+/// The `key` of a `read`/`write` done by a kernel system-call coroutine while the calling
+/// thread blocks until that coroutine wakes it (COPS's KCUT: a kernel coroutine unblocks a
+/// user thread), rather than in the thread's own kernel context (KTUT, `key` 0) or
+/// asynchronously (any other key). Any process may use it; it needs no completion ring.
+pub const BLOCKING_KEY: usize = usize::MAX;
+
 /// How the kernel tells a coroutine process that an asynchronous `read`/`write` completed
 /// ([`nr::COROUTINE_ASYNC`]). Every path first posts the completion to the process's
 /// [`Completions`] ring and, if a virtual core of the process waits for work, wakes it

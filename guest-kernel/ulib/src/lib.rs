@@ -19,6 +19,7 @@
 //! | module | what |
 //! | --- | --- |
 //! | [`start`] | `_start`: arguments from the kernel, `main`, `exit` |
+//! | [`args`] | `key=value` arguments |
 //! | [`syscall`] | `ecall` and one typed wrapper per system call of [`abi::nr`] |
 //! | [`io`] | `print!`/`println!`/`eprintln!`, file descriptors, pipes |
 //! | [`process`] | spawn, wait, exit, process ids |
@@ -40,6 +41,7 @@
 
 extern crate alloc;
 
+pub mod args;
 pub mod coroutine;
 mod heap;
 pub mod io;

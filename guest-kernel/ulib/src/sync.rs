@@ -16,10 +16,14 @@
 //! unlock wake a thread needlessly, but never lose one. `unlock` sets the word to 0 and
 //! calls `futex_wake` only if it was 2. (This is the classic three-state futex mutex.)
 //!
+//! [`Channel`] passes values between threads: sending never waits; a receiver with nothing
+//! to take sleeps on a futex word that counts the values sent.
+//!
 //! [`futex_wait`] and [`futex_wake`] are here too, for building other waiting schemes.
 
 use crate::syscall;
 use abi::Errno;
+use alloc::collections::VecDeque;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
@@ -143,5 +147,59 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         self.mutex.unlock();
+    }
+}
+
+/// A queue between threads of one process.
+pub struct Channel<T> {
+    queue: Mutex<VecDeque<T>>,
+    /// Values sent so far (wrapping): the word receivers sleep on.
+    sent: AtomicU32,
+    /// Receivers about to sleep or sleeping: a send makes a system call only if there are.
+    sleepers: AtomicU32,
+}
+
+impl<T> Channel<T> {
+    /// An empty channel.
+    pub const fn new() -> Self {
+        Channel {
+            queue: Mutex::new(VecDeque::new()),
+            sent: AtomicU32::new(0),
+            sleepers: AtomicU32::new(0),
+        }
+    }
+
+    /// Queues `value` and wakes a sleeping receiver.
+    pub fn send(&self, value: T) {
+        self.queue.lock().push_back(value);
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            // Cannot fail: the word is ours and mapped.
+            let _ = futex_wake(&self.sent, 1);
+        }
+    }
+
+    /// The next value, sleeping until there is one.
+    pub fn recv(&self) -> T {
+        loop {
+            let seen = self.sent.load(Ordering::SeqCst);
+            if let Some(value) = self.queue.lock().pop_front() {
+                return value;
+            }
+            // A send after `seen` changes the word, so the wait returns at once (Again).
+            self.sleepers.fetch_add(1, Ordering::SeqCst);
+            let waited = futex_wait(&self.sent, seen, 0);
+            self.sleepers.fetch_sub(1, Ordering::SeqCst);
+            match waited {
+                Ok(()) | Err(Errno::Again) => {}
+                Err(e) => panic!("futex_wait on a channel failed: {e:?}"),
+            }
+        }
+    }
+}
+
+impl<T> Default for Channel<T> {
+    fn default() -> Self {
+        Self::new()
     }
 }

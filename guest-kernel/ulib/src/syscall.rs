@@ -57,6 +57,20 @@ pub fn read(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
     unsafe { call(nr::READ, &[fd, buf.as_mut_ptr() as usize, buf.len()]) }
 }
 
+/// [`read`], done by a kernel system-call coroutine while this thread blocks until the
+/// coroutine wakes it (`abi::BLOCKING_KEY`, COPS's KCUT).
+pub fn read_by_kernel_coroutine(fd: usize, buf: &mut [u8]) -> Result<usize, Errno> {
+    let (ptr, len) = (buf.as_mut_ptr() as usize, buf.len());
+    unsafe { call(nr::READ, &[fd, ptr, len, abi::BLOCKING_KEY]) }
+}
+
+/// [`write`], done by a kernel system-call coroutine while this thread blocks (as
+/// [`read_by_kernel_coroutine`]).
+pub fn write_by_kernel_coroutine(fd: usize, buf: &[u8]) -> Result<usize, Errno> {
+    let (ptr, len) = (buf.as_ptr() as usize, buf.len());
+    unsafe { call(nr::WRITE, &[fd, ptr, len, abi::BLOCKING_KEY]) }
+}
+
 /// Opens in this process the file its child `pid` has open as `fd`; returns the new fd.
 pub fn dup_from_child(pid: usize, fd: usize) -> Result<usize, Errno> {
     unsafe { call(nr::DUP_FROM_CHILD, &[pid, fd]) }

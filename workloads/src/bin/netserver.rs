@@ -154,26 +154,7 @@ fn answer_requests(stream: &TcpStream) -> Result<(), Errno> {
 
 /// Answers requests with the square of their matrix until the peer closes.
 fn answer_matrices(stream: &TcpStream) -> Result<(), Errno> {
-    serve_requests(stream, |body| {
-        let n = (0..)
-            .take_while(|n| 4 * n * n <= body.len())
-            .last()
-            .unwrap_or(0);
-        let a: Vec<u32> = body[..4 * n * n]
-            .chunks_exact(4)
-            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-            .collect();
-        let mut product = vec![0u32; n * n];
-        for i in 0..n {
-            for j in 0..n {
-                product[i * n + j] = (0..n).fold(0u32, |acc, k| {
-                    acc.wrapping_add(a[i * n + k].wrapping_mul(a[k * n + j]))
-                });
-            }
-        }
-        body.clear();
-        body.extend(product.iter().flat_map(|x| x.to_le_bytes()));
-    })
+    serve_requests(stream, workloads::matrix::square)
 }
 
 /// Reads requests until the peer closes; for each, `work` turns the body into the response's

@@ -25,12 +25,16 @@
 //! flight are cancelled and post nothing.
 
 use crate::file::{File, CHUNK};
+use crate::syscall::net::NET_CHUNK;
 use crate::mm::{self, Perm, PAGE_SIZE};
+use crate::task::scheduler;
 use crate::task::thread::Thread;
+use crate::task::wait_queue::WaitQueue;
 use crate::task::Process;
 use abi::layout::COROUTINE_COMPLETIONS;
 use abi::{async_wake, Completion, Completions, Errno, COMPLETION_RECORDS};
 use alloc::sync::{Arc, Weak};
+use alloc::vec;
 use alloc::vec::Vec;
 use core::future::poll_fn;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -125,6 +129,16 @@ pub fn setup(thread: &Arc<Thread>, path: usize, arg: usize) -> Result<usize, Err
     Ok(COROUTINE_COMPLETIONS)
 }
 
+/// The most one step of a call on `file` moves: a socket's larger steps keep a response
+/// to one run of the network stack.
+fn step(file: &File) -> usize {
+    if matches!(file, File::Socket(_)) {
+        NET_CHUNK
+    } else {
+        CHUNK
+    }
+}
+
 /// What an asynchronous call does.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -143,7 +157,7 @@ pub fn submit(
     let state = process.async_io.get().ok_or(Errno::Invalid)?;
     match op {
         Op::Read if file.polls_read() => {
-            process.space.lock().check_writable(buf, CHUNK.min(len))?;
+            process.space.lock().check_writable(buf, step(&file).min(len))?;
         }
         Op::Write if file.polls_write() => {}
         _ => return Err(Errno::BadFd),
@@ -162,7 +176,7 @@ pub fn submit(
     let process = process.clone();
     super::kernel_executor::spawn_syscall(async move {
         let result = match op {
-            Op::Read => read(&process, &file, &call, buf, CHUNK.min(len)).await,
+            Op::Read => read(&process, &file, &call, buf, step(&file).min(len)).await,
             Op::Write => write(&process, &file, &call, buf, len).await,
         };
         let state = process.async_io.get().expect("set up before the call");
@@ -172,6 +186,54 @@ pub fn submit(
         }
     });
     Ok(0)
+}
+
+/// A `read`/`write` with `abi::BLOCKING_KEY` (COPS's KCUT): a kernel system-call coroutine
+/// does it, as for an asynchronous call, and wakes the calling thread, which blocks until
+/// then; returns the call's result.
+pub fn call_blocking(
+    process: &Arc<Process>,
+    file: Arc<File>,
+    op: Op,
+    buf: usize,
+    len: usize,
+) -> Result<usize, Errno> {
+    match op {
+        Op::Read if file.polls_read() => {
+            process.space.lock().check_writable(buf, step(&file).min(len))?;
+        }
+        Op::Write if file.polls_write() => {}
+        _ => return Err(Errno::BadFd),
+    }
+    // The result once the coroutine has it, and the thread waiting for it.
+    let done: Arc<Mutex<(Option<isize>, WaitQueue)>> =
+        Arc::new(Mutex::new((None, WaitQueue::new())));
+    let finished = done.clone();
+    let owner = process.clone();
+    super::kernel_executor::spawn_syscall(async move {
+        // Nobody cancels it: the thread waits for it, and a process that ends closes the file,
+        // which ends the call.
+        let call = Call {
+            cancelled: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        };
+        let result = match op {
+            Op::Read => read(&owner, &file, &call, buf, step(&file).min(len)).await,
+            Op::Write => write(&owner, &file, &call, buf, len).await,
+        };
+        let mut slot = finished.lock();
+        slot.0 = Some(result.unwrap_or_else(|| Errno::Again.to_ret()));
+        slot.1.wake_one();
+    });
+    loop {
+        let mut slot = done.lock();
+        if let Some(result) = slot.0 {
+            return Errno::check(result);
+        }
+        scheduler::prepare_to_block();
+        slot.1.push(scheduler::current());
+        scheduler::block(slot);
+    }
 }
 
 /// Whether `call` was cancelled; otherwise keeps `waker` to wake it for cancellation.
@@ -186,7 +248,7 @@ fn cancelled(call: &Call, waker: &Waker) -> bool {
     false
 }
 
-/// Reads up to `len` (≤ [`CHUNK`]) bytes into `buf`; `None` if cancelled.
+/// Reads up to `len` (≤ [`step`]) bytes into `buf`; `None` if cancelled.
 async fn read(
     process: &Process,
     file: &File,
@@ -194,12 +256,12 @@ async fn read(
     buf: usize,
     len: usize,
 ) -> Option<isize> {
+    let mut data = vec![0u8; len];
     poll_fn(|cx| {
         if cancelled(call, cx.waker()) {
             return Poll::Ready(None);
         }
-        let mut data = [0u8; CHUNK];
-        let read = core::task::ready!(file.poll_read(&mut data[..len], cx));
+        let read = core::task::ready!(file.poll_read(&mut data, cx));
         let copied = read.and_then(|n| process.space.lock().write(buf, &data[..n]).map(|()| n));
         Poll::Ready(Some(match copied {
             Ok(n) => n as isize,
@@ -218,6 +280,7 @@ async fn write(
     len: usize,
 ) -> Option<isize> {
     let mut done = 0;
+    let mut data = vec![0u8; step(file).min(len)];
     poll_fn(|cx| loop {
         if cancelled(call, cx.waker()) {
             return Poll::Ready(None);
@@ -225,8 +288,7 @@ async fn write(
         if done == len {
             return Poll::Ready(Some(done as isize));
         }
-        let mut data = [0u8; CHUNK];
-        let n = CHUNK.min(len - done);
+        let n = data.len().min(len - done);
         if let Err(errno) = process.space.lock().read(buf + done, &mut data[..n]) {
             return Poll::Ready(Some(if done > 0 {
                 done as isize

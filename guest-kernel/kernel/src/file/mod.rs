@@ -21,8 +21,9 @@ use pipe::{PipeReader, PipeWriter};
 /// pipe I/O allocate nothing (a `read` returns at most this many).
 pub const CHUNK: usize = 256;
 
-/// Most descriptors a process may have open.
-const MAX_FILES: usize = 64;
+/// Most descriptors a process may have open (Linux's default limit: a server of COPS's
+/// experiments holds one per connection).
+const MAX_FILES: usize = 1024;
 
 /// An open file.
 pub enum File {

@@ -156,6 +156,11 @@ impl Nic {
         self.queues.borrow().raw.mac_address()
     }
 
+    /// Whether a received frame waits for the stack.
+    pub fn has_received(&self) -> bool {
+        self.queues.borrow().raw.poll_receive().is_some()
+    }
+
     /// Acknowledges the card's interrupt.
     pub fn ack_interrupt(&self) {
         self.queues.borrow_mut().raw.ack_interrupt();

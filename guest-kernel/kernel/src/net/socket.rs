@@ -160,6 +160,32 @@ impl Stack {
         })
     }
 
+    /// Whether a successful attempt in `direction` on socket `key` must run the stack after
+    /// it: a write does, to send what it
+    /// queued; a read of a TCP connection only if its receive buffer is at least half full
+    /// before it, so that the window the read opens is announced now. Running the stack walks
+    /// every socket (smoltcp's egress and timers), so a server with many connections must not
+    /// do it for every read.
+    fn run_after_success(&self, key: u64, direction: Direction) -> bool {
+        if matches!(direction, Direction::Write) {
+            return true;
+        }
+        match self.entries.get(&key).map(|e| &e.state) {
+            Some(State::Tcp(h)) => {
+                let s = self.sockets.get::<tcp::Socket>(*h);
+                2 * s.recv_queue() >= s.recv_capacity()
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether a failed attempt in `direction` must run the stack after it: a write does
+    /// (to send and make room), a read only if a frame waits to be taken in; what arrived
+    /// earlier the stack took in when it came, and its timers run at their deadlines.
+    fn run_after_failure(&self, direction: Direction) -> bool {
+        matches!(direction, Direction::Write) || self.nic.has_received()
+    }
+
     /// Whether a listener already uses `port`.
     fn port_listened(&self, port: u16) -> bool {
         self.entries
@@ -195,8 +221,8 @@ impl Socket {
     }
 
     /// Runs `attempt` under the stack's lock until it gives a result, waiting in between for
-    /// the socket to become ready in `direction`. The stack runs after every attempt, so what
-    /// an attempt queued is sent at once.
+    /// the socket to become ready in `direction`. The stack runs after every attempt that
+    /// needs it ([`Stack::run_after_success`]), so what an attempt queued is sent at once.
     fn wait<R>(
         &self,
         direction: Direction,
@@ -204,8 +230,11 @@ impl Socket {
     ) -> Result<R, Errno> {
         loop {
             let mut stack = lock().ok_or(Errno::NoDevice)?;
+            let run_after_success = stack.run_after_success(self.key, direction);
             let result = attempt(&mut stack, self.key);
-            stack.run();
+            if result.as_ref().map_or_else(|| stack.run_after_failure(direction), |_| run_after_success) {
+                stack.run();
+            }
             if let Some(result) = result {
                 return result;
             }
@@ -239,8 +268,11 @@ impl Socket {
             return Poll::Ready(Err(Errno::NoDevice));
         };
         loop {
+            let run_after_success = stack.run_after_success(self.key, direction);
             let result = attempt(&mut stack, self.key);
-            stack.run();
+            if result.as_ref().map_or_else(|| stack.run_after_failure(direction), |_| run_after_success) {
+                stack.run();
+            }
             if let Some(result) = result {
                 return Poll::Ready(result);
             }

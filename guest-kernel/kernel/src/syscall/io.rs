@@ -7,11 +7,15 @@ use crate::task::current_process;
 use abi::Errno;
 
 /// `write(fd, buf, len, key, coroutine)`: all `len` bytes, in steps of [`CHUNK`]; with `key`
-/// ≠ 0, asynchronously (`async_io`).
+/// ≠ 0, asynchronously (`async_io`); with `key` = `abi::BLOCKING_KEY`, by a kernel coroutine
+/// while the thread blocks.
 pub fn write(args: &Args) -> Result<usize, Errno> {
     let [fd, buf, len, key, coroutine, _] = *args;
     let process = current_process();
     let file = process.file(fd)?;
+    if key == abi::BLOCKING_KEY {
+        return async_io::call_blocking(&process, file, Op::Write, buf, len);
+    }
     if key != 0 {
         return async_io::submit(&process, file, Op::Write, [buf, len, key, coroutine]);
     }
@@ -33,11 +37,15 @@ pub fn write(args: &Args) -> Result<usize, Errno> {
 }
 
 /// `read(fd, buf, len, key, coroutine)`: one read of the file, of at most [`CHUNK`] bytes;
-/// with `key` ≠ 0, asynchronously (`async_io`).
+/// with `key` ≠ 0, asynchronously (`async_io`); with `key` = `abi::BLOCKING_KEY`, by a kernel
+/// coroutine while the thread blocks.
 pub fn read(args: &Args) -> Result<usize, Errno> {
     let [fd, buf, len, key, coroutine, _] = *args;
     let process = current_process();
     let file = process.file(fd)?;
+    if key == abi::BLOCKING_KEY {
+        return async_io::call_blocking(&process, file, Op::Read, buf, len);
+    }
     if key != 0 {
         return async_io::submit(&process, file, Op::Read, [buf, len, key, coroutine]);
     }

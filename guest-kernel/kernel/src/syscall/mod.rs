@@ -22,7 +22,7 @@ mod coroutine;
 mod info;
 mod io;
 mod memory;
-mod net;
+pub(crate) mod net;
 mod process;
 mod taskctl;
 mod thread;

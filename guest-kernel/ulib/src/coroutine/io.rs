@@ -122,13 +122,13 @@ pub fn setup(path: WakePath) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Reads up to `buf.len()` bytes (at most 256) from the pipe `fd` without blocking the
-/// thread; the future gives back the result and the buffer.
+/// Reads up to `buf.len()` bytes (at most 256 from a pipe, 16 KiB from a socket) from `fd`
+/// without blocking the thread; the future gives back the result and the buffer.
 pub fn read(fd: Fd, buf: Vec<u8>) -> Call {
     Call::new(abi::nr::READ, fd, buf)
 }
 
-/// Writes all of `buf` to the pipe `fd` without blocking the thread; the future gives back
+/// Writes all of `buf` to the pipe or socket `fd` without blocking the thread; the future gives back
 /// the result and the buffer.
 pub fn write(fd: Fd, buf: Vec<u8>) -> Call {
     Call::new(abi::nr::WRITE, fd, buf)

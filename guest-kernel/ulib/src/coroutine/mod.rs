@@ -23,6 +23,7 @@
 //!   ([`doorbell`]), then waits on the executor's epoch word (a futex) until a wake-up or the
 //!   next timer;
 //! - [`alloc_cpu`] adds threads ("virtual cores") that poll the same executor on other harts;
+//! - [`channel`]: requests passed from coroutine to coroutine;
 //! - [`io`]: asynchronous `read`/`write`, whose completions the loop takes between
 //!   coroutines (and a user-interrupt handler at once).
 //!
@@ -41,6 +42,7 @@
 //! queue is then the one shared queue), and wake-ups it binds to the set's channels must fit
 //! in the [`DEVICE_MARGIN`] entries the runtime leaves free.
 
+pub mod channel;
 mod doorbell;
 pub mod io;
 mod timer;
