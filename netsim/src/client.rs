@@ -157,6 +157,9 @@ pub struct ClientHost {
     counters: Counters,
     /// When the host needs polling next.
     wake: Option<SimTime>,
+    /// When the measurement ends (`end_us`), and whether it has.
+    end: Option<SimTime>,
+    ended: bool,
     /// Live mode's forwarded ports.
     hostfwd: Vec<HostFwd>,
     guest: IpAddress,
@@ -255,6 +258,12 @@ impl ClientHost {
             .filter_map(|c| c.retry_at)
             .chain(pings.iter().filter_map(|p| p.schedule.next_due()))
             .min();
+        let end = (config.end_us > 0).then(|| {
+            config
+                .start_us
+                .saturating_add(config.end_us)
+                .saturating_mul(PS_PER_US)
+        });
         Self {
             config: config.clone(),
             iface,
@@ -265,7 +274,9 @@ impl ClientHost {
             requests: Requests::new(config, seed.rotate_left(17)),
             samples: Vec::new(),
             counters: Counters::default(),
-            wake,
+            wake: wake.into_iter().chain(end).min(),
+            end,
+            ended: false,
             hostfwd: Vec::new(),
             guest: IpAddress::Ipv4(ip(abi::net::GUEST_IP)),
         }
@@ -488,6 +499,9 @@ impl ClientHost {
 
     /// Run the host at `now`.
     fn step(&mut self, now: SimTime) {
+        if self.end.is_some_and(|end| now >= end) {
+            self.ended = true;
+        }
         let ts = instant(now);
         // A few rounds: the stack takes frames in, the load reacts, the stack sends.
         for _ in 0..8 {
@@ -530,8 +544,10 @@ impl ClientHost {
             ]
         });
         let fwd = self.hostfwd.iter().map(|f| f.next_look(now)).min();
+        let end = self.end.filter(|_| !self.ended);
         self.wake = stack
             .into_iter()
+            .chain(end)
             .chain(conns)
             .chain(pings.flatten())
             .chain(fwd)
@@ -556,12 +572,13 @@ impl NetPeer for ClientHost {
     }
 
     fn done(&self) -> bool {
-        self.config.kind != LoadKind::None
-            && self.conns.iter().all(|c| c.closed)
-            && self
-                .pings
-                .iter()
-                .all(|p| p.schedule.next_due().is_none() && p.in_flight.is_empty())
+        self.ended
+            || self.config.kind != LoadKind::None
+                && self.conns.iter().all(|c| c.closed)
+                && self
+                    .pings
+                    .iter()
+                    .all(|p| p.schedule.next_due().is_none() && p.in_flight.is_empty())
     }
 
     fn take_samples(&mut self) -> Vec<Sample> {
@@ -576,6 +593,10 @@ impl NetPeer for ClientHost {
             ("bytes_sent", c.bytes_sent),
             ("bytes_received", c.bytes_received),
             ("dropped", c.dropped),
+            (
+                "unanswered",
+                c.sent.saturating_sub(c.completed).saturating_sub(c.dropped),
+            ),
             ("mismatched", c.mismatched),
             ("unexpected_bytes", c.unexpected_bytes),
             ("connects", c.connects),

@@ -108,6 +108,10 @@ pub struct ClientConfig {
     pub sample_key: u16,
     /// End the run (as a pass) once the load is done. Default true.
     pub stop_when_done: bool,
+    /// With `stop_when_done`: end the run this many microseconds after `start_us` even if
+    /// responses are still due (COPS's client measured for a fixed time); requests without
+    /// a response by then count as `unanswered`. 0 (default): only when the load is done.
+    pub end_us: u64,
     /// After a refused or reset connection, reconnect after this many microseconds.
     /// Default 1000.
     pub retry_us: u64,
@@ -137,6 +141,7 @@ impl Default for ClientConfig {
             seed: 0,
             sample_key: 400,
             stop_when_done: true,
+            end_us: 0,
             retry_us: 1000,
         }
     }

@@ -267,3 +267,39 @@ fn open_loop_echo_and_ping_loads_run_to_completion() {
         assert!(s.value >= 3_900 && s.value <= 6_000, "{s:?}");
     }
 }
+
+#[test]
+fn end_us_ends_the_load_at_its_time_and_counts_what_is_unanswered() {
+    // 10 requests a millisecond apart to a server that spends 2.5 ms on each: after 5 ms,
+    // about two have been answered and the rest are still due.
+    let config = ClientConfig {
+        kind: LoadKind::Open,
+        interval_us: 1000.0,
+        requests: 10,
+        service_ns: 2_500_000,
+        start_us: 10,
+        end_us: 5_000,
+        ..ClientConfig::default()
+    };
+    config.validate().unwrap();
+    let (samples, counters, end) = run(&config, 1, 10_000_000_000_000);
+    assert_eq!(
+        end,
+        (10 + 5_000) * 1_000_000,
+        "the run ends at start_us + end_us"
+    );
+    let (sent, completed) = (counter(&counters, "sent"), counter(&counters, "completed"));
+    assert!((1..sent).contains(&completed), "{counters:?}");
+    assert_eq!(counter(&counters, "unanswered"), sent - completed);
+    assert_eq!(samples.len() as u64, completed);
+    let unlimited = ClientConfig {
+        end_us: 0,
+        ..config
+    };
+    let (_, counters, _) = run(&unlimited, 1, 10_000_000_000_000);
+    assert_eq!(
+        counter(&counters, "completed"),
+        10,
+        "without end_us every request is answered"
+    );
+}

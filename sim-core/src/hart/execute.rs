@@ -1,7 +1,7 @@
 //! The executor: one arm per operation. Each arm computes its result, writes `rd` and sets
 //! the next pc; faults return an [`Exception`] and leave pc at the faulting instruction.
 
-use super::csr::mstatus;
+use super::csr::{addr, mstatus};
 use super::decode::{Insn, Op, RD_SINK};
 use super::mmu::{access_fault, Target};
 use super::pmp::AccessKind;
@@ -421,10 +421,20 @@ impl Hart {
             0
         };
         if writes {
+            // In a read-modify-write of `mip` (or its S and U views), the pending bits that
+            // device lines drive take part with their software-writable bit only, not with
+            // the line (privileged spec, "mip.SEIP"): otherwise an M-mode `csrs mip, ...`
+            // while a line is high would latch the line into the software bit for ever.
+            let base = if matches!(csr, addr::MIP | addr::SIP | addr::UIP) {
+                let lines = bus.irq.hart_lines_at(self.id, self.now());
+                (old & !lines) | (self.csr.mip & lines)
+            } else {
+                old
+            };
             let new = match i.op {
                 Op::Csrrw | Op::Csrrwi => operand,
-                Op::Csrrs | Op::Csrrsi => old | operand,
-                _ => old & !operand,
+                Op::Csrrs | Op::Csrrsi => base | operand,
+                _ => base & !operand,
             };
             self.csr_write(bus, csr, new).map_err(|_| illegal)?;
             self.slice_end = 0;

@@ -19,7 +19,9 @@
 //! | `kcut` | three threads per connection | a kernel coroutine does the call and unblocks the thread (`abi::BLOCKING_KEY`) |
 //! | `ktut` | three threads per connection | the thread blocks in its own kernel context until the copy is done |
 //!
-//! `cores` 0 (the default) means one virtual core per hart.
+//! `cores` 0 (the default) means one virtual core per hart. Once every connection is up the
+//! server resets hartlab's statistics, so that the measured window (throughput, counters)
+//! starts there.
 //!
 //! Priorities: each request carries its connection's priority (the client's). At a
 //! connection's first request its receiver takes that priority and starts the handler and
@@ -122,6 +124,8 @@ fn run(args: &[&str]) -> Result<(), String> {
         .map(|_| listener.accept())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("accept: {e:?}"))?;
+    // The measured window (throughput, statistics) starts with every connection up.
+    ulib::sim::reset_stats();
     match model {
         Model::Kcuc => serve_by_coroutines(streams, cores, path, queues),
         Model::Kcut | Model::Ktut => serve_by_threads(streams, model),

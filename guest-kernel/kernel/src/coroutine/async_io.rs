@@ -25,8 +25,8 @@
 //! flight are cancelled and post nothing.
 
 use crate::file::{File, CHUNK};
-use crate::syscall::net::NET_CHUNK;
 use crate::mm::{self, Perm, PAGE_SIZE};
+use crate::syscall::net::NET_CHUNK;
 use crate::task::scheduler;
 use crate::task::thread::Thread;
 use crate::task::wait_queue::WaitQueue;
@@ -157,7 +157,10 @@ pub fn submit(
     let state = process.async_io.get().ok_or(Errno::Invalid)?;
     match op {
         Op::Read if file.polls_read() => {
-            process.space.lock().check_writable(buf, step(&file).min(len))?;
+            process
+                .space
+                .lock()
+                .check_writable(buf, step(&file).min(len))?;
         }
         Op::Write if file.polls_write() => {}
         _ => return Err(Errno::BadFd),
@@ -200,7 +203,10 @@ pub fn call_blocking(
 ) -> Result<usize, Errno> {
     match op {
         Op::Read if file.polls_read() => {
-            process.space.lock().check_writable(buf, step(&file).min(len))?;
+            process
+                .space
+                .lock()
+                .check_writable(buf, step(&file).min(len))?;
         }
         Op::Write if file.polls_write() => {}
         _ => return Err(Errno::BadFd),

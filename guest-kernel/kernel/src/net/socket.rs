@@ -232,7 +232,10 @@ impl Socket {
             let mut stack = lock().ok_or(Errno::NoDevice)?;
             let run_after_success = stack.run_after_success(self.key, direction);
             let result = attempt(&mut stack, self.key);
-            if result.as_ref().map_or_else(|| stack.run_after_failure(direction), |_| run_after_success) {
+            if result
+                .as_ref()
+                .map_or_else(|| stack.run_after_failure(direction), |_| run_after_success)
+            {
                 stack.run();
             }
             if let Some(result) = result {
@@ -270,7 +273,10 @@ impl Socket {
         loop {
             let run_after_success = stack.run_after_success(self.key, direction);
             let result = attempt(&mut stack, self.key);
-            if result.as_ref().map_or_else(|| stack.run_after_failure(direction), |_| run_after_success) {
+            if result
+                .as_ref()
+                .map_or_else(|| stack.run_after_failure(direction), |_| run_after_success)
+            {
                 stack.run();
             }
             if let Some(result) = result {
