@@ -1,6 +1,8 @@
-//! The calibration experiment (`experiments/calibration.toml`, workload `calibrate`,
-//! docs/calibration.md): its regression check passes against the committed baseline, and a
-//! dearer controller operation fails it for that operation alone.
+//! The calibration experiments (docs/calibration.md): `experiments/calibration.toml` (workload
+//! `calibrate`, user mode on the guest kernel) and `experiments/calibration-taic.toml` (the
+//! bare-metal `tests/guest/taskctl/taic_bench.S`, TAIC's micro-benchmarks in S and U). Each
+//! regression check passes against its committed baseline, and a dearer operation fails it
+//! for the figures that operation is part of alone.
 
 mod support;
 
@@ -12,6 +14,45 @@ fn calibration_check_passes_and_catches_a_dearer_enqueue() {
         assert!(
             !out.contains(&format!("check failed: {other}.")),
             "{other} moved too:\n{out}"
+        );
+    }
+}
+
+/// Whether the guest C toolchain is on PATH (the bare-metal benchmark needs it).
+fn guest_toolchain() -> bool {
+    std::process::Command::new(support::GUEST_CC)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn taic_benchmarks_check_passes_and_catches_a_dearer_s_trap_entry() {
+    if !guest_toolchain() {
+        eprintln!("skipped: {} is not installed", support::GUEST_CC);
+        return;
+    }
+    support::build_asm_guest("taskctl", "taic_bench", "", &[]);
+    // Entering S costs one cycle more: every path into S moves, nothing else.
+    let out = support::check_fails_with("calibration-taic", "[traps]\nentry_cycles_s = 3\n");
+    for moved in ["context_s", "extint_s", "u_to_s", "ebreak"] {
+        assert!(
+            out.contains(&format!("check failed: {moved}.p50")),
+            "{moved} did not move:\n{out}"
+        );
+    }
+    for fixed in [
+        "enqueue_s",
+        "dequeue_s",
+        "register_s",
+        "send_s",
+        "context_u",
+        "extint_u",
+        "softint_u",
+    ] {
+        assert!(
+            !out.contains(&format!("check failed: {fixed}.")),
+            "{fixed} moved too:\n{out}"
         );
     }
 }
