@@ -1,8 +1,10 @@
-//! The calibration experiments (docs/calibration.md): `experiments/calibration.toml` (workload
-//! `calibrate`, user mode on the guest kernel) and `experiments/calibration-taic.toml` (the
-//! bare-metal `tests/guest/taskctl/taic_bench.S`, TAIC's micro-benchmarks in S and U). Each
-//! regression check passes against its committed baseline, and a dearer operation fails it
-//! for the figures that operation is part of alone.
+//! The calibration experiments with bare-metal or single-operation figures
+//! (docs/calibration.md): `experiments/calibration.toml` (workload `calibrate`, user mode on
+//! the guest kernel), `experiments/calibration-taic.toml` (the bare-metal
+//! `tests/guest/taskctl/taic_bench.S`, TAIC's micro-benchmarks in S and U) and
+//! `experiments/calibration-uintc.toml` (`tests/guest/uintr/latency.S` on the 50 MHz preset).
+//! Each regression check passes against its committed baseline, and a dearer operation fails
+//! it for the figures that operation is part of alone.
 
 mod support;
 
@@ -55,4 +57,19 @@ fn taic_benchmarks_check_passes_and_catches_a_dearer_s_trap_entry() {
             "{fixed} moved too:\n{out}"
         );
     }
+}
+
+#[test]
+fn uintc_latency_check_passes_and_catches_a_later_visibility() {
+    if !guest_toolchain() {
+        eprintln!("skipped: {} is not installed", support::GUEST_CC);
+        return;
+    }
+    support::build_asm_guest("uintr", "latency", "", &[]);
+    // The SEND's effect reaching the receiving hart later moves the cross-hart figure; the
+    // URET does not move.
+    let out =
+        support::check_fails_with("calibration-uintc", "[uintr]\nsend_visibility_cycles = 2\n");
+    assert!(out.contains("check failed: send_to_utvec.p50"), "{out}");
+    assert!(!out.contains("check failed: uret."), "{out}");
 }
