@@ -18,8 +18,9 @@
  *   software interrupt to the registered handler, then clearing uip.USIP.
  *
  * Samples (simulator-control device, ROUNDS each; keys):
- *   0 enqueue, 1 dequeue, 2 register (a channel handler binding), 3 send (S, bracket less the
- *   empty one); 12 the empty bracket;
+ *   0 enqueue, 1 dequeue, 2 register (a channel handler binding), 3 send, 13 register an
+ *   external-interrupt handler (a source binding) (S, bracket less the empty one); 12 the
+ *   empty bracket;
  *   4 S interrupt context switch + dispatch (sip.SSIP set by software -> S handler);
  *   5 S external-interrupt latency (PULSE on a source bound to a preempting handler of the
  *     kernel set -> SSIP -> S handler); 6 S soft-interrupt latency (SEND from another set ->
@@ -162,6 +163,8 @@ s_main:
   li s1, TASK(7, 0, 0)
   li s7, TASK(6, 0, 0)
   li s9, CHAN(KSET, 5)
+  li s2, TC_IRQ_HANDLER(KSET, SRC_S)
+  li s0, TASK(8, 0, 0)
   li s3, ROUNDS
 1:
   rdcycle t0
@@ -172,6 +175,7 @@ s_main:
   BRACKET 1, ld a3, 0(s6)
   BRACKET 2, sd s7, 0(s8)
   BRACKET 3, sd s9, 0(s10)
+  BRACKET 13, sd s0, 0(s2)
   ASSERT_EQ a3, TASK(7, 0, 0)
   addi s3, s3, -1
   bnez s3, 1b
