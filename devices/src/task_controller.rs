@@ -1457,16 +1457,11 @@ impl Device for TaskController {
 
     /// The earliest wake-up in flight: the machine must not run a hart past it without
     /// letting the controller deliver it (a hart in WFI may be waiting for its preempt line).
-    fn next_event(&self, now: SimTime, _timebase: &Timebase) -> Option<SimTime> {
-        let Reverse(first) = self.pending.peek()?;
-        if first.ready > now {
-            return Some(first.ready);
-        }
-        self.pending
-            .iter()
-            .map(|Reverse(w)| w.ready)
-            .filter(|&t| t > now)
-            .min()
+    /// One already due is reported too (the bus performs it at once): the hart whose SEND
+    /// started it may have run past its ready time while the store completed, and must still
+    /// see its line from that time on, not from the next device event.
+    fn next_event(&self, _now: SimTime, _timebase: &Timebase) -> Option<SimTime> {
+        self.pending.peek().map(|Reverse(w)| w.ready)
     }
 
     fn advance(&mut self, now: SimTime, _timebase: &Timebase, irq: &mut IrqLines) {
@@ -1974,6 +1969,29 @@ mod tests {
         let (mut env, mut tc) = setup_with(&c);
         let s = alloc(&mut env, &mut tc);
         assert_eq!(env.read(&mut tc, 0, sreg(s, set::CTRL), 8), 3);
+    }
+
+    #[test]
+    fn a_wake_up_already_due_is_still_reported_until_delivered() {
+        // A hart asks for the next event from a time past the wake-up's ready time (its
+        // store took longer than the wake-up latency): the wake-up is still reported, so the
+        // machine delivers it at once rather than at some later event.
+        let (mut env, mut tc) = setup(1);
+        let s = alloc_policy(&mut env, &mut tc, Policy::DFcfs);
+        grant_irq(&mut env, &mut tc, s, 10);
+        env.write(
+            &mut tc,
+            0,
+            sreg(s, set::IRQ_HANDLER + 8 * 10),
+            8,
+            task(0x42, 1, true),
+        );
+        env.now = 1_000_000;
+        source(&mut env, &mut tc, 10, true);
+        let ready = env.now + WAKE * CYCLE;
+        assert_eq!(tc.next_event(ready + 5 * CYCLE, &env.timebase), Some(ready));
+        env.advance(&mut tc, ready + 5 * CYCLE);
+        assert_eq!(tc.next_event(env.now, &env.timebase), None);
     }
 
     #[test]
