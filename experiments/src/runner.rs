@@ -202,10 +202,8 @@ pub fn run_point(
     };
     match result {
         Ok(Ok(o)) => {
-            record.metrics = crate::stats::metrics_of(&o.samples, o.window_start_ps)
-                .into_iter()
-                .map(|(key, d)| (exp.metric_name(key), d))
-                .collect();
+            record.metrics =
+                crate::stats::named_metrics(&exp.metrics, &o.samples, o.window_start_ps);
             if o.passed {
                 record.status = Status::Ok;
             } else {

@@ -145,7 +145,7 @@ pub(super) fn dists(
             d.density = density(p, log, floor);
         }
     }
-    let what = metric_label(meta, &spec.metric);
+    let what = &metric_label(meta, &spec.metric);
     let stats = || {
         out.iter().flat_map(|d| {
             [d.min, d.q1, d.median, d.q3, d.max]
