@@ -224,6 +224,8 @@ pub fn metric_order(metrics: &BTreeMap<String, Metric>, name: &str) -> (String, 
 pub enum PlotKind {
     /// Cumulative distribution of a metric, one line per series.
     Cdf,
+    /// Kernel density estimate of a metric, one line per series.
+    Density,
     /// Percentiles against a parameter, error bars over seeds.
     Percentile,
     /// Standard deviation against a parameter, error bars over seeds.
@@ -948,7 +950,13 @@ impl Experiment {
                     }
                 }
             }
-            let needs_x = !matches!(p.kind, PlotKind::Cdf);
+            if p.kind == PlotKind::Density && p.log_y {
+                return Err(src.error(
+                    &at("log_y"),
+                    "a density figure's y axis is linear (log_x = true puts the metric on a log axis)",
+                ));
+            }
+            let needs_x = !matches!(p.kind, PlotKind::Cdf | PlotKind::Density);
             if needs_x && p.x.is_none() {
                 return Err(src.error(&at("x"), "this kind of plot needs `x`, a swept parameter"));
             }
@@ -2452,6 +2460,20 @@ workload = { iterations = 10 }
             error(&text).contains("check.metrics[2]"),
             "{}",
             error(&text)
+        );
+    }
+
+    #[test]
+    fn density_plots_need_no_x_and_keep_a_linear_y() {
+        let text = with("kind = \"cdf\"", "kind = \"density\"\nlog_x = true");
+        let e = parse(&text, Profile::Full).unwrap();
+        assert_eq!(e.plots[0].kind, PlotKind::Density);
+        assert_eq!(e.plots[0].file_stem(0), "density-latency-1");
+        let text = with("kind = \"cdf\"", "kind = \"density\"\nlog_y = true");
+        let e = error(&text);
+        assert!(
+            e.contains("plot[0].log_y: a density figure's y axis is linear"),
+            "{e}"
         );
     }
 

@@ -756,3 +756,119 @@ fn a_class_split_cdf_draws_one_line_per_class() {
     let pooled: u64 = records.iter().map(|r| r.metrics["latency"].count).sum();
     assert_eq!(pooled, 3 * 2 * 4 * 300 - 2 * 300);
 }
+
+/// The area under `points` (trapezoids), x mapped by `t`.
+fn area(points: &[(f64, f64)], t: impl Fn(f64) -> f64) -> f64 {
+    points
+        .windows(2)
+        .map(|w| (t(w[1].0) - t(w[0].0)) * (w[0].1 + w[1].1) / 2.0)
+        .sum()
+}
+
+#[test]
+fn density_lines_are_kernel_estimates_of_each_series() {
+    let density = r#"
+kind = "density"
+metric = "latency"
+series = "workload.mechanism"
+filter = { "machine.harts" = 2 }
+"#;
+    let records = sweep(3);
+    let f = only(&meta(&[density], Labels::new()), &records);
+    assert_eq!(f.title, "Density of wake-up latency");
+    assert_eq!(f.panels.len(), 1);
+    let p = &f.panels[0];
+    assert_eq!(
+        (p.x.scale.clone(), p.y.scale.clone()),
+        (Scale::Linear, Scale::Linear)
+    );
+    assert_eq!(p.y.title, "density (per ns)");
+    assert_eq!(p.y.lo, 0.0, "densities from 0");
+    let legend: Vec<&str> = f.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(legend, ["futex", "pipe", "upcall"]);
+    for (l, m) in p.lines.iter().zip(0u64..) {
+        let a = area(&l.points, |x| x);
+        assert!((a - 1.0).abs() < 0.01, "{}: area {a}", l.label);
+        assert!(l
+            .points
+            .iter()
+            .all(|&(x, y)| y >= 0.0 && p.x.contains(x) && p.y.contains(y)));
+        // The mode lies in the bulk of the samples, centre to centre + 25 %.
+        let mode = l
+            .points
+            .iter()
+            .fold((0.0, 0.0), |a, &b| if b.1 > a.1 { b } else { a })
+            .0;
+        let centre = (200 * (m + 1)) as f64;
+        assert!(
+            mode > 0.9 * centre && mode < 1.35 * centre,
+            "{}: mode {mode}",
+            l.label
+        );
+        assert_eq!(l.markers.len(), 3);
+    }
+    assert!(f
+        .notes
+        .iter()
+        .any(|n| n.contains("Silverman") && n.contains("3 seeds")));
+
+    // On a log axis: the logarithms' density, per decade, its area 1 in decades.
+    let log = format!("{density}log_x = true\n");
+    let f = only(&meta(&[&log], Labels::new()), &records);
+    let p = &f.panels[0];
+    assert_eq!(p.x.scale, Scale::Log);
+    assert_eq!(p.y.title, "density (per decade)");
+    for l in &p.lines {
+        let a = area(&l.points, f64::log10);
+        assert!((a - 1.0).abs() < 0.01, "{}: area {a}", l.label);
+    }
+
+    // Split by class, like any figure of a family.
+    let (mut m, records) = priority_sweep(3);
+    m.plots = vec![toml::from_str(
+        "kind = \"density\"\nmetric = \"latency\"\nseries = \"priority\"\nlog_x = true",
+    )
+    .unwrap()];
+    let f = only(&m, &records);
+    assert_eq!(f.panels[0].lines.len(), 3);
+    assert_eq!(f.legend_title, "priority");
+}
+
+/// With `HARTLAB_FIGURES_OUT=DIR`, also copies the PNGs there, to look at.
+#[test]
+fn density_and_class_figures_are_the_same_every_time() {
+    let (mut m, records) = priority_sweep(8);
+    m.plots = ["cdf", "density"]
+        .iter()
+        .map(|k| {
+            toml::from_str(&format!(
+                "kind = \"{k}\"\nmetric = \"latency\"\nseries = \"priority\"\nlog_x = true\nname = \"{k}\"\n\
+                 filter = {{ \"machine.harts\" = 2 }}"
+            ))
+            .unwrap()
+        })
+        .collect();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for d in &dirs {
+        let drawn = plot::draw_all(d.path(), &m, &records).unwrap();
+        assert!(drawn.iter().all(|d| d.note.is_none()), "{drawn:?}");
+    }
+    for name in ["cdf", "density"] {
+        for ext in ["svg", "png", "pdf"] {
+            let file = format!("figures/{name}.{ext}");
+            let a = std::fs::read(dirs[0].path().join(&file)).unwrap();
+            let b = std::fs::read(dirs[1].path().join(&file)).unwrap();
+            assert!(a == b, "{file} differs between two drawings");
+        }
+    }
+    if let Some(out) = std::env::var_os("HARTLAB_FIGURES_OUT") {
+        for name in ["cdf", "density"] {
+            let file = format!("figures/{name}.png");
+            std::fs::copy(
+                dirs[0].path().join(&file),
+                std::path::Path::new(&out).join(format!("{name}.png")),
+            )
+            .unwrap();
+        }
+    }
+}

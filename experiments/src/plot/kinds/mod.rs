@@ -6,12 +6,14 @@
 //!   at most [`MAX_LINES`] series per panel, else one per series value.
 //! - CDF: the distribution (F) and its tail (the fraction of samples at or above x, on a log
 //!   axis) side by side.
+//! - Density: a kernel density estimate per series, the metric on x.
 //! - Box and violin: one per value of `x` (dodged per `series` value).
 //!
 //! Series keep one style per swept value across a run's figures (the value's position in the
 //! sweep), so a mechanism has the same colour, marker and dash everywhere.
 
 mod cdf;
+mod density;
 mod dists;
 mod lines;
 
@@ -170,13 +172,14 @@ pub fn default_title(meta: &RunMeta, spec: &PlotSpec) -> String {
     let m = metric_label(meta, &spec.metric);
     let what = match spec.kind {
         PlotKind::Cdf => format!("Distribution of {m}"),
+        PlotKind::Density => format!("Density of {m}"),
         PlotKind::Percentile => format!("{m}: percentiles"),
         PlotKind::Jitter => format!("{m}: standard deviation"),
         PlotKind::Throughput => format!("{m}: samples per simulated second"),
         PlotKind::Box | PlotKind::Violin => format!("Distribution of {m}"),
     };
     let title = match &spec.x {
-        Some(x) if spec.kind != PlotKind::Cdf => {
+        Some(x) if !matches!(spec.kind, PlotKind::Cdf | PlotKind::Density) => {
             format!("{what} by {}", key_label(&meta.labels, x))
         }
         _ => what,
@@ -256,6 +259,7 @@ pub fn figure(meta: &RunMeta, spec: &PlotSpec, records: &[PointRecord]) -> Resul
     };
     match spec.kind {
         PlotKind::Cdf => Ok(cdf::cdf(meta, spec, records, &recs, fig)),
+        PlotKind::Density => Ok(density::density(meta, spec, records, &recs, fig)),
         PlotKind::Percentile | PlotKind::Jitter | PlotKind::Throughput => {
             lines::lines(meta, spec, records, &recs, fig)
         }
