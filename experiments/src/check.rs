@@ -46,7 +46,7 @@ pub fn baseline_of(meta: &RunMeta, spec: &CheckSpec, records: &[PointRecord]) ->
     }
     Baseline {
         experiment: meta.name.clone(),
-        profile: meta.profile,
+        profile: meta.profile.clone(),
         values,
     }
 }

@@ -1,8 +1,8 @@
-//! The experiment file: parsing, the quick profile, and checking every value before anything
+//! The experiment file: parsing, the profiles, and checking every value before anything
 //! runs (the schema is documented in `experiments/README.md`).
 //!
 //! Tables `[experiment]`, `[kernel]`, `[workload]`, `[sweep]`, `[metrics]`, `[[plot]]`,
-//! `[labels]`, `[check]` and `[quick]` belong to the runner; every other top-level table is a machine
+//! `[labels]`, `[check]`, `[quick]` and `[profile.NAME]` belong to the runner; every other top-level table is a machine
 //! configuration table, exactly as in a `hartlab --config` file, overriding the file named by
 //! `[machine] config`. Errors name the file, line and key.
 
@@ -17,7 +17,7 @@ use crate::locate::{key_text, line_of, parse_key, SchemaError, Seg};
 use crate::sim::{MachineError, Simulator};
 
 /// Tables the runner reads; all others are machine configuration.
-pub const RUNNER_TABLES: [&str; 9] = [
+pub const RUNNER_TABLES: [&str; 10] = [
     "experiment",
     "kernel",
     "workload",
@@ -27,6 +27,7 @@ pub const RUNNER_TABLES: [&str; 9] = [
     "check",
     "quick",
     "labels",
+    "profile",
 ];
 
 /// The statistics a summary row has, as named in `[check]` and plots.
@@ -45,22 +46,50 @@ pub const STATISTICS: [&str; 11] = [
 ];
 
 /// Which profile of the experiment runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum Profile {
     /// The experiment as written.
     Full,
     /// With `[quick]` merged over it (fewer seeds, points, iterations): for CI.
     Quick,
+    /// With `[profile.NAME]` merged over it.
+    Named(String),
 }
 
 impl Profile {
-    /// "full" or "quick".
-    pub fn name(self) -> &'static str {
+    /// "full", "quick" or the named profile's name.
+    pub fn name(&self) -> &str {
         match self {
             Profile::Full => "full",
             Profile::Quick => "quick",
+            Profile::Named(n) => n,
         }
+    }
+
+    /// Where its table is in the file: nowhere, `[quick]` or `[profile.NAME]`.
+    fn table_path(&self) -> Vec<Seg> {
+        match self {
+            Profile::Full => Vec::new(),
+            Profile::Quick => vec![Seg::Key("quick".into())],
+            Profile::Named(n) => vec![Seg::Key("profile".into()), Seg::Key(n.clone())],
+        }
+    }
+}
+
+impl From<String> for Profile {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "full" => Profile::Full,
+            "quick" => Profile::Quick,
+            _ => Profile::Named(name),
+        }
+    }
+}
+
+impl From<Profile> for String {
+    fn from(p: Profile) -> Self {
+        p.name().to_string()
     }
 }
 
@@ -441,23 +470,26 @@ pub struct Experiment {
     pub labels: Labels,
     /// `[check]`.
     pub check: Option<CheckSpec>,
-    /// The document after the profile's merge (without `[quick]`).
+    /// The document after the profile's merge (without `[quick]` and `[profile]`).
     pub document: toml::Table,
+    /// The names of the file's named profiles (`[profile.NAME]`).
+    pub profiles: Vec<String>,
 }
 
 /// The experiment file's text and where errors point.
 pub(crate) struct Source<'a> {
     pub file: &'a Path,
     pub text: &'a str,
-    pub quick: bool,
+    /// The profile's table (`[quick]`, `[profile.NAME]`; empty for the full profile).
+    pub overlay: Vec<Seg>,
 }
 
 impl Source<'_> {
-    /// An error at `path`: located in `[quick]` when the quick profile set it there.
+    /// An error at `path`: located in the profile's table when the profile set it there.
     pub fn error(&self, path: &[Seg], message: impl Into<String>) -> SchemaError {
         let mut e = SchemaError::at(self.file, self.text, path, message);
-        if self.quick {
-            let mut q = vec![Seg::Key("quick".into())];
+        if !self.overlay.is_empty() {
+            let mut q = self.overlay.clone();
             q.extend_from_slice(path);
             if exact_line(self.text, &q).is_some() {
                 e.line = line_of(self.text, &q);
@@ -481,6 +513,63 @@ fn exact_line(text: &str, path: &[Seg]) -> Option<usize> {
         v?;
     }
     line_of(text, path)
+}
+
+/// Take the profiles' tables out of `doc`: `[quick]` (empty when absent) and every
+/// `[profile.NAME]`, in file order after the quick one.
+fn profile_tables(
+    file: &Path,
+    text: &str,
+    doc: &mut toml::Table,
+) -> Result<Vec<(Profile, toml::Table)>, SchemaError> {
+    let at = |path: &[Seg], message: &str| SchemaError::at(file, text, path, message);
+    let quick = match doc.remove("quick") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => return Err(at(&parse_key("quick"), "must be a table")),
+    };
+    if let Some(k) = quick.keys().find(|k| *k == "quick" || *k == "profile") {
+        return Err(at(
+            &[Seg::Key("quick".into()), Seg::Key(k.clone())],
+            "[quick] cannot nest",
+        ));
+    }
+    let mut out = vec![(Profile::Quick, quick)];
+    let named = match doc.remove("profile") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => {
+            return Err(at(
+                &parse_key("profile"),
+                "must be a table of profiles: [profile.NAME]",
+            ))
+        }
+    };
+    for (name, v) in named {
+        let path = [Seg::Key("profile".into()), Seg::Key(name.clone())];
+        if name == "full" || name == "quick" {
+            return Err(at(
+                &path,
+                "the full profile is the file itself and the quick one is [quick]; give this profile another name",
+            ));
+        }
+        if let Some(problem) = name_problem(&name, false, "its run directories, <profile>-<hash>") {
+            return Err(at(&path, &problem));
+        }
+        let toml::Value::Table(t) = v else {
+            return Err(at(
+                &path,
+                "must be a table, merged over the file like [quick]",
+            ));
+        };
+        if let Some(k) = t.keys().find(|k| *k == "quick" || *k == "profile") {
+            let mut p = path.to_vec();
+            p.push(Seg::Key(k.clone()));
+            return Err(at(&p, "a profile cannot nest profiles"));
+        }
+        out.push((Profile::Named(name), t));
+    }
+    Ok(out)
 }
 
 /// When `text` (not TOML) is JSON, what it looks like and which file was expected: the
@@ -549,6 +638,31 @@ pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
     dir.ancestors().map(|d| d.join(p)).find(|c| c.exists())
 }
 
+/// The directory experiment names resolve in, from the repository's root.
+pub const EXPERIMENTS_DIR: &str = "experiments";
+
+/// The experiment file a command line names, paths taken from `cwd`: `given` when it exists,
+/// else `experiments/<given>` for a relative path (so `priority.toml` run from the
+/// repository's root is `experiments/priority.toml`); an error naming both when neither does.
+pub fn find_experiment(cwd: &Path, given: &Path) -> anyhow::Result<PathBuf> {
+    if cwd.join(given).exists() {
+        return Ok(given.to_path_buf());
+    }
+    if given.is_absolute() {
+        anyhow::bail!("{}: no such experiment file", given.display());
+    }
+    let under = Path::new(EXPERIMENTS_DIR).join(given);
+    if cwd.join(&under).exists() {
+        return Ok(under);
+    }
+    anyhow::bail!(
+        "{}: no such experiment file (looked for {} and {})",
+        given.display(),
+        Path::new(".").join(given).display(),
+        under.display()
+    )
+}
+
 /// Parse a duration such as `10ms`, `500us`, `2s`, `100ns`, `750ps` into picoseconds.
 pub fn parse_duration_ps(text: &str) -> Option<u64> {
     let t = text.trim();
@@ -598,27 +712,32 @@ pub fn arg_text(v: &toml::Value) -> Option<String> {
 
 impl Experiment {
     /// Read, merge the `profile` and check the experiment at `file`, with the machine of
-    /// every point checked by `sim`. The other profile is checked the same way (its errors
+    /// every point checked by `sim`. Every other profile is checked the same way (its errors
     /// say which profile they are in), so `--quick` and `hartlab check` catch a full-profile
     /// mistake and the reverse.
     pub fn load(file: &Path, profile: Profile, sim: &dyn Simulator) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| SchemaError::file(file, format!("cannot read: {e}")))?;
-        let exp = Self::parse(file, &text, profile, sim)?;
+        let exp = Self::parse(file, &text, profile.clone(), sim)?;
         exp.check_points(sim)?;
-        let other = match profile {
-            Profile::Full => Profile::Quick,
-            Profile::Quick => Profile::Full,
+        let mut every = vec![Profile::Full, Profile::Quick];
+        every.extend(exp.profiles.iter().cloned().map(Profile::Named));
+        let checked = if every.len() == 2 {
+            "both profiles are"
+        } else {
+            "every profile is"
         };
-        Self::parse(file, &text, other, sim)
-            .and_then(|e| e.check_points(sim))
-            .map_err(|mut e| {
-                e.message.push_str(&format!(
-                    " (in the {} profile; both profiles are checked on every run)",
-                    other.name()
-                ));
-                e
-            })?;
+        for other in every.into_iter().filter(|p| *p != profile) {
+            Self::parse(file, &text, other.clone(), sim)
+                .and_then(|e| e.check_points(sim))
+                .map_err(|mut e| {
+                    e.message.push_str(&format!(
+                        " (in the {} profile; {checked} checked on every run)",
+                        other.name()
+                    ));
+                    e
+                })?;
+        }
         Ok(exp)
     }
 
@@ -645,37 +764,34 @@ impl Experiment {
                 message: e.message().to_string(),
             })
         })?;
-        let quick = match doc.remove("quick") {
-            None => toml::Table::new(),
-            Some(toml::Value::Table(t)) => t,
-            Some(_) => {
-                return Err(SchemaError::at(
+        let overlays = profile_tables(file, text, &mut doc)?;
+        let profiles: Vec<String> = overlays
+            .iter()
+            .filter_map(|(p, _)| match p {
+                Profile::Named(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        let base = doc.clone();
+        if profile != Profile::Full {
+            let Some((_, table)) = overlays.iter().find(|(p, _)| *p == profile) else {
+                let mut known = vec!["full".to_string(), "quick".to_string()];
+                known.extend(profiles.iter().cloned());
+                return Err(SchemaError::file(
                     file,
-                    text,
-                    &parse_key("quick"),
-                    "must be a table",
-                ))
-            }
-        };
-        if let Some(k) = quick.keys().find(|k| *k == "quick") {
-            return Err(SchemaError::at(
-                file,
-                text,
-                &[Seg::Key("quick".into()), Seg::Key(k.clone())],
-                "[quick] cannot nest",
-            ));
-        }
-        let is_quick = profile == Profile::Quick;
-        let mut other_doc = doc.clone();
-        if is_quick {
-            merge(&mut doc, &quick);
-        } else {
-            merge(&mut other_doc, &quick);
+                    format!(
+                        "no profile {:?} (the profiles are {}; a named profile is a [profile.NAME] table)",
+                        profile.name(),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            merge(&mut doc, table);
         }
         let src = Source {
             file,
             text,
-            quick: is_quick,
+            overlay: profile.table_path(),
         };
         let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
 
@@ -715,17 +831,24 @@ impl Experiment {
         let plots: Vec<PlotSpec> = section(&src, &doc, "plot")?.unwrap_or_default();
         // Labels may name what only one profile sweeps (the other profile's own errors are
         // reported when it is parsed).
-        let other_src = Source {
-            file,
-            text,
-            quick: !is_quick,
-        };
-        let other_sweep = parse_sweep(&other_src, &other_doc).unwrap_or_default();
-        let other_seeds = parse_seeds(
-            &other_src,
-            other_doc.get("experiment").and_then(|e| e.get("seeds")),
-        )
-        .unwrap_or_default();
+        let others: Vec<(Sweep, Vec<u64>)> = std::iter::once((Profile::Full, toml::Table::new()))
+            .chain(overlays)
+            .filter(|(p, _)| *p != profile)
+            .map(|(p, table)| {
+                let mut other = base.clone();
+                merge(&mut other, &table);
+                let src = Source {
+                    file,
+                    text,
+                    overlay: p.table_path(),
+                };
+                let seeds = other.get("experiment").and_then(|e| e.get("seeds"));
+                (
+                    parse_sweep(&src, &other).unwrap_or_default(),
+                    parse_seeds(&src, seeds).unwrap_or_default(),
+                )
+            })
+            .collect();
         let swept_anywhere = |key: &str| -> Option<Vec<String>> {
             let of = |sweep: &Sweep, seeds: &[u64]| -> Option<Vec<String>> {
                 if key == "seed" {
@@ -734,24 +857,26 @@ impl Experiment {
                 let p = sweep.params.iter().find(|p| p.key == key)?;
                 Some(p.values.iter().map(crate::sweep::value_text).collect())
             };
-            match (of(&sweep, &seeds), of(&other_sweep, &other_seeds)) {
+            let found: Vec<Vec<String>> = std::iter::once(of(&sweep, &seeds))
+                .chain(others.iter().map(|(sw, se)| of(sw, se)))
+                .flatten()
+                .collect();
+            if found.is_empty() {
                 // A class key labels the classes of the metrics that have it.
-                (None, None) => metrics
+                return metrics
                     .values()
                     .filter_map(|m| m.classes.as_ref().filter(|c| c.name == key))
                     .map(|c| c.count)
                     .max()
-                    .map(|n| (0..n).map(|k| k.to_string()).collect()),
-                (a, b) => {
-                    let mut all = a.unwrap_or_default();
-                    for v in b.unwrap_or_default() {
-                        if !all.contains(&v) {
-                            all.push(v);
-                        }
-                    }
-                    Some(all)
+                    .map(|n| (0..n).map(|k| k.to_string()).collect());
+            }
+            let mut all: Vec<String> = Vec::new();
+            for v in found.into_iter().flatten() {
+                if !all.contains(&v) {
+                    all.push(v);
                 }
             }
+            Some(all)
         };
         let labels = parse_labels(&src, &doc, &swept_anywhere)?;
         let check: Option<CheckSpec> = section(&src, &doc, "check")?;
@@ -830,6 +955,7 @@ impl Experiment {
             labels,
             check,
             document: doc,
+            profiles,
         };
         exp.check_references(&src)?;
         Ok(exp)
@@ -857,7 +983,7 @@ impl Experiment {
         let src = Source {
             file: &self.file,
             text: &self.text,
-            quick: self.profile == Profile::Quick,
+            overlay: self.profile.table_path(),
         };
         let base_text = match &self.machine_base {
             Some(b) => std::fs::read_to_string(b).unwrap_or_default(),
@@ -1281,9 +1407,9 @@ fn machine_error(
     sweep_table_path.extend(table_path.iter().cloned());
     let quoted = vec![Seg::Key("sweep".into()), Seg::Key(key_text(&table_path))];
     let profile_paths = |p: &Vec<Seg>| {
-        let mut quick = vec![Seg::Key("quick".into())];
+        let mut quick = src.overlay.clone();
         quick.extend(p.iter().cloned());
-        if src.quick {
+        if !src.overlay.is_empty() {
             vec![quick, p.clone()]
         } else {
             vec![p.clone()]
@@ -2274,7 +2400,7 @@ workload = { iterations = 10 }
                     [sweep]\nmachine.harts = [0, 2, 100000]\n[quick]\nsweep = { machine = { harts = [2] } }\n";
         std::fs::write(&file, text).unwrap();
         for profile in [Profile::Quick, Profile::Full] {
-            let e = Experiment::load(&file, profile, &FakeSim)
+            let e = Experiment::load(&file, profile.clone(), &FakeSim)
                 .unwrap_err()
                 .to_string();
             let want = format!("{}:7: machine.harts = 0", file.display());
@@ -2475,6 +2601,136 @@ workload = { iterations = 10 }
             e.contains("plot[0].log_y: a density figure's y axis is linear"),
             "{e}"
         );
+    }
+
+    const PAPER: &str =
+        "\n[profile.paper]\nexperiment = { seeds = 5 }\nworkload = { iterations = 1000 }\n\
+                         sweep = { machine = { harts = [1, 2, 4] } }\n";
+
+    #[test]
+    fn named_profiles_merge_over_the_document() {
+        let text = format!("{GOOD}{PAPER}");
+        let e = parse(&text, Profile::Named("paper".into())).unwrap();
+        assert_eq!(e.profile.name(), "paper");
+        assert_eq!(e.seeds, [1, 2, 3, 4, 5]);
+        assert_eq!(e.workload.params["iterations"].as_integer(), Some(1000));
+        assert_eq!(e.sweep.params[0].values.len(), 3);
+        assert_eq!(e.profiles, ["paper"]);
+        assert!(!e.document.contains_key("profile") && !e.document.contains_key("quick"));
+        // The other profiles do not see it.
+        assert_eq!(parse(&text, Profile::Full).unwrap().seeds, [1, 2, 3]);
+        assert_eq!(parse(&text, Profile::Quick).unwrap().seeds, [1]);
+        // What only the paper profile sweeps may be labelled.
+        let labelled =
+            format!("{text}\n[labels]\n\"machine.harts\" = {{ values = {{ 1 = \"one\" }} }}\n");
+        assert!(parse(&labelled, Profile::Full).is_ok());
+        // Profiles by name, as on the command line.
+        assert_eq!(Profile::from("quick".to_string()), Profile::Quick);
+        assert_eq!(Profile::from("full".to_string()), Profile::Full);
+        assert_eq!(
+            serde_json::to_string(&Profile::Named("paper".into())).unwrap(),
+            "\"paper\""
+        );
+        assert_eq!(serde_json::to_string(&Profile::Quick).unwrap(), "\"quick\"");
+    }
+
+    #[test]
+    fn unknown_and_bad_profiles_are_refused() {
+        let text = format!("{GOOD}{PAPER}");
+        let e = parse(&text, Profile::Named("nope".into())).unwrap_err();
+        assert!(
+            e.starts_with("exp.toml: no profile \"nope\" (the profiles are full, quick, paper;"),
+            "{e}"
+        );
+        let line =
+            |needle: &str, text: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let cases = [
+            (
+                "[profile.quick]\nexperiment = { seeds = 1 }\n",
+                "[profile.quick]",
+                "profile.quick",
+                "another name",
+            ),
+            (
+                "[profile.\"a b\"]\nexperiment = { seeds = 1 }\n",
+                "[profile.",
+                "profile.a b",
+                "portable file name",
+            ),
+            (
+                "[profile]\npaper = 3\n",
+                "paper = 3",
+                "profile.paper",
+                "must be a table",
+            ),
+            (
+                "[profile.p]\nquick = { experiment = { seeds = 1 } }\n",
+                "quick = {",
+                "profile.p.quick",
+                "cannot nest",
+            ),
+            ("profile = 3\n", "profile = 3", "profile", "[profile.NAME]"),
+        ];
+        for (extra, needle, key, reason) in cases {
+            // Top-level keys before GOOD's first table.
+            let text = if extra.starts_with("profile =") {
+                format!("{extra}{GOOD}")
+            } else {
+                format!("{GOOD}\n{extra}")
+            };
+            let e = error(&text);
+            let want = format!("exp.toml:{}: {key}: ", line(needle, &text));
+            assert!(e.starts_with(&want), "wanted {want}...{reason}: {e}");
+            assert!(e.contains(reason), "wanted {reason}: {e}");
+        }
+    }
+
+    #[test]
+    fn load_checks_every_named_profile_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        let text = format!("{GOOD}{}", PAPER.replace("[1, 2, 4]", "[2, 9]"));
+        std::fs::write(&file, &text).unwrap();
+        let line = text.lines().position(|l| l.contains("[2, 9]")).unwrap() + 1;
+        for profile in [Profile::Full, Profile::Quick] {
+            let e = Experiment::load(&file, profile.clone(), &FakeSim)
+                .unwrap_err()
+                .to_string();
+            let want = format!("{}:{line}: machine.harts = 9", file.display());
+            assert!(e.starts_with(&want), "{profile:?}: wanted {want}: {e}");
+            assert!(
+                e.ends_with("(in the paper profile; every profile is checked on every run)"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn experiment_names_resolve_in_experiments() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("experiments")).unwrap();
+        std::fs::write(dir.path().join("experiments/p.toml"), "").unwrap();
+        std::fs::write(dir.path().join("here.toml"), "").unwrap();
+        std::fs::write(dir.path().join("experiments/here.toml"), "").unwrap();
+        let find = |name: &str| find_experiment(dir.path(), Path::new(name));
+        assert_eq!(find("p.toml").unwrap(), Path::new("experiments/p.toml"));
+        assert_eq!(
+            find("experiments/p.toml").unwrap(),
+            Path::new("experiments/p.toml")
+        );
+        assert_eq!(
+            find("here.toml").unwrap(),
+            Path::new("here.toml"),
+            "./ first"
+        );
+        let e = find("nope.toml").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "nope.toml: no such experiment file (looked for ./nope.toml and experiments/nope.toml)"
+        );
+        let abs = dir.path().join("p.toml");
+        let e = find_experiment(dir.path(), &abs).unwrap_err().to_string();
+        assert!(e.ends_with("p.toml: no such experiment file"), "{e}");
     }
 
     #[test]

@@ -139,8 +139,10 @@ impl SlurmJob {
     pub fn array_script(&self) -> String {
         let n = self.shards;
         let mut options = String::new();
-        if self.profile == Profile::Quick {
-            options.push_str(" --quick");
+        match &self.profile {
+            Profile::Full => {}
+            Profile::Quick => options.push_str(" --quick"),
+            Profile::Named(n) => options.push_str(&format!(" --profile {}", shell_quote(n))),
         }
         if let Some(only) = &self.only {
             options.push_str(&format!(" --only {}", shell_quote(only)));
