@@ -1158,6 +1158,18 @@ fn metric_classes_reach_the_summary_and_checks() {
     );
     assert!(rows[0].contains(",latency,ps,") && rows[1].contains(",latency_side0,ps,"));
     assert!(out.join("figures/cdf-latency-1.svg").exists());
+    // run.json keeps the classes: `hartlab plot` redraws the same summary and figure.
+    let svg = std::fs::read(out.join("figures/cdf-latency-1.svg")).unwrap();
+    let o = hartlab(&["plot", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.csv")).unwrap(),
+        summary
+    );
+    assert_eq!(
+        std::fs::read(out.join("figures/cdf-latency-1.svg")).unwrap(),
+        svg
+    );
     let baseline = dir.path().join("ping.json");
     let o = run_check(&file, &baseline, &dir.path().join("check"), &["--bless"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -838,14 +838,28 @@ filter = { "machine.harts" = 2 }
 #[test]
 fn density_and_class_figures_are_the_same_every_time() {
     let (mut m, records) = priority_sweep(8);
-    m.plots = ["cdf", "density"]
+    m.labels = [(
+        "priority".to_string(),
+        KeyLabel {
+            label: Some("priority".into()),
+            values: [("0".to_string(), "0 (highest)".to_string())].into(),
+        },
+    )]
+    .into();
+    let one = "series = \"priority\"\nlog_x = true\nfilter = { \"machine.harts\" = 2 }";
+    let specs = [
+        ("cdf", format!("kind = \"cdf\"\n{one}")),
+        ("density", format!("kind = \"density\"\n{one}")),
+        (
+            "percentile",
+            "kind = \"percentile\"\nx = \"machine.harts\"\nseries = \"priority\"\nlog_y = true"
+                .into(),
+        ),
+    ];
+    m.plots = specs
         .iter()
-        .map(|k| {
-            toml::from_str(&format!(
-                "kind = \"{k}\"\nmetric = \"latency\"\nseries = \"priority\"\nlog_x = true\nname = \"{k}\"\n\
-                 filter = {{ \"machine.harts\" = 2 }}"
-            ))
-            .unwrap()
+        .map(|(name, spec)| {
+            toml::from_str(&format!("{spec}\nmetric = \"latency\"\nname = \"{name}\"")).unwrap()
         })
         .collect();
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
@@ -853,16 +867,14 @@ fn density_and_class_figures_are_the_same_every_time() {
         let drawn = plot::draw_all(d.path(), &m, &records).unwrap();
         assert!(drawn.iter().all(|d| d.note.is_none()), "{drawn:?}");
     }
-    for name in ["cdf", "density"] {
+    for (name, _) in &specs {
         for ext in ["svg", "png", "pdf"] {
             let file = format!("figures/{name}.{ext}");
             let a = std::fs::read(dirs[0].path().join(&file)).unwrap();
             let b = std::fs::read(dirs[1].path().join(&file)).unwrap();
             assert!(a == b, "{file} differs between two drawings");
         }
-    }
-    if let Some(out) = std::env::var_os("HARTLAB_FIGURES_OUT") {
-        for name in ["cdf", "density"] {
+        if let Some(out) = std::env::var_os("HARTLAB_FIGURES_OUT") {
             let file = format!("figures/{name}.png");
             std::fs::copy(
                 dirs[0].path().join(&file),
