@@ -2,9 +2,9 @@
 //! runs (the schema is documented in `experiments/README.md`).
 //!
 //! Tables `[experiment]`, `[kernel]`, `[workload]`, `[sweep]`, `[metrics]`, `[[plot]]`,
-//! `[labels]`, `[check]`, `[quick]` and `[profile.NAME]` belong to the runner; every other top-level table is a machine
-//! configuration table, exactly as in a `hartlab --config` file, overriding the file named by
-//! `[machine] config`. Errors name the file, line and key.
+//! `[labels]`, `[check]`, `[quick]` and `[profile.NAME]` belong to the runner; every other
+//! top-level table is a machine configuration table, exactly as in a `hartlab --config` file,
+//! overriding the file named by `[machine] config`. Errors name the file, line and key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
