@@ -1,13 +1,13 @@
 //! The `hartlab` command line.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use experiments::runner::Plan;
-use experiments::schema::Profile;
+use experiments::schema::{find_experiment, Profile};
 use experiments::slurm::{SlurmJob, SlurmOptions};
 use experiments::sweep::Shard;
 use experiments::RunSettings;
@@ -106,7 +106,8 @@ struct SweepArgs {
 
 #[derive(clap::Args)]
 struct ExperimentArgs {
-    /// The experiment file (TOML).
+    /// The experiment file (TOML); a relative path that does not exist is looked for under
+    /// experiments/ too (`priority.toml` is experiments/priority.toml from the repository).
     file: PathBuf,
     #[command(flatten)]
     sweep: SweepArgs,
@@ -116,6 +117,10 @@ struct ExperimentArgs {
     /// Run the quick profile ([quick] merged over the experiment).
     #[arg(long)]
     quick: bool,
+    /// Run the named profile ([profile.NAME] merged over the experiment; `quick` is --quick,
+    /// `full` the experiment as written). Its results go to results/<name>/NAME-<hash>/.
+    #[arg(long, value_name = "NAME", conflicts_with = "quick")]
+    profile: Option<String>,
     /// Run only the points matching key=value[,key=value...] (swept keys or seed).
     #[arg(long)]
     only: Option<String>,
@@ -198,7 +203,7 @@ struct PlotArgs {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// The experiment file (TOML).
+    /// The experiment file (TOML), looked for under experiments/ too, as for `experiment`.
     file: PathBuf,
     /// The baseline, e.g. results/baselines/NAME.json.
     #[arg(long)]
@@ -489,12 +494,13 @@ fn settings(sweep: &SweepArgs) -> Result<RunSettings> {
 
 fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let file = find_experiment(Path::new("."), &args.file)?;
     let settings = RunSettings {
         resume: args.resume,
-        profile: if args.quick {
-            Profile::Quick
-        } else {
-            Profile::Full
+        profile: match (&args.profile, args.quick) {
+            (Some(name), _) => Profile::from(name.clone()),
+            (None, true) => Profile::Quick,
+            (None, false) => Profile::Full,
         },
         only: args.only.clone(),
         shard,
@@ -504,9 +510,9 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
         ..settings(&args.sweep)?
     };
     if args.slurm {
-        return slurm(&args, &settings);
+        return slurm(&args, &file, &settings);
     }
-    let run = experiments::run_experiment(&Hartlab, &args.file, &settings)?;
+    let run = experiments::run_experiment(&Hartlab, &file, &settings)?;
     if !run.dropped.is_empty() {
         eprintln!(
             "hartlab: --resume dropped {} of {}: not a point record (a write cut short?); \
@@ -540,7 +546,7 @@ fn experiment(args: ExperimentArgs) -> Result<ExitCode> {
 }
 
 /// `experiment --slurm`: write the array and merge jobs, then submit them or say how.
-fn slurm(args: &ExperimentArgs, settings: &RunSettings) -> Result<ExitCode> {
+fn slurm(args: &ExperimentArgs, file: &Path, settings: &RunSettings) -> Result<ExitCode> {
     let options = SlurmOptions {
         partition: args.partition.clone(),
         time: args.time.clone(),
@@ -548,20 +554,19 @@ fn slurm(args: &ExperimentArgs, settings: &RunSettings) -> Result<ExitCode> {
         cpus_per_task: args.cpus_per_task,
     };
     options.check()?;
-    let plan = Plan::new(&Hartlab, &args.file, settings)?;
+    let plan = Plan::new(&Hartlab, file, settings)?;
     let absolute = |p: &std::path::Path| {
         std::path::absolute(p).with_context(|| format!("cannot make {} absolute", p.display()))
     };
     let job = SlurmJob {
         hartlab: std::env::current_exe().context("cannot find the hartlab executable")?,
-        experiment: args
-            .file
+        experiment: file
             .canonicalize()
-            .with_context(|| format!("cannot read {}", args.file.display()))?,
+            .with_context(|| format!("cannot read {}", file.display()))?,
         dir: absolute(&plan.dir)?,
         name: plan.exp.name.clone(),
         run_id: plan.run_id.clone(),
-        profile: settings.profile,
+        profile: settings.profile.clone(),
         only: settings.only.clone(),
         shards: options.shards(plan.selected().len()),
         options,
@@ -640,9 +645,10 @@ fn plot(args: PlotArgs) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
+    let file = find_experiment(Path::new("."), &args.file)?;
     let outcome = experiments::check::check(
         &Hartlab,
-        &args.file,
+        &file,
         &args.baseline,
         args.bless,
         &settings(&args.sweep)?,
@@ -657,7 +663,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     if outcome.failures.is_empty() {
         eprintln!(
             "hartlab: {} matches {}",
-            args.file.display(),
+            file.display(),
             args.baseline.display()
         );
     }

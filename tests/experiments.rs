@@ -1020,3 +1020,159 @@ fn slurm_scripts_run_the_shards_and_merge_them_without_slurm() {
         )
     );
 }
+
+/// `[profile.paper]`: one combination, three seeds.
+const PAPER: &str = r#"
+[profile.paper]
+experiment = { seeds = 3 }
+sweep = { machine = { harts = [3] }, uintr = { send_visibility_cycles = [50] } }
+"#;
+
+#[test]
+fn named_profiles_run_into_their_own_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-named", &[]);
+    std::fs::create_dir(dir.path().join("experiments")).unwrap();
+    write_experiment(
+        &dir.path().join("experiments"),
+        &elf,
+        &format!("{SWEEP}{PAPER}"),
+    );
+    // From the repository's root, a bare name is the experiments/ file.
+    let o = hartlab_in(
+        dir.path(),
+        &["experiment", "ping.toml", "--profile", "paper"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let runs: Vec<PathBuf> = std::fs::read_dir(dir.path().join("results/ping"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    let name = run.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("paper-"), "{name}");
+    let records = read_points(run).unwrap();
+    let seeds: Vec<u64> = records.iter().map(|r| r.seed).collect();
+    assert_eq!(seeds, [1, 2, 3]);
+    assert!(records
+        .iter()
+        .all(|r| r.group == "machine.harts=3 uintr.send_visibility_cycles=50"));
+    let meta = std::fs::read_to_string(run.join("run.json")).unwrap();
+    assert!(meta.contains("\"profile\": \"paper\""), "{meta}");
+    assert!(
+        meta.contains("\"file\": \"experiments/ping.toml\""),
+        "{meta}"
+    );
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains("- profile: paper, run `paper-"), "{report}");
+
+    // `--profile quick` is --quick: its own directory, as before.
+    let o = hartlab_in(
+        dir.path(),
+        &["experiment", "ping.toml", "--profile", "quick"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(std::fs::read_dir(dir.path().join("results/ping"))
+        .unwrap()
+        .any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("quick-")));
+
+    // An unknown profile: one line naming the known ones, before anything runs.
+    let o = hartlab_in(
+        dir.path(),
+        &["experiment", "ping.toml", "--profile", "papers"],
+    );
+    assert_refused(
+        &o,
+        &[
+            "no profile \"papers\"",
+            "the profiles are full, quick, paper",
+        ],
+    );
+    // Neither ./NAME nor experiments/NAME: both are named.
+    for command in ["experiment", "check"] {
+        let mut args = vec![command, "nope.toml"];
+        if command == "check" {
+            args.extend(["--baseline", "b.json"]);
+        }
+        let o = hartlab_in(dir.path(), &args);
+        assert_refused(
+            &o,
+            &["nope.toml: no such experiment file (looked for ./nope.toml and experiments/nope.toml)"],
+        );
+    }
+    // `hartlab check` finds it too.
+    let o = hartlab_in(
+        dir.path(),
+        &["check", "ping.toml", "--baseline", "b.json", "--bless"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(dir.path().join("b.json").exists());
+}
+
+#[test]
+fn metric_classes_reach_the_summary_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = ping("-classes", &[]);
+    // The ping guest samples key 0 only: class 0 of two.
+    let body = SWEEP
+        .replace(
+            "latency = { key = 0, unit = \"ps\" }",
+            "latency = { key = 0, unit = \"ps\", classes = 2, class = \"side\" }",
+        )
+        .replace(
+            "series = \"uintr.send_visibility_cycles\"",
+            "series = \"side\"",
+        )
+        .replace(
+            "\"latency.count\"]",
+            "\"latency.count\", \"latency_side0.p99\"]",
+        );
+    let file = write_experiment(dir.path(), &elf, &body);
+    let out = dir.path().join("out");
+    let records = run_ok(&file, &out, &["--quick"]);
+    for r in &records {
+        assert_eq!(
+            r.metrics.keys().collect::<Vec<_>>(),
+            ["latency", "latency_side0"]
+        );
+        let (pooled, side0) = (&r.metrics["latency"], &r.metrics["latency_side0"]);
+        assert_eq!(
+            (pooled.count, pooled.histogram.clone(), pooled.throughput),
+            (side0.count, side0.histogram.clone(), side0.throughput)
+        );
+    }
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let rows: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.starts_with("group,"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        4,
+        "two groups, latency and latency_side0 each: {summary}"
+    );
+    assert!(rows[0].contains(",latency,ps,") && rows[1].contains(",latency_side0,ps,"));
+    assert!(out.join("figures/cdf-latency-1.svg").exists());
+    // run.json keeps the classes: `hartlab plot` redraws the same summary and figure.
+    let svg = std::fs::read(out.join("figures/cdf-latency-1.svg")).unwrap();
+    let o = hartlab(&["plot", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.csv")).unwrap(),
+        summary
+    );
+    assert_eq!(
+        std::fs::read(out.join("figures/cdf-latency-1.svg")).unwrap(),
+        svg
+    );
+    let baseline = dir.path().join("ping.json");
+    let o = run_check(&file, &baseline, &dir.path().join("check"), &["--bless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let base = std::fs::read_to_string(&baseline).unwrap();
+    assert!(base.contains("\"latency_side0.p99\""), "{base}");
+}

@@ -28,7 +28,7 @@ pub struct Baseline {
 
 /// The checked numbers of a run.
 pub fn baseline_of(meta: &RunMeta, spec: &CheckSpec, records: &[PointRecord]) -> Baseline {
-    let rows = group_rows(records);
+    let rows = group_rows(meta, records);
     let mut values: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for r in records {
         values.entry(r.group.clone()).or_default();
@@ -46,7 +46,7 @@ pub fn baseline_of(meta: &RunMeta, spec: &CheckSpec, records: &[PointRecord]) ->
     }
     Baseline {
         experiment: meta.name.clone(),
-        profile: meta.profile,
+        profile: meta.profile.clone(),
         values,
     }
 }

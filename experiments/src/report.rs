@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use crate::schema::metric_order;
 use crate::stats::{summarize, MetricData, Summary};
 use crate::store::{self, BadLine, PointRecord, RunMeta};
 
@@ -38,14 +39,15 @@ pub fn groups(records: &[PointRecord]) -> Vec<(String, Vec<&PointRecord>)> {
     out
 }
 
-/// Per-group summaries of every metric, in sweep order then metric name.
-pub fn group_rows(records: &[PointRecord]) -> Vec<GroupRow> {
+/// Per-group summaries of every metric, in sweep order then metric name (a family's classes
+/// after it, in class order).
+pub fn group_rows(meta: &RunMeta, records: &[PointRecord]) -> Vec<GroupRow> {
     let mut rows = Vec::new();
     for (group, recs) in groups(records) {
         let ok: Vec<&PointRecord> = recs.iter().copied().filter(|r| r.ok()).collect();
         let failed = recs.len() - ok.len();
         let mut names: Vec<&String> = ok.iter().flat_map(|r| r.metrics.keys()).collect();
-        names.sort();
+        names.sort_by_cached_key(|n| metric_order(&meta.metrics, n));
         names.dedup();
         for name in names {
             let data: Vec<&MetricData> = ok.iter().filter_map(|r| r.metrics.get(name)).collect();
@@ -123,7 +125,9 @@ pub fn summary_csv(meta: &RunMeta, records: &[PointRecord]) -> String {
             let _ = writeln!(out, "{head},,{}", ",".repeat(STAT_COLUMNS.len() - 1));
             continue;
         }
-        for (name, d) in &r.metrics {
+        let mut metrics: Vec<(&String, &MetricData)> = r.metrics.iter().collect();
+        metrics.sort_by_cached_key(|(n, _)| metric_order(&meta.metrics, n));
+        for (name, d) in metrics {
             if let Some(s) = summarize(&[d]) {
                 let _ = writeln!(
                     out,
@@ -135,7 +139,7 @@ pub fn summary_csv(meta: &RunMeta, records: &[PointRecord]) -> String {
             }
         }
     }
-    for g in group_rows(records) {
+    for g in group_rows(meta, records) {
         let status = if g.failed == 0 {
             "ok".to_string()
         } else {
@@ -273,7 +277,7 @@ fn report(
         }
     }
     let _ = writeln!(md, "## Summary by group (pooled over seeds)\n");
-    let rows = group_rows(records);
+    let rows = group_rows(meta, records);
     if rows.is_empty() {
         let _ = writeln!(md, "No samples.\n");
     } else {

@@ -33,7 +33,7 @@ pub struct RunSettings {
     pub results: PathBuf,
     /// Keep the points already in the output directory and run only the others.
     pub resume: bool,
-    /// Full or quick profile.
+    /// The profile: full, quick or named.
     pub profile: Profile,
     /// Only points matching `key=value[,key=value...]`.
     pub only: Option<String>,
@@ -202,10 +202,8 @@ pub fn run_point(
     };
     match result {
         Ok(Ok(o)) => {
-            record.metrics = crate::stats::metrics_of(&o.samples, o.window_start_ps)
-                .into_iter()
-                .map(|(key, d)| (exp.metric_name(key), d))
-                .collect();
+            record.metrics =
+                crate::stats::named_metrics(&exp.metrics, &o.samples, o.window_start_ps);
             if o.passed {
                 record.status = Status::Ok;
             } else {
@@ -304,7 +302,7 @@ pub struct Plan {
 impl Plan {
     /// Load and check the experiment in `file`, expand its points and check `--only`.
     pub fn new(sim: &dyn Simulator, file: &Path, settings: &RunSettings) -> Result<Self> {
-        let exp = Experiment::load(file, settings.profile, sim)?;
+        let exp = Experiment::load(file, settings.profile.clone(), sim)?;
         let points = sweep::expand(&exp, sim)?;
         let only = match &settings.only {
             Some(text) => {
@@ -386,7 +384,7 @@ pub fn run_experiment(
         name: exp.name.clone(),
         description: exp.description.clone(),
         file: file.display().to_string(),
-        profile: exp.profile,
+        profile: exp.profile.clone(),
         run_id: run_id.clone(),
         sweep: exp.sweep.params.iter().map(|p| p.key.clone()).collect(),
         seeds: exp.seeds.clone(),

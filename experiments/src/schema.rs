@@ -1,10 +1,10 @@
-//! The experiment file: parsing, the quick profile, and checking every value before anything
+//! The experiment file: parsing, the profiles, and checking every value before anything
 //! runs (the schema is documented in `experiments/README.md`).
 //!
 //! Tables `[experiment]`, `[kernel]`, `[workload]`, `[sweep]`, `[metrics]`, `[[plot]]`,
-//! `[labels]`, `[check]` and `[quick]` belong to the runner; every other top-level table is a machine
-//! configuration table, exactly as in a `hartlab --config` file, overriding the file named by
-//! `[machine] config`. Errors name the file, line and key.
+//! `[labels]`, `[check]`, `[quick]` and `[profile.NAME]` belong to the runner; every other
+//! top-level table is a machine configuration table, exactly as in a `hartlab --config` file,
+//! overriding the file named by `[machine] config`. Errors name the file, line and key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ use crate::locate::{key_text, line_of, parse_key, SchemaError, Seg};
 use crate::sim::{MachineError, Simulator};
 
 /// Tables the runner reads; all others are machine configuration.
-pub const RUNNER_TABLES: [&str; 9] = [
+pub const RUNNER_TABLES: [&str; 10] = [
     "experiment",
     "kernel",
     "workload",
@@ -27,6 +27,7 @@ pub const RUNNER_TABLES: [&str; 9] = [
     "check",
     "quick",
     "labels",
+    "profile",
 ];
 
 /// The statistics a summary row has, as named in `[check]` and plots.
@@ -45,22 +46,50 @@ pub const STATISTICS: [&str; 11] = [
 ];
 
 /// Which profile of the experiment runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum Profile {
     /// The experiment as written.
     Full,
     /// With `[quick]` merged over it (fewer seeds, points, iterations): for CI.
     Quick,
+    /// With `[profile.NAME]` merged over it.
+    Named(String),
 }
 
 impl Profile {
-    /// "full" or "quick".
-    pub fn name(self) -> &'static str {
+    /// "full", "quick" or the named profile's name.
+    pub fn name(&self) -> &str {
         match self {
             Profile::Full => "full",
             Profile::Quick => "quick",
+            Profile::Named(n) => n,
         }
+    }
+
+    /// Where its table is in the file: nowhere, `[quick]` or `[profile.NAME]`.
+    fn table_path(&self) -> Vec<Seg> {
+        match self {
+            Profile::Full => Vec::new(),
+            Profile::Quick => vec![Seg::Key("quick".into())],
+            Profile::Named(n) => vec![Seg::Key("profile".into()), Seg::Key(n.clone())],
+        }
+    }
+}
+
+impl From<String> for Profile {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "full" => Profile::Full,
+            "quick" => Profile::Quick,
+            _ => Profile::Named(name),
+        }
+    }
+}
+
+impl From<Profile> for String {
+    fn from(p: Profile) -> Self {
+        p.name().to_string()
     }
 }
 
@@ -137,6 +166,85 @@ pub struct Metric {
     /// Human name for axis titles (default: the metric's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// A family of keys: `key..key + count`, one class each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Classes>,
+}
+
+/// The classes of a metric family (`classes = N, class = "NAME"`): class `k` is sample key
+/// `key + k`, reported as metric `{metric}_{NAME}{k}`; figures may split by `NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classes {
+    /// Number of classes (keys).
+    pub count: u16,
+    /// The class's name, a pseudo-parameter of the family's figures.
+    pub name: String,
+}
+
+/// Most classes a metric may have.
+pub const MAX_CLASSES: i64 = 64;
+
+/// The metric of class `k` of family `metric` with class name `class`: `{metric}_{class}{k}`.
+pub fn class_metric_name(metric: &str, class: &str, k: u16) -> String {
+    format!("{metric}_{class}{k}")
+}
+
+/// What a metric name means: its declared metric (the family's for a class metric), the
+/// declared name and the class, if it names one.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricRef<'a> {
+    /// The declared metric's name.
+    pub family: &'a str,
+    /// The declared metric.
+    pub metric: &'a Metric,
+    /// The class, for `{metric}_{class}{k}`.
+    pub class: Option<u16>,
+}
+
+/// Resolve `name`, a declared metric or a class of one; `None` when it is neither.
+pub fn resolve_metric<'a>(
+    metrics: &'a BTreeMap<String, Metric>,
+    name: &str,
+) -> Option<MetricRef<'a>> {
+    if let Some((family, metric)) = metrics.get_key_value(name) {
+        return Some(MetricRef {
+            family,
+            metric,
+            class: None,
+        });
+    }
+    metrics.iter().find_map(|(family, metric)| {
+        let c = metric.classes.as_ref()?;
+        let digits = name.strip_prefix(family.as_str())?.strip_prefix('_')?;
+        let k: u16 = digits.strip_prefix(c.name.as_str())?.parse().ok()?;
+        (k < c.count && class_metric_name(family, &c.name, k) == name).then_some(MetricRef {
+            family,
+            metric,
+            class: Some(k),
+        })
+    })
+}
+
+/// The classes plot `p` may split by: its metric's, when it names a family (not one class).
+pub fn plot_class<'a>(metrics: &'a BTreeMap<String, Metric>, p: &PlotSpec) -> Option<&'a Classes> {
+    let r = resolve_metric(metrics, &p.metric)?;
+    r.class
+        .is_none()
+        .then_some(r.metric.classes.as_ref())
+        .flatten()
+}
+
+/// Where `name` sorts among a run's metrics: by declared name, a family's classes after its
+/// pooled metric in class order (`latency`, `latency_priority0`, ..., `latency_priority10`).
+pub fn metric_order(metrics: &BTreeMap<String, Metric>, name: &str) -> (String, u32) {
+    match resolve_metric(metrics, name) {
+        Some(MetricRef {
+            family,
+            class: Some(k),
+            ..
+        }) => (family.to_string(), u32::from(k) + 1),
+        _ => (name.to_string(), 0),
+    }
 }
 
 /// Kinds of figure.
@@ -145,6 +253,8 @@ pub struct Metric {
 pub enum PlotKind {
     /// Cumulative distribution of a metric, one line per series.
     Cdf,
+    /// Kernel density estimate of a metric, one line per series.
+    Density,
     /// Percentiles against a parameter, error bars over seeds.
     Percentile,
     /// Standard deviation against a parameter, error bars over seeds.
@@ -360,23 +470,26 @@ pub struct Experiment {
     pub labels: Labels,
     /// `[check]`.
     pub check: Option<CheckSpec>,
-    /// The document after the profile's merge (without `[quick]`).
+    /// The document after the profile's merge (without `[quick]` and `[profile]`).
     pub document: toml::Table,
+    /// The names of the file's named profiles (`[profile.NAME]`).
+    pub profiles: Vec<String>,
 }
 
 /// The experiment file's text and where errors point.
 pub(crate) struct Source<'a> {
     pub file: &'a Path,
     pub text: &'a str,
-    pub quick: bool,
+    /// The profile's table (`[quick]`, `[profile.NAME]`; empty for the full profile).
+    pub overlay: Vec<Seg>,
 }
 
 impl Source<'_> {
-    /// An error at `path`: located in `[quick]` when the quick profile set it there.
+    /// An error at `path`: located in the profile's table when the profile set it there.
     pub fn error(&self, path: &[Seg], message: impl Into<String>) -> SchemaError {
         let mut e = SchemaError::at(self.file, self.text, path, message);
-        if self.quick {
-            let mut q = vec![Seg::Key("quick".into())];
+        if !self.overlay.is_empty() {
+            let mut q = self.overlay.clone();
             q.extend_from_slice(path);
             if exact_line(self.text, &q).is_some() {
                 e.line = line_of(self.text, &q);
@@ -400,6 +513,63 @@ fn exact_line(text: &str, path: &[Seg]) -> Option<usize> {
         v?;
     }
     line_of(text, path)
+}
+
+/// Take the profiles' tables out of `doc`: `[quick]` (empty when absent) and every
+/// `[profile.NAME]`, in file order after the quick one.
+fn profile_tables(
+    file: &Path,
+    text: &str,
+    doc: &mut toml::Table,
+) -> Result<Vec<(Profile, toml::Table)>, SchemaError> {
+    let at = |path: &[Seg], message: &str| SchemaError::at(file, text, path, message);
+    let quick = match doc.remove("quick") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => return Err(at(&parse_key("quick"), "must be a table")),
+    };
+    if let Some(k) = quick.keys().find(|k| *k == "quick" || *k == "profile") {
+        return Err(at(
+            &[Seg::Key("quick".into()), Seg::Key(k.clone())],
+            "[quick] cannot nest",
+        ));
+    }
+    let mut out = vec![(Profile::Quick, quick)];
+    let named = match doc.remove("profile") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => {
+            return Err(at(
+                &parse_key("profile"),
+                "must be a table of profiles: [profile.NAME]",
+            ))
+        }
+    };
+    for (name, v) in named {
+        let path = [Seg::Key("profile".into()), Seg::Key(name.clone())];
+        if name == "full" || name == "quick" {
+            return Err(at(
+                &path,
+                "the full profile is the file itself and the quick one is [quick]; give this profile another name",
+            ));
+        }
+        if let Some(problem) = name_problem(&name, false, "its run directories, <profile>-<hash>") {
+            return Err(at(&path, &problem));
+        }
+        let toml::Value::Table(t) = v else {
+            return Err(at(
+                &path,
+                "must be a table, merged over the file like [quick]",
+            ));
+        };
+        if let Some(k) = t.keys().find(|k| *k == "quick" || *k == "profile") {
+            let mut p = path.to_vec();
+            p.push(Seg::Key(k.clone()));
+            return Err(at(&p, "a profile cannot nest profiles"));
+        }
+        out.push((Profile::Named(name), t));
+    }
+    Ok(out)
 }
 
 /// When `text` (not TOML) is JSON, what it looks like and which file was expected: the
@@ -468,6 +638,31 @@ pub fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
     dir.ancestors().map(|d| d.join(p)).find(|c| c.exists())
 }
 
+/// The directory experiment names resolve in, from the repository's root.
+pub const EXPERIMENTS_DIR: &str = "experiments";
+
+/// The experiment file a command line names, paths taken from `cwd`: `given` when it exists,
+/// else `experiments/<given>` for a relative path (so `priority.toml` run from the
+/// repository's root is `experiments/priority.toml`); an error naming both when neither does.
+pub fn find_experiment(cwd: &Path, given: &Path) -> anyhow::Result<PathBuf> {
+    if cwd.join(given).exists() {
+        return Ok(given.to_path_buf());
+    }
+    if given.is_absolute() {
+        anyhow::bail!("{}: no such experiment file", given.display());
+    }
+    let under = Path::new(EXPERIMENTS_DIR).join(given);
+    if cwd.join(&under).exists() {
+        return Ok(under);
+    }
+    anyhow::bail!(
+        "{}: no such experiment file (looked for {} and {})",
+        given.display(),
+        Path::new(".").join(given).display(),
+        under.display()
+    )
+}
+
 /// Parse a duration such as `10ms`, `500us`, `2s`, `100ns`, `750ps` into picoseconds.
 pub fn parse_duration_ps(text: &str) -> Option<u64> {
     let t = text.trim();
@@ -517,27 +712,32 @@ pub fn arg_text(v: &toml::Value) -> Option<String> {
 
 impl Experiment {
     /// Read, merge the `profile` and check the experiment at `file`, with the machine of
-    /// every point checked by `sim`. The other profile is checked the same way (its errors
+    /// every point checked by `sim`. Every other profile is checked the same way (its errors
     /// say which profile they are in), so `--quick` and `hartlab check` catch a full-profile
     /// mistake and the reverse.
     pub fn load(file: &Path, profile: Profile, sim: &dyn Simulator) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| SchemaError::file(file, format!("cannot read: {e}")))?;
-        let exp = Self::parse(file, &text, profile, sim)?;
+        let exp = Self::parse(file, &text, profile.clone(), sim)?;
         exp.check_points(sim)?;
-        let other = match profile {
-            Profile::Full => Profile::Quick,
-            Profile::Quick => Profile::Full,
+        let mut every = vec![Profile::Full, Profile::Quick];
+        every.extend(exp.profiles.iter().cloned().map(Profile::Named));
+        let checked = if every.len() == 2 {
+            "both profiles are"
+        } else {
+            "every profile is"
         };
-        Self::parse(file, &text, other, sim)
-            .and_then(|e| e.check_points(sim))
-            .map_err(|mut e| {
-                e.message.push_str(&format!(
-                    " (in the {} profile; both profiles are checked on every run)",
-                    other.name()
-                ));
-                e
-            })?;
+        for other in every.into_iter().filter(|p| *p != profile) {
+            Self::parse(file, &text, other.clone(), sim)
+                .and_then(|e| e.check_points(sim))
+                .map_err(|mut e| {
+                    e.message.push_str(&format!(
+                        " (in the {} profile; {checked} checked on every run)",
+                        other.name()
+                    ));
+                    e
+                })?;
+        }
         Ok(exp)
     }
 
@@ -564,37 +764,34 @@ impl Experiment {
                 message: e.message().to_string(),
             })
         })?;
-        let quick = match doc.remove("quick") {
-            None => toml::Table::new(),
-            Some(toml::Value::Table(t)) => t,
-            Some(_) => {
-                return Err(SchemaError::at(
+        let overlays = profile_tables(file, text, &mut doc)?;
+        let profiles: Vec<String> = overlays
+            .iter()
+            .filter_map(|(p, _)| match p {
+                Profile::Named(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        let base = doc.clone();
+        if profile != Profile::Full {
+            let Some((_, table)) = overlays.iter().find(|(p, _)| *p == profile) else {
+                let mut known = vec!["full".to_string(), "quick".to_string()];
+                known.extend(profiles.iter().cloned());
+                return Err(SchemaError::file(
                     file,
-                    text,
-                    &parse_key("quick"),
-                    "must be a table",
-                ))
-            }
-        };
-        if let Some(k) = quick.keys().find(|k| *k == "quick") {
-            return Err(SchemaError::at(
-                file,
-                text,
-                &[Seg::Key("quick".into()), Seg::Key(k.clone())],
-                "[quick] cannot nest",
-            ));
-        }
-        let is_quick = profile == Profile::Quick;
-        let mut other_doc = doc.clone();
-        if is_quick {
-            merge(&mut doc, &quick);
-        } else {
-            merge(&mut other_doc, &quick);
+                    format!(
+                        "no profile {:?} (the profiles are {}; a named profile is a [profile.NAME] table)",
+                        profile.name(),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            merge(&mut doc, table);
         }
         let src = Source {
             file,
             text,
-            quick: is_quick,
+            overlay: profile.table_path(),
         };
         let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
 
@@ -634,17 +831,24 @@ impl Experiment {
         let plots: Vec<PlotSpec> = section(&src, &doc, "plot")?.unwrap_or_default();
         // Labels may name what only one profile sweeps (the other profile's own errors are
         // reported when it is parsed).
-        let other_src = Source {
-            file,
-            text,
-            quick: !is_quick,
-        };
-        let other_sweep = parse_sweep(&other_src, &other_doc).unwrap_or_default();
-        let other_seeds = parse_seeds(
-            &other_src,
-            other_doc.get("experiment").and_then(|e| e.get("seeds")),
-        )
-        .unwrap_or_default();
+        let others: Vec<(Sweep, Vec<u64>)> = std::iter::once((Profile::Full, toml::Table::new()))
+            .chain(overlays)
+            .filter(|(p, _)| *p != profile)
+            .map(|(p, table)| {
+                let mut other = base.clone();
+                merge(&mut other, &table);
+                let src = Source {
+                    file,
+                    text,
+                    overlay: p.table_path(),
+                };
+                let seeds = other.get("experiment").and_then(|e| e.get("seeds"));
+                (
+                    parse_sweep(&src, &other).unwrap_or_default(),
+                    parse_seeds(&src, seeds).unwrap_or_default(),
+                )
+            })
+            .collect();
         let swept_anywhere = |key: &str| -> Option<Vec<String>> {
             let of = |sweep: &Sweep, seeds: &[u64]| -> Option<Vec<String>> {
                 if key == "seed" {
@@ -653,18 +857,26 @@ impl Experiment {
                 let p = sweep.params.iter().find(|p| p.key == key)?;
                 Some(p.values.iter().map(crate::sweep::value_text).collect())
             };
-            match (of(&sweep, &seeds), of(&other_sweep, &other_seeds)) {
-                (None, None) => None,
-                (a, b) => {
-                    let mut all = a.unwrap_or_default();
-                    for v in b.unwrap_or_default() {
-                        if !all.contains(&v) {
-                            all.push(v);
-                        }
-                    }
-                    Some(all)
+            let found: Vec<Vec<String>> = std::iter::once(of(&sweep, &seeds))
+                .chain(others.iter().map(|(sw, se)| of(sw, se)))
+                .flatten()
+                .collect();
+            if found.is_empty() {
+                // A class key labels the classes of the metrics that have it.
+                return metrics
+                    .values()
+                    .filter_map(|m| m.classes.as_ref().filter(|c| c.name == key))
+                    .map(|c| c.count)
+                    .max()
+                    .map(|n| (0..n).map(|k| k.to_string()).collect());
+            }
+            let mut all: Vec<String> = Vec::new();
+            for v in found.into_iter().flatten() {
+                if !all.contains(&v) {
+                    all.push(v);
                 }
             }
+            Some(all)
         };
         let labels = parse_labels(&src, &doc, &swept_anywhere)?;
         let check: Option<CheckSpec> = section(&src, &doc, "check")?;
@@ -743,6 +955,7 @@ impl Experiment {
             labels,
             check,
             document: doc,
+            profiles,
         };
         exp.check_references(&src)?;
         Ok(exp)
@@ -770,7 +983,7 @@ impl Experiment {
         let src = Source {
             file: &self.file,
             text: &self.text,
-            quick: self.profile == Profile::Quick,
+            overlay: self.profile.table_path(),
         };
         let base_text = match &self.machine_base {
             Some(b) => std::fs::read_to_string(b).unwrap_or_default(),
@@ -787,7 +1000,25 @@ impl Experiment {
     /// Plots, metrics and checks refer to things that exist.
     fn check_references(&self, src: &Source) -> Result<(), SchemaError> {
         let swept: Vec<&str> = self.sweep.params.iter().map(|p| p.key.as_str()).collect();
-        let param_ok = |k: &str| k == "seed" || swept.contains(&k);
+        for (name, m) in &self.metrics {
+            if let Some(c) = m
+                .classes
+                .as_ref()
+                .filter(|c| swept.contains(&c.name.as_str()))
+            {
+                return Err(src.error(
+                    &[
+                        Seg::Key("metrics".into()),
+                        Seg::Key(name.clone()),
+                        Seg::Key("class".into()),
+                    ],
+                    format!(
+                        "{:?} is a swept key: figures could not tell the class from it",
+                        c.name
+                    ),
+                ));
+            }
+        }
         for (i, p) in self.plots.iter().enumerate() {
             let at = |field: &str| {
                 vec![
@@ -796,7 +1027,7 @@ impl Experiment {
                     Seg::Key(field.into()),
                 ]
             };
-            if !self.metrics.contains_key(&p.metric) {
+            if resolve_metric(&self.metrics, &p.metric).is_none() {
                 return Err(src.error(
                     &at("metric"),
                     format!(
@@ -805,6 +1036,32 @@ impl Experiment {
                         self.metric_names()
                     ),
                 ));
+            }
+            let class = plot_class(&self.metrics, p);
+            let param_ok =
+                |k: &str| k == "seed" || swept.contains(&k) || class.is_some_and(|c| c.name == k);
+            let keys = [("x", p.x.as_ref()), ("series", p.series.as_ref())]
+                .into_iter()
+                .filter_map(|(f, k)| Some((at(f), k?)))
+                .chain(p.filter.keys().map(|k| {
+                    let mut path = at("filter");
+                    path.push(Seg::Key(k.clone()));
+                    (path, k)
+                }));
+            for (path, k) in keys {
+                let owner = self
+                    .metrics
+                    .iter()
+                    .find(|(_, m)| m.classes.as_ref().is_some_and(|c| &c.name == k));
+                if let (false, Some((owner, _))) = (param_ok(k), owner) {
+                    return Err(src.error(
+                        &path,
+                        format!(
+                            "{k:?} is the class of metric {owner:?}; metric {:?} has no class {k:?} (plot {owner:?} to split by it)",
+                            p.metric
+                        ),
+                    ));
+                }
             }
             for (field, key) in [("x", &p.x), ("series", &p.series)] {
                 if let Some(k) = key {
@@ -819,7 +1076,13 @@ impl Experiment {
                     }
                 }
             }
-            let needs_x = !matches!(p.kind, PlotKind::Cdf);
+            if p.kind == PlotKind::Density && p.log_y {
+                return Err(src.error(
+                    &at("log_y"),
+                    "a density figure's y axis is linear (log_x = true puts the metric on a log axis)",
+                ));
+            }
+            let needs_x = !matches!(p.kind, PlotKind::Cdf | PlotKind::Density);
             if needs_x && p.x.is_none() {
                 return Err(src.error(&at("x"), "this kind of plot needs `x`, a swept parameter"));
             }
@@ -845,7 +1108,7 @@ impl Experiment {
                     ));
                 }
                 if line_kind && scale != XScale::Category {
-                    let values = self.swept_values(x).unwrap_or_default();
+                    let values = self.plot_values(p, x).unwrap_or_default();
                     let fits = |v: &String| {
                         v.parse::<f64>()
                             .is_ok_and(|n| n.is_finite() && (scale == XScale::Linear || n > 0.0))
@@ -871,7 +1134,7 @@ impl Experiment {
             for (k, v) in &p.filter {
                 let mut path = at("filter");
                 path.push(Seg::Key(k.clone()));
-                let problem = match self.swept_values(k) {
+                let problem = match self.plot_values(p, k) {
                     None => format!("{k} is not swept"),
                     Some(values) if !values.contains(&crate::sweep::value_text(v)) => {
                         format!("{v} is not a swept value of {k}")
@@ -944,7 +1207,7 @@ impl Experiment {
                 }));
             for (path, m) in names {
                 let (metric, stat) = m.split_once('.').unwrap_or((m, ""));
-                if !self.metrics.contains_key(metric) || !STATISTICS.contains(&stat) {
+                if resolve_metric(&self.metrics, metric).is_none() || !STATISTICS.contains(&stat) {
                     return Err(src.error(
                         &path,
                         format!(
@@ -980,9 +1243,28 @@ impl Experiment {
 
     fn metric_names(&self) -> String {
         if self.metrics.is_empty() {
-            "none".into()
-        } else {
-            self.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+            return "none".into();
+        }
+        self.metrics
+            .iter()
+            .map(|(n, m)| match &m.classes {
+                Some(c) => format!(
+                    "{n} (classes {} to {})",
+                    class_metric_name(n, &c.name, 0),
+                    class_metric_name(n, &c.name, c.count - 1)
+                ),
+                None => n.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The values plot `p` may take for `key`: a swept key's (or `seed`'s), or its metric's
+    /// classes for the class key; `None` for anything else.
+    pub fn plot_values(&self, p: &PlotSpec, key: &str) -> Option<Vec<String>> {
+        match plot_class(&self.metrics, p) {
+            Some(c) if c.name == key => Some((0..c.count).map(|k| k.to_string()).collect()),
+            _ => self.swept_values(key),
         }
     }
 
@@ -1013,12 +1295,23 @@ impl Experiment {
 
     /// The name of sample `key`: its `[metrics]` name, or `key<N>`.
     pub fn metric_name(&self, key: u16) -> String {
-        self.metrics
-            .iter()
-            .find(|(_, m)| m.key == key)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_else(|| format!("key{key}"))
+        metric_name_of(&self.metrics, key)
     }
+}
+
+/// The name of sample `key` among `metrics`: its metric's name, `{metric}_{class}{k}` for
+/// class `k` of a family, or `key<N>`.
+pub fn metric_name_of(metrics: &BTreeMap<String, Metric>, key: u16) -> String {
+    for (name, m) in metrics {
+        match &m.classes {
+            None if m.key == key => return name.clone(),
+            Some(c) if (m.key..m.key + c.count).contains(&key) => {
+                return class_metric_name(name, &c.name, key - m.key)
+            }
+            _ => {}
+        }
+    }
+    format!("key{key}")
 }
 
 fn swept_list(swept: &[&str]) -> String {
@@ -1114,9 +1407,9 @@ fn machine_error(
     sweep_table_path.extend(table_path.iter().cloned());
     let quoted = vec![Seg::Key("sweep".into()), Seg::Key(key_text(&table_path))];
     let profile_paths = |p: &Vec<Seg>| {
-        let mut quick = vec![Seg::Key("quick".into())];
+        let mut quick = src.overlay.clone();
         quick.extend(p.iter().cloned());
-        if src.quick {
+        if !src.overlay.is_empty() {
             vec![quick, p.clone()]
         } else {
             vec![p.clone()]
@@ -1406,33 +1699,35 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
     };
     for (name, v) in t {
         let path = [Seg::Key("metrics".into()), Seg::Key(name.clone())];
+        let field = |f: &str| {
+            let mut p = path.to_vec();
+            p.push(Seg::Key(f.into()));
+            p
+        };
         // No '.': `[check]` names numbers as metric.statistic.
         if let Some(problem) = name_problem(name, false, "default figure names") {
             return Err(src.error(&path, problem));
         }
-        let (key, unit, label) = match v {
-            toml::Value::Integer(k) => (Some(*k), String::new(), None),
+        let (key, unit, label, classes) = match v {
+            toml::Value::Integer(k) => (Some(*k), String::new(), None, None),
             toml::Value::Table(t) => {
                 if let Some(extra) = t
                     .keys()
-                    .find(|k| !matches!(k.as_str(), "key" | "unit" | "label"))
+                    .find(|k| !matches!(k.as_str(), "key" | "unit" | "label" | "classes" | "class"))
                 {
-                    let mut p = path.to_vec();
-                    p.push(Seg::Key(extra.clone()));
-                    return Err(
-                        src.error(&p, "unknown key (a metric has `key`, `unit` and `label`)")
-                    );
+                    return Err(src.error(
+                        &field(extra),
+                        "unknown key (a metric has `key`, `unit`, `label`, `classes` and `class`)",
+                    ));
                 }
                 let label = match t.get("label") {
                     None => None,
                     Some(l) => {
-                        let mut p = path.to_vec();
-                        p.push(Seg::Key("label".into()));
-                        let l = l
-                            .as_str()
-                            .ok_or_else(|| src.error(&p, "a label must be a string"))?;
+                        let l = l.as_str().ok_or_else(|| {
+                            src.error(&field("label"), "a label must be a string")
+                        })?;
                         if let Some(problem) = label_problem(l) {
-                            return Err(src.error(&p, problem));
+                            return Err(src.error(&field("label"), problem));
                         }
                         Some(l.to_string())
                     }
@@ -1440,15 +1735,17 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
                 let unit = match t.get("unit") {
                     None => String::new(),
                     Some(toml::Value::String(u)) => u.clone(),
-                    Some(_) => {
-                        let mut p = path.to_vec();
-                        p.push(Seg::Key("unit".into()));
-                        return Err(src.error(&p, "must be a string"));
-                    }
+                    Some(_) => return Err(src.error(&field("unit"), "must be a string")),
                 };
-                (t.get("key").and_then(|k| k.as_integer()), unit, label)
+                let classes = parse_classes(src, t, &field)?;
+                (
+                    t.get("key").and_then(|k| k.as_integer()),
+                    unit,
+                    label,
+                    classes,
+                )
             }
-            _ => (None, String::new(), None),
+            _ => (None, String::new(), None, None),
         };
         let key = key.filter(|k| (0..480).contains(k)).ok_or_else(|| {
             src.error(
@@ -1456,14 +1753,42 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
                 "needs a sample key 0..480: `name = KEY` or `name = { key = KEY, unit = \"...\" }`",
             )
         })?;
-        if let Some((other, _)) = out
-            .iter()
-            .find(|(_, m): &(&String, &Metric)| m.key == key as u16)
-        {
+        let count = classes.as_ref().map_or(1, |c: &Classes| i64::from(c.count));
+        if key + count > 480 {
             return Err(src.error(
-                &path,
-                format!("sample key {key} is already metric {other:?}"),
+                &field("classes"),
+                format!(
+                    "{count} classes from key {key} need keys {key}..={}, past the last sample key 479",
+                    key + count - 1
+                ),
             ));
+        }
+        let keys = |m: &Metric| {
+            let n = m.classes.as_ref().map_or(1, |c| i64::from(c.count));
+            i64::from(m.key)..i64::from(m.key) + n
+        };
+        if let Some((other, m)) = out.iter().find(|(_, m): &(&String, &Metric)| {
+            let r = keys(m);
+            r.start < key + count && key < r.end
+        }) {
+            let message = if count == 1 && m.classes.is_none() {
+                format!("sample key {key} is already metric {other:?}")
+            } else {
+                let r = keys(m);
+                format!(
+                    "sample keys {key}..={} overlap metric {other:?} (keys {}..={})",
+                    key + count - 1,
+                    r.start,
+                    r.end - 1
+                )
+            };
+            return Err(src.error(&path, message));
+        }
+        if let Some(c) = &classes {
+            let last = class_metric_name(name, &c.name, c.count - 1);
+            if let Some(problem) = name_problem(&last, false, "a class's metric") {
+                return Err(src.error(&field("class"), problem));
+            }
         }
         out.insert(
             name.clone(),
@@ -1471,10 +1796,93 @@ fn parse_metrics(src: &Source, doc: &toml::Table) -> Result<BTreeMap<String, Met
                 key: key as u16,
                 unit,
                 label,
+                classes,
             },
         );
     }
+    // A class's metric must not be a declared metric too.
+    for (name, m) in &out {
+        let Some(c) = &m.classes else { continue };
+        if let Some(k) =
+            (0..c.count).find(|&k| out.contains_key(&class_metric_name(name, &c.name, k)))
+        {
+            return Err(src.error(
+                &[
+                    Seg::Key("metrics".into()),
+                    Seg::Key(name.clone()),
+                    Seg::Key("class".into()),
+                ],
+                format!(
+                    "class {k} of {name} would be metric {:?}, which [metrics] declares too",
+                    class_metric_name(name, &c.name, k)
+                ),
+            ));
+        }
+    }
     Ok(out)
+}
+
+/// Why `name` cannot name a class, if it cannot: a portable identifier (1 to 32 ASCII
+/// letters, digits and `_`, starting with a letter), since it becomes a plot parameter and
+/// part of metric names; not `seed`.
+fn class_name_problem(name: &str) -> Option<String> {
+    let ok = (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        Some(format!(
+            "{name:?} is not a class name (1 to 32 letters, digits and '_', starting with a letter)"
+        ))
+    } else if name == "seed" {
+        Some("`seed` is the seeds' key; give the class another name".into())
+    } else {
+        None
+    }
+}
+
+/// `classes` and `class` of a metric's table (both or neither).
+fn parse_classes(
+    src: &Source,
+    t: &toml::Table,
+    field: &dyn Fn(&str) -> Vec<Seg>,
+) -> Result<Option<Classes>, SchemaError> {
+    let count = match t.get("classes") {
+        None => {
+            if t.contains_key("class") {
+                return Err(src.error(
+                    &field("class"),
+                    "needs `classes`, the number of classes (sample keys KEY, KEY+1, ...)",
+                ));
+            }
+            return Ok(None);
+        }
+        Some(n) => n
+            .as_integer()
+            .filter(|n| (1..=MAX_CLASSES).contains(n))
+            .ok_or_else(|| {
+                src.error(
+                    &field("classes"),
+                    format!("must be a number of classes, 1 to {MAX_CLASSES}"),
+                )
+            })?,
+    };
+    let name = match t.get("class") {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(_) => return Err(src.error(&field("class"), "must be a string")),
+        None => {
+            return Err(src.error(
+                &field("classes"),
+                "needs `class`, the name of the class (e.g. class = \"priority\"), by which figures split",
+            ))
+        }
+    };
+    if let Some(problem) = class_name_problem(&name) {
+        return Err(src.error(&field("class"), problem));
+    }
+    Ok(Some(Classes {
+        count: count as u16,
+        name,
+    }))
 }
 
 #[cfg(test)]
@@ -1992,7 +2400,7 @@ workload = { iterations = 10 }
                     [sweep]\nmachine.harts = [0, 2, 100000]\n[quick]\nsweep = { machine = { harts = [2] } }\n";
         std::fs::write(&file, text).unwrap();
         for profile in [Profile::Quick, Profile::Full] {
-            let e = Experiment::load(&file, profile, &FakeSim)
+            let e = Experiment::load(&file, profile.clone(), &FakeSim)
                 .unwrap_err()
                 .to_string();
             let want = format!("{}:7: machine.harts = 0", file.display());
@@ -2008,6 +2416,321 @@ workload = { iterations = 10 }
         let text = text.replace("machine.harts = [2, 4]", "machine.harts = [2, 4, 8]");
         let e = error(&text);
         assert!(e.contains("equally long"), "{e}");
+    }
+
+    /// GOOD with `latency` a family of 8 priorities (keys 400..=407) and `extra` appended.
+    fn classed(extra: &str) -> String {
+        GOOD.replace(
+            "latency = { key = 0, unit = \"cycles\" }",
+            "latency = { key = 400, unit = \"ns\", classes = 8, class = \"priority\" }",
+        )
+        .replace(
+            "metrics = [\"latency.p50\", \"latency.p99.9\"]",
+            "metrics = [\"latency.p50\", \"latency_priority0.p99\", \"latency_priority7.mean\"]",
+        ) + extra
+    }
+
+    #[test]
+    fn metric_classes_name_their_keys_and_split_figures() {
+        let plots = "\n[[plot]]\nkind = \"cdf\"\nmetric = \"latency\"\nseries = \"priority\"\n\
+                     filter = { priority = 3 }\n\
+                     \n[[plot]]\nkind = \"percentile\"\nmetric = \"latency\"\nx = \"priority\"\nx_scale = \"linear\"\n\
+                     \n[labels]\npriority = { label = \"priority\", values = { \"0\" = \"0 (highest)\" } }\n";
+        let text = classed(plots);
+        for profile in [Profile::Full, Profile::Quick] {
+            let e = parse(&text, profile).unwrap();
+            let c = e.metrics["latency"].classes.as_ref().unwrap();
+            assert_eq!((c.count, c.name.as_str()), (8, "priority"));
+            assert_eq!(e.metric_name(400), "latency_priority0");
+            assert_eq!(e.metric_name(403), "latency_priority3");
+            assert_eq!(e.metric_name(408), "key408");
+            assert_eq!(e.metric_name(1), "rtt");
+            let r = resolve_metric(&e.metrics, "latency_priority7").unwrap();
+            assert_eq!((r.family, r.class), ("latency", Some(7)));
+            for not in [
+                "latency_priority8",
+                "latency_priority07",
+                "latency_priority",
+                "rtt_priority0",
+            ] {
+                assert!(resolve_metric(&e.metrics, not).is_none(), "{not}");
+            }
+            assert_eq!(
+                e.plot_values(&e.plots[2], "priority").unwrap(),
+                ["0", "1", "2", "3", "4", "5", "6", "7"]
+            );
+            assert_eq!(
+                crate::labels::value_label(&e.labels, "priority", "0"),
+                "0 (highest)"
+            );
+        }
+        let mut names: Vec<String> = (0..12).map(|k| format!("latency_priority{k}")).collect();
+        names.push("latency".into());
+        names.push("key9".into());
+        let e = parse(&classed(""), Profile::Full).unwrap();
+        names.sort_by_cached_key(|n| metric_order(&e.metrics, n));
+        assert_eq!(names[..3], ["key9", "latency", "latency_priority0"]);
+        assert_eq!(
+            names[12], "latency_priority8",
+            "priorities 10 and 11 are not classes here"
+        );
+    }
+
+    #[test]
+    fn bad_metric_classes_are_named_by_file_line_and_key() {
+        let line =
+            |needle: &str, text: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let family = |fields: &str| {
+            GOOD.replace(
+                "latency = { key = 0, unit = \"cycles\" }",
+                &format!("latency = {{ key = 400, unit = \"ns\", {fields} }}"),
+            )
+        };
+        let cases = [
+            (
+                family("classes = 0, class = \"p\""),
+                "metrics.latency.classes",
+                "1 to 64",
+            ),
+            (
+                family("classes = 65, class = \"p\""),
+                "metrics.latency.classes",
+                "1 to 64",
+            ),
+            (
+                family("classes = 64, class = \"p\"").replace("key = 400", "key = 420"),
+                "metrics.latency.classes",
+                "keys 420..=483, past the last sample key 479",
+            ),
+            (
+                family("classes = 8"),
+                "metrics.latency.classes",
+                "needs `class`",
+            ),
+            (
+                family("class = \"p\""),
+                "metrics.latency.class",
+                "needs `classes`",
+            ),
+            (
+                family("classes = 8, class = \"2nd\""),
+                "metrics.latency.class",
+                "not a class name",
+            ),
+            (
+                family("classes = 8, class = \"a.b\""),
+                "metrics.latency.class",
+                "not a class name",
+            ),
+            (
+                family("classes = 8, class = \"seed\""),
+                "metrics.latency.class",
+                "`seed`",
+            ),
+            (
+                family("classes = 8, class = 3"),
+                "metrics.latency.class",
+                "must be a string",
+            ),
+            (
+                family("classes = 8, class = \"p\"").replace("rtt = 1", "rtt = 405"),
+                "metrics.rtt",
+                "sample keys 405..=405 overlap metric \"latency\" (keys 400..=407)",
+            ),
+            (
+                family("classes = 8, class = \"p\"").replace("rtt = 1", "latency_p3 = 1"),
+                "metrics.latency.class",
+                "class 3 of latency would be metric \"latency_p3\"",
+            ),
+        ];
+        for (text, key, reason) in cases {
+            let e = error(&text);
+            let want = format!(
+                "exp.toml:{}: {key}: ",
+                line("latency = {", &text).max(if key == "metrics.rtt" {
+                    line("rtt = ", &text)
+                } else {
+                    0
+                })
+            );
+            assert!(e.starts_with(&want), "wanted {want}...{reason}: {e}");
+            assert!(e.contains(reason), "wanted {reason:?}: {e}");
+        }
+        // A plot of a metric without the class cannot split by it.
+        let text = classed("\n[[plot]]\nkind = \"cdf\"\nmetric = \"rtt\"\nseries = \"priority\"\n");
+        let e = error(&text);
+        assert!(
+            e.starts_with(&format!(
+                "exp.toml:{}: plot[2].series: ",
+                text.lines().count()
+            )),
+            "{e}"
+        );
+        assert!(
+            e.contains("the class of metric \"latency\"; metric \"rtt\" has no class"),
+            "{e}"
+        );
+        let text = classed(
+            "\n[[plot]]\nkind = \"cdf\"\nmetric = \"latency\"\nfilter = { priority = 8 }\n",
+        );
+        assert!(
+            error(&text).contains("plot[2].filter.priority: 8 is not a swept value of priority")
+        );
+        // A class's metric is not a family: it has no class to split by.
+        let text = classed(
+            "\n[[plot]]\nkind = \"cdf\"\nmetric = \"latency_priority2\"\nseries = \"priority\"\n",
+        );
+        assert!(error(&text).contains("plot[2].series"), "{}", error(&text));
+        let text = classed("").replace("latency_priority7.mean", "latency_priority8.mean");
+        assert!(
+            error(&text).contains("check.metrics[2]"),
+            "{}",
+            error(&text)
+        );
+    }
+
+    #[test]
+    fn density_plots_need_no_x_and_keep_a_linear_y() {
+        let text = with("kind = \"cdf\"", "kind = \"density\"\nlog_x = true");
+        let e = parse(&text, Profile::Full).unwrap();
+        assert_eq!(e.plots[0].kind, PlotKind::Density);
+        assert_eq!(e.plots[0].file_stem(0), "density-latency-1");
+        let text = with("kind = \"cdf\"", "kind = \"density\"\nlog_y = true");
+        let e = error(&text);
+        assert!(
+            e.contains("plot[0].log_y: a density figure's y axis is linear"),
+            "{e}"
+        );
+    }
+
+    const PAPER: &str =
+        "\n[profile.paper]\nexperiment = { seeds = 5 }\nworkload = { iterations = 1000 }\n\
+                         sweep = { machine = { harts = [1, 2, 4] } }\n";
+
+    #[test]
+    fn named_profiles_merge_over_the_document() {
+        let text = format!("{GOOD}{PAPER}");
+        let e = parse(&text, Profile::Named("paper".into())).unwrap();
+        assert_eq!(e.profile.name(), "paper");
+        assert_eq!(e.seeds, [1, 2, 3, 4, 5]);
+        assert_eq!(e.workload.params["iterations"].as_integer(), Some(1000));
+        assert_eq!(e.sweep.params[0].values.len(), 3);
+        assert_eq!(e.profiles, ["paper"]);
+        assert!(!e.document.contains_key("profile") && !e.document.contains_key("quick"));
+        // The other profiles do not see it.
+        assert_eq!(parse(&text, Profile::Full).unwrap().seeds, [1, 2, 3]);
+        assert_eq!(parse(&text, Profile::Quick).unwrap().seeds, [1]);
+        // What only the paper profile sweeps may be labelled.
+        let labelled =
+            format!("{text}\n[labels]\n\"machine.harts\" = {{ values = {{ 1 = \"one\" }} }}\n");
+        assert!(parse(&labelled, Profile::Full).is_ok());
+        // Profiles by name, as on the command line.
+        assert_eq!(Profile::from("quick".to_string()), Profile::Quick);
+        assert_eq!(Profile::from("full".to_string()), Profile::Full);
+        assert_eq!(
+            serde_json::to_string(&Profile::Named("paper".into())).unwrap(),
+            "\"paper\""
+        );
+        assert_eq!(serde_json::to_string(&Profile::Quick).unwrap(), "\"quick\"");
+    }
+
+    #[test]
+    fn unknown_and_bad_profiles_are_refused() {
+        let text = format!("{GOOD}{PAPER}");
+        let e = parse(&text, Profile::Named("nope".into())).unwrap_err();
+        assert!(
+            e.starts_with("exp.toml: no profile \"nope\" (the profiles are full, quick, paper;"),
+            "{e}"
+        );
+        let line =
+            |needle: &str, text: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let cases = [
+            (
+                "[profile.quick]\nexperiment = { seeds = 1 }\n",
+                "[profile.quick]",
+                "profile.quick",
+                "another name",
+            ),
+            (
+                "[profile.\"a b\"]\nexperiment = { seeds = 1 }\n",
+                "[profile.",
+                "profile.a b",
+                "portable file name",
+            ),
+            (
+                "[profile]\npaper = 3\n",
+                "paper = 3",
+                "profile.paper",
+                "must be a table",
+            ),
+            (
+                "[profile.p]\nquick = { experiment = { seeds = 1 } }\n",
+                "quick = {",
+                "profile.p.quick",
+                "cannot nest",
+            ),
+            ("profile = 3\n", "profile = 3", "profile", "[profile.NAME]"),
+        ];
+        for (extra, needle, key, reason) in cases {
+            // Top-level keys before GOOD's first table.
+            let text = if extra.starts_with("profile =") {
+                format!("{extra}{GOOD}")
+            } else {
+                format!("{GOOD}\n{extra}")
+            };
+            let e = error(&text);
+            let want = format!("exp.toml:{}: {key}: ", line(needle, &text));
+            assert!(e.starts_with(&want), "wanted {want}...{reason}: {e}");
+            assert!(e.contains(reason), "wanted {reason}: {e}");
+        }
+    }
+
+    #[test]
+    fn load_checks_every_named_profile_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.toml");
+        let text = format!("{GOOD}{}", PAPER.replace("[1, 2, 4]", "[2, 9]"));
+        std::fs::write(&file, &text).unwrap();
+        let line = text.lines().position(|l| l.contains("[2, 9]")).unwrap() + 1;
+        for profile in [Profile::Full, Profile::Quick] {
+            let e = Experiment::load(&file, profile.clone(), &FakeSim)
+                .unwrap_err()
+                .to_string();
+            let want = format!("{}:{line}: machine.harts = 9", file.display());
+            assert!(e.starts_with(&want), "{profile:?}: wanted {want}: {e}");
+            assert!(
+                e.ends_with("(in the paper profile; every profile is checked on every run)"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn experiment_names_resolve_in_experiments() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("experiments")).unwrap();
+        std::fs::write(dir.path().join("experiments/p.toml"), "").unwrap();
+        std::fs::write(dir.path().join("here.toml"), "").unwrap();
+        std::fs::write(dir.path().join("experiments/here.toml"), "").unwrap();
+        let find = |name: &str| find_experiment(dir.path(), Path::new(name));
+        assert_eq!(find("p.toml").unwrap(), Path::new("experiments/p.toml"));
+        assert_eq!(
+            find("experiments/p.toml").unwrap(),
+            Path::new("experiments/p.toml")
+        );
+        assert_eq!(
+            find("here.toml").unwrap(),
+            Path::new("here.toml"),
+            "./ first"
+        );
+        let e = find("nope.toml").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "nope.toml: no such experiment file (looked for ./nope.toml and experiments/nope.toml)"
+        );
+        let abs = dir.path().join("p.toml");
+        let e = find_experiment(dir.path(), &abs).unwrap_err().to_string();
+        assert!(e.ends_with("p.toml: no such experiment file"), "{e}");
     }
 
     #[test]

@@ -139,8 +139,10 @@ impl SlurmJob {
     pub fn array_script(&self) -> String {
         let n = self.shards;
         let mut options = String::new();
-        if self.profile == Profile::Quick {
-            options.push_str(" --quick");
+        match &self.profile {
+            Profile::Full => {}
+            Profile::Quick => options.push_str(" --quick"),
+            Profile::Named(n) => options.push_str(&format!(" --profile {}", shell_quote(n))),
         }
         if let Some(only) = &self.only {
             options.push_str(&format!(" --only {}", shell_quote(only)));
@@ -273,4 +275,37 @@ pub fn submit(sbatch_path: &Path, scripts: &Scripts) -> Result<(String, String)>
         &scripts.merge,
     )?;
     Ok((array, merge))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_tasks_run_the_profile_of_the_job() {
+        let job = |profile: Profile| SlurmJob {
+            hartlab: PathBuf::from("/bin/hartlab"),
+            experiment: PathBuf::from("/x/e.toml"),
+            dir: PathBuf::from("/r/e/paper-0"),
+            name: "e".into(),
+            run_id: "paper-0".into(),
+            profile,
+            only: None,
+            shards: 2,
+            options: SlurmOptions::default(),
+        };
+        let line = |p: Profile| {
+            job(p)
+                .array_script()
+                .lines()
+                .find(|l| l.contains("--shard"))
+                .unwrap()
+                .to_string()
+        };
+        assert!(line(Profile::Named("paper".into())).ends_with(" --profile 'paper' || status=$?"));
+        assert!(line(Profile::Quick).ends_with(" --quick || status=$?"));
+        assert!(
+            !line(Profile::Full).contains("--quick") && !line(Profile::Full).contains("--profile")
+        );
+    }
 }

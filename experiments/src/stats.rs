@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use crate::schema::{metric_name_of, Metric};
 use crate::sim::Sample;
 
 /// Significant decimal digits the histograms keep: buckets are one value wide below 2048 and
@@ -101,6 +102,33 @@ pub fn metrics_of(samples: &[Sample], window_start_ps: u64) -> BTreeMap<u16, Met
             (key, data)
         })
         .collect()
+}
+
+/// A point's data by metric name: every sample key under its name (`key<N>` for keys no
+/// metric declares, `{metric}_{class}{k}` for a family's class `k`), and each family of
+/// classes pooled under the family's name, computed from the samples of all its keys.
+pub fn named_metrics(
+    metrics: &BTreeMap<String, Metric>,
+    samples: &[Sample],
+    window_start_ps: u64,
+) -> BTreeMap<String, MetricData> {
+    let mut out: BTreeMap<String, MetricData> = metrics_of(samples, window_start_ps)
+        .into_iter()
+        .map(|(key, d)| (metric_name_of(metrics, key), d))
+        .collect();
+    for (name, m) in metrics {
+        let Some(c) = &m.classes else { continue };
+        let keys = m.key..m.key + c.count;
+        let family: Vec<Sample> = samples
+            .iter()
+            .filter(|s| keys.contains(&s.key))
+            .map(|s| Sample { key: m.key, ..*s })
+            .collect();
+        if let Some(d) = metrics_of(&family, window_start_ps).remove(&m.key) {
+            out.insert(name.clone(), d);
+        }
+    }
+    out
 }
 
 /// The samples of one or more points merged: HDR buckets with the largest sample of each,
@@ -313,6 +341,70 @@ mod tests {
         );
         assert_eq!(pooled.seeds, 2);
         assert!(summarize(&[]).is_none());
+    }
+
+    #[test]
+    fn a_family_is_pooled_from_its_samples_and_each_class_kept() {
+        let family = crate::schema::Metric {
+            key: 400,
+            unit: "ns".into(),
+            label: None,
+            classes: Some(crate::schema::Classes {
+                count: 8,
+                name: "priority".into(),
+            }),
+        };
+        let metrics: BTreeMap<String, crate::schema::Metric> =
+            [("latency".to_string(), family)].into();
+        // Priority 0: 100 fast samples until 1 ms; priority 3: 10 slow ones until 2 ms; and
+        // key 408, past the family.
+        let mut all = samples(400, &[100; 100]);
+        let slow: Vec<u64> = (1..=10).map(|i| 10_000 * i).collect();
+        all.extend(samples(403, &slow).into_iter().map(|s| Sample {
+            time_ps: s.time_ps * 200,
+            ..s
+        }));
+        all.extend(samples(408, &[5]));
+        let m = named_metrics(&metrics, &all, 0);
+        let names: Vec<&str> = m.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "key408",
+                "latency",
+                "latency_priority0",
+                "latency_priority3"
+            ]
+        );
+        let (pooled, p0, p3) = (
+            &m["latency"],
+            &m["latency_priority0"],
+            &m["latency_priority3"],
+        );
+        assert_eq!((pooled.key, p0.key, p3.key), (400, 400, 403));
+        assert_eq!((pooled.count, pooled.min, pooled.max), (110, 100, 100_000));
+        // Pooled from the samples, not averaged: the mean weighs each sample once.
+        let mean = (100.0 * 100.0 + 550_000.0) / 110.0;
+        assert!((pooled.mean - mean).abs() < 1e-9, "{}", pooled.mean);
+        // Throughput: all 110 samples over the family's window (to the last one, at 2 ms).
+        assert!((pooled.throughput - 110.0 / 2e-3).abs() < 1e-6);
+        assert!((p0.throughput - 100.0 / 1e-4).abs() < 1e-6);
+        let s = summarize(&[pooled]).unwrap();
+        assert_eq!((s.p50, s.p90, s.p99), (100.0, 100.0, 90_000.0));
+        assert_eq!(summarize(&[p3]).unwrap().p50, 50_000.0);
+        // Without classes, the names are the keys' as before.
+        let plain: BTreeMap<String, crate::schema::Metric> = [(
+            "latency".to_string(),
+            crate::schema::Metric {
+                classes: None,
+                ..metrics["latency"].clone()
+            },
+        )]
+        .into();
+        let m = named_metrics(&plain, &all, 0);
+        let names: Vec<&str> = m.keys().map(String::as_str).collect();
+        assert_eq!(names, ["key403", "key408", "latency"]);
+        assert_eq!(m["latency"], metrics_of(&all, 0)[&400]);
     }
 
     /// The nearest-rank percentile of `values` (the definition the summaries use).

@@ -145,7 +145,7 @@ impl RunMeta {
 
     /// Unit of `metric`, or "".
     pub fn unit(&self, metric: &str) -> &str {
-        self.metrics.get(metric).map_or("", |m| m.unit.as_str())
+        crate::schema::resolve_metric(&self.metrics, metric).map_or("", |m| m.metric.unit.as_str())
     }
 }
 

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use experiments::labels::{KeyLabel, Labels};
 use experiments::plot::model::{Figure, Scale};
 use experiments::plot::{self, render};
-use experiments::schema::{Metric, PlotSpec, Profile};
+use experiments::schema::{Classes, Metric, PlotSpec, Profile};
 use experiments::sim::{Dropped, Sample};
-use experiments::stats::{metrics_of, Pooled};
+use experiments::stats::{metrics_of, named_metrics, Pooled};
 use experiments::store::{PointRecord, RunMeta, Status};
 
 /// A passing point with `params`, `seed` and latency samples `values`.
@@ -73,6 +73,7 @@ fn meta(plots: &[&str], labels: Labels) -> RunMeta {
                 key: 0,
                 unit: "ns".into(),
                 label: Some("wake-up latency".into()),
+                classes: None,
             },
         )]
         .into(),
@@ -631,5 +632,255 @@ log_y = true
     assert_eq!((p.dists[0].min, p.dists[0].max), (500.0, 500.0));
     for d in &p.dists {
         assert!(d.min <= d.q1 && d.q1 <= d.median && d.median <= d.q3 && d.q3 <= d.max);
+    }
+}
+
+/// Request latencies of priorities 0..`classes` (keys 400 + priority) at harts 1, 2 and 4,
+/// two seeds: priority p centred at 1000 (p + 1) / harts ns; priority 2 never answered at
+/// 4 harts.
+fn priority_sweep(classes: u16) -> (RunMeta, Vec<PointRecord>) {
+    let mut meta = meta(&[], Labels::new());
+    meta.sweep = vec!["machine.harts".into()];
+    meta.metrics = [(
+        "latency".to_string(),
+        Metric {
+            key: 400,
+            unit: "ns".into(),
+            label: Some("request latency".into()),
+            classes: Some(Classes {
+                count: 8,
+                name: "priority".into(),
+            }),
+        },
+    )]
+    .into();
+    let mut records = Vec::new();
+    for harts in [1u64, 2, 4] {
+        for seed in 1..=2 {
+            let mut all = Vec::new();
+            for p in 0..classes {
+                if harts == 4 && p == 2 {
+                    continue;
+                }
+                let centre = 1000 * (u64::from(p) + 1) / harts;
+                let values = samples(centre, seed * 7 + u64::from(p), 300);
+                all.extend(values.iter().enumerate().map(|(i, &value)| Sample {
+                    key: 400 + p,
+                    value,
+                    hart: 0,
+                    time_ps: 1_000_000 * (i as u64 + 1),
+                }));
+            }
+            let mut r = point(
+                records.len(),
+                &[("machine.harts", serde_json::json!(harts))],
+                seed,
+                &[],
+            );
+            r.metrics = named_metrics(&meta.metrics, &all, 0);
+            records.push(r);
+        }
+    }
+    (meta, records)
+}
+
+#[test]
+fn a_class_split_cdf_draws_one_line_per_class() {
+    let (mut m, records) = priority_sweep(4);
+    m.labels = [(
+        "priority".to_string(),
+        KeyLabel {
+            label: Some("priority".into()),
+            values: [("0".to_string(), "0 (highest)".to_string())].into(),
+        },
+    )]
+    .into();
+    m.plots = vec![toml::from_str(
+        "kind = \"cdf\"\nmetric = \"latency\"\nseries = \"priority\"\nlog_x = true\nfilter = { \"machine.harts\" = 4 }",
+    )
+    .unwrap()];
+    let f = only(&m, &records);
+    assert_eq!(f.legend_title, "priority");
+    let legend: Vec<&str> = f.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(
+        legend,
+        ["0 (highest)", "1", "3"],
+        "only the classes with samples"
+    );
+    assert_eq!(f.title, "Distribution of request latency");
+    // Each line is its class's samples alone: its median is that class's.
+    let dist = &f.panels[0];
+    for (line, p) in dist.lines.iter().zip([0u64, 1, 3]) {
+        let median = line.points.iter().find(|q| q.1 >= 0.5).unwrap().0;
+        let centre = 1000 * (p + 1) / 4;
+        assert!(
+            median >= centre as f64 && median < 1.3 * centre as f64,
+            "priority {p}: median {median}"
+        );
+    }
+    let colours: BTreeSet<_> = dist.lines.iter().map(|l| l.style.color).collect();
+    assert_eq!(colours.len(), 3);
+
+    // Per class against harts: 4 priorities x p50, p99 = 8 lines, a panel per percentile.
+    m.plots = vec![toml::from_str(
+        "kind = \"percentile\"\nmetric = \"latency\"\nx = \"machine.harts\"\nseries = \"priority\"",
+    )
+    .unwrap()];
+    let f = only(&m, &records);
+    assert_eq!(f.panels.len(), 2);
+    assert_eq!(f.panels[0].lines.len(), 4);
+    let p2 = &f.panels[0].lines[2];
+    assert_eq!(p2.label, "2");
+    assert_eq!(p2.points.len(), 2, "priority 2 has no samples at 4 harts");
+    // p50 of priority 0 at 1 hart pooled over both seeds, as summary.csv's group row.
+    let data: Vec<_> = records[..2]
+        .iter()
+        .map(|r| &r.metrics["latency_priority0"])
+        .collect();
+    let want = Pooled::of(&data).quantile(0.5) as f64;
+    assert!((f.panels[0].lines[0].points[0].1 - want).abs() < 1e-9);
+
+    // A filter on a class, and the class on x.
+    m.plots = vec![toml::from_str(
+        "kind = \"box\"\nmetric = \"latency\"\nx = \"priority\"\nfilter = { priority = 1 }",
+    )
+    .unwrap()];
+    let f = only(&m, &records);
+    assert_eq!(f.panels[0].dists.len(), 1);
+    assert_eq!(f.subtitle, "priority = 1");
+
+    // Without the class key, the pooled metric: one line of every class's samples.
+    m.plots = vec![toml::from_str("kind = \"cdf\"\nmetric = \"latency\"").unwrap()];
+    let f = only(&m, &records);
+    assert_eq!(f.panels[0].lines.len(), 1);
+    let pooled: u64 = records.iter().map(|r| r.metrics["latency"].count).sum();
+    assert_eq!(pooled, 3 * 2 * 4 * 300 - 2 * 300);
+}
+
+/// The area under `points` (trapezoids), x mapped by `t`.
+fn area(points: &[(f64, f64)], t: impl Fn(f64) -> f64) -> f64 {
+    points
+        .windows(2)
+        .map(|w| (t(w[1].0) - t(w[0].0)) * (w[0].1 + w[1].1) / 2.0)
+        .sum()
+}
+
+#[test]
+fn density_lines_are_kernel_estimates_of_each_series() {
+    let density = r#"
+kind = "density"
+metric = "latency"
+series = "workload.mechanism"
+filter = { "machine.harts" = 2 }
+"#;
+    let records = sweep(3);
+    let f = only(&meta(&[density], Labels::new()), &records);
+    assert_eq!(f.title, "Density of wake-up latency");
+    assert_eq!(f.panels.len(), 1);
+    let p = &f.panels[0];
+    assert_eq!(
+        (p.x.scale.clone(), p.y.scale.clone()),
+        (Scale::Linear, Scale::Linear)
+    );
+    assert_eq!(p.y.title, "density (per ns)");
+    assert_eq!(p.y.lo, 0.0, "densities from 0");
+    let legend: Vec<&str> = f.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(legend, ["futex", "pipe", "upcall"]);
+    for (l, m) in p.lines.iter().zip(0u64..) {
+        let a = area(&l.points, |x| x);
+        assert!((a - 1.0).abs() < 0.01, "{}: area {a}", l.label);
+        assert!(l
+            .points
+            .iter()
+            .all(|&(x, y)| y >= 0.0 && p.x.contains(x) && p.y.contains(y)));
+        // The mode lies in the bulk of the samples, centre to centre + 25 %.
+        let mode = l
+            .points
+            .iter()
+            .fold((0.0, 0.0), |a, &b| if b.1 > a.1 { b } else { a })
+            .0;
+        let centre = (200 * (m + 1)) as f64;
+        assert!(
+            mode > 0.9 * centre && mode < 1.35 * centre,
+            "{}: mode {mode}",
+            l.label
+        );
+        assert_eq!(l.markers.len(), 3);
+    }
+    assert!(f
+        .notes
+        .iter()
+        .any(|n| n.contains("Silverman") && n.contains("3 seeds")));
+
+    // On a log axis: the logarithms' density, per decade, its area 1 in decades.
+    let log = format!("{density}log_x = true\n");
+    let f = only(&meta(&[&log], Labels::new()), &records);
+    let p = &f.panels[0];
+    assert_eq!(p.x.scale, Scale::Log);
+    assert_eq!(p.y.title, "density (per decade)");
+    for l in &p.lines {
+        let a = area(&l.points, f64::log10);
+        assert!((a - 1.0).abs() < 0.01, "{}: area {a}", l.label);
+    }
+
+    // Split by class, like any figure of a family.
+    let (mut m, records) = priority_sweep(3);
+    m.plots = vec![toml::from_str(
+        "kind = \"density\"\nmetric = \"latency\"\nseries = \"priority\"\nlog_x = true",
+    )
+    .unwrap()];
+    let f = only(&m, &records);
+    assert_eq!(f.panels[0].lines.len(), 3);
+    assert_eq!(f.legend_title, "priority");
+}
+
+/// With `HARTLAB_FIGURES_OUT=DIR`, also copies the PNGs there, to look at.
+#[test]
+fn density_and_class_figures_are_the_same_every_time() {
+    let (mut m, records) = priority_sweep(8);
+    m.labels = [(
+        "priority".to_string(),
+        KeyLabel {
+            label: Some("priority".into()),
+            values: [("0".to_string(), "0 (highest)".to_string())].into(),
+        },
+    )]
+    .into();
+    let one = "series = \"priority\"\nlog_x = true\nfilter = { \"machine.harts\" = 2 }";
+    let specs = [
+        ("cdf", format!("kind = \"cdf\"\n{one}")),
+        ("density", format!("kind = \"density\"\n{one}")),
+        (
+            "percentile",
+            "kind = \"percentile\"\nx = \"machine.harts\"\nseries = \"priority\"\nlog_y = true"
+                .into(),
+        ),
+    ];
+    m.plots = specs
+        .iter()
+        .map(|(name, spec)| {
+            toml::from_str(&format!("{spec}\nmetric = \"latency\"\nname = \"{name}\"")).unwrap()
+        })
+        .collect();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for d in &dirs {
+        let drawn = plot::draw_all(d.path(), &m, &records).unwrap();
+        assert!(drawn.iter().all(|d| d.note.is_none()), "{drawn:?}");
+    }
+    for (name, _) in &specs {
+        for ext in ["svg", "png", "pdf"] {
+            let file = format!("figures/{name}.{ext}");
+            let a = std::fs::read(dirs[0].path().join(&file)).unwrap();
+            let b = std::fs::read(dirs[1].path().join(&file)).unwrap();
+            assert!(a == b, "{file} differs between two drawings");
+        }
+        if let Some(out) = std::env::var_os("HARTLAB_FIGURES_OUT") {
+            let file = format!("figures/{name}.png");
+            std::fs::copy(
+                dirs[0].path().join(&file),
+                std::path::Path::new(&out).join(format!("{name}.png")),
+            )
+            .unwrap();
+        }
     }
 }

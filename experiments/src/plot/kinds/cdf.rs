@@ -93,7 +93,7 @@ pub(super) fn cdf(
             });
         }
     }
-    let what = metric_label(meta, &spec.metric);
+    let what = &metric_label(meta, &spec.metric);
     let x = if spec.log_x {
         axes::log(
             with_unit(what, unit, axes::ticks_carry_unit(unit)),

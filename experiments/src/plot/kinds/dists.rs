@@ -32,11 +32,23 @@ fn dist_of(dist: &Pooled, log: bool, x: f64, width: f64, style: Style) -> Dist {
     }
 }
 
-/// A violin's outline: a Gaussian kernel density estimate of `dist` (in log10 of the values
-/// on a log axis, its positive samples only), Silverman's bandwidth but at least `floor`,
-/// evaluated from two bandwidths below the smallest sample to two above the largest and
-/// scaled to a largest width of 1.
-fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
+/// A Gaussian kernel density estimate of a distribution, unnormalised: `(at, sum)` pairs,
+/// `at` in the estimate's space (log10 of the values on a log axis), `sum` the kernels' sum
+/// there (divide by `n * bandwidth * sqrt(2 pi)` for a density).
+pub(super) struct Kde {
+    /// Evaluation points, ascending.
+    pub points: Vec<(f64, f64)>,
+    /// Samples.
+    pub n: f64,
+    /// Kernel bandwidth, in the estimate's space.
+    pub bandwidth: f64,
+}
+
+/// The Gaussian kernel density estimate of `dist` (in log10 of the values when `log`, its
+/// positive samples only) with Silverman's bandwidth (0.9 min(sd, IQR / 1.34) n^-1/5) but at
+/// least `floor`, at `steps + 1` points from `reach` bandwidths below the smallest sample to
+/// `reach` above the largest; `None` without samples.
+pub(super) fn kde(dist: &Pooled, log: bool, floor: f64, reach: f64, steps: usize) -> Option<Kde> {
     let t = |v: f64| if log { v.log10() } else { v };
     let pts: Vec<(f64, f64)> = dist
         .buckets()
@@ -44,9 +56,7 @@ fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
         .map(|(v, n)| (t(v as f64), n as f64))
         .collect();
     let n: f64 = pts.iter().map(|p| p.1).sum();
-    let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
-        return Vec::new();
-    };
+    let (first, last) = (pts.first()?, pts.last()?);
     let mean = pts.iter().map(|p| p.0 * p.1).sum::<f64>() / n;
     let sd = (pts.iter().map(|p| (p.0 - mean).powi(2) * p.1).sum::<f64>() / n).sqrt();
     let iqr = t(dist.quantile(0.75).max(1) as f64) - t(dist.quantile(0.25).max(1) as f64);
@@ -54,10 +64,10 @@ fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
     let bw = (0.9 * spread * n.powf(-0.2))
         .max(floor)
         .max(f64::MIN_POSITIVE);
-    let (lo, hi) = (first.0 - 2.0 * bw, last.0 + 2.0 * bw);
-    let raw: Vec<(f64, f64)> = (0..=VIOLIN_STEPS)
+    let (lo, hi) = (first.0 - reach * bw, last.0 + reach * bw);
+    let points = (0..=steps)
         .map(|k| {
-            let at = lo + (hi - lo) * k as f64 / VIOLIN_STEPS as f64;
+            let at = lo + (hi - lo) * k as f64 / steps as f64;
             let d = pts
                 .iter()
                 .map(|&(v, w)| w * (-0.5 * ((at - v) / bw).powi(2)).exp())
@@ -65,12 +75,27 @@ fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
             (at, d)
         })
         .collect();
-    let top = raw
+    Some(Kde {
+        points,
+        n,
+        bandwidth: bw,
+    })
+}
+
+/// A violin's outline: the kernel density estimate of `dist` ([`kde`]) from two bandwidths
+/// below the smallest sample to two above the largest, scaled to a largest width of 1.
+fn density(dist: &Pooled, log: bool, floor: f64) -> Vec<(f64, f64)> {
+    let Some(k) = kde(dist, log, floor, 2.0, VIOLIN_STEPS) else {
+        return Vec::new();
+    };
+    let top = k
+        .points
         .iter()
         .map(|p| p.1)
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
-    raw.into_iter()
+    k.points
+        .into_iter()
         .map(|(at, d)| (if log { 10f64.powf(at) } else { at }, d / top))
         .collect()
 }
@@ -145,7 +170,7 @@ pub(super) fn dists(
             d.density = density(p, log, floor);
         }
     }
-    let what = metric_label(meta, &spec.metric);
+    let what = &metric_label(meta, &spec.metric);
     let stats = || {
         out.iter().flat_map(|d| {
             [d.min, d.q1, d.median, d.q3, d.max]

@@ -273,7 +273,7 @@ pub(super) fn lines(
     };
 
     // The y axis, shared by the panels.
-    let what = metric_label(meta, &spec.metric);
+    let what = &metric_label(meta, &spec.metric);
     let y_what = match spec.kind {
         PlotKind::Percentile => what.to_string(),
         PlotKind::Jitter => format!("standard deviation of {what}"),

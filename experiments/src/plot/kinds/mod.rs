@@ -6,18 +6,20 @@
 //!   at most [`MAX_LINES`] series per panel, else one per series value.
 //! - CDF: the distribution (F) and its tail (the fraction of samples at or above x, on a log
 //!   axis) side by side.
+//! - Density: a kernel density estimate per series, the metric on x.
 //! - Box and violin: one per value of `x` (dodged per `series` value).
 //!
 //! Series keep one style per swept value across a run's figures (the value's position in the
 //! sweep), so a mechanism has the same colour, marker and dash everywhere.
 
 mod cdf;
+mod density;
 mod dists;
 mod lines;
 
 use super::model::Figure;
 use crate::labels::{key_label, value_label};
-use crate::schema::{PlotKind, PlotSpec};
+use crate::schema::{class_metric_name, plot_class, resolve_metric, Classes, PlotKind, PlotSpec};
 use crate::stats::MetricData;
 use crate::store::{PointRecord, RunMeta};
 
@@ -86,12 +88,74 @@ fn value_index(records: &[PointRecord], key: &str, value: &str) -> usize {
     seen.len()
 }
 
-/// The metric's human name.
-fn metric_label<'a>(meta: &'a RunMeta, metric: &'a str) -> &'a str {
-    meta.metrics
-        .get(metric)
-        .and_then(|m| m.label.as_deref())
-        .unwrap_or(metric)
+/// The metric's human name (a class's: its family's label and the class).
+fn metric_label(meta: &RunMeta, metric: &str) -> String {
+    match resolve_metric(&meta.metrics, metric) {
+        Some(r) => {
+            let name = r.metric.label.as_deref().unwrap_or(r.family);
+            match (r.class, &r.metric.classes) {
+                (Some(k), Some(c)) => format!(
+                    "{name}, {} {}",
+                    key_label(&meta.labels, &c.name),
+                    value_label(&meta.labels, &c.name, &k.to_string())
+                ),
+                _ => name.to_string(),
+            }
+        }
+        None => metric.to_string(),
+    }
+}
+
+/// The class `spec` splits its metric's records by: the class of a family whose class key
+/// the plot names as `series`, `x` or a filter key.
+fn class_split<'a>(meta: &'a RunMeta, spec: &PlotSpec) -> Option<&'a Classes> {
+    let c = plot_class(&meta.metrics, spec)?;
+    let named = [&spec.series, &spec.x]
+        .into_iter()
+        .flatten()
+        .chain(spec.filter.keys())
+        .any(|k| *k == c.name);
+    named.then_some(c)
+}
+
+/// `records` split per class of `spec`'s metric: one record per point and class present, in
+/// class order (then sweep order), with parameter `class.name = k` and the class's data as
+/// the metric's; only what figures read is kept.
+pub fn expand_classes(
+    spec: &PlotSpec,
+    class: &Classes,
+    records: &[PointRecord],
+) -> Vec<PointRecord> {
+    let mut out = Vec::new();
+    for k in 0..class.count {
+        let name = class_metric_name(&spec.metric, &class.name, k);
+        for r in records {
+            let Some(d) = r.metrics.get(&name) else {
+                continue;
+            };
+            let mut params = r.params.clone();
+            params.insert(class.name.clone(), serde_json::json!(k));
+            out.push(PointRecord {
+                id: r.id.clone(),
+                index: r.index,
+                group: r.group.clone(),
+                params,
+                seed: r.seed,
+                bootargs: String::new(),
+                status: r.status,
+                reason: r.reason.clone(),
+                exit: r.exit.clone(),
+                metrics: [(spec.metric.clone(), d.clone())].into(),
+                events: Vec::new(),
+                dropped: r.dropped,
+                window_start_ps: r.window_start_ps,
+                stats: serde_json::Value::Null,
+                dumps: Vec::new(),
+                console: String::new(),
+            });
+        }
+    }
+    out
 }
 
 /// `what (unit)`, or `what` when there is no unit or the tick labels carry it.
@@ -108,13 +172,14 @@ pub fn default_title(meta: &RunMeta, spec: &PlotSpec) -> String {
     let m = metric_label(meta, &spec.metric);
     let what = match spec.kind {
         PlotKind::Cdf => format!("Distribution of {m}"),
+        PlotKind::Density => format!("Density of {m}"),
         PlotKind::Percentile => format!("{m}: percentiles"),
         PlotKind::Jitter => format!("{m}: standard deviation"),
         PlotKind::Throughput => format!("{m}: samples per simulated second"),
         PlotKind::Box | PlotKind::Violin => format!("Distribution of {m}"),
     };
     let title = match &spec.x {
-        Some(x) if spec.kind != PlotKind::Cdf => {
+        Some(x) if !matches!(spec.kind, PlotKind::Cdf | PlotKind::Density) => {
             format!("{what} by {}", key_label(&meta.labels, x))
         }
         _ => what,
@@ -163,6 +228,14 @@ fn clipped_note(axis: &str, what: &str, clipped: &[(String, u64)]) -> Option<Str
 
 /// The figure of `spec`, or why there is none.
 pub fn figure(meta: &RunMeta, spec: &PlotSpec, records: &[PointRecord]) -> Result<Figure, String> {
+    let expanded;
+    let records = match class_split(meta, spec) {
+        Some(c) => {
+            expanded = expand_classes(spec, c, records);
+            &expanded[..]
+        }
+        None => records,
+    };
     let recs = selected(spec, records);
     if recs.is_empty() {
         return Err(format!(
@@ -186,6 +259,7 @@ pub fn figure(meta: &RunMeta, spec: &PlotSpec, records: &[PointRecord]) -> Resul
     };
     match spec.kind {
         PlotKind::Cdf => Ok(cdf::cdf(meta, spec, records, &recs, fig)),
+        PlotKind::Density => Ok(density::density(meta, spec, records, &recs, fig)),
         PlotKind::Percentile | PlotKind::Jitter | PlotKind::Throughput => {
             lines::lines(meta, spec, records, &recs, fig)
         }
