@@ -73,13 +73,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn param_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// The statistics columns of `summary.csv`: the ones `[check]` and plots name.
 const STAT_COLUMNS: [&str; 11] = crate::schema::STATISTICS;
 
@@ -101,7 +94,13 @@ pub fn summary_csv(meta: &RunMeta, records: &[PointRecord]) -> String {
     let params = |p: &BTreeMap<String, serde_json::Value>| {
         meta.sweep
             .iter()
-            .map(|k| csv_field(&p.get(k).map(param_text).unwrap_or_default()))
+            .map(|k| {
+                csv_field(
+                    &p.get(k)
+                        .map(crate::sweep::json_value_text)
+                        .unwrap_or_default(),
+                )
+            })
             .collect::<Vec<_>>()
             .join(",")
     };

@@ -44,6 +44,16 @@ pub fn value_text(v: &toml::Value) -> String {
     }
 }
 
+/// A point's recorded parameter (JSON) as [`value_text`] writes the swept value it came from,
+/// so that filters and labels written as in the experiment file match it (an array
+/// `[0, 1, 2]`, not JSON's `[0,1,2]`).
+pub fn json_value_text(v: &serde_json::Value) -> String {
+    match toml::Value::try_from(v) {
+        Ok(t) => value_text(&t),
+        Err(_) => v.to_string(),
+    }
+}
+
 /// The group label of `params`.
 pub fn group_label(params: &[(String, toml::Value)]) -> String {
     if params.is_empty() {
@@ -441,5 +451,15 @@ mod tests {
             assert!(err.contains(swept), "names what is swept: {err}");
         }
         assert!(Only::parse("workload.mode=b,seed=2", &e).is_ok());
+    }
+
+    #[test]
+    fn recorded_parameters_read_as_the_experiment_file_writes_them() {
+        let array = serde_json::json!([0, 1, 2]);
+        assert_eq!(json_value_text(&array), "[0, 1, 2]");
+        assert_eq!(json_value_text(&serde_json::json!("kcuc")), "kcuc");
+        assert_eq!(json_value_text(&serde_json::json!(4)), "4");
+        let swept = toml::Value::Array(vec![0.into(), 1.into(), 2.into()]);
+        assert_eq!(json_value_text(&array), value_text(&swept));
     }
 }

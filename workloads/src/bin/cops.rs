@@ -118,8 +118,12 @@ fn run(args: &[&str]) -> Result<(), String> {
         return Err(String::from("connections: at least 1"));
     }
 
-    let listener = TcpListener::bind(port, connections.min(BACKLOG)).map_err(|e| format!("bind: {e:?}"))?;
-    println!("cops: {} connections, listening on port {port}", connections);
+    let listener =
+        TcpListener::bind(port, connections.min(BACKLOG)).map_err(|e| format!("bind: {e:?}"))?;
+    println!(
+        "cops: {} connections, listening on port {port}",
+        connections
+    );
     let streams = (0..connections)
         .map(|_| listener.accept())
         .collect::<Result<Vec<_>, _>>()

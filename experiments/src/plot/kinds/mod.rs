@@ -27,10 +27,7 @@ use crate::store::{PointRecord, RunMeta};
 pub const MAX_LINES: usize = 6;
 
 fn param_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::sweep::json_value_text(v)
 }
 
 /// The value of parameter `key` (or `seed`) of a record, as text.
