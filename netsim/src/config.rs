@@ -37,6 +37,18 @@ pub enum Arrival {
     Trace,
 }
 
+/// Where in the first period a periodic connection sends its first request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Connection `i` at `i/1024` of a period: a fixed stagger, the same for every seed.
+    #[default]
+    Staggered,
+    /// Uniformly random in the period, per connection and seed (clients whose connections
+    /// were started one after another, as COPS's threads were).
+    Random,
+}
+
 /// The distribution of requested service times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,6 +90,8 @@ pub struct ClientConfig {
     pub outstanding: u32,
     /// Open loop: "periodic" (default), "poisson" or "trace".
     pub arrival: Arrival,
+    /// Periodic arrivals (open loop and ping): "staggered" (default) or "random".
+    pub phase: Phase,
     /// Open loop and ping: the (mean) gap between requests of one connection, in
     /// microseconds (fractions allowed). Default 100.
     pub interval_us: f64,
@@ -129,6 +143,7 @@ impl Default for ClientConfig {
             duration_us: 0,
             outstanding: 1,
             arrival: Arrival::Periodic,
+            phase: Phase::Staggered,
             interval_us: 100.0,
             trace: String::new(),
             request_bytes: 64,

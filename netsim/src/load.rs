@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use abi::net::{RequestHeader, REQUEST_HEADER_BYTES};
 use sim_core::time::SimTime;
 
-use crate::config::{Arrival, ClientConfig, LoadKind};
+use crate::config::{Arrival, ClientConfig, LoadKind, Phase};
 use crate::rng::{Rng, Service};
 
 /// Picoseconds per microsecond.
@@ -19,6 +19,7 @@ pub const PS_PER_US: u64 = 1_000_000;
 pub struct Schedule {
     kind: LoadKind,
     arrival: Arrival,
+    phase: Phase,
     start: SimTime,
     end: Option<SimTime>,
     limit: Option<u64>,
@@ -40,6 +41,7 @@ impl Schedule {
         let mut s = Self {
             kind: config.kind,
             arrival: config.arrival,
+            phase: config.phase,
             start,
             end: (config.duration_us > 0)
                 .then(|| start.saturating_add(config.duration_us.saturating_mul(PS_PER_US))),
@@ -69,8 +71,14 @@ impl Schedule {
             (LoadKind::Open, Arrival::Trace) => self.trace.pop_front(),
             (LoadKind::Open, Arrival::Poisson) => Some(self.start + self.gap()),
             // Periodic streams of several connections are spread over one period, so they
-            // do not all send at once.
-            _ => Some(self.start + self.interval_ps as u64 * index as u64 / 1024),
+            // do not all send at once: by a fixed stagger, or at random.
+            _ => Some(
+                self.start
+                    + match self.phase {
+                        Phase::Staggered => self.interval_ps as u64 * index as u64 / 1024,
+                        Phase::Random => (self.rng.unit() * self.interval_ps) as u64,
+                    },
+            ),
         }
     }
 
@@ -280,6 +288,41 @@ pub fn parse_trace(text: &str) -> Result<Vec<f64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periodic_phases_are_staggered_or_random_per_seed() {
+        let config = |phase| ClientConfig {
+            kind: LoadKind::Open,
+            interval_us: 50_000.0,
+            start_us: 100,
+            phase,
+            ..ClientConfig::default()
+        };
+        let firsts = |phase, seed| -> Vec<SimTime> {
+            (0..8)
+                .map(|i| {
+                    Schedule::new(&config(phase), i, Vec::new(), seed)
+                        .next_due()
+                        .unwrap()
+                })
+                .collect()
+        };
+        let (start, period) = (100 * PS_PER_US, 50_000 * PS_PER_US);
+        let staggered = firsts(Phase::Staggered, 1);
+        for (i, &t) in staggered.iter().enumerate() {
+            assert_eq!(t, start + period * i as u64 / 1024);
+        }
+        assert_eq!(staggered, firsts(Phase::Staggered, 2), "no randomness");
+        let random = firsts(Phase::Random, 1);
+        assert!(random.iter().all(|&t| t > start && t <= start + period));
+        assert!(random.windows(2).any(|w| w[0] != w[1]));
+        assert_eq!(random, firsts(Phase::Random, 1), "seeded");
+        assert_ne!(
+            random,
+            firsts(Phase::Random, 2),
+            "another seed, other phases"
+        );
+    }
 
     #[test]
     fn schedules_start_on_time_and_stop_at_their_limits() {

@@ -3,12 +3,19 @@
 //! `priority-taskctl.toml`.
 //!
 //! ```text
-//! cops model=kcuc|kcut|ktut connections=N [port=8000] [cores=C] [path=usip|uintc|taskctl|poll]
-//!      [queues=default|software|taskctl] [seed=S]
+//! cops model=kcuc|kcut|ktut connections=N [transport=tcp|pipe] [port=8000] [cores=C]
+//!      [path=usip|uintc|taskctl|poll] [queues=default|software|taskctl] [seed=S]
+//!      [priorities=P interval_us=I duration_us=D matrix=M]        (transport=pipe)
 //! ```
 //!
-//! It accepts `connections` TCP connections first (COPS established every connection before
-//! timing), then serves each as COPS's server does: a receiver reads a request (an
+//! It first sets up `connections` connections (COPS established every connection before
+//! timing): TCP connections from the network's client host (`transport=tcp`, the default),
+//! or, with `transport=pipe` (COPS's `connect_test`, which needs no network card and runs
+//! on QEMU), two pipes per connection to a client process it starts itself (`cops
+//! role=client`: connection i has priority `i % P` and sends an M×M matrix every I µs for
+//! D µs from a random phase of the first period, and reports each latency as sample
+//! 400 + priority in ns, as the network's client does). Then it serves each connection as
+//! COPS's server does: a receiver reads a request (an
 //! `abi::net::RequestHeader`, then an N×N matrix of `u32`), a handler squares the matrix
 //! (`workloads::matrix`), a sender writes the header and the product back. The three are
 //! coroutines or threads, and the kernel does their reads and writes one of three ways:
@@ -29,8 +36,10 @@
 //! `ktut`) serves more urgent connections first. COPS gave connection `i` priority `i % P`
 //! when it spawned the coroutines; the client does the same here, and the header carries it.
 //!
-//! The server runs until the machine stops (the client's `stop_when_done`); a connection the
-//! peer closes ends its three tasks, and the server ends when every connection has.
+//! Over TCP the server runs until the machine stops (the client's `stop_when_done`); a
+//! connection the peer closes ends its three tasks, and the server ends when every
+//! connection has (over pipes, when the client has sent everything; it then waits for the
+//! client and fails if the client did).
 
 #![no_std]
 #![no_main]
@@ -48,10 +57,10 @@ use ulib::args::KeyValues;
 use ulib::coroutine::channel::{self, Receiver, Sender};
 use ulib::coroutine::io::WakePath;
 use ulib::coroutine::{self, Queues};
-use ulib::io::Fd;
+use ulib::io::{self, Fd};
 use ulib::net::{TcpListener, TcpStream};
 use ulib::sync::Channel;
-use ulib::{println, syscall, thread};
+use ulib::{println, process, sim, syscall, thread, time};
 
 ulib::main!(main);
 
@@ -84,19 +93,29 @@ fn main(args: &[&str]) -> i32 {
     }
 }
 
+/// The arguments the server and its pipe client take.
+const KEYS: &[&str] = &[
+    "role",
+    "model",
+    "transport",
+    "connections",
+    "port",
+    "cores",
+    "path",
+    "queues",
+    "seed",
+    "priorities",
+    "interval_us",
+    "duration_us",
+    "matrix",
+    "base",
+];
+
 fn run(args: &[&str]) -> Result<(), String> {
-    let a = KeyValues::parse(
-        args,
-        &[
-            "model",
-            "connections",
-            "port",
-            "cores",
-            "path",
-            "queues",
-            "seed",
-        ],
-    )?;
+    let a = KeyValues::parse(args, KEYS)?;
+    if a.text("role", "server") == "client" {
+        return pipe_client(&a);
+    }
     let model = match a.text("model", "kcuc") {
         "kcuc" => Model::Kcuc,
         "kcut" => Model::Kcut,
@@ -104,8 +123,6 @@ fn run(args: &[&str]) -> Result<(), String> {
         other => return Err(format!("model: `{other}` is not kcuc, kcut or ktut")),
     };
     let connections = a.number("connections", 1)? as usize;
-    let port = u16::try_from(a.number("port", u64::from(REQUEST_PORT))?)
-        .map_err(|_| String::from("port: above 65535"))?;
     let cores = match a.number("cores", 0)? as usize {
         0 => syscall::hart_count().map_err(|e| format!("hart_count: {e:?}"))?,
         n => n,
@@ -117,26 +134,66 @@ fn run(args: &[&str]) -> Result<(), String> {
     if connections == 0 {
         return Err(String::from("connections: at least 1"));
     }
-
-    let listener =
-        TcpListener::bind(port, connections.min(BACKLOG)).map_err(|e| format!("bind: {e:?}"))?;
-    println!(
-        "cops: {} connections, listening on port {port}",
-        connections
-    );
-    let streams = (0..connections)
-        .map(|_| listener.accept())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("accept: {e:?}"))?;
+    let (conns, client) = match a.text("transport", "tcp") {
+        "tcp" => (accept_tcp(&a, connections)?, None),
+        "pipe" => {
+            let (conns, pid) = start_pipe_client(args, connections)?;
+            (conns, Some(pid))
+        }
+        other => return Err(format!("transport: `{other}` is not tcp or pipe")),
+    };
     // The measured window (throughput, statistics) starts with every connection up.
     ulib::sim::reset_stats();
     match model {
-        Model::Kcuc => serve_by_coroutines(streams, cores, path, queues),
-        Model::Kcut | Model::Ktut => serve_by_threads(streams, model),
+        Model::Kcuc => serve_by_coroutines(conns, cores, path, queues),
+        Model::Kcut | Model::Ktut => serve_by_threads(conns, model),
     }
     .map_err(|e| format!("serving: {e:?}"))?;
     println!("cops: every connection closed");
+    if let Some(pid) = client {
+        match process::wait(pid) {
+            Ok((_, 0)) => {}
+            Ok((_, status)) => return Err(format!("the pipe client exited with {status}")),
+            Err(e) => return Err(format!("wait: {e:?}")),
+        }
+    }
     Ok(())
+}
+
+/// One connection's two directions: a TCP socket (both the same descriptor) or two pipes,
+/// which it closes when dropped.
+struct Conn {
+    read: Fd,
+    write: Fd,
+    socket: Option<TcpStream>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if self.socket.is_none() {
+            let _ = io::close(self.read);
+            let _ = io::close(self.write);
+        }
+    }
+}
+
+/// Accepts `connections` TCP connections on `port`.
+fn accept_tcp(a: &KeyValues, connections: usize) -> Result<Vec<Conn>, String> {
+    let port = u16::try_from(a.number("port", u64::from(REQUEST_PORT))?)
+        .map_err(|_| String::from("port: above 65535"))?;
+    let listener =
+        TcpListener::bind(port, connections.min(BACKLOG)).map_err(|e| format!("bind: {e:?}"))?;
+    println!("cops: {connections} connections, listening on port {port}");
+    (0..connections)
+        .map(|_| {
+            let stream = listener.accept().map_err(|e| format!("accept: {e:?}"))?;
+            Ok(Conn {
+                read: stream.fd(),
+                write: stream.fd(),
+                socket: Some(stream),
+            })
+        })
+        .collect()
 }
 
 /// The listener's backlog (the kernel's most).
@@ -160,7 +217,7 @@ fn response(r: Request) -> Vec<u8> {
 
 /// Serves every connection by three coroutines, polled by `cores` virtual cores.
 fn serve_by_coroutines(
-    streams: Vec<TcpStream>,
+    conns: Vec<Conn>,
     cores: usize,
     path: WakePath,
     queues: Queues,
@@ -170,14 +227,18 @@ fn serve_by_coroutines(
         ..coroutine::Options::default()
     };
     coroutine::try_block_on_with(options, async move {
-        coroutine::io::setup(path)?;
+        // A machine without user interrupts (QEMU) has only the polled path.
+        if coroutine::io::setup(path) == Err(Errno::NoDevice) {
+            println!("cops: no user interrupts here: completions are polled");
+            coroutine::io::setup(WakePath::Poll)?;
+        }
         if cores > 1 {
             coroutine::alloc_cpu(cores - 1)?;
         }
-        let count = streams.len();
+        let count = conns.len();
         let (closed, all_closed) = channel::channel();
-        for stream in streams {
-            coroutine::spawn(receiver(stream, closed.clone()), coroutine::MAIN_PRIORITY);
+        for conn in conns {
+            coroutine::spawn(receiver(conn, closed.clone()), coroutine::MAIN_PRIORITY);
         }
         drop(closed);
         for _ in 0..count {
@@ -187,10 +248,10 @@ fn serve_by_coroutines(
     })?
 }
 
-/// Reads requests from `stream` and passes them to the connection's handler, which it
-/// starts (with the sender) at the first request's priority.
-async fn receiver(stream: TcpStream, closed: Sender<()>) {
-    let fd = stream.fd();
+/// Reads requests from `conn` and passes them to the connection's handler, which it starts
+/// (with the sender) at the first request's priority.
+async fn receiver(conn: Conn, closed: Sender<()>) {
+    let fd = conn.read;
     let mut to_handler: Option<Sender<Request>> = None;
     let mut sent = Vec::new();
     while let Ok(header) = read_async(fd, REQUEST_HEADER_BYTES).await {
@@ -208,7 +269,7 @@ async fn receiver(stream: TcpStream, closed: Sender<()>) {
             let (to_sender, responses) = channel::channel();
             let (done, finished) = channel::channel();
             coroutine::spawn(handler(requests, to_sender), priority);
-            coroutine::spawn(sender(fd, responses, done), priority);
+            coroutine::spawn(sender(conn.write, responses, done), priority);
             sent.push(finished);
             to_handler
         });
@@ -225,7 +286,7 @@ async fn receiver(stream: TcpStream, closed: Sender<()>) {
     for finished in &sent {
         finished.recv().await;
     }
-    drop(stream);
+    drop(conn);
     closed.send(());
 }
 
@@ -278,17 +339,17 @@ async fn read_async(fd: Fd, n: usize) -> Result<Vec<u8>, Errno> {
 
 /// Serves every connection by three threads whose reads and writes are done as `model`
 /// says.
-fn serve_by_threads(streams: Vec<TcpStream>, model: Model) -> Result<(), Errno> {
-    let io = ThreadIo(model);
+fn serve_by_threads(conns: Vec<Conn>, model: Model) -> Result<(), Errno> {
+    let calls = ThreadIo(model);
     let mut threads = Vec::new();
-    for stream in streams {
-        let stream = Arc::new(stream);
+    for conn in conns {
+        let stream = Arc::new(conn);
         let requests: Arc<Channel<Option<Request>>> = Arc::new(Channel::new());
         let responses: Arc<Channel<Option<Request>>> = Arc::new(Channel::new());
         let (input, to_handler) = (stream.clone(), requests.clone());
         threads.push(thread::try_spawn(move || {
             let mut priority = None;
-            while let Ok(r) = io.read_request(&input) {
+            while let Ok(r) = calls.read_request(&input) {
                 take_priority(&mut priority, &r.request);
                 to_handler.send(Some(r));
             }
@@ -308,7 +369,7 @@ fn serve_by_threads(streams: Vec<TcpStream>, model: Model) -> Result<(), Errno> 
             let mut priority = None;
             while let Some(r) = responses.recv() {
                 take_priority(&mut priority, &r.request);
-                if io.write_all(&stream, &response(r)).is_err() {
+                if calls.write_all(&stream, &response(r)).is_err() {
                     break;
                 }
             }
@@ -334,14 +395,14 @@ fn take_priority(current: &mut Option<usize>, request: &RequestHeader) {
 struct ThreadIo(Model);
 
 impl ThreadIo {
-    fn read(self, stream: &TcpStream, buf: &mut [u8]) -> Result<usize, Errno> {
+    fn read(self, conn: &Conn, buf: &mut [u8]) -> Result<usize, Errno> {
         match self.0 {
-            Model::Kcut => syscall::read_by_kernel_coroutine(stream.fd(), buf),
-            _ => stream.read(buf),
+            Model::Kcut => syscall::read_by_kernel_coroutine(conn.read, buf),
+            _ => syscall::read(conn.read, buf),
         }
     }
 
-    fn read_exact(self, stream: &TcpStream, mut buf: &mut [u8]) -> Result<(), Errno> {
+    fn read_exact(self, stream: &Conn, mut buf: &mut [u8]) -> Result<(), Errno> {
         while !buf.is_empty() {
             match self.read(stream, buf)? {
                 0 => return Err(Errno::ConnReset),
@@ -351,7 +412,7 @@ impl ThreadIo {
         Ok(())
     }
 
-    fn read_request(self, stream: &TcpStream) -> Result<Request, Errno> {
+    fn read_request(self, stream: &Conn) -> Result<Request, Errno> {
         let mut header = [0u8; REQUEST_HEADER_BYTES];
         self.read_exact(stream, &mut header)?;
         let request = RequestHeader::decode(&header).ok_or(Errno::Invalid)?;
@@ -365,18 +426,162 @@ impl ThreadIo {
         })
     }
 
-    fn write_all(self, stream: &TcpStream, mut buf: &[u8]) -> Result<(), Errno> {
+    fn write_all(self, conn: &Conn, mut buf: &[u8]) -> Result<(), Errno> {
         match self.0 {
             Model::Kcut => {
                 while !buf.is_empty() {
-                    match syscall::write_by_kernel_coroutine(stream.fd(), buf)? {
+                    match syscall::write_by_kernel_coroutine(conn.write, buf)? {
                         0 => return Err(Errno::BrokenPipe),
                         n => buf = &buf[n..],
                     }
                 }
                 Ok(())
             }
-            _ => stream.write_all(buf),
+            _ => io::write_all(conn.write, buf),
         }
     }
+}
+
+// ---- the in-guest transport: a client process over pipes (COPS's `connect_test`) ----
+
+/// Makes two pipes per connection, starts the client process (`role=client`, with this
+/// server's arguments) on them and keeps the server's ends.
+fn start_pipe_client(args: &[&str], connections: usize) -> Result<(Vec<Conn>, usize), String> {
+    let mut ends = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let (request_read, request_write) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+        let (response_read, response_write) = io::pipe().map_err(|e| format!("pipe: {e:?}"))?;
+        ends.push([request_read, request_write, response_read, response_write]);
+    }
+    // The client finds connection i's ends at base + 4i (+1: requests, +2: responses).
+    let base = ends[0][0];
+    if ends
+        .iter()
+        .enumerate()
+        .any(|(i, e)| (0..4).any(|k| e[k] != base + 4 * i + k))
+    {
+        return Err(String::from("pipe descriptors are not consecutive"));
+    }
+    let mut words: Vec<String> = args
+        .iter()
+        .skip(1)
+        .filter(|w| !w.starts_with("role=") && !w.starts_with("base="))
+        .map(|w| String::from(*w))
+        .collect();
+    words.push(String::from("role=client"));
+    words.push(format!("base={base}"));
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let pid = process::spawn("cops", &words).map_err(|e| format!("spawn: {e:?}"))?;
+    let conns = ends
+        .into_iter()
+        .map(
+            |[request_read, request_write, response_read, response_write]| {
+                let _ = io::close(request_write);
+                let _ = io::close(response_read);
+                Conn {
+                    read: request_read,
+                    write: response_write,
+                    socket: None,
+                }
+            },
+        )
+        .collect();
+    println!("cops: {connections} connections over pipes to client {pid}");
+    Ok((conns, pid))
+}
+
+/// The client of the pipe transport: per connection (priority `i % priorities`), a thread
+/// that sends an N×N matrix (`matrix`) every `interval_us` for `duration_us`, from a random
+/// phase of the first period (seeded), and a thread that reads the responses and reports
+/// each latency, from the request's due time to its response's last byte, as sample
+/// 400 + priority (in ns, as the network client's).
+fn pipe_client(a: &KeyValues) -> Result<(), String> {
+    let connections = a.number("connections", 1)? as usize;
+    let base = a.number("base", 0)? as usize;
+    let priorities = a.number("priorities", 1)?.clamp(1, PRIORITIES as u64) as usize;
+    let interval = a.number("interval_us", 50_000)?.max(1) * 1000;
+    let duration = a.number("duration_us", 1_000_000)? * 1000;
+    let n = a.number("matrix", 15)? as usize;
+    let seed = a.number("seed", 1)?;
+    let bytes = REQUEST_HEADER_BYTES + 4 * n * n;
+    // Close the server's ends, so that the server sees the end of each request stream.
+    for i in 0..connections {
+        let _ = io::close(base + 4 * i);
+        let _ = io::close(base + 4 * i + 3);
+    }
+    let start = time::now_ns() + 1_000_000;
+    let end = start + duration;
+    let mut threads = Vec::new();
+    for i in 0..connections {
+        let (requests, responses) = (base + 4 * i + 1, base + 4 * i + 2);
+        let priority = (i % priorities) as u32;
+        let mut mix = seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let phase = splitmix(&mut mix) % interval;
+        let due: Arc<Channel<Option<u64>>> = Arc::new(Channel::new());
+        let sent = due.clone();
+        threads.push(
+            thread::try_spawn(move || {
+                let mut body = vec![0u8; bytes - REQUEST_HEADER_BYTES];
+                for (k, b) in body.iter_mut().enumerate() {
+                    *b = (k as u64 ^ mix) as u8;
+                }
+                let mut at = start + phase;
+                let mut id = 0;
+                while at < end {
+                    let now = time::now_ns();
+                    if at > now {
+                        time::sleep_ns(at - now);
+                    }
+                    let header = RequestHeader {
+                        request_bytes: bytes as u32,
+                        response_bytes: bytes as u32,
+                        priority,
+                        service_ns: 0,
+                        id,
+                    };
+                    sent.send(Some(at));
+                    let mut request = Vec::from(header.encode());
+                    request.extend_from_slice(&body);
+                    if io::write_all(requests, &request).is_err() {
+                        break;
+                    }
+                    id += 1;
+                    at += interval;
+                }
+                sent.send(None);
+                let _ = io::close(requests);
+            })
+            .map_err(|e| format!("thread: {e:?}"))?,
+        );
+        threads.push(
+            thread::try_spawn(move || {
+                let mut response = vec![0u8; bytes];
+                while let Some(at) = due.recv() {
+                    let mut got = 0;
+                    while got < bytes {
+                        match io::read(responses, &mut response[got..]) {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => got += k,
+                        }
+                    }
+                    sim::sample(400 + u64::from(priority), time::now_ns() - at);
+                }
+                let _ = io::close(responses);
+            })
+            .map_err(|e| format!("thread: {e:?}"))?,
+        );
+    }
+    for t in threads {
+        t.join().map_err(|e| format!("join: {e:?}"))?;
+    }
+    Ok(())
+}
+
+/// SplitMix64: the client's phases from its seed.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
