@@ -65,9 +65,12 @@ const MSR_DCD: u8 = 1 << 7;
 const FIFO_SIZE: usize = 16;
 
 /// An NS16550A UART.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Uart {
     irq_source: usize,
+    #[serde(skip, default = "no_output")]
     output: Box<dyn Write + Send>,
+    #[serde(skip)]
     input: Option<Receiver<u8>>,
     /// Host input not yet received.
     backlog: VecDeque<u8>,
@@ -340,7 +343,14 @@ impl Uart {
     }
 }
 
+/// The output of a UART decoded from a checkpoint, before it takes the live one's.
+fn no_output() -> Box<dyn Write + Send> {
+    Box::new(std::io::sink())
+}
+
 impl Device for Uart {
+    checkpointed!(output, input);
+
     fn name(&self) -> &str {
         "uart"
     }

@@ -109,6 +109,16 @@ impl Ram {
         true
     }
 
+    /// All of RAM, for checkpoints.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// All of RAM, mutably, for restoring checkpoints.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
     /// Borrow `len` bytes at `addr`, if inside RAM.
     pub fn slice(&self, addr: u64, len: u64) -> Option<&[u8]> {
         if !self.contains(addr, len) {
