@@ -72,6 +72,8 @@ impl Simulator for Hartlab {
     fn run(&self, job: &Job) -> Result<Outcome> {
         let config = Self::config(job.machine).map_err(|e| anyhow::anyhow!("{}", e.message))?;
         let options = RunOptions {
+            checkpoint: None,
+            restore: None,
             config,
             max_insns: job.max_insns,
             max_sim_time: job.max_sim_time_ps,

@@ -553,7 +553,9 @@ impl Set {
 }
 
 /// A wake-up in flight: the handler enters its queue at `ready`.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 struct Wake {
     ready: SimTime,
     seq: u64,

@@ -46,6 +46,8 @@ pub enum Exit {
     },
     /// Every hart waits for an interrupt and no device will ever raise one.
     Deadlock,
+    /// The host ended the run once it had written a checkpoint.
+    Checkpointed,
 }
 
 /// The exit a device's request ends the run with.

@@ -474,7 +474,10 @@ impl SystemBus {
         }
         for (r, (name, reads, writes, device)) in self.regions.iter_mut().zip(&state.devices) {
             if name != r.device.name() {
-                return mismatch(format!("device {name} where this one has {}", r.device.name()));
+                return mismatch(format!(
+                    "device {name} where this one has {}",
+                    r.device.name()
+                ));
             }
             r.device.restore_state(device)?;
             r.reads = *reads;
@@ -491,7 +494,9 @@ impl SystemBus {
             }
         }
         if pages.next().is_some() {
-            return Err(StateError::Corrupt("RAM pages out of order or range".into()));
+            return Err(StateError::Corrupt(
+                "RAM pages out of order or range".into(),
+            ));
         }
         let tracer = self.irq.tracer().clone();
         self.irq = state.irq;

@@ -36,7 +36,9 @@ use trap::{Exception, TrapCounts};
 use uintr::UintrStats;
 
 /// Privilege levels.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[repr(u8)]
 pub enum Priv {
     /// User mode.
@@ -337,7 +339,11 @@ impl Hart {
         // this one's.
         let host_to_phys = bus.ram.host_to_phys();
         let shift = saved.host_to_phys.wrapping_sub(host_to_phys) as usize;
-        for t in [&mut saved.tlb.fetch, &mut saved.tlb.load, &mut saved.tlb.store] {
+        for t in [
+            &mut saved.tlb.fetch,
+            &mut saved.tlb.load,
+            &mut saved.tlb.store,
+        ] {
             for e in t.iter_mut().filter(|e| e.tag != mmu::INVALID_TAG) {
                 e.addend = e.addend.wrapping_add(shift);
             }

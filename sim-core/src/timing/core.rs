@@ -49,7 +49,9 @@
 use crate::hart::decode::{Insn, Op};
 
 /// Instruction classes with distinct costs.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 #[repr(u8)]
 pub enum InsnClass {
     /// Integer ALU operations, LUI, AUIPC.
