@@ -483,20 +483,21 @@ impl SystemBus {
             r.reads = *reads;
             r.writes = *writes;
         }
+        // Fresh zeroed RAM (costing nothing until touched), then the saved pages.
+        self.ram = Ram::new(self.ram.base(), self.ram.size())
+            .map_err(|e| StateError::Unsupported(e.to_string()))?;
         let ram = self.ram.bytes_mut();
-        let mut pages = state.pages.iter().peekable();
-        for (i, page) in ram.chunks_mut(checkpoint::PAGE).enumerate() {
-            match pages.next_if(|(at, _)| *at == i as u64) {
-                Some((_, saved)) if saved.len() == page.len() => page.copy_from_slice(saved),
-                Some(_) => return Err(StateError::Corrupt("a RAM page of the wrong size".into())),
-                None if page.iter().any(|&b| b != 0) => page.fill(0),
-                None => {}
+        for (at, saved) in &state.pages {
+            let start = usize::try_from(*at)
+                .ok()
+                .and_then(|i| i.checked_mul(checkpoint::PAGE))
+                .filter(|&s| s <= ram.len() && ram.len() - s >= saved.len());
+            match start {
+                Some(s) if saved.len() <= checkpoint::PAGE => {
+                    ram[s..s + saved.len()].copy_from_slice(saved)
+                }
+                _ => return Err(StateError::Corrupt("a RAM page out of range".into())),
             }
-        }
-        if pages.next().is_some() {
-            return Err(StateError::Corrupt(
-                "RAM pages out of order or range".into(),
-            ));
         }
         let tracer = self.irq.tracer().clone();
         self.irq = state.irq;
