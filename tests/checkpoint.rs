@@ -59,7 +59,10 @@ fn restore_matches(mode: &str, at: &str) {
     restoring.extend_from_slice(&["--restore", &ckpt_arg]);
     let (restored_console, restored_json) = run(KERNEL_ON_4, &restoring, &stats);
     let console = String::from_utf8_lossy(&console);
-    assert!(console.contains("init: wakeup exited with status 0"), "{console}");
+    assert!(
+        console.contains("init: wakeup exited with status 0"),
+        "{console}"
+    );
     assert_eq!(console, String::from_utf8_lossy(&written_console));
     assert_eq!(console, String::from_utf8_lossy(&restored_console));
     assert_eq!(json, written_json, "checkpointing changed the statistics");
@@ -141,7 +144,7 @@ fn foreign_corrupt_and_other_machine_checkpoints_give_one_clear_error() {
     assert_one_error(&o, &path, "corrupt or truncated");
     let (o, path) = restore(b"hello", &[]);
     assert_one_error(&o, &path, "not a hartlab checkpoint");
-    let (o, path) = restore(&good, &["--harts", "2"]);
+    let (o, path) = restore(&good, &["--memory", "512MiB"]);
     assert_one_error(&o, &path, "another machine configuration");
     let (o, path) = restore(&good, &["--timing", "functional"]);
     assert_one_error(&o, &path, "another machine configuration");
@@ -208,12 +211,12 @@ latency = { key = 0, unit = "ns" }
 "#;
 
 fn sweep(dir: &Path, name: &str, checkpoint_after: Option<&str>) -> String {
-    let text = WAKEUP.replace(
+    let experiment = WAKEUP.replace(
         "CHECKPOINT",
         &checkpoint_after.map_or(String::new(), |at| format!("checkpoint_after = \"{at}\"")),
     );
     let file = dir.join(format!("{name}.toml"));
-    std::fs::write(&file, text).unwrap();
+    std::fs::write(&file, experiment).unwrap();
     let out = dir.join(name);
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hartlab"))
         .args(["experiment", &file.display().to_string(), "--jobs", "2"])

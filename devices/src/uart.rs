@@ -465,6 +465,21 @@ mod tests {
     }
 
     #[test]
+    fn a_restored_uart_has_the_saved_registers_and_keeps_its_own_output() {
+        let (mut env, mut uart, first) = setup();
+        env.write(&mut uart, 0, SCR, 1, 0x5a);
+        env.write(&mut uart, 0, 0, 1, b'a'.into());
+        let state = uart.save_state().unwrap();
+        let (_, mut restored, second) = setup();
+        restored.restore_state(&state).unwrap();
+        assert_eq!(env.read(&mut restored, 0, SCR, 1), 0x5a);
+        env.write(&mut restored, 0, 0, 1, b'b'.into());
+        assert_eq!(*first.0.lock().unwrap(), b"a");
+        assert_eq!(*second.0.lock().unwrap(), b"b");
+        assert!(restored.restore_state(&state[..state.len() - 1]).is_err());
+    }
+
+    #[test]
     fn transmits_to_output_at_once() {
         let (mut env, mut uart, sink) = setup();
         for &b in b"hi\n" {
