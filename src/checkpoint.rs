@@ -2,7 +2,8 @@
 //! from with `--restore`.
 //!
 //! A file is the magic bytes, the format version (a little-endian `u32`), then a gzip stream
-//! of one bincode record: the hartlab version, a hash of the machine configuration (with the
+//! of one bincode record: the hartlab version (with a fingerprint of the model sources, so a
+//! checkpoint of another build of the model is refused, not misread), a hash of the machine configuration (with the
 //! image and kernel command line), and the state: the machine's (see
 //! `sim_core::checkpoint`: harts, RAM as its non-zero pages, devices, timing model,
 //! interleaving) and the run's (console output so far, statistics dumps, resets), so the
@@ -20,7 +21,8 @@ use sim_core::checkpoint::{decode, encode, StateError};
 /// The first bytes of every checkpoint file.
 const MAGIC: &[u8; 8] = b"HLCKPT\r\n";
 
-/// The layout of the state; any change to a saved type's fields must increase it.
+/// The layout of the file around the state; a change to it must increase this. (Changes to
+/// the state's types change the model-sources fingerprint of [`version`].)
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The hartlab version a checkpoint must come from.
@@ -106,9 +108,13 @@ pub enum CheckpointError {
     },
 }
 
-/// The version string checkpoints carry: hartlab's and the format's.
+/// The version string checkpoints carry: hartlab's, the format's and a fingerprint of the
+/// model sources whose types the state is made of (see `build.rs`).
 fn version() -> String {
-    format!("{HARTLAB_VERSION} (checkpoint format {FORMAT_VERSION})")
+    format!(
+        "{HARTLAB_VERSION} (checkpoint format {FORMAT_VERSION}, model sources {})",
+        env!("HARTLAB_STATE_SOURCES")
+    )
 }
 
 /// A hash of everything that determines a machine before it runs: the configuration (as

@@ -288,7 +288,8 @@ struct MachineArgs {
     /// boundary at or after POINT: `insns:N` (instructions retired by all harts together),
     /// `time:T` (simulated time, e.g. `5ms`) or `event:ID` (the guest's simulator-control
     /// EVENT store of ID). The run goes on unless `--checkpoint-exit`.
-    #[arg(long, value_name = "POINT", value_parser = parse_checkpoint_at, requires = "checkpoint")]
+    #[arg(long, value_name = "POINT", value_parser = parse_checkpoint_at, requires = "checkpoint",
+          conflicts_with = "gdb")]
     checkpoint_at: Option<CheckpointAt>,
     /// The checkpoint file `--checkpoint-at` writes.
     #[arg(long, value_name = "FILE", requires = "checkpoint_at")]

@@ -166,6 +166,7 @@ pub fn run_image(
     let mut checkpoint = options.checkpoint.clone();
     let mut gdb = options.gdb.clone();
     loop {
+        // Each restart records afresh: a trace covers the final run, as the statistics do.
         let tracer = options
             .trace_limit
             .map_or_else(Tracer::off, Tracer::with_limit);
@@ -295,6 +296,8 @@ pub fn run_image(
             .device_mut::<SimControl>()
             .map(SimControl::take_recording)
             .unwrap_or_default();
+        // The client host's latencies join the guest's samples, after them, under their own
+        // keys (`net.client.sample_key`).
         if let Some(net) = board.machine.bus.device_mut::<VirtioNet>() {
             recording.samples.extend(net.take_samples());
         }

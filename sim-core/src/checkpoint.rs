@@ -5,8 +5,12 @@
 //! encode their own state through [`crate::bus::Device::save_state`] (sim-core knows no
 //! specific device). Host-side handles (tracers, output sinks, debugger hooks) are not state:
 //! a checkpoint is restored into a machine freshly built from the same configuration, which
-//! keeps them. RAM is saved as a sparse image of its non-zero pages. The file format around
-//! this state (header, version, compression) belongs to the binary that writes it.
+//! keeps them. RAM is saved as a sparse image of its non-zero pages. Two host-side memos are
+//! dropped, as they hold only pure functions of state that is saved: the harts' decoded
+//! instructions (tagged by the instruction bits) and the bus's next-device-event memo. Software
+//! TLB entries point into the host's RAM mapping and are moved to the restoring one's. The
+//! file format around this state (header, version, compression) belongs to the binary that
+//! writes it.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -96,14 +100,26 @@ pub mod boxed_array {
 /// The page size of RAM images.
 pub const PAGE: usize = 4096;
 
-/// The non-zero 4 KiB pages of `bytes`, as (page index, contents).
-pub fn sparse_pages(bytes: &[u8]) -> Vec<(u64, Vec<u8>)> {
+/// The non-zero 4 KiB pages of `bytes`, as (page index, contents), looking only at the pages
+/// `maybe_written` allows (`None`: all).
+pub fn sparse_pages(bytes: &[u8], maybe_written: Option<&[bool]>) -> Vec<(u64, Vec<u8>)> {
     bytes
         .chunks(PAGE)
         .enumerate()
-        .filter(|(_, page)| page.iter().any(|&b| b != 0))
+        .filter(|&(i, _)| maybe_written.is_none_or(|w| w.get(i).copied().unwrap_or(true)))
+        .filter(|(_, page)| !is_zero(page))
         .map(|(i, page)| (i as u64, page.to_vec()))
         .collect()
+}
+
+/// Whether every byte of `page` is zero (without an early exit, which vectorises well).
+fn is_zero(page: &[u8]) -> bool {
+    let words = page.chunks_exact(16);
+    let tail = words.remainder().iter().fold(0, |a, &b| a | b);
+    let ored = words.fold(0u128, |a, w| {
+        a | u128::from_ne_bytes(w.try_into().unwrap_or([0xff; 16]))
+    });
+    ored == 0 && tail == 0
 }
 
 #[cfg(test)]
@@ -149,9 +165,13 @@ mod tests {
     fn sparse_pages_skip_zero_pages() {
         let mut ram = vec![0u8; 4 * PAGE];
         ram[PAGE * 2 + 5] = 1;
-        let pages = sparse_pages(&ram);
+        let pages = sparse_pages(&ram, None);
         assert_eq!(pages.len(), 1);
         assert_eq!(pages[0].0, 2);
         assert_eq!(pages[0].1[5], 1);
+        let skip_page_2 = [true, true, false, true];
+        assert!(sparse_pages(&ram, Some(&skip_page_2)).is_empty());
+        ram[4 * PAGE - 1] = 2;
+        assert_eq!(sparse_pages(&ram, None).len(), 2);
     }
 }

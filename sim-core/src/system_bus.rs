@@ -436,7 +436,7 @@ impl SystemBus {
             .collect::<Result<_, StateError>>()?;
         Ok(checkpoint::encode(&BusState {
             ram_size: self.ram.size(),
-            pages: checkpoint::sparse_pages(self.ram.bytes()),
+            pages: checkpoint::sparse_pages(self.ram.bytes(), self.ram.touched().as_deref()),
             devices,
             irq: self.irq.clone(),
             timebase: self.timebase,
