@@ -118,7 +118,7 @@ impl Ram {
         const PRESENT: u64 = 1 << 63;
         const SWAPPED: u64 = 1 << 62;
         let start = self.data.as_ptr() as u64;
-        if start % 4096 != 0 {
+        if !start.is_multiple_of(4096) {
             return None;
         }
         let pages = self.data.len().div_ceil(4096);
