@@ -40,6 +40,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", guest.join(input).display());
     }
     detect_qemu();
+    state_sources(&root);
     ensure_target();
     let target_dir = root.join("target").join("guest-kernel");
     let image = build_guest(&guest, &target_dir);
@@ -67,6 +68,41 @@ fn detect_qemu() {
             }
         }
     }
+}
+
+/// A fingerprint of the sources that define the machine state checkpoints hold (`sim-core`
+/// and `devices`), as `HARTLAB_STATE_SOURCES`: a checkpoint written by a build with other
+/// model sources is refused as another version instead of being misread.
+fn state_sources(root: &Path) {
+    fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["sim-core/src", "devices/src"] {
+        let dir = root.join(dir);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        collect(&dir, &mut files);
+    }
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in &files {
+        let name = file.strip_prefix(root).unwrap_or(file).to_string_lossy();
+        let text = std::fs::read(file).unwrap_or_default();
+        for &b in name.as_bytes().iter().chain(&[0]).chain(&text) {
+            hash = (hash ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=HARTLAB_STATE_SOURCES={hash:016x}");
 }
 
 /// Make sure the guest's rustup target is installed.

@@ -7,13 +7,14 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
-use experiments::sim::Dropped;
+use experiments::schema::CheckpointPoint;
+use experiments::sim::{Dropped, JobCheckpoint};
 use experiments::{Event, Job, MachineError, Outcome, Sample, Simulator};
-use sim_core::machine::Exit;
+use sim_core::machine::{CheckpointAt, Exit};
 
 use crate::board::Console;
 use crate::config::MachineConfig;
-use crate::run::{describe, run_image, RunOptions};
+use crate::run::{describe, run_image, CheckpointOptions, RunOptions};
 
 /// The bundled guest image: SBI firmware with the S-mode kernel inside (built from
 /// `guest-kernel/` by build.rs).
@@ -71,7 +72,25 @@ impl Simulator for Hartlab {
 
     fn run(&self, job: &Job) -> Result<Outcome> {
         let config = Self::config(job.machine).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let (checkpoint, restore) = match job.checkpoint {
+            None => (None, None),
+            Some(JobCheckpoint::Write(at, path)) => (
+                Some(CheckpointOptions {
+                    at: match at {
+                        CheckpointPoint::Insns(n) => CheckpointAt::Insns(n),
+                        CheckpointPoint::TimePs(t) => CheckpointAt::Time(t),
+                        CheckpointPoint::Event(id) => CheckpointAt::Event(id),
+                    },
+                    path: path.to_path_buf(),
+                    stop: true,
+                }),
+                None,
+            ),
+            Some(JobCheckpoint::Restore(path)) => (None, Some(path.to_path_buf())),
+        };
         let options = RunOptions {
+            checkpoint,
+            restore,
             config,
             max_insns: job.max_insns,
             max_sim_time: job.max_sim_time_ps,

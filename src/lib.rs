@@ -6,6 +6,7 @@
 //! simulator the experiment runner (`experiments`) drives.
 
 pub mod board;
+pub mod checkpoint;
 pub mod config;
 pub mod fdt;
 pub mod gdb;

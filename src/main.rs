@@ -14,8 +14,9 @@ use experiments::RunSettings;
 use hartlab::board::Console;
 use hartlab::config::{parse_size, MachineConfig, ModeName};
 use hartlab::lab::{Hartlab, GUEST_IMAGE};
-use hartlab::run::{describe, run_image, CommitLogOptions, RunOptions};
+use hartlab::run::{describe, run_image, CheckpointOptions, CommitLogOptions, RunOptions};
 use sim_core::hart::debug::CommitWindow;
+use sim_core::machine::CheckpointAt;
 use sim_core::machine::Exit;
 
 /// Exit status when the ELF or configuration cannot be used.
@@ -288,6 +289,40 @@ struct MachineArgs {
     #[arg(long, value_name = "ADDR", num_args = 0..=1,
           default_missing_value = hartlab::gdb::DEFAULT_ADDR)]
     gdb: Option<String>,
+    /// Write a checkpoint of the whole machine to `--checkpoint FILE` at the first step
+    /// boundary at or after POINT: `insns:N` (instructions retired by all harts together),
+    /// `time:T` (simulated time, e.g. `5ms`) or `event:ID` (the guest's simulator-control
+    /// EVENT store of ID). The run goes on unless `--checkpoint-exit`.
+    #[arg(long, value_name = "POINT", value_parser = parse_checkpoint_at, requires = "checkpoint",
+          conflicts_with = "gdb")]
+    checkpoint_at: Option<CheckpointAt>,
+    /// The checkpoint file `--checkpoint-at` writes.
+    #[arg(long, value_name = "FILE", requires = "checkpoint_at")]
+    checkpoint: Option<PathBuf>,
+    /// End the run once the checkpoint is written.
+    #[arg(long, requires = "checkpoint_at")]
+    checkpoint_exit: bool,
+    /// Continue from a checkpoint written by a run with the same machine options, image and
+    /// `--bootargs`: the continued run's console, statistics and samples are those the
+    /// uninterrupted run would give.
+    #[arg(long, value_name = "FILE", conflicts_with = "gdb")]
+    restore: Option<PathBuf>,
+}
+
+/// POINT of `--checkpoint-at`: `insns:N`, `time:T` or `event:ID`.
+fn parse_checkpoint_at(s: &str) -> Result<CheckpointAt, String> {
+    let bad = || {
+        format!("--checkpoint-at {s}: expected insns:N, time:T (a time such as 5ms) or event:ID")
+    };
+    let (kind, value) = s.split_once(':').ok_or_else(bad)?;
+    match kind {
+        "insns" => value.parse().map(CheckpointAt::Insns).map_err(|_| bad()),
+        "time" => experiments::schema::parse_duration_ps(value)
+            .map(CheckpointAt::Time)
+            .ok_or_else(bad),
+        "event" => value.parse().map(CheckpointAt::Event).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
 }
 
 /// `FROM:TO` of `--log-window`: instruction counts, or simulated times with a unit (`ps`,
@@ -429,6 +464,15 @@ fn simulate(
             window: args.log_window.unwrap_or_default(),
         }),
         gdb: args.gdb.clone(),
+        checkpoint: args
+            .checkpoint_at
+            .zip(args.checkpoint.clone())
+            .map(|(at, path)| CheckpointOptions {
+                at,
+                path,
+                stop: args.checkpoint_exit,
+            }),
+        restore: args.restore.clone(),
         ..RunOptions::default()
     };
     let mut console = || Console {
@@ -436,6 +480,18 @@ fn simulate(
         input: Some(stdin_channel()),
     };
     let report = run_image(name, bytes, &options, &mut console)?;
+    if let (Some(path), Some(at)) = (&args.checkpoint, report.checkpointed_at) {
+        eprintln!(
+            "hartlab: checkpoint written to {} at {} ps",
+            path.display(),
+            at
+        );
+    } else if let Some(path) = &args.checkpoint {
+        eprintln!(
+            "hartlab: the run ended before --checkpoint-at; {} not written",
+            path.display()
+        );
+    }
     if let (Some(path), Some(timeline)) = (&args.trace, &report.timeline) {
         let written = hartlab::trace::write_file(timeline, path)?;
         eprintln!("hartlab: {}", hartlab::trace::describe(path, &written));
@@ -456,7 +512,7 @@ fn simulate(
         );
     }
     let status = match report.exit {
-        Exit::Pass => 0,
+        Exit::Pass | Exit::Checkpointed => 0,
         Exit::Fail(code) => guest_code(code),
         other => {
             eprintln!("hartlab: {}", describe(&other));

@@ -1,7 +1,7 @@
 //! Running a guest ELF on the virt board to its end, and collecting what it measured
 //! through the simulator-control device (samples, events, statistics dumps).
 
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -12,11 +12,12 @@ use devices::virtio::VirtioNet;
 use devices::SimControl;
 use sim_core::bus::StatsRequest;
 use sim_core::hart::debug::{CommitSink, CommitWindow, HartDebug};
-use sim_core::machine::{Exit, Limits};
+use sim_core::machine::{CheckpointAt, Exit, Limits, Machine};
 use sim_core::time::SimTime;
 use sim_core::trace::Tracer;
 
 use crate::board::{Board, Console};
+use crate::checkpoint::{machine_hash, Checkpoint, CheckpointError};
 use crate::config::MachineConfig;
 use crate::stats::Stats;
 use crate::trace::Timeline;
@@ -42,6 +43,22 @@ pub struct RunOptions {
     /// Serve the GDB remote protocol on this address and run under the debugger's control
     /// (the first run only: after a guest reset the machine runs without it).
     pub gdb: Option<String>,
+    /// Write a checkpoint during the run.
+    pub checkpoint: Option<CheckpointOptions>,
+    /// Continue from this checkpoint file (written with the same machine, image and
+    /// command line) instead of starting the machine afresh.
+    pub restore: Option<PathBuf>,
+}
+
+/// Where and how a run writes its checkpoint.
+#[derive(Debug, Clone)]
+pub struct CheckpointOptions {
+    /// The point (see [`CheckpointAt`]).
+    pub at: CheckpointAt,
+    /// The file to write.
+    pub path: PathBuf,
+    /// End the run once the checkpoint is written ([`Exit::Checkpointed`]).
+    pub stop: bool,
 }
 
 /// Where a commit log goes and what it covers.
@@ -75,6 +92,8 @@ pub struct RunReport {
     pub stats_since: SimTime,
     /// The final run's timeline, when [`RunOptions::trace_limit`] asked for one.
     pub timeline: Option<Timeline>,
+    /// Simulated time (ps) at which the run wrote its checkpoint, if it did.
+    pub checkpointed_at: Option<SimTime>,
 }
 
 impl RunReport {
@@ -100,6 +119,7 @@ pub fn describe(exit: &Exit) -> String {
             format!("hart {hart} is stuck faulting at its trap handler {pc:#x}")
         }
         Exit::Deadlock => "every hart waits for an interrupt that nothing will raise".into(),
+        Exit::Checkpointed => "stopped after writing the checkpoint".into(),
     }
 }
 
@@ -136,18 +156,41 @@ pub fn run_image(
         }
         None => None,
     };
+    let hash = machine_hash(&options.config, bytes, options.bootargs.as_deref());
+    let mut restore = match &options.restore {
+        Some(path) => Some((path, Checkpoint::read(path, hash)?)),
+        None => None,
+    };
+    // The console output so far, kept for the checkpoint while one is still to be written.
+    let printed = Arc::new(Mutex::new(Vec::new()));
+    let mut checkpoint = options.checkpoint.clone();
     let mut gdb = options.gdb.clone();
     loop {
         // Each restart records afresh: a trace covers the final run, as the statistics do.
         let tracer = options
             .trace_limit
             .map_or_else(Tracer::off, Tracer::with_limit);
+        let mut console = console();
+        if let Some((_, saved)) = &restore {
+            // The continued run prints what the checkpointed one had printed.
+            console.output.write_all(&saved.console)?;
+            console.output.flush()?;
+        }
+        if checkpoint.is_some() {
+            if let Some((_, saved)) = &restore {
+                printed.lock().map_err(poisoned)?.clone_from(&saved.console);
+            }
+            console.output = Box::new(Tee {
+                output: console.output,
+                copy: printed.clone(),
+            });
+        }
         let mut board = Board::build(
             &options.config,
             name,
             bytes,
             options.bootargs.as_deref(),
-            console(),
+            console,
             tracer.clone(),
         )?;
         let limits = Limits {
@@ -157,27 +200,86 @@ pub fn run_image(
         let max_dumps = options.config.sim_control.max_dumps;
         let mut dumps = Vec::new();
         let mut dumps_dropped = 0;
+        if let Some((path, saved)) = restore.take() {
+            board
+                .machine
+                .restore_state(&saved.machine)
+                .map_err(|source| CheckpointError::State {
+                    path: path.clone(),
+                    source,
+                })?;
+            dumps_dropped = saved.dumps_dropped;
+            resets = saved.resets;
+        }
         if let Some((sink, window)) = &commits {
             for h in &mut board.machine.harts {
                 h.attach_debug(HartDebug::new().with_commit_log(sink.clone(), *window));
             }
         }
-        let mut on_stats = |machine: &sim_core::machine::Machine, hart: usize, request| {
-            if request != StatsRequest::Dump {
-                return;
-            }
-            if dumps.len() < max_dumps {
-                let now = machine.harts[hart].now();
-                let label = format!("dump {} by hart {hart}", dumps.len());
-                dumps.push(Stats::collect_at(machine, now, label));
-            } else {
-                dumps_dropped += 1;
-            }
-        };
         let start = Instant::now();
+        let mut checkpointed_at = None;
         let exit = match gdb.take() {
-            Some(addr) => crate::gdb::serve(&mut board.machine, limits, &mut on_stats, &addr)?,
-            None => board.machine.run_with(limits, &mut on_stats),
+            Some(addr) => {
+                let mut on_stats = |machine: &Machine, hart: usize, request| {
+                    collect_dump(
+                        &mut dumps,
+                        &mut dumps_dropped,
+                        max_dumps,
+                        machine,
+                        hart,
+                        request,
+                    )
+                };
+                crate::gdb::serve(&mut board.machine, limits, &mut on_stats, &addr)?
+            }
+            None => loop {
+                board
+                    .machine
+                    .set_checkpoint_at(checkpoint.as_ref().map(|c| c.at));
+                let mut on_stats = |machine: &Machine, hart: usize, request| {
+                    collect_dump(
+                        &mut dumps,
+                        &mut dumps_dropped,
+                        max_dumps,
+                        machine,
+                        hart,
+                        request,
+                    )
+                };
+                let paused = board.machine.run_until_paused(limits, &mut on_stats, None);
+                if let Some(exit) = paused {
+                    break exit;
+                }
+                if !board.machine.take_checkpoint_pause() {
+                    continue;
+                }
+                let Some(c) = checkpoint.take() else {
+                    continue;
+                };
+                if !dumps.is_empty() {
+                    return Err(CheckpointError::AfterDumps { path: c.path }.into());
+                }
+                let state =
+                    board
+                        .machine
+                        .save_state()
+                        .map_err(|source| CheckpointError::State {
+                            path: c.path.clone(),
+                            source,
+                        })?;
+                Checkpoint {
+                    machine_hash: hash,
+                    machine: state,
+                    console: printed.lock().map_err(poisoned)?.clone(),
+                    dumps_dropped,
+                    resets,
+                }
+                .write(&c.path)?;
+                checkpointed_at = Some(board.machine.now());
+                if c.stop {
+                    break Exit::Checkpointed;
+                }
+            },
         };
         let host = start.elapsed().as_secs_f64();
         if let Some(h) = board.machine.harts.first() {
@@ -221,6 +323,53 @@ pub fn run_image(
             dumps,
             dumps_dropped,
             stats_since: board.machine.stats_since(),
+            checkpointed_at,
         });
+    }
+}
+
+/// Serve a statistics request: keep a dump (up to `max`), count it dropped beyond.
+fn collect_dump(
+    dumps: &mut Vec<Stats>,
+    dropped: &mut u64,
+    max: usize,
+    machine: &Machine,
+    hart: usize,
+    request: StatsRequest,
+) {
+    if request != StatsRequest::Dump {
+        return;
+    }
+    if dumps.len() < max {
+        let now = machine.harts[hart].now();
+        let label = format!("dump {} by hart {hart}", dumps.len());
+        dumps.push(Stats::collect_at(machine, now, label));
+    } else {
+        *dropped += 1;
+    }
+}
+
+fn poisoned<T>(_: T) -> anyhow::Error {
+    anyhow::anyhow!("the console recorder's lock was poisoned")
+}
+
+/// The console, with a copy of everything it prints kept for a checkpoint.
+struct Tee {
+    output: Box<dyn Write + Send>,
+    copy: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.output.write(buf)?;
+        self.copy
+            .lock()
+            .map_err(|_| std::io::ErrorKind::Other)?
+            .extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.output.flush()
     }
 }

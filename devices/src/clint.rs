@@ -30,7 +30,7 @@ fn merge_part(reg: u64, (shift, mask): (u32, u64), value: u64) -> u64 {
 }
 
 /// A CLINT serving a fixed number of harts.
-#[derive(Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct Clint {
     msip: Vec<bool>,
     mtimecmp: Vec<u64>,
@@ -93,6 +93,8 @@ impl Clint {
 }
 
 impl Device for Clint {
+    checkpointed!();
+
     fn name(&self) -> &str {
         "clint"
     }

@@ -4,6 +4,28 @@
 //! offsets relative to its base, drives interrupt lines through
 //! [`IrqLines`](sim_core::bus::IrqLines) and never panics on guest-controlled values.
 
+/// Implements [`Device::save_state`](sim_core::bus::Device::save_state) and
+/// `restore_state` for a device whose serde state is the whole struct, keeping the listed
+/// host-side fields (tracers, consoles) of the device restored into.
+macro_rules! checkpointed {
+    ($($host:ident),*) => {
+        fn save_state(&self) -> Result<Vec<u8>, sim_core::checkpoint::StateError> {
+            Ok(sim_core::checkpoint::encode(self))
+        }
+
+        fn restore_state(
+            &mut self,
+            state: &[u8],
+        ) -> Result<(), sim_core::checkpoint::StateError> {
+            #[allow(unused_mut)]
+            let mut saved: Self = sim_core::checkpoint::decode(state)?;
+            $(std::mem::swap(&mut saved.$host, &mut self.$host);)*
+            *self = saved;
+            Ok(())
+        }
+    };
+}
+
 pub mod clint;
 pub mod link;
 pub mod plic;

@@ -71,14 +71,14 @@ impl PlicConfig {
     }
 }
 
-#[derive(Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
 struct Context {
     enable: Vec<u32>,
     threshold: u32,
 }
 
 /// A PLIC.
-#[derive(Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct Plic {
     sources: usize,
     priority: Vec<u32>,
@@ -227,6 +227,8 @@ impl Plic {
 }
 
 impl Device for Plic {
+    checkpointed!();
+
     fn name(&self) -> &str {
         "plic"
     }

@@ -65,7 +65,7 @@ pub const STATS_RESET: u64 = regs::STATS_RESET;
 pub const STATS_DUMP: u64 = regs::STATS_DUMP;
 
 /// One recorded sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sample {
     /// Key (sample register number, 0..480).
     pub key: u16,
@@ -78,7 +78,7 @@ pub struct Sample {
 }
 
 /// One recorded event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     /// The stored id.
     pub id: u64,
@@ -91,7 +91,7 @@ pub struct Event {
 }
 
 /// The device's configuration (`[sim_control]` in the machine TOML).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SimControlConfig {
     /// Cycles a measurement access (EVENT, STATS, NOW_PS, samples) costs the hart.
     pub access_cycles: u32,
@@ -112,7 +112,7 @@ impl Default for SimControlConfig {
 }
 
 /// What the guest recorded during a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recording {
     /// Samples in the order they were stored.
     pub samples: Vec<Sample>,
@@ -125,10 +125,11 @@ pub struct Recording {
 }
 
 /// The simulator-control device.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct SimControl {
     config: SimControlConfig,
     recording: Recording,
+    #[serde(skip)]
     tracer: DeviceTracer,
 }
 
@@ -178,6 +179,8 @@ impl SimControl {
 }
 
 impl Device for SimControl {
+    checkpointed!(tracer);
+
     fn name(&self) -> &str {
         "sim-control"
     }
@@ -214,6 +217,7 @@ impl Device for SimControl {
             TRACE_EVENT => trace(GuestOp::Instant),
             EVENT => {
                 trace(GuestOp::Event);
+                ctx.control.guest_event(value);
                 if r.events.len() < self.config.max_events {
                     r.events.push(Event {
                         id: value,

@@ -212,7 +212,7 @@ pub mod set {
 }
 
 /// How the local queues of a set share work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
     /// d-FCFS: every hart dequeues only its own local queue.
     DFcfs,
@@ -245,7 +245,7 @@ impl Policy {
 }
 
 /// Cycles an operation spends inside the controller (see [`Device::access_cycles`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Costs {
     /// ENQUEUE.
     pub enqueue: u32,
@@ -323,7 +323,7 @@ const BUCKETS: usize = 65;
 
 /// The ready queues of one set: `capacity` nodes linked into one FIFO per (local queue,
 /// priority), all preallocated.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Queues {
     next: Vec<u16>,
     task: Vec<u64>,
@@ -454,7 +454,7 @@ impl Queues {
 }
 
 /// A handler bound to a source or channel: the task and the hart that registered it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 struct Binding {
     set: u16,
     hart: u16,
@@ -462,7 +462,7 @@ struct Binding {
 }
 
 /// Per-set statistics.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct SetStats {
     allocations: u64,
     enqueues: u64,
@@ -478,6 +478,7 @@ struct SetStats {
     sends_denied: u64,
     registrations: u64,
     discarded: u64,
+    #[serde(with = "sim_core::checkpoint::array")]
     latency: [u64; BUCKETS],
     latency_sum: u64,
     latency_max: u64,
@@ -508,7 +509,7 @@ impl Default for SetStats {
 }
 
 /// One queue set.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 struct Set {
     allocated: bool,
     ever_allocated: bool,
@@ -552,7 +553,9 @@ impl Set {
 }
 
 /// A wake-up in flight: the handler enters its queue at `ready`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 struct Wake {
     ready: SimTime,
     seq: u64,
@@ -563,7 +566,7 @@ struct Wake {
 }
 
 /// The two preempt lines of a hart: S-mode set (SSIP) and U-mode set (USIP).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Kernel = 0,
     User = 1,
@@ -605,7 +608,7 @@ enum Reg {
 }
 
 /// The task controller.
-#[derive(Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct TaskController {
     harts: usize,
     sources: usize,
@@ -636,6 +639,7 @@ pub struct TaskController {
     errors: u64,
     source_edges: u64,
     pulses: u64,
+    #[serde(skip)]
     tracer: DeviceTracer,
 }
 
@@ -1341,6 +1345,8 @@ impl TaskController {
 }
 
 impl Device for TaskController {
+    checkpointed!(tracer);
+
     fn name(&self) -> &str {
         "task-controller"
     }

@@ -13,7 +13,7 @@ const FAIL: u64 = 0x3333;
 const RESET: u64 = 0x7777;
 
 /// The test finisher.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct TestFinisher {}
 
 impl TestFinisher {
@@ -29,6 +29,8 @@ impl TestFinisher {
 }
 
 impl Device for TestFinisher {
+    checkpointed!();
+
     fn name(&self) -> &str {
         "test-finisher"
     }

@@ -65,9 +65,12 @@ const MSR_DCD: u8 = 1 << 7;
 const FIFO_SIZE: usize = 16;
 
 /// An NS16550A UART.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Uart {
     irq_source: usize,
+    #[serde(skip, default = "no_output")]
     output: Box<dyn Write + Send>,
+    #[serde(skip)]
     input: Option<Receiver<u8>>,
     /// Host input not yet received.
     backlog: VecDeque<u8>,
@@ -340,7 +343,14 @@ impl Uart {
     }
 }
 
+/// The output of a UART decoded from a checkpoint, before it takes the live one's.
+fn no_output() -> Box<dyn Write + Send> {
+    Box::new(std::io::sink())
+}
+
 impl Device for Uart {
+    checkpointed!(output, input);
+
     fn name(&self) -> &str {
         "uart"
     }
@@ -452,6 +462,21 @@ mod tests {
             env.advance(uart, t);
         }
         env.advance(uart, until);
+    }
+
+    #[test]
+    fn a_restored_uart_has_the_saved_registers_and_keeps_its_own_output() {
+        let (mut env, mut uart, first) = setup();
+        env.write(&mut uart, 0, SCR, 1, 0x5a);
+        env.write(&mut uart, 0, 0, 1, b'a'.into());
+        let state = uart.save_state().unwrap();
+        let (_, mut restored, second) = setup();
+        restored.restore_state(&state).unwrap();
+        assert_eq!(env.read(&mut restored, 0, SCR, 1), 0x5a);
+        env.write(&mut restored, 0, 0, 1, b'b'.into());
+        assert_eq!(*first.0.lock().unwrap(), b"a");
+        assert_eq!(*second.0.lock().unwrap(), b"b");
+        assert!(restored.restore_state(&state[..state.len() - 1]).is_err());
     }
 
     #[test]

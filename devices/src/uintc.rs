@@ -55,7 +55,7 @@ const LOW_MODE: u64 = 1 << 1;
 const LOW_HARTID_SHIFT: u32 = 16;
 
 /// One receiver's state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Slot {
     active: bool,
     /// The LOW mode bit (1 = RV64); stored and read back, no effect on delivery.
@@ -77,7 +77,7 @@ impl Slot {
 }
 
 /// A UINTC with a fixed number of receiver slots serving a fixed number of harts.
-#[derive(Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct Uintc {
     slots: Vec<Slot>,
     /// For each hart, the number of slots asserting its line.
@@ -89,6 +89,7 @@ pub struct Uintc {
     high_writes: u64,
     reads_cleared: u64,
     high_water_max: u32,
+    #[serde(skip)]
     tracer: DeviceTracer,
 }
 
@@ -198,6 +199,8 @@ impl Uintc {
 }
 
 impl Device for Uintc {
+    checkpointed!(tracer);
+
     fn name(&self) -> &str {
         "uintc"
     }

@@ -6,6 +6,7 @@
 //! Results do not depend on `--jobs`: every point is deterministic, and everything written
 //! after the sweep is computed from the records in sweep order.
 
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,8 +15,8 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::schema::{Experiment, Profile, RUNNER_TABLES};
-use crate::sim::{Job, Simulator};
+use crate::schema::{CheckpointPoint, Experiment, Profile, RUNNER_TABLES};
+use crate::sim::{Job, JobCheckpoint, Simulator};
 use crate::store::{self, Appender, PointRecord, RunMeta, ShardMeta, Status};
 use crate::sweep::{self, fnv1a64, Only, Point, Shard};
 
@@ -158,16 +159,13 @@ pub fn trace_path(dir: &Path, point: &Point) -> PathBuf {
     ))
 }
 
-/// Run one point; whatever happens inside, a record comes out. With `trace` (a path and a
-/// record limit) the simulator also writes the point's timeline there.
-pub fn run_point(
-    sim: &dyn Simulator,
-    exp: &Experiment,
-    image: &(String, Vec<u8>),
-    point: &Point,
-    trace: Option<(&Path, usize)>,
-) -> PointRecord {
-    let job = Job {
+/// The directory below `--results` where shared checkpoints are kept (see
+/// [`checkpoint_path`]); deleting it only costs the boots again.
+pub const CHECKPOINTS: &str = "checkpoints";
+
+/// The job of `point` (without a trace or checkpoint).
+fn job_of<'a>(exp: &Experiment, image: &'a (String, Vec<u8>), point: &'a Point) -> Job<'a> {
+    Job {
         machine: &point.machine,
         image_name: &image.0,
         image: &image.1,
@@ -175,8 +173,114 @@ pub fn run_point(
         max_insns: Some(exp.max_insns),
         max_sim_time_ps: Some(exp.max_sim_time_ps),
         console_limit: CONSOLE_LIMIT,
-        trace,
-    };
+        trace: None,
+        checkpoint: None,
+    }
+}
+
+/// Where the checkpoint `point` starts from is kept, in `dir`: named by a hash of everything
+/// that determines the machine's state at `at`, so points (of any experiment and run) share
+/// it exactly when their runs are the same up to there. That is the simulator binary (its
+/// size and modification time: a rebuilt hartlab never uses an older one's checkpoints), the
+/// resolved machine, the image, the whole kernel command line (the guest reads it at boot,
+/// seed and workload parameters included), the point and the run's limits.
+pub fn checkpoint_path(
+    dir: &Path,
+    exp: &Experiment,
+    image: &[u8],
+    point: &Point,
+    at: CheckpointPoint,
+) -> PathBuf {
+    let binary = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {modified}", m.len())
+        })
+        .unwrap_or_default();
+    let key = format!(
+        "{binary}\n{}\n{:016x}\n{}\n{}\n{} {}",
+        toml::to_string(point.machine.as_ref()).unwrap_or_default(),
+        fnv1a64(image),
+        point.bootargs,
+        at.spec(),
+        exp.max_insns,
+        exp.max_sim_time_ps
+    );
+    dir.join(format!("{:016x}.ckpt", fnv1a64(key.as_bytes())))
+}
+
+/// Write the checkpoints `points` start from (each distinct one once, in parallel, unless
+/// already there) and say which points have one: a point whose run ends before `at` has
+/// none and runs from the start, as does one whose machine cannot be checkpointed.
+fn prepare_checkpoints(
+    sim: &dyn Simulator,
+    exp: &Experiment,
+    image: &(String, Vec<u8>),
+    points: &[&Point],
+    at: CheckpointPoint,
+    dir: &Path,
+) -> Result<BTreeMap<String, PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let paths: Vec<PathBuf> = points
+        .iter()
+        .map(|p| checkpoint_path(dir, exp, &image.1, p, at))
+        .collect();
+    let mut missing: BTreeMap<&Path, &Point> = BTreeMap::new();
+    for (p, path) in points.iter().zip(&paths) {
+        if !path.exists() {
+            missing.entry(path).or_insert(p);
+        }
+    }
+    let missing: Vec<(&Path, &Point)> = missing.into_iter().collect();
+    missing.par_iter().with_max_len(1).for_each(|&(path, p)| {
+        // Written under a temporary name and renamed, so a reader never sees a partial file.
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut job = job_of(exp, image, p);
+        job.checkpoint = Some(JobCheckpoint::Write(at, &tmp));
+        let written = catch_unwind(AssertUnwindSafe(|| sim.run(&job)));
+        match written {
+            Ok(Ok(_)) if tmp.exists() => {
+                let _ = std::fs::rename(&tmp, path);
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!(
+                "point {} seed {}: no checkpoint, runs from the start: {e:#}",
+                p.group, p.seed
+            ),
+            Err(_) => eprintln!(
+                "point {} seed {}: no checkpoint (the simulator panicked writing it)",
+                p.group, p.seed
+            ),
+        }
+        let _ = std::fs::remove_file(&tmp);
+    });
+    Ok(points
+        .iter()
+        .zip(paths)
+        .filter(|(_, path)| path.exists())
+        .map(|(p, path)| (p.id.clone(), path))
+        .collect())
+}
+
+/// Run one point; whatever happens inside, a record comes out. With `trace` (a path and a
+/// record limit) the simulator also writes the point's timeline there; with `checkpoint` it
+/// starts from that checkpoint.
+pub fn run_point(
+    sim: &dyn Simulator,
+    exp: &Experiment,
+    image: &(String, Vec<u8>),
+    point: &Point,
+    trace: Option<(&Path, usize)>,
+    checkpoint: Option<&Path>,
+) -> PointRecord {
+    let mut job = job_of(exp, image, point);
+    job.trace = trace;
+    job.checkpoint = checkpoint.map(JobCheckpoint::Restore);
     let result = catch_unwind(AssertUnwindSafe(|| sim.run(&job)));
     let mut record = PointRecord {
         id: point.id.clone(),
@@ -473,6 +577,19 @@ pub fn run_experiment(
         std::fs::create_dir_all(&traces)
             .with_context(|| format!("cannot create {}", traces.display()))?;
     }
+    let checkpoints = match exp.checkpoint_after {
+        Some(at) => pool.install(|| {
+            prepare_checkpoints(
+                sim,
+                &exp,
+                &image,
+                &todo,
+                at,
+                &settings.results.join(CHECKPOINTS),
+            )
+        })?,
+        None => BTreeMap::new(),
+    };
     let pb = progress_bar(todo.len(), settings.progress);
     pb.set_prefix(exp.name.clone());
     let start = Instant::now();
@@ -480,7 +597,8 @@ pub fn run_experiment(
         todo.par_iter().with_max_len(1).try_for_each(|p| {
             let path = settings.trace.map(|limit| (trace_path(&dir, p), limit));
             let trace = path.as_ref().map(|(path, limit)| (path.as_path(), *limit));
-            let record = run_point(sim, &exp, &image, p, trace);
+            let checkpoint = checkpoints.get(&p.id).map(PathBuf::as_path);
+            let record = run_point(sim, &exp, &image, p, trace, checkpoint);
             if !record.ok() {
                 pb.println(format!(
                     "point {} seed {} failed: {}",

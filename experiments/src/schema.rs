@@ -422,6 +422,41 @@ struct ExperimentSection {
     seeds: Option<toml::Value>,
     max_insns: Option<u64>,
     max_sim_time: Option<String>,
+    checkpoint_after: Option<String>,
+}
+
+/// `[experiment] checkpoint_after`: where each distinct machine is checkpointed, for its
+/// points to start from (`insns:N`, `time:T` or `event:ID`, as `--checkpoint-at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointPoint {
+    /// Once this many instructions have retired (all harts together).
+    Insns(u64),
+    /// Once simulated time has reached this many picoseconds.
+    TimePs(u64),
+    /// Once the guest has stored this id to the simulator-control EVENT register.
+    Event(u64),
+}
+
+impl CheckpointPoint {
+    /// `insns:N`, `time:T` (a duration such as `2ms`) or `event:ID`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (kind, value) = text.trim().split_once(':')?;
+        match kind {
+            "insns" => value.parse().ok().map(Self::Insns),
+            "time" => parse_duration_ps(value).map(Self::TimePs),
+            "event" => value.parse().ok().map(Self::Event),
+            _ => None,
+        }
+    }
+
+    /// The canonical spelling (time in picoseconds).
+    pub fn spec(&self) -> String {
+        match self {
+            Self::Insns(n) => format!("insns:{n}"),
+            Self::TimePs(t) => format!("time:{t}ps"),
+            Self::Event(id) => format!("event:{id}"),
+        }
+    }
 }
 
 /// Default instruction limit per point.
@@ -448,6 +483,8 @@ pub struct Experiment {
     pub max_insns: u64,
     /// Simulated-time limit per point, picoseconds.
     pub max_sim_time_ps: u64,
+    /// Where points start from a shared checkpoint, if anywhere.
+    pub checkpoint_after: Option<CheckpointPoint>,
     /// The base machine configuration file, if any.
     pub machine_base: Option<PathBuf>,
     /// The machine: base file merged with the experiment's tables, complete (every key).
@@ -817,6 +854,18 @@ impl Experiment {
             })?,
         };
 
+        let checkpoint_after = match &exp.checkpoint_after {
+            None => None,
+            Some(t) => Some(CheckpointPoint::parse(t).ok_or_else(|| {
+                src.error(
+                    &parse_key("experiment.checkpoint_after"),
+                    format!(
+                        "{t:?} is not a checkpoint point: insns:N, time:T (such as \"time:2ms\") or event:ID"
+                    ),
+                )
+            })?),
+        };
+
         let kernel: KernelSection = section(&src, &doc, "kernel")?.unwrap_or_default();
         let kernel_image =
             match &kernel.image {
@@ -943,6 +992,7 @@ impl Experiment {
             seeds,
             max_insns,
             max_sim_time_ps,
+            checkpoint_after,
             machine_base,
             machine,
             machine_overrides: merged,

@@ -48,6 +48,18 @@ pub struct Job<'a> {
     /// Record the point's timeline and write it to this file (`--trace`), keeping at most
     /// `.1` records; a simulator without timelines ignores it.
     pub trace: Option<(&'a std::path::Path, usize)>,
+    /// Write a checkpoint and stop there, or start from one.
+    pub checkpoint: Option<JobCheckpoint<'a>>,
+}
+
+/// A job's part in sharing checkpoints (see `[experiment] checkpoint_after`).
+#[derive(Debug, Clone, Copy)]
+pub enum JobCheckpoint<'a> {
+    /// Run to this point, write the checkpoint file and stop (the outcome is not a result).
+    Write(crate::schema::CheckpointPoint, &'a std::path::Path),
+    /// Continue from this checkpoint file, written for the same machine, image, command
+    /// line and limits.
+    Restore(&'a std::path::Path),
 }
 
 /// A sample the guest recorded (simulator-control sample register `key`).

@@ -7,6 +7,7 @@
 
 use std::any::Any;
 
+use crate::checkpoint::StateError;
 use crate::dma::Dma;
 use crate::time::{SimTime, Timebase};
 use crate::trace::{DeviceTracer, TraceEvent, Tracer};
@@ -32,7 +33,7 @@ pub const SHARED_DRIVERS: usize = 4;
 /// access or device update that caused it (see [`IrqLines::set_now`]), or with an explicit
 /// time (a timer that expired between updates). Only the latest rise and fall of each line
 /// are kept.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct IrqLines {
     hart_lines: Vec<u64>,
     rise: Vec<[SimTime; TIMED_BITS]>,
@@ -47,6 +48,7 @@ pub struct IrqLines {
     sources: Vec<bool>,
     sources_dirty: bool,
     /// Records line edges when on (see [`IrqLines::set_tracer`]).
+    #[serde(skip)]
     tracer: Tracer,
     /// The trace track of the device driving the lines now (see [`IrqLines::set_driver`]).
     driver: u16,
@@ -77,6 +79,11 @@ impl IrqLines {
     /// Record every line edge through `tracer` from now on.
     pub fn set_tracer(&mut self, tracer: Tracer) {
         self.tracer = tracer;
+    }
+
+    /// The tracer edges are recorded with.
+    pub fn tracer(&self) -> &Tracer {
+        &self.tracer
     }
 
     /// Attribute the edges that follow to the device on trace track `track` (the bus sets it
@@ -269,7 +276,7 @@ impl IrqLines {
 }
 
 /// A request from a device to end or reset the simulation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitRequest {
     /// The guest reported success.
     Pass,
@@ -280,7 +287,7 @@ pub enum ExitRequest {
 }
 
 /// A request from a device about the simulator's statistics (gem5's m5 reset/dump stats).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatsRequest {
     /// Zero the statistics, so that they cover a region of interest from here on.
     Reset,
@@ -289,7 +296,7 @@ pub enum StatsRequest {
 }
 
 /// Machine-wide requests a device can make during an access.
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct MachineControl {
     /// Set to stop the run after the current instruction.
     pub exit: Option<ExitRequest>,
@@ -301,6 +308,22 @@ pub struct MachineControl {
     /// instruction). A device may switch it; harts pick the change up at the end of the
     /// access, which ends their inner loop.
     pub timed: bool,
+    /// The guest event (an id the guest signals, see [`Self::guest_event`]) a checkpoint
+    /// waits for. Host-side: not part of a checkpoint.
+    #[serde(skip)]
+    pub checkpoint_event: Option<u64>,
+    /// Set once that event has been signalled: the machine pauses at its next step boundary.
+    #[serde(skip)]
+    pub checkpoint_due: bool,
+}
+
+impl MachineControl {
+    /// A device saw the guest signal event `id` (the simulator-control EVENT register).
+    pub fn guest_event(&mut self, id: u64) {
+        if self.checkpoint_event == Some(id) {
+            self.checkpoint_due = true;
+        }
+    }
 }
 
 /// When an access reaches a device: the simulated time and the accessing hart's cycle count
@@ -438,6 +461,19 @@ pub trait Device: Send {
     /// is the only way host timing can enter a run.
     fn awaits_host_input(&self) -> bool {
         false
+    }
+
+    /// The device's state for a checkpoint (see [`crate::checkpoint`]): everything that
+    /// determines its behaviour from here on, but no host-side handles. The default: the
+    /// device cannot be checkpointed.
+    fn save_state(&self) -> Result<Vec<u8>, StateError> {
+        Err(StateError::Unsupported(format!("device {}", self.name())))
+    }
+
+    /// Take on the state [`Self::save_state`] gave, in a device built with the same
+    /// configuration, keeping this device's host-side handles (output sinks, tracers).
+    fn restore_state(&mut self, _state: &[u8]) -> Result<(), StateError> {
+        Err(StateError::Unsupported(format!("device {}", self.name())))
     }
 }
 

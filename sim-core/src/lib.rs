@@ -3,6 +3,7 @@
 //! and devices deterministically.
 
 pub mod bus;
+pub mod checkpoint;
 pub mod dma;
 pub mod elf;
 pub mod hart;

@@ -17,6 +17,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::bus::{ExitRequest, StatsRequest};
+use crate::checkpoint::{self, StateError};
 use crate::hart::{Hart, HartStop, PerformLimit};
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
@@ -45,6 +46,8 @@ pub enum Exit {
     },
     /// Every hart waits for an interrupt and no device will ever raise one.
     Deadlock,
+    /// The host ended the run once it had written a checkpoint.
+    Checkpointed,
 }
 
 /// The exit a device's request ends the run with.
@@ -57,7 +60,7 @@ fn exit_of(req: ExitRequest) -> Exit {
 }
 
 /// How timed harts interleave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Interleave {
     /// Every cross-hart effect at the simulated time the model gives it, whatever the hart
     /// ids (the default).
@@ -93,6 +96,35 @@ pub struct MachineParams {
     pub start_delays: Vec<u64>,
     /// Harts perform misaligned loads and stores instead of trapping on them.
     pub misaligned_in_hardware: bool,
+}
+
+/// Where a run pauses to be checkpointed: at the first step boundary (between two harts'
+/// chunks under exact interleaving, between rounds otherwise) at or after the point, so
+/// pausing there changes nothing in the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointAt {
+    /// Once this many instructions have retired (all harts together).
+    Insns(u64),
+    /// Once simulated time has reached this.
+    Time(SimTime),
+    /// Once the guest has signalled this event id (see [`crate::bus::MachineControl::guest_event`]).
+    Event(u64),
+}
+
+/// The machine's own part of a checkpoint.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct MachineState {
+    now: SimTime,
+    stats_since: SimTime,
+    slots: Vec<Slot>,
+    pending: Vec<usize>,
+    slots_gen: u64,
+    ran: Option<usize>,
+    lookahead: SimTime,
+    round: Option<(SimTime, usize)>,
+    chunk: Option<(usize, SimTime, PerformLimit)>,
+    harts: Vec<Vec<u8>>,
+    bus: Vec<u8>,
 }
 
 /// When a run stops on its own.
@@ -147,11 +179,15 @@ pub struct Machine {
     round: Option<(SimTime, usize)>,
     /// Likewise a hart's run under exact interleaving: the hart, its horizon and its limit.
     chunk: Option<(usize, SimTime, PerformLimit)>,
+    /// Where to pause for a checkpoint, if anywhere.
+    checkpoint_at: Option<CheckpointAt>,
+    /// The run paused at `checkpoint_at`.
+    checkpoint_paused: bool,
 }
 
 /// A participant's next action in exact interleaving: when, with a tie-breaker, and the
 /// earliest time it can affect another hart.
-#[derive(Debug, Clone, Copy)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy)]
 struct Slot {
     key: (SimTime, usize),
     promise: SimTime,
@@ -199,7 +235,88 @@ impl Machine {
             lookahead,
             round: None,
             chunk: None,
+            checkpoint_at: None,
+            checkpoint_paused: false,
         })
+    }
+
+    /// Pause [`Self::run_until_paused`] at `at` (see [`CheckpointAt`]); `None`: nowhere.
+    pub fn set_checkpoint_at(&mut self, at: Option<CheckpointAt>) {
+        self.checkpoint_at = at;
+        self.bus.control.checkpoint_due = false;
+        self.bus.control.checkpoint_event = match at {
+            Some(CheckpointAt::Event(id)) => Some(id),
+            _ => None,
+        };
+    }
+
+    /// Whether the run paused at the checkpoint point (once: the point is then cleared).
+    pub fn take_checkpoint_pause(&mut self) -> bool {
+        std::mem::take(&mut self.checkpoint_paused)
+    }
+
+    /// Whether the run has reached its checkpoint point.
+    fn checkpoint_reached(&self) -> bool {
+        match self.checkpoint_at {
+            None => false,
+            Some(CheckpointAt::Insns(n)) => self.instret() >= n,
+            Some(CheckpointAt::Time(t)) => self.now >= t,
+            Some(CheckpointAt::Event(_)) => self.bus.control.checkpoint_due,
+        }
+    }
+
+    /// The whole machine's state (harts, RAM, devices, timing model, interleaving), taken
+    /// where [`Self::run_until_paused`] paused or before the run; host-side handles are not
+    /// included (see [`crate::checkpoint`]).
+    pub fn save_state(&self) -> Result<Vec<u8>, StateError> {
+        Ok(checkpoint::encode(&MachineState {
+            now: self.now,
+            stats_since: self.stats_since,
+            slots: self.slots.clone(),
+            pending: self.pending.clone(),
+            slots_gen: self.slots_gen,
+            ran: self.ran,
+            lookahead: self.lookahead,
+            round: self.round,
+            chunk: self.chunk,
+            harts: self.harts.iter().map(Hart::save_state).collect(),
+            bus: self.bus.save_state()?,
+        }))
+    }
+
+    /// Take on the state [`Self::save_state`] gave, in a machine freshly built from the same
+    /// configuration: running on then goes exactly as the saved machine's run went on.
+    pub fn restore_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let state: MachineState = checkpoint::decode(bytes)?;
+        if state.harts.len() != self.harts.len() {
+            return Err(StateError::Mismatch(format!(
+                "{} harts, not {}",
+                state.harts.len(),
+                self.harts.len()
+            )));
+        }
+        let n = self.harts.len();
+        if state.slots.len() > n
+            || state.pending.iter().chain(&state.ran).any(|&i| i >= n)
+            || state.round.is_some_and(|(_, i)| i > n)
+            || state.chunk.is_some_and(|(i, _, _)| i >= n)
+        {
+            return Err(StateError::Corrupt("hart indices out of range".into()));
+        }
+        self.bus.restore_state(&state.bus)?;
+        for (h, saved) in self.harts.iter_mut().zip(&state.harts) {
+            h.restore_state(saved, &self.bus)?;
+        }
+        self.now = state.now;
+        self.stats_since = state.stats_since;
+        self.slots = state.slots;
+        self.pending = state.pending;
+        self.slots_gen = state.slots_gen;
+        self.ran = state.ran;
+        self.lookahead = state.lookahead;
+        self.round = state.round;
+        self.chunk = state.chunk;
+        Ok(())
     }
 
     /// Global simulated time.
@@ -518,6 +635,11 @@ impl Machine {
                 continue;
             }
             if self.round.is_none() && attention.is_some_and(|a| a.load(Ordering::Relaxed)) {
+                return None;
+            }
+            if self.round.is_none() && self.checkpoint_reached() {
+                self.set_checkpoint_at(None);
+                self.checkpoint_paused = true;
                 return None;
             }
             if self.round.is_none() && self.ordered() {

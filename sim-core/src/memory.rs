@@ -109,6 +109,44 @@ impl Ram {
         true
     }
 
+    /// Which 4 KiB pages of RAM may hold anything but zeros, from Linux's page map of this
+    /// process: a page neither present nor swapped out was never touched and reads as zeros.
+    /// Lets a checkpoint skip untouched RAM without faulting it in; `None` where the page map
+    /// cannot be read (then every page must be looked at).
+    pub fn touched(&self) -> Option<Vec<bool>> {
+        use std::io::{Read, Seek, SeekFrom};
+        const PRESENT: u64 = 1 << 63;
+        const SWAPPED: u64 = 1 << 62;
+        let start = self.data.as_ptr() as u64;
+        if !start.is_multiple_of(4096) {
+            return None;
+        }
+        let pages = self.data.len().div_ceil(4096);
+        let mut map = std::fs::File::open("/proc/self/pagemap").ok()?;
+        map.seek(SeekFrom::Start(start / 4096 * 8)).ok()?;
+        let mut entries = vec![0u8; pages * 8];
+        map.read_exact(&mut entries).ok()?;
+        Some(
+            entries
+                .chunks_exact(8)
+                .map(|e| {
+                    let e = u64::from_le_bytes(e.try_into().unwrap_or([0xff; 8]));
+                    e & (PRESENT | SWAPPED) != 0
+                })
+                .collect(),
+        )
+    }
+
+    /// All of RAM, for checkpoints.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// All of RAM, mutably, for restoring checkpoints.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.data
+    }
+
     /// Borrow `len` bytes at `addr`, if inside RAM.
     pub fn slice(&self, addr: u64, len: u64) -> Option<&[u8]> {
         if !self.contains(addr, len) {

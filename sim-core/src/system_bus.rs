@@ -10,6 +10,7 @@ use std::io::Write;
 use crate::bus::{
     AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl,
 };
+use crate::checkpoint::{self, StateError};
 use crate::dma::Dma;
 use crate::memory::Ram;
 use crate::time::{SimTime, Timebase};
@@ -108,6 +109,24 @@ pub struct SystemBus {
 
 /// Size of a reservation set: LR/SC reserve an aligned 8-byte granule.
 const RESERVATION_GRANULE: u64 = 8;
+
+/// The bus's part of a checkpoint.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BusState {
+    ram_size: u64,
+    /// RAM's non-zero 4 KiB pages.
+    pages: Vec<(u64, Vec<u8>)>,
+    /// Each device's name, access counts and own state, in mapping order.
+    devices: Vec<(String, u64, u64, Vec<u8>)>,
+    irq: IrqLines,
+    timebase: Timebase,
+    control: MachineControl,
+    reservations: Vec<Option<u64>>,
+    reservation_gen: u64,
+    device_time: SimTime,
+    device_gen: u64,
+    caches: MemoryHierarchy,
+}
 
 impl SystemBus {
     /// A bus with `ram`, `harts` harts and `irq_sources` platform interrupt sources.
@@ -402,6 +421,98 @@ impl SystemBus {
             r.writes = 0;
             r.device.reset_counters();
         }
+    }
+
+    /// The bus's state for a checkpoint: RAM as a sparse image, every device's state, the
+    /// interrupt lines, reservations and caches.
+    pub fn save_state(&self) -> Result<Vec<u8>, StateError> {
+        let devices = self
+            .regions
+            .iter()
+            .map(|r| {
+                let state = r.device.save_state()?;
+                Ok((r.device.name().to_string(), r.reads, r.writes, state))
+            })
+            .collect::<Result<_, StateError>>()?;
+        Ok(checkpoint::encode(&BusState {
+            ram_size: self.ram.size(),
+            pages: checkpoint::sparse_pages(self.ram.bytes(), self.ram.touched().as_deref()),
+            devices,
+            irq: self.irq.clone(),
+            timebase: self.timebase,
+            control: MachineControl {
+                exit: self.control.exit,
+                stats: self.control.stats,
+                timed: self.control.timed,
+                ..MachineControl::default()
+            },
+            reservations: self.reservations.clone(),
+            reservation_gen: self.reservation_gen,
+            device_time: self.device_time,
+            device_gen: self.device_gen,
+            caches: self.caches.clone(),
+        }))
+    }
+
+    /// Take on the state [`Self::save_state`] gave, in a bus built with the same RAM size
+    /// and devices; host-side handles (tracers, consoles) stay.
+    pub fn restore_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let state: BusState = checkpoint::decode(bytes)?;
+        let mismatch = |what: String| Err(StateError::Mismatch(what));
+        if state.ram_size != self.ram.size() {
+            return mismatch(format!(
+                "{} bytes of RAM, not {}",
+                state.ram_size,
+                self.ram.size()
+            ));
+        }
+        if state.devices.len() != self.regions.len()
+            || state.reservations.len() != self.reservations.len()
+            || state.irq.harts() != self.irq.harts()
+        {
+            return mismatch("other devices or harts".into());
+        }
+        for (r, (name, reads, writes, device)) in self.regions.iter_mut().zip(&state.devices) {
+            if name != r.device.name() {
+                return mismatch(format!(
+                    "device {name} where this one has {}",
+                    r.device.name()
+                ));
+            }
+            r.device.restore_state(device)?;
+            r.reads = *reads;
+            r.writes = *writes;
+        }
+        // Fresh zeroed RAM (costing nothing until touched), then the saved pages.
+        self.ram = Ram::new(self.ram.base(), self.ram.size())
+            .map_err(|e| StateError::Unsupported(e.to_string()))?;
+        let ram = self.ram.bytes_mut();
+        for (at, saved) in &state.pages {
+            let start = usize::try_from(*at)
+                .ok()
+                .and_then(|i| i.checked_mul(checkpoint::PAGE))
+                .filter(|&s| s <= ram.len() && ram.len() - s >= saved.len());
+            match start {
+                Some(s) if saved.len() <= checkpoint::PAGE => {
+                    ram[s..s + saved.len()].copy_from_slice(saved)
+                }
+                _ => return Err(StateError::Corrupt("a RAM page out of range".into())),
+            }
+        }
+        let tracer = self.irq.tracer().clone();
+        self.irq = state.irq;
+        self.irq.set_tracer(tracer);
+        self.timebase = state.timebase;
+        self.control.exit = state.control.exit;
+        self.control.stats = state.control.stats;
+        self.control.timed = state.control.timed;
+        self.reservations = state.reservations;
+        self.reservation_gen = state.reservation_gen;
+        self.device_time = state.device_time;
+        self.device_gen = state.device_gen;
+        self.next_event_memo.set(None);
+        self.caches = state.caches;
+        Ok(())
     }
 
     /// The first mapped device of type `T`, for collecting its results after a run.

@@ -11,7 +11,7 @@ pub type SimTime = u64;
 pub const PS_PER_SEC: u64 = 1_000_000_000_000;
 
 /// A clock of `hz` cycles per second, as seen from simulated time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
     hz: u64,
     /// The period in picoseconds when it is a whole number (every frequency that divides
@@ -59,7 +59,7 @@ impl Clock {
 }
 
 /// The platform timebase that `mtime` and the `time` CSR count in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timebase {
     clock: Clock,
     /// Added to the tick count, so software can write `mtime`.

@@ -186,7 +186,7 @@ pub fn run_hartlab_with(elf: &Path, options: &hartlab::run::RunOptions) -> Hartl
         Exit::Fail(code) => code as i32,
         Exit::MaxInsns | Exit::MaxTime => 252,
         Exit::TrapLoop { .. } => 253,
-        Exit::Reset | Exit::Deadlock => 254,
+        Exit::Reset | Exit::Deadlock | Exit::Checkpointed => 254,
     };
     let console = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
     HartlabRun {

@@ -147,7 +147,7 @@ const SATP_MODE_SV39: u64 = 8;
 pub struct CsrIllegal;
 
 /// The machine- and supervisor-level CSR state of one hart.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct CsrFile {
     pub(crate) mstatus: u64,
     pub(crate) misa: u64,

@@ -20,10 +20,10 @@ const TLB_BITS: u32 = 8;
 pub const TLB_ENTRIES: usize = 1 << TLB_BITS;
 const PAGE_MASK: u64 = !0xfff;
 /// A tag no lookup can produce (its low bits are never set in a probe).
-const INVALID_TAG: u64 = u64::MAX;
+pub(crate) const INVALID_TAG: u64 = u64::MAX;
 
 /// One software-TLB entry.
-#[derive(Debug, Clone, Copy)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy)]
 pub(crate) struct TlbEntry {
     pub(crate) tag: u64,
     /// Host address of the page minus its virtual address.
@@ -36,9 +36,13 @@ const EMPTY: TlbEntry = TlbEntry {
 };
 
 /// The three software TLBs of a hart.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct SoftTlb {
+    #[serde(with = "crate::checkpoint::boxed_array")]
     pub(crate) fetch: Box<[TlbEntry; TLB_ENTRIES]>,
+    #[serde(with = "crate::checkpoint::boxed_array")]
     pub(crate) load: Box<[TlbEntry; TLB_ENTRIES]>,
+    #[serde(with = "crate::checkpoint::boxed_array")]
     pub(crate) store: Box<[TlbEntry; TLB_ENTRIES]>,
     /// Translation statistics.
     pub(crate) walks: u64,

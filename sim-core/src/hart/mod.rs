@@ -36,7 +36,9 @@ use trap::{Exception, TrapCounts};
 use uintr::UintrStats;
 
 /// Privilege levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[repr(u8)]
 pub enum Priv {
     /// User mode.
@@ -99,6 +101,12 @@ struct DecodeCache {
     entries: Box<[DecodeEntry]>,
     /// The timing model's view of each entry, filled with it (read only when timed).
     timing: Box<[DecodedTiming]>,
+}
+
+impl Default for DecodeCache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl DecodeCache {
@@ -179,17 +187,21 @@ pub struct HartStats {
 type Part = (u64, u32);
 
 /// One hardware thread.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Hart {
     /// Hart id (`mhartid`).
     pub id: usize,
     /// x0..x31, then a write-only sink that decoding maps `rd = x0` to (see `decode::RD_SINK`),
     /// so x0 stays zero without a store per instruction; padded to 64 for mask indexing.
+    #[serde(with = "crate::checkpoint::array")]
     x: [u64; 64],
     pc: u64,
     privilege: Priv,
     csr: CsrFile,
     pmp: Pmp,
     tlb: SoftTlb,
+    /// A memo of pure functions of the instruction bits: not state.
+    #[serde(skip)]
     decode_cache: DecodeCache,
     clock: Clock,
     cycle: u64,
@@ -238,10 +250,13 @@ pub struct Hart {
     /// f0..f31 (single-precision values NaN-boxed); after the hot integer state.
     f: [u64; 32],
     /// Records traps, xRETs and WFI sleeps on the run's timeline (off unless tracing).
+    #[serde(skip)]
     tracer: Tracer,
     /// Debugging and commit logging (`None`: the ordinary loops run, at no cost).
+    #[serde(skip)]
     debug: Option<Box<debug::HartDebug>>,
     /// The hart returned from a slice for the debugger: its next slice continues that one.
+    #[serde(skip)]
     debug_resumed: bool,
 }
 
@@ -294,6 +309,51 @@ impl Hart {
         };
         h.mmu_context_changed();
         h
+    }
+
+    /// The hart's state for a checkpoint (see [`crate::checkpoint`]): registers, CSRs, TLBs,
+    /// timing model and statistics; not its tracer or debugger hooks.
+    pub fn save_state(&self) -> Vec<u8> {
+        crate::checkpoint::encode(self)
+    }
+
+    /// Take on the state [`Self::save_state`] gave, in a hart of the same machine on `bus`,
+    /// keeping this hart's tracer and debugger hooks. The decoded-instruction memo starts
+    /// empty, which changes nothing but host time.
+    pub fn restore_state(
+        &mut self,
+        bytes: &[u8],
+        bus: &SystemBus,
+    ) -> Result<(), crate::checkpoint::StateError> {
+        let mut saved: Hart = crate::checkpoint::decode(bytes)?;
+        if saved.id != self.id || saved.clock != self.clock {
+            return Err(crate::checkpoint::StateError::Mismatch(format!(
+                "hart {} at {} Hz where this machine has hart {} at {} Hz",
+                saved.id,
+                saved.clock.hz(),
+                self.id,
+                self.clock.hz()
+            )));
+        }
+        // Software-TLB entries point into the saving process's RAM mapping: move them to
+        // this one's.
+        let host_to_phys = bus.ram.host_to_phys();
+        let shift = saved.host_to_phys.wrapping_sub(host_to_phys) as usize;
+        for t in [
+            &mut saved.tlb.fetch,
+            &mut saved.tlb.load,
+            &mut saved.tlb.store,
+        ] {
+            for e in t.iter_mut().filter(|e| e.tag != mmu::INVALID_TAG) {
+                e.addend = e.addend.wrapping_add(shift);
+            }
+        }
+        saved.host_to_phys = host_to_phys;
+        saved.timing.core.adopt_config(&self.timing.core);
+        saved.tracer = self.tracer.clone();
+        saved.debug = self.debug.take();
+        *self = saved;
+        Ok(())
     }
 
     /// Program counter.

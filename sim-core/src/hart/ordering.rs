@@ -25,7 +25,7 @@ use crate::timing::Landing;
 const MAX_REPLAY: usize = 4;
 
 /// A hart's state for ordering its shared accesses.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub(crate) struct SharedOrder {
     /// The last cycle (in the timed step's numbering: issue + 1) at which the hart may
     /// perform a shared access; `u64::MAX` when unlimited.
@@ -101,7 +101,7 @@ impl SharedOrder {
 /// Where the machine lets a hart perform shared accesses up to: before `time`, or at
 /// `time` too when `inclusive` (ties between harts go to the lower id; an access performed
 /// at a time precedes any instruction issuing at that time).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PerformLimit {
     /// The other harts' earliest next action.
     pub time: SimTime,

@@ -42,7 +42,7 @@ impl AccessKind {
 }
 
 /// The PMP registers of one hart.
-#[derive(Debug, Clone, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
 pub struct Pmp {
     cfg: [u8; ENTRIES],
     addr: [u64; ENTRIES],

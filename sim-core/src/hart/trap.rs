@@ -69,7 +69,7 @@ const PRIORITY: [u64; 9] = [11, 3, 7, 9, 1, 5, 8, 0, 4];
 pub const CAUSES: usize = 16;
 
 /// Trap counts by cause, for statistics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrapCounts {
     /// Exceptions taken, by cause code.
     pub exceptions: [u64; CAUSES],

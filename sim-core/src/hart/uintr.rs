@@ -33,7 +33,7 @@ const SUIST_SIZE_SHIFT: u32 = 44;
 const PPN_MASK: u64 = (1 << 44) - 1;
 
 /// User-interrupt statistics of one hart.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct UintrStats {
     /// `uipi.send` instructions that reached the UINTC.
     pub sends: u64,

@@ -42,7 +42,7 @@ pub const MAX_BTB_ENTRIES: u32 = 1 << 16;
 pub const MAX_RAS_DEPTH: u32 = 1024;
 
 /// Branch predictor configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PredictorConfig {
     /// Backward taken, forward not taken; JAL always right; JALR through the RAS (returns)
     /// or the BTB (others).
@@ -204,7 +204,7 @@ impl ControlKind {
 }
 
 /// Prediction statistics by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PredictorStats {
     /// Conditional branches resolved.
     pub branches: u64,
@@ -237,14 +237,14 @@ impl PredictorStats {
 /// Tag of an empty BTB entry: odd, so no (2-byte aligned) pc matches it.
 const BTB_EMPTY: u64 = u64::MAX;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy)]
 struct BtbEntry {
     pc: u64,
     target: u64,
 }
 
 /// A branch predictor (see the module documentation).
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct BranchPredictor {
     config: PredictorConfig,
     /// 2-bit counters (0, 1 = not taken; 2, 3 = taken); empty for the static predictor.

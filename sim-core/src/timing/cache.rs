@@ -280,7 +280,7 @@ pub enum Access {
 }
 
 /// Counters of one cache.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStats {
     /// Demand accesses that found their line (for the L1 D including stores that had to
     /// upgrade a shared line).
@@ -321,6 +321,7 @@ const STATE: u64 = VALID | EXCL | DIRTY;
 const NO_LINE: u64 = u64::MAX;
 
 /// One set-associative cache: tags and states only.
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
 struct Cache {
     /// `sets * ways` tag words, set after set; a word is the line address with state bits in
     /// its low bits (lines are at least 8 bytes), 0 for an invalid way. Each set is ordered
@@ -419,6 +420,7 @@ impl Cache {
 }
 
 /// One hart's private caches and its memo of recently used lines.
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
 struct HartCaches {
     /// Line of the last fetch: present in the L1 I and most recently used in its set.
     fetch_line: u64,
@@ -431,6 +433,7 @@ struct HartCaches {
 }
 
 /// The caches of `n` harts and their shared L2.
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
 pub struct MemoryHierarchy {
     /// Clears the offset within an L1 line.
     line_mask: u64,

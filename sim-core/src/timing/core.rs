@@ -49,7 +49,9 @@
 use crate::hart::decode::{Insn, Op};
 
 /// Instruction classes with distinct costs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 #[repr(u8)]
 pub enum InsnClass {
     /// Integer ALU operations, LUI, AUIPC.
@@ -831,7 +833,7 @@ impl CoreConfig {
 }
 
 /// Cost statistics.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct CoreStats {
     /// Instructions issued, by class (index with `class as usize`).
     pub insns: [u64; CLASS_COUNT],
@@ -955,7 +957,7 @@ const UNIT_OF: [Unit; CLASS_COUNT] = {
 };
 
 /// The scoreboard and cost model of one hart's pipeline.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub struct CoreTiming {
     config: CoreConfig,
     /// Result latency per class (Div: the fixed-mode latency).
@@ -964,8 +966,10 @@ pub struct CoreTiming {
     flush: [u32; CLASS_COUNT],
     /// Cycle at which each register's value is available: 0..=31 x, 32..=63 f, 64 sink.
     /// Sized 128 so a masked index needs no bounds check.
+    #[serde(with = "crate::checkpoint::array")]
     ready: [u64; 128],
     /// Class of the instruction that last wrote each register, for stall attribution.
+    #[serde(with = "crate::checkpoint::array")]
     producer: [InsnClass; 128],
     /// Busy-until cycles of the units, indexed by `Unit`. `None`'s stays 0; `Drain`'s is the
     /// latest cycle at which any issued work completes (results and busy units), which
@@ -975,6 +979,12 @@ pub struct CoreTiming {
 }
 
 impl CoreTiming {
+    /// Take the configuration fields a checkpoint does not carry from `fresh` (built from
+    /// the same configuration).
+    pub(crate) fn adopt_config(&mut self, fresh: &CoreTiming) {
+        self.config.load_latency = fresh.config.load_latency;
+    }
+
     /// A pipeline with every register ready at cycle 0.
     pub fn new(config: &CoreConfig) -> Result<Self, CoreConfigError> {
         config.validate()?;

@@ -91,6 +91,7 @@ pub struct HartTimingStats {
 }
 
 /// One hart's timing state.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct HartTiming {
     pub(crate) core: CoreTiming,
     pub(crate) predictor: BranchPredictor,

@@ -34,7 +34,7 @@ pub enum TimingMode {
 /// Trap and return costs, in cycles, on top of the pipeline flush that every trap, interrupt
 /// and xRET pays (`CoreConfig::trap_penalty`). Indexed by the privilege mode the trap enters
 /// or the xRET leaves, so M, S and (with the N extension) U can differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrapCosts {
     /// Entering a trap handler in M, S, U mode: updating the trap CSRs and redirecting
     /// fetch. Defaults 2, 2, 2 (an assumption: one cycle to write the CSRs, one for the

@@ -71,7 +71,7 @@
 pub const MAX_ENTRIES: u32 = 4096;
 
 /// Geometry of one modelled TLB.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct TlbConfig {
     /// Entries: a power of two from 1 to [`MAX_ENTRIES`].
     pub entries: u32,
@@ -175,7 +175,7 @@ impl TlbConfigError {
 }
 
 /// Counters of one TLB.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TlbStats {
     /// Accesses that found their translation.
     pub hits: u64,
@@ -225,7 +225,7 @@ const fn asid_of(satp: u64) -> u16 {
 const NO_VPN: u64 = u64::MAX;
 
 /// One TLB entry (tags only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     /// `va >> shift(level)` of the page mapped, [`NO_VPN`] for an empty way.
     vpn: u64,
@@ -269,6 +269,7 @@ const NO_MEMO_SHIFT: u32 = 63;
 const NO_MEMO_VPN: u64 = u64::MAX;
 
 /// The timing model of one TLB.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TlbModel {
     /// Page number (at `memo_shift`) of the entry that last hit or was filled, which is
     /// the most recently used of its set; [`NO_MEMO_VPN`] when there is none.
