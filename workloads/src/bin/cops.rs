@@ -5,7 +5,7 @@
 //! ```text
 //! cops model=kcuc|kcut|ktut connections=N [transport=tcp|pipe] [port=8000] [cores=C]
 //!      [path=usip|uintc|taskctl|poll] [queues=default|software|taskctl] [seed=S]
-//!      [priorities=P interval_us=I duration_us=D matrix=M]        (transport=pipe)
+//!      [priorities=P interval_us=I duration_us=D drain_us=W matrix=M]   (transport=pipe)
 //! ```
 //!
 //! It first sets up `connections` connections (COPS established every connection before
@@ -13,8 +13,9 @@
 //! or, with `transport=pipe` (COPS's `connect_test`, which needs no network card and runs
 //! on QEMU), two pipes per connection to a client process it starts itself (`cops
 //! role=client`: connection i has priority `i % P` and sends an M×M matrix every I µs for
-//! D µs from a random phase of the first period, and reports each latency as sample
-//! 400 + priority in ns, as the network's client does). Then it serves each connection as
+//! D µs from a random phase of the first period, reports each latency as sample 400 +
+//! priority in ns, as the network's client does, and ends W µs (default 0.5 s) after its
+//! last request, answered or not). Then it serves each connection as
 //! COPS's server does: a receiver reads a request (an
 //! `abi::net::RequestHeader`, then an N×N matrix of `u32`), a handler squares the matrix
 //! (`workloads::matrix`), a sender writes the header and the product back. The three are
@@ -38,8 +39,8 @@
 //!
 //! Over TCP the server runs until the machine stops (the client's `stop_when_done`); a
 //! connection the peer closes ends its three tasks, and the server ends when every
-//! connection has (over pipes, when the client has sent everything; it then waits for the
-//! client and fails if the client did).
+//! connection has. Over pipes the process ends when the client does (with its status),
+//! whatever the server still has in hand.
 
 #![no_std]
 #![no_main]
@@ -51,6 +52,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use ulib::abi::net::{RequestHeader, REQUEST_HEADER_BYTES, REQUEST_PORT};
 use ulib::abi::{Errno, PRIORITIES};
 use ulib::args::KeyValues;
@@ -109,6 +111,7 @@ const KEYS: &[&str] = &[
     "duration_us",
     "matrix",
     "base",
+    "drain_us",
 ];
 
 fn run(args: &[&str]) -> Result<(), String> {
@@ -134,30 +137,42 @@ fn run(args: &[&str]) -> Result<(), String> {
     if connections == 0 {
         return Err(String::from("connections: at least 1"));
     }
-    let (conns, client) = match a.text("transport", "tcp") {
-        "tcp" => (accept_tcp(&a, connections)?, None),
-        "pipe" => {
-            let (conns, pid) = start_pipe_client(args, connections)?;
-            (conns, Some(pid))
+    let serve = move |conns: Vec<Conn>| -> Result<(), Errno> {
+        // The measured window (throughput, statistics) starts with every connection up.
+        sim::reset_stats();
+        match model {
+            Model::Kcuc => serve_by_coroutines(conns, cores, path, queues),
+            Model::Kcut | Model::Ktut => serve_by_threads(conns, model),
         }
-        other => return Err(format!("transport: `{other}` is not tcp or pipe")),
     };
-    // The measured window (throughput, statistics) starts with every connection up.
-    ulib::sim::reset_stats();
-    match model {
-        Model::Kcuc => serve_by_coroutines(conns, cores, path, queues),
-        Model::Kcut | Model::Ktut => serve_by_threads(conns, model),
-    }
-    .map_err(|e| format!("serving: {e:?}"))?;
-    println!("cops: every connection closed");
-    if let Some(pid) = client {
-        match process::wait(pid) {
-            Ok((_, 0)) => {}
-            Ok((_, status)) => return Err(format!("the pipe client exited with {status}")),
-            Err(e) => return Err(format!("wait: {e:?}")),
+    match a.text("transport", "tcp") {
+        "tcp" => {
+            serve(accept_tcp(&a, connections)?).map_err(|e| format!("serving: {e:?}"))?;
+            println!("cops: every connection closed");
+            Ok(())
         }
+        "pipe" => {
+            // The client decides when the measurement ends (COPS's connect_test ran for a
+            // fixed time): the server serves on a thread of its own, and the process ends,
+            // every thread with it, when the client has.
+            let (conns, pid) = start_pipe_client(args, connections)?;
+            thread::try_spawn(move || {
+                if let Err(e) = serve(conns) {
+                    println!("cops: serving: {e:?}");
+                }
+            })
+            .map_err(|e| format!("thread: {e:?}"))?;
+            match process::wait(pid) {
+                Ok((_, 0)) => {
+                    println!("cops: the client is done");
+                    syscall::exit(0)
+                }
+                Ok((_, status)) => Err(format!("the pipe client exited with {status}")),
+                Err(e) => Err(format!("wait: {e:?}")),
+            }
+        }
+        other => Err(format!("transport: `{other}` is not tcp or pipe")),
     }
-    Ok(())
 }
 
 /// One connection's two directions: a TCP socket (both the same descriptor) or two pipes,
@@ -503,6 +518,7 @@ fn pipe_client(a: &KeyValues) -> Result<(), String> {
     let duration = a.number("duration_us", 1_000_000)? * 1000;
     let n = a.number("matrix", 15)? as usize;
     let seed = a.number("seed", 1)?;
+    let drain = a.number("drain_us", 500_000)? * 1000;
     let bytes = REQUEST_HEADER_BYTES + 4 * n * n;
     // Close the server's ends, so that the server sees the end of each request stream.
     for i in 0..connections {
@@ -511,7 +527,6 @@ fn pipe_client(a: &KeyValues) -> Result<(), String> {
     }
     let start = time::now_ns() + 1_000_000;
     let end = start + duration;
-    let mut threads = Vec::new();
     for i in 0..connections {
         let (requests, responses) = (base + 4 * i + 1, base + 4 * i + 2);
         let priority = (i % priorities) as u32;
@@ -519,63 +534,68 @@ fn pipe_client(a: &KeyValues) -> Result<(), String> {
         let phase = splitmix(&mut mix) % interval;
         let due: Arc<Channel<Option<u64>>> = Arc::new(Channel::new());
         let sent = due.clone();
-        threads.push(
-            thread::try_spawn(move || {
-                let mut body = vec![0u8; bytes - REQUEST_HEADER_BYTES];
-                for (k, b) in body.iter_mut().enumerate() {
-                    *b = (k as u64 ^ mix) as u8;
+        // Both threads are detached: a sender may wait on a full pipe, and a receiver for a
+        // response, that never come; the process's end ends them.
+        thread::try_spawn(move || {
+            let mut body = vec![0u8; bytes - REQUEST_HEADER_BYTES];
+            for (k, b) in body.iter_mut().enumerate() {
+                *b = (k as u64 ^ mix) as u8;
+            }
+            let mut at = start + phase;
+            let mut id = 0;
+            while at < end {
+                let now = time::now_ns();
+                if at > now {
+                    time::sleep_ns(at - now);
                 }
-                let mut at = start + phase;
-                let mut id = 0;
-                while at < end {
-                    let now = time::now_ns();
-                    if at > now {
-                        time::sleep_ns(at - now);
-                    }
-                    let header = RequestHeader {
-                        request_bytes: bytes as u32,
-                        response_bytes: bytes as u32,
-                        priority,
-                        service_ns: 0,
-                        id,
-                    };
-                    sent.send(Some(at));
-                    let mut request = Vec::from(header.encode());
-                    request.extend_from_slice(&body);
-                    if io::write_all(requests, &request).is_err() {
-                        break;
-                    }
-                    id += 1;
-                    at += interval;
+                let header = RequestHeader {
+                    request_bytes: bytes as u32,
+                    response_bytes: bytes as u32,
+                    priority,
+                    service_ns: 0,
+                    id,
+                };
+                sent.send(Some(at));
+                let mut request = Vec::from(header.encode());
+                request.extend_from_slice(&body);
+                if io::write_all(requests, &request).is_err() {
+                    break;
                 }
-                sent.send(None);
-                let _ = io::close(requests);
-            })
-            .map_err(|e| format!("thread: {e:?}"))?,
-        );
-        threads.push(
-            thread::try_spawn(move || {
-                let mut response = vec![0u8; bytes];
-                while let Some(at) = due.recv() {
-                    let mut got = 0;
-                    while got < bytes {
-                        match io::read(responses, &mut response[got..]) {
-                            Ok(0) | Err(_) => return,
-                            Ok(k) => got += k,
-                        }
+                id += 1;
+                at += interval;
+            }
+            sent.send(None);
+            let _ = io::close(requests);
+        })
+        .map_err(|e| format!("thread: {e:?}"))?;
+        thread::try_spawn(move || {
+            let mut response = vec![0u8; bytes];
+            while let Some(at) = due.recv() {
+                let mut got = 0;
+                while got < bytes {
+                    match io::read(responses, &mut response[got..]) {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => got += k,
                     }
-                    sim::sample(400 + u64::from(priority), time::now_ns() - at);
                 }
-                let _ = io::close(responses);
-            })
-            .map_err(|e| format!("thread: {e:?}"))?,
-        );
+                sim::sample(400 + u64::from(priority), time::now_ns() - at);
+            }
+            let _ = io::close(responses);
+            RECEIVED.fetch_add(1, Ordering::AcqRel);
+        })
+        .map_err(|e| format!("thread: {e:?}"))?;
     }
-    for t in threads {
-        t.join().map_err(|e| format!("join: {e:?}"))?;
+    // Wait for the responses still due until `drain_us` after the last request, then end
+    // (the threads of requests never sent or answered end with the process).
+    let deadline = end + drain;
+    while RECEIVED.load(Ordering::Acquire) < connections && time::now_ns() < deadline {
+        time::sleep_ns(1_000_000);
     }
     Ok(())
 }
+
+/// The pipe client's receivers that have read every response due.
+static RECEIVED: AtomicUsize = AtomicUsize::new(0);
 
 /// SplitMix64: the client's phases from its seed.
 fn splitmix(state: &mut u64) -> u64 {
