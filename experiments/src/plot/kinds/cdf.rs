@@ -5,7 +5,7 @@
 use super::super::axes;
 use super::super::model::{Figure, LegendEntry, Line, Panel};
 use super::super::style;
-use super::{clipped_note, data_of, key_label, metric_label, series_of, with_unit};
+use super::{clipped_note, data_of, key_label, metric_label, seeds_pooled, series_of, with_unit};
 use crate::schema::PlotSpec;
 use crate::stats::Pooled;
 use crate::store::{PointRecord, RunMeta};
@@ -137,14 +137,9 @@ pub(super) fn cdf(
     if let Some(k) = &spec.series {
         fig.legend_title = key_label(&meta.labels, k).to_string();
     }
-    let seeds = recs
-        .iter()
-        .map(|r| r.seed)
-        .collect::<std::collections::BTreeSet<_>>();
     fig.notes.push(format!(
-        "samples of all matching points pooled ({} seed{}){}",
-        seeds.len(),
-        if seeds.len() == 1 { "" } else { "s" },
+        "samples of all matching points pooled ({}){}",
+        seeds_pooled(recs),
         if count > 1 {
             "; markers only tell the lines apart (staggered per line)"
         } else {

@@ -6,7 +6,7 @@ use super::super::axes;
 use super::super::model::{Figure, LegendEntry, Line, Panel};
 use super::super::style;
 use super::dists::kde;
-use super::{clipped_note, data_of, key_label, metric_label, series_of, with_unit};
+use super::{clipped_note, data_of, key_label, metric_label, seeds_pooled, series_of, with_unit};
 use crate::schema::PlotSpec;
 use crate::stats::Pooled;
 use crate::store::{PointRecord, RunMeta};
@@ -144,15 +144,10 @@ pub(super) fn density(
     if let Some(k) = &spec.series {
         fig.legend_title = key_label(&meta.labels, k).to_string();
     }
-    let seeds = recs
-        .iter()
-        .map(|r| r.seed)
-        .collect::<std::collections::BTreeSet<_>>();
     fig.notes.push(format!(
-        "Gaussian kernel density of the samples of all matching points pooled ({} seed{}), \
+        "Gaussian kernel density of the samples of all matching points pooled ({}), \
          bandwidth by Silverman's rule{}; each line's area is 1",
-        seeds.len(),
-        if seeds.len() == 1 { "" } else { "s" },
+        seeds_pooled(recs),
         if log {
             ", of the values' logarithms"
         } else {

@@ -85,6 +85,16 @@ fn value_index(records: &[PointRecord], key: &str, value: &str) -> usize {
     seen.len()
 }
 
+/// How many seeds the samples of `recs` pooled come from: "1 seed", "3 seeds".
+fn seeds_pooled(recs: &[&PointRecord]) -> String {
+    let seeds = recs
+        .iter()
+        .map(|r| r.seed)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    format!("{seeds} seed{}", if seeds == 1 { "" } else { "s" })
+}
+
 /// The metric's human name (a class's: its family's label and the class).
 fn metric_label(meta: &RunMeta, metric: &str) -> String {
     match resolve_metric(&meta.metrics, metric) {

@@ -155,16 +155,7 @@ pub fn submit(
     [buf, len, key, coroutine]: [usize; 4],
 ) -> Result<usize, Errno> {
     let state = process.async_io.get().ok_or(Errno::Invalid)?;
-    match op {
-        Op::Read if file.polls_read() => {
-            process
-                .space
-                .lock()
-                .check_writable(buf, step(&file).min(len))?;
-        }
-        Op::Write if file.polls_write() => {}
-        _ => return Err(Errno::BadFd),
-    }
+    check(process, &file, op, buf, len)?;
     let call = Arc::new(Call {
         cancelled: AtomicBool::new(false),
         waker: Mutex::new(None),
@@ -191,6 +182,19 @@ pub fn submit(
     Ok(0)
 }
 
+/// Whether `op` can be done on `file` by a kernel coroutine, with a read's buffer writable
+/// (checked before the call, so a bad pointer loses no input).
+fn check(process: &Process, file: &File, op: Op, buf: usize, len: usize) -> Result<(), Errno> {
+    match op {
+        Op::Read if file.polls_read() => process
+            .space
+            .lock()
+            .check_writable(buf, step(file).min(len)),
+        Op::Write if file.polls_write() => Ok(()),
+        _ => Err(Errno::BadFd),
+    }
+}
+
 /// A `read`/`write` with `abi::BLOCKING_KEY` (COPS's KCUT): a kernel system-call coroutine
 /// does it, as for an asynchronous call, and wakes the calling thread, which blocks until
 /// then; returns the call's result.
@@ -201,16 +205,7 @@ pub fn call_blocking(
     buf: usize,
     len: usize,
 ) -> Result<usize, Errno> {
-    match op {
-        Op::Read if file.polls_read() => {
-            process
-                .space
-                .lock()
-                .check_writable(buf, step(&file).min(len))?;
-        }
-        Op::Write if file.polls_write() => {}
-        _ => return Err(Errno::BadFd),
-    }
+    check(process, &file, op, buf, len)?;
     // The result once the coroutine has it, and the thread waiting for it.
     let done: Arc<Mutex<(Option<isize>, WaitQueue)>> =
         Arc::new(Mutex::new((None, WaitQueue::new())));

@@ -160,6 +160,26 @@ impl Stack {
         })
     }
 
+    /// Makes `attempt` on socket `key` and runs the stack after it if the attempt needs it
+    /// ([`Stack::run_after_success`], [`Stack::run_after_failure`]).
+    fn attempt<R>(
+        &mut self,
+        key: u64,
+        direction: Direction,
+        attempt: &mut impl FnMut(&mut Stack, u64) -> Option<Result<R, Errno>>,
+    ) -> Option<Result<R, Errno>> {
+        let run_after_success = self.run_after_success(key, direction);
+        let result = attempt(self, key);
+        let run = match result {
+            Some(_) => run_after_success,
+            None => self.run_after_failure(direction),
+        };
+        if run {
+            self.run();
+        }
+        result
+    }
+
     /// Whether a successful attempt in `direction` on socket `key` must run the stack after
     /// it: a write does, to send what it
     /// queued; a read of a TCP connection only if its receive buffer is at least half full
@@ -222,7 +242,7 @@ impl Socket {
 
     /// Runs `attempt` under the stack's lock until it gives a result, waiting in between for
     /// the socket to become ready in `direction`. The stack runs after every attempt that
-    /// needs it ([`Stack::run_after_success`]), so what an attempt queued is sent at once.
+    /// needs it ([`Stack::attempt`]), so what an attempt queued is sent at once.
     fn wait<R>(
         &self,
         direction: Direction,
@@ -230,15 +250,7 @@ impl Socket {
     ) -> Result<R, Errno> {
         loop {
             let mut stack = lock().ok_or(Errno::NoDevice)?;
-            let run_after_success = stack.run_after_success(self.key, direction);
-            let result = attempt(&mut stack, self.key);
-            if result
-                .as_ref()
-                .map_or_else(|| stack.run_after_failure(direction), |_| run_after_success)
-            {
-                stack.run();
-            }
-            if let Some(result) = result {
+            if let Some(result) = stack.attempt(self.key, direction, &mut attempt) {
                 return result;
             }
             // Running the stack may have brought what the attempt lacked (nobody waited
@@ -271,15 +283,7 @@ impl Socket {
             return Poll::Ready(Err(Errno::NoDevice));
         };
         loop {
-            let run_after_success = stack.run_after_success(self.key, direction);
-            let result = attempt(&mut stack, self.key);
-            if result
-                .as_ref()
-                .map_or_else(|| stack.run_after_failure(direction), |_| run_after_success)
-            {
-                stack.run();
-            }
-            if let Some(result) = result {
+            if let Some(result) = stack.attempt(self.key, direction, &mut attempt) {
                 return Poll::Ready(result);
             }
             // As in `wait`: the stack's run may have made the socket ready.
