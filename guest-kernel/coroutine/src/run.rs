@@ -395,6 +395,14 @@ pub unsafe fn set_priority(executor: *mut Executor, id: usize, priority: u32) ->
             unsafe { requeue_device(e, block) };
         }
     }
+    // A coroutine being polled is ranked by the kernel at its core's `running` entry: a
+    // stale one would let the kernel place the thread at the old priority, ahead of threads
+    // the new one yields to, should it leave the hart before the coroutine next yields.
+    for (current, running) in e.current.iter().zip(&e.running) {
+        if current.load(Relaxed) == block {
+            running.store(priority, Relaxed);
+        }
+    }
     publish(e);
     unlock(e);
     1

@@ -2007,6 +2007,23 @@ fn coroutine_current_priority() -> TestResult {
             "ran as {log:?}, ids {ids:?}"
         );
         ensure!(coroutine::current() == main, "main's id changed");
+        // The kernel ranks this thread by the running coroutine's entry in the executor
+        // page: a new priority of the running coroutine must show there at once, not at
+        // its next yield (the thread may leave the hart before then).
+        ok("set_priority", coroutine::set_priority(main, 6))?;
+        let executor = coroutine::executor_state();
+        let seen: Vec<u32> = (executor.current.iter().zip(&executor.running))
+            .filter(|(current, _)| current.load(Ordering::Relaxed) as usize == main)
+            .map(|(_, running)| running.load(Ordering::Relaxed))
+            .collect();
+        ensure!(
+            seen == [6],
+            "the kernel would rank the running coroutine at {seen:?} after set_priority(6)"
+        );
+        ok(
+            "set_priority",
+            coroutine::set_priority(main, coroutine::MAIN_PRIORITY),
+        )?;
         Ok(())
     })
 }
