@@ -368,6 +368,10 @@ fn kernel_costs_match_the_readme() {
             "coroutine_process_yield",
             "coroutine yield across processes",
         ),
+        (
+            "coroutine_process_yield_fast",
+            "coroutine yield across processes, fast path",
+        ),
         ("async_read_poll", "asynchronous read, `poll`"),
         ("async_read_usip", "asynchronous read, `usip`"),
         ("async_read_uintc", "asynchronous read, `uintc`"),

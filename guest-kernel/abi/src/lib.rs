@@ -161,6 +161,12 @@ pub mod nr {
     /// [`crate::layout::COROUTINE_COMPLETIONS`]; the calling thread is the one a user
     /// interrupt goes to.
     pub const COROUTINE_ASYNC: usize = 82;
+    /// `coroutine_yield() -> 0`: `yield` for a virtual core between two coroutines, where it
+    /// holds no live register state (tornado's fast path): the kernel saves and restores
+    /// only `sp`, `gp`, `tp`, `s0` and `s1` (which a caller cannot declare clobbered) and
+    /// returns every other integer register zeroed. The caller must treat them all as
+    /// clobbered.
+    pub const COROUTINE_YIELD: usize = 83;
     /// `socket(kind) -> fd`: a new TCP ([`crate::socket::TCP`]) or UDP
     /// ([`crate::socket::UDP`]) socket of the guest's network ([`crate::net`]);
     /// [`Errno::NoDevice`] on a machine without a network card. `read`, `write` (also
@@ -440,6 +446,8 @@ pub struct HartStats {
     pub coroutine_switches: u64,
     /// Timeouts: ticks that preempted a thread in the middle of a coroutine.
     pub coroutine_timeouts: u64,
+    /// [`nr::COROUTINE_YIELD`] calls taken on the trap entry's fast path.
+    pub fast_yields: u64,
 }
 
 /// The user part of every address space.

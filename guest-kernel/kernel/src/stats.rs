@@ -24,9 +24,10 @@ pub enum Counter {
     UserInterruptWakeups,
     CoroutineSwitches,
     CoroutineTimeouts,
+    FastYields,
 }
 
-const COUNTERS: usize = Counter::CoroutineTimeouts as usize + 1;
+const COUNTERS: usize = Counter::FastYields as usize + 1;
 
 /// Every hart's counters.
 static COUNTS: PerHart<[AtomicU64; COUNTERS]> = PerHart::new();
@@ -67,5 +68,6 @@ pub fn snapshot(hart: usize) -> abi::HartStats {
         user_interrupt_wakeups: c(Counter::UserInterruptWakeups),
         coroutine_switches: c(Counter::CoroutineSwitches),
         coroutine_timeouts: c(Counter::CoroutineTimeouts),
+        fast_yields: c(Counter::FastYields),
     }
 }

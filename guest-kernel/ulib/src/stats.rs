@@ -40,6 +40,7 @@ pub fn total(stats: &[HartStats]) -> HartStats {
         sum.user_interrupt_wakeups += s.user_interrupt_wakeups;
         sum.coroutine_switches += s.coroutine_switches;
         sum.coroutine_timeouts += s.coroutine_timeouts;
+        sum.fast_yields += s.fast_yields;
     }
     sum
 }

@@ -79,6 +79,12 @@ const BENCHES: &[(&str, u64, Bench)] = &[
     ("coroutine_spawn", 4, coroutine_spawn),
     ("coroutine_yield", 5, coroutine_yield),
     ("coroutine_process_yield", 6, coroutine_process_yield),
+    ("coroutine_process_yield_fast", 15, || {
+        FAST_YIELD.store(true, Ordering::Relaxed);
+        let measured = coroutine_process_yield();
+        FAST_YIELD.store(false, Ordering::Relaxed);
+        measured
+    }),
     ("coroutine_memory", 7, coroutine_memory),
     ("coroutine_spawn_taskctl", 8, coroutine_spawn_taskctl),
     ("coroutine_yield_taskctl", 9, coroutine_yield_taskctl),
@@ -123,6 +129,10 @@ fn main(args: &[&str]) -> i32 {
             TASKCTL.store(true, Ordering::Relaxed);
             return peer_coroutine_yield(n);
         }
+        ["peer-coroutine-yield", n, "fast"] => {
+            FAST_YIELD.store(true, Ordering::Relaxed);
+            return peer_coroutine_yield(n);
+        }
         ["solo", name] => return solo(name),
         ["peer-pipe", rfd, wfd, n, close @ ..] => return peer_pipe(rfd, wfd, n, close),
         _ => {}
@@ -147,6 +157,18 @@ fn main(args: &[&str]) -> i32 {
 static CURRENT_KEY: AtomicUsize = AtomicUsize::new(0);
 /// Whether this process's coroutines wait in the task controller (`bench solo <name>_taskctl`).
 static TASKCTL: AtomicBool = AtomicBool::new(false);
+/// Whether `coroutine_process_yield` gives the hart up on the kernel's fast path.
+static FAST_YIELD: AtomicBool = AtomicBool::new(false);
+
+/// Gives the hart to another thread: `coroutine_yield` (the kernel's fast path, see
+/// `abi::nr::COROUTINE_YIELD`) under [`FAST_YIELD`], else `yield`.
+fn yield_hart() {
+    if FAST_YIELD.load(Ordering::Relaxed) {
+        syscall::coroutine_yield();
+    } else {
+        thread::yield_now();
+    }
+}
 
 /// `bench solo <name>`: runs the one benchmark `name` in this process, a `_taskctl` one
 /// with the coroutines on the task-controller back end (what its parent's entry spawns).
@@ -525,6 +547,8 @@ fn coroutine_process_yield() -> Result<(), String> {
     let mut peer_args = vec!["peer-coroutine-yield", rounds.as_str()];
     if TASKCTL.load(Ordering::Relaxed) {
         peer_args.push("taskctl");
+    } else if FAST_YIELD.load(Ordering::Relaxed) {
+        peer_args.push("fast");
     }
     let peer = process::spawn("bench", &peer_args)
         .map_err(|e| format!("spawn bench peer-coroutine-yield: {e:?}"))?;
@@ -534,14 +558,14 @@ fn coroutine_process_yield() -> Result<(), String> {
         }
         for _ in 0..WARM_UP {
             coroutine::yield_now().await;
-            thread::yield_now();
+            yield_hart();
         }
         let before = totals();
         begin();
         let start = time::cycles();
         for _ in 0..SWITCH_ROUNDS {
             coroutine::yield_now().await;
-            thread::yield_now();
+            yield_hart();
         }
         let cycles = time::cycles() - start;
         let after = totals();
@@ -558,7 +582,12 @@ fn coroutine_process_yield() -> Result<(), String> {
     }
     match measured?? {
         Some((cycles, switches)) => {
-            report_switches(&bench_name("coroutine_process_yield"), cycles, switches)
+            let name = if FAST_YIELD.load(Ordering::Relaxed) {
+                String::from("coroutine_process_yield_fast")
+            } else {
+                bench_name("coroutine_process_yield")
+            };
+            report_switches(&name, cycles, switches)
         }
         None => skipped_unless(false),
     }
@@ -573,7 +602,7 @@ fn peer_coroutine_yield(n: &str) -> i32 {
     let run = coroutine::try_block_on_with(options(), async move {
         for _ in 0..n {
             coroutine::yield_now().await;
-            thread::yield_now();
+            yield_hart();
         }
     });
     i32::from(run.is_err())

@@ -106,6 +106,7 @@ const TESTS: &[(&str, Test)] = &[
     ("coroutine_async_read", coroutine_async_read),
     ("coroutine_kernel_priority", coroutine_kernel_priority),
     ("coroutine_timeout", coroutine_timeout),
+    ("coroutine_fast_yield", coroutine_fast_yield),
     ("coroutine_scribble", coroutine_scribble),
     ("coroutine_taskctl", coroutine_taskctl),
     ("preemption_fairness", preemption_fairness),
@@ -2330,6 +2331,68 @@ fn coroutine_kernel_priority() -> TestResult {
     ensure!(
         shared[8].load(Ordering::Acquire) == 1,
         "the priority-6 coroutine finished before the spinners stopped"
+    );
+    Ok(())
+}
+
+/// `coroutine_yield` takes the kernel's fast path (counted in `hart_stats`), gives the hart
+/// to another thread, and returns with every register it does not keep zeroed: no value of
+/// the kernel's leaks into the caller.
+fn coroutine_fast_yield() -> TestResult {
+    let before = total_stats()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let turns = Arc::new(AtomicU64::new(0));
+    let other = {
+        let (stop, turns) = (stop.clone(), turns.clone());
+        thread::spawn(move || {
+            while !stop.load(Ordering::Acquire) {
+                turns.fetch_add(1, Ordering::AcqRel);
+                thread::yield_now();
+            }
+        })
+    };
+    let mut leaked = 0;
+    for _ in 0..50 {
+        let ored: usize;
+        // SAFETY: the `ecall` of `coroutine_yield`, with every register it may change
+        // declared; the OR chain only reads them.
+        unsafe {
+            core::arch::asm!(
+                "ecall",
+                "or a0, a0, ra",
+                "or a0, a0, t0", "or a0, a0, t1", "or a0, a0, t2", "or a0, a0, t3",
+                "or a0, a0, t4", "or a0, a0, t5", "or a0, a0, t6",
+                "or a0, a0, a1", "or a0, a0, a2", "or a0, a0, a3", "or a0, a0, a4",
+                "or a0, a0, a5", "or a0, a0, a6", "or a0, a0, a7",
+                "or a0, a0, s2", "or a0, a0, s3", "or a0, a0, s4", "or a0, a0, s5",
+                "or a0, a0, s6", "or a0, a0, s7", "or a0, a0, s8", "or a0, a0, s9",
+                "or a0, a0, s10", "or a0, a0, s11",
+                in("a7") ulib::abi::nr::COROUTINE_YIELD,
+                lateout("a0") ored,
+                out("s2") _, out("s3") _, out("s4") _, out("s5") _, out("s6") _,
+                out("s7") _, out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                clobber_abi("C"),
+            )
+        };
+        leaked |= ored;
+    }
+    let other_ran = turns.load(Ordering::Acquire) > 0;
+    stop.store(true, Ordering::Release);
+    let _ = other.join();
+    let after = total_stats()?;
+    ensure!(
+        leaked == 0,
+        "registers came back from the fast path as {leaked:#x}, not 0"
+    );
+    ensure!(
+        after.fast_yields >= before.fast_yields + 50,
+        "fast_yields {} -> {}: the calls did not take the fast path",
+        before.fast_yields,
+        after.fast_yields
+    );
+    ensure!(
+        other_ran || stats::hart_count() > 1,
+        "the other thread never ran"
     );
     Ok(())
 }

@@ -128,8 +128,17 @@ unsafe extern "C" fn trap_entry() -> ! {
         load_registers!(),
         "addi sp, sp, {frame}",
         "sret",
-        // From user mode: sp is the thread's frame, sscratch the user sp.
+        // From user mode: sp is the thread's frame, sscratch the user sp. A
+        // `coroutine_yield` ecall takes the fast path (4:); everything else the full one.
         "2:",
+        "sd t0, 5*8(sp)",
+        "csrr t0, scause",
+        "addi t0, t0, -{user_ecall}",
+        "bnez t0, 3f",
+        "addi t0, a7, -{coroutine_yield}",
+        "beqz t0, 4f",
+        "3:",
+        "ld t0, 5*8(sp)",
         save_registers!(),
         "csrr t0, sscratch",
         "sd t0, 2*8(sp)",
@@ -143,7 +152,34 @@ unsafe extern "C" fn trap_entry() -> ! {
         "call {user_trap}",
         "mv a0, sp",
         "j {return_to_user}",
+        // The fast path: only what the caller cannot have declared clobbered.
+        "4:",
+        "sd gp, 3*8(sp)",
+        "sd tp, 4*8(sp)",
+        "sd s0, 8*8(sp)",
+        "sd s1, 9*8(sp)",
+        "csrr t0, sscratch",
+        "sd t0, 2*8(sp)",
+        "csrw sscratch, zero",
+        "csrr t0, sepc",
+        "sd t0, {sepc}(sp)",
+        "csrr t0, sstatus",
+        "sd t0, {sstatus}(sp)",
+        "ld tp, {kernel_tp}(sp)",
+        "mv a0, sp",
+        "call {fast_yield}",
+        // Non-zero: the frame was rewritten (an upcall delivered): restore all of it.
+        "mv t0, a0",
+        "mv a0, sp",
+        "beqz t0, 5f",
+        "j {return_to_user}",
+        "5:",
+        "j {return_to_user_fast}",
         frame = const core::mem::size_of::<TrapFrame>(),
+        user_ecall = const USER_ECALL,
+        coroutine_yield = const abi::nr::COROUTINE_YIELD,
+        fast_yield = sym handle_fast_yield,
+        return_to_user_fast = sym return_to_user_fast,
         sepc = const SEPC,
         sstatus = const SSTATUS,
         kernel_tp = const KERNEL_TP,
@@ -175,6 +211,52 @@ pub unsafe extern "C" fn return_to_user(frame: *mut TrapFrame) -> ! {
         sstatus = const SSTATUS,
         kernel_tp = const KERNEL_TP,
     )
+}
+
+/// Returns to user mode after [`handle_fast_yield`] like [`return_to_user`], restoring only
+/// the registers the fast path saved and zeroing the others, so that no kernel value leaks.
+///
+/// # Safety
+/// As for [`return_to_user`]; the thread entered through the fast path.
+#[unsafe(naked)]
+unsafe extern "C" fn return_to_user_fast(frame: *mut TrapFrame) -> ! {
+    naked_asm!(
+        "mv sp, a0",
+        "sd tp, {kernel_tp}(sp)",
+        "csrw sscratch, sp",
+        "ld t0, {sepc}(sp)",
+        "csrw sepc, t0",
+        "ld t0, {sstatus}(sp)",
+        "csrw sstatus, t0",
+        "ld gp, 3*8(sp)",
+        "ld tp, 4*8(sp)",
+        "ld s0, 8*8(sp)",
+        "ld s1, 9*8(sp)",
+        ".irp n, 1,5,6,7,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        li x\\n, 0
+        .endr",
+        "ld sp, 2*8(sp)",
+        "sret",
+        sepc = const SEPC,
+        sstatus = const SSTATUS,
+        kernel_tp = const KERNEL_TP,
+    )
+}
+
+/// `scause` of an `ecall` from user mode.
+const USER_ECALL: usize = 8;
+
+/// [`abi::nr::COROUTINE_YIELD`] on the fast path: the frame holds only `sp`, `gp`, `tp`,
+/// `s0`, `s1`, `sepc` and `sstatus`. Returns whether the frame was rewritten on the way back
+/// (an upcall delivered), so that all of it must be restored.
+extern "C" fn handle_fast_yield(frame: &mut TrapFrame) -> usize {
+    stats::bump(Counter::Syscalls);
+    stats::bump(Counter::FastYields);
+    frame.sepc += 4;
+    let resume = frame.sepc;
+    let _ = syscall::dispatch(abi::nr::YIELD, [0; 6]);
+    scheduler::before_return_to_user();
+    usize::from(frame.sepc != resume)
 }
 
 /// A trap from user mode.

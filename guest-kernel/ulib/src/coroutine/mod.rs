@@ -455,12 +455,13 @@ fn run_cpu(cpu: usize, stop: &AtomicBool) {
         timer::fire_due();
         // SAFETY: the process's initialised executor; `cpu` is this thread's core.
         match unsafe { payload.run_next(e, cpu) } {
+            // Between coroutines no register state is live: the kernel's fast path.
             RunResult::Pending | RunResult::Completed => {
                 if another_process_is_more_urgent(state) {
-                    thread::yield_now();
+                    syscall::coroutine_yield();
                 }
             }
-            RunResult::Busy => thread::yield_now(),
+            RunResult::Busy => syscall::coroutine_yield(),
             RunResult::Empty => idle(state, stop),
         }
     }
