@@ -377,6 +377,10 @@ fn kernel_costs_match_the_readme() {
         ("async_read_uintc", "asynchronous read, `uintc`"),
         ("async_read_taskctl", "asynchronous read, `taskctl`"),
         (
+            "async_read_taskctl_taskctl",
+            "asynchronous read, `taskctl`, coroutine bound (task controller)",
+        ),
+        (
             "coroutine_spawn_taskctl",
             "coroutine spawn (task controller)",
         ),

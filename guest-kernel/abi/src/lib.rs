@@ -336,8 +336,24 @@ pub mod async_wake {
     /// The kernel's task-controller set sends to channel `arg` of the process's set: the
     /// device enqueues the handler bound there (TAIC's wake-up).
     pub const TASKCTL: usize = 3;
+    /// For a process whose coroutines wait in its task-controller set: a call whose key has
+    /// [`BOUND`] set has its coroutine bound to channel [`bound_channel`] of that set, and
+    /// the kernel's set sends there when the call completes, so that the device queues the
+    /// coroutine itself (TAIC's wake-up); a call without it is not announced (as `POLL`).
+    pub const TASKCTL_BOUND: usize = 4;
     /// The paths' names, by number.
-    pub const NAMES: [&str; 4] = ["poll", "usip", "uintc", "taskctl"];
+    pub const NAMES: [&str; 5] = ["poll", "usip", "uintc", "taskctl", "taskctl-bound"];
+    /// In a call's key under [`TASKCTL_BOUND`]: its coroutine is bound to a channel.
+    pub const BOUND: u64 = 1 << 63;
+
+    /// The channel a call with key `key` is bound to under [`TASKCTL_BOUND`], if it is.
+    pub const fn bound_channel(key: u64) -> Option<usize> {
+        if key & BOUND != 0 {
+            Some((key & 0x3f) as usize)
+        } else {
+            None
+        }
+    }
 }
 
 /// One completed asynchronous call in a [`Completions`] ring.

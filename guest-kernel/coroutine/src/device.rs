@@ -40,11 +40,30 @@ pub(crate) fn unreserve(e: &Executor) {
 /// # Safety
 /// `block` is valid and in no queue; the executor's device fields name a mapped set.
 pub(crate) unsafe fn enqueue(e: &Executor, block: *mut Coroutine, priority: u32) {
+    // SAFETY: the ENQUEUE register of the process's set, as the caller promises.
+    unsafe { store_id(e.device.enqueue, block, priority) };
+}
+
+/// Binds `block` at `priority` to the channel whose CHAN_HANDLER register is `register`, in
+/// an entry already reserved: the device queues it when the channel is notified.
+///
+/// # Safety
+/// `block` is valid; `register` is a mapped CHAN_HANDLER register of the executor's set.
+pub(crate) unsafe fn bind(register: usize, block: *mut Coroutine, priority: u32) {
+    // SAFETY: as the caller promises.
+    unsafe { store_id(register, block, priority) };
+}
+
+/// Stores `block`'s task id at `priority` to the device register `register`.
+///
+/// # Safety
+/// `register` is an aligned, mapped 8-byte register of the set that takes a task id.
+unsafe fn store_id(register: usize, block: *mut Coroutine, priority: u32) {
     let id = block as u64 | ((u64::from(priority) << 1) & 0x3e);
     // The block's fields reach memory before the device can hand the id to another thread.
     release_fence();
-    // SAFETY: the ENQUEUE register of the process's set, an aligned 8-byte register.
-    unsafe { (e.device.enqueue as *mut u64).write_volatile(id) };
+    // SAFETY: as the caller promises.
+    unsafe { (register as *mut u64).write_volatile(id) };
 }
 
 /// Takes the most urgent coroutine from the device and gives back its entry.

@@ -51,6 +51,16 @@ macro_rules! payload {
         unsafe extern "C" fn payload_best_priority(e: *mut $crate::Executor) -> u32 {
             unsafe { $crate::run::best_priority(e) }
         }
+        unsafe extern "C" fn payload_bind(
+            e: *mut $crate::Executor,
+            id: usize,
+            register: usize,
+        ) -> u32 {
+            unsafe { $crate::run::bind(e, id, register) }
+        }
+        unsafe extern "C" fn payload_unbind(e: *mut $crate::Executor, id: usize, register: usize) {
+            unsafe { $crate::run::unbind(e, id, register) }
+        }
 
         core::arch::global_asm!(
             ".pushsection .payload_table, \"a\"",
@@ -70,6 +80,8 @@ macro_rules! payload {
             ".8byte {current} - COROUTINE_TABLE",
             ".8byte {set_priority} - COROUTINE_TABLE",
             ".8byte {best_priority} - COROUTINE_TABLE",
+            ".8byte {bind} - COROUTINE_TABLE",
+            ".8byte {unbind} - COROUTINE_TABLE",
             ".popsection",
             magic = const $crate::table::TABLE_MAGIC,
             version = const $crate::table::VERSION,
@@ -84,6 +96,8 @@ macro_rules! payload {
             current = sym payload_current,
             set_priority = sym payload_set_priority,
             best_priority = sym payload_best_priority,
+            bind = sym payload_bind,
+            unbind = sym payload_unbind,
         );
 
         /// A payload cannot report a panic (it has no output of its own), and its code has

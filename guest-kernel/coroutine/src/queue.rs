@@ -67,6 +67,19 @@ impl Fifo {
         false
     }
 
+    /// Whether `block` is in the list.
+    pub(crate) fn contains(&self, block: *mut Coroutine) -> bool {
+        let mut at = self.head;
+        while !at.is_null() {
+            if at == block {
+                return true;
+            }
+            // SAFETY: blocks in the list are valid.
+            at = unsafe { (*at).next };
+        }
+        false
+    }
+
     /// Whether the list is empty.
     pub(crate) fn is_empty(&self) -> bool {
         self.head.is_null()

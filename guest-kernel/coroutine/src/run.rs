@@ -26,6 +26,16 @@
 //!   (its BEST register) and the overflow's best, the device's on a tie. Blocked coroutines
 //!   are only counted: linking them into the blocked set would need the lock on every poll,
 //!   the cost the device is there to remove.
+//!
+//! On the device a coroutine can also wait *bound* to a channel ([`bind`], TAIC's wake-up):
+//! the device queues it itself when the channel is notified. A binding holds a reference to
+//! the block and an entry of the set, both given back when the device hands the block out.
+//! What `run_next` takes from the device is then either a ready coroutine or a bound one
+//! woken, and it cannot tell which: it goes by the block's state. `Queued`: it runs it (if
+//! this was the binding, the ready entry still in the device will count as the binding when
+//! taken, so each entry is taken once either way); `Blocked`: the binding woke it, it runs;
+//! `Running`: being polled elsewhere, it is notified as by a waker; `Notified` or `Done`:
+//! nothing to do. A binding's reference is given up after the block has been dealt with.
 
 use crate::control_block::{Coroutine, Kind, State};
 use crate::device;
@@ -201,26 +211,34 @@ unsafe fn run_next_device(executor: *mut Executor, cpu: usize) -> u32 {
     let cpu = cpu % MAX_CPUS;
     // SAFETY: as the caller promises; only atomics and fields fixed at start are used here.
     let e = unsafe { &*executor };
-    let taken = if e.device.overflow.load(Acquire) == 0 {
-        // SAFETY: the set holds only this executor's coroutines.
-        match unsafe { device::dequeue(e) } {
-            Some(block) => Ok(block),
-            None if e.device.overflow.load(Acquire) == 0 => Err(RunResult::Empty),
-            // Overflowed meanwhile: look there.
+    let (block, bound) = loop {
+        let taken = if e.device.overflow.load(Acquire) == 0 {
+            // SAFETY: the set holds only this executor's coroutines.
+            match unsafe { device::dequeue(e) } {
+                Some(block) => Ok(block),
+                None if e.device.overflow.load(Acquire) == 0 => Err(RunResult::Empty),
+                // Overflowed meanwhile: look there.
+                // SAFETY: as the caller promises.
+                None => unsafe { take_merged(executor) },
+            }
+        } else {
             // SAFETY: as the caller promises.
-            None => unsafe { take_merged(executor) },
+            unsafe { take_merged(executor) }
+        };
+        let block = match taken {
+            Ok(block) => block,
+            Err(result) => return result as u32,
+        };
+        // SAFETY: a block the device or the overflow held is valid (a woken binding's
+        // reference keeps it so).
+        match unsafe { claim(e, block) } {
+            Some(bound) => break (block, bound),
+            // SAFETY: a binding's entry: its reference, given up once.
+            None => unsafe { drop_reference(block) },
         }
-    } else {
-        // SAFETY: as the caller promises.
-        unsafe { take_merged(executor) }
     };
-    let block = match taken {
-        Ok(block) => block,
-        Err(result) => return result as u32,
-    };
-    // SAFETY: a block the device or the overflow held is valid.
+    // SAFETY: claimed above.
     let b = unsafe { &*block };
-    b.state.store(State::Running as u32, Relaxed);
     e.current[cpu].store(block, Relaxed);
     e.running[cpu].store(b.priority.load(Relaxed), Relaxed);
     e.switches[cpu].fetch_add(1, Relaxed);
@@ -229,6 +247,10 @@ unsafe fn run_next_device(executor: *mut Executor, cpu: usize) -> u32 {
     if unsafe { (b.poll)(block) } != 0 {
         // SAFETY: polled to completion on core `cpu`.
         unsafe { finish(e, cpu, block) };
+        if bound {
+            // SAFETY: the binding's reference, given up once (after the executor's).
+            unsafe { drop_reference(block) };
+        }
         return RunResult::Completed as u32;
     }
     let blocked = b
@@ -251,7 +273,82 @@ unsafe fn run_next_device(executor: *mut Executor, cpu: usize) -> u32 {
     // Only now, with the coroutine queued again (see `run_next`).
     e.current[cpu].store(null_mut(), Relaxed);
     e.running[cpu].store(NO_PRIORITY, Relaxed);
+    if bound {
+        // SAFETY: the binding's reference; the executor still holds its own.
+        unsafe { drop_reference(block) };
+    }
     RunResult::Pending as u32
+}
+
+/// Makes `block`, just taken from the device, this core's to poll (state `Running`):
+/// `Some(false)` for a ready coroutine, `Some(true)` for a blocked one a binding woke (whose
+/// reference the caller gives up after the poll), `None` for a binding's entry with nothing
+/// to poll (its reference is the caller's to give up). See the module documentation.
+///
+/// # Safety
+/// `block` is valid.
+unsafe fn claim(e: &Executor, block: *mut Coroutine) -> Option<bool> {
+    // SAFETY: as the caller promises.
+    let b = unsafe { &*block };
+    loop {
+        let state = b.state.load(Acquire);
+        let (next, claimed) = match state {
+            s if s == State::Queued as u32 => (State::Running, Some(false)),
+            s if s == State::Blocked as u32 => (State::Running, Some(true)),
+            s if s == State::Running as u32 => (State::Notified, None),
+            _ => return None,
+        };
+        if b.state
+            .compare_exchange(state, next as u32, AcqRel, Acquire)
+            .is_ok()
+        {
+            if claimed == Some(true) {
+                e.blocked.fetch_sub(1, Relaxed);
+            }
+            return claimed;
+        }
+    }
+}
+
+/// Binds coroutine `id` to the channel whose CHAN_HANDLER register is `register`: takes an
+/// entry of the set for the wake-up and a reference for the device, then stores the id.
+/// Returns 1 if bound, 0 if not (software back end, or no entry free).
+///
+/// # Safety
+/// As for [`wake`]; `register` is a mapped CHAN_HANDLER register of the executor's set on
+/// which no other binding of this executor waits.
+pub unsafe fn bind(executor: *mut Executor, id: usize, register: usize) -> u32 {
+    let block = id as *mut Coroutine;
+    // SAFETY: as the caller promises.
+    let e = unsafe { &*executor };
+    if block.is_null() || !e.on_device() || !device::reserve(e) {
+        return 0;
+    }
+    // SAFETY: as the caller promises.
+    let b = unsafe { &*block };
+    b.refs.fetch_add(1, Relaxed);
+    // SAFETY: the entry is reserved; the register is as the caller promises.
+    unsafe { device::bind(register, block, b.priority.load(Relaxed)) };
+    1
+}
+
+/// Undoes a [`bind`] whose channel will never be notified (the call it was made for was
+/// refused): cancels the binding, gives back its entry and its reference.
+///
+/// # Safety
+/// `id` and `register` are those of a binding [`bind`] made that the device has not fired.
+pub unsafe fn unbind(executor: *mut Executor, id: usize, register: usize) {
+    let block = id as *mut Coroutine;
+    // SAFETY: as the caller promises.
+    let e = unsafe { &*executor };
+    if block.is_null() || !e.on_device() {
+        return;
+    }
+    // SAFETY: a CHAN_HANDLER register, as the caller promises; 0 cancels.
+    unsafe { (register as *mut u64).write_volatile(0) };
+    device::unreserve(e);
+    // SAFETY: the binding's reference, given up once.
+    unsafe { drop_reference(block) };
 }
 
 /// The next coroutine when the overflow may hold some (under the lock): takes in the inbox,
@@ -332,11 +429,20 @@ unsafe fn requeue_device(e: &mut Executor, block: *mut Coroutine) {
         head: null_mut(),
         tail: null_mut(),
     };
-    let mut found = false;
+    // A block can be in the device twice (ready, and woken by a binding), but in `held`
+    // (linked through the block) only once: the second entries wait here.
+    let mut twice = [null_mut::<Coroutine>(); CHANNELS];
+    let mut twice_count = 0;
+    let mut found = 0;
     // SAFETY: the set holds only this executor's coroutines.
     while let Some(task) = unsafe { device::take(e) } {
         if task == block {
-            found = true;
+            found += 1;
+        } else if held.contains(task) {
+            if let Some(slot) = twice.get_mut(twice_count) {
+                *slot = task;
+                twice_count += 1;
+            }
         } else {
             // SAFETY: taken out of the device: valid and in no list.
             unsafe { held.push_back(task) };
@@ -346,12 +452,19 @@ unsafe fn requeue_device(e: &mut Executor, block: *mut Coroutine) {
         // SAFETY: taken out above, its entry still reserved.
         unsafe { device::enqueue(e, task, (*task).priority.load(Relaxed)) };
     }
-    if found {
+    for &task in twice.iter().take(twice_count) {
+        // SAFETY: as above.
+        unsafe { device::enqueue(e, task, (*task).priority.load(Relaxed)) };
+    }
+    for _ in 0..found {
         // SAFETY: as above.
         unsafe { device::enqueue(e, block, (*block).priority.load(Relaxed)) };
     }
     e.epoch.fetch_add(1, Release);
 }
+
+/// Channels of a set, so bindings at once (`docs/hardware/task-controller.md` §7).
+const CHANNELS: usize = 64;
 
 /// The coroutine thread `cpu` is polling (0: none).
 ///

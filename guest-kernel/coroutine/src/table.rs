@@ -17,8 +17,9 @@ use crate::executor::Executor;
 pub const TABLE_MAGIC: u64 = 0x004c_4254_4f52_4f43;
 /// The interface this crate describes. A payload with another version is refused. Version 2
 /// added the task-controller back end (the executor's `device` fields and what the operations
-/// do with them); the table's entries are version 1's.
-pub const VERSION: u32 = 2;
+/// do with them); version 3 the entries `BIND` and `UNBIND` (a coroutine bound to a device
+/// channel).
+pub const VERSION: u32 = 3;
 
 /// The operations, by their index in [`Table::offsets`].
 pub mod entry {
@@ -36,8 +37,15 @@ pub mod entry {
     pub const SET_PRIORITY: usize = 5;
     /// `best_priority(executor) -> the most urgent ready priority` (`NO_PRIORITY`: none).
     pub const BEST_PRIORITY: usize = 6;
-    /// How many entries version 2 has.
-    pub const COUNT: usize = 7;
+    /// `bind(executor, id, register) -> 1 if bound, 0 if not`: on the task-controller back
+    /// end, binds coroutine `id` to a channel by storing its task id to `register` (that
+    /// channel's CHAN_HANDLER register), so that the device queues the coroutine itself when
+    /// the channel is notified (TAIC's wake-up).
+    pub const BIND: usize = 7;
+    /// `unbind(executor, id, register)`: undoes a `bind` whose channel will not be notified.
+    pub const UNBIND: usize = 8;
+    /// How many entries version 3 has.
+    pub const COUNT: usize = 9;
 }
 
 /// What one `run_next` did.
@@ -115,6 +123,8 @@ type WakeFn = unsafe extern "C" fn(*mut Executor, usize) -> u32;
 type CurrentFn = unsafe extern "C" fn(*mut Executor, usize) -> usize;
 type SetPriorityFn = unsafe extern "C" fn(*mut Executor, usize, u32) -> u32;
 type BestPriorityFn = unsafe extern "C" fn(*mut Executor) -> u32;
+type BindFn = unsafe extern "C" fn(*mut Executor, usize, usize) -> u32;
+type UnbindFn = unsafe extern "C" fn(*mut Executor, usize, usize);
 
 impl Payload {
     /// The payload mapped at `base` (`len` bytes, executable), checked.
@@ -261,5 +271,29 @@ impl Payload {
         let f: BestPriorityFn =
             unsafe { core::mem::transmute(self.function(entry::BEST_PRIORITY)) };
         unsafe { f(executor) }
+    }
+
+    /// Binds coroutine `id` to the device channel whose CHAN_HANDLER register is at
+    /// `register`: when the channel is notified, the device queues the coroutine as ready,
+    /// with no thread's help. False when the executor is not on the task controller or has
+    /// no entry of its set free for the wake-up.
+    ///
+    /// # Safety
+    /// As for [`Payload::wake`]; `register` is a CHAN_HANDLER register of the executor's set,
+    /// mapped, and no other binding of this executor waits on that channel.
+    pub unsafe fn bind(&self, executor: *mut Executor, id: usize, register: usize) -> bool {
+        // SAFETY: as for `init`.
+        let f: BindFn = unsafe { core::mem::transmute(self.function(entry::BIND)) };
+        unsafe { f(executor, id, register) != 0 }
+    }
+
+    /// Undoes a [`Payload::bind`] whose channel will never be notified.
+    ///
+    /// # Safety
+    /// `id` and `register` are those of a binding `bind` made that the device has not fired.
+    pub unsafe fn unbind(&self, executor: *mut Executor, id: usize, register: usize) {
+        // SAFETY: as for `init`.
+        let f: UnbindFn = unsafe { core::mem::transmute(self.function(entry::UNBIND)) };
+        unsafe { f(executor, id, register) }
     }
 }

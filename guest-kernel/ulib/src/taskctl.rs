@@ -197,6 +197,12 @@ impl TaskSet {
         self.write(channel_offset(channel), task)
     }
 
+    /// The address of channel `channel`'s CHAN_HANDLER register, for code that binds to it
+    /// itself (the coroutine scheduler's payload).
+    pub fn channel_register(&self, channel: usize) -> usize {
+        self.base + channel_offset(channel)
+    }
+
     /// The handler bound to channel `channel`, if one is.
     pub fn channel_handler(&self, channel: usize) -> Option<u64> {
         Some(self.read(channel_offset(channel))).filter(|&task| task != 0)

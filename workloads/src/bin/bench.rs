@@ -105,6 +105,11 @@ const BENCHES: &[(&str, u64, Bench)] = &[
     ("async_read_taskctl", 14, || {
         async_read(WakePath::TaskCtl { channel: 0 }, "async_read_taskctl")
     }),
+    // The same path with the coroutines on the task controller's queues: the reader is
+    // bound to a channel and the device queues it (TAIC's wake-up).
+    ("async_read_taskctl_taskctl", 16, || {
+        in_child("async_read_taskctl_taskctl")
+    }),
 ];
 
 /// Operations measured per benchmark.
@@ -631,7 +636,7 @@ fn async_read(path: WakePath, name: &'static str) -> Result<(), String> {
         match coroutine::io::setup(path) {
             Ok(()) => {}
             Err(ulib::Errno::NoDevice) => {
-                println!("bench {name} skipped=no-device");
+                println!("bench {} skipped=no-device", bench_name(name));
                 return Ok(());
             }
             Err(e) => return Err(format!("io::setup: {e:?}")),
@@ -678,7 +683,11 @@ fn async_read(path: WakePath, name: &'static str) -> Result<(), String> {
         for fd in [r, w] {
             io::close(fd).map_err(|e| format!("close: {e:?}"))?;
         }
-        println!("bench {name} cycles_per_op={per_op} round_trips={ROUND_TRIPS} user_interrupts={interrupts}");
+        let bound = coroutine::io::bound_calls();
+        println!(
+            "bench {} cycles_per_op={per_op} round_trips={ROUND_TRIPS} user_interrupts={interrupts} bound_calls={bound}",
+            bench_name(name)
+        );
         Ok(())
     })
 }

@@ -10,7 +10,7 @@
 //! | `urgent <priority> <addr> <slot>` | its main coroutine takes `priority`, sets word `slot` to 1 (started), yields until word 0 (go) is set, then stores word 1 (the next stamp, counted up) + 1 in word `slot + 1` and word 2 (the stop flag) in word `slot + 2`, and wakes the futex at word `slot + 1` | 0 |
 //! | `doorbell <addr>` | sets word 0 to 1 once it is a coroutine process, waits for doorbell 3, sets word 0 to 2 | 0 |
 //! | `notify <pid>` | rings doorbell 0 of `pid` | 0 if the kernel refused with `NotPermitted`, else 1 |
-//! | `async <path> <addr> <in> <out>` | makes asynchronous calls announced by wake-up path `path` (`poll`, `usip`, `uintc`, `taskctl`): while a second coroutine yields in a loop, reads pipe `in` asynchronously (word 0 set to 1 once the read is in flight), expects `ping`, writes `pong` asynchronously to pipe `out` | 0; 2 if the machine lacks the path's device; 10 setup failed, 11 bad read, 12 bad write, 13 the path did not announce a completion (a user interrupt; for `taskctl`, a user interrupt or a wake-up taken from the set) |
+//! | `async <path> <addr> <in> <out>` | makes asynchronous calls announced by wake-up path `path` (`poll`, `usip`, `uintc`, `taskctl`): while a second coroutine yields in a loop, reads pipe `in` asynchronously (word 0 set to 1 once the read is in flight), expects `ping`, writes `pong` asynchronously to pipe `out` | 0; 2 if the machine lacks the path's device; 10 setup failed, 11 bad read, 12 bad write, 13 the path did not announce a completion (a user interrupt; for `taskctl`, a user interrupt or a wake-up taken from the set, or on the task controller's queues a call bound to a channel) |
 //! | `scribble <executor\|payload>` | overwrites its executor page (then spawns and polls), or stores into the payload's code | killed by a fault; 1 if it survives |
 
 #![no_std]
@@ -187,6 +187,11 @@ fn async_calls(
         // channel; a receiver that moved is told by the set's queue instead.
         let announced = match path {
             io::WakePath::Poll => true,
+            // On the task controller's queues the coroutine was bound and only the device
+            // could wake it (it had no waker); the read's completing proves the wake-up.
+            io::WakePath::TaskCtl { .. } if coroutine::on_task_controller() => {
+                io::bound_calls() > 0
+            }
             io::WakePath::TaskCtl { .. } => io::interrupts() + io::device_wakeups() > 0,
             _ => io::interrupts() > 0,
         };

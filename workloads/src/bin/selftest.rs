@@ -1921,7 +1921,8 @@ fn cochild_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
 /// its `cochild`ren's, wait in the task controller: priority order and FIFO, a priority
 /// change of a ready coroutine, four virtual cores, thousands of coroutines (most of them in
 /// the software overflow), a wake-up from another process, the kernel running the process
-/// with the more urgent coroutine (which it learns from the device). On QEMU the child says
+/// with the more urgent coroutine (which it learns from the device), asynchronous calls (on
+/// `taskctl`, the coroutine bound to a channel and queued by the device). On QEMU the child says
 /// it falls back and runs them on the software queues.
 fn coroutine_taskctl() -> TestResult {
     if TASKCTL.load(Ordering::Relaxed) {
@@ -1934,6 +1935,7 @@ fn coroutine_taskctl() -> TestResult {
         "coroutine_many",
         "coroutine_cross_process_wake",
         "coroutine_kernel_priority",
+        "coroutine_async_read",
     ];
     let mut args = vec!["taskctl"];
     args.extend_from_slice(&tests);
@@ -2204,19 +2206,19 @@ fn coroutine_cross_process_wake() -> TestResult {
 /// announced (for every path but `poll`, by a user interrupt); then an asynchronous write.
 /// Only a machine without the devices (QEMU) may refuse a path.
 fn coroutine_async_read() -> TestResult {
-    for path in abi::async_wake::NAMES {
+    for path in ["poll", "usip", "uintc", "taskctl"] {
         let shared = shared_words(1)?;
         let addr = format!("{}", shared.as_ptr() as usize);
         let (to_child, from_child) = (pipe_pair()?, pipe_pair()?);
         let pid = process::spawn(
             "cochild",
-            &[
+            &cochild_args(&[
                 "async",
                 path,
                 &addr,
                 &format!("{}", to_child.0),
                 &format!("{}", from_child.1),
-            ],
+            ]),
         );
         // The child's ends are the child's: a child that ends early gives end of file.
         ok("close", io::close(to_child.0))?;

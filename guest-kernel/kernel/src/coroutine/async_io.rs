@@ -14,7 +14,9 @@
 //! - `USIP` (COPS): the kernel sets the receiver thread's `sip.USIP` (`task::uintr::raise`);
 //! - `UINTC`: the kernel sends a vector to the receiver's UINTC slot (`task::uintr::send`);
 //! - `TASKCTL`: the kernel's task-controller set sends to a channel of the process's set,
-//!   and the device enqueues the handler the process bound there (`taskctl`).
+//!   and the device enqueues the handler the process bound there (`taskctl`);
+//! - `TASKCTL_BOUND`: the same to the channel the call's key names, where the calling
+//!   coroutine itself is bound, so that the device queues it as ready (TAIC's wake-up).
 //!
 //! Whatever the path, a virtual core of the process that waits for work is woken too (the
 //! executor's epoch futex): a process that is not running learns of a completion only when
@@ -96,6 +98,17 @@ pub fn setup(thread: &Arc<Thread>, path: usize, arg: usize) -> Result<usize, Err
             // A receiver running here puts the set online now, so that the device's
             // wake-ups interrupt it (it would otherwise wait for its next switch-in).
             crate::task::uintr::switch_in(thread);
+            send
+        }
+        async_wake::TASKCTL_BOUND => {
+            let set = process.existing_task_set().ok_or(Errno::Invalid)?;
+            let kernel = crate::taskctl::kernel_set()?;
+            // Every channel a key can name; the value for channel 0, to which a call's
+            // channel is added.
+            let mut send = 0;
+            for channel in (0..crate::taskctl::channels()?.min(64)).rev() {
+                send = crate::taskctl::allow(kernel, &set, channel);
+            }
             send
         }
         _ => return Err(Errno::Invalid),
@@ -354,6 +367,13 @@ fn post(process: &Process, state: &AsyncState, key: u64, coroutine: u64, result:
         async_wake::TASKCTL => {
             if let Ok(set) = crate::taskctl::kernel_set() {
                 set.send(state.send.load(Ordering::Relaxed));
+            }
+        }
+        async_wake::TASKCTL_BOUND => {
+            if let (Some(channel), Ok(set)) =
+                (async_wake::bound_channel(key), crate::taskctl::kernel_set())
+            {
+                set.send(state.send.load(Ordering::Relaxed) | channel as u64);
             }
         }
         _ => {}

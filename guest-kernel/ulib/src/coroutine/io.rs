@@ -22,7 +22,7 @@
 //! interrupted might hold. A call's key is its slot and a generation, so a late record of a
 //! dropped call is recognised and ignored.
 
-use super::{current, payload};
+use super::{current, executor, payload};
 use crate::io::Fd;
 use crate::syscall;
 use crate::taskctl::{self, TaskSet};
@@ -44,8 +44,11 @@ pub enum WakePath {
     Usip,
     /// The kernel sends user-interrupt `vector` (below 64) to this thread's UINTC slot.
     Uintc { vector: usize },
-    /// The kernel's task-controller set wakes `channel` of this process's set, to which the
-    /// waiting coroutine binds itself.
+    /// The kernel's task-controller set wakes a channel of this process's set. On the
+    /// software queues the runtime binds a marker of its own to `channel` and wakes the
+    /// coroutine when the device hands the marker out; on the task controller's queues each
+    /// waiting coroutine binds itself to a channel of its call, and the device queues it
+    /// as ready with no thread's help (TAIC's wake-up; `channel` is unused).
     TaskCtl { channel: usize },
 }
 
@@ -79,15 +82,30 @@ static RECEIVER: AtomicBool = AtomicBool::new(false);
 /// For [`WakePath::TaskCtl`]: the set's address (0: another path) and the channel.
 static TASK_SET: AtomicUsize = AtomicUsize::new(0);
 static CHANNEL: AtomicUsize = AtomicUsize::new(0);
+/// For [`WakePath::TaskCtl`] on the task controller's queues: the set's address, to whose
+/// channels calls bind their coroutines (0: another path).
+static BOUND_SET: AtomicUsize = AtomicUsize::new(0);
+/// Calls whose coroutine was bound to a channel.
+static BOUND_CALLS: AtomicU64 = AtomicU64::new(0);
 
 /// Lets this coroutine process make asynchronous calls, announced by `path`. A path the
 /// machine cannot offer (QEMU has neither UINTC nor task controller) fails with
 /// [`Errno::NoDevice`] and changes nothing. [`WakePath::Usip`] and [`WakePath::Uintc`] make
 /// the calling thread (a virtual core of [`super::block_on`]) the one interrupts go to.
-/// [`WakePath::TaskCtl`] needs the software queues ([`Errno::Invalid`] on the task
-/// controller's).
+/// [`WakePath::TaskCtl`] on the task controller's queues binds each waiting coroutine
+/// itself (`abi::async_wake::TASKCTL_BOUND`).
 pub fn setup(path: WakePath) -> Result<(), Errno> {
     let _ = payload();
+    if matches!(path, WakePath::TaskCtl { .. }) && super::on_task_controller() {
+        let set = TaskSet::open()?.address();
+        // SAFETY: the arguments are numbers.
+        unsafe { syscall::call(abi::nr::COROUTINE_ASYNC, &[async_wake::TASKCTL_BOUND, 0]) }?;
+        TASK_SET.store(0, Ordering::Release);
+        BOUND_SET.store(set, Ordering::Release);
+        READY.store(true, Ordering::Release);
+        return Ok(());
+    }
+    BOUND_SET.store(0, Ordering::Release);
     let mut set = 0;
     match path {
         WakePath::Poll => {}
@@ -98,11 +116,6 @@ pub fn setup(path: WakePath) -> Result<(), Errno> {
             }
         }
         WakePath::TaskCtl { .. } => {
-            // The runtime binds and dequeues a marker of its own in the set: not while the
-            // set holds this process's ready coroutines (see guest-kernel/README.md).
-            if super::on_task_controller() {
-                return Err(Errno::Invalid);
-            }
             set = TaskSet::open()?.address();
             // With a receiver running, the device's wake-up interrupts it (the preempt flag);
             // without a UINTC the runtime still finds it between coroutines.
@@ -140,6 +153,10 @@ pub fn write(fd: Fd, buf: Vec<u8>) -> Call {
 const FREE: u64 = 0;
 /// Taken by a call that has not yet made its system call.
 const ARMING: u64 = 1;
+/// A call whose coroutine is bound to the slot's channel was dropped in flight: the slot
+/// waits for the call's record, so that no other call binds the channel before the device
+/// has fired it.
+const ORPHANED: u64 = 5;
 /// The call is in flight; the slot holds its waker.
 const WAITING: u64 = 2;
 /// A drainer is taking the waker.
@@ -199,6 +216,8 @@ pub struct Call {
     buf: Option<Vec<u8>>,
     /// The slot and its generation, once the call is made.
     slot: Option<(usize, u64)>,
+    /// Whether its coroutine is bound to the slot's channel.
+    bound: bool,
 }
 
 impl Call {
@@ -208,6 +227,7 @@ impl Call {
             fd,
             buf: Some(buf),
             slot: None,
+            bound: false,
         }
     }
 
@@ -235,8 +255,17 @@ impl Call {
             })
             .ok_or(Errno::Again)?;
         let slot = &SLOTS.0[index];
-        // SAFETY: `ARMING` is ours alone.
-        unsafe { *slot.waker.get() = Some(waker.clone()) };
+        let mut key = key(index, generation);
+        // Bound before the call, so that its channel is never notified with nothing bound.
+        let binding = bind(key);
+        if binding.is_some() {
+            key |= async_wake::BOUND;
+            self.bound = true;
+            BOUND_CALLS.fetch_add(1, Ordering::Relaxed);
+        } else {
+            // SAFETY: `ARMING` is ours alone.
+            unsafe { *slot.waker.get() = Some(waker.clone()) };
+        }
         slot.word
             .store(generation << 32 | WAITING, Ordering::Release);
         let buf = self.buf.as_mut().expect("buffer until completion");
@@ -248,17 +277,44 @@ impl Call {
                     self.fd,
                     buf.as_mut_ptr() as usize,
                     buf.len(),
-                    key(index, generation) as usize,
+                    key as usize,
                     current(),
                 ],
             )
         };
         if let Err(errno) = made {
+            if let Some(register) = binding {
+                // SAFETY: bound above; a refused call posts nothing, so nothing fired it.
+                unsafe { payload().unbind(executor(), current(), register) };
+                self.bound = false;
+            }
             release(index, generation);
             return Err(errno);
         }
         Ok((index, generation))
     }
+}
+
+/// Under `TASKCTL_BOUND`, binds the calling coroutine to the channel a call with key `key`
+/// names (`abi::async_wake::bound_channel`); returns the channel's register if it did. Slots
+/// beyond the set's 64 channels, or no entry of the set free, leave the call unbound: then
+/// it is found in the ring between coroutines and woken by its waker.
+fn bind(key: u64) -> Option<usize> {
+    let base = BOUND_SET.load(Ordering::Acquire);
+    if base == 0 || (key & 0xff) > 64 {
+        return None;
+    }
+    let channel = async_wake::bound_channel(key | async_wake::BOUND)?;
+    let register = TaskSet::at(base).channel_register(channel);
+    // SAFETY: the running coroutine of this process's executor; the channel is this slot's
+    // alone while the call is in flight.
+    unsafe { payload().bind(executor(), current(), register) }.then_some(register)
+}
+
+/// Calls whose coroutine was bound to a channel of the task controller (TAIC's wake-up) so
+/// far.
+pub fn bound_calls() -> u64 {
+    BOUND_CALLS.load(Ordering::Relaxed)
 }
 
 /// Frees slot `index` (generation `generation`) of a call that never got in flight or is
@@ -314,7 +370,11 @@ impl Future for Call {
 impl Drop for Call {
     fn drop(&mut self) {
         if let Some((index, generation)) = self.slot.take() {
-            release(index, generation);
+            let slot = &SLOTS.0[index];
+            // A bound call's channel stays armed until its record comes: the slot with it.
+            if !(self.bound && slot.shift(generation, WAITING, ORPHANED).is_ok()) {
+                release(index, generation);
+            }
             // The kernel may still write into it.
             core::mem::forget(self.buf.take());
         }
@@ -386,7 +446,10 @@ fn complete(record: Completion) {
     let Some(slot) = index.checked_sub(1).and_then(|i| SLOTS.0.get(i)) else {
         return;
     };
-    let generation = record.key >> 8;
+    let generation = (record.key & !async_wake::BOUND) >> 8;
+    if slot.shift(generation, ORPHANED, FREE).is_ok() {
+        return;
+    }
     if slot.shift(generation, WAITING, COMPLETING).is_err() {
         return;
     }
