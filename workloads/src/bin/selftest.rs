@@ -2270,21 +2270,11 @@ fn coroutine_kernel_priority() -> TestResult {
     let addr = format!("{}", shared.as_ptr() as usize);
     ok("set_priority", thread::set_priority(0, 0))?;
     let stop = Arc::new(AtomicBool::new(false));
-    let spinners: Vec<JoinHandle<()>> = (0..harts)
-        .map(|_| {
-            let stop = stop.clone();
-            thread::spawn(move || {
-                let _ = thread::set_priority(0, 5);
-                while !stop.load(Ordering::Acquire) {
-                    core::hint::spin_loop();
-                }
-            })
-        })
-        .collect();
+    let mut spinners: Vec<JoinHandle<()>> = Vec::new();
     let mut children = Vec::new();
     let mut result = (|| -> TestResult {
-        // The less urgent one first: once the other has started it would never get a hart
-        // to start on (on one hart).
+        // The less urgent one first, and before the spinners: once its coroutine has taken
+        // priority 6 it gets no hart while they spin, and it must have said so first.
         for (priority, slot) in [("6", "6"), ("1", "3")] {
             let pid = ok(
                 "spawn",
@@ -2295,6 +2285,19 @@ fn coroutine_kernel_priority() -> TestResult {
             wait_for("a coroutine to start", || {
                 shared[slot].load(Ordering::Acquire) == 1
             })?;
+            if spinners.is_empty() {
+                spinners = (0..harts)
+                    .map(|_| {
+                        let stop = stop.clone();
+                        thread::spawn(move || {
+                            let _ = thread::set_priority(0, 5);
+                            while !stop.load(Ordering::Acquire) {
+                                core::hint::spin_loop();
+                            }
+                        })
+                    })
+                    .collect();
+            }
         }
         shared[0].store(1, Ordering::Release);
         wait_for("the urgent coroutine", || {
