@@ -16,6 +16,7 @@ pub mod labels;
 pub mod locate;
 pub mod merge;
 pub mod plot;
+pub mod queueing;
 pub mod report;
 pub mod runner;
 pub mod schema;
