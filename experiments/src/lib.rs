@@ -25,6 +25,7 @@ pub mod slurm;
 pub mod stats;
 pub mod store;
 pub mod sweep;
+pub mod theory;
 
 pub use runner::{run_experiment, RunSettings, RunSummary};
 pub use schema::Experiment;
