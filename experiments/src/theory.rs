@@ -499,10 +499,24 @@ pub fn figure(
         Some(k) => value_label(&meta.labels, k, s).to_string(),
         None => spec.metric.clone(),
     };
+    // Measured: a series' colour and marker, no line; theory: its colour, dashed.
+    let measured_style = |i: usize| style::Style {
+        dash: style::Dash::Solid,
+        ..style::series(i)
+    };
+    let theory_style = |i: usize| style::Style {
+        dash: style::Dash::Dashed,
+        ..style::series(i)
+    };
     for (i, s) in series.iter().enumerate() {
         fig.legend.push(LegendEntry {
-            label: label(s),
-            style: style::series(i),
+            label: format!("{}, measured", label(s)),
+            style: measured_style(i),
+            patch: false,
+        });
+        fig.legend.push(LegendEntry {
+            label: format!("{}, theory", label(s)),
+            style: theory_style(i),
             patch: false,
         });
     }
@@ -532,7 +546,7 @@ pub fn figure(
         for (i, s) in series.iter().enumerate() {
             let mut pts: Vec<&&Verdict> = mine.iter().filter(|v| &v.series == s).collect();
             pts.sort_by(|a, b| a.rho.total_cmp(&b.rho));
-            let st = style::series(i);
+            let st = measured_style(i);
             let measured: Vec<(f64, f64)> =
                 pts.iter().map(|v| (v.rho, v.measured.centre)).collect();
             panel.lines.push(Line {
@@ -553,10 +567,7 @@ pub fn figure(
             });
             panel.lines.push(Line {
                 label: String::new(),
-                style: style::Style {
-                    dash: style::dash(1),
-                    ..st
-                },
+                style: theory_style(i),
                 points: pts.iter().map(|v| (v.rho, v.theory)).collect(),
                 markers: Vec::new(),
                 errors: Vec::new(),
@@ -723,6 +734,69 @@ mod tests {
         assert!(evaluate(&spec(0.1), &one)
             .unwrap_err()
             .contains("two seeds"));
+    }
+
+    #[test]
+    fn the_figure_draws_each_statistic_measured_and_predicted() {
+        let records: Vec<PointRecord> = [1000.0, 20.0]
+            .into_iter()
+            .flat_map(|i| (1..=3).map(move |seed| seed_record(i, seed, 5000)))
+            .collect();
+        let metric = |key| crate::schema::Metric {
+            key,
+            unit: "ns".into(),
+            label: None,
+            classes: None,
+        };
+        let meta = RunMeta {
+            name: "q".into(),
+            description: String::new(),
+            file: "q.toml".into(),
+            profile: crate::schema::Profile::Full,
+            run_id: "r".into(),
+            sweep: vec!["interval".into()],
+            seeds: vec![1, 2, 3],
+            points: records.len(),
+            metrics: [("t".to_string(), metric(1)), ("s".to_string(), metric(2))]
+                .into_iter()
+                .collect(),
+            plots: Vec::new(),
+            labels: Default::default(),
+            check: None,
+            theory: vec![spec(1.0)],
+        };
+        let fig = figure(&meta, &meta.theory[0], &records).unwrap();
+        let vs = evaluate(&meta.theory[0], &records).unwrap();
+        assert_eq!(fig.panels.len(), 3);
+        for (panel, v) in fig.panels.iter().zip(&vs) {
+            assert_eq!(panel.title, v.stat);
+            let [measured, theory] = &panel.lines[..] else {
+                panic!("{panel:?}")
+            };
+            assert_eq!(measured.markers, vec![(v.rho, v.measured.centre)]);
+            assert_eq!(
+                measured.errors,
+                vec![(
+                    v.rho,
+                    v.measured.centre - v.measured.half,
+                    v.measured.centre + v.measured.half
+                )]
+            );
+            assert_eq!(theory.points, vec![(v.rho, v.theory)]);
+            assert_eq!(theory.style.dash, style::Dash::Dashed);
+            assert!(panel.y.contains(v.theory) && panel.y.contains(v.measured.centre));
+        }
+        assert_eq!(fig.legend.len(), 2);
+        let text = report_section(&meta, &records);
+        assert!(
+            text.contains("| interval=20 | 0.49") && text.contains("| p99.9 |"),
+            "{text}"
+        );
+        let mut failed = meta.clone();
+        failed.theory[0].width = 1e-6;
+        let f = failures(&failed, &records);
+        assert_eq!(f.len(), 3, "every interval is wider than 0.0001 %: {f:?}");
+        assert!(f[0].contains("wider than"), "{f:?}");
     }
 
     #[test]
