@@ -102,6 +102,23 @@ pub fn pk_mean(lambda: f64, m1: f64, m2: f64) -> Result<f64, QueueingError> {
     Ok(m1 + lambda * m2 / (2.0 * (1.0 - rho)))
 }
 
+/// Mean sojourn time of M/G/1 FCFS with exceptional first service (Welch 1964): a request
+/// that finds the server idle needs S₀ (moments `f1`, `f2`), the others S (`m1`, `m2`). With
+/// ρ = λE[S], the probability of finding it idle is p₀ = (1−ρ)/(1−ρ+λE[S₀]), the mean wait
+/// E[W] = λ(p₀E[S₀²] + (1−p₀)E[S²])/(2(1−ρ)) (from the workload's mean by PASTA), and
+/// E[T] = E[W] + p₀E[S₀] + (1−p₀)E[S]. With S₀ = S it is Pollaczek–Khinchine.
+pub fn exceptional_first_mean(
+    lambda: f64,
+    (m1, m2): (f64, f64),
+    (f1, f2): (f64, f64),
+) -> Result<f64, QueueingError> {
+    let rho = load(lambda, m1, 1)?;
+    positive("E[S₀]", f1)?;
+    let p0 = (1.0 - rho) / (1.0 - rho + lambda * f1);
+    let wait = lambda * (p0 * f2 + (1.0 - p0) * m2) / (2.0 * (1.0 - rho));
+    Ok(wait + p0 * f1 + (1.0 - p0) * m1)
+}
+
 /// M/D/1 mean sojourn time: P–K with E[S²] = D².
 pub fn md1_mean(lambda: f64, d: f64) -> Result<f64, QueueingError> {
     pk_mean(lambda, d, d * d)
@@ -453,6 +470,22 @@ mod tests {
             assert!(close(pk, extreme[i], 5e-6), "{pk}");
             assert!(close(ps_mean(lambda, 2.9975).unwrap(), extreme_ps[i], 1e-6));
         }
+    }
+
+    #[test]
+    fn exceptional_first_service_reduces_to_pk_and_costs_more_when_dearer() {
+        for rho in LOADS {
+            let pk = pk_mean(rho, 1.0, 2.0).unwrap();
+            let same = exceptional_first_mean(rho, (1.0, 2.0), (1.0, 2.0)).unwrap();
+            assert!(close(same, pk, 1e-12));
+            // A dearer first service (one more unit, deterministic shift of exponential).
+            let dearer = exceptional_first_mean(rho, (1.0, 2.0), (2.0, 5.0)).unwrap();
+            assert!(dearer > pk);
+        }
+        // M/D/1 with D₀ = 2D at ρ = 0.5, by hand: p₀ = 0.5/(0.5 + 1) = 1/3,
+        // E[W] = 0.5(4/3 + 2/3)/(2·0.5) = 1, E[T] = 1 + 2/3 + 2/3.
+        let t = exceptional_first_mean(0.5, (1.0, 1.0), (2.0, 4.0)).unwrap();
+        assert!(close(t, 1.0 + 4.0 / 3.0, 1e-12), "{t}");
     }
 
     #[test]
