@@ -534,7 +534,15 @@ pub fn figure(
             ys.collect::<Vec<_>>(),
             unit,
         );
-        let x = axes::linear_range("load ρ".into(), 0.0, 1.0, "");
+        // ρ from a tenth below the lowest load checked to 1, the saturation the curves
+        // rise towards.
+        let lowest = vs.iter().map(|v| v.rho).fold(1.0, f64::min);
+        let x = axes::linear_range(
+            "load ρ".into(),
+            ((lowest - 0.1) * 10.0).floor().max(0.0) / 10.0,
+            1.0,
+            "",
+        );
         let mut panel = Panel {
             title: stat.clone(),
             x,
