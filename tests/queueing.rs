@@ -52,7 +52,11 @@ fn queueing_points_are_identical_whatever_the_jobs_and_lose_no_request() {
         // 2000 requests, the first 200 the warm-up; the server samples each (the run may
         // end before it stores the last one).
         assert_eq!(r.metrics["sojourn"].count, 1800);
-        assert!(r.metrics["service"].count >= 1999, "{:?}", r.metrics["service"]);
+        assert!(
+            r.metrics["service"].count >= 1999,
+            "{:?}",
+            r.metrics["service"]
+        );
         // Its time on the hart covers the requested 20 µs on average, plus its overhead.
         assert!(r.metrics["service"].mean > 20_000.0);
     }
