@@ -208,13 +208,18 @@ pub fn check(
     let meta = RunMeta::read(&run.dir)?;
     let new = baseline_of(&meta, &spec, &run.records);
     match base {
-        Some(base) if !bless => Ok(CheckOutcome {
-            dir: run.dir,
-            failures: compare(&spec, &base, &new, &run.records),
-            blessed: false,
-        }),
+        Some(base) if !bless => {
+            let mut failures = compare(&spec, &base, &new, &run.records);
+            failures.extend(crate::theory::failures(&meta, &run.records));
+            Ok(CheckOutcome {
+                dir: run.dir,
+                failures,
+                blessed: false,
+            })
+        }
         _ => {
-            let failed: Vec<String> = compare(&spec, &new, &new, &run.records);
+            let mut failed: Vec<String> = compare(&spec, &new, &new, &run.records);
+            failed.extend(crate::theory::failures(&meta, &run.records));
             if !failed.is_empty() {
                 anyhow::bail!(
                     "not blessing a run with failed points:\n{}",

@@ -16,6 +16,7 @@ pub mod labels;
 pub mod locate;
 pub mod merge;
 pub mod plot;
+pub mod queueing;
 pub mod report;
 pub mod runner;
 pub mod schema;
@@ -24,6 +25,7 @@ pub mod slurm;
 pub mod stats;
 pub mod store;
 pub mod sweep;
+pub mod theory;
 
 pub use runner::{run_experiment, RunSettings, RunSummary};
 pub use schema::Experiment;

@@ -275,6 +275,7 @@ fn report(
             }
         }
     }
+    md.push_str(&crate::theory::report_section(meta, records));
     let _ = writeln!(md, "## Summary by group (pooled over seeds)\n");
     let rows = group_rows(meta, records);
     if rows.is_empty() {

@@ -497,6 +497,7 @@ pub fn run_experiment(
         plots: exp.plots.clone(),
         labels: exp.labels.clone(),
         check: exp.check.clone(),
+        theory: exp.theory.clone(),
     };
     let mut done = Vec::new();
     let mut dropped = Vec::new();

@@ -17,7 +17,7 @@ use crate::locate::{key_text, line_of, parse_key, SchemaError, Seg};
 use crate::sim::{MachineError, Simulator};
 
 /// Tables the runner reads; all others are machine configuration.
-pub const RUNNER_TABLES: [&str; 10] = [
+pub const RUNNER_TABLES: [&str; 11] = [
     "experiment",
     "kernel",
     "workload",
@@ -28,6 +28,7 @@ pub const RUNNER_TABLES: [&str; 10] = [
     "quick",
     "labels",
     "profile",
+    "theory",
 ];
 
 /// The statistics a summary row has, as named in `[check]` and plots.
@@ -507,6 +508,8 @@ pub struct Experiment {
     pub labels: Labels,
     /// `[check]`.
     pub check: Option<CheckSpec>,
+    /// `[[theory]]`.
+    pub theory: Vec<crate::theory::TheorySpec>,
     /// The document after the profile's merge (without `[quick]` and `[profile]`).
     pub document: toml::Table,
     /// The names of the file's named profiles (`[profile.NAME]`).
@@ -929,6 +932,8 @@ impl Experiment {
         };
         let labels = parse_labels(&src, &doc, &swept_anywhere)?;
         let check: Option<CheckSpec> = section(&src, &doc, "check")?;
+        let theory: Vec<crate::theory::TheorySpec> =
+            section(&src, &doc, "theory")?.unwrap_or_default();
 
         // The machine: every non-runner table, over the base file.
         let mut tables = toml::Table::new();
@@ -1004,6 +1009,7 @@ impl Experiment {
             plots,
             labels,
             check,
+            theory,
             document: doc,
             profiles,
         };
@@ -1066,6 +1072,20 @@ impl Experiment {
                         "{:?} is a swept key: figures could not tell the class from it",
                         c.name
                     ),
+                ));
+            }
+        }
+        for (i, t) in self.theory.iter().enumerate() {
+            let known = |m: &str| resolve_metric(&self.metrics, m).is_some();
+            let is_swept = |k: &str| swept.contains(&k);
+            if let Some((field, problem)) = t.problem(&known, &is_swept) {
+                return Err(src.error(
+                    &[
+                        Seg::Key("theory".into()),
+                        Seg::Index(i),
+                        Seg::Key(field.into()),
+                    ],
+                    problem,
                 ));
             }
         }

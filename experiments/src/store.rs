@@ -119,6 +119,9 @@ pub struct RunMeta {
     pub labels: Labels,
     /// Regression check.
     pub check: Option<CheckSpec>,
+    /// Measured-against-theory declarations (absent in runs without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub theory: Vec<crate::theory::TheorySpec>,
 }
 
 impl RunMeta {

@@ -59,6 +59,7 @@ fn point(
 
 fn meta(plots: &[&str], labels: Labels) -> RunMeta {
     RunMeta {
+        theory: Vec::new(),
         name: "t".into(),
         description: String::new(),
         file: "t.toml".into(),

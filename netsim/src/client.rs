@@ -14,17 +14,18 @@ use std::collections::VecDeque;
 
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
-use smoltcp::socket::{icmp, tcp};
+use smoltcp::socket::{icmp, tcp, udp};
 use smoltcp::time::Instant;
 use smoltcp::wire::{
     EthernetAddress, HardwareAddress, Icmpv4Message, Icmpv4Packet, IpAddress, IpCidr, Ipv4Address,
 };
 
+use abi::net::RequestHeader;
 use devices::link::NetPeer;
 use devices::sim_control::Sample;
 use sim_core::time::SimTime;
 
-use crate::config::{ClientConfig, LoadKind};
+use crate::config::{ClientConfig, LoadKind, Transport};
 use crate::hostfwd::HostFwd;
 use crate::load::{Completed, InFlight, Requests, Responses, Schedule, PS_PER_US};
 
@@ -141,6 +142,16 @@ struct Ping {
     seq: u16,
 }
 
+/// One UDP stream of requests (an open loop's connection over UDP).
+struct Datagrams {
+    index: usize,
+    priority: u32,
+    handle: SocketHandle,
+    schedule: Schedule,
+    /// Requests sent and not answered, in sending order.
+    in_flight: VecDeque<InFlight>,
+}
+
 /// Most samples kept.
 const MAX_SAMPLES: usize = 10_000_000;
 
@@ -152,6 +163,7 @@ pub struct ClientHost {
     port: Port,
     conns: Vec<Conn>,
     pings: Vec<Ping>,
+    datagrams: Vec<Datagrams>,
     requests: Requests,
     samples: Vec<Sample>,
     counters: Counters,
@@ -196,6 +208,7 @@ impl ClientHost {
         let mut sockets = SocketSet::new(Vec::new());
         let mut conns = Vec::new();
         let mut pings = Vec::new();
+        let mut datagrams = Vec::new();
         for index in 0..config.connections {
             let priority = config.priorities[index % config.priorities.len()];
             let mine: Vec<f64> = trace
@@ -230,6 +243,24 @@ impl ClientHost {
                         seq: 0,
                     });
                 }
+                LoadKind::Open if config.transport == Transport::Udp => {
+                    let buffer = || {
+                        udp::PacketBuffer::new(
+                            vec![udp::PacketMetadata::EMPTY; 1024],
+                            vec![0; 1024 * 1500],
+                        )
+                    };
+                    let mut s = udp::Socket::new(buffer(), buffer());
+                    // Binding a fresh socket to a port of its own cannot fail.
+                    let _ = s.bind(FIRST_PORT.wrapping_add(index as u16));
+                    datagrams.push(Datagrams {
+                        index,
+                        priority,
+                        handle: sockets.add(s),
+                        schedule,
+                        in_flight: VecDeque::new(),
+                    });
+                }
                 LoadKind::Closed | LoadKind::Open | LoadKind::Echo => {
                     let mut s = tcp::Socket::new(
                         tcp::SocketBuffer::new(vec![0; TCP_BUFFER]),
@@ -257,6 +288,7 @@ impl ClientHost {
             .iter()
             .filter_map(|c| c.retry_at)
             .chain(pings.iter().filter_map(|p| p.schedule.next_due()))
+            .chain(datagrams.iter().filter_map(|d| d.schedule.next_due()))
             .min();
         let end = (config.end_us > 0).then(|| {
             config
@@ -271,6 +303,7 @@ impl ClientHost {
             port,
             conns,
             pings,
+            datagrams,
             requests: Requests::new(config, seed.rotate_left(17)),
             samples: Vec::new(),
             counters: Counters::default(),
@@ -364,6 +397,9 @@ impl ClientHost {
                 self.counters.completed += 1;
                 self.counters.mismatched += mismatched as u64;
                 let (priority, index) = (c.priority, c.index);
+                if !request.sampled {
+                    continue;
+                }
                 if self.samples.len() < MAX_SAMPLES {
                     self.samples.push(Sample {
                         key: self.config.sample_key + priority as u16,
@@ -406,6 +442,7 @@ impl ClientHost {
                     id,
                     sent: start,
                     expect,
+                    sampled: c.schedule.started > self.config.warmup_requests,
                 });
                 self.counters.sent += 1;
                 self.counters.bytes_sent += bytes.len() as u64;
@@ -497,6 +534,63 @@ impl ClientHost {
         sent_any
     }
 
+    /// Advance the UDP streams at `now`; whether anything was sent.
+    fn drive_datagrams(&mut self, now: SimTime) -> bool {
+        let mut sent_any = false;
+        let mut buf = vec![0u8; 2048];
+        for d in &mut self.datagrams {
+            let socket = self.sockets.get_mut::<udp::Socket>(d.handle);
+            while let Ok((n, _from)) = socket.recv_slice(&mut buf) {
+                self.counters.bytes_received += n as u64;
+                let found = RequestHeader::decode(&buf[..n]).and_then(|h| {
+                    let k = d.in_flight.iter().position(|r| r.id == h.id)?;
+                    d.in_flight.remove(k)
+                });
+                let Some(request) = found.filter(|r| r.expect as usize == n) else {
+                    self.counters.mismatched += 1;
+                    continue;
+                };
+                self.counters.completed += 1;
+                if !request.sampled {
+                    continue;
+                }
+                if self.samples.len() < MAX_SAMPLES {
+                    self.samples.push(Sample {
+                        key: self.config.sample_key + d.priority as u16,
+                        value: now.saturating_sub(request.sent) / 1000,
+                        hart: d.index as u32,
+                        time_ps: now,
+                    });
+                } else {
+                    self.counters.samples_dropped += 1;
+                }
+            }
+            while socket.can_send() {
+                let Some(due) = d.schedule.take(now) else {
+                    break;
+                };
+                let (h, bytes) = self.requests.next(d.priority);
+                if socket
+                    .send_slice(&bytes, (self.guest, self.config.target_port()))
+                    .is_err()
+                {
+                    self.counters.dropped += 1;
+                    continue;
+                }
+                d.in_flight.push_back(InFlight {
+                    id: h.id,
+                    sent: due,
+                    expect: h.response_bytes,
+                    sampled: d.schedule.started > self.config.warmup_requests,
+                });
+                self.counters.sent += 1;
+                self.counters.bytes_sent += bytes.len() as u64;
+                sent_any = true;
+            }
+        }
+        sent_any
+    }
+
     /// Run the host at `now`.
     fn step(&mut self, now: SimTime) {
         if self.end.is_some_and(|end| now >= end) {
@@ -508,6 +602,7 @@ impl ClientHost {
             self.iface.poll(ts, &mut self.port, &mut self.sockets);
             let mut sent = self.drive_conns(now);
             sent |= self.drive_pings(now);
+            sent |= self.drive_datagrams(now);
             for fwd in &mut self.hostfwd {
                 sent |= fwd.relay(&mut self.iface, &mut self.sockets, self.guest, now);
             }
@@ -543,6 +638,7 @@ impl ClientHost {
                 p.in_flight.front().map(|(_, t)| t + PING_TIMEOUT),
             ]
         });
+        let datagrams = self.datagrams.iter().filter_map(|d| d.schedule.next_due());
         let fwd = self.hostfwd.iter().map(|f| f.next_look(now)).min();
         let end = self.end.filter(|_| !self.ended);
         self.wake = stack
@@ -550,6 +646,7 @@ impl ClientHost {
             .chain(end)
             .chain(conns)
             .chain(pings.flatten())
+            .chain(datagrams)
             .chain(fwd)
             .map(|t| t.max(now + 1))
             .min();
@@ -579,6 +676,10 @@ impl NetPeer for ClientHost {
                     .pings
                     .iter()
                     .all(|p| p.schedule.next_due().is_none() && p.in_flight.is_empty())
+                && self
+                    .datagrams
+                    .iter()
+                    .all(|d| d.schedule.next_due().is_none() && d.in_flight.is_empty())
     }
 
     fn take_samples(&mut self) -> Vec<Sample> {

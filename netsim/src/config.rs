@@ -37,6 +37,17 @@ pub enum Arrival {
     Trace,
 }
 
+/// How an open loop's requests travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// A byte stream per connection.
+    #[default]
+    Tcp,
+    /// One datagram per request and per response, from client port 49152 + connection.
+    Udp,
+}
+
 /// Where in the first period a periodic connection sends its first request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +101,11 @@ pub struct ClientConfig {
     pub outstanding: u32,
     /// Open loop: "periodic" (default), "poisson" or "trace".
     pub arrival: Arrival,
+    /// Open loop: "tcp" (default) or "udp" (one datagram per request and per response).
+    pub transport: Transport,
+    /// Requests per connection whose latency is not sampled (the warm-up from an empty
+    /// system); they are sent and counted as any other. Default 0.
+    pub warmup_requests: u64,
     /// Periodic arrivals (open loop and ping): "staggered" (default) or "random".
     pub phase: Phase,
     /// Open loop and ping: the (mean) gap between requests of one connection, in
@@ -143,6 +159,8 @@ impl Default for ClientConfig {
             duration_us: 0,
             outstanding: 1,
             arrival: Arrival::Periodic,
+            transport: Transport::Tcp,
+            warmup_requests: 0,
             phase: Phase::Staggered,
             interval_us: 100.0,
             trace: String::new(),
@@ -168,6 +186,8 @@ pub const MAX_CONNECTIONS: usize = 1024;
 pub const SAMPLE_KEYS: u32 = 480;
 /// Largest request or response.
 pub const MAX_MESSAGE: u32 = 1 << 24;
+/// Largest request or response datagram: one Ethernet frame's UDP payload.
+pub const MAX_DATAGRAM: u32 = 1472;
 
 impl ClientConfig {
     /// Check the values; the error starts with the key (`net.client.connections = 0: ...`).
@@ -221,6 +241,27 @@ impl ClientConfig {
                 &self.response_bytes,
                 &format!("must be 0 (as the request) or between {header} and {MAX_MESSAGE}"),
             );
+        }
+        if self.transport == Transport::Udp {
+            if self.kind != LoadKind::Open {
+                return k(
+                    "transport",
+                    &"\"udp\"",
+                    "only an open loop (kind = \"open\") runs over UDP",
+                );
+            }
+            for (key, v) in [
+                ("request_bytes", self.request_bytes),
+                ("response_bytes", self.response_bytes),
+            ] {
+                if v > MAX_DATAGRAM {
+                    return k(
+                        key,
+                        &v,
+                        &format!("a UDP request or response is at most {MAX_DATAGRAM} bytes"),
+                    );
+                }
+            }
         }
         if self.outstanding == 0 {
             return k("outstanding", &0, "must be at least 1");

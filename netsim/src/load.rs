@@ -173,6 +173,8 @@ pub struct InFlight {
     pub sent: SimTime,
     /// Bytes of the response expected.
     pub expect: u32,
+    /// Whether its latency is sampled (not a warm-up request).
+    pub sampled: bool,
 }
 
 /// A completed request.
@@ -370,6 +372,7 @@ mod tests {
                 id: h.id,
                 sent: 1,
                 expect: 64,
+                sampled: true,
             });
         }
         let mut stream = h0.encode().to_vec();

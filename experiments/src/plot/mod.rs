@@ -115,5 +115,28 @@ pub fn draw_all(dir: &Path, meta: &RunMeta, records: &[PointRecord]) -> Result<V
             }
         }
     }
+    for spec in &meta.theory {
+        let stem = format!("theory-{}", spec.name);
+        let fig = crate::theory::figure(meta, spec, records);
+        let title = match &fig {
+            Ok(f) => f.title.clone(),
+            Err(_) => format!("{}: measured against theory", spec.name),
+        };
+        match fig {
+            Err(note) => out.push(Drawn {
+                stem,
+                title,
+                note: Some(note),
+            }),
+            Ok(fig) => {
+                write(&out_dir, &stem, &fig)?;
+                out.push(Drawn {
+                    stem,
+                    title,
+                    note: None,
+                });
+            }
+        }
+    }
     Ok(out)
 }

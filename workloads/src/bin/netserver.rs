@@ -8,13 +8,17 @@
 //!                                          the default, `usip`, `uintc`, `taskctl`)
 //! netserver udp-echo [port] [datagrams]    UDP echo
 //! netserver request [port] [connections]   the load generators' request protocol
+//! netserver udp-request [port] [requests] [sample]
+//!                                          the same protocol, one request per datagram,
+//!                                          served first come first served
 //! netserver matrix [port] [connections]    the same, multiplying each request's matrix
 //! ```
 //!
 //! `echo-async` first accepts its `connections` (which must be > 0) on the thread, then
 //! serves each by a coroutine of one executor.
 //!
-//! The experiment runner's form `netserver mode=M [port=P] [count=N] [path=W]` means the same.
+//! The experiment runner's form `netserver mode=M [port=P] [count=N] [path=W] [sample=K]`
+//! means the same.
 //!
 //! With `connections` (or `datagrams`) > 0 the server ends after serving that many, which
 //! ends the machine when it is the first process; 0 (the default) serves for ever. The
@@ -24,6 +28,14 @@
 //! ATS-INTC's TCP benchmark, ../shared/reference/task-controllers.md §7.2) reads the body as
 //! an N×N matrix of `u32` (N the largest with 4·N² ≤ body bytes), squares it, and answers
 //! with the product after the header (cut or zero-padded to `response_bytes`).
+//!
+//! `udp-request` is the degenerate server of the queueing validation (experiments/README.md,
+//! "Queueing theory"): one thread takes the datagrams in arrival order, spins for each
+//! request's `service_ns` and sends the response to the request's sender. With `sample` K it
+//! records, per request, sample K = the time it held the hart for the request (from its
+//! datagram's receipt to the return of the response's send) and sample K + 1 = the time from
+//! the previous response's send to this receipt (a receive that found the datagram waiting
+//! while the server was busy, or the idle time before it came), both in nanoseconds.
 
 #![no_std]
 #![no_main]
@@ -51,7 +63,7 @@ fn main(args: &[&str]) -> i32 {
                 .find_map(|a| a.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
         };
         let mode = get("mode").unwrap_or("echo");
-        let port = get("port").unwrap_or(if matches!(mode, "request" | "matrix") {
+        let port = get("port").unwrap_or(if matches!(mode, "request" | "matrix" | "udp-request") {
             "8000"
         } else {
             "7"
@@ -61,7 +73,11 @@ fn main(args: &[&str]) -> i32 {
             mode,
             port,
             get("count").unwrap_or("0"),
-            get("path").unwrap_or("poll")
+            if mode == "udp-request" {
+                get("sample").unwrap_or("none")
+            } else {
+                get("path").unwrap_or("poll")
+            }
         ]
     } else {
         args.to_vec()
@@ -73,7 +89,10 @@ fn main(args: &[&str]) -> i32 {
     let (Some(port), Some(count)) = (
         number(
             2,
-            if matches!(args.get(1).copied(), Some("request" | "matrix")) {
+            if matches!(
+                args.get(1).copied(),
+                Some("request" | "matrix" | "udp-request")
+            ) {
                 REQUEST_PORT as usize
             } else {
                 ECHO_PORT as usize
@@ -90,12 +109,19 @@ fn main(args: &[&str]) -> i32 {
         Some("request") => serve_tcp(port, count, answer_requests),
         Some("matrix") => serve_tcp(port, count, answer_matrices),
         Some("udp-echo") => udp_echo(port, count),
+        Some("udp-request") => match args.get(4).copied().unwrap_or("none") {
+            "none" => udp_requests(port, count, None),
+            k => match k.parse::<u64>() {
+                Ok(k) if k + 1 < ulib::sim::SAMPLE_KEYS => udp_requests(port, count, Some(k)),
+                _ => Err(Errno::Invalid),
+            },
+        },
         Some("echo-async") => match WakePath::from_name(args.get(4).copied().unwrap_or("poll")) {
             Some(path) if count > 0 => echo_async(port, count, path),
             _ => Err(Errno::Invalid),
         },
         _ => {
-            eprintln!("netserver: echo | udp-echo | request [port] [count]");
+            eprintln!("netserver: echo | udp-echo | request | udp-request [port] [count]");
             return 2;
         }
     };
@@ -195,6 +221,44 @@ fn udp_echo(port: u16, count: usize) -> Result<(), Errno> {
         served += 1;
     }
     println!("netserver: echoed {served} datagrams");
+    Ok(())
+}
+
+/// The largest UDP payload of one Ethernet frame.
+const UDP_PAYLOAD: usize = 1472;
+
+/// Answers request datagrams in arrival order, spinning for each one's service time; after
+/// `count` (0: never) returns. With `sample`, records each request's time on the hart and
+/// the time before it (see the module's documentation).
+fn udp_requests(port: u16, count: usize, sample: Option<u64>) -> Result<(), Errno> {
+    let socket = UdpSocket::bind(port)?;
+    println!("netserver: udp requests on port {port}");
+    let mut buf = vec![0u8; 2048];
+    let mut response = Vec::new();
+    let mut served = 0;
+    let mut finished = time::now_ns();
+    while count == 0 || served < count {
+        let (n, addr, from) = socket.recv_from(&mut buf)?;
+        let begun = time::now_ns();
+        let Some(request) = RequestHeader::decode(&buf[..n.min(REQUEST_HEADER_BYTES)]) else {
+            continue;
+        };
+        let end = begun + request.service_ns;
+        while time::now_ns() < end {}
+        response.clear();
+        response.extend_from_slice(&buf[..REQUEST_HEADER_BYTES]);
+        // One datagram: at most one Ethernet frame's UDP payload.
+        response.resize((request.response_bytes as usize).min(UDP_PAYLOAD), 0);
+        socket.send_to(&response, addr, from)?;
+        let done = time::now_ns();
+        if let Some(key) = sample {
+            ulib::sim::sample(key, done - begun);
+            ulib::sim::sample(key + 1, begun - finished);
+        }
+        finished = done;
+        served += 1;
+    }
+    println!("netserver: served {served} request datagrams");
     Ok(())
 }
 
