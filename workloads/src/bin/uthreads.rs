@@ -513,6 +513,19 @@ fn reset() {
 
 fn selftest(s: &Settings) -> Result<(), String> {
     let config = &s.config;
+    // 0. The `time` CSR and the simulator's clock agree: the deadline-to-task delays (key 7)
+    //    subtract one from the other.
+    if let Some(before) = sim::now_ps() {
+        let ticks = uthread::now_ticks();
+        let after = sim::now_ps().unwrap_or(before);
+        let ps_per_tick = 1_000_000_000_000 / uthread::timebase_hz();
+        let at = ticks * ps_per_tick;
+        check(
+            "clocks agree",
+            at <= after && at + ps_per_tick >= before,
+            format!("time {ticks} ticks = {at} ps, simulator clock {before}..{after} ps"),
+        )?;
+    }
     let preemptive =
         config.mechanism != Mechanism::Cooperative && config.policy != PolicyKind::Fifo;
     // 1. A task that never yields does not starve the others.

@@ -74,7 +74,10 @@ pub fn now_ticks() -> u64 {
 }
 
 /// `time` ticks per second, measured once against the simulator's picosecond clock (or the
-/// kernel's nanosecond clock without it) between two edges of `time`.
+/// kernel's nanosecond clock without it) between two edges of `time` 100 000 ticks apart
+/// (10 ms at 10 MHz), rounded to whole kilohertz. The latency samples convert deadlines to
+/// picoseconds with it, so it must be exact: a loop polling `time` sees an edge up to a few
+/// cycles late, 10^-5 of the span on the 100 MHz FPGA preset, and the rounding takes that off.
 pub fn timebase_hz() -> u64 {
     static HZ: AtomicU64 = AtomicU64::new(0);
     let known = HZ.load(Ordering::Relaxed);
@@ -82,26 +85,22 @@ pub fn timebase_hz() -> u64 {
         return known;
     }
     let clock_ps = || crate::sim::now_ps().unwrap_or_else(|| crate::time::now_ns() * 1000);
+    // The first read maps the simulator's device: not between the edges.
+    clock_ps();
     let edge = |after: u64| loop {
         let t = now_ticks();
         if t >= after {
             return t;
         }
     };
-    let ticks = if crate::sim::present() {
-        1_000
-    } else {
-        100_000
-    };
     let t0 = edge(now_ticks() + 1);
     let p0 = clock_ps();
-    let t1 = edge(t0 + ticks);
+    let t1 = edge(t0 + 100_000);
     let p1 = clock_ps();
     let hz = ((t1 - t0) as u128 * 1_000_000_000_000 / (p1 - p0).max(1) as u128) as u64;
-    // Time bases are whole kilohertz; the reads around the edges blur the last digits.
-    let hz = (hz + 500) / 1000 * 1000;
-    HZ.store(hz.max(1000), Ordering::Relaxed);
-    hz.max(1000)
+    let hz = ((hz + 500) / 1000 * 1000).max(1000);
+    HZ.store(hz, Ordering::Relaxed);
+    hz
 }
 
 /// The interrupted state a preemption must carry across the switch (user interrupts: `uepc`).
