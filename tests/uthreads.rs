@@ -27,7 +27,11 @@ fn uthreads(harts: usize, args: &str) -> String {
         &format!("run uthreads {args}"),
     ]);
     let out = text(&o);
-    assert_eq!(o.status.code(), Some(0), "uthreads {args} on {harts} harts:\n{out}");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "uthreads {args} on {harts} harts:\n{out}"
+    );
     assert!(out.contains("init: uthreads exited with status 0"), "{out}");
     out
 }
@@ -98,7 +102,13 @@ fn field(out: &str, prefix: &str, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("no `{prefix}` line:\n{out}"));
     line.split_whitespace()
         .find_map(|w| w.strip_prefix(&format!("{key}=")))
-        .and_then(|v| v.trim_end_matches(|c: char| c.is_alphabetic()).split('x').next()?.parse().ok())
+        .and_then(|v| {
+            v.trim_end_matches(|c: char| c.is_alphabetic())
+                .split('x')
+                .next()?
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("no {key}= in `{line}`"))
 }
 
@@ -134,12 +144,60 @@ fn a_million_tasks_run_to_completion() {
     bimodal(1_000_000);
 }
 
+/// The number before `unit` on the console line starting with `prefix`.
+fn figure(out: &str, prefix: &str, unit: &str) -> u64 {
+    out.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|rest| {
+            rest.split(unit)
+                .next()?
+                .split_whitespace()
+                .last()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no `{prefix} ... {unit}` line:\n{out}"))
+}
+
+fn within_15_percent(what: &str, measured: u64, readme: u64) {
+    let (low, high) = (readme * 85 / 100, readme * 115 / 100);
+    assert!(
+        (low..=high).contains(&measured),
+        "{what}: measured {measured} ns, guest-kernel/ulib/README.md says {readme} ns"
+    );
+}
+
+#[test]
+fn costs_match_the_readme() {
+    // The README's table, default machine: a voluntary switch (round robin), and Aspen's
+    // preemption cost with the user timer (2 harts, 20 tasks of 1 ms, 10 µs quantum).
+    let out = uthreads(
+        1,
+        "op=switch mechanism=cooperative policy=rr tasks=20 rounds=200",
+    );
+    let switch = figure(&out, "uthreads switch: ", " ns per voluntary switch");
+    within_15_percent("voluntary switch", switch, README_SWITCH_NS);
+    let out = uthreads(
+        2,
+        "op=overhead mechanism=utimer policy=rr quantum_us=10 tasks=20 work_us=1000",
+    );
+    let cost = figure(&out, "uthreads overhead: ", " ns per preemption");
+    within_15_percent("user-timer preemption", cost, README_UTIMER_PREEMPTION_NS);
+}
+
+/// guest-kernel/ulib/README.md, "Costs", default machine.
+const README_SWITCH_NS: u64 = 550;
+const README_UTIMER_PREEMPTION_NS: u64 = 957;
+
 #[test]
 fn bad_arguments_are_named() {
     for (args, complaint) in [
         ("mechanism=signal", "uthreads: mechanism: unknown `signal`"),
         ("policy=cfs", "uthreads: policy: unknown `cfs`"),
-        ("quantum_us=0", "uthreads: quantum_us=0 stack_kib=8: need quantum_us > 0"),
+        (
+            "quantum_us=0",
+            "uthreads: quantum_us=0 stack_kib=8: need quantum_us > 0",
+        ),
         ("speed=3", "uthreads: unknown argument `speed`"),
     ] {
         let o = hartlab(&["boot", "--bootargs", &format!("run uthreads {args}")]);

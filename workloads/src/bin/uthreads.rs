@@ -216,7 +216,15 @@ fn print_report(what: &str, s: &Settings, r: &Report) {
 }
 
 fn run_tasks(config: &Config, root: fn(usize), arg: usize) -> Result<Report, String> {
-    uthread::run(config, root, arg).map_err(|e| format!("{e:?}"))
+    uthread::run(config, root, arg).map_err(|e| match e {
+        uthread::Error::Absent(m, errno) => {
+            format!(
+                "mechanism {} is absent on this machine ({errno:?})",
+                m.name()
+            )
+        }
+        uthread::Error::Busy => String::from("a scheduler already runs"),
+    })
 }
 
 // ---- bimodal ----------------------------------------------------------------------------

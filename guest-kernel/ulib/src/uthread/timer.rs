@@ -212,8 +212,8 @@ impl Timer {
             // SAFETY: this receiver's user timer.
             Mechanism::UserTimer => unsafe { asm!("csrw 0x8C0, {}", in(reg) deadline) },
             Mechanism::Uipi | Mechanism::Upcall => {
-                DEADLINE.store(deadline, Ordering::Release);
-                if deadline != NEVER && PARKED.load(Ordering::Acquire) {
+                DEADLINE.store(deadline, Ordering::SeqCst);
+                if deadline != NEVER && PARKED.load(Ordering::SeqCst) {
                     ARM_SEQ.fetch_add(1, Ordering::Release);
                     let _ = syscall::futex_wake(&ARM_SEQ, 1);
                 }
@@ -238,7 +238,10 @@ impl Timer {
 }
 
 /// The timer thread: raises an interrupt (an upcall or a UIPI) once per deadline, spinning on
-/// `time` or sleeping on the kernel timer until it.
+/// `time` or sleeping on the kernel timer until it. After an interrupt it waits for the next
+/// deadline the same way (a spinning thread keeps spinning, a sleeping one sleeps on
+/// [`ARM_SEQ`] until [`Timer::arm`] wakes it: that call is the kernel timer's re-arming); it
+/// parks only while nothing is armed.
 fn timer_thread(upcall: bool, spin: bool) {
     // On one hart it must take the hart from the scheduler thread when its sleep ends.
     let _ = thread::set_priority(0, 0);
@@ -246,13 +249,17 @@ fn timer_thread(upcall: bool, spin: bool) {
     let hz = timebase_hz();
     while !STOP.load(Ordering::Acquire) {
         let deadline = DEADLINE.load(Ordering::Acquire);
-        if deadline == NEVER {
+        let fired = deadline == FIRED.load(Ordering::Acquire);
+        if deadline == NEVER || (fired && !spin) {
             let seen = ARM_SEQ.load(Ordering::Acquire);
-            PARKED.store(true, Ordering::Release);
-            if DEADLINE.load(Ordering::Acquire) == NEVER && !STOP.load(Ordering::Acquire) {
+            PARKED.store(true, Ordering::SeqCst);
+            if DEADLINE.load(Ordering::SeqCst) == deadline && !STOP.load(Ordering::Acquire) {
                 let _ = syscall::futex_wait(&ARM_SEQ, seen, 0);
             }
             PARKED.store(false, Ordering::Release);
+            continue;
+        }
+        if fired {
             continue;
         }
         let now = now_ticks();
@@ -261,12 +268,6 @@ fn timer_thread(upcall: bool, spin: bool) {
                 let ns = ((deadline - now) as u128 * 1_000_000_000).div_ceil(hz as u128);
                 let _ = syscall::sleep(ns as u64);
             }
-            continue;
-        }
-        if DEADLINE
-            .compare_exchange(deadline, NEVER, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
             continue;
         }
         FIRED.store(deadline, Ordering::Release);
