@@ -147,7 +147,8 @@ fn a_million_tasks_run_to_completion() {
 /// The number before `unit` on the console line starting with `prefix`.
 fn figure(out: &str, prefix: &str, unit: &str) -> u64 {
     out.lines()
-        .find_map(|l| l.strip_prefix(prefix))
+        .filter_map(|l| l.strip_prefix(prefix))
+        .find(|rest| rest.contains(unit))
         .and_then(|rest| {
             rest.split(unit)
                 .next()?
