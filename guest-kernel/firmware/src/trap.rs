@@ -37,9 +37,10 @@ pub fn delegate_to_supervisor() {
         mideleg::set_ssoft();
         mideleg::set_stimer();
         mideleg::set_sext();
-        // User software interrupts (N extension): the kernel routes them on to user mode
-        // through `sideleg`. The bit is read-only zero on harts without the N extension.
-        core::arch::asm!("csrs mideleg, {}", in(reg) 1);
+        // User software and user timer interrupts (N extension, hartlab's `utimecmp`): the
+        // kernel routes them on to user mode through `sideleg`. The bits are read-only zero
+        // on harts without the N extension.
+        core::arch::asm!("csrs mideleg, {}", in(reg) 1 | 1 << 4);
         medeleg::set_instruction_misaligned();
         medeleg::set_instruction_fault();
         medeleg::set_illegal_instruction();

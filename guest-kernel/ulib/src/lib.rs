@@ -31,6 +31,7 @@
 //! | [`sim`] | hartlab's simulator-control device (absent on QEMU) |
 //! | [`uintr`] | user interrupts: handlers in user mode, `uipi.send` between processes |
 //! | [`coroutine`] | async coroutines with priorities on the shared scheduler payload: `block_on`, `spawn`, `yield_now`, `sleep`, `alloc_cpu` |
+//! | [`uthread`] | preemptible user threads: a million stackful tasks in one thread, preempted by the user timer, a UIPI or an upcall, with pluggable policies |
 //! | [`taskctl`] | hartlab's task controller: hardware ready queues, IPC wake-ups (absent on QEMU) |
 //! | `heap` | the global allocator (`alloc::vec::Vec`, `Box`, ... work) |
 //! | `panic` | the panic handler: message to stderr, exit status 101 |
@@ -59,6 +60,7 @@ pub mod thread;
 pub mod time;
 pub mod uintr;
 pub mod upcall;
+pub mod uthread;
 
 pub use abi::{self, Errno};
 pub use start::program_name;

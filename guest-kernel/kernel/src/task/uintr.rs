@@ -3,7 +3,9 @@
 //!
 //! A thread becomes a *receiver* by registering a handler: it gets a UINTC slot and its own
 //! copy of the N-extension registers (`utvec`, `uscratch`, `uepc`, `ucause`, `utval`, `uie`;
-//! `ustatus` lives in the trap frame's `sstatus`). A *sender* process has a sender table,
+//! `ustatus` lives in the trap frame's `sstatus`) and of hartlab's user timer `utimecmp`
+//! (CSR 0x8C0): while it runs, user timer interrupts are delegated to it too, so it may arm
+//! the timer and enable `uie.UTIE` itself; switched out, its timer is disarmed on the hart. A *sender* process has a sender table,
 //! one page whose entries name receiver slots; `suist` points at it while its threads run.
 //! Descriptors from `uintr_create_fd` carry the right to add a receiver to a sender table.
 //!
@@ -45,6 +47,8 @@ use spin::{Mutex, Once};
 
 /// `sideleg`/`sie`/`sip` bit of the user software interrupt.
 const USI: usize = 1 << 0;
+/// `sideleg`/`uie` bit of the user timer interrupt (hartlab's `utimecmp`, CSR 0x8C0).
+const UTI: usize = 1 << 4;
 /// `ustatus.UIE`, also visible in `sstatus`.
 pub const UIE: usize = 1 << 0;
 /// Enable bit of `suist` and `suirs`.
@@ -192,6 +196,8 @@ struct UserCsrs {
     ucause: usize,
     utval: usize,
     uie: usize,
+    /// The user timer's compare value (all ones: never).
+    utimecmp: usize,
 }
 
 impl UserCsrs {
@@ -205,12 +211,17 @@ impl UserCsrs {
             core::arch::asm!("csrr {}, 0x042", out(reg) c.ucause);
             core::arch::asm!("csrr {}, 0x043", out(reg) c.utval);
             core::arch::asm!("csrr {}, 0x004", out(reg) c.uie);
+            core::arch::asm!("csrr {}, 0x8C0", out(reg) c.utimecmp);
+            // The timer stays with the thread: it must not fire for the next one, nor reach
+            // the kernel once `sideleg` stops delegating it.
+            core::arch::asm!("csrc 0x004, {}", in(reg) UTI);
+            core::arch::asm!("csrw 0x8C0, {}", in(reg) usize::MAX);
         }
         c
     }
 
-    /// Loads the registers; `uie` last, after `sideleg` has delegated USI (it only holds
-    /// delegated bits).
+    /// Loads the registers; `uie` after `sideleg` has delegated USI and UTI (it only holds
+    /// delegated bits), the user timer last.
     fn load(&self) {
         // SAFETY: this hart's user-interrupt CSRs, for the thread about to run.
         unsafe {
@@ -219,8 +230,9 @@ impl UserCsrs {
             core::arch::asm!("csrw 0x041, {}", in(reg) self.uepc);
             core::arch::asm!("csrw 0x042, {}", in(reg) self.ucause);
             core::arch::asm!("csrw 0x043, {}", in(reg) self.utval);
-            core::arch::asm!("csrs 0x103, {}", in(reg) USI);
+            core::arch::asm!("csrs 0x103, {}", in(reg) USI | UTI);
             core::arch::asm!("csrw 0x004, {}", in(reg) self.uie);
+            core::arch::asm!("csrw 0x8C0, {}", in(reg) self.utimecmp);
         }
     }
 }
@@ -428,8 +440,9 @@ pub fn switch_out(thread: &Thread) {
             uintc.route(slot, false, hart);
         }
         RECEIVER_RUNNING.remove(hart);
-        // SAFETY: this hart's delegation: user software interrupts reach the kernel again.
-        unsafe { core::arch::asm!("csrc 0x103, {}", in(reg) USI) };
+        // SAFETY: this hart's delegation: user software interrupts reach the kernel again
+        // (`UserCsrs::save` has disabled and disarmed the user timer).
+        unsafe { core::arch::asm!("csrc 0x103, {}", in(reg) USI | UTI) };
         routing.adopt_parked(uintc, hart);
     }
     if thread.sched.lock().status == Status::Exited {
@@ -525,6 +538,7 @@ pub fn register_handler(entry: usize) -> Result<usize, Errno> {
             csrs: UserCsrs {
                 utvec: entry,
                 uie: USI,
+                utimecmp: usize::MAX,
                 ..UserCsrs::default()
             },
             injected: false,
