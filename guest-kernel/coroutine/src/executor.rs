@@ -47,8 +47,10 @@ pub struct DeviceQueues {
     /// new ready coroutines go there too, behind them, so that FIFO order within a priority
     /// holds across the device and the overflow.
     pub overflow: AtomicU32,
-    /// Keeps the layout free of padding the compiler would choose.
-    pub reserved: u32,
+    /// Entries of bindings ([`crate::run::bind`]) not yet taken out of the device. While it
+    /// is 0 every entry in the device is a ready coroutine, which `run_next` takes without
+    /// an atomic read-modify-write of its state.
+    pub bindings: AtomicU32,
 }
 
 /// One address space's scheduler state.
@@ -133,7 +135,7 @@ impl Executor {
                 limit: 0,
                 tasks: AtomicU32::new(0),
                 overflow: AtomicU32::new(0),
-                reserved: 0,
+                bindings: AtomicU32::new(0),
             },
         }
     }

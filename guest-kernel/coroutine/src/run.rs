@@ -36,6 +36,9 @@
 //! taken, so each entry is taken once either way); `Blocked`: the binding woke it, it runs;
 //! `Running`: being polled elsewhere, it is notified as by a waker; `Notified` or `Done`:
 //! nothing to do. A binding's reference is given up after the block has been dealt with.
+//! While no binding's entry is in the device (`device.bindings` = 0), every entry is a ready
+//! coroutine, and `run_next` takes it with a plain store of its state, as before bindings
+//! existed: the atomic claim costs only the processes that bind.
 
 use crate::control_block::{Coroutine, Kind, State};
 use crate::device;
@@ -290,18 +293,31 @@ unsafe fn run_next_device(executor: *mut Executor, cpu: usize) -> u32 {
 unsafe fn claim(e: &Executor, block: *mut Coroutine) -> Option<bool> {
     // SAFETY: as the caller promises.
     let b = unsafe { &*block };
+    if e.device.bindings.load(Acquire) == 0 {
+        // No binding's entry in the device: a ready coroutine, queued once, which nothing
+        // but this core changes now (a wake-up leaves a queued coroutine alone).
+        b.state.store(State::Running as u32, Relaxed);
+        return Some(false);
+    }
     loop {
         let state = b.state.load(Acquire);
         let (next, claimed) = match state {
             s if s == State::Queued as u32 => (State::Running, Some(false)),
             s if s == State::Blocked as u32 => (State::Running, Some(true)),
             s if s == State::Running as u32 => (State::Notified, None),
-            _ => return None,
+            _ => {
+                e.device.bindings.fetch_sub(1, AcqRel);
+                return None;
+            }
         };
         if b.state
             .compare_exchange(state, next as u32, AcqRel, Acquire)
             .is_ok()
         {
+            if claimed != Some(false) {
+                // Taken as a binding's entry.
+                e.device.bindings.fetch_sub(1, AcqRel);
+            }
             if claimed == Some(true) {
                 e.blocked.fetch_sub(1, Relaxed);
             }
@@ -327,6 +343,7 @@ pub unsafe fn bind(executor: *mut Executor, id: usize, register: usize) -> u32 {
     // SAFETY: as the caller promises.
     let b = unsafe { &*block };
     b.refs.fetch_add(1, Relaxed);
+    e.device.bindings.fetch_add(1, AcqRel);
     // SAFETY: the entry is reserved; the register is as the caller promises.
     unsafe { device::bind(register, block, b.priority.load(Relaxed)) };
     1
@@ -346,6 +363,7 @@ pub unsafe fn unbind(executor: *mut Executor, id: usize, register: usize) {
     }
     // SAFETY: a CHAN_HANDLER register, as the caller promises; 0 cancels.
     unsafe { (register as *mut u64).write_volatile(0) };
+    e.device.bindings.fetch_sub(1, AcqRel);
     device::unreserve(e);
     // SAFETY: the binding's reference, given up once.
     unsafe { drop_reference(block) };
