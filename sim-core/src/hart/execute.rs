@@ -2,11 +2,11 @@
 //! the next pc; faults return an [`Exception`] and leave pc at the faulting instruction.
 
 use super::csr::{addr, mstatus};
-use super::decode::{Insn, Op, RD_SINK};
 use super::mmu::{access_fault, Target};
 use super::pmp::AccessKind;
 use super::trap::{cause, Exception};
 use super::{Hart, Priv};
+use crate::isa::decode::{Insn, Op, RD_SINK};
 use crate::system_bus::SystemBus;
 use crate::trace::TraceEvent;
 
