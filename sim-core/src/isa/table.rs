@@ -1,6 +1,6 @@
-//! The operation table: per operation, what the timing model and the executor need to know
-//! besides its encoding (see [`super::decode`]) and its semantics (the hart's executor): its
-//! timing class, how it transfers control, and the register file each operand lives in.
+//! The operation table: per operation, what is known of it besides its encoding (see
+//! [`super::decode`]) and its semantics (the hart's executor): its timing class, how it
+//! transfers control, and the register file each operand lives in.
 //!
 //! One row per operation, in one exhaustive `match`, so a new operation cannot go without
 //! its row; the pipeline model and the branch predictor read these rows instead of keeping
