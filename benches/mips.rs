@@ -2,7 +2,10 @@
 //! million instructions on one hart) timed and functional, and the sharing guest
 //! (`benches/guest/sharing.S`, four harts bouncing a line every 16 instructions) timed under
 //! exact and under quantum interleaving, and reports millions of simulated instructions per
-//! host second, best and median of several runs.
+//! host second, best and median of several runs. When `qemu-system-riscv64` is installed it
+//! also runs intbench on QEMU (TCG), alternating with hartlab run by run, and reports
+//! hartlab's functional speed as a fraction of QEMU's, median of the run-by-run ratios
+//! (QEMU's time is its whole process, start-up included; it retires the same instructions).
 //!
 //! `cargo bench --bench mips` (set `HARTLAB_BENCH_RUNS` to change the number of runs).
 
@@ -32,6 +35,11 @@ fn main() {
         options.config.timing.mode = mode;
         measure(&format!("intbench {mode:?}"), &elf, &options, runs);
     }
+    if support::qemu_available() {
+        against_qemu(&elf, runs);
+    } else {
+        println!("intbench on QEMU: skipped, qemu-system-riscv64 is not installed");
+    }
     let sharing = root.join("benches/guest/sharing.S");
     let sharing = support::build_guest("sharing-4", &[sharing.as_path()], &["-DNHARTS=4"]);
     for interleave in [InterleaveName::Exact, InterleaveName::Quantum] {
@@ -45,6 +53,39 @@ fn main() {
             runs,
         );
     }
+}
+
+/// Run `elf` on QEMU and functionally on hartlab in turn, `runs` times each, and print the
+/// median of hartlab's MIPS over QEMU's, pair by pair.
+fn against_qemu(elf: &std::path::Path, runs: usize) {
+    let mut options = RunOptions::default();
+    options.config.timing.mode = ModeName::Functional;
+    let mut ratios = Vec::new();
+    for i in 0..runs {
+        let started = std::time::Instant::now();
+        let qemu = support::qemu_command(elf, 1, std::time::Duration::from_secs(60), &[])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run qemu-system-riscv64");
+        let qemu_seconds = started.elapsed().as_secs_f64();
+        assert!(qemu.status.success(), "intbench failed on QEMU");
+        let run = support::run_hartlab_with(elf, &options);
+        assert_eq!(run.status, 0, "intbench failed:\n{}", run.console);
+        let qemu_mips = run.report.stats.instret as f64 / qemu_seconds / 1e6;
+        println!(
+            "intbench QEMU run {}: {qemu_seconds:.3} s = {qemu_mips:.1} MIPS; hartlab functional {:.1} MIPS = {:.3} x QEMU",
+            i + 1,
+            run.report.mips(),
+            run.report.mips() / qemu_mips
+        );
+        ratios.push(run.report.mips() / qemu_mips);
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "intbench functional / QEMU: median {:.3} over {} paired runs",
+        ratios[ratios.len() / 2],
+        ratios.len()
+    );
 }
 
 /// Run `elf` `runs` times and print each run and the best and median MIPS.

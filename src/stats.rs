@@ -1,6 +1,12 @@
 //! Run statistics: the JSON `--stats FILE` writes and the gem5-style table `--stats -`
 //! prints. Everything here is simulated, so the same ELF and configuration give
 //! byte-identical statistics; host time and speed are reported separately.
+//!
+//! The machine's figures (everything but `simulator`) describe the modelled hardware and
+//! stay the same whatever the engine does to run it faster. The `simulator` section holds
+//! diagnostics of the simulator's own host-side caches (its software TLB and page-table
+//! walks that fill it); they are deterministic too, but they count work of the engine, not
+//! of the machine, so they may change whenever the engine does.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -294,10 +300,27 @@ pub struct HartReport {
     pub mmio_cycles: u64,
     /// User interrupts: UIPI instructions and send-to-handler latencies.
     pub uintr: UintrReport,
-    /// Page-table walks by the functional MMU (timed or not).
+}
+
+/// The simulator's own work for one hart: host-side caches, not the modelled machine.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SimulatorHartReport {
+    /// Hart id.
+    pub hart: usize,
+    /// Page-table walks the simulator's functional MMU made to fill its software TLB (the
+    /// modelled TLBs' misses and walk cycles are `itlb`/`dtlb` in the hart's figures).
     pub page_walks: u64,
-    /// Translations cached by the simulator's own software TLB (a host-speed detail).
+    /// Translations the simulator cached in its software TLB.
     pub soft_tlb_fills: u64,
+}
+
+/// Simulator diagnostics: counters of the engine's host-side caches. They are
+/// deterministic but depend on how the engine runs the machine, so they are kept apart
+/// from the machine's statistics and may change with any engine change.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SimulatorReport {
+    /// Per-hart counters.
+    pub harts: Vec<SimulatorHartReport>,
 }
 
 /// User-interrupt counters of one hart.
@@ -347,6 +370,8 @@ pub struct Stats {
     pub l2: CacheReport,
     /// Per-device accesses.
     pub devices: Vec<DeviceReport>,
+    /// Simulator diagnostics (not machine statistics; they depend on the engine).
+    pub simulator: SimulatorReport,
 }
 
 impl Stats {
@@ -391,11 +416,23 @@ impl Stats {
                         reads: s.uintr.reads,
                         usi_latency: s.uintr.usi_latency.clone(),
                     },
-                    page_walks: s.tlb_walks,
-                    soft_tlb_fills: s.tlb_fills,
                 }
             })
             .collect();
+        let simulator = SimulatorReport {
+            harts: machine
+                .harts
+                .iter()
+                .map(|h| {
+                    let s = h.stats();
+                    SimulatorHartReport {
+                        hart: h.id,
+                        page_walks: s.tlb_walks,
+                        soft_tlb_fills: s.tlb_fills,
+                    }
+                })
+                .collect(),
+        };
         let devices = machine
             .bus
             .device_accesses()
@@ -420,27 +457,49 @@ impl Stats {
             harts,
             l2: machine.bus.caches.l2_stats().into(),
             devices,
+            simulator,
         }
     }
 
-    /// The statistics as a gem5-style text table: one `name value # description` line per
-    /// number, names dotted from the JSON structure (`hart0.l1d.misses`).
-    pub fn table(&self) -> String {
-        let value = serde_json::to_value(self).expect("statistics serialise");
-        let mut rows = Vec::new();
-        flatten("", &value, &mut rows);
-        let mut out = String::from("---------- Begin Simulation Statistics ----------\n");
-        for (name, v) in rows {
-            let leaf = name.rsplit('.').next().unwrap_or(&name);
-            let _ = writeln!(out, "{name:<48} {v:>20}  # {}", describe(leaf));
+    /// The machine's statistics as JSON: everything but the simulator diagnostics, so the
+    /// same for any engine that runs the machine faithfully.
+    pub fn machine_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).expect("statistics serialise");
+        if let Some(map) = value.as_object_mut() {
+            map.remove("simulator");
         }
+        value
+    }
+
+    /// The statistics as a gem5-style text table: one `name value # description` line per
+    /// number, names dotted from the JSON structure (`hart0.l1d.misses`). The simulator
+    /// diagnostics follow the machine's statistics in a block of their own.
+    pub fn table(&self) -> String {
+        let mut out = String::from("---------- Begin Simulation Statistics ----------\n");
+        write_rows(&mut out, "", &self.machine_json());
         out.push_str("---------- End Simulation Statistics   ----------\n");
+        out.push_str(
+            "---------- Simulator Diagnostics (host-side caches, depend on the engine) ----------\n",
+        );
+        let simulator = serde_json::to_value(&self.simulator).expect("statistics serialise");
+        write_rows(&mut out, "simulator", &simulator);
+        out.push_str("---------- End Simulator Diagnostics ----------\n");
         out
     }
 }
 
+/// Append one `name value # description` line per number in `value`, names under `prefix`.
+fn write_rows(out: &mut String, prefix: &str, value: &serde_json::Value) {
+    let mut rows = Vec::new();
+    flatten(prefix, value, &mut rows);
+    for (name, v) in rows {
+        let leaf = name.rsplit('.').next().unwrap_or(&name);
+        let _ = writeln!(out, "{name:<48} {v:>20}  # {}", describe(leaf));
+    }
+}
+
 /// Flatten JSON into (dotted name, printed value) rows; hart arrays become `hart<N>`,
-/// device arrays `<device name>`.
+/// device arrays `<device name>` (in place of the array's own name).
 fn flatten(prefix: &str, v: &serde_json::Value, rows: &mut Vec<(String, String)>) {
     use serde_json::Value;
     let join = |k: &str| {
@@ -465,10 +524,10 @@ fn flatten(prefix: &str, v: &serde_json::Value, rows: &mut Vec<(String, String)>
                 } else {
                     continue;
                 };
-                let leaf = if prefix == "harts" || prefix == "devices" {
-                    name
-                } else {
-                    join(&name)
+                let leaf = match prefix.rsplit_once('.') {
+                    _ if prefix == "harts" || prefix == "devices" => name,
+                    Some((parent, "harts" | "devices")) => format!("{parent}.{name}"),
+                    _ => join(&name),
                 };
                 let item = match item {
                     Value::Object(m) => Value::Object(
@@ -539,8 +598,10 @@ fn describe(leaf: &str) -> String {
         "insns" => "Instructions of this class",
         "mmio_accesses" => "Uncached device accesses",
         "mmio_cycles" => "Device access cycles beyond the load latency",
-        "page_walks" => "Page-table walks (functional MMU)",
-        "soft_tlb_fills" => "Simulator software-TLB fills",
+        "page_walks" => {
+            "Simulator: page-table walks filling its software TLB (not a machine figure)"
+        }
+        "soft_tlb_fills" => "Simulator: software-TLB fills (not a machine figure)",
         "base" => "Base address",
         "reads" => "Reads",
         "writes" => "Writes",

@@ -253,6 +253,17 @@ fn stats_dash_prints_a_table_and_host_speed_to_stderr() {
     ] {
         assert!(out.contains(row), "{row} missing from\n{out}");
     }
+    let (machine, simulator) = out
+        .split_once("End Simulation Statistics")
+        .expect("the machine's table ends before the simulator diagnostics");
+    assert!(!machine.contains("page_walks") && !machine.contains("soft_tlb_fills"));
+    for row in [
+        "Simulator Diagnostics",
+        "simulator.hart0.page_walks",
+        "simulator.hart0.soft_tlb_fills",
+    ] {
+        assert!(simulator.contains(row), "{row} missing from\n{simulator}");
+    }
     assert!(stderr(&o).contains("MIPS"), "{}", stderr(&o));
 }
 
@@ -269,6 +280,18 @@ fn timing_flag_selects_functional_mode() {
         serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
     assert_eq!(v["mode"], "functional");
     let h = &v["harts"][0];
+    assert!(
+        h.get("soft_tlb_fills").is_none(),
+        "simulator counters in the hart: {h}"
+    );
+    assert!(
+        v["simulator"]["harts"][0]["soft_tlb_fills"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "simulator diagnostics: {}",
+        v["simulator"]
+    );
     assert_eq!(
         h["cycles"].as_u64().unwrap() - h["wfi_cycles"].as_u64().unwrap(),
         h["instret"].as_u64().unwrap() + h["traps"]["to_m"].as_u64().unwrap(),

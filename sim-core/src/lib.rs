@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod dma;
 pub mod elf;
 pub mod hart;
+pub mod isa;
 pub mod machine;
 pub mod memory;
 pub mod system_bus;

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::csr::addr;
-use super::decode::{decode, insn_len, Insn, Op};
 use super::{Hart, Priv};
+use crate::isa::decode::{decode, insn_len, Insn, Op};
 use crate::system_bus::SystemBus;
 use crate::time::SimTime;
 

@@ -2,11 +2,11 @@
 //! the next pc; faults return an [`Exception`] and leave pc at the faulting instruction.
 
 use super::csr::{addr, mstatus};
-use super::decode::{Insn, Op, RD_SINK};
 use super::mmu::{access_fault, Target};
 use super::pmp::AccessKind;
 use super::trap::{cause, Exception};
 use super::{Hart, Priv};
+use crate::isa::decode::{Insn, Op, RD_SINK};
 use crate::system_bus::SystemBus;
 use crate::trace::TraceEvent;
 
@@ -265,8 +265,10 @@ impl Hart {
                 let pa = self.reservable(bus, self.rs1(&i), size, AccessKind::Load)?;
                 let v = bus.ram.read(pa, size).unwrap_or(0);
                 bus.reserve(self.id, pa);
+                // Other harts drop their store-TLB entries when they see the new generation,
+                // so their stores to the reserved granule break it; this hart's own stores
+                // never break its reservation, so its store TLB stays.
                 self.seen_reservation_gen = bus.reservation_gen();
-                self.tlb.flush_stores();
                 self.set_rd(&i, if size == 4 { sext32(v) } else { v });
                 self.pc = next;
             }
@@ -394,6 +396,9 @@ impl Hart {
             };
             return Err(Exception::new(c, addr));
         }
+        if let Some(pa) = self.translate_cached(bus, addr, size, kind)? {
+            return Ok(pa);
+        }
         match self.translate(bus, addr, size, kind)? {
             Target::Ram(pa) => Ok(pa),
             Target::Io(_) => Err(access_fault(kind, addr)),
@@ -451,7 +456,10 @@ impl Hart {
         if addr & (size as u64 - 1) != 0 {
             return Err(Exception::new(cause::STORE_MISALIGNED, addr));
         }
-        let target = self.translate(bus, addr, size, AccessKind::Store)?;
+        let target = match self.translate_cached(bus, addr, size, AccessKind::Store)? {
+            Some(pa) => Target::Ram(pa),
+            None => self.translate(bus, addr, size, AccessKind::Store)?,
+        };
         let fault = || access_fault(AccessKind::Store, addr);
         let old = match target {
             Target::Ram(pa) => bus.ram.read(pa, size).ok_or_else(fault)?,

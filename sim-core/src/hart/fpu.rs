@@ -13,9 +13,9 @@ use std::cell::Cell;
 use softfp::{ExceptionFlags, RoundingMode, F32, F64};
 
 use super::csr::mstatus;
-use super::decode::{Insn, Op, RD_SINK};
 use super::trap::Exception;
 use super::Hart;
+use crate::isa::decode::{Insn, Op, RD_SINK};
 use crate::system_bus::SystemBus;
 
 /// Canonical single-precision NaN.

@@ -5,8 +5,10 @@
 //! Its tag holds the page address and the translation context (effective privilege, SUM,
 //! MXR) in the low bits, so privilege switches need no flush; alignment bits of the access
 //! are folded into the compared value so a misaligned access misses and takes the slow path.
-//! Entries exist only for RAM pages that PMP allows in full and that no reservation or HTIF
-//! mailbox watches; everything else is checked access by access.
+//! Entries exist only for RAM pages that PMP allows in full and, for stores, that no other
+//! hart's reservation nor the HTIF mailbox watches (a hart's own stores never break its own
+//! reservation, so its LR leaves its store TLB alone); everything else is checked access by
+//! access. LR, SC and AMOs use the same entries.
 
 use super::pmp::{AccessKind, PageCheck};
 use super::trap::{cause, Exception};
@@ -228,6 +230,32 @@ impl Hart {
             self.tlb_for(kind)[SoftTlb::index(va)] = TlbEntry { tag, addend };
         }
         Ok(Target::Ram(pa))
+    }
+
+    /// The physical address of an aligned data access of `size` bytes at `va` that the
+    /// software TLB of `kind` already maps, charged to the timing model when timed, or `None`
+    /// when it misses. LR, SC and AMOs take this before [`Self::translate`], as loads and
+    /// stores do in their fast path: an entry exists only for a RAM page PMP allows in full
+    /// whose translation (with its A/D bits) was done when the entry was filled, so the
+    /// result is what the walk would give.
+    #[inline]
+    pub(crate) fn translate_cached(
+        &mut self,
+        bus: &mut SystemBus,
+        va: u64,
+        size: u32,
+        kind: AccessKind,
+    ) -> Result<Option<u64>, Exception> {
+        debug_assert!(kind != AccessKind::Fetch, "data accesses only");
+        let e = self.tlb_for(kind)[SoftTlb::index(va)];
+        if e.tag != (va & (PAGE_MASK | (size as u64 - 1))) | self.data_tag {
+            return Ok(None);
+        }
+        let pa = (e.addend.wrapping_add(va as usize) as u64).wrapping_add(self.host_to_phys);
+        if self.timed && !self.charge(bus, va, size, kind, Landing::Ram(pa)) {
+            return Err(Exception::STALL);
+        }
+        Ok(Some(pa))
     }
 
     /// Walk the Sv39 page table for `va`, updating A/D bits in memory as QEMU does.

@@ -9,7 +9,6 @@
 
 pub mod csr;
 pub mod debug;
-pub mod decode;
 mod execute;
 pub mod fpu;
 pub mod mmu;
@@ -19,6 +18,8 @@ pub mod trap;
 pub mod uintr;
 
 use crate::bus::AccessAt;
+use crate::isa::decode::{self, decode, Insn, Op};
+pub use crate::isa::Priv;
 use crate::system_bus::SystemBus;
 use crate::time::{Clock, SimTime};
 use crate::timing::branch::ControlKind;
@@ -27,38 +28,12 @@ use crate::timing::core::{div_operands, Issue};
 use crate::timing::{mode_index, DecodedTiming, HartTiming, HartTimingStats, Landing};
 use crate::trace::{TraceEvent, Tracer};
 use csr::CsrFile;
-use decode::{decode, Insn, Op};
 use mmu::{SoftTlb, Target};
 pub use ordering::PerformLimit;
 use ordering::SharedOrder;
 use pmp::{AccessKind, Pmp};
 use trap::{Exception, TrapCounts};
 use uintr::UintrStats;
-
-/// Privilege levels.
-#[derive(
-    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
-)]
-#[repr(u8)]
-pub enum Priv {
-    /// User mode.
-    U = 0,
-    /// Supervisor mode.
-    S = 1,
-    /// Machine mode.
-    M = 3,
-}
-
-impl Priv {
-    /// Decode a 2-bit privilege field (the reserved value 2 reads as U).
-    pub fn from_bits(bits: u64) -> Self {
-        match bits & 3 {
-            3 => Priv::M,
-            1 => Priv::S,
-            _ => Priv::U,
-        }
-    }
-}
 
 /// Why [`Hart::run`] returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

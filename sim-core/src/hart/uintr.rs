@@ -13,11 +13,11 @@
 use std::collections::BTreeMap;
 
 use super::csr::UINTR_ENABLE;
-use super::decode::{Insn, Op};
 use super::pmp::AccessKind;
 use super::trap::Exception;
 use super::{Hart, Priv};
 use crate::bus::AccessAt;
+use crate::isa::decode::{Insn, Op};
 use crate::system_bus::SystemBus;
 use crate::timing::cache::Access;
 use crate::timing::Landing;

@@ -32,7 +32,8 @@
 //!
 //! Resolving costs a few array accesses and no allocation or hashing.
 
-use crate::hart::decode::{Insn, Op};
+use crate::isa::decode::Insn;
+use crate::isa::table::{info, Flow};
 
 /// Largest accepted number of bimodal counters.
 pub const MAX_COUNTERS: u32 = 1 << 20;
@@ -187,18 +188,16 @@ impl ControlKind {
     /// same link → push. (`Insn::rd` holds `RD_SINK` for x0, which is not a link register.)
     #[inline]
     pub fn of(insn: &Insn) -> Option<Self> {
-        match insn.op {
-            Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
-                Some(ControlKind::Branch)
-            }
-            Op::Jal => Some(ControlKind::Jal {
+        match info(insn.op).flow {
+            Flow::Branch => Some(ControlKind::Branch),
+            Flow::Jal => Some(ControlKind::Jal {
                 is_call: is_link(insn.rd),
             }),
-            Op::Jalr => Some(ControlKind::Jalr {
+            Flow::Jalr => Some(ControlKind::Jalr {
                 is_call: is_link(insn.rd),
                 is_return: is_link(insn.rs1) && insn.rs1 != insn.rd,
             }),
-            _ => None,
+            Flow::Next => None,
         }
     }
 }
@@ -438,7 +437,7 @@ impl BranchPredictor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hart::decode::decode;
+    use crate::isa::decode::decode;
 
     fn bimodal(counters: u32, btb_entries: u32, ras_depth: u32) -> BranchPredictor {
         BranchPredictor::new(&PredictorConfig::Bimodal {

@@ -10,7 +10,7 @@ use super::cache::{Access, MemoryHierarchy};
 use super::core::{CoreStats, CoreTiming, InsnClass, Issue, RegRef};
 use super::tlb::{TlbModel, TlbStats};
 use super::{TimingConfig, TimingConfigError, TrapCosts};
-use crate::hart::decode::Insn;
+use crate::isa::decode::Insn;
 use crate::memory::Ram;
 
 /// What decoding alone tells the timing model about an instruction: memoised next to the

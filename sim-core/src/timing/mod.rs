@@ -59,11 +59,11 @@ impl Default for TrapCosts {
 
 /// Index of a privilege level in [`TrapCosts`] arrays: M 0, S 1, U 2.
 #[inline]
-pub fn mode_index(p: crate::hart::Priv) -> usize {
+pub fn mode_index(p: crate::isa::Priv) -> usize {
     match p {
-        crate::hart::Priv::M => 0,
-        crate::hart::Priv::S => 1,
-        crate::hart::Priv::U => 2,
+        crate::isa::Priv::M => 0,
+        crate::isa::Priv::S => 1,
+        crate::isa::Priv::U => 2,
     }
 }
 
