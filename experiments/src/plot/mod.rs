@@ -99,21 +99,7 @@ pub fn draw_all(dir: &Path, meta: &RunMeta, records: &[PointRecord]) -> Result<V
             .title
             .clone()
             .unwrap_or_else(|| kinds::default_title(meta, spec));
-        match fig {
-            Err(note) => out.push(Drawn {
-                stem,
-                title,
-                note: Some(note),
-            }),
-            Ok(fig) => {
-                write(&out_dir, &stem, &fig)?;
-                out.push(Drawn {
-                    stem,
-                    title,
-                    note: None,
-                });
-            }
-        }
+        out.push(drawn(&out_dir, stem, title, fig)?);
     }
     for spec in &meta.theory {
         let stem = format!("theory-{}", spec.name);
@@ -122,21 +108,24 @@ pub fn draw_all(dir: &Path, meta: &RunMeta, records: &[PointRecord]) -> Result<V
             Ok(f) => f.title.clone(),
             Err(_) => format!("{}: measured against theory", spec.name),
         };
-        match fig {
-            Err(note) => out.push(Drawn {
-                stem,
-                title,
-                note: Some(note),
-            }),
-            Ok(fig) => {
-                write(&out_dir, &stem, &fig)?;
-                out.push(Drawn {
-                    stem,
-                    title,
-                    note: None,
-                });
-            }
-        }
+        out.push(drawn(&out_dir, stem, title, fig)?);
     }
     Ok(out)
+}
+
+/// Writes figure `fig` under `stem` (or keeps why it could not be drawn) and says so.
+fn drawn(
+    out_dir: &Path,
+    stem: String,
+    title: String,
+    fig: Result<Figure, String>,
+) -> Result<Drawn> {
+    let note = match fig {
+        Err(note) => Some(note),
+        Ok(fig) => {
+            write(out_dir, &stem, &fig)?;
+            None
+        }
+    };
+    Ok(Drawn { stem, title, note })
 }
