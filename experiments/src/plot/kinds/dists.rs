@@ -189,7 +189,7 @@ pub(super) fn dists(
     }
     .unwrap_or_else(|| {
         axes::linear(
-            with_unit(what, unit, false),
+            with_unit(what, unit, axes::ticks_carry_unit(unit)),
             stats().collect::<Vec<_>>(),
             unit,
         )

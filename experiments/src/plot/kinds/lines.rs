@@ -308,7 +308,7 @@ pub(super) fn lines(
     };
     let y_axis = log_y.clone().unwrap_or_else(|| {
         axes::linear(
-            with_unit(&y_what, y_unit, false),
+            with_unit(&y_what, y_unit, axes::ticks_carry_unit(y_unit)),
             all_y().collect::<Vec<_>>(),
             y_unit,
         )
