@@ -21,20 +21,6 @@ fn stddev_of(values: &[f64]) -> f64 {
     (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
 }
 
-/// Student's t for a two-sided 95 % interval with `df` degrees of freedom.
-fn t95(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::NAN,
-        1..=30 => T[df - 1],
-        _ => 1.96,
-    }
-}
-
 /// The error bar of `centre` from the per-seed values: `None` with one seed.
 fn error_bar(centre: f64, per_seed: &[f64], error: ErrorBars) -> Option<(f64, f64)> {
     if per_seed.len() < 2 {
@@ -51,7 +37,7 @@ fn error_bar(centre: f64, per_seed: &[f64], error: ErrorBars) -> Option<(f64, f6
         }
         ErrorBars::Ci95 => {
             let n = per_seed.len();
-            let half = t95(n - 1) * stddev_of(per_seed) / (n as f64).sqrt();
+            let half = crate::theory::t95(n - 1) * stddev_of(per_seed) / (n as f64).sqrt();
             (centre - half, centre + half)
         }
     })
