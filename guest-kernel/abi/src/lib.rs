@@ -464,6 +464,9 @@ pub struct HartStats {
     pub coroutine_timeouts: u64,
     /// [`nr::COROUTINE_YIELD`] calls taken on the trap entry's fast path.
     pub fast_yields: u64,
+    /// Timeouts after which a spare thread of the process took over its other ready
+    /// coroutines (the preempted one keeps its thread's stack until its poll ends).
+    pub coroutine_takeovers: u64,
 }
 
 /// The user part of every address space.

@@ -99,6 +99,18 @@ pub struct Executor {
     pub running: [AtomicU32; MAX_CPUS],
     /// The task-controller back end, if the process chose it.
     pub device: DeviceQueues,
+    /// Threads of the runtime's spare pool (stacks without a coroutine) waiting for a
+    /// takeover token. The kernel hands out tokens only while this is non-zero.
+    pub spares: AtomicU32,
+    /// Takeover tokens (a futex word): the kernel adds one when the tick preempts a
+    /// coroutine while the process has others ready at least as urgent, and wakes a spare,
+    /// which takes the token and polls the executor in the preempted thread's place.
+    pub tokens: AtomicU32,
+    /// Bit c set by the kernel: virtual core c was preempted in a coroutine and a spare took
+    /// over its work; core c gives its thread back to the pool when that poll ends.
+    pub taken_over: AtomicU64,
+    /// Takeovers the kernel made (tokens handed out).
+    pub takeovers: AtomicU64,
 }
 
 impl Executor {
@@ -137,6 +149,10 @@ impl Executor {
                 overflow: AtomicU32::new(0),
                 bindings: AtomicU32::new(0),
             },
+            spares: AtomicU32::new(0),
+            tokens: AtomicU32::new(0),
+            taken_over: AtomicU64::new(0),
+            takeovers: AtomicU64::new(0),
         }
     }
 
@@ -174,6 +190,14 @@ pub mod offsets {
     pub const SWITCHES: usize = core::mem::offset_of!(Executor, switches);
     /// `running[0]`.
     pub const RUNNING: usize = core::mem::offset_of!(Executor, running);
+    /// `spares`.
+    pub const SPARES: usize = core::mem::offset_of!(Executor, spares);
+    /// `tokens`.
+    pub const TOKENS: usize = core::mem::offset_of!(Executor, tokens);
+    /// `taken_over`.
+    pub const TAKEN_OVER: usize = core::mem::offset_of!(Executor, taken_over);
+    /// `takeovers`.
+    pub const TAKEOVERS: usize = core::mem::offset_of!(Executor, takeovers);
     /// `device.enqueue`: non-zero when the process runs on the task-controller back end.
     pub const DEVICE: usize = core::mem::offset_of!(Executor, device)
         + core::mem::offset_of!(super::DeviceQueues, enqueue);

@@ -7,6 +7,7 @@
 //! kernel's sleep is never lost.
 
 use crate::task::scheduler::{self, WakeReason};
+use crate::task::thread::Thread;
 use crate::task::wait_queue::WaitQueue;
 use crate::task::Process;
 use crate::timer;
@@ -57,6 +58,20 @@ pub fn wait(process: &Process, addr: usize, expected: u32, timeout_ns: u64) -> R
 pub fn wake(process: &Process, addr: usize, count: usize) -> Result<usize, Errno> {
     let key = process.space.lock().word_address(addr)?;
     Ok(wake_word(key, count))
+}
+
+/// Wakes the first thread waiting on the word at physical address `key`, after `prepare` has
+/// seen it (e.g. to set the priority it is queued at); returns whether there was one.
+pub fn wake_first(key: usize, prepare: impl Fn(&Thread)) -> bool {
+    let mut table = FUTEXES.lock();
+    let Some(queue) = table.get_mut(&key) else {
+        return false;
+    };
+    let woken = queue.wake_one_with(prepare);
+    if queue.is_empty() {
+        table.remove(&key);
+    }
+    woken
 }
 
 /// Wakes up to `count` threads waiting on the word at physical address `key`; returns how

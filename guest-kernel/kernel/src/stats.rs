@@ -25,9 +25,10 @@ pub enum Counter {
     CoroutineSwitches,
     CoroutineTimeouts,
     FastYields,
+    CoroutineTakeovers,
 }
 
-const COUNTERS: usize = Counter::FastYields as usize + 1;
+const COUNTERS: usize = Counter::CoroutineTakeovers as usize + 1;
 
 /// Every hart's counters.
 static COUNTS: PerHart<[AtomicU64; COUNTERS]> = PerHart::new();
@@ -69,5 +70,6 @@ pub fn snapshot(hart: usize) -> abi::HartStats {
         coroutine_switches: c(Counter::CoroutineSwitches),
         coroutine_timeouts: c(Counter::CoroutineTimeouts),
         fast_yields: c(Counter::FastYields),
+        coroutine_takeovers: c(Counter::CoroutineTakeovers),
     }
 }

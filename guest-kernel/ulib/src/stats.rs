@@ -41,6 +41,7 @@ pub fn total(stats: &[HartStats]) -> HartStats {
         sum.coroutine_switches += s.coroutine_switches;
         sum.coroutine_timeouts += s.coroutine_timeouts;
         sum.fast_yields += s.fast_yields;
+        sum.coroutine_takeovers += s.coroutine_takeovers;
     }
     sum
 }

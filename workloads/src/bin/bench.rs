@@ -62,7 +62,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use ulib::abi::HartStats;
 use ulib::coroutine::io::WakePath;
-use ulib::coroutine::{self, Options, Policy, Queues};
+use ulib::coroutine::{self, Options, Queues};
 use ulib::{io, println, process, sim, stats, syscall, thread, time};
 
 ulib::main!(main);
@@ -235,12 +235,12 @@ fn bench_name(base: &str) -> String {
 /// The runtime options of this process's coroutine benchmarks.
 fn options() -> Options {
     Options {
-        policy: Policy::Default,
         queues: if TASKCTL.load(Ordering::Relaxed) {
             Queues::TaskController
         } else {
             Queues::Software
         },
+        ..Options::default()
     }
 }
 

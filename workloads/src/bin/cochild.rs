@@ -7,6 +7,7 @@
 //! | arguments | what it does | exit status |
 //! | --- | --- | --- |
 //! | `spin <addr>` | one coroutine sets word 1 at `addr` to 1, then spins, never yielding, until word 0 is non-zero | the timeouts its executor counted (at most 100) |
+//! | `takeover <addr>` | its main coroutine spawns a spinner (sets word 1 to 1, then spins, never yielding, until word 0 is non-zero) and a marker (sets word 2 to 1), both at its own priority, and yields until the marker has run: only a takeover lets the marker run while the spinner spins on one hart | the takeovers its executor counted (at most 100) |
 //! | `urgent <priority> <addr> <slot>` | its main coroutine takes `priority`, sets word `slot` to 1 (started), yields until word 0 (go) is set, then stores word 1 (the next stamp, counted up) + 1 in word `slot + 1` and word 2 (the stop flag) in word `slot + 2`, and wakes the futex at word `slot + 1` | 0 |
 //! | `doorbell <addr>` | sets word 0 to 1 once it is a coroutine process, waits for doorbell 3, sets word 0 to 2 | 0 |
 //! | `notify <pid>` | rings doorbell 0 of `pid` | 0 if the kernel refused with `NotPermitted`, else 1 |
@@ -40,6 +41,7 @@ fn main(args: &[&str]) -> i32 {
     let number = |i: usize| args.get(i).and_then(|a| a.parse::<usize>().ok());
     match (args.get(1).copied(), number(2), number(3), number(4)) {
         (Some("spin"), Some(addr), ..) => spin(addr),
+        (Some("takeover"), Some(addr), ..) => takeover(addr),
         (Some("urgent"), Some(priority), Some(addr), Some(slot)) => urgent(priority, addr, slot),
         (Some("doorbell"), Some(addr), ..) => doorbell(addr),
         (Some("notify"), Some(pid), ..) => {
@@ -56,6 +58,11 @@ fn main(args: &[&str]) -> i32 {
 
 /// Runs `future` as the main coroutine, on the back end the arguments chose.
 fn block_on(future: impl Future<Output = ()> + Send + 'static) {
+    block_on_with(future, false);
+}
+
+/// [`block_on`], with spare threads taking over from preempted coroutines if `takeover`.
+fn block_on_with(future: impl Future<Output = ()> + Send + 'static, takeover: bool) {
     let queues = if TASKCTL.load(Ordering::Relaxed) {
         Queues::TaskController
     } else {
@@ -63,6 +70,7 @@ fn block_on(future: impl Future<Output = ()> + Send + 'static) {
     };
     let options = Options {
         queues,
+        takeover,
         ..Options::default()
     };
     if let Err(error) = coroutine::try_block_on_with(options, future) {
@@ -92,6 +100,34 @@ fn spin(addr: usize) -> i32 {
     });
     coroutine::executor_state()
         .timeouts
+        .load(Ordering::Relaxed)
+        .min(100) as i32
+}
+
+fn takeover(addr: usize) -> i32 {
+    block_on_with(
+        async move {
+            coroutine::spawn(
+                async move {
+                    word(addr, 1).store(1, Ordering::Release);
+                    while word(addr, 0).load(Ordering::Acquire) == 0 {
+                        core::hint::spin_loop();
+                    }
+                },
+                coroutine::MAIN_PRIORITY,
+            );
+            coroutine::spawn(
+                async move { word(addr, 2).store(1, Ordering::Release) },
+                coroutine::MAIN_PRIORITY,
+            );
+            while word(addr, 2).load(Ordering::Acquire) == 0 {
+                coroutine::yield_now().await;
+            }
+        },
+        true,
+    );
+    coroutine::executor_state()
+        .takeovers
         .load(Ordering::Relaxed)
         .min(100) as i32
 }

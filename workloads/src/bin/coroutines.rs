@@ -36,7 +36,14 @@ fn main(args: &[&str]) -> i32 {
         println!("usage: coroutines [strict|aging|default] [software|taskctl|default]");
         return 2;
     };
-    match coroutine::try_block_on_with(Options { policy, queues }, async_main()) {
+    match coroutine::try_block_on_with(
+        Options {
+            policy,
+            queues,
+            ..Options::default()
+        },
+        async_main(),
+    ) {
         Ok(()) => 0,
         Err(error) => {
             println!("coroutines: cannot start the runtime: {error:?}");

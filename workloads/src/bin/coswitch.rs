@@ -139,8 +139,8 @@ fn run(s: &Settings) -> Result<(), String> {
 /// The coroutine runtime's options: the kernel's policy, the chosen queues.
 fn options(s: &Settings) -> coroutine::Options {
     coroutine::Options {
-        policy: coroutine::Policy::Default,
         queues: s.queues,
+        ..coroutine::Options::default()
     }
 }
 

@@ -106,6 +106,7 @@ const TESTS: &[(&str, Test)] = &[
     ("coroutine_async_read", coroutine_async_read),
     ("coroutine_kernel_priority", coroutine_kernel_priority),
     ("coroutine_timeout", coroutine_timeout),
+    ("coroutine_takeover", coroutine_takeover),
     ("coroutine_fast_yield", coroutine_fast_yield),
     ("coroutine_scribble", coroutine_scribble),
     ("coroutine_taskctl", coroutine_taskctl),
@@ -1886,12 +1887,12 @@ where
 {
     let taskctl = TASKCTL.load(Ordering::Relaxed);
     let options = coroutine::Options {
-        policy: coroutine::Policy::Default,
         queues: if taskctl {
             coroutine::Queues::TaskController
         } else {
             coroutine::Queues::Default
         },
+        ..coroutine::Options::default()
     };
     coroutine::try_block_on_with(options, async move {
         if taskctl {
@@ -2451,6 +2452,40 @@ fn coroutine_timeout() -> TestResult {
     ensure!(
         after.coroutine_timeouts > before.coroutine_timeouts,
         "hart_stats counted no coroutine timeout"
+    );
+    Ok(())
+}
+
+/// A coroutine that never yields does not hold up the other coroutines of its process: past
+/// its time slice a spare thread takes over the rest (the spinner keeps its thread's stack),
+/// counted as a timeout and a takeover, by its executor and in `hart_stats`.
+fn coroutine_takeover() -> TestResult {
+    let shared = shared_words(3)?;
+    let addr = format!("{}", shared.as_ptr() as usize);
+    let before = total_stats()?;
+    let pid = ok(
+        "spawn cochild",
+        process::spawn("cochild", &cochild_args(&["takeover", &addr])),
+    )?;
+    let marked =
+        wait_for("the spinner", || shared[1].load(Ordering::Acquire) == 1).and_then(|()| {
+            wait_for("the marker coroutine behind the spinner", || {
+                shared[2].load(Ordering::Acquire) == 1
+            })
+        });
+    shared[0].store(1, Ordering::Release);
+    let (_, takeovers) = ok("wait", process::wait(pid))?;
+    marked?;
+    let after = total_stats()?;
+    ensure!(takeovers > 0, "the executor counted no takeover");
+    ensure!(
+        after.coroutine_takeovers > before.coroutine_takeovers
+            && after.coroutine_timeouts > before.coroutine_timeouts,
+        "hart_stats counted no takeover ({} -> {}) or no timeout ({} -> {})",
+        before.coroutine_takeovers,
+        after.coroutine_takeovers,
+        before.coroutine_timeouts,
+        after.coroutine_timeouts
     );
     Ok(())
 }

@@ -48,6 +48,20 @@ pub struct CoroutineSpace {
     best: Arc<AtomicUsize>,
 }
 
+impl CoroutineSpace {
+    /// Whether virtual core `cpu` polls a coroutine while one at least as urgent is ready and
+    /// a spare thread waits to take over (once per poll: a core already taken over shares
+    /// the hart with its spare like any thread).
+    fn takeover_due(&self, cpu: usize) -> bool {
+        self.polling(cpu)
+            && self.word(offsets::TAKEN_OVER).load(Ordering::Acquire)
+                & (1 << (cpu % COROUTINE_CPUS))
+                == 0
+            && self.word32(offsets::SPARES).load(Ordering::Acquire) > 0
+            && self.ready(&self.best) <= self.running(cpu)
+    }
+}
+
 impl core::ops::Deref for CoroutineSpace {
     type Target = ExecutorPage;
 
@@ -306,6 +320,61 @@ pub fn count_timeout(thread: &Thread) {
             stats::bump(Counter::CoroutineTimeouts);
         }
     }
+}
+
+/// Whether the tick, with no other thread to give the hart to, should let a spare thread of
+/// `thread`'s process take over: `thread` is in the middle of a coroutine, its process has
+/// another ready at least as urgent, and a spare waits (embassy_preempt's "a stack only when
+/// preempted": the preempted coroutine keeps this thread's stack, the executor goes on on
+/// the spare's).
+pub fn wants_takeover(thread: &Thread) -> bool {
+    let cpu = thread.coroutine_cpu.load(Ordering::Acquire);
+    if cpu == NO_CPU {
+        return false;
+    }
+    thread
+        .process
+        .coroutine
+        .get()
+        .is_some_and(|space| space.takeover_due(cpu))
+}
+
+/// Makes the takeover [`wants_takeover`] asked for, if it is still due: marks `thread`'s
+/// virtual core taken over, hands its process a token and wakes a spare at the priority the
+/// process has ready. Counts a timeout and a takeover. Called on the way back to user mode
+/// (no lock held), just before `thread` yields the hart.
+pub fn take_over(thread: &Thread) -> bool {
+    let cpu = thread.coroutine_cpu.load(Ordering::Acquire);
+    if cpu == NO_CPU {
+        return false;
+    }
+    let Some(space) = thread.process.coroutine.get() else {
+        return false;
+    };
+    if !space.takeover_due(cpu) {
+        return false;
+    }
+    let priority = space.ready(&space.best);
+    space
+        .word(offsets::TAKEN_OVER)
+        .fetch_or(1 << (cpu % COROUTINE_CPUS), Ordering::Release);
+    space
+        .word32(offsets::TOKENS)
+        .fetch_add(1, Ordering::Release);
+    space
+        .word(offsets::TAKEOVERS)
+        .fetch_add(1, Ordering::Relaxed);
+    // The spare counted itself before looking for a token: if it is not asleep yet, it
+    // finds the token without being woken.
+    crate::futex::wake_first(space.executor + offsets::TOKENS, |spare| {
+        spare.sched.lock().priority = priority;
+    });
+    space
+        .word(offsets::TIMEOUTS)
+        .fetch_add(1, Ordering::Relaxed);
+    stats::bump(Counter::CoroutineTimeouts);
+    stats::bump(Counter::CoroutineTakeovers);
+    true
 }
 
 /// `thread` has left this hart: count the coroutines it polled here.

@@ -108,6 +108,9 @@ struct HartLocal {
     space_owner: Option<Arc<Process>>,
     /// When the running thread's time slice ends (`time` ticks).
     slice_end: u64,
+    /// The tick found the running thread's coroutine past its slice with more of its
+    /// process's coroutines ready: a spare thread takes over before it yields.
+    takeover: bool,
 }
 
 // SAFETY: `local` is touched only by its own hart with interrupts off (see `local()`); the
@@ -168,6 +171,7 @@ impl Hart {
                 current: None,
                 space_owner: None,
                 slice_end: 0,
+                takeover: false,
             }),
         }
     }
@@ -531,10 +535,17 @@ pub fn on_timer_interrupt() {
         }
         if now >= local.slice_end {
             let priority = thread.sched.lock().priority;
-            if hart.has_ready_at_or_above(priority) {
+            // Past its slice in a coroutine with more of its process's ready: a spare takes
+            // over those, whether or not other threads wait for the hart.
+            let takeover = crate::coroutine::space::wants_takeover(thread);
+            if takeover || hart.has_ready_at_or_above(priority) {
                 hart.need_resched.store(true, Ordering::Relaxed);
                 stats::bump(Counter::Preemptions);
-                crate::coroutine::space::count_timeout(thread);
+                if takeover {
+                    local.takeover = true;
+                } else {
+                    crate::coroutine::space::count_timeout(thread);
+                }
             } else {
                 local.slice_end = now + timer::tick();
             }
@@ -594,6 +605,13 @@ pub fn before_return_to_user() {
             return;
         }
         hart.need_resched.store(false, Ordering::Relaxed);
+        if core::mem::take(&mut local().takeover) {
+            with_current(|thread| {
+                if !crate::coroutine::space::take_over(thread) {
+                    crate::coroutine::space::count_timeout(thread);
+                }
+            });
+        }
         yield_now();
     }
 }

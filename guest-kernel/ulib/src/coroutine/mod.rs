@@ -23,6 +23,8 @@
 //!   ([`doorbell`]), then waits on the executor's epoch word (a futex) until a wake-up or the
 //!   next timer;
 //! - [`alloc_cpu`] adds threads ("virtual cores") that poll the same executor on other harts;
+//! - a coroutine the tick preempts keeps its thread's stack while a spare thread takes over
+//!   the rest of the process's coroutines ([`takeover`]: a stack only when preempted);
 //! - [`channel`]: requests passed from coroutine to coroutine;
 //! - [`io`]: asynchronous `read`/`write`, whose completions the loop takes between
 //!   coroutines (and a user-interrupt handler at once).
@@ -45,9 +47,11 @@
 pub mod channel;
 mod doorbell;
 pub mod io;
+mod takeover;
 mod timer;
 
 pub use doorbell::{doorbell, notify, Doorbell};
+pub use takeover::spares_made;
 pub use timer::{sleep, Sleep};
 
 use crate::sync::Mutex;
@@ -106,6 +110,10 @@ pub struct Options {
     pub policy: Policy,
     /// Where ready coroutines wait.
     pub queues: Queues,
+    /// Whether a spare thread takes over when the tick preempts a coroutine while others of
+    /// the process are ready ([`takeover`]); without (the default), they wait for the
+    /// preempted one.
+    pub takeover: bool,
 }
 
 impl Default for Options {
@@ -113,6 +121,7 @@ impl Default for Options {
         Options {
             policy: Policy::Default,
             queues: Queues::Default,
+            takeover: false,
         }
     }
 }
@@ -169,6 +178,9 @@ static PID: AtomicUsize = AtomicUsize::new(0);
 static QUEUES_ASKED: AtomicUsize = AtomicUsize::new(0);
 /// The next virtual-core number [`alloc_cpu`] hands out.
 static NEXT_CPU: AtomicUsize = AtomicUsize::new(1);
+/// The virtual cores the running `block_on` polls with (core 0 and [`alloc_cpu`]'s; the
+/// spare pool's threads replace preempted ones, not counted).
+static CORES: AtomicUsize = AtomicUsize::new(1);
 /// The threads [`alloc_cpu`] made for the running `block_on`.
 static CPUS: Mutex<Vec<thread::JoinHandle<()>>> = Mutex::new(Vec::new());
 
@@ -333,7 +345,7 @@ where
     try_block_on_with(
         Options {
             policy,
-            queues: Queues::Default,
+            ..Options::default()
         },
         future,
     )
@@ -347,6 +359,10 @@ where
     T: Send + 'static,
 {
     start(options)?;
+    if options.takeover {
+        // SAFETY: the executor page, initialised by `start`.
+        takeover::start(unsafe { &*executor() });
+    }
     let result: alloc::sync::Arc<Mutex<Option<T>>> = alloc::sync::Arc::new(Mutex::new(None));
     let done = alloc::sync::Arc::new(AtomicBool::new(false));
     let (result_in, done_in) = (result.clone(), done.clone());
@@ -371,6 +387,7 @@ where
     }
     STOP.store(false, Ordering::Release);
     NEXT_CPU.store(1, Ordering::Relaxed);
+    CORES.store(1, Ordering::Relaxed);
     let value = result.lock().take();
     value.ok_or(Errno::Invalid)
 }
@@ -432,24 +449,31 @@ pub fn alloc_cpu(n: usize) -> Result<usize, Errno> {
             NEXT_CPU.fetch_sub(1, Ordering::Relaxed);
             return Err(Errno::NoMemory);
         }
-        let handle = thread::try_spawn(move || {
-            if syscall::coroutine_setup(abi::coroutine_payload::DEFAULT, cpu).is_ok() {
-                set_cpu(cpu);
-                run_cpu(cpu, &STOP);
-            }
-        })?;
+        let handle = thread::try_spawn(move || takeover::core_thread(cpu, false))?;
         CPUS.lock().push(handle);
+        CORES.fetch_add(1, Ordering::Relaxed);
     }
-    Ok(NEXT_CPU.load(Ordering::Relaxed))
+    Ok(CORES.load(Ordering::Relaxed))
 }
 
-/// Polls coroutines as virtual core `cpu` until `stop` is set.
-fn run_cpu(cpu: usize, stop: &AtomicBool) {
+/// Why [`run_cpu`] returned.
+enum Exit {
+    /// `stop` was set.
+    Stopped,
+    /// The core's thread goes back to the spare pool ([`takeover`]).
+    Retired,
+}
+
+/// Polls coroutines as virtual core `cpu` until `stop` is set or the thread retires.
+fn run_cpu(cpu: usize, stop: &AtomicBool) -> Exit {
     let payload = payload();
     let e = executor();
     // SAFETY: the executor page, read through atomics.
     let state = unsafe { &*e };
     while !stop.load(Ordering::Acquire) {
+        if takeover::should_retire(state, cpu) {
+            return Exit::Retired;
+        }
         doorbell::take_rung(state);
         io::poll_completions();
         timer::fire_due();
@@ -465,6 +489,7 @@ fn run_cpu(cpu: usize, stop: &AtomicBool) {
             RunResult::Empty => idle(state, stop),
         }
     }
+    Exit::Stopped
 }
 
 /// Whether the kernel's table shows a more urgent coroutine in another process than any
@@ -524,6 +549,7 @@ fn wake_idle_cpus() {
     let e = unsafe { &*executor() };
     e.epoch.fetch_add(1, Ordering::SeqCst);
     let _ = syscall::futex_wake(&e.epoch, usize::MAX);
+    takeover::wake_spares(e);
 }
 
 /// Orders every memory and device access before it before every one after it.
