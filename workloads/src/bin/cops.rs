@@ -178,6 +178,10 @@ fn run(args: &[&str]) -> Result<(), String> {
                 }
             })
             .map_err(|e| format!("thread: {e:?}"))?;
+            // This thread only waits; at the most urgent priority it cannot be starved by
+            // the server's threads when the client ends (a busy server would keep the run
+            // from ending).
+            let _ = thread::set_priority(0, 0);
             match process::wait(pid) {
                 Ok((_, 0)) => {
                     println!("cops: the client is done");
