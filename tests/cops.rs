@@ -1,8 +1,8 @@
 //! COPS's matrix server (`workloads/src/bin/cops.rs`) over its in-guest transport, two pipes
 //! per connection to a client process: every concurrency model answers every request on
 //! hartlab, with a latency sample per request at the priority's key, identically on two
-//! runs; and the same program runs on QEMU. (The TCP transport is checked by the
-//! experiments `connections.toml` and `priority.toml` against their baselines.)
+//! runs; and the same program runs on QEMU under every model. (The TCP transport is checked
+//! by the experiments `connections.toml` and `priority.toml` against their baselines.)
 
 mod support;
 
@@ -33,7 +33,7 @@ fn every_model_answers_every_request_over_pipes_with_a_sample_per_priority() {
         format!(
             "[experiment]\nname = \"cops-pipes\"\nmax_sim_time = \"1s\"\n\n\
              [machine]\nharts = 2\n\n[workload]\nkind = \"kernel\"\nprogram = \"cops\"\n\
-             {words}\n[sweep]\n\"workload.model\" = [\"kcuc\", \"kcut\", \"ktut\"]\n\n\
+             {words}\n[sweep]\n\"workload.model\" = [\"kcuc\", \"kcut\", \"ktut\", \"ktuc\"]\n\n\
              [metrics]\nlatency = {{ key = 400, unit = \"ns\", classes = 3, class = \"priority\" }}\n"
         ),
     )
@@ -47,7 +47,7 @@ fn every_model_answers_every_request_over_pipes_with_a_sample_per_priority() {
     ]);
     assert!(out.status.success(), "{}", support::output_text(&out));
     let summary = std::fs::read_to_string(out_dir.join("summary.csv")).unwrap();
-    for model in ["kcuc", "kcut", "ktut"] {
+    for model in ["kcuc", "kcut", "ktut", "ktuc"] {
         for priority in 0..3 {
             let row = summary
                 .lines()
@@ -73,12 +73,15 @@ fn every_model_answers_every_request_over_pipes_with_a_sample_per_priority() {
 )]
 fn the_pipe_transport_runs_on_qemu() {
     let image = Path::new(env!("HARTLAB_GUEST_IMAGE"));
-    let bootargs = format!("run cops model=kcuc {ARGS}");
-    let run = support::run_qemu_with(image, 4, Duration::from_secs(120), &["-append", &bootargs]);
-    assert_eq!(run.status, Some(0), "{}", run.console);
-    assert!(
-        run.console.contains("cops: the client is done"),
-        "{}",
-        run.console
-    );
+    for model in ["kcuc", "kcut", "ktut", "ktuc"] {
+        let bootargs = format!("run cops model={model} {ARGS}");
+        let run =
+            support::run_qemu_with(image, 4, Duration::from_secs(120), &["-append", &bootargs]);
+        assert_eq!(run.status, Some(0), "{model}: {}", run.console);
+        assert!(
+            run.console.contains("cops: the client is done"),
+            "{model}: {}",
+            run.console
+        );
+    }
 }

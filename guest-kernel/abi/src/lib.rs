@@ -173,7 +173,7 @@ pub mod nr {
     /// asynchronously) and `close` work on connected TCP sockets.
     pub const SOCKET: usize = 90;
     /// `listen(fd, port, backlog) -> 0`: the TCP socket accepts connections to `port`, up
-    /// to `backlog` (1..=64) at a time not yet accepted
+    /// to `backlog` (1..=256) at a time not yet accepted
     pub const LISTEN: usize = 91;
     /// `accept(fd) -> fd`: waits for a connection to the listening socket `fd`
     pub const ACCEPT: usize = 92;
@@ -193,6 +193,25 @@ pub mod nr {
     pub const HART_STATS: usize = 40;
     /// `hart_count() -> harts` the kernel runs on
     pub const HART_COUNT: usize = 41;
+    /// `poll_readable(fds: *const usize, count, ready: *mut [usize; 2], max) -> n`: waits
+    /// until at least one of the `count` byte streams (TCP connections, pipes' read ends) at
+    /// `fds` can be read without waiting; writes up to `max` of them to `ready` as (index in
+    /// `fds`, bytes a read gets now: 0 at the end of the stream) and returns how many. COPS's
+    /// KTUC poller.
+    pub const POLL_READABLE: usize = 42;
+    /// `memory_held(what) -> bytes` of RAM the calling process holds on its own, `what` one
+    /// of [`crate::memory`]: the frames its address space owns (code, data, heap, user
+    /// stacks), or its running threads' kernel stacks. Kernel objects it uses (open files,
+    /// sockets' buffers, kernel coroutines of its calls) are in neither.
+    pub const MEMORY_HELD: usize = 43;
+}
+
+/// What [`nr::MEMORY_HELD`] measures.
+pub mod memory {
+    /// The frames of RAM the process's address space owns.
+    pub const FRAMES: usize = 0;
+    /// The kernel stacks of the process's threads not yet ended.
+    pub const KERNEL_STACKS: usize = 1;
 }
 
 /// Error codes, returned negated in `a0` (Linux's numbers).

@@ -59,3 +59,8 @@ unsafe impl GlobalAlloc for UserHeap {
         unsafe { self.0.lock().dealloc(NonNull::new_unchecked(ptr), layout) }
     }
 }
+
+/// Bytes of the heap handed out and not yet given back (as the allocator rounds them).
+pub fn allocated() -> usize {
+    HEAP.0.lock().stats_alloc_actual()
+}

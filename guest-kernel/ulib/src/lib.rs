@@ -44,7 +44,7 @@ extern crate alloc;
 
 pub mod args;
 pub mod coroutine;
-mod heap;
+pub mod heap;
 pub mod io;
 pub mod memory;
 pub mod net;

@@ -279,6 +279,29 @@ pub fn hart_count() -> Result<usize, Errno> {
     unsafe { call(nr::HART_COUNT, &[]) }
 }
 
+/// Bytes of RAM the calling process holds on its own, `what` one of `abi::memory`: its
+/// address space's frames, or its running threads' kernel stacks.
+pub fn memory_held(what: usize) -> Result<usize, Errno> {
+    unsafe { call(nr::MEMORY_HELD, &[what]) }
+}
+
+/// Waits until at least one of the byte streams `fds` (TCP connections, pipes' read ends)
+/// can be read without waiting; fills the front of `ready` with (index in `fds`, bytes a read
+/// gets now: 0 at the end of the stream) and returns how many it filled.
+pub fn poll_readable(fds: &[usize], ready: &mut [[usize; 2]]) -> Result<usize, Errno> {
+    unsafe {
+        call(
+            nr::POLL_READABLE,
+            &[
+                fds.as_ptr() as usize,
+                fds.len(),
+                ready.as_mut_ptr() as usize,
+                ready.len(),
+            ],
+        )
+    }
+}
+
 /// Where `exit` and `thread_exit` would continue if the kernel ever returned from them.
 fn unreachable_after_exit() -> ! {
     loop {

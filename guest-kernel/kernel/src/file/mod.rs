@@ -14,7 +14,7 @@ use crate::taskctl::Channel;
 use abi::Errno;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use pipe::{PipeReader, PipeWriter};
 
 /// Bytes moved per step of a read or write: a buffer on the kernel stack, so console and
@@ -102,6 +102,29 @@ impl File {
             File::PipeWrite(pipe) => pipe.poll_write(data, cx),
             File::Socket(socket) => socket.poll_write(data, cx),
             _ => Poll::Ready(Err(Errno::BadFd)),
+        }
+    }
+}
+
+impl File {
+    /// For `poll_readable`: the bytes a read of this byte stream (a pipe's read end or a TCP
+    /// connection) would get now without waiting, `Some(0)` at its end; otherwise `None`,
+    /// with `waker` left to be woken when that changes ([`File::forget_reader`] takes it
+    /// back). Other files are [`Errno::Invalid`].
+    pub fn readable_bytes(&self, waker: &Waker) -> Result<Option<usize>, Errno> {
+        match self {
+            File::PipeRead(pipe) => Ok(pipe.readable_bytes(waker)),
+            File::Socket(socket) => socket.readable_bytes(waker),
+            _ => Err(Errno::Invalid),
+        }
+    }
+
+    /// Takes back a waker [`File::readable_bytes`] left.
+    pub fn forget_reader(&self, waker: &Waker) {
+        match self {
+            File::PipeRead(pipe) => pipe.forget_reader(waker),
+            File::Socket(socket) => socket.forget_reader(waker),
+            _ => {}
         }
     }
 }

@@ -135,6 +135,31 @@ impl PipeReader {
     }
 }
 
+impl PipeReader {
+    /// For `poll_readable`: the bytes a read would get now without waiting (`Some(0)`: the
+    /// end of the file), or `None` after leaving `waker` to be woken when there are some. A
+    /// waker already left there is not left twice.
+    pub fn readable_bytes(&self, waker: &Waker) -> Option<usize> {
+        let mut state = self.0.state.lock();
+        if !state.buffer.is_empty() || state.writers == 0 {
+            return Some(state.buffer.len());
+        }
+        if !state.read_wakers.iter().any(|w| w.will_wake(waker)) {
+            state.read_wakers.push(waker.clone());
+        }
+        None
+    }
+
+    /// Takes back a waker [`PipeReader::readable_bytes`] left.
+    pub fn forget_reader(&self, waker: &Waker) {
+        self.0
+            .state
+            .lock()
+            .read_wakers
+            .retain(|w| !w.will_wake(waker));
+    }
+}
+
 impl PipeWriter {
     /// Writes all of `data`, waiting for room as needed.
     pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {

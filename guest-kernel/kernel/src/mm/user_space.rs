@@ -61,6 +61,11 @@ impl UserSpace {
         })
     }
 
+    /// Bytes of RAM this address space owns (not its shared memory nor its page tables).
+    pub fn owned_bytes(&self) -> usize {
+        self.frames.len() * PAGE_SIZE
+    }
+
     /// Maps fresh zeroed memory over `range` (rounded out to pages) with `perm`. Pages of the
     /// range already mapped keep their contents and get `perm` added (two ELF segments may
     /// share a page).

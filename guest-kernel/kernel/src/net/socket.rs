@@ -12,7 +12,7 @@ use abi::Errno;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::{tcp, udp};
 use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};
@@ -24,8 +24,10 @@ const TCP_BUFFER: usize = 16 * 1024;
 /// must lose none, experiments/README.md "Queueing theory").
 const UDP_DATAGRAMS: usize = 256;
 const UDP_BUFFER: usize = 32 * 1024;
-/// Most connections a listener holds before they are accepted.
-const MAX_BACKLOG: usize = 64;
+/// Most connections a listener holds before they are accepted: each waits in a smoltcp
+/// socket listening with its buffers allocated (32 KiB), and a peer connecting while every
+/// one is taken is reset, so a server that accepts 256 connections at once needs them all.
+const MAX_BACKLOG: usize = 256;
 /// Local ports for outgoing connections and unbound UDP sockets.
 pub const EPHEMERAL_PORTS: Range<u16> = 49152..61000;
 
@@ -454,6 +456,45 @@ impl Socket {
         self.poll(Direction::Read, cx, |stack, key| {
             Self::try_read(stack, key, buf)
         })
+    }
+
+    /// For `poll_readable`: the bytes a read of this TCP connection would get now without
+    /// waiting (`Some(0)`: the end of the stream), or `None` after leaving `waker` to be woken
+    /// when there are some. A waker already left there is not left twice.
+    pub fn readable_bytes(&self, waker: &Waker) -> Result<Option<usize>, Errno> {
+        let mut stack = lock().ok_or(Errno::NoDevice)?;
+        // Take in what arrived but the stack has not seen yet (as a failed read would).
+        if stack.nic.has_received() {
+            stack.run();
+        }
+        let Stack {
+            entries, sockets, ..
+        } = &mut *stack;
+        let entry = entries.get_mut(&self.key).ok_or(Errno::BadFd)?;
+        let State::Tcp(h) = entry.state else {
+            return Err(Errno::Invalid);
+        };
+        let s = sockets.get::<tcp::Socket>(h);
+        if s.can_recv() {
+            return Ok(Some(s.recv_queue()));
+        }
+        if !s.may_recv() {
+            return Ok(Some(0));
+        }
+        let wakers = &mut entry.readers.wakers;
+        if !wakers.iter().any(|w| w.will_wake(waker)) {
+            wakers.push(waker.clone());
+        }
+        Ok(None)
+    }
+
+    /// Takes back a waker [`Socket::readable_bytes`] left.
+    pub fn forget_reader(&self, waker: &Waker) {
+        if let Some(mut stack) = lock() {
+            if let Some(entry) = stack.entries.get_mut(&self.key) {
+                entry.readers.wakers.retain(|w| !w.will_wake(waker));
+            }
+        }
     }
 
     /// [`Socket::write`] for a kernel coroutine: as much of `data` as fits now, or `Pending`

@@ -1,4 +1,4 @@
-//! Memory calls: fresh memory and device registers.
+//! Memory calls: fresh memory, device registers, and the memory a process holds.
 
 use super::Args;
 use crate::machine;
@@ -23,4 +23,14 @@ pub fn map_device(args: &Args) -> Result<usize, Errno> {
         _ => return Err(Errno::Invalid),
     };
     current_process().map_device(device, phys.ok_or(Errno::NoDevice)?)
+}
+
+/// `memory_held(what)`.
+pub fn memory_held(args: &Args) -> Result<usize, Errno> {
+    let process = current_process();
+    match args[0] {
+        abi::memory::FRAMES => Ok(process.frames_held()),
+        abi::memory::KERNEL_STACKS => Ok(process.kernel_stacks_held()),
+        _ => Err(Errno::Invalid),
+    }
 }

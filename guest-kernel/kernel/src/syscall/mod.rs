@@ -11,18 +11,20 @@
 //! | `process` | exit, getpid, spawn, wait, upcall_handler, upcall_send, upcall_wait (upcall_return is the trap handler's) |
 //! | `thread` | yield, thread_create, thread_exit, thread_join, gettid, set_priority, current_hart, futex_wait, futex_wake |
 //! | `time` | sleep, clock |
-//! | `memory` | map_memory, map_shared, map_device |
+//! | `memory` | map_memory, map_shared, map_device, memory_held |
 //! | `info` | hart_stats, hart_count |
 //! | `uintr` | uintr_register_handler, uintr_create_fd, uintr_register_sender, uintr_wait |
 //! | `taskctl` | taskctl_open, taskctl_channel, taskctl_connect |
 //! | `coroutine` | coroutine_setup, coroutine_notify, coroutine_async |
 //! | `net` | socket, listen, accept, connect, bind, send_to, recv_from (and read/write on sockets) |
+//! | `poll` | poll_readable |
 
 mod coroutine;
 mod info;
 mod io;
 mod memory;
 pub(crate) mod net;
+mod poll;
 mod process;
 mod taskctl;
 mod thread;
@@ -63,11 +65,13 @@ pub fn dispatch(number: usize, args: Args) -> isize {
         nr::MAP_MEMORY => memory::map_memory,
         nr::MAP_DEVICE => memory::map_device,
         nr::MAP_SHARED => memory::map_shared,
+        nr::MEMORY_HELD => memory::memory_held,
         nr::UPCALL_HANDLER => process::upcall_handler,
         nr::UPCALL_SEND => process::upcall_send,
         nr::UPCALL_WAIT => process::upcall_wait,
         nr::HART_STATS => info::hart_stats,
         nr::HART_COUNT => info::hart_count,
+        nr::POLL_READABLE => poll::poll_readable,
         nr::UINTR_REGISTER_HANDLER => uintr::register_handler,
         nr::UINTR_CREATE_FD => uintr::create_fd,
         nr::UINTR_REGISTER_SENDER => uintr::register_sender,

@@ -24,8 +24,9 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
-/// Most threads a process may have at once (each has a user stack slot).
-const MAX_THREADS: usize = 256;
+/// Most threads a process may have at once (each has a user stack slot, 4 GiB of address
+/// space for all): high enough that RAM, not this, limits a server with a thread per task.
+const MAX_THREADS: usize = 4096;
 
 /// Every process not yet reaped, by pid (for calls that name another process).
 static PROCESSES: Mutex<BTreeMap<usize, Weak<Process>>> = Mutex::new(BTreeMap::new());
@@ -225,6 +226,17 @@ impl Process {
                 }
             }
         }
+    }
+
+    /// Bytes of RAM the frames of the process's address space hold (code, data, heap, user
+    /// stacks).
+    pub fn frames_held(&self) -> usize {
+        self.space.lock().owned_bytes()
+    }
+
+    /// Bytes of kernel stack the process's threads not yet ended hold.
+    pub fn kernel_stacks_held(&self) -> usize {
+        self.inner.lock().live_threads * super::thread::KERNEL_STACK_SIZE
     }
 
     /// Records that `thread` has ended with `value`; the last thread to end ends the process.
