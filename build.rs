@@ -1,6 +1,6 @@
 //! Builds the bundled guest image (`guest-kernel/`: SBI firmware with the S-mode kernel inside)
 //! so that `hartlab boot` works straight after a fresh clone, and tells the crate where it is
-//! (`HARTLAB_GUEST_IMAGE`); and says whether QEMU is there for the tests (`cfg(qemu)`).
+//! (`HARTLAB_GUEST_IMAGE`); and says which external tools the tests need are there (`cfg(qemu)` and others).
 //!
 //! The guest workspace targets `riscv64imac-unknown-none-elf`; when that rustup target is
 //! missing this script installs it with rustup, or stops with a one-line instruction. The
@@ -39,7 +39,7 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", guest.join(input).display());
     }
-    detect_qemu();
+    detect_test_tools();
     state_sources(&root);
     ensure_target();
     let target_dir = root.join("target").join("guest-kernel");
@@ -47,25 +47,48 @@ fn main() {
     println!("cargo:rustc-env=HARTLAB_GUEST_IMAGE={}", image.display());
 }
 
-/// The reference the differential tests compare with: `cfg(qemu)` when
-/// `qemu-system-riscv64` is on PATH, so that those tests are compiled as ignored (reported as
-/// skipped, never as passed) where it is missing.
-fn detect_qemu() {
-    const QEMU: &str = "qemu-system-riscv64";
-    println!("cargo::rustc-check-cfg=cfg(qemu)");
+/// The external tools some integration tests need, each with the `cfg` that says it is there:
+/// a test that needs a missing tool is compiled as ignored (`#[cfg_attr(not(qemu), ignore =
+/// ...)]`), so `cargo test` reports it as skipped, never as passed. `scripts/install-test-deps`
+/// installs them all, so CI runs every test. The third field says whether the tests also look
+/// for the tool in `~/.local/bin`, where `pip install --user` puts it.
+const TEST_TOOLS: [(&str, &str, bool); 4] = [
+    // The reference the differential tests compare with.
+    ("qemu", "qemu-system-riscv64", false),
+    // The debugger tests/gdb.rs drives.
+    ("gdb", "gdb-multiarch", false),
+    // The reference tests/commit_log.rs compares commit logs with.
+    ("spike", "spike", true),
+    // The C compiler of the bare-metal guest programs.
+    ("guest_cc", "riscv64-unknown-elf-gcc", false),
+];
+
+/// Sets the `cfg` of each of [`TEST_TOOLS`] that is installed, and reruns this script when
+/// one appears.
+fn detect_test_tools() {
     println!("cargo:rerun-if-env-changed=PATH");
+    println!("cargo:rerun-if-env-changed=HOME");
     let path = env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = env::split_paths(&path).collect();
-    match dirs.iter().map(|d| d.join(QEMU)).find(|p| p.is_file()) {
-        Some(qemu) => {
-            println!("cargo::rustc-cfg=qemu");
-            println!("cargo:rerun-if-changed={}", qemu.display());
-        }
-        // Installing it changes one of these directories, which runs this script again.
-        None => {
-            for dir in dirs.iter().filter(|d| d.is_dir()) {
-                println!("cargo:rerun-if-changed={}", dir.display());
+    let path_dirs: Vec<PathBuf> = env::split_paths(&path).collect();
+    let user_bin = env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/bin"));
+    let mut dirs = path_dirs.clone();
+    dirs.extend(user_bin);
+    let mut watch_dirs = false;
+    for (cfg, tool, in_user_bin) in TEST_TOOLS {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        let searched = if in_user_bin { &dirs } else { &path_dirs };
+        match searched.iter().map(|d| d.join(tool)).find(|p| p.is_file()) {
+            Some(found) => {
+                println!("cargo::rustc-cfg={cfg}");
+                println!("cargo:rerun-if-changed={}", found.display());
             }
+            None => watch_dirs = true,
+        }
+    }
+    // Installing a missing tool changes one of these directories, which runs this script again.
+    if watch_dirs {
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            println!("cargo:rerun-if-changed={}", dir.display());
         }
     }
 }

@@ -3,8 +3,9 @@
 //! a variable another hart writes, stopping on a trap, a hardware breakpoint, registers including FP and CSRs, memory, a
 //! single step, the threads, continue to the exit), the guest kernel (a breakpoint in its trap
 //! entry, loaded from the kernel ELF's symbols; the run's statistics equal those of a run
-//! without gdb), and Ctrl-C on a program that never ends. Where gdb-multiarch is missing each
-//! test says SKIPPED and returns (scripts/install-test-deps installs it).
+//! without gdb), and Ctrl-C on a program that never ends. Where gdb-multiarch is missing the
+//! tests are compiled as ignored (build.rs sets `cfg(gdb)`; scripts/install-test-deps installs
+//! it).
 
 mod support;
 
@@ -17,19 +18,6 @@ use std::time::{Duration, Instant};
 use support::{build_guest, output_text, repo_root, tempfile_dir};
 
 const GDB: &str = "gdb-multiarch";
-
-fn gdb_available(test: &str) -> bool {
-    let found = Command::new(GDB)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        println!("SKIPPED {test}: {GDB} is not installed (scripts/install-test-deps installs it)");
-    }
-    found
-}
 
 /// A port nothing listens on now.
 fn free_port() -> u16 {
@@ -113,10 +101,8 @@ fn shared_elf() -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(not(gdb), ignore = "needs gdb-multiarch (scripts/install-test-deps)")]
 fn gdb_session_on_a_bare_metal_program() {
-    if !gdb_available("gdb_session_on_a_bare_metal_program") {
-        return;
-    }
     let elf = shared_elf();
     let dir = tempfile_dir("gdb_bare");
     let stats = dir.join("stats.json");
@@ -201,10 +187,8 @@ fn kernel_elf() -> Option<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(not(gdb), ignore = "needs gdb-multiarch (scripts/install-test-deps)")]
 fn gdb_session_on_the_guest_kernel() {
-    if !gdb_available("gdb_session_on_the_guest_kernel") {
-        return;
-    }
     let kernel = kernel_elf().expect("the guest kernel's ELF (built by build.rs)");
     let dir = tempfile_dir("gdb_kernel");
     let args = ["boot", "--harts", "2", "--bootargs", "run hello"];
@@ -259,10 +243,8 @@ continue
 }
 
 #[test]
+#[cfg_attr(not(gdb), ignore = "needs gdb-multiarch (scripts/install-test-deps)")]
 fn gdb_ctrl_c_interrupts_a_running_guest() {
-    if !gdb_available("gdb_ctrl_c_interrupts_a_running_guest") {
-        return;
-    }
     let src = repo_root().join("tests/guest/cli/spin.S");
     let elf = build_guest("debug-spin", &[src.as_path()], &[]);
     let dir = tempfile_dir("gdb_ctrl_c");
