@@ -3,6 +3,11 @@
 //! Every key has a documented default (`configs/default.toml` lists them all and is checked
 //! against this file by a test); unknown keys and out-of-range values are rejected with the
 //! file, key and reason. The tables map one to one onto `sim_core::timing::TimingConfig`.
+//!
+//! Validation is typed: [`MachineConfig::validate`] gives a [`ConfigError`] (key, value,
+//! reason) that the command line prints and the experiment runner places at the key's line;
+//! the timing model's own range rules (`TimingConfig::validate`) are not repeated here, their
+//! errors are translated to the TOML key.
 
 use std::path::Path;
 
@@ -17,6 +22,61 @@ use sim_core::timing::cache::{CacheConfig, HierarchyConfig, Level};
 use sim_core::timing::core::{CoreConfig, MAX_CYCLES};
 use sim_core::timing::tlb::TlbConfig;
 use sim_core::timing::{TimingConfig, TimingConfigError, TimingMode, TrapCosts};
+use std::fmt;
+
+/// A machine configuration value that is out of range or inconsistent with another: the
+/// TOML key, the value as written when one value is at fault, and why it is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The dotted TOML key (`machine.harts`, `machine.hart_frequencies[2]`, `memory.l1d`).
+    pub key: String,
+    /// The value, as TOML would write it.
+    pub value: Option<String>,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// `key = value: reason`.
+    fn value(key: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: Some(value.to_string()),
+            reason: reason.into(),
+        }
+    }
+
+    /// `key: reason`, for a table or a key whose value alone is not at fault.
+    fn key(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{} = {value}: {}", self.key, self.reason),
+            None => write!(f, "{}: {}", self.key, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The TOML key of a timing-model latency (`sim_core::timing::TimingConfigError::TooLarge`).
+fn latency_key(param: &str) -> String {
+    let table = match param {
+        "mmio_cycles" => "interconnect",
+        "uipi_cycles" => "uintr",
+        "dram_latency_cycles" => "memory",
+        _ => "traps",
+    };
+    format!("{table}.{param}")
+}
 
 /// Largest number of harts a machine may have.
 pub const MAX_HARTS: usize = 512;
@@ -602,12 +662,13 @@ impl NetSection {
     }
 
     /// Check the values, naming the key.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1000..=1_000_000_000_000).contains(&self.bandwidth_bps) {
-            bail!(
-                "net.bandwidth_bps = {}: must be between 1000 and 10^12 bits per second",
-                self.bandwidth_bps
-            );
+            return Err(ConfigError::value(
+                "net.bandwidth_bps",
+                self.bandwidth_bps,
+                "must be between 1000 and 10^12 bits per second",
+            ));
         }
         for (key, v, max) in [
             ("net.latency_ns", self.latency_ns, 1_000_000_000),
@@ -615,22 +676,28 @@ impl NetSection {
             ("net.descriptor_ns", self.descriptor_ns, 1_000_000),
         ] {
             if v > max {
-                bail!("{key} = {v}: must be at most {max}");
+                return Err(ConfigError::value(key, v, format!("must be at most {max}")));
             }
         }
         if !(1..=32768).contains(&self.queue_size) {
-            bail!(
-                "net.queue_size = {}: must be between 1 and 32768",
-                self.queue_size
-            );
+            return Err(ConfigError::value(
+                "net.queue_size",
+                self.queue_size,
+                "must be between 1 and 32768",
+            ));
         }
         if !(1..=65536).contains(&self.rx_queue_frames) {
-            bail!(
-                "net.rx_queue_frames = {}: must be between 1 and 65536",
-                self.rx_queue_frames
-            );
+            return Err(ConfigError::value(
+                "net.rx_queue_frames",
+                self.rx_queue_frames,
+                "must be between 1 and 65536",
+            ));
         }
-        self.client.validate().map_err(anyhow::Error::msg)
+        self.client.validate().map_err(|e| ConfigError {
+            key: format!("net.client.{}", e.key),
+            value: Some(e.value),
+            reason: e.reason,
+        })
     }
 
     /// The card's parameters.
@@ -786,80 +853,88 @@ impl MachineConfig {
     }
 
     /// Check every value's range, naming the key on failure.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let m = &self.machine;
         if m.harts == 0 || m.harts > MAX_HARTS {
-            bail!(
-                "machine.harts = {}: must be between 1 and {MAX_HARTS}",
-                m.harts
-            );
+            return Err(ConfigError::value(
+                "machine.harts",
+                m.harts,
+                format!("must be between 1 and {MAX_HARTS}"),
+            ));
         }
         if m.memory < (1 << 20) || m.memory > (64 << 30) || !m.memory.is_multiple_of(4096) {
-            bail!(
-                "machine.memory = {}: must be a multiple of 4 KiB between 1 MiB and 64 GiB",
-                m.memory
-            );
+            return Err(ConfigError::value(
+                "machine.memory",
+                m.memory,
+                "must be a multiple of 4 KiB between 1 MiB and 64 GiB",
+            ));
         }
         let check_frequency = |key: &str, f: u64| {
             if f == 0 || f > 100_000_000_000 {
-                bail!("{key} = {f}: must be between 1 Hz and 100 GHz");
+                return Err(ConfigError::value(
+                    key,
+                    f,
+                    "must be between 1 Hz and 100 GHz",
+                ));
             }
             if m.timebase_frequency > f {
-                bail!(
-                    "machine.timebase_frequency = {}: must not exceed the hart frequency ({key} = {f})",
-                    m.timebase_frequency
-                );
+                return Err(ConfigError::value(
+                    "machine.timebase_frequency",
+                    m.timebase_frequency,
+                    format!("must not exceed the hart frequency ({key} = {f})"),
+                ));
             }
             Ok(())
         };
         check_frequency("machine.hart_frequency", m.hart_frequency)?;
         if !m.hart_frequencies.is_empty() && m.hart_frequencies.len() != m.harts {
-            bail!(
-                "machine.hart_frequencies has {} entries: must have one per hart ({})",
-                m.hart_frequencies.len(),
-                m.harts
-            );
+            return Err(ConfigError::key(
+                "machine.hart_frequencies",
+                format!(
+                    "has {} entries: must have one per hart ({})",
+                    m.hart_frequencies.len(),
+                    m.harts
+                ),
+            ));
         }
         for (i, &f) in m.hart_frequencies.iter().enumerate() {
             check_frequency(&format!("machine.hart_frequencies[{i}]"), f)?;
         }
         if m.timebase_frequency == 0 {
-            bail!("machine.timebase_frequency = 0: must be at least 1 Hz");
+            return Err(ConfigError::value(
+                "machine.timebase_frequency",
+                0,
+                "must be at least 1 Hz",
+            ));
         }
         if m.quantum_ns == 0 || m.quantum_ns > 1_000_000_000 {
-            bail!(
-                "machine.quantum_ns = {}: must be between 1 ns and 1 s",
-                m.quantum_ns
-            );
+            return Err(ConfigError::value(
+                "machine.quantum_ns",
+                m.quantum_ns,
+                "must be between 1 ns and 1 s",
+            ));
         }
         if self.timing.timed_from_insn.is_some() && self.timing.mode != ModeName::Functional {
-            bail!("timing.timed_from_insn: needs timing.mode = \"functional\" (the run starts functional and switches to timed)");
+            return Err(ConfigError::key(
+                "timing.timed_from_insn",
+                "needs timing.mode = \"functional\" (the run starts functional and switches to timed)",
+            ));
         }
         if m.start_jitter_cycles > 1_000_000_000 {
-            bail!(
-                "machine.start_jitter_cycles = {}: must be at most 1000000000",
-                m.start_jitter_cycles
-            );
+            return Err(ConfigError::value(
+                "machine.start_jitter_cycles",
+                m.start_jitter_cycles,
+                "must be at most 1000000000",
+            ));
         }
         self.net.validate()?;
         let sc = &self.sim_control;
+        let t = &self.task_controller;
         for (key, value, max) in [
             ("sim_control.max_samples", sc.max_samples, 10_000_000),
             ("sim_control.max_events", sc.max_events, 10_000_000),
             ("sim_control.max_dumps", sc.max_dumps, 10_000),
-        ] {
-            if !(1..=max).contains(&value) {
-                bail!("{key} = {value}: must be between 1 and {max}");
-            }
-        }
-        if !(1..=4096).contains(&self.uintr.uintc_slots) {
-            bail!(
-                "uintr.uintc_slots = {}: must be between 1 and 4096",
-                self.uintr.uintc_slots
-            );
-        }
-        let t = &self.task_controller;
-        for (key, value, max) in [
+            ("uintr.uintc_slots", self.uintr.uintc_slots, 4096),
             ("task_controller.sets", t.sets, task_controller::MAX_SETS),
             (
                 "task_controller.priorities",
@@ -873,102 +948,88 @@ impl MachineConfig {
             ),
         ] {
             if !(1..=max).contains(&value) {
-                bail!("{key} = {value}: must be between 1 and {max}");
+                return Err(ConfigError::value(
+                    key,
+                    value,
+                    format!("must be between 1 and {max}"),
+                ));
             }
         }
         if let (PredictorName::Static, Some(n)) = (self.branch.predictor, self.branch.counters) {
-            bail!("branch.counters = {n}: only a bimodal predictor has counters");
+            return Err(ConfigError::value(
+                "branch.counters",
+                n,
+                "only a bimodal predictor has counters",
+            ));
         }
         self.validate_timing()
     }
 
-    /// Check the timing model, translating its errors into TOML key names.
-    fn validate_timing(&self) -> Result<()> {
+    /// Check the latencies only the devices take, then the timing model (whose errors are
+    /// translated into TOML key names).
+    fn validate_timing(&self) -> Result<(), ConfigError> {
+        let t = &self.task_controller;
         for (key, value) in [
-            ("traps.entry_cycles_m", self.traps.entry_cycles_m),
-            ("traps.entry_cycles_s", self.traps.entry_cycles_s),
-            ("traps.entry_cycles_u", self.traps.entry_cycles_u),
-            ("traps.xret_cycles_m", self.traps.xret_cycles_m),
-            ("traps.xret_cycles_s", self.traps.xret_cycles_s),
-            ("traps.xret_cycles_u", self.traps.xret_cycles_u),
-            ("traps.interrupt_cycles", self.traps.interrupt_cycles),
-            ("interconnect.mmio_cycles", self.interconnect.mmio_cycles),
             ("sim_control.access_cycles", self.sim_control.access_cycles),
-            (
-                "memory.dram_latency_cycles",
-                self.memory.dram_latency_cycles,
-            ),
-            ("uintr.uipi_cycles", self.uintr.uipi_cycles),
             (
                 "uintr.send_visibility_cycles",
                 self.uintr.send_visibility_cycles,
             ),
-            (
-                "task_controller.enqueue_cycles",
-                self.task_controller.enqueue_cycles,
-            ),
-            (
-                "task_controller.dequeue_cycles",
-                self.task_controller.dequeue_cycles,
-            ),
-            (
-                "task_controller.steal_cycles",
-                self.task_controller.steal_cycles,
-            ),
-            (
-                "task_controller.register_cycles",
-                self.task_controller.register_cycles,
-            ),
-            (
-                "task_controller.send_cycles",
-                self.task_controller.send_cycles,
-            ),
-            (
-                "task_controller.wake_cycles",
-                self.task_controller.wake_cycles,
-            ),
+            ("task_controller.enqueue_cycles", t.enqueue_cycles),
+            ("task_controller.dequeue_cycles", t.dequeue_cycles),
+            ("task_controller.steal_cycles", t.steal_cycles),
+            ("task_controller.register_cycles", t.register_cycles),
+            ("task_controller.send_cycles", t.send_cycles),
+            ("task_controller.wake_cycles", t.wake_cycles),
         ] {
             if value > MAX_CYCLES {
-                bail!("{key} = {value}: must be at most {MAX_CYCLES}");
+                return Err(ConfigError::value(
+                    key,
+                    value,
+                    format!("must be at most {MAX_CYCLES}"),
+                ));
             }
         }
-        match self.timing_config().validate(self.machine.harts) {
-            Ok(()) => Ok(()),
-            Err(TimingConfigError::Core(e)) => bail!(
-                "core.{} = {}: must be between {} and {}",
-                e.param,
-                e.value,
-                e.min,
-                e.max
-            ),
-            Err(TimingConfigError::Predictor(e)) => {
-                let (param, rule) = match e {
-                    PredictorConfigError::NotPowerOfTwo { param, value } => {
-                        (param, format!("{value} is not a power of two"))
-                    }
-                    PredictorConfigError::OutOfRange {
-                        param,
-                        value,
-                        min,
-                        max,
-                    } => (param, format!("{value} is not between {min} and {max}")),
-                };
-                bail!("branch.{param}: {rule}")
-            }
-            Err(TimingConfigError::Memory(e)) => {
-                let table = match e.level() {
-                    Some(Level::L1I) => "memory.l1i",
-                    Some(Level::L1D) => "memory.l1d",
-                    Some(Level::L2) => "memory.l2",
-                    None => "memory",
-                };
-                bail!("{table}: {e}")
-            }
-            Err(TimingConfigError::Tlb { which, error }) => {
-                bail!("mmu.{which}_{}: {error}", error.param())
-            }
-            Err(e) => bail!("{e}"),
-        }
+        self.timing_config()
+            .validate(self.machine.harts)
+            .map_err(|e| match e {
+                TimingConfigError::TooLarge { param, value } => ConfigError::value(
+                    latency_key(param),
+                    value,
+                    format!("must be at most {MAX_CYCLES}"),
+                ),
+                TimingConfigError::Core(e) => ConfigError::value(
+                    format!("core.{}", e.param),
+                    e.value,
+                    format!("must be between {} and {}", e.min, e.max),
+                ),
+                TimingConfigError::Predictor(e) => {
+                    let (param, rule) = match e {
+                        PredictorConfigError::NotPowerOfTwo { param, value } => {
+                            (param, format!("{value} is not a power of two"))
+                        }
+                        PredictorConfigError::OutOfRange {
+                            param,
+                            value,
+                            min,
+                            max,
+                        } => (param, format!("{value} is not between {min} and {max}")),
+                    };
+                    ConfigError::key(format!("branch.{param}"), rule)
+                }
+                TimingConfigError::Memory(e) => {
+                    let table = match e.level() {
+                        Some(Level::L1I) => "memory.l1i",
+                        Some(Level::L1D) => "memory.l1d",
+                        Some(Level::L2) => "memory.l2",
+                        None => "memory",
+                    };
+                    ConfigError::key(table, e.to_string())
+                }
+                TimingConfigError::Tlb { which, error } => {
+                    ConfigError::key(format!("mmu.{which}_{}", error.param()), error.to_string())
+                }
+            })
     }
 }
 
@@ -1261,6 +1322,52 @@ mod tests {
             let e = error(text);
             assert!(e.contains(wanted), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn validation_errors_are_typed_with_key_value_and_reason() {
+        let invalid = |text: &str| -> ConfigError {
+            let config: MachineConfig = toml::from_str(text).expect("well-formed TOML");
+            config.validate().expect_err(text)
+        };
+        let e = invalid("[machine]\nharts = 0\n");
+        assert_eq!(
+            (e.key.as_str(), e.value.as_deref()),
+            ("machine.harts", Some("0"))
+        );
+        assert_eq!(
+            e.to_string(),
+            "machine.harts = 0: must be between 1 and 512"
+        );
+        // The timing model's own range rules, reported under the TOML key.
+        for (text, key) in [
+            (
+                "[traps]\nentry_cycles_s = 1000000\n",
+                "traps.entry_cycles_s",
+            ),
+            (
+                "[interconnect]\nmmio_cycles = 1000000\n",
+                "interconnect.mmio_cycles",
+            ),
+            ("[uintr]\nuipi_cycles = 1000000\n", "uintr.uipi_cycles"),
+            (
+                "[memory]\ndram_latency_cycles = 1000000\n",
+                "memory.dram_latency_cycles",
+            ),
+        ] {
+            let e = invalid(text);
+            assert_eq!(e.key, key, "{text:?}");
+            assert_eq!(e.value.as_deref(), Some("1000000"), "{text:?}");
+            assert_eq!(
+                e.reason,
+                format!("must be at most {MAX_CYCLES}"),
+                "{text:?}"
+            );
+        }
+        let e = invalid("[memory.l1d]\nsize = 3000\n");
+        assert_eq!((e.key.as_str(), e.value), ("memory.l1d", None));
+        let e = invalid("[net.client]\nconnections = 0\n");
+        assert_eq!(e.key, "net.client.connections");
     }
 
     #[test]

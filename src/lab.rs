@@ -24,18 +24,6 @@ pub const GUEST_IMAGE: &[u8] = include_bytes!(env!("HARTLAB_GUEST_IMAGE"));
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hartlab;
 
-/// The key a validation message starts with (`uintr.uintc_slots = 0: ...`,
-/// `memory.l1d: ...`), if it starts with one.
-fn key_of_message(msg: &str) -> Option<String> {
-    let end = msg.find([' ', ':']).unwrap_or(msg.len());
-    let key = &msg[..end];
-    let ok = key.contains('.')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
-    ok.then(|| key.to_string())
-}
-
 impl Hartlab {
     fn config(table: &toml::Table) -> Result<MachineConfig, MachineError> {
         let config: MachineConfig =
@@ -46,12 +34,9 @@ impl Hartlab {
                     message: e.inner().message().to_string(),
                 }
             })?;
-        config.validate().map_err(|e| {
-            let message = format!("{e:#}");
-            MachineError {
-                key: key_of_message(&message),
-                message,
-            }
+        config.validate().map_err(|e| MachineError {
+            message: e.to_string(),
+            key: Some(e.key),
         })?;
         Ok(config)
     }
@@ -244,11 +229,11 @@ mod tests {
             Some(20),
             "defaults filled in"
         );
-        assert_eq!(
-            key_of_message("memory.l1d: size"),
-            Some("memory.l1d".into())
-        );
-        assert_eq!(key_of_message("cannot read"), None);
+        let e = Hartlab
+            .resolve_machine(&t("[memory.l1d]\nsize = 3000\n"))
+            .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("memory.l1d"), "{e:?}");
+        assert!(e.message.starts_with("memory.l1d: "), "{e:?}");
     }
 
     #[test]

@@ -189,11 +189,38 @@ pub const MAX_MESSAGE: u32 = 1 << 24;
 /// Largest request or response datagram: one Ethernet frame's UDP payload.
 pub const MAX_DATAGRAM: u32 = 1472;
 
+/// A `[net.client]` value out of range or inconsistent with another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfigError {
+    /// The key, without the `net.client.` prefix.
+    pub key: String,
+    /// The value as written.
+    pub value: String,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+impl std::fmt::Display for ClientConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "net.client.{} = {}: {}",
+            self.key, self.value, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ClientConfigError {}
+
 impl ClientConfig {
-    /// Check the values; the error starts with the key (`net.client.connections = 0: ...`).
-    pub fn validate(&self) -> Result<(), String> {
+    /// Check the values; the error names the key (`net.client.connections = 0: ...`).
+    pub fn validate(&self) -> Result<(), ClientConfigError> {
         let k = |key: &str, v: &dyn std::fmt::Display, why: &str| {
-            Err(format!("net.client.{key} = {v}: {why}"))
+            Err(ClientConfigError {
+                key: key.to_string(),
+                value: v.to_string(),
+                reason: why.to_string(),
+            })
         };
         if !(1..=MAX_CONNECTIONS).contains(&self.connections) {
             return k(

@@ -325,6 +325,7 @@ fn udp_requests_complete_and_warm_up_requests_are_not_sampled() {
     assert!(closed
         .validate()
         .unwrap_err()
+        .to_string()
         .starts_with("net.client.transport"));
     let big = ClientConfig {
         request_bytes: 2000,
@@ -333,6 +334,7 @@ fn udp_requests_complete_and_warm_up_requests_are_not_sampled() {
     assert!(big
         .validate()
         .unwrap_err()
+        .to_string()
         .starts_with("net.client.request_bytes = 2000"));
 }
 

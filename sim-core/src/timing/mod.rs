@@ -126,13 +126,7 @@ pub enum TimingConfigError {
 impl TimingConfig {
     /// Check every parameter (building the models checks them all the same way).
     pub fn validate(&self, harts: usize) -> Result<(), TimingConfigError> {
-        self.core_config().validate()?;
-        self.predictor.validate()?;
-        cache::MemoryHierarchy::validate(harts, &self.memory)?;
-        for (which, t) in [("itlb", &self.itlb), ("dtlb", &self.dtlb)] {
-            t.validate()
-                .map_err(|error| TimingConfigError::Tlb { which, error })?;
-        }
+        // The latencies first: the order in which a configuration's errors are reported.
         let t = &self.traps;
         for (param, value) in [
             ("entry_cycles_m", t.entry[0]),
@@ -149,6 +143,13 @@ impl TimingConfig {
             if value > core::MAX_CYCLES {
                 return Err(TimingConfigError::TooLarge { param, value });
             }
+        }
+        self.core_config().validate()?;
+        self.predictor.validate()?;
+        cache::MemoryHierarchy::validate(harts, &self.memory)?;
+        for (which, t) in [("itlb", &self.itlb), ("dtlb", &self.dtlb)] {
+            t.validate()
+                .map_err(|error| TimingConfigError::Tlb { which, error })?;
         }
         Ok(())
     }
