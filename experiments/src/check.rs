@@ -259,6 +259,36 @@ mod tests {
         }
     }
 
+    /// A baseline read back holds the very numbers written, so a check with no tolerance
+    /// passes on an unchanged run: means of many samples have 17 significant digits, where
+    /// serde_json's default parser (without `float_roundtrip`) misses some by one unit in the
+    /// last place.
+    #[test]
+    fn a_baseline_reads_back_bit_for_bit() {
+        let mut values = BTreeMap::new();
+        let mut row = BTreeMap::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Means of sojourn times in ns: 10⁴ to 10⁶ with a full mantissa.
+            let v = 1e4 + (x >> 11) as f64 / (1u64 << 53) as f64 * 1e6;
+            row.insert(format!("m{i}.mean"), v);
+        }
+        values.insert("x=1".to_string(), row);
+        let written = Baseline {
+            experiment: "e".into(),
+            profile: Profile::Quick,
+            values,
+        };
+        let read: Baseline =
+            serde_json::from_str(&serde_json::to_string(&written).unwrap()).unwrap();
+        for (k, v) in &written.values["x=1"] {
+            assert_eq!(v.to_bits(), read.values["x=1"][k].to_bits(), "{k}: {v}");
+        }
+    }
+
     #[test]
     fn tolerances_are_absolute_or_relative() {
         let mut spec = CheckSpec {

@@ -185,8 +185,10 @@ pub mod nr {
     pub const BIND: usize = 94;
     /// `send_to(fd, buf, len, ipv4, port) -> len`: one UDP datagram
     pub const SEND_TO: usize = 95;
-    /// `recv_from(fd, buf, len, from: *mut [u32; 2]) -> len`: waits for one UDP datagram
-    /// (truncated to `len`); `from` (if not null) gets the sender's address and port
+    /// `recv_from(fd, buf, len, from: *mut [u32; 2], flags) -> len`: waits for one UDP
+    /// datagram (truncated to `len`); `from` (if not null) gets the sender's address and
+    /// port. With `flags` [`socket::DONT_WAIT`](super::socket::DONT_WAIT) it does not wait:
+    /// `Again` when no datagram is there (after taking in any frame the card holds)
     pub const RECV_FROM: usize = 96;
     /// `hart_stats(buf: *mut HartStats, count) -> harts`: copies up to `count` harts'
     /// counters and returns how many harts there are
@@ -609,6 +611,8 @@ pub mod socket {
     pub const TCP: usize = 1;
     /// UDP datagrams.
     pub const UDP: usize = 2;
+    /// `recv_from` flag: return `Again` rather than wait (for polling servers).
+    pub const DONT_WAIT: usize = 1;
 }
 
 /// The network between the guest and the other end of its wire: addresses, and the request

@@ -97,7 +97,17 @@ impl UdpSocket {
 
     /// Waits for one datagram; its length (truncated to `buf`) and sender.
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, [u8; 4], u16), Errno> {
-        syscall::recv_from(self.0, buf)
+        syscall::recv_from(self.0, buf, 0)
+    }
+
+    /// One datagram if one is there (the kernel first takes in any frame the card holds),
+    /// else `None`: never waits, for servers that poll.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> Result<Option<(usize, [u8; 4], u16)>, Errno> {
+        match syscall::recv_from(self.0, buf, abi::socket::DONT_WAIT) {
+            Ok(got) => Ok(Some(got)),
+            Err(Errno::Again) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

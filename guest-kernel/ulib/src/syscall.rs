@@ -357,8 +357,9 @@ pub fn send_to(fd: usize, buf: &[u8], addr: [u8; 4], port: u16) -> Result<usize,
     }
 }
 
-/// Waits for a datagram on UDP socket `fd`; returns its length and sender.
-pub fn recv_from(fd: usize, buf: &mut [u8]) -> Result<(usize, [u8; 4], u16), Errno> {
+/// Waits for a datagram on UDP socket `fd`; returns its length and sender. With `flags`
+/// `abi::socket::DONT_WAIT`, `Again` instead of waiting.
+pub fn recv_from(fd: usize, buf: &mut [u8], flags: usize) -> Result<(usize, [u8; 4], u16), Errno> {
     let mut from = [0u32; 2];
     let n = unsafe {
         call(
@@ -368,6 +369,7 @@ pub fn recv_from(fd: usize, buf: &mut [u8]) -> Result<(usize, [u8; 4], u16), Err
                 buf.as_mut_ptr() as usize,
                 buf.len(),
                 from.as_mut_ptr() as usize,
+                flags,
             ],
         )
     }?;

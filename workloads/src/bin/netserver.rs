@@ -11,6 +11,8 @@
 //! netserver udp-request [port] [requests] [sample]
 //!                                          the same protocol, one request per datagram,
 //!                                          served first come first served
+//! netserver udp-poll [port] [requests] [sample]
+//!                                          the same, polling the socket instead of waiting
 //! netserver matrix [port] [connections]    the same, multiplying each request's matrix
 //! ```
 //!
@@ -36,6 +38,17 @@
 //! datagram's receipt to the return of the response's send) and sample K + 1 = the time from
 //! the previous response's send to this receipt (a receive that found the datagram waiting
 //! while the server was busy, or the idle time before it came), both in nanoseconds.
+//!
+//! `udp-poll` is the same server polling its socket without ever waiting, as the µs-scale
+//! servers of the literature (ZygOS, Shinjuku) poll their queues: an idle server finds a
+//! request within one poll (two system calls, the clock's and the receive's) with no wake-up,
+//! so every request costs the hart the same work whether or not it found the server idle. Its
+//! sample K covers every cycle the hart spends on the request: from the start of the poll
+//! that found it to the start of the first poll after its response was sent (the kernel's
+//! taking in of the frame from the card included: with `net=poll` the kernel takes frames in
+//! when a receive finds its socket empty, or at a timer tick). A busy period is thus cut into
+//! its requests' samples with nothing left over. Sample K + 1 is the time the server polled
+//! in vain before the request (zero when the request waited).
 
 #![no_std]
 #![no_main]
@@ -63,17 +76,19 @@ fn main(args: &[&str]) -> i32 {
                 .find_map(|a| a.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
         };
         let mode = get("mode").unwrap_or("echo");
-        let port = get("port").unwrap_or(if matches!(mode, "request" | "matrix" | "udp-request") {
-            "8000"
-        } else {
-            "7"
-        });
+        let port = get("port").unwrap_or(
+            if matches!(mode, "request" | "matrix" | "udp-request" | "udp-poll") {
+                "8000"
+            } else {
+                "7"
+            },
+        );
         alloc::vec![
             args[0],
             mode,
             port,
             get("count").unwrap_or("0"),
-            if mode == "udp-request" {
+            if matches!(mode, "udp-request" | "udp-poll") {
                 get("sample").unwrap_or("none")
             } else {
                 get("path").unwrap_or("poll")
@@ -91,7 +106,7 @@ fn main(args: &[&str]) -> i32 {
             2,
             if matches!(
                 args.get(1).copied(),
-                Some("request" | "matrix" | "udp-request")
+                Some("request" | "matrix" | "udp-request" | "udp-poll")
             ) {
                 REQUEST_PORT as usize
             } else {
@@ -109,19 +124,28 @@ fn main(args: &[&str]) -> i32 {
         Some("request") => serve_tcp(port, count, answer_requests),
         Some("matrix") => serve_tcp(port, count, answer_matrices),
         Some("udp-echo") => udp_echo(port, count),
-        Some("udp-request") => match args.get(4).copied().unwrap_or("none") {
-            "none" => udp_requests(port, count, None),
-            k => match k.parse::<u64>() {
-                Ok(k) if k + 1 < ulib::sim::SAMPLE_KEYS => udp_requests(port, count, Some(k)),
-                _ => Err(Errno::Invalid),
-            },
-        },
+        Some(mode @ ("udp-request" | "udp-poll")) => {
+            let serve = if mode == "udp-poll" {
+                udp_requests_polled
+            } else {
+                udp_requests
+            };
+            match args.get(4).copied().unwrap_or("none") {
+                "none" => serve(port, count, None),
+                k => match k.parse::<u64>() {
+                    Ok(k) if k + 1 < ulib::sim::SAMPLE_KEYS => serve(port, count, Some(k)),
+                    _ => Err(Errno::Invalid),
+                },
+            }
+        }
         Some("echo-async") => match WakePath::from_name(args.get(4).copied().unwrap_or("poll")) {
             Some(path) if count > 0 => echo_async(port, count, path),
             _ => Err(Errno::Invalid),
         },
         _ => {
-            eprintln!("netserver: echo | udp-echo | request | udp-request [port] [count]");
+            eprintln!(
+                "netserver: echo | udp-echo | request | udp-request | udp-poll [port] [count]"
+            );
             return 2;
         }
     };
@@ -243,13 +267,7 @@ fn udp_requests(port: u16, count: usize, sample: Option<u64>) -> Result<(), Errn
         let Some(request) = RequestHeader::decode(&buf[..n.min(REQUEST_HEADER_BYTES)]) else {
             continue;
         };
-        let end = begun + request.service_ns;
-        while time::now_ns() < end {}
-        response.clear();
-        response.extend_from_slice(&buf[..REQUEST_HEADER_BYTES]);
-        // One datagram: at most one Ethernet frame's UDP payload.
-        response.resize((request.response_bytes as usize).min(UDP_PAYLOAD), 0);
-        socket.send_to(&response, addr, from)?;
+        answer(&socket, &buf, &mut response, request, begun, addr, from)?;
         let done = time::now_ns();
         if let Some(key) = sample {
             ulib::sim::sample(key, done - begun);
@@ -259,6 +277,79 @@ fn udp_requests(port: u16, count: usize, sample: Option<u64>) -> Result<(), Errn
         served += 1;
     }
     println!("netserver: served {served} request datagrams");
+    Ok(())
+}
+
+/// [`udp_requests`] polling the socket: the hart's time is cut into each request's span (from
+/// the start of the poll that found it to the start of the first poll after its response)
+/// and the idle polls between, so the spans of a busy period tile it with nothing left out,
+/// the recording of the previous request's samples included.
+fn udp_requests_polled(port: u16, count: usize, sample: Option<u64>) -> Result<(), Errno> {
+    let socket = UdpSocket::bind(port)?;
+    println!("netserver: udp requests on port {port}, polled");
+    let mut buf = vec![0u8; 2048];
+    let mut response = Vec::new();
+    let mut served = 0;
+    // The start of the last request's span and of the first poll after it.
+    let mut last: Option<u64> = None;
+    let mut idle_from = time::now_ns();
+    while count == 0 || served < count {
+        let mut polled = time::now_ns();
+        if let Some(begun) = last.take() {
+            idle_from = polled;
+            if let Some(key) = sample {
+                ulib::sim::sample(key, polled - begun);
+            }
+        }
+        let (n, addr, from) = loop {
+            if let Some(got) = socket.try_recv_from(&mut buf)? {
+                break got;
+            }
+            polled = time::now_ns();
+        };
+        if let Some(key) = sample {
+            ulib::sim::sample(key + 1, polled - idle_from);
+        }
+        let Some(request) = RequestHeader::decode(&buf[..n.min(REQUEST_HEADER_BYTES)]) else {
+            continue;
+        };
+        answer(
+            &socket,
+            &buf,
+            &mut response,
+            request,
+            time::now_ns(),
+            addr,
+            from,
+        )?;
+        last = Some(polled);
+        served += 1;
+    }
+    if let (Some(begun), Some(key)) = (last, sample) {
+        ulib::sim::sample(key, time::now_ns() - begun);
+    }
+    println!("netserver: served {served} request datagrams");
+    Ok(())
+}
+
+/// Spins until `request`'s service time from `received` has passed, then sends its response
+/// (its header and `response_bytes` in all, at most one frame) to `addr`:`port`.
+fn answer(
+    socket: &UdpSocket,
+    buf: &[u8],
+    response: &mut Vec<u8>,
+    request: RequestHeader,
+    received: u64,
+    addr: [u8; 4],
+    port: u16,
+) -> Result<(), Errno> {
+    let end = received + request.service_ns;
+    while time::now_ns() < end {}
+    response.clear();
+    response.extend_from_slice(&buf[..REQUEST_HEADER_BYTES]);
+    // One datagram: at most one Ethernet frame's UDP payload.
+    response.resize((request.response_bytes as usize).min(UDP_PAYLOAD), 0);
+    socket.send_to(response, addr, port)?;
     Ok(())
 }
 

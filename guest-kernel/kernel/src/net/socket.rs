@@ -557,25 +557,50 @@ impl Socket {
     }
 
     /// `recv_from`: waits for one datagram; its length (truncated to `buf`) and sender.
-    pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, [u8; 4], u16), Errno> {
-        self.wait(Direction::Read, |stack, key| {
-            let State::Udp(h) = stack.entries.get(&key)?.state else {
-                return Some(Err(Errno::Invalid));
-            };
-            let s = stack.sockets.get_mut::<udp::Socket>(h);
-            if !s.can_recv() {
-                return None;
-            }
-            Some(match s.recv_slice(buf) {
-                Ok((n, meta)) => {
-                    let IpAddress::Ipv4(addr) = meta.endpoint.addr;
-                    Ok((n, addr.octets(), meta.endpoint.port))
-                }
-                Err(udp::RecvError::Truncated) => Ok((buf.len(), [0; 4], 0)),
-                Err(_) => Err(Errno::Invalid),
-            })
-        })
+    pub fn recv_from(&self, buf: &mut [u8]) -> Result<Datagram, Errno> {
+        self.wait(Direction::Read, |stack, key| take_datagram(stack, key, buf))
     }
+
+    /// `recv_from` without waiting: a datagram if one is there once the stack has taken in
+    /// what the card holds, else `Again`.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> Result<Datagram, Errno> {
+        let mut stack = lock().ok_or(Errno::NoDevice)?;
+        loop {
+            if let Some(result) =
+                stack.attempt(self.key, Direction::Read, &mut |stack: &mut Stack, key| {
+                    take_datagram(stack, key, buf)
+                })
+            {
+                return result;
+            }
+            // As in `wait`: the stack's run may have brought a datagram.
+            if !stack.ready(self.key, Direction::Read) {
+                return Err(Errno::Again);
+            }
+        }
+    }
+}
+
+/// A received datagram: its length, its sender's address and port.
+type Datagram = (usize, [u8; 4], u16);
+
+/// One datagram of UDP socket `key` into `buf`, if one is there (`None`: none yet).
+fn take_datagram(stack: &mut Stack, key: u64, buf: &mut [u8]) -> Option<Result<Datagram, Errno>> {
+    let State::Udp(h) = stack.entries.get(&key)?.state else {
+        return Some(Err(Errno::Invalid));
+    };
+    let s = stack.sockets.get_mut::<udp::Socket>(h);
+    if !s.can_recv() {
+        return None;
+    }
+    Some(match s.recv_slice(buf) {
+        Ok((n, meta)) => {
+            let IpAddress::Ipv4(addr) = meta.endpoint.addr;
+            Ok((n, addr.octets(), meta.endpoint.port))
+        }
+        Err(udp::RecvError::Truncated) => Ok((buf.len(), [0; 4], 0)),
+        Err(_) => Err(Errno::Invalid),
+    })
 }
 
 impl Drop for Socket {

@@ -79,14 +79,21 @@ pub fn send_to(args: &Args) -> Result<usize, Errno> {
     })
 }
 
-/// `recv_from(fd, buf, len, from)`.
+/// `recv_from(fd, buf, len, from, flags)`.
 pub fn recv_from(args: &Args) -> Result<usize, Errno> {
-    let [fd, buf, len, from, ..] = *args;
+    let [fd, buf, len, from, flags, _] = *args;
+    if flags & !abi::socket::DONT_WAIT != 0 {
+        return Err(Errno::Invalid);
+    }
     with_socket(fd, |process, s| {
         let len = len.min(NET_CHUNK);
         process.space.lock().check_writable(buf, len)?;
         let mut data = vec![0u8; len];
-        let (n, addr, port) = s.recv_from(&mut data)?;
+        let (n, addr, port) = if flags & abi::socket::DONT_WAIT != 0 {
+            s.try_recv_from(&mut data)?
+        } else {
+            s.recv_from(&mut data)?
+        };
         let space = process.space.lock();
         space.write(buf, &data[..n])?;
         if from != 0 {
