@@ -133,6 +133,41 @@ fn bimodal(tasks: u64) {
     assert_eq!(field(&out, prefix, "table"), 48 * (tasks + 1), "{out}");
 }
 
+/// A 1 µs quantum is shorter than an upcall's delivery (about 6 µs of kernel time): the next
+/// upcall is raised while the last is handled and taken on the way back into the task, which
+/// then never ran an instruction and every policy stalled (the 300 ms cap of
+/// `preemption.toml`). The scheduler now sees that the interrupt came where the task was
+/// resumed and doubles its quantum until it runs. And with UIPIs at 1 µs, FIFO (quanta
+/// end, nobody is preempted) took 27 times its work: a deferred interrupt parked the timer
+/// thread, whose wake-up made the next quantum end deferred too.
+#[test]
+fn a_quantum_shorter_than_the_mechanism_still_lets_tasks_run() {
+    let prefix = "uthreads bimodal:";
+    for policy in ["fifo", "rr", "linux011"] {
+        let out = uthreads(
+            2,
+            &format!("op=bimodal mechanism=upcall policy={policy} quantum_us=1 tasks=400"),
+        );
+        assert_eq!(field(&out, prefix, "tasks"), 401, "{out}");
+        assert!(field(&out, prefix, "stretched") > 0, "{out}");
+        let longest = field(&out, prefix, "longest_quantum");
+        assert!((2..=64).contains(&longest), "{out}");
+        // Two long tasks (1 ms of work) and 398 short ones.
+        let run_us = field(&out, prefix, "run");
+        assert!(run_us < 12_000, "{policy}: {run_us} µs:\n{out}");
+    }
+    let out = uthreads(
+        2,
+        "op=bimodal mechanism=uipi policy=fifo quantum_us=1 tasks=400",
+    );
+    let run_us = field(&out, prefix, "run");
+    assert!(
+        run_us < 3_000,
+        "FIFO with UIPIs at 1 µs: {run_us} µs:\n{out}"
+    );
+    assert_eq!(field(&out, prefix, "preemptions"), 0, "{out}");
+}
+
 #[test]
 fn a_hundred_thousand_tasks_run_to_completion() {
     bimodal(100_000);
