@@ -2,8 +2,9 @@
 //! test passes under every preemption mechanism and policy on 1, 2 and 4 harts (a task that
 //! never yields does not starve the others, strict priority orders tasks, a blocking pipe
 //! read or futex wait blocks only its task, thousands of tasks all run); 10^5 tasks of
-//! Shinjuku's bimodal mix run to completion with a few dozen stacks (10^6 in an ignored test
-//! for the full profile); the costs written in guest-kernel/ulib/README.md hold; the
+//! Shinjuku's bimodal mix run to completion with a few dozen stacks (10^6 under every
+//! mechanism and policy in an ignored test for the full profile); a 1 µs quantum, shorter
+//! than an upcall, still lets tasks run; the costs written in guest-kernel/ulib/README.md hold; the
 //! committed `preemption` experiment passes its check and catches a slower user trap entry.
 
 mod support;

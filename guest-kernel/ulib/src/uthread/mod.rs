@@ -429,13 +429,16 @@ fn landed() {
 /// An interrupt for the quantum ending at `deadline`.
 fn on_interrupt(deadline: u64) {
     if CRITICAL.load(Ordering::Relaxed) {
-        // SAFETY: plain field reads and a timer write.
+        // SAFETY: plain field reads and a timer write. The user timer is held first, even
+        // for a stale deadline: one that fires between `arm_quantum`'s store of the new
+        // deadline and its write of `utimecmp` would otherwise interrupt again at once, for
+        // ever, the write never running.
         unsafe {
             if let Some(s) = (*SCHEDULER.0.get()).as_ref() {
+                s.timer.hold();
                 if deadline < s.deadline {
                     return;
                 }
-                s.timer.hold();
             }
         }
         DEFERRED.store(true, Ordering::Relaxed);
