@@ -30,11 +30,29 @@ pub fn wait() -> Result<(), Errno> {
     syscall::upcall_wait().map(|_| ())
 }
 
+/// The pc the upcall being handled interrupted (in its handler; 0 outside any).
+pub fn interrupted_pc() -> usize {
+    let frame = FRAME.load(Ordering::Relaxed);
+    if frame == 0 {
+        return 0;
+    }
+    // SAFETY: the kernel's saved registers at `frame`: `x0`..`x31`, then the pc; they stay
+    // there, on the interrupted thread's stack, until the handler's `upcall_return`.
+    unsafe { ((frame + SAVED_PC) as *const usize).read() }
+}
+
+/// Where in the registers the kernel saves the interrupted pc (after `x0`..`x31`).
+const SAVED_PC: usize = 32 * 8;
+
+/// The saved registers of the upcall being handled (0: none yet).
+static FRAME: AtomicUsize = AtomicUsize::new(0);
+
 /// Where the kernel enters: `a0` = the value, `sp` just below the saved registers. Calls the
 /// handler, then `upcall_return` with `sp` back where the kernel put it.
 #[unsafe(naked)]
 unsafe extern "C" fn trampoline(value: usize) -> ! {
     naked_asm!(
+        "mv a1, sp",
         "call {run}",
         "li a7, {upcall_return}",
         "ecall",
@@ -44,7 +62,8 @@ unsafe extern "C" fn trampoline(value: usize) -> ! {
     )
 }
 
-extern "C" fn run_handler(value: usize) {
+extern "C" fn run_handler(value: usize, frame: usize) {
+    FRAME.store(frame, Ordering::Relaxed);
     let handler = HANDLER.load(Ordering::Acquire);
     if handler != 0 {
         // SAFETY: only `set_handler` stores here, from a `fn(usize)`.

@@ -197,7 +197,7 @@ fn report_common(r: &Report, tasks: u64) {
 
 fn print_report(what: &str, s: &Settings, r: &Report) {
     println!(
-        "uthreads {what}: mechanism={} policy={} quantum={}us tasks={} run={}us switches={} preemptions={} quantum_ends={} deferred={} stale={} timeout_rate={}ppm stacks={}x{}B table={}B",
+        "uthreads {what}: mechanism={} policy={} quantum={}us tasks={} run={}us switches={} preemptions={} quantum_ends={} deferred={} stale={} stretched={} longest_quantum={}q timeout_rate={}ppm stacks={}x{}B table={}B",
         s.config.mechanism.name(),
         s.config.policy.name(),
         s.config.quantum_ns / 1000,
@@ -208,6 +208,8 @@ fn print_report(what: &str, s: &Settings, r: &Report) {
         r.quantum_ends,
         r.deferred,
         r.stale,
+        r.stretched,
+        r.longest_quantum,
         r.timeout_rate_ppm(),
         r.stacks_high_water,
         r.stack_bytes,

@@ -58,6 +58,19 @@ impl Mechanism {
         Mechanism::ALL.into_iter().find(|m| m.name() == name)
     }
 
+    /// At most how many instructions the hart retires from the end of a handler that
+    /// resumes a task to the start of the next handler, when an interrupt is pending at the
+    /// return: the handler's epilogue and the next one's entry (about 150 for the user
+    /// interrupts; for the upcall also `upcall_return` and the next delivery in the kernel).
+    /// A task interrupted sooner, at the pc where it was resumed, has run nothing.
+    pub fn return_instructions(self) -> u64 {
+        match self {
+            Mechanism::Cooperative => 0,
+            Mechanism::UserTimer | Mechanism::Uipi => 500,
+            Mechanism::Upcall => 4000,
+        }
+    }
+
     /// Whether the interrupt is an N-extension user interrupt (handler ends with `uret`).
     pub fn is_user_interrupt(self) -> bool {
         matches!(self, Mechanism::UserTimer | Mechanism::Uipi)
@@ -117,6 +130,20 @@ impl Interrupted {
             unsafe { asm!("csrr {}, 0x041", out(reg) uepc) };
         }
         Interrupted { uepc }
+    }
+
+    /// The pc the interrupt being handled interrupted (0: cooperative, no interrupt).
+    pub fn pc(mechanism: Mechanism) -> usize {
+        match mechanism {
+            Mechanism::Cooperative => 0,
+            Mechanism::Upcall => upcall::interrupted_pc(),
+            Mechanism::UserTimer | Mechanism::Uipi => {
+                let uepc: usize;
+                // SAFETY: reads `uepc`.
+                unsafe { asm!("csrr {}, 0x041", out(reg) uepc) };
+                uepc
+            }
+        }
     }
 
     /// Restores it (in the handler, switched back): interrupts off until the handler's
@@ -218,6 +245,20 @@ impl Timer {
                     let _ = syscall::futex_wake(&ARM_SEQ, 1);
                 }
             }
+        }
+    }
+
+    /// An interrupt is deferred (it landed where preemption is off): keeps it from coming
+    /// again before the deferral ends, which re-arms. Only the user timer needs this: its
+    /// interrupt is pending for as long as `time` ≥ `utimecmp`. A timer thread raises one
+    /// interrupt per deadline, and disarming it would park it, so that the next arm would
+    /// have to wake it with a system call, made with preemption off: at a 1 µs quantum that
+    /// call outlasts the quantum, the next interrupt is deferred too, and so on, the task
+    /// making almost no progress (FIFO with UIPIs used to take 27 times its work).
+    #[inline]
+    pub fn hold(&self) {
+        if self.mechanism == Mechanism::UserTimer {
+            self.arm(NEVER);
         }
     }
 
