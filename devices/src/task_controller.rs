@@ -17,42 +17,8 @@
 //! aligned 8-byte accesses exist; other sizes, misaligned and reserved offsets fault. Reads of
 //! write-only registers return 0, writes to read-only registers are ignored.
 //!
-//! Global region (kernel only):
-//!
-//! | Offset | Register | Access |
-//! |---|---|---|
-//! | 0x000 | ID: `"TASKCTL"` and version 1 (`0x5441_534b_4354_4c01`) | R |
-//! | 0x008 | CONFIG: `[15:0]` sets, `[31:16]` capacity, `[39:32]` priorities, `[47:40]` channels per set, `[63:48]` harts | R |
-//! | 0x010 | ALLOC: allocates the lowest free set and returns its index (all ones and QUEUE_FULL if none) | R |
-//! | 0x018 | FREE: frees set `data` (its tasks, wake-ups in flight, bindings, capabilities and online slots go) | W |
-//! | 0x020 | ERROR: sticky error bits of global operations; write 1s to clear | R/W1C |
-//! | 0x028 | CAP: `[31:16]` receiver set, `[15:0]` channel, `[47:32]` sender set, `[63]` revoke: the sender may send to that channel | W |
-//! | 0x030 | IRQ_GRANT: `[15:0]` source, `[47:32]` set, `[63]` revoke: the set may bind that PLIC source (clears its latch) | W |
-//! | 0x038 | PULSE: an edge on source `data`, as if the device had raised it (ATS-INTC's simulated interrupt) | W |
-//! | 0x1000 + 8h | HART_KSET\[h\]: the set hart h serves in S mode (all ones = none) | R/W |
-//! | 0x2000 + 8h | HART_USET\[h\]: the set hart h serves in U mode (all ones = none) | R/W |
-//!
-//! Set region (at `0x4000 * (1 + s)`; mapped into the set's owner):
-//!
-//! | Offset | Register | Access |
-//! |---|---|---|
-//! | 0x000 | CTRL: `[1:0]` policy (write 0 = the device default, 1 d-FCFS, 2 steal-one, 3 c-FCFS; reads the policy in force, 0 if the set is free) | R/W |
-//! | 0x008 | STATUS: `[0]` allocated, `[2:1]` policy, `[31:16]` tasks queued, `[47:32]` wake-ups in flight (0 if the set is free) | R |
-//! | 0x010 | ERROR: sticky error bits of this set's operations; write 1s to clear | R/W1C |
-//! | 0x018 | SEND: notify channel `[15:0]` of set `[31:16]` (needs a capability) | W |
-//! | 0x020 | ACK: lower the preempt line this set raised on the accessing hart | W |
-//! | 0x028 | CHAN_PENDING: channels notified while no handler was bound (bit c) | R |
-//! | 0x030 | BEST: `[7:0]` the priority of the most urgent task queued in any local queue (`priorities` when none), `[31:16]` free entries (capacity minus queued and in flight) | R |
-//! | 0x400 + 8n | IRQ_HANDLER\[n\]: bind a handler task to PLIC source n (0 cancels); reads the bound task | R/W |
-//! | 0x800 + 8c | CHAN_HANDLER\[c\]: bind a handler task to IPC channel c < 64 (0 cancels) | R/W |
-//! | 0x1000 + 8q | ENQUEUE\[q\]: enqueue a task into local queue q | W |
-//! | 0x2000 + 8q | DEQUEUE\[q\]: dequeue from local queue q (0 = nothing ready) | R |
-//! | 0x3000 + 8q | COUNT\[q\]: tasks queued in local queue q | R |
-//!
-//! Error bits: 1 QUEUE_FULL, 2 NOT_INIT (set not allocated), 4 NO_PERMISSION (send without a
-//! capability, binding an ungranted source), 8 BAD_INDEX (set, hart, queue, priority, source
-//! or channel out of range), 16 BAD_TASK (task id 0). A failing operation changes nothing
-//! else; a failing read returns 0.
+//! The register map, with each register's layout, is `abi::task_controller` (shared with the
+//! guest and the C test header).
 //!
 //! Binding and wake-up: a binding is single-shot (TAIC's gateway). It records the handler and
 //! the hart that registered it; on a rising edge of the source (or a permitted SEND to the
@@ -86,6 +52,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::{irq_driver, mip, virt};
+pub use abi::task_controller::{
+    error, global, set, task, CHANNELS, ID_VALUE as ID, MAX_CAPACITY, MAX_HARTS, MAX_PRIORITIES,
+    MAX_SETS, MAX_SOURCES, REGION,
+};
+use abi::task_controller::{policy, window_size};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{Clock, SimTime, Timebase};
 use sim_core::trace::{DeviceEventKind, DeviceTracer};
@@ -110,19 +81,6 @@ static TRACE_SEND: DeviceEventKind = DeviceEventKind {
     args: &["set", "to set", "channel"],
 };
 
-/// Bytes of the global region and of each set's region.
-pub const REGION: u64 = 0x4000;
-/// IPC channels of each set.
-pub const CHANNELS: usize = 64;
-/// Most queue sets.
-pub const MAX_SETS: usize = 256;
-/// Most priority levels (the 5-bit priority field of a task id).
-pub const MAX_PRIORITIES: usize = 32;
-/// Most entries per set.
-pub const MAX_CAPACITY: usize = 1024;
-/// Most harts (local queues per set): one 4 KiB page of 8-byte registers.
-pub const MAX_HARTS: usize = 512;
-
 /// Default queue sets.
 pub const DEFAULT_SETS: usize = 16;
 /// Default priority levels (ATS-INTC's 8).
@@ -131,85 +89,6 @@ pub const DEFAULT_PRIORITIES: usize = 8;
 pub const DEFAULT_CAPACITY: usize = 64;
 /// Default cycles from an edge or send to the handler being ready (TAIC: 6-8).
 pub const DEFAULT_WAKE_CYCLES: u32 = 7;
-
-/// The ID register's value: "TASKCTL", version 1.
-pub const ID: u64 = 0x5441_534b_4354_4c01;
-
-/// Error bits.
-pub mod error {
-    /// The set (or, for ALLOC, the device) has no free entry.
-    pub const QUEUE_FULL: u64 = 1 << 0;
-    /// The set is not allocated.
-    pub const NOT_INIT: u64 = 1 << 1;
-    /// A send without a capability, or binding a source not granted to the set.
-    pub const NO_PERMISSION: u64 = 1 << 2;
-    /// A set, hart, queue, priority, source or channel out of range.
-    pub const BAD_INDEX: u64 = 1 << 3;
-    /// Task id 0 where a task is needed.
-    pub const BAD_TASK: u64 = 1 << 4;
-}
-
-/// Task id flags.
-pub mod task {
-    /// Bit 0: the task preempts the running one when woken.
-    pub const PREEMPT: u64 = 1 << 0;
-    /// Bits 5:1: priority (0 highest).
-    pub const PRIORITY_SHIFT: u32 = 1;
-    /// Mask of the priority field after shifting.
-    pub const PRIORITY_MASK: u64 = 0x1f;
-}
-
-/// Global register offsets.
-pub mod global {
-    /// Identification.
-    pub const ID: u64 = 0x000;
-    /// Geometry.
-    pub const CONFIG: u64 = 0x008;
-    /// Allocate a set (read).
-    pub const ALLOC: u64 = 0x010;
-    /// Free a set (write).
-    pub const FREE: u64 = 0x018;
-    /// Error bits of global operations.
-    pub const ERROR: u64 = 0x020;
-    /// IPC capability grant / revoke.
-    pub const CAP: u64 = 0x028;
-    /// Source binding grant / revoke.
-    pub const IRQ_GRANT: u64 = 0x030;
-    /// Simulated source edge.
-    pub const PULSE: u64 = 0x038;
-    /// Per-hart S-mode set, 8 bytes per hart.
-    pub const HART_KSET: u64 = 0x1000;
-    /// Per-hart U-mode set, 8 bytes per hart.
-    pub const HART_USET: u64 = 0x2000;
-}
-
-/// Set register offsets (relative to the set's region).
-pub mod set {
-    /// Policy.
-    pub const CTRL: u64 = 0x000;
-    /// Allocation, policy and occupancy.
-    pub const STATUS: u64 = 0x008;
-    /// Error bits of this set's operations.
-    pub const ERROR: u64 = 0x010;
-    /// IPC send.
-    pub const SEND: u64 = 0x018;
-    /// Preempt-line acknowledge.
-    pub const ACK: u64 = 0x020;
-    /// Latched channel notifications.
-    pub const CHAN_PENDING: u64 = 0x028;
-    /// The most urgent queued priority of the whole set and its free entries.
-    pub const BEST: u64 = 0x030;
-    /// Source handler bindings, 8 bytes per source.
-    pub const IRQ_HANDLER: u64 = 0x400;
-    /// Channel handler bindings, 8 bytes per channel.
-    pub const CHAN_HANDLER: u64 = 0x800;
-    /// Enqueue, 8 bytes per local queue.
-    pub const ENQUEUE: u64 = 0x1000;
-    /// Dequeue, 8 bytes per local queue.
-    pub const DEQUEUE: u64 = 0x2000;
-    /// Occupancy, 8 bytes per local queue.
-    pub const COUNT: u64 = 0x3000;
-}
 
 /// How the local queues of a set share work.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -227,18 +106,18 @@ impl Policy {
     /// The CTRL/STATUS encoding (1, 2, 3).
     pub fn code(self) -> u64 {
         match self {
-            Policy::DFcfs => 1,
-            Policy::StealOne => 2,
-            Policy::CFcfs => 3,
+            Policy::DFcfs => policy::DFCFS,
+            Policy::StealOne => policy::STEAL,
+            Policy::CFcfs => policy::CFCFS,
         }
     }
 
     /// The policy with CTRL code `code` (1..=3).
     pub fn from_code(code: u64) -> Option<Self> {
         match code {
-            1 => Some(Policy::DFcfs),
-            2 => Some(Policy::StealOne),
-            3 => Some(Policy::CFcfs),
+            policy::DFCFS => Some(Policy::DFcfs),
+            policy::STEAL => Some(Policy::StealOne),
+            policy::CFCFS => Some(Policy::CFcfs),
             _ => None,
         }
     }
@@ -659,20 +538,17 @@ fn bucket_label(b: usize) -> String {
 }
 
 fn priority_of(task: u64) -> usize {
-    ((task >> task::PRIORITY_SHIFT) & task::PRIORITY_MASK) as usize
+    task::priority(task) as usize
 }
 
 impl TaskController {
-    /// Base address on the virt board.
-    pub const DEFAULT_BASE: u64 = virt::TASK_CONTROLLER_BASE;
-
     /// A controller as `config` describes, its values clamped into their documented ranges.
     pub fn new(config: &TaskControllerConfig) -> Self {
         let harts = config.harts.clamp(1, MAX_HARTS);
         let sets = config.sets.clamp(1, MAX_SETS);
         let priorities = config.priorities.clamp(1, MAX_PRIORITIES);
         let capacity = config.capacity.clamp(1, MAX_CAPACITY);
-        let sources = config.sources.clamp(1, 0x400 / 8);
+        let sources = config.sources.clamp(1, MAX_SOURCES);
         let cap_words = sets.div_ceil(64);
         let set = Set {
             allocated: false,
@@ -719,7 +595,7 @@ impl TaskController {
 
     /// Size of the register window: one 16 KiB region for the globals and one per set.
     pub fn size(&self) -> u64 {
-        REGION * (1 + self.sets.len() as u64)
+        window_size(self.sets.len() as u64)
     }
 
     /// Number of queue sets.
@@ -746,8 +622,12 @@ impl TaskController {
                 global::CAP => Reg::Cap,
                 global::IRQ_GRANT => Reg::IrqGrant,
                 global::PULSE => Reg::Pulse,
-                0x1000..0x2000 => Reg::HartSet(Role::Kernel, index(global::HART_KSET)),
-                0x2000..0x3000 => Reg::HartSet(Role::User, index(global::HART_USET)),
+                global::HART_KSET..global::HART_KSET_END => {
+                    Reg::HartSet(Role::Kernel, index(global::HART_KSET))
+                }
+                global::HART_USET..global::HART_USET_END => {
+                    Reg::HartSet(Role::User, index(global::HART_USET))
+                }
                 _ => return Err(BusFault),
             });
         }
@@ -760,11 +640,13 @@ impl TaskController {
             set::ACK => Reg::Ack(s),
             set::CHAN_PENDING => Reg::ChanPending(s),
             set::BEST => Reg::Best(s),
-            0x400..0x800 => Reg::IrqHandler(s, index(set::IRQ_HANDLER)),
-            0x800..0xa00 => Reg::ChanHandler(s, index(set::CHAN_HANDLER)),
-            0x1000..0x2000 => Reg::Enqueue(s, index(set::ENQUEUE)),
-            0x2000..0x3000 => Reg::Dequeue(s, index(set::DEQUEUE)),
-            0x3000..0x4000 => Reg::Count(s, index(set::COUNT)),
+            set::IRQ_HANDLER..set::IRQ_HANDLER_END => Reg::IrqHandler(s, index(set::IRQ_HANDLER)),
+            set::CHAN_HANDLER..set::CHAN_HANDLER_END => {
+                Reg::ChanHandler(s, index(set::CHAN_HANDLER))
+            }
+            set::ENQUEUE..set::ENQUEUE_END => Reg::Enqueue(s, index(set::ENQUEUE)),
+            set::DEQUEUE..set::DEQUEUE_END => Reg::Dequeue(s, index(set::DEQUEUE)),
+            set::COUNT..set::COUNT_END => Reg::Count(s, index(set::COUNT)),
             _ => return Err(BusFault),
         })
     }
@@ -1690,7 +1572,6 @@ mod tests {
         let (mut env, mut tc) = setup(3);
         assert_eq!(tc.name(), "task-controller");
         assert_eq!(tc.size(), 5 * 0x4000);
-        assert_eq!(TaskController::DEFAULT_BASE, 0x1100_0000);
         assert_eq!(env.read(&mut tc, 0, global::ID, 8), ID);
         assert_eq!(
             env.read(&mut tc, 0, global::CONFIG, 8),
