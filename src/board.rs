@@ -22,7 +22,7 @@ use crate::config::MachineConfig;
 use crate::fdt::{self, FdtParams};
 
 /// Base of RAM on the virt board.
-pub const RAM_BASE: u64 = 0x8000_0000;
+pub const RAM_BASE: u64 = virt::RAM_BASE;
 
 /// Where the guest's console goes and comes from.
 pub struct Console {
