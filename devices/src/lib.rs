@@ -27,6 +27,7 @@ macro_rules! checkpointed {
 }
 
 pub mod clint;
+pub mod htif;
 pub mod link;
 pub mod plic;
 pub mod sim_control;
@@ -37,6 +38,7 @@ pub mod uintc;
 pub mod virtio;
 
 pub use clint::Clint;
+pub use htif::Htif;
 pub use plic::{Plic, PlicConfig};
 pub use sim_control::{SimControl, SimControlConfig};
 pub use task_controller::{TaskController, TaskControllerConfig};
