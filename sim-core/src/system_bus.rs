@@ -563,7 +563,6 @@ impl SystemBus {
     }
 
     /// Handle a store that landed in RAM at `addr`: the RAM mailbox acts if it hit its word.
-    #[inline]
     pub fn mailbox_store(&mut self, addr: u64) {
         if let Some((word, mailbox)) = self.mailbox.as_mut() {
             if addr & !7 == *word {
