@@ -1,8 +1,11 @@
 //! The flattened device tree describing the virt board, built with `vm-fdt` in the layout
 //! QEMU's `virt` machine uses, so firmware and kernels written for QEMU find the same nodes.
+//! One function writes each node; addresses and window sizes come from the board's map and
+//! the devices (`abi::board`, `abi::uintc`, `abi::task_controller`, each device's `SIZE`).
 
+use abi::board::test_finisher;
 use anyhow::{Context, Result};
-use devices::{task_controller, virt, Clint, Plic, SimControl, TestFinisher, Uart, Uintc};
+use devices::{task_controller, virt, Clint, Plic, SimControl, TestFinisher, Uart};
 use vm_fdt::FdtWriter;
 
 /// What the device tree describes.
@@ -55,12 +58,47 @@ pub fn build(p: &FdtParams) -> Result<Vec<u8>> {
     build_inner(p).context("building the device tree")
 }
 
+/// The interrupt controllers' phandles: each hart's local controller, and the PLIC's.
+#[derive(Clone, Copy)]
+struct Phandles {
+    harts: usize,
+}
+
+impl Phandles {
+    /// Hart `hart`'s local interrupt controller.
+    fn intc(self, hart: usize) -> u32 {
+        1 + hart as u32
+    }
+
+    /// Hart `hart`'s `cpu` node.
+    fn cpu(self, hart: usize) -> u32 {
+        0x1000 + hart as u32
+    }
+
+    /// The PLIC.
+    fn plic(self) -> u32 {
+        self.harts as u32 + 1
+    }
+
+    /// The test finisher (the syscon of poweroff and reboot).
+    fn test(self) -> u32 {
+        self.plic() + 1
+    }
+
+    /// `interrupts-extended` naming, for every hart, its local lines `lines` (mip bit numbers).
+    fn every_hart(self, lines: &[u32]) -> Vec<u32> {
+        (0..self.harts)
+            .flat_map(|h| lines.iter().flat_map(move |&l| [self.intc(h), l]))
+            .collect()
+    }
+}
+
+/// What writing one node gives.
+type NodeResult = Result<(), vm_fdt::Error>;
+
 fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     let mut f = FdtWriter::new()?;
-    let intc_phandle = |hart: usize| 1 + hart as u32;
-    let cpu_phandle = |hart: usize| 0x1000 + hart as u32;
-    let plic_phandle = p.harts as u32 + 1;
-    let test_phandle = plic_phandle + 1;
+    let ph = Phandles { harts: p.harts };
 
     let root = f.begin_node("")?;
     f.property_u32("#address-cells", 2)?;
@@ -70,7 +108,32 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
         vec!["hartlab,virt".into(), "riscv-virtio".into()],
     )?;
     f.property_string("model", "hartlab virt (QEMU virt compatible)")?;
+    chosen(&mut f, p)?;
+    memory(&mut f, p)?;
+    cpus(&mut f, p, ph)?;
 
+    let soc = f.begin_node("soc")?;
+    f.property_u32("#address-cells", 2)?;
+    f.property_u32("#size-cells", 2)?;
+    f.property_string("compatible", "simple-bus")?;
+    f.property_null("ranges")?;
+    sim_control(&mut f)?;
+    clint(&mut f, ph)?;
+    plic(&mut f, p, ph)?;
+    uintc(&mut f, p, ph)?;
+    task_controller_node(&mut f, &p.task_controller, ph)?;
+    serial(&mut f, ph)?;
+    for &slot in &p.virtio_slots {
+        virtio_mmio(&mut f, slot, ph)?;
+    }
+    test_finisher(&mut f, ph)?;
+    f.end_node(soc)?;
+    f.end_node(root)?;
+    f.finish()
+}
+
+/// `/chosen`: the console and the boot arguments.
+fn chosen(f: &mut FdtWriter, p: &FdtParams) -> NodeResult {
     let chosen = f.begin_node("chosen")?;
     f.property_string(
         "stdout-path",
@@ -79,13 +142,19 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     if let Some(args) = p.bootargs {
         f.property_string("bootargs", args)?;
     }
-    f.end_node(chosen)?;
+    f.end_node(chosen)
+}
 
+/// RAM.
+fn memory(f: &mut FdtWriter, p: &FdtParams) -> NodeResult {
     let memory = f.begin_node(&format!("memory@{:x}", p.ram_base))?;
     f.property_string("device_type", "memory")?;
     f.property_array_u64("reg", &reg(p.ram_base, p.ram_size))?;
-    f.end_node(memory)?;
+    f.end_node(memory)
+}
 
+/// `/cpus`: every hart with its local interrupt controller, and the cpu map.
+fn cpus(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
     let cpus = f.begin_node("cpus")?;
     f.property_u32("#address-cells", 1)?;
     f.property_u32("#size-cells", 0)?;
@@ -105,12 +174,12 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
         f.property_string("mmu-type", "riscv,sv39")?;
         let frequency = p.hart_frequencies.get(hart).copied().unwrap_or(0);
         f.property_u32("clock-frequency", frequency.min(u32::MAX as u64) as u32)?;
-        f.property_u32("phandle", cpu_phandle(hart))?;
+        f.property_u32("phandle", ph.cpu(hart))?;
         let intc = f.begin_node("interrupt-controller")?;
         f.property_u32("#interrupt-cells", 1)?;
         f.property_null("interrupt-controller")?;
         f.property_string("compatible", "riscv,cpu-intc")?;
-        f.property_u32("phandle", intc_phandle(hart))?;
+        f.property_u32("phandle", ph.intc(hart))?;
         f.end_node(intc)?;
         f.end_node(cpu)?;
     }
@@ -118,36 +187,36 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     let cluster = f.begin_node("cluster0")?;
     for hart in 0..p.harts {
         let core = f.begin_node(&format!("core{hart}"))?;
-        f.property_u32("cpu", cpu_phandle(hart))?;
+        f.property_u32("cpu", ph.cpu(hart))?;
         f.end_node(core)?;
     }
     f.end_node(cluster)?;
     f.end_node(map)?;
-    f.end_node(cpus)?;
+    f.end_node(cpus)
+}
 
-    let soc = f.begin_node("soc")?;
-    f.property_u32("#address-cells", 2)?;
-    f.property_u32("#size-cells", 2)?;
-    f.property_string("compatible", "simple-bus")?;
-    f.property_null("ranges")?;
-
+/// hartlab's simulator-control device.
+fn sim_control(f: &mut FdtWriter) -> NodeResult {
     let control = f.begin_node(&format!("sim-control@{:x}", virt::SIM_CONTROL_BASE))?;
     f.property_string("compatible", "hartlab,sim-control")?;
     f.property_array_u64("reg", &reg(virt::SIM_CONTROL_BASE, SimControl::SIZE))?;
-    f.end_node(control)?;
+    f.end_node(control)
+}
 
+/// The CLINT: MSIP (3) and MTIP (7) of every hart.
+fn clint(f: &mut FdtWriter, ph: Phandles) -> NodeResult {
     let clint = f.begin_node(&format!("clint@{:x}", virt::CLINT_BASE))?;
     f.property_string_list(
         "compatible",
         vec!["sifive,clint0".into(), "riscv,clint0".into()],
     )?;
     f.property_array_u64("reg", &reg(virt::CLINT_BASE, Clint::SIZE))?;
-    let ext: Vec<u32> = (0..p.harts)
-        .flat_map(|h| [intc_phandle(h), 3, intc_phandle(h), 7])
-        .collect();
-    f.property_array_u32("interrupts-extended", &ext)?;
-    f.end_node(clint)?;
+    f.property_array_u32("interrupts-extended", &ph.every_hart(&[3, 7]))?;
+    f.end_node(clint)
+}
 
+/// The PLIC: MEIP (11), SEIP (9) and, with U-mode contexts, UEIP (8) of every hart.
+fn plic(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
     let plic = f.begin_node(&format!("plic@{:x}", virt::PLIC_BASE))?;
     f.property_u32("#address-cells", 0)?;
     f.property_u32("#interrupt-cells", 1)?;
@@ -163,64 +232,60 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     } else {
         &[11, 9]
     };
-    let ext: Vec<u32> = (0..p.harts)
-        .flat_map(|h| lines.iter().flat_map(move |&l| [intc_phandle(h), l]))
-        .collect();
-    f.property_array_u32("interrupts-extended", &ext)?;
-    f.property_u32("phandle", plic_phandle)?;
-    f.end_node(plic)?;
+    f.property_array_u32("interrupts-extended", &ph.every_hart(lines))?;
+    f.property_u32("phandle", ph.plic())?;
+    f.end_node(plic)
+}
 
+/// The UINTC: USIP (0) of every hart.
+fn uintc(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
     let uintc = f.begin_node(&format!("uintc@{:x}", virt::UINTC_BASE))?;
     f.property_string("compatible", "riscv,uintc0")?;
-    f.property_array_u64(
-        "reg",
-        &reg(virt::UINTC_BASE, p.uintc_slots as u64 * Uintc::SLOT_BYTES),
-    )?;
-    let ext: Vec<u32> = (0..p.harts).flat_map(|h| [intc_phandle(h), 0]).collect();
-    f.property_array_u32("interrupts-extended", &ext)?;
-    f.end_node(uintc)?;
+    let size = abi::uintc::window_size(p.uintc_slots as u64);
+    f.property_array_u64("reg", &reg(virt::UINTC_BASE, size))?;
+    f.property_array_u32("interrupts-extended", &ph.every_hart(&[0]))?;
+    f.end_node(uintc)
+}
 
-    // The task controller drives SSIP (1) and USIP (0) of every hart.
-    let tc = &p.task_controller;
-    let tc_node = f.begin_node(&format!("task-controller@{:x}", virt::TASK_CONTROLLER_BASE))?;
+/// The task controller: SSIP (1) and USIP (0) of every hart, and its geometry.
+fn task_controller_node(f: &mut FdtWriter, tc: &TaskControllerNode, ph: Phandles) -> NodeResult {
+    let node = f.begin_node(&format!("task-controller@{:x}", virt::TASK_CONTROLLER_BASE))?;
     f.property_string("compatible", "hartlab,task-controller")?;
-    f.property_array_u64(
-        "reg",
-        &reg(
-            virt::TASK_CONTROLLER_BASE,
-            task_controller::REGION * (1 + tc.sets as u64),
-        ),
-    )?;
-    let ext: Vec<u32> = (0..p.harts)
-        .flat_map(|h| [intc_phandle(h), 1, intc_phandle(h), 0])
-        .collect();
-    f.property_array_u32("interrupts-extended", &ext)?;
+    let size = abi::task_controller::window_size(tc.sets as u64);
+    f.property_array_u64("reg", &reg(virt::TASK_CONTROLLER_BASE, size))?;
+    f.property_array_u32("interrupts-extended", &ph.every_hart(&[1, 0]))?;
     f.property_u32("hartlab,sets", tc.sets as u32)?;
     f.property_u32("hartlab,priorities", tc.priorities as u32)?;
     f.property_u32("hartlab,capacity", tc.capacity as u32)?;
     f.property_u32("hartlab,channels", task_controller::CHANNELS as u32)?;
     f.property_u32("hartlab,sources", (virt::PLIC_SOURCES - 1) as u32)?;
-    f.end_node(tc_node)?;
+    f.end_node(node)
+}
 
+/// UART0, on PLIC source [`virt::UART0_IRQ`].
+fn serial(f: &mut FdtWriter, ph: Phandles) -> NodeResult {
     let serial = f.begin_node(&format!("serial@{:x}", virt::UART0_BASE))?;
     f.property_string("compatible", "ns16550a")?;
     f.property_array_u64("reg", &reg(virt::UART0_BASE, Uart::SIZE))?;
     f.property_u32("clock-frequency", 3_686_400)?;
-    f.property_u32("interrupt-parent", plic_phandle)?;
+    f.property_u32("interrupt-parent", ph.plic())?;
     f.property_u32("interrupts", virt::UART0_IRQ as u32)?;
-    f.end_node(serial)?;
+    f.end_node(serial)
+}
 
-    // virtio-mmio slots as QEMU virt lays them out; only the populated ones are listed.
-    for &slot in &p.virtio_slots {
-        let base = virt::VIRTIO_BASE + slot as u64 * virt::VIRTIO_SIZE;
-        let node = f.begin_node(&format!("virtio_mmio@{base:x}"))?;
-        f.property_string("compatible", "virtio,mmio")?;
-        f.property_array_u64("reg", &reg(base, virt::VIRTIO_SIZE))?;
-        f.property_u32("interrupt-parent", plic_phandle)?;
-        f.property_u32("interrupts", (virt::VIRTIO_IRQ + slot) as u32)?;
-        f.end_node(node)?;
-    }
+/// A populated virtio-mmio slot, as QEMU virt lays them out.
+fn virtio_mmio(f: &mut FdtWriter, slot: usize, ph: Phandles) -> NodeResult {
+    let base = virt::VIRTIO_BASE + slot as u64 * virt::VIRTIO_SIZE;
+    let node = f.begin_node(&format!("virtio_mmio@{base:x}"))?;
+    f.property_string("compatible", "virtio,mmio")?;
+    f.property_array_u64("reg", &reg(base, virt::VIRTIO_SIZE))?;
+    f.property_u32("interrupt-parent", ph.plic())?;
+    f.property_u32("interrupts", (virt::VIRTIO_IRQ + slot) as u32)?;
+    f.end_node(node)
+}
 
+/// The test finisher, with the poweroff and reboot nodes that use it as their syscon.
+fn test_finisher(f: &mut FdtWriter, ph: Phandles) -> NodeResult {
     let test = f.begin_node(&format!("test@{:x}", virt::TEST_BASE))?;
     f.property_string_list(
         "compatible",
@@ -231,23 +296,20 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
         ],
     )?;
     f.property_array_u64("reg", &reg(virt::TEST_BASE, TestFinisher::SIZE))?;
-    f.property_u32("phandle", test_phandle)?;
+    f.property_u32("phandle", ph.test())?;
     f.end_node(test)?;
-
     for (name, compatible, value) in [
-        ("poweroff", "syscon-poweroff", 0x5555),
-        ("reboot", "syscon-reboot", 0x7777),
+        ("poweroff", "syscon-poweroff", test_finisher::PASS),
+        ("reboot", "syscon-reboot", test_finisher::RESET),
     ] {
         let node = f.begin_node(name)?;
         f.property_string("compatible", compatible)?;
-        f.property_u32("regmap", test_phandle)?;
+        f.property_u32("regmap", ph.test())?;
         f.property_u32("offset", 0)?;
         f.property_u32("value", value)?;
         f.end_node(node)?;
     }
-    f.end_node(soc)?;
-    f.end_node(root)?;
-    f.finish()
+    Ok(())
 }
 
 #[cfg(test)]

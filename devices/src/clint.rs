@@ -5,13 +5,10 @@
 //! MTIP of hart `h` is the level `mtime >= mtimecmp[h]`, re-evaluated on every write and in
 //! [`Device::advance`], and [`Device::next_event`] tells the machine when the next one rises.
 
-use crate::{mip, virt};
+use crate::mip;
+use abi::board::clint::{MSIP, MTIME, MTIMECMP};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{SimTime, Timebase};
-
-const MSIP: u64 = 0x0000;
-const MTIMECMP: u64 = 0x4000;
-const MTIME: u64 = 0xbff8;
 
 /// The part of a 64-bit register an access of `size` bytes at byte `rel` within it touches,
 /// as `(shift, mask)`: the whole register or one aligned 32-bit half.
@@ -48,10 +45,8 @@ enum Reg {
 }
 
 impl Clint {
-    /// Base address on QEMU `virt`.
-    pub const DEFAULT_BASE: u64 = virt::CLINT_BASE;
     /// Size of the register window.
-    pub const SIZE: u64 = 0x1_0000;
+    pub const SIZE: u64 = abi::board::clint::SIZE;
 
     /// A CLINT for `harts` harts (at most 4095, the number of `mtimecmp` slots); `mtimecmp`
     /// resets to `u64::MAX`, so no timer interrupt is pending.

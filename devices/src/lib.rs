@@ -27,6 +27,7 @@ macro_rules! checkpointed {
 }
 
 pub mod clint;
+pub mod htif;
 pub mod link;
 pub mod plic;
 pub mod sim_control;
@@ -37,6 +38,7 @@ pub mod uintc;
 pub mod virtio;
 
 pub use clint::Clint;
+pub use htif::Htif;
 pub use plic::{Plic, PlicConfig};
 pub use sim_control::{SimControl, SimControlConfig};
 pub use task_controller::{TaskController, TaskControllerConfig};
@@ -75,39 +77,9 @@ pub mod irq_driver {
     pub const TASK_CONTROLLER: usize = 1;
 }
 
-/// The memory map and interrupt wiring of QEMU's `virt` machine.
-pub mod virt {
-    /// SiFive test finisher.
-    pub const TEST_BASE: u64 = 0x0010_0000;
-    /// hartlab's simulator-control device (not on QEMU: a hole in its map).
-    pub const SIM_CONTROL_BASE: u64 = 0x0010_2000;
-    /// CLINT (msip, mtimecmp, mtime).
-    pub const CLINT_BASE: u64 = 0x0200_0000;
-    /// UINTC user-IPI controller (base of the final UINTC QEMU `virt`).
-    pub const UINTC_BASE: u64 = 0x02F1_0000;
-    /// Receiver slots of the UINTC (0x4000 bytes of 32-byte slots).
-    pub const UINTC_SLOTS: usize = 512;
-    /// PLIC.
-    pub const PLIC_BASE: u64 = 0x0c00_0000;
-    /// PLIC source slots, including the unused source 0 (sources 1..=95).
-    pub const PLIC_SOURCES: usize = 96;
-    /// First NS16550A UART.
-    pub const UART0_BASE: u64 = 0x1000_0000;
-    /// PLIC source of UART0.
-    pub const UART0_IRQ: usize = 10;
-    /// hartlab's task-aware interrupt controller (not on QEMU: a hole in its map between
-    /// fw_cfg at 0x1010_0000 and the flash at 0x2000_0000). Its window is 16 KiB per queue
-    /// set plus 16 KiB, at most 0x40_4000 bytes (256 sets).
-    pub const TASK_CONTROLLER_BASE: u64 = 0x1100_0000;
-    /// First virtio-mmio slot; slot n is at `VIRTIO_BASE + n * VIRTIO_SIZE`.
-    pub const VIRTIO_BASE: u64 = 0x1000_1000;
-    /// Bytes of a virtio-mmio slot.
-    pub const VIRTIO_SIZE: u64 = 0x1000;
-    /// virtio-mmio slots.
-    pub const VIRTIO_SLOTS: usize = 8;
-    /// PLIC source of virtio-mmio slot 0 (slot n has source `VIRTIO_IRQ + n`).
-    pub const VIRTIO_IRQ: usize = 1;
-}
+/// The memory map and interrupt wiring of the board (QEMU's `virt` and hartlab's devices),
+/// written once in the guest ABI crate.
+pub use abi::board as virt;
 
 #[cfg(test)]
 pub(crate) mod testutil {

@@ -113,8 +113,6 @@ fn set_bit(set: &mut [u32], n: usize, value: bool) {
 }
 
 impl Plic {
-    /// Base address on QEMU `virt`.
-    pub const DEFAULT_BASE: u64 = virt::PLIC_BASE;
     /// Size of the register window.
     pub const SIZE: u64 = 0x400_0000;
 

@@ -35,7 +35,6 @@
 
 use std::any::Any;
 
-use crate::virt;
 use abi::sim_control as regs;
 use sim_core::bus::{AccessCtx, BusFault, Device, StatsRequest};
 use sim_core::time::SimTime;
@@ -134,8 +133,6 @@ pub struct SimControl {
 }
 
 impl SimControl {
-    /// Base address on hartlab's virt board (a hole in QEMU's map, next to the test finisher).
-    pub const DEFAULT_BASE: u64 = virt::SIM_CONTROL_BASE;
     /// Size of the register window.
     pub const SIZE: u64 = 0x1000;
 

@@ -5,20 +5,18 @@
 //! A 32-bit write at offset 0 whose low 16 bits are 0x5555 passes, 0x3333 fails with the code
 //! in the upper 16 bits, 0x7777 resets; other values are ignored. Reads return 0.
 
-use crate::virt;
+use abi::board::test_finisher as codes;
 use sim_core::bus::{AccessCtx, BusFault, Device, ExitRequest};
 
-const PASS: u64 = 0x5555;
-const FAIL: u64 = 0x3333;
-const RESET: u64 = 0x7777;
+const PASS: u64 = codes::PASS as u64;
+const FAIL: u64 = codes::FAIL as u64;
+const RESET: u64 = codes::RESET as u64;
 
 /// The test finisher.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct TestFinisher {}
 
 impl TestFinisher {
-    /// Base address on QEMU `virt`.
-    pub const DEFAULT_BASE: u64 = virt::TEST_BASE;
     /// Size of the register window.
     pub const SIZE: u64 = 0x1000;
 

@@ -10,7 +10,6 @@
 //! runs stay deterministic. The interrupt output is the level of the enabled interrupt
 //! conditions, driven onto a platform interrupt source after every access and advance.
 
-use crate::virt;
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{SimTime, Timebase, PS_PER_SEC};
 use std::collections::VecDeque;
@@ -111,8 +110,6 @@ impl std::fmt::Debug for Uart {
 }
 
 impl Uart {
-    /// Base address of UART0 on QEMU `virt`.
-    pub const DEFAULT_BASE: u64 = virt::UART0_BASE;
     /// Size of the register window.
     pub const SIZE: u64 = 0x100;
     /// Default time per received character: 10 bits (8N1) at 115200 baud.
@@ -427,6 +424,7 @@ impl Device for Uart {
 mod tests {
     use super::*;
     use crate::testutil::Env;
+    use crate::virt;
     use std::sync::{Arc, Mutex};
 
     const IRQ: usize = virt::UART0_IRQ;

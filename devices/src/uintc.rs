@@ -34,7 +34,8 @@
 //! returned nonzero), `pending_high_water_max` (most pending bits any slot held at once) and
 //! `slot<N>.pending_high_water` for every slot that was ever written.
 
-use crate::{mip, virt};
+use crate::mip;
+use abi::uintc::{ACTIVE, HIGH, LOW, LOW_ACTIVE, LOW_HARTID_SHIFT, LOW_MODE, SEND};
 use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
 use sim_core::time::{SimTime, Timebase};
 use sim_core::trace::{DeviceEventKind, DeviceTracer};
@@ -44,15 +45,6 @@ static TRACE_SEND: DeviceEventKind = DeviceEventKind {
     name: "send",
     args: &["slot", "vector"],
 };
-
-const SEND: u64 = 0x00;
-const LOW: u64 = 0x08;
-const HIGH: u64 = 0x10;
-const ACTIVE: u64 = 0x18;
-
-const LOW_ACTIVE: u64 = 1 << 0;
-const LOW_MODE: u64 = 1 << 1;
-const LOW_HARTID_SHIFT: u32 = 16;
 
 /// One receiver's state.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -94,10 +86,8 @@ pub struct Uintc {
 }
 
 impl Uintc {
-    /// Base address on the final UINTC QEMU `virt`.
-    pub const DEFAULT_BASE: u64 = virt::UINTC_BASE;
     /// Bytes per receiver slot.
-    pub const SLOT_BYTES: u64 = 32;
+    pub const SLOT_BYTES: u64 = abi::uintc::SLOT_BYTES;
 
     /// A UINTC with `slots` receiver slots for `harts` harts; a line that rises becomes visible
     /// to its hart `visibility` after the access that raised it. All slots reset inactive,
@@ -116,14 +106,9 @@ impl Uintc {
         }
     }
 
-    /// The QEMU `virt` layout: [`virt::UINTC_SLOTS`] slots.
-    pub fn virt(harts: usize, visibility: SimTime) -> Self {
-        Self::new(virt::UINTC_SLOTS, harts, visibility)
-    }
-
     /// Size of the register window: `slots * 32` bytes.
     pub fn size(&self) -> u64 {
-        (self.slots.len() as u64).saturating_mul(Self::SLOT_BYTES)
+        abi::uintc::window_size(self.slots.len() as u64)
     }
 
     /// Number of receiver slots.
@@ -335,11 +320,10 @@ mod tests {
 
     #[test]
     fn geometry_and_name() {
-        let u = Uintc::virt(4, 0);
+        let u = Uintc::new(crate::virt::UINTC_SLOTS, 4, 0);
         assert_eq!(u.size(), 0x4000);
         assert_eq!(u.slots(), 512);
         assert_eq!(Uintc::SLOT_BYTES, 32);
-        assert_eq!(Uintc::DEFAULT_BASE, 0x02F1_0000);
         assert_eq!(Uintc::new(32, 1, 0).size(), 0x400);
         assert_eq!(Uintc::new(0, 1, 0).size(), 0);
         assert_eq!(u.name(), "uintc");

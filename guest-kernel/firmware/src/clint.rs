@@ -14,8 +14,10 @@ use crate::platform::CLINT_BASE;
 use riscv::register::{mhartid, mie, mip};
 use rustsbi::{HartMask, SbiRet};
 
-const MSIP_OFFSET: usize = 0x0000; // u32 per hart
-const MTIMECMP_OFFSET: usize = 0x4000; // u64 per hart
+/// `msip`: a u32 per hart.
+const MSIP_OFFSET: usize = abi::board::clint::MSIP as usize;
+/// `mtimecmp`: a u64 per hart.
+const MTIMECMP_OFFSET: usize = abi::board::clint::MTIMECMP as usize;
 
 fn msip(hart: usize) -> *mut u32 {
     (CLINT_BASE + MSIP_OFFSET + 4 * hart) as *mut u32

@@ -9,9 +9,9 @@ use rustsbi::spec::srst::{
 };
 use rustsbi::SbiRet;
 
-const FINISHER_PASS: u32 = 0x5555;
-const FINISHER_FAIL: u32 = 0x3333;
-const FINISHER_RESET: u32 = 0x7777;
+use abi::board::test_finisher::{
+    FAIL as FINISHER_FAIL, PASS as FINISHER_PASS, RESET as FINISHER_RESET,
+};
 
 fn finisher_write(value: u32) -> ! {
     // SAFETY: the finisher's register on this machine.

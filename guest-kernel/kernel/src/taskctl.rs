@@ -20,30 +20,23 @@
 //! the boot hart while it idles ([`set_kernel_online`]).
 
 use crate::machine;
+use abi::task_controller::{self as regs, error::QUEUE_FULL, global, set};
 use abi::Errno;
 use alloc::sync::{Arc, Weak};
 use core::ops::Range;
 use spin::{Mutex, Once};
 
-/// Bytes of one register region: the global registers' first, then one per set.
-const REGION: usize = 0x4000;
+/// A register offset of the map (`abi::task_controller`, the device's 64-bit offsets: the
+/// global registers' region first, then one region per set) as an address offset.
+const fn at(offset: u64) -> usize {
+    offset as usize
+}
 
-/// Global registers, as offsets from the base.
-const CONFIG: usize = 0x008;
-const ALLOC: usize = 0x010;
-const FREE: usize = 0x018;
-const ERROR: usize = 0x020;
-const CAP: usize = 0x028;
+/// Bytes of one register region.
+const REGION: usize = at(regs::REGION);
 
 /// The message of a [`Set`] operation that finds no device (a set exists only with one).
 const WITH_DEVICE: &str = "a task-controller set without the device";
-
-/// The ERROR bit of an ALLOC that found no free set.
-const QUEUE_FULL: u64 = 1;
-
-/// BEST in a set's region: `[7:0]` the most urgent priority queued in the set (the device's
-/// `priorities` when none), `[31:16]` its free entries.
-const BEST: usize = 0x030;
 
 /// The device, as found in the device tree.
 struct Device {
@@ -65,10 +58,10 @@ fn device() -> Result<&'static Device, Errno> {
     DEVICE
         .call_once(|| {
             let window = machine::get().task_controller.clone()?;
-            let config = read(window.start + CONFIG);
+            let config = read(window.start + at(global::CONFIG));
             Some(Device {
                 window,
-                channels: (config >> 40 & 0xff) as usize,
+                channels: (config >> regs::config::CHANNELS_SHIFT & 0xff) as usize,
             })
         })
         .as_ref()
@@ -99,9 +92,9 @@ fn global<T>(op: impl FnOnce(usize) -> T) -> Result<(T, u64), Errno> {
     let base = device()?.window.start;
     let _global = GLOBAL.lock();
     let value = op(base);
-    let error = read(base + ERROR);
+    let error = read(base + at(global::ERROR));
     if error != 0 {
-        write(base + ERROR, error);
+        write(base + at(global::ERROR), error);
     }
     Ok((value, error))
 }
@@ -115,7 +108,7 @@ impl Set {
     /// Allocates a set: [`Errno::NoDevice`] without the device, [`Errno::NoMemory`] when
     /// every set is taken.
     pub fn alloc() -> Result<Set, Errno> {
-        let (index, error) = global(|base| read(base + ALLOC))?;
+        let (index, error) = global(|base| read(base + at(global::ALLOC)))?;
         if error & QUEUE_FULL != 0 {
             return Err(Errno::NoMemory);
         }
@@ -139,7 +132,7 @@ impl Set {
 
     /// The physical address of the set's BEST register (for [`best_priority`]).
     pub fn best_register(&self) -> usize {
-        self.region().start + BEST
+        self.region().start + at(set::BEST)
     }
 }
 
@@ -147,24 +140,20 @@ impl Set {
 /// [`Set::best_register`]): a read without side effects, so a set freed meanwhile only reads
 /// 0 (and notes NOT_INIT in that set's ERROR, which ALLOC clears).
 pub fn best_priority(register: usize) -> usize {
-    (read(register) & 0xff) as usize
+    (read(register) & regs::best::PRIORITY_MASK) as usize
 }
 
 impl Drop for Set {
     fn drop(&mut self) {
         let index = self.index;
-        let (_, error) = global(|base| write(base + FREE, index as u64)).expect(WITH_DEVICE);
+        let (_, error) =
+            global(|base| write(base + at(global::FREE), index as u64)).expect(WITH_DEVICE);
         assert_eq!(
             error, 0,
             "task controller: FREE of set {index}: error {error:#x}"
         );
     }
 }
-
-/// SEND in a set's region.
-const SEND: usize = 0x018;
-/// ERROR in a set's region.
-const SET_ERROR: usize = 0x010;
 
 /// The kernel's own set, once a kernel coroutine needed to wake a process's channel
 /// (`None`: the device had no set free).
@@ -184,35 +173,36 @@ impl Set {
     /// raised (cleared again), 0 when the device took it.
     pub fn send(&self, value: u64) -> u64 {
         let region = self.region();
-        write(region.start + SEND, value);
-        let error = read(region.start + SET_ERROR);
+        write(region.start + at(set::SEND), value);
+        let error = read(region.start + at(set::ERROR));
         if error != 0 {
-            write(region.start + SET_ERROR, error);
+            write(region.start + at(set::ERROR), error);
         }
         error
     }
 }
 
-/// HART_USET[h] in the global region.
-const HART_USET: usize = 0x2000;
 /// A HART_xSET value naming no set.
-const NO_SET: u64 = u64::MAX;
+const NO_SET: u64 = regs::NONE;
 
 /// Puts `set` online for user mode on `hart` (`None`: no set). One store; no global error
 /// can result for an allocated set, so no lock is taken.
 pub fn set_user_online(hart: usize, set: Option<&Set>) {
     if let Ok(device) = device() {
         let value = set.map_or(NO_SET, |set| set.index as u64);
-        write(device.window.start + HART_USET + 8 * hart, value);
+        write(
+            device.window.start + at(global::HART_USET) + 8 * hart,
+            value,
+        );
     }
 }
 
 /// Lets set `sender` send to channel `channel` (below [`channels`]) of set `receiver`, until
 /// either set is freed; returns the value `sender` stores to its SEND register to do so.
 pub fn allow(sender: &Set, receiver: &Set, channel: usize) -> u64 {
-    let send = (receiver.index as u64) << 16 | channel as u64;
-    let cap = (sender.index as u64) << 32 | send;
-    let (_, error) = global(|base| write(base + CAP, cap)).expect(WITH_DEVICE);
+    let send = regs::channel(receiver.index as u64, channel as u64);
+    let cap = regs::cap(sender.index as u64, receiver.index as u64, channel as u64);
+    let (_, error) = global(|base| write(base + at(global::CAP), cap)).expect(WITH_DEVICE);
     assert_eq!(error, 0, "task controller: CAP {cap:#x}: error {error:#x}");
     send
 }
@@ -245,19 +235,10 @@ impl Channel {
     }
 }
 
-/// IRQ_GRANT in the global region.
-const IRQ_GRANT: usize = 0x030;
-/// HART_KSET[h] in the global region.
-const HART_KSET: usize = 0x1000;
-/// IRQ_HANDLER[n] in a set's region.
-const IRQ_HANDLER: usize = 0x400;
-/// DEQUEUE[q] in a set's region.
-const DEQUEUE: usize = 0x2000;
-
 /// Lets `set` bind PLIC source `source` (clearing the source's latch).
 pub fn grant_irq(set: &Set, source: usize) -> Result<(), Errno> {
-    let grant = (set.index as u64) << 32 | source as u64;
-    let (_, error) = global(|base| write(base + IRQ_GRANT, grant))?;
+    let grant = regs::grant(set.index as u64, source as u64);
+    let (_, error) = global(|base| write(base + at(global::IRQ_GRANT), grant))?;
     if error != 0 {
         return Err(Errno::Invalid);
     }
@@ -269,7 +250,10 @@ pub fn grant_irq(set: &Set, source: usize) -> Result<(), Errno> {
 pub fn set_kernel_online(hart: usize, set: Option<&Set>) {
     if let Ok(device) = device() {
         let value = set.map_or(NO_SET, |set| set.index as u64);
-        write(device.window.start + HART_KSET + 8 * hart, value);
+        write(
+            device.window.start + at(global::HART_KSET) + 8 * hart,
+            value,
+        );
     }
 }
 
@@ -278,16 +262,16 @@ impl Set {
     /// local queue of the calling hart; single shot. Returns the ERROR bits raised.
     pub fn bind_irq(&self, source: usize, task: u64) -> u64 {
         let region = self.region();
-        write(region.start + IRQ_HANDLER + 8 * source, task);
-        let error = read(region.start + SET_ERROR);
+        write(region.start + at(set::IRQ_HANDLER) + 8 * source, task);
+        let error = read(region.start + at(set::ERROR));
         if error != 0 {
-            write(region.start + SET_ERROR, error);
+            write(region.start + at(set::ERROR), error);
         }
         error
     }
 
     /// Takes the next task of local queue `queue` (0: none ready).
     pub fn dequeue(&self, queue: usize) -> u64 {
-        read(self.region().start + DEQUEUE + 8 * queue)
+        read(self.region().start + at(set::DEQUEUE) + 8 * queue)
     }
 }

@@ -21,37 +21,32 @@
 
 use crate::io::Fd;
 use crate::syscall;
+use abi::task_controller::{self as regs, policy, set, status};
 use abi::Errno;
 
-/// Set-region registers, as offsets from the region's start.
-const CTRL: usize = 0x000;
-const STATUS: usize = 0x008;
-const ERROR: usize = 0x010;
-const SEND: usize = 0x018;
-const CHAN_PENDING: usize = 0x028;
-const BEST: usize = 0x030;
-const CHAN_HANDLER: usize = 0x800;
-const ENQUEUE: usize = 0x1000;
-const DEQUEUE: usize = 0x2000;
-const COUNT: usize = 0x3000;
+/// A set-region register of the map (`abi::task_controller::set`, the device's 64-bit
+/// offsets from the region's start) as an address offset.
+const fn at(offset: u64) -> usize {
+    offset as usize
+}
+
+const CTRL: usize = at(set::CTRL);
+const STATUS: usize = at(set::STATUS);
+const ERROR: usize = at(set::ERROR);
+const SEND: usize = at(set::SEND);
+const CHAN_PENDING: usize = at(set::CHAN_PENDING);
+const BEST: usize = at(set::BEST);
+const CHAN_HANDLER: usize = at(set::CHAN_HANDLER);
+const ENQUEUE: usize = at(set::ENQUEUE);
+const DEQUEUE: usize = at(set::DEQUEUE);
+const COUNT: usize = at(set::COUNT);
 
 /// Entries of each local-queue register array (one 4 KiB page of 8-byte registers); queue
 /// numbers below this but beyond the harts are the device's BAD_INDEX errors.
-const QUEUE_SLOTS: usize = 512;
+const QUEUE_SLOTS: usize = regs::MAX_HARTS;
 
 /// Bits of the error register ([`TaskSet::error`]).
-pub mod error {
-    /// The set's entries (queued tasks plus wake-ups in flight) are all in use.
-    pub const QUEUE_FULL: u64 = 1;
-    /// The set named (a SEND's receiver) is not allocated.
-    pub const NOT_INIT: u64 = 2;
-    /// A SEND without the capability to do so.
-    pub const NO_PERMISSION: u64 = 4;
-    /// A queue, priority, set or channel out of range.
-    pub const BAD_INDEX: u64 = 8;
-    /// An ENQUEUE of task id 0.
-    pub const BAD_TASK: u64 = 16;
-}
+pub use abi::task_controller::error;
 
 /// The task id of the record at `record` (non-zero, 64-byte aligned) with `priority`
 /// (0 highest; the set has 8 levels by default, up to 32) and the preempt flag: the record's
@@ -68,23 +63,23 @@ pub fn task_id(record: usize, priority: u32, preempt: bool) -> u64 {
         priority < 32,
         "task priority {priority} does not fit 5 bits"
     );
-    record as u64 | (priority as u64) << 1 | preempt as u64
+    record as u64 | (priority as u64) << regs::task::PRIORITY_SHIFT | preempt as u64
 }
 
 /// The priority field of task id `task`.
 pub fn priority(task: u64) -> u32 {
-    (task >> 1 & 0x1f) as u32
+    regs::task::priority(task) as u32
 }
 
 /// How a set's local queues (one per hart) share their tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Policy {
     /// d-FCFS: a dequeue of queue q takes only q's tasks.
-    Local = 1,
+    Local = policy::DFCFS as isize,
     /// Steal-one (TAIC's): a dequeue of an empty queue takes one task from another queue.
-    StealOne = 2,
+    StealOne = policy::STEAL as isize,
     /// c-FCFS: all harts share one queue.
-    Shared = 3,
+    Shared = policy::CFCFS as isize,
 }
 
 /// What the status register says.
@@ -174,8 +169,8 @@ impl TaskSet {
     pub fn best(&self) -> Best {
         let best = self.read(BEST);
         Best {
-            priority: (best & 0xff) as u32,
-            free: best >> 16 & 0xffff,
+            priority: (best & regs::best::PRIORITY_MASK) as u32,
+            free: best >> regs::best::FREE_SHIFT & 0xffff,
         }
     }
 
@@ -222,14 +217,14 @@ impl TaskSet {
     pub fn status(&self) -> Status {
         let status = self.read(STATUS);
         Status {
-            policy: match status >> 1 & 3 {
-                1 => Some(Policy::Local),
-                2 => Some(Policy::StealOne),
-                3 => Some(Policy::Shared),
+            policy: match status >> status::POLICY_SHIFT & policy::MASK {
+                policy::DFCFS => Some(Policy::Local),
+                policy::STEAL => Some(Policy::StealOne),
+                policy::CFCFS => Some(Policy::Shared),
                 _ => None,
             },
-            queued: status >> 16 & 0xffff,
-            in_flight: status >> 32 & 0xffff,
+            queued: status >> status::QUEUED_SHIFT & 0xffff,
+            in_flight: status >> status::IN_FLIGHT_SHIFT & 0xffff,
         }
     }
 

@@ -134,8 +134,6 @@ pub mod irq {
 const MEDELEG_WRITABLE: u64 = 0xb3ff;
 /// Exceptions `sedeleg` may delegate to U: not the ECALLs from S, H or M (bits 9-11).
 const SEDELEG_WRITABLE: u64 = MEDELEG_WRITABLE & !(0b111 << 9);
-/// `suist.EN`, `suirs.EN`.
-pub const UINTR_ENABLE: u64 = 1 << 63;
 /// `menvcfg.STCE`: enables Sstc's `stimecmp`.
 pub const MENVCFG_STCE: u64 = 1 << 63;
 const MENVCFG_WRITABLE: u64 = MENVCFG_STCE | 1;

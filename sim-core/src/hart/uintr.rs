@@ -2,8 +2,9 @@
 //! custom-3) and their statistics. The N extension's CSRs live in `csr.rs`, its trap entry,
 //! priorities and URET in `trap.rs`; the UINTC itself is a device.
 //!
-//! A `uipi` instruction reaches the UINTC whose base is in `suicfg`: receiver slot `i` is the
-//! 32-byte block at `suicfg + 32 i` (SEND +0x00, HIGH +0x10, ACTIVE +0x18). `uipi.send`
+//! A `uipi` instruction reaches the UINTC whose base is in `suicfg` through the bus, like any
+//! other master: receiver slot `i` is the block at `suicfg + SLOT_BYTES * i`, with the slot
+//! layout and the sender-table encoding of the shared hardware ABI (`abi::uintc`). `uipi.send`
 //! first reads its sender-table entry, 8 bytes at `(suist.PPN << 12) + 8 rs1`, physically
 //! with S-mode permission. Nothing a `uipi` instruction does can trap: a disabled table or
 //! slot, an index outside the table, an invalid entry or an access that faults leaves
@@ -12,7 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use super::csr::UINTR_ENABLE;
 use super::pmp::AccessKind;
 use super::trap::Exception;
 use super::{Hart, Priv};
@@ -22,15 +22,10 @@ use crate::system_bus::SystemBus;
 use crate::timing::cache::Access;
 use crate::timing::Landing;
 
-/// UINTC slot size and register offsets.
-const SLOT_BYTES: u64 = 32;
-const SEND: u64 = 0x00;
-const HIGH: u64 = 0x10;
-const ACTIVE: u64 = 0x18;
-
-/// `suist`: table size in 4 KiB pages ([55:44]) and the table's physical page number.
-const SUIST_SIZE_SHIFT: u32 = 44;
-const PPN_MASK: u64 = (1 << 44) - 1;
+use abi::uintc::{
+    ACTIVE, ENTRY_SLOT_SHIFT, ENTRY_VALID, ENTRY_VECTOR_SHIFT, HIGH, SEND, SLOT_BYTES,
+    SUIST_PPN_MASK, SUIST_SIZE_MASK, SUIST_SIZE_SHIFT, UINTR_ENABLE,
+};
 
 /// User-interrupt statistics of one hart.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default, PartialEq, Eq)]
@@ -71,11 +66,11 @@ impl Hart {
         if suist & UINTR_ENABLE == 0 {
             return Ok(false);
         }
-        let pages = (suist >> SUIST_SIZE_SHIFT) & 0xfff;
+        let pages = (suist >> SUIST_SIZE_SHIFT) & SUIST_SIZE_MASK;
         if index >= pages * 4096 / 8 {
             return Ok(false);
         }
-        let entry_addr = ((suist & PPN_MASK) << 12) + index * 8;
+        let entry_addr = ((suist & SUIST_PPN_MASK) << 12) + index * 8;
         if !self.pmp.check(entry_addr, 8, AccessKind::Load, Priv::S) {
             return Ok(false);
         }
@@ -84,11 +79,11 @@ impl Hart {
         }
         self.charge_physical(bus, entry_addr, Access::Load, Landing::Ram(entry_addr))?;
         let entry = bus.ram.read(entry_addr, 8).unwrap_or(0);
-        if entry & 1 == 0 {
+        if entry & ENTRY_VALID == 0 {
             return Ok(false);
         }
-        let vector = (entry >> 16) & 0xffff;
-        let receiver = entry >> 48;
+        let vector = (entry >> ENTRY_VECTOR_SHIFT) & 0xffff;
+        let receiver = entry >> ENTRY_SLOT_SHIFT;
         // The SEND leaves once the table read has returned: in timed mode it reaches the
         // UINTC after the instruction's fetch and the read's cycles beyond an L1 hit (the
         // sender then waits for the write's acknowledgement, which its own cost accounts for).

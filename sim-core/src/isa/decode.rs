@@ -1,5 +1,6 @@
 //! Instruction decoding: one table-like function per encoding space, producing a compact
-//! [`Insn`] that the executor dispatches on with a single `match`.
+//! [`Insn`] that the hart's executor dispatches on with a single `match`; what each operation
+//! is (timing class, control flow, operand register files) is its row in [`super::table`].
 //!
 //! Compressed instructions are expanded into the same operations as their 32-bit equivalents,
 //! so the executor has one place per operation (Spike's "one instruction, one place"). Any

@@ -57,16 +57,9 @@
 #define TEST_NAME __BASE_FILE__
 #endif
 
-/* ---- platform (QEMU virt layout, which hartlab follows) ---- */
-#define FINISHER_BASE   0x100000
-#define FINISHER_PASS   0x5555
-#define FINISHER_FAIL   0x3333
-#define UART_BASE       0x10000000
-#define CLINT_BASE      0x2000000
-#define CLINT_MSIP      (CLINT_BASE + 0x0)     /* + 4 * hart */
-#define CLINT_MTIMECMP  (CLINT_BASE + 0x4000)  /* + 8 * hart */
-#define CLINT_MTIME     (CLINT_BASE + 0xbff8)
-#define RAM_BASE        0x80000000
+/* ---- platform (QEMU virt layout, which hartlab follows) and hartlab's devices: generated
+ * from the abi crate ---- */
+#include "hw.h"
 
 /* ---- CSR numbers binutils 2.40 may not know by name ---- */
 #define CSR_MENVCFG     0x30a

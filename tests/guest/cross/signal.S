@@ -103,8 +103,8 @@ receiver:
   li t1, SET_B
   bne t2, t1, fail
   W64 TC_CAP, CAP(SET_A, SET_B, 3)
-  W64 TC_CHAN_HANDLER(SET_B, 3), TASK(0x101, 0, 1)
-  W64 TC_KSET(RECEIVER), SET_B
+  W64 TC_SET_CHAN_HANDLER(SET_B, 3), TASK(0x101, 0, 1)
+  W64 TC_HART_KSET(RECEIVER), SET_B
   li t1, MIP_SSIP
 #endif
   csrw mie, t1
@@ -150,7 +150,7 @@ ipi_trap:
   li t1, CLINT_MSIP + 4 * RECEIVER
   sw zero, 0(t1)
 #else
-  W64 TC_ACK(SET_B), 0
+  W64 TC_SET_ACK(SET_B), 0
 #endif
   la t1, recv
   sd s4, 0(t1)
@@ -180,7 +180,7 @@ sender:
   csrr s2, cycle
   sw t2, 0(t1)
 #elif MECH == 4
-  li t1, TC_SEND(SET_A)
+  li t1, TC_SET_SEND(SET_A)
   li t2, CHAN(SET_B, 3)
   csrr s2, cycle
   sd t2, 0(t1)

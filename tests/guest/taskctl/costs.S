@@ -14,9 +14,9 @@
 TEST_BEGIN
   TEST 1
   ASSERT_R64 TC_ALLOC, 0
-  W64 TC_CTRL(0), POLICY_STEAL
+  W64 TC_SET_CTRL(0), POLICY_STEAL
   W64 TC_CAP, CAP(0, 0, 1)
-  ASSERT_R64 TC_GERROR, 0
+  ASSERT_R64 TC_ERROR, 0
 
   li s0, TC_SET(0)
   li s1, TASK(1, 0, 0)
@@ -38,7 +38,7 @@ TEST_BEGIN
   add s7, s7, s0                               /* ENQUEUE[0] */
   MEASURE s6, sd s1, 0(s7)
   PRINT enqueue, s6
-  ASSERT_R64 TC_COUNT(0, 0), 2
+  ASSERT_R64 TC_SET_COUNT(0, 0), 2
   li s7, 0x2000
   add s7, s7, s0                               /* DEQUEUE[0] */
   MEASURE s6, ld a3, 0(s7)
@@ -51,29 +51,29 @@ TEST_BEGIN
   TEST 3
   /* local queue 0 empty, two tasks in hart 1's queue (the machine has 2 harts; hart 1
    * parks): each dequeue steals one */
-  W64 TC_ENQ(0, 1), TASK(2, 0, 0)
-  W64 TC_ENQ(0, 1), TASK(3, 0, 0)
+  W64 TC_SET_ENQUEUE(0, 1), TASK(2, 0, 0)
+  W64 TC_SET_ENQUEUE(0, 1), TASK(3, 0, 0)
   MEASURE s6, ld a3, 0(s7)
   PRINT steal, s6
   ASSERT_EQ a3, TASK(3, 0, 0)
-  ASSERT_R64 TC_COUNT(0, 1), 0
+  ASSERT_R64 TC_SET_COUNT(0, 1), 0
 
   TEST 4
   li s7, 0x808
   add s7, s7, s0                               /* CHAN_HANDLER[1] */
   MEASURE s6, sd s1, 0(s7)
   PRINT register, s6
-  ASSERT_R64 TC_CHAN_HANDLER(0, 1), TASK(1, 0, 0)
-  W64 TC_CHAN_HANDLER(0, 1), 0
+  ASSERT_R64 TC_SET_CHAN_HANDLER(0, 1), TASK(1, 0, 0)
+  W64 TC_SET_CHAN_HANDLER(0, 1), 0
   li s8, CHAN(0, 1)
   MEASURE s6, sd s8, 0x018(s0)                 /* SEND to our own channel 1: latched */
   PRINT send, s6
-  ASSERT_R64 TC_ERROR(0), 0
-  ASSERT_R64 TC_CHAN_PENDING(0), (1 << 1)
+  ASSERT_R64 TC_SET_ERROR(0), 0
+  ASSERT_R64 TC_SET_CHAN_PENDING(0), (1 << 1)
   li s7, TC_ALLOC
   MEASURE s6, ld a3, 0(s7)
   PRINT alloc, s6
   ASSERT_EQ a3, 2
-  ASSERT_R64 TC_ERROR(0), 0
+  ASSERT_R64 TC_SET_ERROR(0), 0
   TEST_PASS
 TEST_END

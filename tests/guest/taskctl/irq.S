@@ -29,19 +29,19 @@ TEST_BEGIN
   TEST 1
   ASSERT_R64 TC_ALLOC, 0
   /* binding an ungranted source is refused */
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), H1
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), H1
   TAKE_ERROR 0, E_NO_PERMISSION
-  ASSERT_R64 TC_IRQ_HANDLER(0, UART_IRQ), 0
+  ASSERT_R64 TC_SET_IRQ_HANDLER(0, UART_IRQ), 0
   W64 TC_IRQ_GRANT, GRANT(0, UART_IRQ)
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), H1
-  ASSERT_R64 TC_IRQ_HANDLER(0, UART_IRQ), H1
-  ASSERT_R64 TC_ERROR(0), 0
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), H1
+  ASSERT_R64 TC_SET_IRQ_HANDLER(0, UART_IRQ), H1
+  ASSERT_R64 TC_SET_ERROR(0), 0
 
   TEST 2
   /* the UART raises source 10: the handler is queued without any hart interrupt */
   li s0, UART_IER
   li s1, IER_ETBEI
-  li s6, TC_COUNT(0, 0)
+  li s6, TC_SET_COUNT(0, 0)
   csrr s7, mcycle
   sb s1, 0(s0)
 1:
@@ -54,20 +54,20 @@ TEST_BEGIN
   ASSERT_EQ a2, 1
   ASSERT_MIP (MIP_USIP | MIP_SSIP | MIP_MEIP | MIP_SEIP), 0
   /* the binding was consumed */
-  ASSERT_R64 TC_IRQ_HANDLER(0, UART_IRQ), 0
+  ASSERT_R64 TC_SET_IRQ_HANDLER(0, UART_IRQ), 0
   /* dequeued with one load; then empty */
-  li s6, TC_DEQ(0, 0)
+  li s6, TC_SET_DEQUEUE(0, 0)
   csrr s7, mcycle
   ld s3, 0(s6)
   csrr s10, mcycle
   sub s10, s10, s7
   ASSERT_EQ s3, H1
-  li s6, TC_STATUS(0)
+  li s6, TC_SET_STATUS(0)
   csrr s7, mcycle
   ld s4, 0(s6)
   csrr s4, mcycle
   sub s4, s4, s7
-  ASSERT_R64 TC_DEQ(0, 0), 0
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), 0
   PRINT wake_visible, s8
   PRINT poll, s9
   PRINT dequeue, s10
@@ -75,28 +75,28 @@ TEST_BEGIN
 
   TEST 3
   /* the line staying high is no new edge: a new binding waits for the next one */
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), H2
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), H2
   SPIN 200
-  ASSERT_R64 TC_COUNT(0, 0), 0
+  ASSERT_R64 TC_SET_COUNT(0, 0), 0
   UART_EDGE
-  WAIT_R64 TC_COUNT(0, 0), 1
-  ASSERT_R64 TC_DEQ(0, 0), H2
+  WAIT_R64 TC_SET_COUNT(0, 0), 1
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), H2
 
   TEST 4
   /* an edge while nothing is bound is latched, and wakes the next handler bound */
   UART_EDGE
   SPIN 200
-  ASSERT_R64 TC_COUNT(0, 0), 0
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), H3
-  WAIT_R64 TC_COUNT(0, 0), 1
-  ASSERT_R64 TC_DEQ(0, 0), H3
+  ASSERT_R64 TC_SET_COUNT(0, 0), 0
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), H3
+  WAIT_R64 TC_SET_COUNT(0, 0), 1
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), H3
   ASSERT_MIP (MIP_USIP | MIP_SSIP | MIP_MEIP | MIP_SEIP), 0
 
   TEST 5
   /* preempt flag, kernel set online on this hart: SSIP, taken as an interrupt */
-  W64 TC_KSET(0), 0
-  ASSERT_R64 TC_KSET(0), 0
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), P1
+  W64 TC_HART_KSET(0), 0
+  ASSERT_R64 TC_HART_KSET(0), 0
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), P1
   UART_EDGE
   WAIT_MIP MIP_SSIP, MIP_SSIP
   ASSERT_MIP MIP_USIP, 0
@@ -111,55 +111,55 @@ TEST_BEGIN
   csrci mstatus, MSTATUS_MIE
   /* taking the interrupt does not drop the line: the DEQUEUE does */
   ASSERT_MIP MIP_SSIP, MIP_SSIP
-  ASSERT_R64 TC_DEQ(0, 0), P1
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), P1
   ASSERT_MIP MIP_SSIP, 0
 
   TEST 6
   /* ... or an ACK */
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), P2
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), P2
   UART_EDGE
   WAIT_MIP MIP_SSIP, MIP_SSIP
-  W64 TC_ACK(0), 0
+  W64 TC_SET_ACK(0), 0
   ASSERT_MIP MIP_SSIP, 0
-  ASSERT_R64 TC_COUNT(0, 0), 1
-  ASSERT_R64 TC_DEQ(0, 0), P2
+  ASSERT_R64 TC_SET_COUNT(0, 0), 1
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), P2
 
   TEST 7
   /* a user set online on this hart: USIP */
   ASSERT_R64 TC_ALLOC, 1
-  W64 TC_USET(0), 1
+  W64 TC_HART_USET(0), 1
   W64 TC_IRQ_GRANT, GRANT(1, UART_IRQ)
-  W64 TC_IRQ_HANDLER(1, UART_IRQ), U1
+  W64 TC_SET_IRQ_HANDLER(1, UART_IRQ), U1
   UART_EDGE
   WAIT_MIP MIP_USIP, MIP_USIP
   ASSERT_MIP MIP_SSIP, 0
-  ASSERT_R64 TC_COUNT(0, 0), 0
-  ASSERT_R64 TC_DEQ(1, 0), U1
+  ASSERT_R64 TC_SET_COUNT(0, 0), 0
+  ASSERT_R64 TC_SET_DEQUEUE(1, 0), U1
   ASSERT_MIP MIP_USIP, 0
 
   TEST 8
   /* the user set offline: the task waits in its queue, no line; online again: USIP */
-  W64 TC_USET(0), -1
-  ASSERT_R64 TC_USET(0), -1
-  W64 TC_IRQ_HANDLER(1, UART_IRQ), U2
+  W64 TC_HART_USET(0), -1
+  ASSERT_R64 TC_HART_USET(0), -1
+  W64 TC_SET_IRQ_HANDLER(1, UART_IRQ), U2
   UART_EDGE
-  WAIT_R64 TC_COUNT(1, 0), 1
+  WAIT_R64 TC_SET_COUNT(1, 0), 1
   SPIN 200
   ASSERT_MIP MIP_USIP, 0
-  W64 TC_USET(0), 1
+  W64 TC_HART_USET(0), 1
   ASSERT_MIP MIP_USIP, MIP_USIP
-  ASSERT_R64 TC_DEQ(1, 0), U2
+  ASSERT_R64 TC_SET_DEQUEUE(1, 0), U2
   ASSERT_MIP MIP_USIP, 0
 
   TEST 9
   /* PULSE: an edge on a source without touching any device */
   W64 TC_IRQ_GRANT, GRANT(1, 20)
-  W64 TC_IRQ_HANDLER(1, 20), H1
+  W64 TC_SET_IRQ_HANDLER(1, 20), H1
   W64 TC_PULSE, 20
-  WAIT_R64 TC_COUNT(1, 0), 1
-  ASSERT_R64 TC_DEQ(1, 0), H1
+  WAIT_R64 TC_SET_COUNT(1, 0), 1
+  ASSERT_R64 TC_SET_DEQUEUE(1, 0), H1
   /* the grant moved source 10 to set 1: set 0 may no longer bind it */
-  W64 TC_IRQ_HANDLER(0, UART_IRQ), H1
+  W64 TC_SET_IRQ_HANDLER(0, UART_IRQ), H1
   TAKE_ERROR 0, E_NO_PERMISSION
   W64 TC_PULSE, 0
   TAKE_GERROR E_BAD_INDEX

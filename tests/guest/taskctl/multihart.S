@@ -43,11 +43,11 @@
 TEST_BEGIN
   TEST 1
   ASSERT_R64 TC_ALLOC, 0
-  W64 TC_KSET(1), 0
+  W64 TC_HART_KSET(1), 0
   W64 TC_IRQ_GRANT, GRANT(0, SOURCE)
   SIGNAL go
   WAIT_SET h1_bound
-  ASSERT_R64 TC_IRQ_HANDLER(0, SOURCE), P
+  ASSERT_R64 TC_SET_IRQ_HANDLER(0, SOURCE), P
   ASSERT_MEM h1_trap, 0
 
   TEST 2
@@ -59,28 +59,28 @@ TEST_BEGIN
   ASSERT_MEM h1_mip_before, MIP_SSIP
   ASSERT_MEM h1_mip_after, 0
   ASSERT_MIP MIP_SSIP, 0
-  ASSERT_R64 TC_COUNT(0, 0), 0
+  ASSERT_R64 TC_SET_COUNT(0, 0), 0
   ASSERT_MEM h1_trap, 0
 
   TEST 3
   /* steal-one: hart 1 queued A and B in its own queue; hart 0's empty queue takes them */
   WAIT_SET h1_queued
-  ASSERT_R64 TC_COUNT(0, 1), 2
-  ASSERT_R64 TC_DEQ(0, 0), A
-  ASSERT_R64 TC_DEQ(0, 0), B
-  ASSERT_R64 TC_DEQ(0, 0), 0
+  ASSERT_R64 TC_SET_COUNT(0, 1), 2
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), A
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), B
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), 0
 
   TEST 4
   /* d-FCFS: hart 1's task stays hart 1's */
-  W64 TC_CTRL(0), POLICY_DFCFS
+  W64 TC_SET_CTRL(0), POLICY_DFCFS
   SIGNAL go2
   WAIT_SET h1_queued2
-  ASSERT_R64 TC_DEQ(0, 0), 0
-  ASSERT_R64 TC_COUNT(0, 1), 1
+  ASSERT_R64 TC_SET_DEQUEUE(0, 0), 0
+  ASSERT_R64 TC_SET_COUNT(0, 1), 1
   SIGNAL go3
   WAIT_SET h1_result2
   ASSERT_MEM h1_result2, C
-  ASSERT_R64 TC_COUNT(0, 1), 0
+  ASSERT_R64 TC_SET_COUNT(0, 1), 0
   ASSERT_MEM h1_trap, 0
   TEST_PASS
 TEST_END
@@ -99,7 +99,7 @@ _hl_secondary:
   beqz a1, 1b
   fence r, rw
   /* bind the preempting handler from this hart */
-  li a0, TC_IRQ_HANDLER(0, SOURCE)
+  li a0, TC_SET_IRQ_HANDLER(0, SOURCE)
   li a1, P
   sd a1, 0(a0)
   SIGNAL h1_bound
@@ -114,7 +114,7 @@ _hl_secondary:
   csrw mie, zero
   la a0, h1_mip_before
   sd a2, 0(a0)
-  li a0, TC_DEQ(0, 1)
+  li a0, TC_SET_DEQUEUE(0, 1)
   ld a3, 0(a0)
   csrr a2, mip
   andi a2, a2, MIP_SSIP
@@ -124,7 +124,7 @@ _hl_secondary:
   la a0, h1_result
   sd a3, 0(a0)
   /* two tasks into this hart's queue */
-  li a0, TC_ENQ(0, 1)
+  li a0, TC_SET_ENQUEUE(0, 1)
   li a1, A
   sd a1, 0(a0)
   li a1, B
@@ -135,7 +135,7 @@ _hl_secondary:
   ld a1, 0(a0)
   beqz a1, 3b
   fence r, rw
-  li a0, TC_ENQ(0, 1)
+  li a0, TC_SET_ENQUEUE(0, 1)
   li a1, C
   sd a1, 0(a0)
   SIGNAL h1_queued2
@@ -144,7 +144,7 @@ _hl_secondary:
   ld a1, 0(a0)
   beqz a1, 4b
   fence r, rw
-  li a0, TC_DEQ(0, 1)
+  li a0, TC_SET_DEQUEUE(0, 1)
   ld a3, 0(a0)
   fence rw, w
   la a0, h1_result2

@@ -138,15 +138,15 @@ TEST_BEGIN
   ASSERT_R64 TC_ALLOC, KSEND
   ASSERT_R64 TC_ALLOC, USET
   ASSERT_R64 TC_ALLOC, USEND
-  W64 TC_KSET(0), KSET
-  W64 TC_USET(0), USET
+  W64 TC_HART_KSET(0), KSET
+  W64 TC_HART_USET(0), USET
   W64 TC_IRQ_GRANT, GRANT(KSET, SRC_S)
   W64 TC_IRQ_GRANT, GRANT(USET, SRC_U)
   W64 TC_CAP, CAP(KSEND, KSET, 1)
   W64 TC_CAP, CAP(KSEND, KSET, 5)
   W64 TC_CAP, CAP(USET, KSET, 2)
   W64 TC_CAP, CAP(USEND, USET, 1)
-  ASSERT_R64 TC_GERROR, 0
+  ASSERT_R64 TC_ERROR, 0
 
   la sp, kstack_top
   ENTER_MODE PRV_S, s_main
@@ -156,14 +156,14 @@ s_main:
   TEST 2
   csrsi sstatus, MSTATUS_SIE
   /* single operations */
-  li s5, TC_ENQ(KSET, 0)
-  li s6, TC_DEQ(KSET, 0)
-  li s8, TC_CHAN_HANDLER(KSET, 6)
-  li s10, TC_SEND(KSEND)
+  li s5, TC_SET_ENQUEUE(KSET, 0)
+  li s6, TC_SET_DEQUEUE(KSET, 0)
+  li s8, TC_SET_CHAN_HANDLER(KSET, 6)
+  li s10, TC_SET_SEND(KSEND)
   li s1, TASK(7, 0, 0)
   li s7, TASK(6, 0, 0)
   li s9, CHAN(KSET, 5)
-  li s2, TC_IRQ_HANDLER(KSET, SRC_S)
+  li s2, TC_SET_IRQ_HANDLER(KSET, SRC_S)
   li s0, TASK(8, 0, 0)
   li s3, ROUNDS
 1:
@@ -198,7 +198,7 @@ s_main:
   la a0, h_ext_s
   la a1, s_irq_table
   sd a0, 8(a1)                   /* entry IRQ_S_SOFT */
-  li s5, TC_IRQ_HANDLER(KSET, SRC_S)
+  li s5, TC_SET_IRQ_HANDLER(KSET, SRC_S)
   li s6, H_EXT_S
   li s7, TC_PULSE
   li s8, SRC_S
@@ -213,11 +213,11 @@ s_main:
 
   TEST 5
   /* soft interrupt: SEND from the sender set to the kernel set's channel 1 */
-  W64 TC_CHAN_HANDLER(KSET, 1), H_SOFT_S
+  W64 TC_SET_CHAN_HANDLER(KSET, 1), H_SOFT_S
   la a0, h_soft_s
   la a1, s_irq_table
   sd a0, 8(a1)                   /* entry IRQ_S_SOFT */
-  li s7, TC_SEND(KSEND)
+  li s7, TC_SET_SEND(KSEND)
   li s8, CHAN(KSET, 1)
   li s3, ROUNDS
 1:
@@ -229,7 +229,7 @@ s_main:
 
   TEST 6
   /* to U, which sends to the kernel set (receiver in S) */
-  W64 TC_CHAN_HANDLER(KSET, 2), H_USINT
+  W64 TC_SET_CHAN_HANDLER(KSET, 2), H_USINT
   la a0, h_usint
   la a1, s_irq_table
   sd a0, 8(a1)                   /* entry IRQ_S_SOFT */
@@ -239,7 +239,7 @@ s_main:
 /* ---------------- U mode ---------------- */
 u_main:
   la sp, ustack_top
-  li s7, TC_SEND(USET)
+  li s7, TC_SET_SEND(USET)
   li s8, CHAN(KSET, 2)
   li s3, ROUNDS
 1:
@@ -281,7 +281,7 @@ u_main:
   la a0, h_ext_u
   la a1, u_soft_handler
   sd a0, 0(a1)
-  li s5, TC_IRQ_HANDLER(USET, SRC_U)
+  li s5, TC_SET_IRQ_HANDLER(USET, SRC_U)
   li s6, H_EXT_U
   li s7, TC_PULSE
   li s8, SRC_U
@@ -296,11 +296,11 @@ u_main:
 
   TEST 10
   /* U soft interrupt: SEND from the user sender set to the user set's channel 1 */
-  W64 TC_CHAN_HANDLER(USET, 1), H_SOFT_U
+  W64 TC_SET_CHAN_HANDLER(USET, 1), H_SOFT_U
   la a0, h_soft_u
   la a1, u_soft_handler
   sd a0, 0(a1)
-  li s7, TC_SEND(USEND)
+  li s7, TC_SET_SEND(USEND)
   li s8, CHAN(USET, 1)
   li s3, ROUNDS
 1:
@@ -312,13 +312,13 @@ u_main:
 
   TEST 11
   /* no operation failed, nothing left queued */
-  ASSERT_R64 TC_GERROR, 0
-  ASSERT_R64 TC_ERROR(KSET), 0
-  ASSERT_R64 TC_ERROR(KSEND), 0
-  ASSERT_R64 TC_ERROR(USET), 0
-  ASSERT_R64 TC_ERROR(USEND), 0
-  ASSERT_R64 TC_COUNT(KSET, 0), 0
-  ASSERT_R64 TC_COUNT(USET, 0), 0
+  ASSERT_R64 TC_ERROR, 0
+  ASSERT_R64 TC_SET_ERROR(KSET), 0
+  ASSERT_R64 TC_SET_ERROR(KSEND), 0
+  ASSERT_R64 TC_SET_ERROR(USET), 0
+  ASSERT_R64 TC_SET_ERROR(USEND), 0
+  ASSERT_R64 TC_SET_COUNT(KSET, 0), 0
+  ASSERT_R64 TC_SET_COUNT(USET, 0), 0
   TEST_PASS
 
 /* ---------------- handlers (the first instruction is the end timestamp) ---------------- */
@@ -330,24 +330,24 @@ h_ctx_s:
   ret
 h_ext_s:
   LATENCY 5
-  li a1, TC_DEQ(KSET, 0)
+  li a1, TC_SET_DEQUEUE(KSET, 0)
   ld a1, 0(a1)
   DONE
   ret
 h_soft_s:
   LATENCY 6
-  li a1, TC_DEQ(KSET, 0)
+  li a1, TC_SET_DEQUEUE(KSET, 0)
   ld a1, 0(a1)
-  li a1, TC_CHAN_HANDLER(KSET, 1)
+  li a1, TC_SET_CHAN_HANDLER(KSET, 1)
   li a0, H_SOFT_S
   sd a0, 0(a1)
   DONE
   ret
 h_usint:
   LATENCY 10
-  li a1, TC_DEQ(KSET, 0)
+  li a1, TC_SET_DEQUEUE(KSET, 0)
   ld a1, 0(a1)
-  li a1, TC_CHAN_HANDLER(KSET, 2)
+  li a1, TC_SET_CHAN_HANDLER(KSET, 2)
   li a0, H_USINT
   sd a0, 0(a1)
   DONE
@@ -358,15 +358,15 @@ h_ctx_u:
   ret
 h_ext_u:
   LATENCY 8
-  li a1, TC_DEQ(USET, 0)
+  li a1, TC_SET_DEQUEUE(USET, 0)
   ld a1, 0(a1)
   DONE
   ret
 h_soft_u:
   LATENCY 9
-  li a1, TC_DEQ(USET, 0)
+  li a1, TC_SET_DEQUEUE(USET, 0)
   ld a1, 0(a1)
-  li a1, TC_CHAN_HANDLER(USET, 1)
+  li a1, TC_SET_CHAN_HANDLER(USET, 1)
   li a0, H_SOFT_U
   sd a0, 0(a1)
   DONE

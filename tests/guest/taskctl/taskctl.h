@@ -7,60 +7,12 @@
 #ifndef HARTLAB_TASKCTL_H
 #define HARTLAB_TASKCTL_H
 
-#define TC_BASE          0x11000000
-#define TC_REGION        0x4000
-#define TC_ID_VALUE      0x5441534b43544c01
-
-/* global region */
-#define TC_ID            (TC_BASE + 0x000)
-#define TC_CONFIG        (TC_BASE + 0x008)
-#define TC_ALLOC         (TC_BASE + 0x010)
-#define TC_FREE          (TC_BASE + 0x018)
-#define TC_GERROR        (TC_BASE + 0x020)
-#define TC_CAP           (TC_BASE + 0x028)
-#define TC_IRQ_GRANT     (TC_BASE + 0x030)
-#define TC_PULSE         (TC_BASE + 0x038)
-#define TC_KSET(h)       (TC_BASE + 0x1000 + 8 * (h))
-#define TC_USET(h)       (TC_BASE + 0x2000 + 8 * (h))
-
-/* region of set s */
-#define TC_SET(s)            (TC_BASE + TC_REGION * (1 + (s)))
-#define TC_CTRL(s)           (TC_SET(s) + 0x000)
-#define TC_STATUS(s)         (TC_SET(s) + 0x008)
-#define TC_ERROR(s)          (TC_SET(s) + 0x010)
-#define TC_SEND(s)           (TC_SET(s) + 0x018)
-#define TC_ACK(s)            (TC_SET(s) + 0x020)
-#define TC_CHAN_PENDING(s)   (TC_SET(s) + 0x028)
-#define TC_IRQ_HANDLER(s, n) (TC_SET(s) + 0x400 + 8 * (n))
-#define TC_CHAN_HANDLER(s, c) (TC_SET(s) + 0x800 + 8 * (c))
-#define TC_ENQ(s, q)         (TC_SET(s) + 0x1000 + 8 * (q))
-#define TC_DEQ(s, q)         (TC_SET(s) + 0x2000 + 8 * (q))
-#define TC_COUNT(s, q)       (TC_SET(s) + 0x3000 + 8 * (q))
-
-/* CTRL / STATUS policy codes */
-#define POLICY_DFCFS     1
-#define POLICY_STEAL     2
-#define POLICY_CFCFS     3
-
-/* error bits */
-#define E_QUEUE_FULL     0x01
-#define E_NOT_INIT       0x02
-#define E_NO_PERMISSION  0x04
-#define E_BAD_INDEX      0x08
-#define E_BAD_TASK       0x10
-
-/* a task id: record n (a 64-byte-aligned address / 64), priority, preempt flag */
-#define TASK(n, prio, pre)  (((n) << 6) | ((prio) << 1) | (pre))
-/* SEND / CAP / IRQ_GRANT operands */
-#define CHAN(set, c)        (((set) << 16) | (c))
-#define CAP(from, to, c)    (((from) << 32) | CHAN(to, c))
-#define GRANT(set, src)     (((set) << 32) | (src))
-#define REVOKE              0x8000000000000000
+/* Addresses, registers and operand encodings (TC_*, POLICY_*, E_*, TASK, CHAN, CAP, GRANT,
+ * REVOKE) come from hw.h, included by test.h. */
 
 #define MIP_USIP         0x1
 
-/* UART (source 10): THR-empty interrupt enable toggles the line */
-#define UART_IRQ         10
+/* UART (source UART_IRQ): THR-empty interrupt enable toggles the line */
 #define UART_IER         (UART_BASE + 1)
 #define IER_ETBEI        0x02
 
@@ -85,14 +37,14 @@
 .endm
 /* read-and-clear a set's ERROR, which must equal val */
 .macro TAKE_ERROR s, val
-  R64 a2, TC_ERROR(\s)
+  R64 a2, TC_SET_ERROR(\s)
   ASSERT_EQ a2, \val
-  W64R TC_ERROR(\s), a2
+  W64R TC_SET_ERROR(\s), a2
 .endm
 .macro TAKE_GERROR val
-  R64 a2, TC_GERROR
+  R64 a2, TC_ERROR
   ASSERT_EQ a2, \val
-  W64R TC_GERROR, a2
+  W64R TC_ERROR, a2
 .endm
 
 /* UART line for source 10 low then high: one rising edge */

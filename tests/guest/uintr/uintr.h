@@ -55,30 +55,14 @@
 #define IRQ_U_TIMER   4
 #define IRQ_U_EXT     8
 
-/* ---- UINTC ---- */
-#define UINTC_BASE    0x02f10000
-#define UINTC_SLOTS   512
-#define UINTC_SLOT(i) (UINTC_BASE + 32 * (i))
-#define UINTC_SEND    0x00
-#define UINTC_LOW     0x08
-#define UINTC_HIGH    0x10
-#define UINTC_ACTIVE  0x18
-#define UINTR_EN      0x8000000000000000
-/* LOW register: [0] active, [1] mode (RV64), [31:16] hart id */
-#define UINTC_LOWV(active, hart) ((active) | 2 | ((hart) << 16))
-/* sender-table entry: [0] valid, [31:16] vector, [63:48] receiver slot */
-#define UISTE(valid, vec, slot) ((valid) | ((vec) << 16) | ((slot) << 48))
-/* suist: EN, size in pages at [55:44], PPN */
-#define SUIST_PAGES(n) ((n) << 44)
+/* ---- UINTC: UINTC_*, UINTR_EN, UISTE, SUIST_PAGES come from hw.h (included by test.h) ---- */
 
 /* ---- PLIC ---- */
-#define PLIC_BASE       0x0c000000
 #define PLIC_PRIO(src)  (PLIC_BASE + 4 * (src))
 #define PLIC_PENDING    (PLIC_BASE + 0x1000)
 #define PLIC_ENABLE(c)  (PLIC_BASE + 0x2000 + 0x80 * (c))
 #define PLIC_THRESH(c)  (PLIC_BASE + 0x200000 + 0x1000 * (c))
 #define PLIC_CLAIM(c)   (PLIC_BASE + 0x200004 + 0x1000 * (c))
-#define UART_IRQ        10
 #define UART_IER        (UART_BASE + 1)
 #define IER_ETBEI       0x02
 

@@ -52,7 +52,7 @@ const UTI: usize = 1 << 4;
 /// `ustatus.UIE`, also visible in `sstatus`.
 pub const UIE: usize = 1 << 0;
 /// Enable bit of `suist` and `suirs`.
-const UINTR_ENABLE: usize = 1 << 63;
+const UINTR_ENABLE: usize = abi::uintc::UINTR_ENABLE as usize;
 /// `scause` of a user software interrupt (code 0) taken in S mode.
 pub const USI_CAUSE: usize = 1 << 63;
 /// Entries of a one-page sender table (8 bytes each).
@@ -64,10 +64,10 @@ struct Uintc {
     slots: usize,
 }
 
-/// Byte offsets in a slot.
-const SLOT_BYTES: usize = 32;
-const LOW: usize = 0x08;
-const HIGH: usize = 0x10;
+/// Bytes of a slot and offsets in it (`abi::uintc`).
+const SLOT_BYTES: usize = abi::uintc::SLOT_BYTES as usize;
+const LOW: usize = abi::uintc::LOW as usize;
+const HIGH: usize = abi::uintc::HIGH as usize;
 
 impl Uintc {
     fn reg(&self, slot: usize, offset: usize) -> *mut u64 {
@@ -79,7 +79,7 @@ impl Uintc {
         // SAFETY: a slot register of the UINTC, identity mapped for the kernel.
         unsafe {
             self.reg(slot, LOW)
-                .write_volatile(active as u64 | ((hart as u64) << 16))
+                .write_volatile(active as u64 | ((hart as u64) << abi::uintc::LOW_HARTID_SHIFT))
         };
     }
 
@@ -587,7 +587,7 @@ pub fn register_sender(fd: &ReceiverFd) -> Result<usize, Errno> {
             return Err(Errno::NoMemory);
         }
         IN_USE.store(true, Ordering::Relaxed);
-        let entry = 1 | (fd.vector as u64) << 16 | (fd.slot.0 as u64) << 48;
+        let entry = abi::uintc::sender_entry(true, fd.vector as u64, fd.slot.0 as u64);
         // SAFETY: entry `index` of the table's own page (identity mapped).
         unsafe {
             table
@@ -598,7 +598,7 @@ pub fn register_sender(fd: &ReceiverFd) -> Result<usize, Errno> {
         };
         table.receivers.push(fd.slot.clone());
         // [63] enable, [55:44] one page, [43:0] the page number.
-        let suist = UINTR_ENABLE | 1 << 44 | table.frame.addr() >> 12;
+        let suist = UINTR_ENABLE | 1 << abi::uintc::SUIST_SIZE_SHIFT | table.frame.addr() >> 12;
         process.uintr.suist.store(suist, Ordering::Release);
         index
     };
