@@ -708,7 +708,7 @@ impl NetSection {
             latency: self.latency_ns * 1000,
             frame_cost: self.frame_ns * 1000,
             descriptor_cost: self.descriptor_ns * 1000,
-            irq: devices::virt::VIRTIO_IRQ,
+            irq: abi::board::VIRTIO_IRQ,
             irq_mode: match self.irq {
                 NetIrqName::Plic => devices::virtio::IrqMode::Level,
                 NetIrqName::TaskController => devices::virtio::IrqMode::Pulse,
@@ -825,7 +825,7 @@ impl MachineConfig {
                 ModeName::Timed => TimingMode::Timed,
             },
             timed_from_insn: self.timing.timed_from_insn,
-            suicfg_reset: devices::virt::UINTC_BASE,
+            suicfg_reset: abi::board::UINTC_BASE,
             start_delays: self.start_delays(),
             misaligned_in_hardware: self.machine.misaligned == MisalignedName::Hardware,
         }

@@ -79,7 +79,7 @@ pub mod irq_driver {
 
 /// The memory map and interrupt wiring of the board (QEMU's `virt` and hartlab's devices),
 /// written once in the guest ABI crate.
-pub use abi::board as virt;
+pub(crate) use abi::board as virt;
 
 #[cfg(test)]
 pub(crate) mod testutil {
