@@ -8,7 +8,7 @@ use std::sync::mpsc::Receiver;
 use anyhow::{bail, Context, Result};
 use devices::virtio::VirtioNet;
 use devices::{
-    virt, Clint, Htif, Plic, PlicConfig, SimControl, TaskController, TestFinisher, Uart, Uintc,
+    virt, Clint, Plic, PlicConfig, SimControl, TaskController, TestFinisher, Uart, Uintc,
 };
 use netsim::{ClientHost, HostFwd};
 use sim_core::elf::{load_elf, LoadedElf};
@@ -188,7 +188,7 @@ impl Board {
             )?;
         }
         if let Some(tohost) = elf.tohost {
-            bus.set_mailbox(Box::new(Htif::new(tohost, elf.fromhost, Box::new(sink))));
+            bus.set_htif(tohost, elf.fromhost, Box::new(sink));
         }
         let machine = Machine::new(config.machine_params(), bus, elf.entry, fdt_address)
             .context("invalid timing model")?;

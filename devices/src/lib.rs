@@ -27,7 +27,6 @@ macro_rules! checkpointed {
 }
 
 pub mod clint;
-pub mod htif;
 pub mod link;
 pub mod plic;
 pub mod sim_control;
@@ -38,7 +37,6 @@ pub mod uintc;
 pub mod virtio;
 
 pub use clint::Clint;
-pub use htif::Htif;
 pub use plic::{Plic, PlicConfig};
 pub use sim_control::{SimControl, SimControlConfig};
 pub use task_controller::{TaskController, TaskControllerConfig};
@@ -79,7 +77,7 @@ pub mod irq_driver {
 
 /// The memory map and interrupt wiring of the board (QEMU's `virt` and hartlab's devices),
 /// written once in the guest ABI crate.
-pub(crate) use abi::board as virt;
+pub use abi::board as virt;
 
 #[cfg(test)]
 pub(crate) mod testutil {

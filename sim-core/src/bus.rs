@@ -295,18 +295,6 @@ pub enum StatsRequest {
     Dump,
 }
 
-/// A device that watches one 8-byte word of RAM instead of owning an MMIO window, as the
-/// Host-Target Interface's `tohost` mailbox does: the bus keeps stores to the word's page on
-/// the slow path and calls [`RamMailbox::stored`] after every store that lands on the word.
-pub trait RamMailbox: Send {
-    /// The physical address of the watched word (8-byte aligned).
-    fn watched(&self) -> u64;
-
-    /// A store landed on the watched word (already in `ram`): act on it, replying through
-    /// RAM and asking for machine-wide actions (an exit) through `control`.
-    fn stored(&mut self, ram: &mut crate::memory::Ram, control: &mut MachineControl);
-}
-
 /// Machine-wide requests a device can make during an access.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub struct MachineControl {

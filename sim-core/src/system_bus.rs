@@ -1,13 +1,14 @@
 //! The system bus: RAM, the memory-mapped devices, interrupt lines, the timebase, LR/SC
-//! reservations and a RAM mailbox device (HTIF's `tohost`), shared by all harts.
+//! reservations and the HTIF `tohost` mailbox, shared by all harts.
 //!
 //! Harts reach RAM directly through their software TLBs; everything else comes here on the
 //! slow path. Devices are trait objects, which is fine because MMIO is rare next to RAM traffic.
 
 use std::cell::Cell;
+use std::io::Write;
 
 use crate::bus::{
-    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, IrqLines, MachineControl, RamMailbox,
+    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl,
 };
 use crate::checkpoint::{self, StateError};
 use crate::dma::Dma;
@@ -67,6 +68,13 @@ pub struct DeviceCost {
     pub magic: bool,
 }
 
+/// The Host-Target Interface mailbox of riscv-tests style programs.
+struct Htif {
+    tohost: u64,
+    fromhost: Option<u64>,
+    console: Box<dyn Write + Send>,
+}
+
 /// RAM, devices and shared hart state.
 pub struct SystemBus {
     /// Guest RAM.
@@ -82,9 +90,7 @@ pub struct SystemBus {
     /// Bumped whenever a reservation is made, so harts drop store-TLB entries that could
     /// bypass the reservation check.
     reservation_gen: u64,
-    /// The RAM mailbox device and the word it watches (kept here so that checking a store
-    /// costs no call).
-    mailbox: Option<(u64, Box<dyn RamMailbox>)>,
+    htif: Option<Htif>,
     /// The latest time devices have been advanced to.
     device_time: SimTime,
     /// The last [`SystemBus::next_event`] answer (asked at, answer), valid until a device
@@ -133,7 +139,7 @@ impl SystemBus {
             control: MachineControl::default(),
             reservations: vec![None; harts],
             reservation_gen: 0,
-            mailbox: None,
+            htif: None,
             device_time: 0,
             next_event_memo: Cell::new(None),
             device_gen: 0,
@@ -204,18 +210,21 @@ impl SystemBus {
         Ok(())
     }
 
-    /// Attach a RAM mailbox device (HTIF) watching the word at its [`RamMailbox::watched`].
-    pub fn set_mailbox(&mut self, mailbox: Box<dyn RamMailbox>) {
-        self.mailbox = Some((mailbox.watched(), mailbox));
+    /// Attach the HTIF mailbox at the ELF's `tohost`/`fromhost` symbols.
+    pub fn set_htif(&mut self, tohost: u64, fromhost: Option<u64>, console: Box<dyn Write + Send>) {
+        self.htif = Some(Htif {
+            tohost,
+            fromhost,
+            console,
+        });
     }
 
-    /// Whether stores to the page at `page` must take the slow path (the RAM mailbox, LR/SC
-    /// reservations).
+    /// Whether stores to the page at `page` must take the slow path (HTIF mailbox).
     #[inline]
     pub fn store_watched(&self, page: u64) -> bool {
-        self.mailbox
+        self.htif
             .as_ref()
-            .is_some_and(|(word, _)| word & !0xfff == page)
+            .is_some_and(|h| h.tohost & !0xfff == page)
             || self
                 .reservations
                 .iter()
@@ -562,12 +571,58 @@ impl SystemBus {
         }
     }
 
-    /// Handle a store that landed in RAM at `addr`: the RAM mailbox acts if it hit its word.
-    pub fn mailbox_store(&mut self, addr: u64) {
-        if let Some((word, mailbox)) = self.mailbox.as_mut() {
-            if addr & !7 == *word {
-                mailbox.stored(&mut self.ram, &mut self.control);
+    /// Handle a store that landed in RAM at `addr`, if it hit the HTIF mailbox.
+    pub fn htif_store(&mut self, addr: u64) {
+        let Some(htif) = self.htif.as_mut() else {
+            return;
+        };
+        if addr & !7 != htif.tohost {
+            return;
+        }
+        let Some(value) = self.ram.read(htif.tohost, 8) else {
+            return;
+        };
+        if value == 0 {
+            return;
+        }
+        let device = value >> 56;
+        let cmd = (value >> 48) & 0xff;
+        let payload = value & 0xffff_ffff_ffff;
+        let mut reply = None;
+        match (device, cmd) {
+            (0, 0) if payload & 1 == 1 => {
+                let code = payload >> 1;
+                self.control.exit = Some(if code == 0 {
+                    ExitRequest::Pass
+                } else {
+                    ExitRequest::Fail(code.min(u32::MAX as u64) as u32)
+                });
             }
+            (0, 0) => {
+                // A pointer to a syscall block: [which, arg0, arg1, arg2, ...]; only write(fd, buf, len).
+                let block = payload;
+                let word = |i: u64| self.ram.read(block + 8 * i, 8);
+                if let (Some(64), Some(_fd), Some(buf), Some(len)) =
+                    (word(0), word(1), word(2), word(3))
+                {
+                    if let Some(bytes) = self.ram.slice(buf, len) {
+                        let _ = htif.console.write_all(bytes);
+                        let _ = htif.console.flush();
+                        self.ram.write(block, 8, len);
+                    }
+                }
+                reply = Some(1);
+            }
+            (1, 1) => {
+                let _ = htif.console.write_all(&[value as u8]);
+                let _ = htif.console.flush();
+                reply = Some((1 << 56) | (1 << 48));
+            }
+            _ => {}
+        }
+        self.ram.write(htif.tohost, 8, 0);
+        if let (Some(reply), Some(fromhost)) = (reply, htif.fromhost) {
+            self.ram.write(fromhost, 8, reply);
         }
     }
 }

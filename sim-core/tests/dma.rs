@@ -5,9 +5,7 @@
 
 use std::any::Any;
 
-use sim_core::bus::{
-    AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, MachineControl, RamMailbox,
-};
+use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device};
 use sim_core::machine::{Exit, Interleave, Machine, MachineParams};
 use sim_core::memory::Ram;
 use sim_core::system_bus::SystemBus;
@@ -105,22 +103,6 @@ fn program() -> Vec<u32> {
     ]
 }
 
-/// The program's exit: a store of 1 to `TOHOST` passes (HTIF's exit command, which the
-/// devices crate models in full).
-struct Finish;
-
-impl RamMailbox for Finish {
-    fn watched(&self) -> u64 {
-        TOHOST
-    }
-
-    fn stored(&mut self, ram: &mut Ram, control: &mut MachineControl) {
-        if ram.read(TOHOST, 8) == Some(1) {
-            control.exit = Some(ExitRequest::Pass);
-        }
-    }
-}
-
 fn seen_at(harts: usize, mode: TimingMode, interleave: Interleave, quantum: SimTime) -> u64 {
     let mut ram = Ram::new(RAM_BASE, 1 << 20).unwrap();
     for (i, w) in program().iter().enumerate() {
@@ -129,7 +111,7 @@ fn seen_at(harts: usize, mode: TimingMode, interleave: Interleave, quantum: SimT
     let mut bus = SystemBus::new(ram, harts, 16, Timebase::new(10_000_000));
     bus.map(0x1000_1000, 0x1000, Box::new(Writer { done: false }))
         .unwrap();
-    bus.set_mailbox(Box::new(Finish));
+    bus.set_htif(TOHOST, None, Box::new(std::io::sink()));
     let mut params = MachineParams::new(harts, Clock::new(1_000_000_000));
     params.mode = mode;
     params.interleave = interleave;

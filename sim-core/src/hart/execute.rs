@@ -279,7 +279,7 @@ impl Hart {
                 if ok {
                     bus.ram.write(pa, size, self.rs2(&i));
                     bus.store_seen(self.id, pa, size);
-                    bus.mailbox_store(pa);
+                    bus.htif_store(pa);
                 }
                 self.set_rd(&i, (!ok) as u64);
                 self.pc = next;
@@ -490,7 +490,7 @@ impl Hart {
             Target::Ram(pa) => {
                 bus.ram.write(pa, size, new);
                 bus.store_seen(self.id, pa, size);
-                bus.mailbox_store(pa);
+                bus.htif_store(pa);
             }
             Target::Io(pa) => {
                 self.device_changed();

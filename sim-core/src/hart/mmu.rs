@@ -6,7 +6,7 @@
 //! MXR) in the low bits, so privilege switches need no flush; alignment bits of the access
 //! are folded into the compared value so a misaligned access misses and takes the slow path.
 //! Entries exist only for RAM pages that PMP allows in full and, for stores, that no other
-//! hart's reservation nor the RAM mailbox (HTIF) watches (a hart's own stores never break its own
+//! hart's reservation nor the HTIF mailbox watches (a hart's own stores never break its own
 //! reservation, so its LR leaves its store TLB alone); everything else is checked access by
 //! access. LR, SC and AMOs use the same entries.
 

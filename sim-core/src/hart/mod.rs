@@ -934,11 +934,11 @@ impl Hart {
     }
 
     /// A store of the low `size` bytes of `value` to RAM at `pa`, with what other harts and
-    /// the RAM mailbox (HTIF) must see of it.
+    /// the HTIF mailbox must see of it.
     fn ram_store(&mut self, bus: &mut SystemBus, pa: u64, size: u32, value: u64) {
         bus.ram.write(pa, size, value);
         bus.store_seen(self.id, pa, size);
-        bus.mailbox_store(pa);
+        bus.htif_store(pa);
         if bus.control.exit.is_some() {
             self.slice_end = 0;
         }
