@@ -60,20 +60,6 @@ pub fn wake(process: &Process, addr: usize, count: usize) -> Result<usize, Errno
     Ok(wake_word(key, count))
 }
 
-/// Wakes the first thread waiting on the word at physical address `key`, after `prepare` has
-/// seen it (e.g. to set the priority it is queued at); returns whether there was one.
-pub fn wake_first(key: usize, prepare: impl Fn(&Thread)) -> bool {
-    let mut table = FUTEXES.lock();
-    let Some(queue) = table.get_mut(&key) else {
-        return false;
-    };
-    let woken = queue.wake_one_with(prepare);
-    if queue.is_empty() {
-        table.remove(&key);
-    }
-    woken
-}
-
 /// Wakes up to `count` threads waiting on the word at physical address `key`; returns how
 /// many.
 pub fn wake_word(key: usize, count: usize) -> usize {

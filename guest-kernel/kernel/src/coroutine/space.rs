@@ -354,7 +354,6 @@ pub fn take_over(thread: &Thread) -> bool {
     if !space.takeover_due(cpu) {
         return false;
     }
-    let priority = space.ready(&space.best);
     space
         .word(offsets::TAKEN_OVER)
         .fetch_or(1 << (cpu % COROUTINE_CPUS), Ordering::Release);
@@ -365,10 +364,9 @@ pub fn take_over(thread: &Thread) -> bool {
         .word(offsets::TAKEOVERS)
         .fetch_add(1, Ordering::Relaxed);
     // The spare counted itself before looking for a token: if it is not asleep yet, it
-    // finds the token without being woken.
-    crate::futex::wake_first(space.executor + offsets::TOKENS, |spare| {
-        spare.sched.lock().priority = priority;
-    });
+    // finds the token without being woken. It is a virtual core, so `scheduler::wake`
+    // queues it at the priority its process has ready.
+    crate::futex::wake_word(space.executor + offsets::TOKENS, 1);
     space
         .word(offsets::TIMEOUTS)
         .fetch_add(1, Ordering::Relaxed);

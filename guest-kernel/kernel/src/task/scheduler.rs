@@ -430,6 +430,10 @@ pub fn wake(thread: &Arc<Thread>, reason: WakeReason, seq: Option<u64>) -> bool 
     }
     sched.status = Status::Ready;
     sched.wake_reason = reason;
+    // A virtual core is queued at what its process has ready now, not at what it last ran.
+    if let Some(priority) = crate::coroutine::space::priority_of(thread) {
+        sched.priority = priority;
+    }
     crate::trace::wake(thread.trace_id);
     if sched.on_cpu {
         // Still switching out on its hart: that hart's loop places it.

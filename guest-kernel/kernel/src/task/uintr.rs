@@ -431,8 +431,10 @@ pub fn switch_out(thread: &Thread) {
         let set = usip();
         // SAFETY: this hart's software USIP bit.
         unsafe { core::arch::asm!("csrc sip, {}", in(reg) USI) };
-        receiver.injected =
-            set && !usip() || INJECT_REQUEST.get(hart).swap(false, Ordering::AcqRel);
+        // Taken whatever the bit said: a request left here would be injected into the next
+        // thread, which is no receiver, and its USI would trap into the kernel for ever.
+        let requested = INJECT_REQUEST.get(hart).swap(false, Ordering::AcqRel);
+        receiver.injected = set && !usip() || requested;
         receiver.loaded_on = None;
         let slot = receiver.slot.0;
         let mut routing = ROUTING.lock();
@@ -461,6 +463,13 @@ pub fn on_interrupt() {
     let Some(uintc) = UINTC.get() else { return };
     let mut woken = Vec::new();
     let hart = crate::hart_id();
+    if !RECEIVER_RUNNING.contains(hart) {
+        // No receiver runs here, so a software `sip.USIP` is stale: nothing else would clear
+        // it and the hart would take this interrupt for ever. A receiver it was meant for
+        // loses nothing: its completions and pending vectors stay where it will look.
+        // SAFETY: this hart's software USIP bit.
+        unsafe { core::arch::asm!("csrc sip, {}", in(reg) USI) };
+    }
     ROUTING.lock().sweep(uintc, hart, false, &mut woken);
     crate::stats::add(
         crate::stats::Counter::UserInterruptWakeups,

@@ -39,17 +39,6 @@ impl WaitQueue {
         false
     }
 
-    /// [`WaitQueue::wake_one`], calling `prepare` with the waiter just before it is woken.
-    pub fn wake_one_with(&mut self, prepare: impl Fn(&Thread)) -> bool {
-        while let Some(thread) = self.waiters.pop_front() {
-            prepare(&thread);
-            if scheduler::wake(&thread, WakeReason::Woken, None) {
-                return true;
-            }
-        }
-        false
-    }
-
     /// Wakes every waiter.
     pub fn wake_all(&mut self) {
         while self.wake_one() {}

@@ -121,7 +121,7 @@ impl Default for Options {
         Options {
             policy: Policy::Default,
             queues: Queues::Default,
-            takeover: false,
+            takeover: true,
         }
     }
 }
@@ -472,6 +472,11 @@ fn run_cpu(cpu: usize, stop: &AtomicBool) -> Exit {
     let state = unsafe { &*e };
     while !stop.load(Ordering::Acquire) {
         if takeover::should_retire(state, cpu) {
+            // The wake-up that brought this core out of `idle` may have been meant for work
+            // it now leaves behind: hand it to another idle core.
+            if state.idle.load(Ordering::SeqCst) > 0 {
+                let _ = syscall::futex_wake(&state.epoch, 1);
+            }
             return Exit::Retired;
         }
         doorbell::take_rung(state);
