@@ -204,11 +204,9 @@ fn coroutine_queues_boot_argument_chooses_the_task_controller() {
             .unwrap_or_else(|| panic!("no order line:\n{console}"))
             .to_string()
     };
-    // On one hart: on two, this image's software run livelocks in the demo's `alloc_cpu`
-    // part (a virtual core spinning for the executor's lock after a poll, at the polled
-    // coroutine's priority, above the lock's holder waiting in the same hart's queue; see
-    // guest-kernel/README.md, "Not done yet"). The order line is the same on any harts.
-    let software = boot(&["--harts", "1", "--bootargs", "run coroutines"]);
+    // Both on two harts, so the demo's `alloc_cpu` part runs virtual cores side by side;
+    // the order line is the same on any harts.
+    let software = boot(&["--harts", "2", "--bootargs", "run coroutines"]);
     assert!(
         software.contains("; default strict on software queues\n"),
         "{software}"

@@ -85,3 +85,28 @@ fn the_pipe_transport_runs_on_qemu() {
         );
     }
 }
+
+/// KCUC with COPS's wake-up path (`usip`: the kernel sets the receiver's `sip.USIP`) at 32
+/// connections on the FPGA preset, where the server used to livelock: a switch-out that found
+/// the software bit still set left the hart's inject request behind, and the next thread on
+/// that hart (no receiver) took the user interrupt in S mode for ever (experiments/README.md,
+/// "Without a network").
+#[test]
+fn kcuc_with_usip_wake_ups_ends_at_32_connections_on_the_fpga_preset() {
+    let out = support::hartlab_cli(&[
+        "boot",
+        "--config",
+        "configs/fpga-100mhz.toml",
+        "--harts",
+        "4",
+        // About 81 million instructions when it ends; a livelock would run on for ever.
+        "--max-insns",
+        "400000000",
+        "--bootargs",
+        "run cops seed=1 model=kcuc path=usip transport=pipe connections=32 \
+         interval_us=100000 duration_us=1000000 drain_us=500000 matrix=15",
+    ]);
+    let text = support::output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("cops: the client is done"), "{text}");
+}

@@ -1885,6 +1885,25 @@ fn on_coroutines<F>(future: F) -> TestResult
 where
     F: core::future::Future<Output = TestResult> + Send + 'static,
 {
+    run_coroutines(coroutine::Options::default().takeover, future)
+}
+
+/// [`on_coroutines`] without the tick's takeover, so one virtual core runs every coroutine:
+/// for tests of the order a core runs them in. A takeover adds a second core (that is
+/// `coroutine_takeover`'s test), and on QEMU, whose ticks follow the host's clock, one can
+/// land in any poll and interleave the two cores' logs.
+fn on_one_core<F>(future: F) -> TestResult
+where
+    F: core::future::Future<Output = TestResult> + Send + 'static,
+{
+    run_coroutines(false, future)
+}
+
+/// What [`on_coroutines`] and [`on_one_core`] share: `takeover` as the runtime option.
+fn run_coroutines<F>(takeover: bool, future: F) -> TestResult
+where
+    F: core::future::Future<Output = TestResult> + Send + 'static,
+{
     let taskctl = TASKCTL.load(Ordering::Relaxed);
     let options = coroutine::Options {
         queues: if taskctl {
@@ -1892,6 +1911,7 @@ where
         } else {
             coroutine::Queues::Default
         },
+        takeover,
         ..coroutine::Options::default()
     };
     coroutine::try_block_on_with(options, async move {
@@ -1949,7 +1969,7 @@ fn coroutine_taskctl() -> TestResult {
 /// Coroutines run most urgent first, in spawn order within a priority, and take turns
 /// within a priority when they yield.
 fn coroutine_order() -> TestResult {
-    on_coroutines(async {
+    on_one_core(async {
         let log = Arc::new(ulib::sync::Mutex::new(Vec::new()));
         let plan = [3, 1, 3, 0, 1, 7, 0];
         for (index, &priority) in plan.iter().enumerate() {
@@ -1981,7 +2001,7 @@ fn coroutine_order() -> TestResult {
 
 /// `current` names the running coroutine; `set_priority` moves a ready one.
 fn coroutine_current_priority() -> TestResult {
-    on_coroutines(async {
+    on_one_core(async {
         let main = coroutine::current();
         ensure!(main != 0, "current() is 0 inside a coroutine");
         let log = Arc::new(ulib::sync::Mutex::new(Vec::new()));

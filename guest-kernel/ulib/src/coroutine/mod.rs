@@ -121,7 +121,7 @@ impl Default for Options {
         Options {
             policy: Policy::Default,
             queues: Queues::Default,
-            takeover: true,
+            takeover: false,
         }
     }
 }
