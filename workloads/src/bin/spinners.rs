@@ -86,7 +86,10 @@ impl Shared {
 
 /// The value of `key=value` in `args`, or `default`; `None` if it is not a number above 0.
 fn option(args: &[&str], key: &str, default: u64) -> Option<u64> {
-    let Some(value) = args.iter().find_map(|a| a.strip_prefix(key)?.strip_prefix('=')) else {
+    let Some(value) = args
+        .iter()
+        .find_map(|a| a.strip_prefix(key)?.strip_prefix('='))
+    else {
         return Some(default);
     };
     value.parse().ok().filter(|&n| n > 0)

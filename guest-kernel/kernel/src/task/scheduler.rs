@@ -287,8 +287,7 @@ fn place(thread: Arc<Thread>) {
         (sched.priority, sched.hart)
     };
     let placement = POLICY.enqueue(thread, priority, last);
-    let target = placement.hart;
-    let hart = HARTS.get(target);
+    let (target, hart) = (placement.id, placement.hart);
     let preempt = priority < hart.running_priority.load(Ordering::Relaxed);
     if target == hart_id() {
         if preempt {

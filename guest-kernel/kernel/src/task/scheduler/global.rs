@@ -68,8 +68,10 @@ impl Policy for Global {
     fn enqueue(&self, thread: Arc<Thread>, priority: usize, last: usize) -> Placement {
         let idle = claim_idle_hart(last);
         self.push(thread, priority);
+        let id = idle.unwrap_or_else(|| least_urgent(last));
         Placement {
-            hart: idle.unwrap_or_else(|| least_urgent(last)),
+            id,
+            hart: HARTS.get(id),
             claimed_idle: idle.is_some(),
         }
     }

@@ -82,12 +82,14 @@ impl Policy for PerHartQueues {
     #[inline]
     fn enqueue(&self, thread: Arc<Thread>, priority: usize, last: usize) -> Placement {
         let idle = claim_idle_hart(last);
-        let target = idle.unwrap_or_else(|| least_loaded(last));
-        let queue = &HARTS.get(target).policy.per_hart;
+        let id = idle.unwrap_or_else(|| least_loaded(last));
+        let hart = HARTS.get(id);
+        let queue = &hart.policy.per_hart;
         queue.ready.lock().push(thread, priority);
         queue.queued.fetch_add(1, Ordering::SeqCst);
         Placement {
-            hart: target,
+            id,
+            hart,
             claimed_idle: idle.is_some(),
         }
     }

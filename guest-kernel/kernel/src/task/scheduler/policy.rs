@@ -54,7 +54,9 @@ pub trait Policy {
 /// Where [`Policy::enqueue`] put a thread.
 pub struct Placement {
     /// The hart to tell: interrupted if it runs something less urgent than the thread.
-    pub hart: usize,
+    pub id: usize,
+    /// Its record.
+    pub hart: &'static Hart,
     /// The hart was idle and the policy claimed it (out of the idle set): it must be woken.
     pub claimed_idle: bool,
 }
