@@ -17,8 +17,9 @@
 //! spinners: shares from 667 to 667 per mille of a hart
 //! ```
 //!
-//! The main thread runs at the most urgent priority, so that it takes its measurements as soon
-//! as its sleeps end.
+//! A share is the spinner's part of all iterations times the number of harts, so it assumes
+//! every hart spins all the time (at least as many threads as harts). The main thread runs at
+//! the most urgent priority, so that it takes its measurements as soon as its sleeps end.
 
 #![no_std]
 #![no_main]
