@@ -8,7 +8,8 @@
 //!   suite, the `selftest` program, with the filters as its arguments;
 //! - `run <program> [argument ...]`: run a bundled program.
 //!
-//! Options: `tick_us=N` sets the scheduler's time slice (default 100 µs); `coroutine=NAME`
+//! Options: `tick_us=N` sets the scheduler's time slice (default 100 µs); `sched=NAME` its
+//! policy (`per_hart`, the default, or `global`; see `task::scheduler::policy`); `coroutine=NAME`
 //! chooses the coroutine-scheduler payload processes get by default (`strict`, the default,
 //! or `aging`); `coroutine_queues=NAME` where their ready coroutines are by default
 //! (`software`, the default, or `taskctl`: the task controller, where the machine has one);
@@ -18,12 +19,15 @@
 //! When the first process ends, the kernel reports its exit status and shuts the machine
 //! down: success (the test finisher's pass) if the status is 0, failure otherwise.
 
+use crate::task::scheduler::policy;
 use crate::task::Process;
 
 /// What the command line asks for.
 pub struct Command<'a> {
     /// Scheduler time slice in microseconds.
     pub tick_us: u64,
+    /// The thread-scheduling policy.
+    pub sched: policy::Choice,
     /// The default coroutine-scheduler payload (`coroutine::NAMES`).
     pub coroutine: &'a str,
     /// The default coroutine ready-queue back end (`abi::coroutine_queues`).
@@ -43,6 +47,7 @@ const DEFAULT_TICK_US: u64 = 100;
 pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
     let mut command = Command {
         tick_us: DEFAULT_TICK_US,
+        sched: policy::NAMES[0].1,
         coroutine: crate::coroutine::NAMES[0],
         coroutine_queues: abi::coroutine_queues::SOFTWARE,
         net: crate::net::Notify::Interrupt,
@@ -57,6 +62,13 @@ pub fn parse(bootargs: &str) -> Result<Command<'_>, &str> {
         match key {
             "tick_us" => {
                 command.tick_us = value.parse().ok().filter(|&us| us > 0).ok_or(word)?;
+            }
+            "sched" => {
+                command.sched = policy::NAMES
+                    .iter()
+                    .find(|(name, _)| *name == value)
+                    .ok_or(word)?
+                    .1;
             }
             "coroutine" => {
                 command.coroutine = crate::coroutine::NAMES

@@ -136,6 +136,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
         },
         command.tick_us
     );
+    println!("scheduler: {}", command.sched.name());
     let mapped = mm::init(machine);
     println!(
         "paging on: {} KiB of RAM mapped in {} page-table frames",
@@ -145,7 +146,7 @@ extern "C" fn kernel_main(hart: usize, dtb: usize) -> ! {
     // Per-hart state, for the harts of the device tree, on the heap `mm::init` has grown.
     stats::init();
     smp::init();
-    task::init();
+    task::init(command.sched);
     coroutine::init(command.coroutine, command.coroutine_queues);
     net::init(command.net, hart);
     print!("programs:");

@@ -2,7 +2,9 @@
 //!
 //! - `process`: address space, files, children, exit and wait;
 //! - `thread`: a kernel stack with user registers on top, scheduling state;
-//! - `scheduler`: per-hart priority run queues, preemption, sleeping, wake-ups by IPI;
+//! - `scheduler`: the scheduler's mechanism (switching, blocking, sleeping, wake-ups by IPI,
+//!   preemption) and, behind its `policy` seam, the policies (per-hart priority run queues
+//!   with stealing, the default; one global round-robin queue);
 //! - `context`: the switch between kernel stacks;
 //! - `upcall`: signal-style calls from the kernel into a process's handler;
 //! - `uintr`: user interrupts (N extension, UINTC): receivers, sender tables, waking blocked
@@ -21,10 +23,11 @@ use crate::stats::{self, Counter};
 use alloc::sync::Arc;
 pub use process::Process;
 
-/// Allocates the per-hart state of the scheduler and of user interrupts for the harts of the
-/// device tree. Called once, on the boot hart, before any hart runs a thread.
-pub fn init() {
-    scheduler::init();
+/// Allocates the per-hart state of the scheduler (which schedules by `policy`) and of user
+/// interrupts for the harts of the device tree. Called once, on the boot hart, before any hart
+/// runs a thread.
+pub fn init(policy: scheduler::policy::Choice) {
+    scheduler::init(policy);
     uintr::init();
 }
 

@@ -1,5 +1,7 @@
-//! The scheduler: per-hart run queues with priorities, preemption on a timer tick, sleeping,
-//! and wake-ups across harts by IPI.
+//! The scheduler's mechanism: the harts' scheduler loops, the context switch, blocking,
+//! sleeping, wake-ups across harts by IPI, idling, preemption on a timer tick, and the hooks
+//! of the research features. Where ready threads wait and which runs next is the policy's
+//! (`policy`: the seam; `per_hart`, the default; `global`), chosen at boot by `sched=`.
 //!
 //! Every hart runs [`run_hart`], a loop on the hart's boot stack that picks the next thread
 //! and switches to it; a thread that stops running (it blocks, yields, is preempted or
@@ -8,17 +10,17 @@
 //! still switching out on another without two harts ever using its stack (see
 //! `SchedState::on_cpu`).
 //!
-//! Policy:
-//! - each hart has a run queue per priority (`abi::PRIORITIES`, 0 highest) and always runs
-//!   the first thread of the highest non-empty one; equal priorities share the hart round
-//!   robin, one tick ([`crate::timer::tick`]) at a time;
-//! - a thread made ready goes to an idle hart if there is one (which an IPI wakes), else to
-//!   the least-loaded hart; a hart running a lower-priority thread is interrupted at once;
-//! - a hart about to idle first steals the best thread from the most loaded other hart (not
-//!   the one thread an idle hart has just been given);
-//! - idle harts do not tick: a hart sleeps in `wfi` until an IPI or its next sleeper's
-//!   deadline.
+//! Whatever the policy: a thread placed on a hart that runs something less urgent interrupts
+//! it at once (an IPI, or at this hart's next return to user mode); a thread whose time slice
+//! ([`crate::timer::tick`]) is over gives up its hart if the policy says so; idle harts do not
+//! tick: a hart sleeps in `wfi` until an IPI or its next sleeper's deadline.
 
+mod global;
+mod per_hart;
+pub mod policy;
+mod run_queue;
+
+use self::policy::{HartPart, InForce, Policy};
 use super::context::{switch, Context};
 use super::process::Process;
 use super::thread::{Status, Thread};
@@ -26,7 +28,7 @@ use crate::per_hart::{HartSet, PerHart};
 use crate::stats::{self, Counter};
 use crate::{hart_id, mm, smp, timer, trap};
 use abi::PRIORITIES;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -43,48 +45,16 @@ pub enum WakeReason {
     Killed,
 }
 
-/// Threads ready to run on one hart.
-struct RunQueue {
-    levels: [VecDeque<Arc<Thread>>; PRIORITIES],
-}
-
-impl RunQueue {
-    const fn new() -> RunQueue {
-        RunQueue {
-            levels: [const { VecDeque::new() }; PRIORITIES],
-        }
-    }
-
-    fn push(&mut self, thread: Arc<Thread>, priority: usize) {
-        self.levels[priority].push_back(thread);
-    }
-
-    /// The first thread of the highest priority, and that priority.
-    fn pop(&mut self) -> Option<(Arc<Thread>, usize)> {
-        let mut levels = self.levels.iter_mut().enumerate();
-        levels.find_map(|(priority, level)| Some((level.pop_front()?, priority)))
-    }
-
-    /// The last thread of the highest priority (the one that would wait longest here), and
-    /// that priority.
-    fn steal(&mut self) -> Option<(Arc<Thread>, usize)> {
-        let mut levels = self.levels.iter_mut().enumerate();
-        levels.find_map(|(priority, level)| Some((level.pop_back()?, priority)))
-    }
-
-    fn best_priority(&self) -> Option<usize> {
-        self.levels.iter().position(|level| !level.is_empty())
-    }
-}
-
 /// Sleeping threads: (deadline, thread id) → (thread, the wait it sleeps in).
 type Sleepers = BTreeMap<(u64, usize), (Arc<Thread>, u64)>;
 
+/// The policy in force (see `policy`).
+const POLICY: InForce = InForce;
+
 /// One hart's scheduling state.
-struct Hart {
-    queue: Mutex<RunQueue>,
-    /// Threads in `queue` (read without the lock to place threads).
-    queued: AtomicUsize,
+pub struct Hart {
+    /// The policy's part (its run queue, for `per_hart`).
+    policy: HartPart,
     /// Sleeping threads registered on this hart: (deadline in `time` ticks, thread id) →
     /// (thread, the wait it sleeps in). Only this hart touches it.
     sleepers: Mutex<Sleepers>,
@@ -128,9 +98,10 @@ static IDLE: HartSet = HartSet::new();
 /// One past the highest hart id in the scheduler (the harts to look at).
 static HART_LIMIT: AtomicUsize = AtomicUsize::new(0);
 
-/// Allocates the scheduling state of every hart of the device tree. Called once, on the
-/// boot hart, before any hart runs the scheduler.
-pub fn init() {
+/// Allocates the scheduling state of every hart of the device tree and puts `policy` in
+/// force. Called once, on the boot hart, before any hart runs the scheduler.
+pub fn init(policy: policy::Choice) {
+    policy::choose(policy);
     HARTS.init(|_| Hart::new());
     IDLE.init();
 }
@@ -160,8 +131,7 @@ fn claim_idle_hart(preferred: usize) -> Option<usize> {
 impl Hart {
     fn new() -> Hart {
         Hart {
-            queue: Mutex::new(RunQueue::new()),
-            queued: AtomicUsize::new(0),
+            policy: HartPart::new(),
             sleepers: Mutex::new(BTreeMap::new()),
             online: AtomicBool::new(false),
             running_priority: AtomicUsize::new(PRIORITIES),
@@ -174,27 +144,6 @@ impl Hart {
                 takeover: false,
             }),
         }
-    }
-
-    /// Threads in the queue that wait for this hart: all of them while it runs something,
-    /// all but the one it is about to pick up while it does not (a hart woken for a thread
-    /// keeps it; stealing it would only move the wake-up's cost to another hart).
-    fn stealable(&self) -> usize {
-        let queued = self.queued.load(Ordering::Relaxed);
-        if self.running_priority.load(Ordering::Relaxed) < PRIORITIES {
-            queued
-        } else {
-            queued.saturating_sub(1)
-        }
-    }
-
-    /// Whether a thread of priority `priority` or higher (a number as small or smaller)
-    /// waits in the run queue.
-    fn has_ready_at_or_above(&self, priority: usize) -> bool {
-        self.queue
-            .lock()
-            .best_priority()
-            .is_some_and(|best| best <= priority)
     }
 }
 
@@ -226,36 +175,12 @@ pub fn run_hart() -> ! {
     loop {
         crate::coroutine::run_ready();
         crate::net::at_scheduling_point(hart_id());
-        if let Some(thread) = next_thread() {
+        if let Some(thread) = POLICY.pick_next(hart) {
             run(thread);
             continue;
         }
         idle();
     }
-}
-
-/// The next thread for this hart: its own queue first, else one stolen from another hart.
-///
-/// The thread counts as running here (`running_priority`) before it stops counting as
-/// queued, so that [`place`] on another hart never sees this hart, or the one stolen from,
-/// less loaded than it is (see [`run`] for the way back).
-fn next_thread() -> Option<Arc<Thread>> {
-    let hart = this_hart();
-    let popped = hart.queue.lock().pop();
-    if let Some((thread, priority)) = popped {
-        hart.running_priority.store(priority, Ordering::Relaxed);
-        hart.queued.fetch_sub(1, Ordering::Relaxed);
-        return Some(thread);
-    }
-    let (_, victim) = online_harts().max_by_key(|(_, h)| h.stealable())?;
-    if victim.stealable() == 0 {
-        return None;
-    }
-    let (thread, priority) = victim.queue.lock().steal()?;
-    hart.running_priority.store(priority, Ordering::Relaxed);
-    victim.queued.fetch_sub(1, Ordering::Relaxed);
-    stats::bump(Counter::Steals);
-    Some(thread)
 }
 
 /// Runs `thread` until it leaves the hart, then deals with it.
@@ -301,12 +226,11 @@ fn run(thread: Arc<Thread>) {
     sched.on_cpu = false;
     let requeue_here = core::mem::take(&mut sched.requeue_here);
     match sched.status {
-        // Queued before the hart stops counting it as running (as in `next_thread`).
+        // Queued before the hart stops counting it as running (see `Policy::pick_next`).
         Status::Ready if requeue_here => {
             let priority = sched.priority;
             drop(sched);
-            hart.queue.lock().push(thread, priority);
-            hart.queued.fetch_add(1, Ordering::Relaxed);
+            POLICY.requeue(hart, thread, priority);
             hart.running_priority.store(PRIORITIES, Ordering::Relaxed);
         }
         // Woken before it had left: place it now.
@@ -333,7 +257,7 @@ fn idle() {
     let me = hart_id();
     IDLE.insert(me);
     // A thread placed here between `next_thread` and now: run it.
-    if hart.queued.load(Ordering::SeqCst) > 0 || any_queued_elsewhere() {
+    if POLICY.has_work_for(hart) {
         IDLE.remove(me);
         return;
     }
@@ -350,53 +274,26 @@ fn idle() {
     IDLE.remove(me);
 }
 
-/// Whether another hart has threads waiting (worth stealing).
-fn any_queued_elsewhere() -> bool {
-    online_harts().any(|(_, h)| h.stealable() > 0)
-}
-
 /// Makes a new thread runnable.
 pub fn start(thread: Arc<Thread>) {
     place(thread);
 }
 
-/// Puts a ready thread that is off every hart on a run queue: an idle hart's if any, else the
-/// least-loaded hart's (ties: the hart it last ran on, then the lowest id), and interrupts
-/// that hart if it is idle or runs something of lower priority.
+/// Puts a ready thread that is off every hart in a run queue (the policy's choice), and
+/// interrupts the hart the policy names if it is idle or runs something less urgent.
 fn place(thread: Arc<Thread>) {
     let (priority, last) = {
         let sched = thread.sched.lock();
         (sched.priority, sched.hart)
     };
-    let idle = claim_idle_hart(last);
-    let target = idle.unwrap_or_else(|| {
-        let load = |h: &Hart| {
-            h.queued.load(Ordering::Relaxed)
-                + usize::from(h.running_priority.load(Ordering::Relaxed) < PRIORITIES)
-        };
-        let mut best = if HARTS.get(last).online.load(Ordering::Relaxed) {
-            last
-        } else {
-            hart_id()
-        };
-        let mut best_load = load(HARTS.get(best));
-        for (id, hart) in online_harts() {
-            let hart_load = load(hart);
-            if hart_load < best_load {
-                (best, best_load) = (id, hart_load);
-            }
-        }
-        best
-    });
-    let hart = HARTS.get(target);
-    hart.queue.lock().push(thread, priority);
-    hart.queued.fetch_add(1, Ordering::SeqCst);
+    let placement = POLICY.enqueue(thread, priority, last);
+    let (target, hart) = (placement.id, placement.hart);
     let preempt = priority < hart.running_priority.load(Ordering::Relaxed);
     if target == hart_id() {
         if preempt {
             hart.need_resched.store(true, Ordering::Relaxed);
         }
-    } else if idle.is_some() || preempt {
+    } else if placement.claimed_idle || preempt {
         smp::send_ipi(target);
     }
 }
@@ -506,7 +403,10 @@ pub fn set_priority(thread: &Thread, priority: usize) {
         .is_some_and(|c| c.tid == thread.tid)
     {
         hart.running_priority.store(priority, Ordering::Relaxed);
-        if hart.has_ready_at_or_above(priority) {
+        if POLICY
+            .best_waiting(hart)
+            .is_some_and(|best| best <= priority)
+        {
             hart.need_resched.store(true, Ordering::Relaxed);
         }
     }
@@ -542,7 +442,7 @@ pub fn on_timer_interrupt() {
             // Past its slice in a coroutine with more of its process's ready: a spare takes
             // over those, whether or not other threads wait for the hart.
             let takeover = crate::coroutine::space::wants_takeover(thread);
-            if takeover || hart.has_ready_at_or_above(priority) {
+            if takeover || POLICY.slice_over(hart, priority) {
                 hart.need_resched.store(true, Ordering::Relaxed);
                 stats::bump(Counter::Preemptions);
                 if takeover {
@@ -564,12 +464,7 @@ pub fn on_ipi() {
     smp::acknowledge_ipi();
     let hart = this_hart();
     let running = hart.running_priority.load(Ordering::Relaxed);
-    if hart
-        .queue
-        .lock()
-        .best_priority()
-        .is_some_and(|best| best < running)
-    {
+    if POLICY.best_waiting(hart).is_some_and(|best| best < running) {
         hart.need_resched.store(true, Ordering::Relaxed);
     }
 }
