@@ -151,6 +151,7 @@ fn a_quantum_shorter_than_the_mechanism_still_lets_tasks_run() {
             &format!("op=bimodal mechanism=upcall policy={policy} quantum_us=1 tasks=400"),
         );
         assert_eq!(field(&out, prefix, "tasks"), 401, "{out}");
+        assert!(out.contains("uthreads bimodal: 2 long tasks of 400,"), "{out}");
         assert!(field(&out, prefix, "stretched") > 0, "{out}");
         let longest = field(&out, prefix, "longest_quantum");
         assert!((2..=64).contains(&longest), "{out}");
@@ -174,8 +175,13 @@ fn a_quantum_shorter_than_the_mechanism_still_lets_tasks_run() {
 fn a_hundred_thousand_tasks_run_to_completion() {
     let tasks = 100_000;
     let out = bimodal(1, "utimer", "rr", tasks, 3_000_000_000);
-    // Every long task (500 µs) is preempted about 50 times at a 10 µs quantum.
+    // Exactly 0.5 % of the tasks are long, whatever the seed draws.
     let longs = tasks / 200;
+    assert!(
+        out.contains(&format!("uthreads bimodal: {longs} long tasks of {tasks},")),
+        "{out}"
+    );
+    // Every long task (500 µs) is preempted about 50 times at a 10 µs quantum.
     let preemptions = field(&out, "uthreads bimodal:", "preemptions");
     assert!(
         (40 * longs..70 * longs).contains(&preemptions),
