@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! uthreads op=bimodal|overhead|switch|accuracy|selftest mechanism=utimer|uipi|upcall|cooperative
-//!          policy=fifo|rr|priority|linux011 quantum_us=Q tasks=N seed=S stack_kib=K
+//!          policy=fifo|rr|priority|linux011 quantum_us=Q tasks=N seed=S stack_kib=K workers=W
 //! ```
+//!
+//! `workers=W` runs the tasks on W threads of the process (one per hart) from one shared run
+//! queue, each preempted by its own user timer (`utimer` or `cooperative` only).
 //!
 //! | op | what |
 //! | --- | --- |
@@ -104,6 +107,7 @@ fn run(args: &[&str]) -> Result<(), String> {
             "stack_kib",
             "work_us",
             "rounds",
+            "workers",
         ],
     )?;
     let mechanism = kv.text("mechanism", "utimer");
@@ -115,6 +119,13 @@ fn run(args: &[&str]) -> Result<(), String> {
         .ok_or_else(|| format!("policy: unknown `{policy}` (fifo, rr, priority, linux011)"))?;
     let quantum_us = kv.number("quantum_us", 100)?;
     let stack_kib = kv.number("stack_kib", 8)?;
+    let workers = kv.number("workers", 1)?;
+    if !(1..=uthread::MAX_WORKERS as u64).contains(&workers) {
+        return Err(format!(
+            "workers={workers}: need 1..={}",
+            uthread::MAX_WORKERS
+        ));
+    }
     if quantum_us == 0 || !(1..=1024).contains(&stack_kib) {
         return Err(format!(
             "quantum_us={quantum_us} stack_kib={stack_kib}: need quantum_us > 0, stack_kib 1..=1024"
@@ -129,6 +140,7 @@ fn run(args: &[&str]) -> Result<(), String> {
             stack_bytes: stack_kib as usize * 1024,
             capacity: 1024,
             latency_key: None,
+            workers: workers as usize,
         },
         tasks: kv.number("tasks", 1000)?,
         seed: kv.number("seed", 1)?,
@@ -199,7 +211,7 @@ fn report_common(r: &Report, tasks: u64) {
 
 fn print_report(what: &str, s: &Settings, r: &Report) {
     println!(
-        "uthreads {what}: mechanism={} policy={} quantum={}us tasks={} run={}us switches={} preemptions={} quantum_ends={} deferred={} stale={} stretched={} longest_quantum={}q timeout_rate={}ppm stacks={}x{}B table={}B",
+        "uthreads {what}: mechanism={} policy={} quantum={}us tasks={} run={}us switches={} preemptions={} quantum_ends={} deferred={} stale={} stretched={} longest_quantum={}q timeout_rate={}ppm stacks={}x{}B table={}B workers={} dispatched={}",
         s.config.mechanism.name(),
         s.config.policy.name(),
         s.config.quantum_ns / 1000,
@@ -216,6 +228,12 @@ fn print_report(what: &str, s: &Settings, r: &Report) {
         r.stacks_high_water,
         r.stack_bytes,
         r.table_bytes,
+        r.workers,
+        r.dispatched[..r.workers.max(1)]
+            .iter()
+            .map(|d| format!("{d}"))
+            .collect::<Vec<_>>()
+            .join("/"),
     );
 }
 
@@ -228,6 +246,12 @@ fn run_tasks(config: &Config, root: fn(usize), arg: usize) -> Result<Report, Str
             )
         }
         uthread::Error::Busy => String::from("a scheduler already runs"),
+        uthread::Error::Workers(m, n) => format!(
+            "workers={n}: mechanism {} preempts one thread; several workers need utimer or cooperative (at most {})",
+            m.name(),
+            uthread::MAX_WORKERS
+        ),
+        uthread::Error::Thread(errno) => format!("a worker thread could not be made ({errno:?})"),
     })
 }
 
@@ -488,8 +512,12 @@ fn sets_flag(_: usize) {
     FINISHED[1].store(ORDER.fetch_add(1, Ordering::Relaxed) + 1, Ordering::Relaxed);
 }
 
-fn starvation_root(_: usize) {
-    uthread::spawn(never_yields, 0, 4);
+/// One never-yielding task per worker, then the one that sets the flag: it runs only if a
+/// worker preempts its spinner.
+fn starvation_root(workers: usize) {
+    for _ in 0..workers {
+        uthread::spawn(never_yields, 0, 4);
+    }
     uthread::spawn(sets_flag, 0, 4);
 }
 
@@ -599,11 +627,11 @@ fn selftest(s: &Settings) -> Result<(), String> {
     // 1. A task that never yields does not starve the others.
     if preemptive {
         reset();
-        let r = run_tasks(config, starvation_root, 0)?;
+        let r = run_tasks(config, starvation_root, config.workers)?;
         check(
             "never-yielding task",
             FINISHED[1].load(Ordering::Relaxed) == 1
-                && FINISHED[0].load(Ordering::Relaxed) == 2
+                && FINISHED[0].load(Ordering::Relaxed) == config.workers as u64 + 1
                 && r.preemptions > 0,
             format!(
                 "finish order {:?}, {} preemptions",
@@ -620,7 +648,14 @@ fn selftest(s: &Settings) -> Result<(), String> {
     reset();
     run_tasks(config, priority_root, 0)?;
     let order: Vec<u64> = FINISHED.iter().map(|f| f.load(Ordering::Relaxed)).collect();
-    match config.policy {
+    // With several workers a low-priority task may start on an idle worker while the root
+    // still spawns, so only the single-worker orders are strict.
+    let policy = if config.workers > 1 {
+        PolicyKind::RoundRobin
+    } else {
+        config.policy
+    };
+    match policy {
         PolicyKind::Priority => check(
             "strict priority",
             order[4..]
@@ -681,6 +716,17 @@ fn selftest(s: &Settings) -> Result<(), String> {
             r.spawned
         ),
     )?;
+    if config.workers > 1 {
+        let dispatched = &r.dispatched[..config.workers];
+        check(
+            "tasks on every worker",
+            r.workers == config.workers && dispatched.iter().all(|&d| d > 0),
+            format!(
+                "{} of {} workers ran, dispatches per worker {dispatched:?}",
+                r.workers, config.workers
+            ),
+        )?;
+    }
     print_report("selftest", s, &r);
     println!(
         "uthreads selftest: all passed (mechanism={} policy={})",
