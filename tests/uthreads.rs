@@ -1,7 +1,8 @@
 //! Preemptible user threads (`ulib::uthread`, guest workload `uthreads`): the framework's self
-//! test passes under every preemption mechanism and policy on 1, 2 and 4 harts (a task that
-//! never yields does not starve the others, strict priority orders tasks, a blocking pipe
-//! read or futex wait blocks only its task, thousands of tasks all run); 10^5 tasks of
+//! test passes under every preemption mechanism and policy on 1, 2 and 4 harts, and with 2
+//! and 4 worker threads sharing the tasks (a task that never yields does not starve the
+//! others, strict priority orders tasks, a blocking pipe read or futex wait blocks only its
+//! task, thousands of tasks all run); 10^5 tasks of
 //! Shinjuku's bimodal mix run to completion with a few dozen stacks (10^6 under every
 //! mechanism and policy in an ignored test for the full profile); a 1 µs quantum, shorter
 //! than an upcall, still lets tasks run; the costs written in guest-kernel/ulib/README.md hold; the
@@ -96,6 +97,40 @@ fn selftest_passes_on_two_and_four_harts() {
     for harts in [2, 4] {
         for mechanism in &MECHANISMS[1..] {
             selftest(harts, mechanism, "priority");
+        }
+    }
+}
+
+/// Tasks across several harts of one process: 2 and 4 worker threads (one per hart) take
+/// tasks from one run queue, each preempted by its own user timer; every worker runs tasks,
+/// one spinning task per worker does not starve the rest, blocking calls block one task.
+#[test]
+fn selftest_passes_on_several_workers() {
+    for harts in [2, 4] {
+        for (mechanism, policy) in [("utimer", "rr"), ("utimer", "priority"), ("cooperative", "fifo")]
+        {
+            let out = uthreads(
+                harts,
+                &format!(
+                    "op=selftest mechanism={mechanism} policy={policy} quantum_us=20 tasks=3000 workers={harts}"
+                ),
+            );
+            let passed =
+                format!("uthreads selftest: all passed (mechanism={mechanism} policy={policy})");
+            assert!(out.contains(&passed), "{harts} workers:\n{out}");
+            assert!(
+                out.contains("uthreads selftest: tasks on every worker ok"),
+                "{out}"
+            );
+            assert_eq!(
+                out.contains("uthreads selftest: never-yielding task ok"),
+                mechanism == "utimer",
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!(" workers={harts} dispatched=")),
+                "{out}"
+            );
         }
     }
 }
@@ -258,6 +293,11 @@ fn bad_arguments_are_named() {
             "uthreads: quantum_us=0 stack_kib=8: need quantum_us > 0",
         ),
         ("speed=3", "uthreads: unknown argument `speed`"),
+        ("workers=9", "uthreads: workers=9: need 1..=8"),
+        (
+            "workers=2 mechanism=uipi",
+            "uthreads: workers=2: mechanism uipi preempts one thread",
+        ),
     ] {
         let o = hartlab(&["boot", "--bootargs", &format!("run uthreads {args}")]);
         let out = text(&o);

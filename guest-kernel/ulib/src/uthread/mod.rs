@@ -292,15 +292,17 @@ fn enter_critical() {
 /// one was handled: upcalls are not masked in their handler): its quantum is stretched
 /// instead. Called with `LOCK` held.
 fn leave_critical(in_task: bool) {
-    let w = me();
     loop {
-        if DEFERRED[w].swap(false, Ordering::Relaxed) {
+        if DEFERRED[me()].swap(false, Ordering::Relaxed) {
             if in_task {
+                // May switch: the task may come back on another worker, so `me()` is read
+                // again below.
                 quantum_end(0);
             } else if worker().current != NONE {
                 stretch(sched(), worker());
             }
         }
+        let w = me();
         unlock();
         core::sync::atomic::compiler_fence(Ordering::SeqCst);
         CRITICAL[w].store(false, Ordering::Relaxed);
