@@ -38,7 +38,7 @@
 //! | 10 | `overhead`: preemption cost, ns per preemption |
 //! | 11 | `switch`: ns per voluntary switch |
 //! | 12 | `accuracy`: how late the 50 ms sleep ended, ns |
-//! | 13 | `bimodal`: scheduling cost per task: (run time − the tasks' nominal work) / N, ns |
+//! | 13 | `bimodal`: scheduling cost per task: (run time − the tasks' nominal work) / N, ns (one worker; 0 when several run the work in parallel) |
 
 #![no_std]
 #![no_main]
