@@ -107,8 +107,11 @@ fn selftest_passes_on_two_and_four_harts() {
 #[test]
 fn selftest_passes_on_several_workers() {
     for harts in [2, 4] {
-        for (mechanism, policy) in [("utimer", "rr"), ("utimer", "priority"), ("cooperative", "fifo")]
-        {
+        for (mechanism, policy) in [
+            ("utimer", "rr"),
+            ("utimer", "priority"),
+            ("cooperative", "fifo"),
+        ] {
             let out = uthreads(
                 harts,
                 &format!(
@@ -186,7 +189,10 @@ fn a_quantum_shorter_than_the_mechanism_still_lets_tasks_run() {
             &format!("op=bimodal mechanism=upcall policy={policy} quantum_us=1 tasks=400"),
         );
         assert_eq!(field(&out, prefix, "tasks"), 401, "{out}");
-        assert!(out.contains("uthreads bimodal: 2 long tasks of 400,"), "{out}");
+        assert!(
+            out.contains("uthreads bimodal: 2 long tasks of 400,"),
+            "{out}"
+        );
         assert!(field(&out, prefix, "stretched") > 0, "{out}");
         let longest = field(&out, prefix, "longest_quantum");
         assert!((2..=64).contains(&longest), "{out}");
@@ -280,8 +286,8 @@ fn costs_match_the_readme() {
 }
 
 /// guest-kernel/ulib/README.md, "Costs", default machine.
-const README_SWITCH_NS: u64 = 550;
-const README_UTIMER_PREEMPTION_NS: u64 = 957;
+const README_SWITCH_NS: u64 = 636;
+const README_UTIMER_PREEMPTION_NS: u64 = 1123;
 
 #[test]
 fn bad_arguments_are_named() {
