@@ -1,7 +1,8 @@
 //! Preemptible user threads (`ulib::uthread`, guest workload `uthreads`): the framework's self
-//! test passes under every preemption mechanism and policy on 1, 2 and 4 harts (a task that
-//! never yields does not starve the others, strict priority orders tasks, a blocking pipe
-//! read or futex wait blocks only its task, thousands of tasks all run); 10^5 tasks of
+//! test passes under every preemption mechanism and policy on 1, 2 and 4 harts, and with 2
+//! and 4 worker threads sharing the tasks (a task that never yields does not starve the
+//! others, strict priority orders tasks, a blocking pipe read or futex wait blocks only its
+//! task, thousands of tasks all run); 10^5 tasks of
 //! Shinjuku's bimodal mix run to completion with a few dozen stacks (10^6 under every
 //! mechanism and policy in an ignored test for the full profile); a 1 µs quantum, shorter
 //! than an upcall, still lets tasks run; the costs written in guest-kernel/ulib/README.md hold; the
@@ -100,6 +101,43 @@ fn selftest_passes_on_two_and_four_harts() {
     }
 }
 
+/// Tasks across several harts of one process: 2 and 4 worker threads (one per hart) take
+/// tasks from one run queue, each preempted by its own user timer; every worker runs tasks,
+/// one spinning task per worker does not starve the rest, blocking calls block one task.
+#[test]
+fn selftest_passes_on_several_workers() {
+    for harts in [2, 4] {
+        for (mechanism, policy) in [
+            ("utimer", "rr"),
+            ("utimer", "priority"),
+            ("cooperative", "fifo"),
+        ] {
+            let out = uthreads(
+                harts,
+                &format!(
+                    "op=selftest mechanism={mechanism} policy={policy} quantum_us=20 tasks=3000 workers={harts}"
+                ),
+            );
+            let passed =
+                format!("uthreads selftest: all passed (mechanism={mechanism} policy={policy})");
+            assert!(out.contains(&passed), "{harts} workers:\n{out}");
+            assert!(
+                out.contains("uthreads selftest: tasks on every worker ok"),
+                "{out}"
+            );
+            assert_eq!(
+                out.contains("uthreads selftest: never-yielding task ok"),
+                mechanism == "utimer",
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!(" workers={harts} dispatched=")),
+                "{out}"
+            );
+        }
+    }
+}
+
 /// The summary line's `key=value` number.
 fn field(out: &str, prefix: &str, key: &str) -> u64 {
     let line = out
@@ -151,6 +189,10 @@ fn a_quantum_shorter_than_the_mechanism_still_lets_tasks_run() {
             &format!("op=bimodal mechanism=upcall policy={policy} quantum_us=1 tasks=400"),
         );
         assert_eq!(field(&out, prefix, "tasks"), 401, "{out}");
+        assert!(
+            out.contains("uthreads bimodal: 2 long tasks of 400,"),
+            "{out}"
+        );
         assert!(field(&out, prefix, "stretched") > 0, "{out}");
         let longest = field(&out, prefix, "longest_quantum");
         assert!((2..=64).contains(&longest), "{out}");
@@ -174,8 +216,13 @@ fn a_quantum_shorter_than_the_mechanism_still_lets_tasks_run() {
 fn a_hundred_thousand_tasks_run_to_completion() {
     let tasks = 100_000;
     let out = bimodal(1, "utimer", "rr", tasks, 3_000_000_000);
-    // Every long task (500 µs) is preempted about 50 times at a 10 µs quantum.
+    // Exactly 0.5 % of the tasks are long, whatever the seed draws.
     let longs = tasks / 200;
+    assert!(
+        out.contains(&format!("uthreads bimodal: {longs} long tasks of {tasks},")),
+        "{out}"
+    );
+    // Every long task (500 µs) is preempted about 50 times at a 10 µs quantum.
     let preemptions = field(&out, "uthreads bimodal:", "preemptions");
     assert!(
         (40 * longs..70 * longs).contains(&preemptions),
@@ -239,8 +286,8 @@ fn costs_match_the_readme() {
 }
 
 /// guest-kernel/ulib/README.md, "Costs", default machine.
-const README_SWITCH_NS: u64 = 550;
-const README_UTIMER_PREEMPTION_NS: u64 = 957;
+const README_SWITCH_NS: u64 = 636;
+const README_UTIMER_PREEMPTION_NS: u64 = 1123;
 
 #[test]
 fn bad_arguments_are_named() {
@@ -252,6 +299,11 @@ fn bad_arguments_are_named() {
             "uthreads: quantum_us=0 stack_kib=8: need quantum_us > 0",
         ),
         ("speed=3", "uthreads: unknown argument `speed`"),
+        ("workers=9", "uthreads: workers=9: need 1..=8"),
+        (
+            "workers=2 mechanism=uipi",
+            "uthreads: workers=2: mechanism uipi preempts one thread",
+        ),
     ] {
         let o = hartlab(&["boot", "--bootargs", &format!("run uthreads {args}")]);
         let out = text(&o);

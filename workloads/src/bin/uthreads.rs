@@ -4,12 +4,15 @@
 //!
 //! ```text
 //! uthreads op=bimodal|overhead|switch|accuracy|selftest mechanism=utimer|uipi|upcall|cooperative
-//!          policy=fifo|rr|priority|linux011 quantum_us=Q tasks=N seed=S stack_kib=K
+//!          policy=fifo|rr|priority|linux011 quantum_us=Q tasks=N seed=S stack_kib=K workers=W
 //! ```
+//!
+//! `workers=W` runs the tasks on W threads of the process (one per hart) from one shared run
+//! queue, each preempted by its own user timer (`utimer` or `cooperative` only).
 //!
 //! | op | what |
 //! | --- | --- |
-//! | `bimodal` | N tasks, 99.5 % of 0.5 µs and 0.5 % of 500 µs of work (drawn from the seed), spawned by one root task; each task's completion time (spawn to end) |
+//! | `bimodal` | N tasks, exactly round(0.005 N) of 500 µs of work at positions drawn from the seed and the rest of 0.5 µs, spawned by one root task; each task's completion time (spawn to end) |
 //! | `overhead` | Aspen's preemption cost: N tasks of `work_us` each, run cooperatively under FIFO and then under the mechanism and policy; (time with − time without) / preemptions |
 //! | `switch` | a voluntary switch: N tasks yielding `rounds` times each, cooperatively |
 //! | `accuracy` | embassy_preempt's timer accuracy: how late a task's 50 ms sleep ends while 6 busy tasks run |
@@ -35,6 +38,7 @@
 //! | 10 | `overhead`: preemption cost, ns per preemption |
 //! | 11 | `switch`: ns per voluntary switch |
 //! | 12 | `accuracy`: how late the 50 ms sleep ended, ns |
+//! | 13 | `bimodal`: scheduling cost per task: (run time − the tasks' nominal work) / N, ns (one worker; 0 when several run the work in parallel) |
 
 #![no_std]
 #![no_main]
@@ -65,6 +69,7 @@ const STACKS: u64 = 9;
 const OVERHEAD: u64 = 10;
 const SWITCH_NS: u64 = 11;
 const LATENESS: u64 = 12;
+const COST_PER_TASK: u64 = 13;
 
 /// Most samples of one kind per run.
 const MAX_SAMPLES: u64 = 4000;
@@ -102,6 +107,7 @@ fn run(args: &[&str]) -> Result<(), String> {
             "stack_kib",
             "work_us",
             "rounds",
+            "workers",
         ],
     )?;
     let mechanism = kv.text("mechanism", "utimer");
@@ -113,6 +119,13 @@ fn run(args: &[&str]) -> Result<(), String> {
         .ok_or_else(|| format!("policy: unknown `{policy}` (fifo, rr, priority, linux011)"))?;
     let quantum_us = kv.number("quantum_us", 100)?;
     let stack_kib = kv.number("stack_kib", 8)?;
+    let workers = kv.number("workers", 1)?;
+    if !(1..=uthread::MAX_WORKERS as u64).contains(&workers) {
+        return Err(format!(
+            "workers={workers}: need 1..={}",
+            uthread::MAX_WORKERS
+        ));
+    }
     if quantum_us == 0 || !(1..=1024).contains(&stack_kib) {
         return Err(format!(
             "quantum_us={quantum_us} stack_kib={stack_kib}: need quantum_us > 0, stack_kib 1..=1024"
@@ -127,6 +140,7 @@ fn run(args: &[&str]) -> Result<(), String> {
             stack_bytes: stack_kib as usize * 1024,
             capacity: 1024,
             latency_key: None,
+            workers: workers as usize,
         },
         tasks: kv.number("tasks", 1000)?,
         seed: kv.number("seed", 1)?,
@@ -197,7 +211,7 @@ fn report_common(r: &Report, tasks: u64) {
 
 fn print_report(what: &str, s: &Settings, r: &Report) {
     println!(
-        "uthreads {what}: mechanism={} policy={} quantum={}us tasks={} run={}us switches={} preemptions={} quantum_ends={} deferred={} stale={} stretched={} longest_quantum={}q timeout_rate={}ppm stacks={}x{}B table={}B",
+        "uthreads {what}: mechanism={} policy={} quantum={}us tasks={} run={}us switches={} preemptions={} quantum_ends={} deferred={} stale={} stretched={} longest_quantum={}q timeout_rate={}ppm stacks={}x{}B table={}B workers={} dispatched={}",
         s.config.mechanism.name(),
         s.config.policy.name(),
         s.config.quantum_ns / 1000,
@@ -214,6 +228,12 @@ fn print_report(what: &str, s: &Settings, r: &Report) {
         r.stacks_high_water,
         r.stack_bytes,
         r.table_bytes,
+        r.workers,
+        r.dispatched[..r.workers.max(1)]
+            .iter()
+            .map(|d| format!("{d}"))
+            .collect::<Vec<_>>()
+            .join("/"),
     );
 }
 
@@ -226,20 +246,53 @@ fn run_tasks(config: &Config, root: fn(usize), arg: usize) -> Result<Report, Str
             )
         }
         uthread::Error::Busy => String::from("a scheduler already runs"),
+        uthread::Error::Workers(m, n) => format!(
+            "workers={n}: mechanism {} preempts one thread; several workers need utimer or cooperative (at most {})",
+            m.name(),
+            uthread::MAX_WORKERS
+        ),
+        uthread::Error::Thread(errno) => format!("a worker thread could not be made ({errno:?})"),
     })
 }
 
 // ---- bimodal ----------------------------------------------------------------------------
 
+/// Shinjuku's mix: a long task per 200 (0.5 %), 500 µs against 0.5 µs.
+const LONG_NS: u64 = 500_000;
+const SHORT_NS: u64 = 500;
+
 /// Per task: its spawn time (ticks since the run began, low 32 bits).
 static SPAWNED_AT: AtomicUsize = AtomicUsize::new(0);
 static BIMODAL_TASKS: AtomicU64 = AtomicU64::new(0);
-static BIMODAL_SEED: AtomicU64 = AtomicU64::new(0);
+/// The long tasks' indices, ascending (a leaked slice), and how many.
+static LONG_AT: AtomicUsize = AtomicUsize::new(0);
+static LONG_COUNT: AtomicUsize = AtomicUsize::new(0);
 static RUN_START: AtomicU64 = AtomicU64::new(0);
 static SAMPLE_EVERY: AtomicU64 = AtomicU64::new(1);
+/// A task's argument: its index, with this bit set for a long task.
+const LONG_BIT: usize = 1 << 40;
 
-fn is_long(i: u64) -> bool {
-    splitmix(BIMODAL_SEED.load(Ordering::Relaxed) ^ i.wrapping_mul(0x1000_0001)) % 1000 < 5
+/// How many of `n` tasks are long: round(0.005 n), so the mix is the same at every size
+/// (a draw per task made the work of small runs follow the seed: 0 long tasks of 10, 2 of
+/// 100, 4 of 1000).
+fn long_count(n: u64) -> u64 {
+    (5 * n + 500) / 1000
+}
+
+/// Which `k` of the tasks `0..n` are long, ascending: a uniform choice of `k` distinct
+/// positions drawn from `seed` (Floyd's algorithm: each step adds one new position).
+fn long_positions(n: u64, k: u64, seed: u64) -> Vec<u32> {
+    let mut chosen: Vec<u32> = Vec::with_capacity(k as usize);
+    for j in n - k..n {
+        let t = (splitmix(seed ^ j.wrapping_mul(0x1000_0001)) % (j + 1)) as u32;
+        let pick = match chosen.binary_search(&t) {
+            Ok(_) => j as u32,
+            Err(_) => t,
+        };
+        let at = chosen.binary_search(&pick).unwrap_err();
+        chosen.insert(at, pick);
+    }
+    chosen
 }
 
 fn spawn_times() -> &'static [AtomicU32] {
@@ -250,19 +303,33 @@ fn spawn_times() -> &'static [AtomicU32] {
     }
 }
 
-fn bimodal_root(_: usize) {
-    let n = BIMODAL_TASKS.load(Ordering::Relaxed);
-    let times = spawn_times();
-    let start = RUN_START.load(Ordering::Relaxed);
-    for i in 0..n {
-        times[i as usize].store((uthread::now_ticks() - start) as u32, Ordering::Relaxed);
-        uthread::spawn(bimodal_task, i as usize, uthread::PRIORITIES / 2);
+fn long_at() -> &'static [u32] {
+    // SAFETY: `bimodal` leaked this slice for the whole run.
+    unsafe {
+        core::slice::from_raw_parts(
+            LONG_AT.load(Ordering::Relaxed) as *const u32,
+            LONG_COUNT.load(Ordering::Relaxed),
+        )
     }
 }
 
-fn bimodal_task(i: usize) {
-    let long = is_long(i as u64);
-    work_ns(if long { 500_000 } else { 500 });
+fn bimodal_root(_: usize) {
+    let n = BIMODAL_TASKS.load(Ordering::Relaxed);
+    let times = spawn_times();
+    let mut longs = long_at().iter().peekable();
+    let start = RUN_START.load(Ordering::Relaxed);
+    for i in 0..n {
+        let long = longs.next_if(|&&at| at as u64 == i).is_some();
+        times[i as usize].store((uthread::now_ticks() - start) as u32, Ordering::Relaxed);
+        let arg = i as usize | if long { LONG_BIT } else { 0 };
+        uthread::spawn(bimodal_task, arg, uthread::PRIORITIES / 2);
+    }
+}
+
+fn bimodal_task(arg: usize) {
+    let long = arg & LONG_BIT != 0;
+    let i = arg & !LONG_BIT;
+    work_ns(if long { LONG_NS } else { SHORT_NS });
     let every = SAMPLE_EVERY.load(Ordering::Relaxed);
     if long || (i as u64).is_multiple_of(every) {
         let spawned = spawn_times()[i].load(Ordering::Relaxed) as u64;
@@ -274,10 +341,16 @@ fn bimodal_task(i: usize) {
 
 fn bimodal(s: &Settings) -> Result<(), String> {
     let n = s.tasks.max(1);
+    if n >= 1 << 32 {
+        return Err(format!("tasks={n}: at most {} for op=bimodal", u32::MAX));
+    }
     let times: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
     SPAWNED_AT.store(times.leak().as_ptr() as usize, Ordering::Relaxed);
     BIMODAL_TASKS.store(n, Ordering::Relaxed);
-    BIMODAL_SEED.store(splitmix(s.seed), Ordering::Relaxed);
+    let longs = long_count(n);
+    let positions = long_positions(n, longs, splitmix(s.seed)).leak();
+    LONG_AT.store(positions.as_ptr() as usize, Ordering::Relaxed);
+    LONG_COUNT.store(positions.len(), Ordering::Relaxed);
     SAMPLE_EVERY.store(n.div_ceil(MAX_SAMPLES).max(1), Ordering::Relaxed);
     let mut config = s.config.clone();
     config.capacity = n as usize + 1;
@@ -285,7 +358,16 @@ fn bimodal(s: &Settings) -> Result<(), String> {
     RUN_START.store(uthread::now_ticks(), Ordering::Relaxed);
     let r = run_tasks(&config, bimodal_root, 0)?;
     report_common(&r, n);
+    let work_ns = longs * LONG_NS + (n - longs) * SHORT_NS;
+    let run_ns = ticks_to_ns(r.ticks);
+    sim::sample(COST_PER_TASK, run_ns.saturating_sub(work_ns) / n);
     print_report("bimodal", s, &r);
+    println!(
+        "uthreads bimodal: {longs} long tasks of {n}, {} us of work in {} us, {} ns per task beyond its work",
+        work_ns / 1000,
+        run_ns / 1000,
+        run_ns.saturating_sub(work_ns) / n
+    );
     Ok(())
 }
 
@@ -430,8 +512,12 @@ fn sets_flag(_: usize) {
     FINISHED[1].store(ORDER.fetch_add(1, Ordering::Relaxed) + 1, Ordering::Relaxed);
 }
 
-fn starvation_root(_: usize) {
-    uthread::spawn(never_yields, 0, 4);
+/// One never-yielding task per worker, then the one that sets the flag: it runs only if a
+/// worker preempts its spinner.
+fn starvation_root(workers: usize) {
+    for _ in 0..workers {
+        uthread::spawn(never_yields, 0, 4);
+    }
     uthread::spawn(sets_flag, 0, 4);
 }
 
@@ -541,11 +627,11 @@ fn selftest(s: &Settings) -> Result<(), String> {
     // 1. A task that never yields does not starve the others.
     if preemptive {
         reset();
-        let r = run_tasks(config, starvation_root, 0)?;
+        let r = run_tasks(config, starvation_root, config.workers)?;
         check(
             "never-yielding task",
             FINISHED[1].load(Ordering::Relaxed) == 1
-                && FINISHED[0].load(Ordering::Relaxed) == 2
+                && FINISHED[0].load(Ordering::Relaxed) == config.workers as u64 + 1
                 && r.preemptions > 0,
             format!(
                 "finish order {:?}, {} preemptions",
@@ -562,7 +648,14 @@ fn selftest(s: &Settings) -> Result<(), String> {
     reset();
     run_tasks(config, priority_root, 0)?;
     let order: Vec<u64> = FINISHED.iter().map(|f| f.load(Ordering::Relaxed)).collect();
-    match config.policy {
+    // With several workers a low-priority task may start on an idle worker while the root
+    // still spawns, so only the single-worker orders are strict.
+    let policy = if config.workers > 1 {
+        PolicyKind::RoundRobin
+    } else {
+        config.policy
+    };
+    match policy {
         PolicyKind::Priority => check(
             "strict priority",
             order[4..]
@@ -623,6 +716,17 @@ fn selftest(s: &Settings) -> Result<(), String> {
             r.spawned
         ),
     )?;
+    if config.workers > 1 {
+        let dispatched = &r.dispatched[..config.workers];
+        check(
+            "tasks on every worker",
+            r.workers == config.workers && dispatched.iter().all(|&d| d > 0),
+            format!(
+                "{} of {} workers ran, dispatches per worker {dispatched:?}",
+                r.workers, config.workers
+            ),
+        )?;
+    }
     print_report("selftest", s, &r);
     println!(
         "uthreads selftest: all passed (mechanism={} policy={})",

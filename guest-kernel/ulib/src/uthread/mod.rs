@@ -1,7 +1,9 @@
-//! Preemptible user threads: many stackful tasks inside one thread of a process, scheduled
-//! by a pluggable [`policy`] and preempted at the end of a quantum by a run-time choice of
-//! [`Mechanism`]: hartlab's user timer, a UIPI from a timer thread, the kernel's upcall, or
-//! nothing (cooperative). User_Schedule's design (seed 002) on hartlab's interrupts.
+//! Preemptible user threads: many stackful tasks inside a process, run by one thread or by
+//! several worker threads (one per hart, as `alloc_cpu`'s virtual cores) from one shared run
+//! queue, scheduled by a pluggable [`policy`] and preempted at the end of a quantum by a
+//! run-time choice of [`Mechanism`]: hartlab's user timer, a UIPI from a timer thread, the
+//! kernel's upcall, or nothing (cooperative). User_Schedule's design (seed 002) on hartlab's
+//! interrupts.
 //!
 //! ```ignore
 //! let config = uthread::Config { mechanism: Mechanism::UserTimer, ..Default::default() };
@@ -17,11 +19,16 @@
 //!
 //! How it works. A task's context is its stack pointer ([`context`]); its stack is taken at
 //! its first run and returned at its end ([`stack`]), so a million tasks that have not run
-//! cost their 48-byte records only. The scheduler state is used by one thread, in task code
-//! and in the interrupt handler, guarded by one flag: a handler that finds it taken defers
-//! the quantum's end to the flag's release. A preemption switches tasks inside the handler:
-//! the interrupted task stays suspended in its handler, on its own stack, and returns from
-//! it when it is resumed. A task's quantum starts once the switch to it is done ([`timer`]).
+//! cost their 48-byte records only. Each worker (the thread that called [`run`], and with
+//! `Config::workers` > 1 the threads it adds; `tp` holds a worker's index) has its own state
+//! (running task, deadline), used in its task code and its interrupt handler and guarded by
+//! its own flag: a handler that finds the flag taken defers the quantum's end to the flag's
+//! release. The shared state (tasks, policy, stacks, sleepers) is behind one spin lock, taken
+//! only with the flag held, and held across a switch: the task switched to releases it. A
+//! preemption switches tasks inside the handler: the interrupted task stays suspended in its
+//! handler, on its own stack, and returns from it when it is resumed, on whichever worker
+//! resumes it. A worker with no ready task switches to its own main context, which waits for
+//! one. A task's quantum starts once the switch to it is done ([`timer`]).
 
 pub mod blocking;
 pub mod context;
@@ -36,7 +43,9 @@ use core::cell::UnsafeCell;
 use core::cmp::Reverse;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use crate::{sim, syscall};
+use alloc::vec::Vec;
+
+use crate::{sim, syscall, thread};
 use abi::Errno;
 pub use policy::{Kind as PolicyKind, Policy, Why};
 use stack::Stacks;
@@ -59,6 +68,10 @@ pub struct Config {
     /// Sample key (simulator-control device) for the delay from a quantum's deadline to the
     /// next task running, per preemption; `None`: not measured.
     pub latency_key: Option<u64>,
+    /// Threads running tasks (1 ..= [`MAX_WORKERS`]): the caller and `workers - 1` more, each
+    /// preempted by its own user timer. Several need [`Mechanism::UserTimer`] or
+    /// [`Mechanism::Cooperative`]: a UIPI's timer thread and the upcall serve one thread.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -70,6 +83,7 @@ impl Default for Config {
             stack_bytes: 8 * 1024,
             capacity: 1024,
             latency_key: None,
+            workers: 1,
         }
     }
 }
@@ -81,7 +95,15 @@ pub enum Error {
     Absent(Mechanism, Errno),
     /// A scheduler already runs in this process.
     Busy,
+    /// This many workers cannot run under the mechanism (more than [`MAX_WORKERS`], or
+    /// several with a mechanism that preempts one thread).
+    Workers(Mechanism, usize),
+    /// A worker thread could not be made.
+    Thread(Errno),
 }
+
+/// Most workers of one [`run`].
+pub const MAX_WORKERS: usize = 8;
 
 /// What a [`run`] did.
 #[derive(Clone, Copy, Debug, Default)]
@@ -113,6 +135,11 @@ pub struct Report {
     pub table_bytes: usize,
     /// Wall time of the run, in `time` ticks.
     pub ticks: u64,
+    /// Workers, and the tasks each dispatched (first runs and resumptions).
+    pub workers: usize,
+    /// Added workers that could not take a user timer and left the run to the others.
+    pub receiver_errors: usize,
+    pub dispatched: [u64; MAX_WORKERS],
 }
 
 impl Report {
@@ -124,7 +151,7 @@ impl Report {
     }
 }
 
-/// The scheduler.
+/// The shared scheduler state, behind [`LOCK`].
 struct Scheduler {
     tasks: Tasks,
     policy: Box<dyn Policy>,
@@ -132,11 +159,9 @@ struct Scheduler {
     timer: Timer,
     mechanism: Mechanism,
     quantum_ticks: u64,
-    /// The deadline armed for the running task.
-    deadline: u64,
-    /// The running task ([`NONE`]: `run`'s caller, the main context).
-    current: TaskId,
-    main_sp: usize,
+    workers: usize,
+    /// Workers waiting for a ready task.
+    idle: usize,
     /// Sleeping tasks by deadline (ticks).
     sleepers: BinaryHeap<Reverse<(u64, TaskId)>>,
     /// Blocking calls in flight.
@@ -145,6 +170,18 @@ struct Scheduler {
     latency_key: Option<u64>,
     /// Picoseconds per `time` tick, for the latency measurement.
     ps_per_tick: u64,
+}
+
+/// One worker's own state: used by its thread only, in task code and its handlers, under its
+/// [`CRITICAL`] flag.
+struct Worker {
+    /// The running task ([`NONE`]: the worker's main context).
+    current: TaskId,
+    main_sp: usize,
+    /// Whether the worker has run a task yet (a dispatch after one is a switch).
+    ran: bool,
+    /// The deadline armed for the running task.
+    deadline: u64,
     /// The deadline of the preemption whose next task has not yet run (0: none).
     latency_from: u64,
     /// The running task's quantum is `quantum_ticks << stretch` (see [`on_interrupt`]).
@@ -156,21 +193,61 @@ struct Scheduler {
     resumed_instret: u64,
 }
 
+impl Worker {
+    const IDLE: Worker = Worker {
+        current: NONE,
+        main_sp: 0,
+        ran: false,
+        deadline: NEVER,
+        latency_from: 0,
+        stretch: 0,
+        resumed_at: (0, 0),
+        resumed_instret: 0,
+    };
+}
+
 /// Longest stretched quantum: 2^10 quanta.
 const MAX_STRETCH: u32 = 10;
 
 struct Global(UnsafeCell<Option<Scheduler>>);
-// SAFETY: only the scheduler's own thread touches it, in task code and its handlers, under
-// the `CRITICAL` flag.
+// SAFETY: touched only with `LOCK` held (or, for fields fixed for the run, read without it).
 unsafe impl Sync for Global {}
 
-static SCHEDULER: Global = Global(UnsafeCell::new(None));
-/// The scheduler state is in use: interrupts must not touch it.
-static CRITICAL: AtomicBool = AtomicBool::new(false);
-/// A quantum ended while `CRITICAL` was set.
-static DEFERRED: AtomicBool = AtomicBool::new(false);
+struct Workers([UnsafeCell<Worker>; MAX_WORKERS]);
+// SAFETY: a worker's entry is touched only by its own thread (see `Worker`).
+unsafe impl Sync for Workers {}
 
-/// The scheduler. Callers hold `CRITICAL` and drop the reference before switching.
+static SCHEDULER: Global = Global(UnsafeCell::new(None));
+static WORKERS: Workers = Workers([const { UnsafeCell::new(Worker::IDLE) }; MAX_WORKERS]);
+/// The shared state is in use.
+static LOCK: AtomicBool = AtomicBool::new(false);
+/// Per worker: its state is in use, interrupts must not touch it.
+static CRITICAL: [AtomicBool; MAX_WORKERS] = [const { AtomicBool::new(false) }; MAX_WORKERS];
+/// Per worker: a quantum ended while `CRITICAL` was set.
+static DEFERRED: [AtomicBool; MAX_WORKERS] = [const { AtomicBool::new(false) }; MAX_WORKERS];
+
+/// The calling thread's worker index (kept in `tp`, which nothing else in a worker uses).
+#[inline(always)]
+fn me() -> usize {
+    let w: usize;
+    // SAFETY: reads a register.
+    unsafe { core::arch::asm!("mv {}, tp", out(reg) w, options(nomem, nostack)) };
+    w % MAX_WORKERS
+}
+
+fn set_me(w: usize) {
+    // SAFETY: `tp` is free for ulib's use (the kernel keeps it with the thread's registers).
+    unsafe { core::arch::asm!("mv tp, {}", in(reg) w, options(nomem, nostack)) };
+}
+
+/// The calling worker's state.
+#[allow(clippy::mut_from_ref)]
+fn worker() -> &'static mut Worker {
+    // SAFETY: see `Worker`; callers drop the reference before switching.
+    unsafe { &mut *WORKERS.0[me()].get() }
+}
+
+/// The shared state. Callers hold `LOCK` and drop the reference before switching.
 #[allow(clippy::mut_from_ref)]
 fn sched() -> &'static mut Scheduler {
     // SAFETY: see `Global`; `run` creates it before any task runs.
@@ -181,28 +258,56 @@ fn sched() -> &'static mut Scheduler {
     }
 }
 
-fn enter_critical() {
-    CRITICAL.store(true, Ordering::Relaxed);
+/// Takes `LOCK` (spinning, then yielding the hart to whoever holds it).
+fn lock() {
+    let mut spins = 0u32;
+    while LOCK.swap(true, Ordering::Acquire) {
+        spins += 1;
+        if spins.is_multiple_of(64) {
+            thread::yield_now();
+        }
+        core::hint::spin_loop();
+    }
+}
+
+fn unlock() {
+    LOCK.store(false, Ordering::Release);
+}
+
+/// Turns preemption of the calling worker off.
+fn preemption_off() {
+    CRITICAL[me()].store(true, Ordering::Relaxed);
     core::sync::atomic::compiler_fence(Ordering::SeqCst);
 }
 
-/// Releases `CRITICAL`, first ending any quantum that ended meanwhile; in task code (not a
-/// handler) turns user interrupts back on. In a handler the running task has not run since
-/// the quantum began (an upcall that came while the last one was handled: upcalls are not
-/// masked in their handler): its quantum is stretched instead.
+/// Preemption off and the shared state locked.
+fn enter_critical() {
+    preemption_off();
+    lock();
+}
+
+/// Unlocks the shared state and turns preemption back on, first ending any quantum that
+/// ended meanwhile; in task code (not a handler) turns user interrupts back on. In a handler
+/// the running task has not run since the quantum began (an upcall that came while the last
+/// one was handled: upcalls are not masked in their handler): its quantum is stretched
+/// instead. Called with `LOCK` held.
 fn leave_critical(in_task: bool) {
     loop {
-        if DEFERRED.swap(false, Ordering::Relaxed) {
+        if DEFERRED[me()].swap(false, Ordering::Relaxed) {
             if in_task {
+                // May switch: the task may come back on another worker, so `me()` is read
+                // again below.
                 quantum_end(0);
-            } else if sched().current != NONE {
-                stretch(sched());
+            } else if worker().current != NONE {
+                stretch(sched(), worker());
             }
         }
+        let w = me();
+        unlock();
         core::sync::atomic::compiler_fence(Ordering::SeqCst);
-        CRITICAL.store(false, Ordering::Relaxed);
+        CRITICAL[w].store(false, Ordering::Relaxed);
         core::sync::atomic::compiler_fence(Ordering::SeqCst);
-        if !DEFERRED.load(Ordering::Relaxed) {
+        if !DEFERRED[w].load(Ordering::Relaxed) {
             break;
         }
         enter_critical();
@@ -227,6 +332,14 @@ pub fn run(config: &Config, root: fn(usize), arg: usize) -> Result<Report, Error
     if unsafe { (*SCHEDULER.0.get()).is_some() } {
         return Err(Error::Busy);
     }
+    let workers = config.workers.max(1);
+    let several_ok = matches!(
+        config.mechanism,
+        Mechanism::UserTimer | Mechanism::Cooperative
+    );
+    if workers > MAX_WORKERS || (workers > 1 && !several_ok) {
+        return Err(Error::Workers(config.mechanism, workers));
+    }
     let hz = timebase_hz();
     let timer = Timer::start(config.mechanism, on_interrupt)
         .map_err(|e| Error::Absent(config.mechanism, e))?;
@@ -239,29 +352,48 @@ pub fn run(config: &Config, root: fn(usize), arg: usize) -> Result<Report, Error
         timer,
         mechanism: config.mechanism,
         quantum_ticks,
-        deadline: NEVER,
-        current: NONE,
-        main_sp: 0,
+        workers,
+        idle: 0,
         sleepers: BinaryHeap::new(),
         outstanding: 0,
         report: Report::default(),
         latency_key: config.latency_key.filter(|_| sim::present()),
         ps_per_tick: 1_000_000_000_000 / hz,
-        latency_from: 0,
-        stretch: 0,
-        resumed_at: (0, 0),
-        resumed_instret: 0,
     };
     s.report.stack_bytes = s.stacks.size();
+    s.report.workers = workers;
     let id = s.tasks.add(root, arg, PRIORITIES / 2);
     s.policy.enqueue(&mut s.tasks, id, Why::New);
     s.report.spawned = 1;
+    let saved_tp: usize;
+    // SAFETY: reads a register (restored below: the caller may keep its own value there).
+    unsafe { core::arch::asm!("mv {}, tp", out(reg) saved_tp, options(nomem, nostack)) };
+    set_me(0);
     let start = now_ticks();
     enter_critical();
     // SAFETY: nothing else touches the slot yet.
     unsafe { *SCHEDULER.0.get() = Some(s) };
-    reschedule(false);
-    // Back in the main context: every task has ended.
+    let mut threads = Vec::new();
+    let mut failed = None;
+    for w in 1..workers {
+        match thread::try_spawn(move || worker_main(w)) {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    if failed.is_some() {
+        // The workers made so far run the tasks with this one.
+        sched().workers = threads.len() + 1;
+    }
+    run_worker();
+    for t in threads {
+        let _ = t.join();
+    }
+    // Every task has ended and every other worker has left.
+    enter_critical();
     let s = sched();
     s.timer.arm(NEVER);
     let mut report = s.report;
@@ -271,10 +403,69 @@ pub fn run(config: &Config, root: fn(usize), arg: usize) -> Result<Report, Error
     report.table_bytes = s.tasks.bytes();
     // SAFETY: no task is left to use it.
     let s = unsafe { (*SCHEDULER.0.get()).take() }.expect("the scheduler ran");
-    CRITICAL.store(false, Ordering::Relaxed);
-    DEFERRED.store(false, Ordering::Relaxed);
+    unlock();
+    CRITICAL[0].store(false, Ordering::Relaxed);
+    DEFERRED[0].store(false, Ordering::Relaxed);
+    *worker() = Worker::IDLE;
     s.timer.stop();
-    Ok(report)
+    set_me(saved_tp);
+    match failed {
+        Some(e) => Err(Error::Thread(e)),
+        None => Ok(report),
+    }
+}
+
+/// An added worker's thread: a receiver of its own user timer, running tasks until all
+/// have ended.
+fn worker_main(w: usize) {
+    set_me(w);
+    let mechanism = sched_mechanism();
+    let receiver = timer::add_receiver(mechanism);
+    enter_critical();
+    if receiver.is_err() {
+        // No user timer for this thread: the others run the tasks.
+        let s = sched();
+        s.workers -= 1;
+        s.report.workers -= 1;
+        s.report.receiver_errors += 1;
+        unlock();
+        CRITICAL[w].store(false, Ordering::Relaxed);
+        return;
+    }
+    run_worker();
+    timer::remove_receiver(mechanism);
+    CRITICAL[w].store(false, Ordering::Relaxed);
+    DEFERRED[w].store(false, Ordering::Relaxed);
+    *worker() = Worker::IDLE;
+}
+
+/// The calling worker's main context (preemption off, `LOCK` held): dispatches ready tasks,
+/// waiting while there are none, until every task has ended; returns with `LOCK` released.
+fn run_worker() {
+    loop {
+        let s = sched();
+        let Some(next) = s.pick_ready() else {
+            if s.tasks.live() == 0 {
+                break;
+            }
+            s.wait_for_work();
+            continue;
+        };
+        let w = worker();
+        if w.ran {
+            s.report.switches += 1;
+        }
+        w.ran = true;
+        dispatch(next, false, &mut w.main_sp as *mut usize);
+        // Back in the main context: a task found nothing ready after it.
+    }
+    // Wake the workers that wait, so they see the end too.
+    let s = sched();
+    if s.idle > 0 {
+        blocking::COMPLETIONS.fetch_add(1, Ordering::Release);
+        let _ = syscall::futex_wake(&blocking::COMPLETIONS, usize::MAX);
+    }
+    unlock();
 }
 
 /// Makes a task running `entry(arg)` at `priority` (0 highest, below [`PRIORITIES`]).
@@ -285,7 +476,7 @@ pub fn spawn(entry: fn(usize), arg: usize, priority: u8) -> TaskId {
     enter_critical();
     let s = sched();
     let id = s.tasks.add(entry, arg, priority);
-    s.policy.enqueue(&mut s.tasks, id, Why::New);
+    s.make_ready(id, Why::New);
     s.report.spawned += 1;
     leave_critical(true);
     id
@@ -293,17 +484,18 @@ pub fn spawn(entry: fn(usize), arg: usize, priority: u8) -> TaskId {
 
 /// The running task.
 pub fn current() -> TaskId {
-    sched().current
+    worker().current
+}
+
+/// The worker running the caller (0: the thread that called [`run`]).
+pub fn current_worker() -> usize {
+    me()
 }
 
 /// Whether the caller is a task of a running scheduler.
 pub fn in_task() -> bool {
     // SAFETY: a plain read; see `sched`.
-    unsafe {
-        (*SCHEDULER.0.get())
-            .as_ref()
-            .is_some_and(|s| s.current != NONE)
-    }
+    unsafe { (*SCHEDULER.0.get()).is_some() && worker().current != NONE }
 }
 
 /// Lets the policy run another ready task.
@@ -311,9 +503,9 @@ pub fn yield_now() {
     enter_critical();
     let s = sched();
     s.report.yields += 1;
-    let me = s.current;
+    let me = worker().current;
     s.tasks.get_mut(me).state = State::Ready;
-    s.policy.enqueue(&mut s.tasks, me, Why::Yielded);
+    s.make_ready(me, Why::Yielded);
     reschedule(false);
     landed();
     leave_critical(true);
@@ -325,7 +517,7 @@ pub fn sleep_ns(ns: u64) {
     let s = sched();
     let hz = timebase_hz();
     let deadline = now_ticks() + ((ns as u128 * hz as u128).div_ceil(1_000_000_000) as u64);
-    let me = s.current;
+    let me = worker().current;
     s.report.blocks += 1;
     s.tasks.get_mut(me).state = State::Blocked;
     s.sleepers.push(Reverse((deadline, me)));
@@ -353,7 +545,7 @@ pub fn blocking<R: Send, F: FnOnce() -> R + Send>(f: F) -> R {
     let job: *mut (dyn FnMut() + Send + 'static) = unsafe { core::mem::transmute(job) };
     enter_critical();
     let s = sched();
-    let me = s.current;
+    let me = worker().current;
     let mut request = blocking::Request::new(job, me);
     s.report.blocks += 1;
     s.outstanding += 1;
@@ -380,29 +572,32 @@ pub fn futex_wait(word: &AtomicU32, expected: u32, timeout_ns: u64) -> Result<()
 /// Runs `f` with preemption off: interrupts that end the quantum meanwhile take effect at
 /// its end.
 pub fn without_preemption<R>(f: impl FnOnce() -> R) -> R {
-    if CRITICAL.load(Ordering::Relaxed) || !in_task() {
+    if CRITICAL[me()].load(Ordering::Relaxed) || !in_task() {
         return f();
     }
-    enter_critical();
+    preemption_off();
     let r = f();
+    lock();
     leave_critical(true);
     r
 }
 
-/// Where every task starts (`arg`: its id), with `CRITICAL` held by whoever switched here.
+/// Where every task starts (`arg`: its id), with `CRITICAL` and `LOCK` held by whoever
+/// switched here.
 extern "C" fn task_main(id: usize) -> ! {
     landed();
-    leave_critical(true);
     let (entry, arg) = {
         let task = sched().tasks.get(id as TaskId);
         (task.entry, task.arg)
     };
+    leave_critical(true);
     entry(arg);
     enter_critical();
     let s = sched();
     let stack = s.tasks.get(id as TaskId).stack;
     s.tasks.remove(id as TaskId);
-    // Still running on it, but nothing else will until the switch below has left it.
+    // Still running on it, but nothing else will until the switch below has left it (the
+    // lock is held until then).
     s.stacks.give(stack);
     reschedule(true);
     unreachable!("an ended task ran again");
@@ -414,34 +609,35 @@ extern "C" fn task_main(id: usize) -> ! {
 /// an instruction); and the preemption's delay is measured.
 fn landed() {
     let s = sched();
-    s.stretch = 0;
-    s.resumed_at = (0, 0);
-    s.arm_quantum();
-    if s.latency_from != 0 {
+    let w = worker();
+    w.stretch = 0;
+    w.resumed_at = (0, 0);
+    s.arm_quantum(w);
+    if w.latency_from != 0 {
         if let (Some(key), Some(now)) = (s.latency_key, sim::now_ps()) {
-            let from = s.latency_from * s.ps_per_tick;
+            let from = w.latency_from * s.ps_per_tick;
             sim::sample(key, now.saturating_sub(from) / 1000);
         }
-        s.latency_from = 0;
+        w.latency_from = 0;
     }
 }
 
 /// An interrupt for the quantum ending at `deadline`.
 fn on_interrupt(deadline: u64) {
-    if CRITICAL.load(Ordering::Relaxed) {
-        // SAFETY: plain field reads and a timer write. The user timer is held first, even
-        // for a stale deadline: one that fires between `arm_quantum`'s store of the new
-        // deadline and its write of `utimecmp` would otherwise interrupt again at once, for
-        // ever, the write never running.
+    if CRITICAL[me()].load(Ordering::Relaxed) {
+        // SAFETY: plain reads of fields fixed for the run and a timer write. The user timer
+        // is held first, even for a stale deadline: one that fires between `arm_quantum`'s
+        // store of the new deadline and its write of `utimecmp` would otherwise interrupt
+        // again at once, for ever, the write never running.
         unsafe {
             if let Some(s) = (*SCHEDULER.0.get()).as_ref() {
                 s.timer.hold();
-                if deadline < s.deadline {
+                if deadline < worker().deadline {
                     return;
                 }
             }
         }
-        DEFERRED.store(true, Ordering::Relaxed);
+        DEFERRED[me()].store(true, Ordering::Relaxed);
         return;
     }
     // SAFETY: see `Global`.
@@ -450,34 +646,35 @@ fn on_interrupt(deadline: u64) {
     }
     enter_critical();
     let s = sched();
+    let w = worker();
     let at = (Interrupted::pc(s.mechanism), stack_pointer());
-    let retired = crate::time::instret().wrapping_sub(s.resumed_instret);
-    if deadline < s.deadline {
+    let retired = crate::time::instret().wrapping_sub(w.resumed_instret);
+    if deadline < w.deadline {
         s.report.stale += 1;
-    } else if at == s.resumed_at && retired < s.mechanism.return_instructions() {
+    } else if at == w.resumed_at && retired < s.mechanism.return_instructions() {
         // Taken where the last handler resumed the task, having retired no more than the
         // way out of one handler and into the next: the interrupt was raised again while the
         // last one was handled (an upcall costs about 6 µs of kernel time, the user
         // interrupts' handlers 0.5 µs on the default machine), and the task ran nothing.
         // Ending the quantum now would end the next one the same way, and no task would run
         // again.
-        stretch(s);
+        stretch(s, w);
     } else {
         quantum_end(deadline);
     }
-    let s = sched();
-    s.resumed_at = at;
-    s.resumed_instret = crate::time::instret();
+    let w = worker();
+    w.resumed_at = at;
+    w.resumed_instret = crate::time::instret();
     leave_critical(false);
 }
 
 /// The running task's quantum ended before it ran: it keeps the processor and its quantum
 /// doubles, for this dispatch, until it runs.
-fn stretch(s: &mut Scheduler) {
+fn stretch(s: &mut Scheduler, w: &mut Worker) {
     s.report.stretched += 1;
-    s.stretch = (s.stretch + 1).min(MAX_STRETCH);
-    s.report.longest_quantum = s.report.longest_quantum.max(1 << s.stretch);
-    s.arm_quantum();
+    w.stretch = (w.stretch + 1).min(MAX_STRETCH);
+    s.report.longest_quantum = s.report.longest_quantum.max(1 << w.stretch);
+    s.arm_quantum(w);
 }
 
 /// The stack pointer (in a handler: where its frames are, which depends only on where the
@@ -493,7 +690,8 @@ fn stack_pointer() -> usize {
 /// The running task's quantum has ended (at `deadline`; 0: deferred): the policy decides.
 fn quantum_end(deadline: u64) {
     let s = sched();
-    let me = s.current;
+    let w = worker();
+    let me = w.current;
     if me == NONE {
         return;
     }
@@ -502,13 +700,13 @@ fn quantum_end(deadline: u64) {
         s.report.deferred += 1;
     }
     if !s.policy.quantum_end(&mut s.tasks, me) {
-        s.arm_quantum();
+        s.arm_quantum(w);
         return;
     }
     s.report.preemptions += 1;
-    s.latency_from = deadline;
+    w.latency_from = deadline;
     s.tasks.get_mut(me).state = State::Ready;
-    s.policy.enqueue(&mut s.tasks, me, Why::Preempted);
+    s.make_ready(me, Why::Preempted);
     let mechanism = s.mechanism;
     let interrupted = Interrupted::save(mechanism);
     reschedule(false);
@@ -517,16 +715,18 @@ fn quantum_end(deadline: u64) {
 }
 
 /// Switches from the running task (already queued, blocked or, with `exiting`, ended) to the
-/// next one, or to the main context when no task is left. Returns when the caller is resumed.
+/// next ready one, or to the worker's main context when none is ready. Returns when the
+/// caller is resumed (on whichever worker resumes it), `LOCK` held.
 fn reschedule(exiting: bool) {
     let s = sched();
-    let next = s.pick_next();
-    let prev = s.current;
-    if next == prev && !exiting {
+    let w = worker();
+    let prev = w.current;
+    let next = s.pick_ready();
+    if next == Some(prev) && !exiting {
         s.tasks.get_mut(prev).state = State::Running;
         return;
     }
-    if prev != NONE && !exiting {
+    if !exiting {
         let base = s.tasks.get(prev).stack;
         assert!(
             Stacks::check(base),
@@ -534,28 +734,35 @@ fn reschedule(exiting: bool) {
             s.stacks.size()
         );
     }
-    if prev != NONE && next != NONE {
-        s.report.switches += 1;
-    }
-    s.current = next;
-    let save: *mut usize = if prev == NONE {
-        &mut s.main_sp
-    } else {
-        &mut s.tasks.get_mut(prev).sp
-    };
-    if next == NONE {
-        s.deadline = NEVER;
-        s.timer.arm(NEVER);
-        // SAFETY: `run` saved the main context.
-        unsafe {
-            if exiting {
-                context::resume(s.main_sp)
-            } else {
-                context::switch(save, s.main_sp)
+    let save: *mut usize = &mut s.tasks.get_mut(prev).sp;
+    match next {
+        Some(next) => {
+            s.report.switches += 1;
+            dispatch(next, exiting, save);
+        }
+        None => {
+            w.current = NONE;
+            w.deadline = NEVER;
+            s.timer.arm(NEVER);
+            // SAFETY: the worker's main context was saved by `run_worker`'s dispatch.
+            unsafe {
+                if exiting {
+                    context::resume(w.main_sp)
+                } else {
+                    context::switch(save, w.main_sp)
+                }
             }
         }
-        return;
     }
+}
+
+/// Runs task `next` on the calling worker: saves the caller's context at `save` (or
+/// abandons it, `exiting`) and resumes `next`, or starts it on a fresh stack. Returns when
+/// the caller is resumed.
+fn dispatch(next: TaskId, exiting: bool, save: *mut usize) {
+    let s = sched();
+    s.report.dispatched[me()] += 1;
+    worker().current = next;
     let task = s.tasks.get_mut(next);
     let was = task.state;
     task.state = State::Running;
@@ -603,56 +810,65 @@ unsafe extern "C" fn first_run() -> ! {
 }
 
 impl Scheduler {
-    /// Arms the end of the running task's quantum, counted from now.
-    fn arm_quantum(&mut self) {
-        self.deadline = now_ticks() + (self.quantum_ticks << self.stretch);
-        self.timer.arm(self.deadline);
+    /// Arms the end of the running task's quantum on worker `w`, counted from now.
+    fn arm_quantum(&self, w: &mut Worker) {
+        w.deadline = now_ticks() + (self.quantum_ticks << w.stretch);
+        self.timer.arm(w.deadline);
     }
 
-    /// The next task to run; waits (in the kernel) while every task is blocked; [`NONE`]
-    /// once all have ended.
-    fn pick_next(&mut self) -> TaskId {
-        loop {
-            let now = now_ticks();
-            while let Some(&Reverse((deadline, task))) = self.sleepers.peek() {
-                if deadline > now {
-                    break;
-                }
-                self.sleepers.pop();
-                self.wake(task);
-            }
-            if blocking::any_completed() {
-                let mut woken = 0;
-                blocking::take_completed(|task| {
-                    self.tasks.get_mut(task).state = State::Ready;
-                    self.policy.enqueue(&mut self.tasks, task, Why::Woken);
-                    woken += 1;
-                });
-                self.outstanding -= woken;
-            }
-            if let Some(task) = self.policy.dequeue(&mut self.tasks) {
-                return task;
-            }
-            if self.tasks.live() == 0 {
-                return NONE;
-            }
-            // Every live task waits: sleep until a sleeper's deadline or a completion.
-            self.deadline = NEVER;
-            self.timer.arm(NEVER);
-            let seen = blocking::COMPLETIONS.load(Ordering::Acquire);
-            if blocking::any_completed() {
-                continue;
-            }
-            let timeout_ns = match self.sleepers.peek() {
-                Some(&Reverse((deadline, _))) => {
-                    let ticks = deadline.saturating_sub(now_ticks()).max(1);
-                    (ticks as u128 * 1_000_000_000).div_ceil(timebase_hz() as u128) as u64
-                }
-                None if self.outstanding > 0 => 0,
-                None => panic!("uthread: every task waits and nothing can wake one"),
-            };
-            let _ = syscall::futex_wait(&blocking::COMPLETIONS, seen, timeout_ns);
+    /// Hands `task` to the policy; with workers waiting, wakes one to run it.
+    fn make_ready(&mut self, task: TaskId, why: Why) {
+        self.policy.enqueue(&mut self.tasks, task, why);
+        if self.idle > 0 {
+            blocking::COMPLETIONS.fetch_add(1, Ordering::Release);
+            let _ = syscall::futex_wake(&blocking::COMPLETIONS, 1);
         }
+    }
+
+    /// The next task to run, after waking the sleepers that are due and the tasks whose
+    /// blocking calls completed; `None` when no task is ready.
+    fn pick_ready(&mut self) -> Option<TaskId> {
+        let now = now_ticks();
+        while let Some(&Reverse((deadline, task))) = self.sleepers.peek() {
+            if deadline > now {
+                break;
+            }
+            self.sleepers.pop();
+            self.wake(task);
+        }
+        if blocking::any_completed() {
+            let mut woken = 0;
+            blocking::take_completed(|task| {
+                self.tasks.get_mut(task).state = State::Ready;
+                self.policy.enqueue(&mut self.tasks, task, Why::Woken);
+                woken += 1;
+            });
+            self.outstanding -= woken;
+        }
+        self.policy.dequeue(&mut self.tasks)
+    }
+
+    /// In a worker's main context, with no task ready and some live: waits (in the kernel,
+    /// `LOCK` released) until a sleeper is due, a blocking call completes or, with several
+    /// workers, another worker makes a task ready or ends the last one.
+    fn wait_for_work(&mut self) {
+        let seen = blocking::COMPLETIONS.load(Ordering::Acquire);
+        if blocking::any_completed() {
+            return;
+        }
+        let timeout_ns = match self.sleepers.peek() {
+            Some(&Reverse((deadline, _))) => {
+                let ticks = deadline.saturating_sub(now_ticks()).max(1);
+                (ticks as u128 * 1_000_000_000).div_ceil(timebase_hz() as u128) as u64
+            }
+            None if self.outstanding > 0 || self.workers > 1 => 0,
+            None => panic!("uthread: every task waits and nothing can wake one"),
+        };
+        self.idle += 1;
+        unlock();
+        let _ = syscall::futex_wait(&blocking::COMPLETIONS, seen, timeout_ns);
+        lock();
+        sched().idle -= 1;
     }
 
     fn wake(&mut self, task: TaskId) {

@@ -231,7 +231,7 @@ impl Timer {
         Ok(timer)
     }
 
-    /// Arms the deadline (`NEVER`: disarms).
+    /// Arms the deadline (`NEVER`: disarms) for the calling thread's task.
     #[inline]
     pub fn arm(&self, deadline: u64) {
         match self.mechanism {
@@ -274,6 +274,32 @@ impl Timer {
             ARM_SEQ.fetch_add(1, Ordering::Release);
             let _ = syscall::futex_wake(&ARM_SEQ, 1);
             let _ = thread.join();
+        }
+    }
+}
+
+/// Makes the calling thread (a worker added to a running scheduler) a receiver of its own
+/// user timer, disarmed, for `mechanism` (only the user timer needs one per thread).
+pub fn add_receiver(mechanism: Mechanism) -> Result<(), Errno> {
+    if mechanism == Mechanism::UserTimer {
+        uintr::register_handler(user_interrupt)?;
+        // SAFETY: the user timer, delegated to this receiver thread: disarmed, then enabled
+        // in `uie`.
+        unsafe {
+            asm!("csrw 0x8C0, {}", in(reg) NEVER);
+            asm!("csrs 0x004, {}", in(reg) 1usize << 4);
+        }
+    }
+    Ok(())
+}
+
+/// Undoes [`add_receiver`]'s timer setup on the calling thread (the thread then ends).
+pub fn remove_receiver(mechanism: Mechanism) {
+    if mechanism == Mechanism::UserTimer {
+        // SAFETY: disarms this receiver's user timer and disables its interrupt in `uie`.
+        unsafe {
+            asm!("csrw 0x8C0, {}", in(reg) NEVER);
+            asm!("csrc 0x004, {}", in(reg) 1usize << 4);
         }
     }
 }
