@@ -411,4 +411,34 @@ mod tests {
             Some(10_000_000)
         );
     }
+
+    /// The blob of a board with every optional node (user-mode PLIC contexts, a virtio slot),
+    /// byte for byte as committed in `tests/data/virt.dtb`: the device tree is part of the
+    /// machine's ABI. `HARTLAB_WRITE_DTB=1` rewrites the file after a deliberate change.
+    #[test]
+    fn device_tree_blob_is_unchanged() {
+        let blob = build(&FdtParams {
+            harts: 2,
+            ram_base: 0x8000_0000,
+            ram_size: 128 << 20,
+            timebase_frequency: 10_000_000,
+            hart_frequencies: vec![1_000_000_000, 500_000_000],
+            bootargs: Some("console quiet"),
+            plic_user_contexts: true,
+            uintc_slots: 64,
+            task_controller: TaskControllerNode {
+                sets: 4,
+                priorities: 8,
+                capacity: 32,
+            },
+            virtio_slots: vec![0],
+        })
+        .unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/virt.dtb");
+        if std::env::var_os("HARTLAB_WRITE_DTB").is_some() {
+            std::fs::write(path, &blob).unwrap();
+        }
+        let committed = std::fs::read(path).expect("tests/data/virt.dtb");
+        assert!(blob == committed, "the device tree blob changed");
+    }
 }
