@@ -19,8 +19,8 @@ use sim_core::time::Timebase;
 use sim_core::trace::Tracer;
 
 use crate::config::MachineConfig;
-use crate::resolved::ResolvedMachine;
 use crate::fdt::{self, FdtParams, Referenced, SocDevice};
+use crate::resolved::ResolvedMachine;
 
 /// Base of RAM on the virt board.
 pub const RAM_BASE: u64 = virt::RAM_BASE;
@@ -135,8 +135,7 @@ impl Devices {
         let mut nodes = vec![
             SocDevice::new(virt::SIM_CONTROL_BASE, &self.sim_control),
             SocDevice::new(virt::CLINT_BASE, &self.clint),
-            SocDevice::new(virt::PLIC_BASE, &self.plic)
-                .referenced(Referenced::AsInterruptParent),
+            SocDevice::new(virt::PLIC_BASE, &self.plic).referenced(Referenced::AsInterruptParent),
             SocDevice::new(virt::UINTC_BASE, &self.uintc),
             SocDevice::new(virt::TASK_CONTROLLER_BASE, &self.task_controller),
             SocDevice::new(virt::UART0_BASE, &self.uart),
@@ -144,9 +143,8 @@ impl Devices {
         if let Some(net) = &self.net {
             nodes.push(SocDevice::new(virt::VIRTIO_BASE, net));
         }
-        nodes.push(
-            SocDevice::new(virt::TEST_BASE, &self.test_finisher).referenced(Referenced::Yes),
-        );
+        nodes
+            .push(SocDevice::new(virt::TEST_BASE, &self.test_finisher).referenced(Referenced::Yes));
         nodes
     }
 
@@ -226,8 +224,13 @@ impl Board {
         if let Some(tohost) = elf.tohost {
             bus.set_htif(tohost, elf.fromhost, Box::new(sink));
         }
-        let built = Machine::new(machine.machine_params().clone(), bus, elf.entry, fdt_address)
-            .context("invalid timing model")?;
+        let built = Machine::new(
+            machine.machine_params().clone(),
+            bus,
+            elf.entry,
+            fdt_address,
+        )
+        .context("invalid timing model")?;
         Ok(Self {
             machine: built,
             elf,

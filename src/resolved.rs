@@ -37,8 +37,7 @@ impl MachineConfig {
         self.validate()?;
         let hart_clocks = self.hart_clocks();
         // The SEND-to-USIP delay is given in cycles of the (first) hart's clock.
-        let uintc_visibility =
-            hart_clocks[0].time_of(self.uintr.send_visibility_cycles as u64);
+        let uintc_visibility = hart_clocks[0].time_of(self.uintr.send_visibility_cycles as u64);
         Ok(ResolvedMachine {
             params: self.machine_params(),
             task_controller: self.task_controller_config(),

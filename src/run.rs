@@ -156,7 +156,11 @@ pub fn run_image(
         }
         None => None,
     };
-    let hash = machine_hash(options.config.description(), bytes, options.bootargs.as_deref());
+    let hash = machine_hash(
+        options.config.description(),
+        bytes,
+        options.bootargs.as_deref(),
+    );
     let mut restore = match &options.restore {
         Some(path) => Some((path, Checkpoint::read(path, hash)?)),
         None => None,

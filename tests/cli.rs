@@ -144,8 +144,10 @@ fn a_range_error_is_one_line_naming_the_file_or_the_option() {
     let lines: Vec<&str> = e.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{e}");
     assert!(
-        lines[0].contains(&format!("{}: task_controller.capacity = 5000", cfg.display()))
-            && lines[0].contains("between 1 and 1024"),
+        lines[0].contains(&format!(
+            "{}: task_controller.capacity = 5000",
+            cfg.display()
+        )) && lines[0].contains("between 1 and 1024"),
         "{e}"
     );
     // A key the command line set is blamed on the command line, not on the file.
@@ -156,7 +158,9 @@ fn a_range_error_is_one_line_naming_the_file_or_the_option() {
     );
     let e = stderr(&o);
     assert!(
-        e.contains("command-line") && e.contains("machine.harts = 100000") && !e.contains("range.toml"),
+        e.contains("command-line")
+            && e.contains("machine.harts = 100000")
+            && !e.contains("range.toml"),
         "{e}"
     );
     let o = run(&guest("hello"), &["--memory", "12 parsecs"]);

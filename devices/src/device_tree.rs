@@ -81,10 +81,9 @@ impl<'a> NodeWriter<'a> {
     pub fn compatible(&mut self, names: &[&str]) -> NodeResult {
         match names {
             [one] => self.fdt.property_string("compatible", one),
-            _ => self.fdt.property_string_list(
-                "compatible",
-                names.iter().map(|s| s.to_string()).collect(),
-            ),
+            _ => self
+                .fdt
+                .property_string_list("compatible", names.iter().map(|s| s.to_string()).collect()),
         }
     }
 

@@ -98,8 +98,7 @@ pub mod wiring {
     /// The PLIC's contexts of each hart: M mode (MEIP), S mode (SEIP).
     pub const PLIC_CONTEXTS: [HartLine; 2] = [own(mip::MEIP), own(mip::SEIP)];
     /// The PLIC's contexts of each hart with a U-mode context: MEIP, SEIP, UEIP.
-    pub const PLIC_USER_CONTEXTS: [HartLine; 3] =
-        [own(mip::MEIP), own(mip::SEIP), own(mip::UEIP)];
+    pub const PLIC_USER_CONTEXTS: [HartLine; 3] = [own(mip::MEIP), own(mip::SEIP), own(mip::UEIP)];
     /// The UINTC's output, USIP, shared with the task controller.
     pub const UINTC: HartLine = HartLine::shared(mip::USIP.trailing_zeros(), irq_driver::UINTC);
     /// The task controller's preempt lines, SSIP and USIP, shared with the UINTC.

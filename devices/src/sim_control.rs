@@ -35,8 +35,8 @@
 
 use std::any::Any;
 
-use abi::sim_control as regs;
 use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
+use abi::sim_control as regs;
 use sim_core::bus::{AccessCtx, BusFault, Device, DeviceCost, Mmio, Statistics, StatsRequest};
 use sim_core::time::SimTime;
 use sim_core::trace::{DeviceTracer, GuestOp};
@@ -324,7 +324,10 @@ mod tests {
         assert_eq!(env.read(&mut dev, 0, TIMING, 4), 1);
         env.write(&mut dev, 0, TIMING, 4, 0);
         assert!(!env.control.timed);
-        assert!(!dev.cost(TIMING, true).magic, "TIMING crosses the interconnect");
+        assert!(
+            !dev.cost(TIMING, true).magic,
+            "TIMING crosses the interconnect"
+        );
         assert_eq!(dev.cost(TIMING, true).cycles, 0);
     }
 

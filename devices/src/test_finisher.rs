@@ -5,8 +5,8 @@
 //! A 32-bit write at offset 0 whose low 16 bits are 0x5555 passes, 0x3333 fails with the code
 //! in the upper 16 bits, 0x7777 resets; other values are ignored. Reads return 0.
 
-use abi::board::test_finisher as codes;
 use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
+use abi::board::test_finisher as codes;
 use sim_core::bus::{AccessCtx, BusFault, Device, ExitRequest, Mmio};
 
 const PASS: u64 = codes::PASS as u64;

@@ -404,7 +404,6 @@ impl Mmio for Uart {
 }
 
 impl Timed for Uart {
-
     fn next_event(&self, now: SimTime, _timebase: &Timebase) -> Option<SimTime> {
         if self.interrupt(now).is_some() != self.line {
             return Some(now);

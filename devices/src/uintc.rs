@@ -239,10 +239,9 @@ impl Mmio for Uintc {
             LOW => slot.low(),
             ACTIVE => slot.active as u64,
             _ => {
-                let pending =
-                    self.modify(idx, ctx.now, &mut ctx.irq, |s| {
-                        std::mem::take(&mut s.pending)
-                    });
+                let pending = self.modify(idx, ctx.now, &mut ctx.irq, |s| {
+                    std::mem::take(&mut s.pending)
+                });
                 self.reads_cleared += (pending != 0) as u64;
                 pending
             }
@@ -287,7 +286,6 @@ impl Mmio for Uintc {
 
 /// The UINTC keeps time only to report when a raised line becomes visible.
 impl Timed for Uintc {
-
     /// The earliest time after `now` at which a raised line becomes visible to its hart.
     ///
     /// Needed: harts do not consult [`IrqLines::next_rise`] (`Hart::recompute_deadline` asks
@@ -365,7 +363,10 @@ mod tests {
     }
 
     fn setup(slots: usize, harts: usize, vis: SimTime) -> (Env, Uintc) {
-        (Env::new(harts, 1), Uintc::new(slots, harts, vis, crate::wiring::UINTC))
+        (
+            Env::new(harts, 1),
+            Uintc::new(slots, harts, vis, crate::wiring::UINTC),
+        )
     }
 
     #[test]

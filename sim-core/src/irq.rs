@@ -272,7 +272,9 @@ impl IrqLines {
 /// built. The line is the device's alone, or shared with other devices as driver number
 /// `driver` (below [`SHARED_DRIVERS`]; the UINTC and the task controller both raise USIP): a
 /// shared bit is high while any of its drivers holds it high.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub struct HartLine {
     bit: u8,
     driver: Option<u8>,
@@ -454,5 +456,30 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_device_drives_only_its_handles_and_shared_lines_stay_up_while_any_driver_holds_them() {
+        let mut irq = IrqLines::new(2, 8);
+        let usip_a = HartLine::shared(0, 0);
+        let usip_b = HartLine::shared(0, 1);
+        let mtip = HartLine::exclusive(7);
+        let source = SourceLine::new(3);
+        irq.set_now(100);
+        let mut lines = Lines::new(&mut irq);
+        lines.set(usip_a, 1, true);
+        lines.set_at(usip_b, 1, true, 50);
+        lines.set(usip_a, 1, false);
+        lines.set_at(mtip, 0, true, 40);
+        lines.set_source(source, true);
+        assert!(lines.source(3) && !lines.source(2));
+        assert_eq!(lines.now(), 100);
+        assert_eq!(irq.hart_lines(1), 1, "driver 1 still holds USIP");
+        assert_eq!(irq.rise_time(1, 0), Some(100), "USIP keeps its first rise");
+        assert_eq!(irq.hart_lines_at(0, 39), 0);
+        assert_eq!(irq.hart_lines_at(0, 40), 1 << 7);
+        Lines::new(&mut irq).set(usip_b, 1, false);
+        assert_eq!(irq.hart_lines(1), 0);
+        assert_eq!((mtip.bit(), mtip.mask(), source.number()), (7, 1 << 7, 3));
     }
 }

@@ -8,8 +8,7 @@ use std::cell::Cell;
 use std::io::Write;
 
 use crate::bus::{
-    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, Lines,
-    MachineControl,
+    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, Lines, MachineControl,
 };
 use crate::checkpoint::{self, StateError};
 use crate::dma::Dma;
@@ -233,7 +232,9 @@ impl SystemBus {
         self.regions
             .iter()
             .find(|r| addr >= r.base && addr - r.base < r.size)
-            .map_or(DeviceCost::default(), |r| r.device.cost(addr - r.base, write))
+            .map_or(DeviceCost::default(), |r| {
+                r.device.cost(addr - r.base, write)
+            })
     }
 
     /// Read from a device at physical `addr` on behalf of `hart` at `at`.

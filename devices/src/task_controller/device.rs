@@ -636,14 +636,7 @@ impl TaskController {
         self.src_pending[source] = false;
     }
 
-    fn set_online(
-        &mut self,
-        role: Role,
-        hart: usize,
-        value: u64,
-        now: SimTime,
-        irq: &mut Lines,
-    ) {
+    fn set_online(&mut self, role: Role, hart: usize, value: u64, now: SimTime, irq: &mut Lines) {
         if hart >= self.harts {
             self.fail_global(error::BAD_INDEX);
             return;
@@ -750,14 +743,7 @@ impl TaskController {
         }
     }
 
-    fn dequeue(
-        &mut self,
-        s: usize,
-        lq: usize,
-        hart: usize,
-        now: SimTime,
-        irq: &mut Lines,
-    ) -> u64 {
+    fn dequeue(&mut self, s: usize, lq: usize, hart: usize, now: SimTime, irq: &mut Lines) -> u64 {
         if !self.live(s) {
             return 0;
         }
