@@ -142,7 +142,7 @@ impl Uart {
     }
 
     /// Also receive the bytes sent on `rx` (for example host stdin read by another thread);
-    /// they are collected at [`Device::advance`] calls only.
+    /// they are collected at [`Timed::advance`] calls only.
     pub fn with_input(mut self, rx: Receiver<u8>) -> Self {
         self.input = Some(rx);
         self
@@ -155,7 +155,7 @@ impl Uart {
         self
     }
 
-    /// Queue host input; it is received at later [`Device::advance`] calls.
+    /// Queue host input; it is received at later [`Timed::advance`] calls.
     pub fn push_input(&mut self, bytes: &[u8]) {
         self.backlog.extend(bytes);
     }

@@ -108,7 +108,7 @@ impl Policy {
     }
 }
 
-/// Cycles an operation spends inside the controller (see [`Device::access_cycles`]).
+/// Cycles an operation spends inside the controller (see [`Mmio::cost`](sim_core::bus::Mmio::cost)).
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Costs {
     /// ENQUEUE.
