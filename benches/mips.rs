@@ -12,8 +12,16 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use hartlab::config::{InterleaveName, ModeName};
+use hartlab::config::{InterleaveName, MachineConfig, ModeName};
+use hartlab::resolved::ResolvedMachine;
 use hartlab::run::RunOptions;
+
+/// The default machine with `change` applied.
+fn machine(change: impl FnOnce(&mut MachineConfig)) -> ResolvedMachine {
+    let mut config = MachineConfig::default();
+    change(&mut config);
+    config.resolve().expect("a valid bench machine")
+}
 
 fn main() {
     let root = support::repo_root();
@@ -31,8 +39,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     for mode in [ModeName::Timed, ModeName::Functional] {
-        let mut options = RunOptions::default();
-        options.config.timing.mode = mode;
+        let options = RunOptions {
+            config: machine(|c| c.timing.mode = mode),
+            ..RunOptions::default()
+        };
         measure(&format!("intbench {mode:?}"), &elf, &options, runs);
     }
     if support::qemu_available() {
@@ -43,9 +53,13 @@ fn main() {
     let sharing = root.join("benches/guest/sharing.S");
     let sharing = support::build_guest("sharing-4", &[sharing.as_path()], &["-DNHARTS=4"]);
     for interleave in [InterleaveName::Exact, InterleaveName::Quantum] {
-        let mut options = RunOptions::default();
-        options.config.machine.harts = 4;
-        options.config.machine.interleave = interleave;
+        let options = RunOptions {
+            config: machine(|c| {
+                c.machine.harts = 4;
+                c.machine.interleave = interleave;
+            }),
+            ..RunOptions::default()
+        };
         measure(
             &format!("sharing, 4 harts, {interleave:?} interleaving"),
             &sharing,
@@ -58,8 +72,10 @@ fn main() {
 /// Run `elf` on QEMU and functionally on hartlab in turn, `runs` times each, and print the
 /// median of hartlab's MIPS over QEMU's, pair by pair.
 fn against_qemu(elf: &std::path::Path, runs: usize) {
-    let mut options = RunOptions::default();
-    options.config.timing.mode = ModeName::Functional;
+    let options = RunOptions {
+        config: machine(|c| c.timing.mode = ModeName::Functional),
+        ..RunOptions::default()
+    };
     let mut ratios = Vec::new();
     for i in 0..runs {
         let started = std::time::Instant::now();

@@ -4,12 +4,14 @@
 //! against this file by a test); unknown keys and out-of-range values are rejected with the
 //! file, key and reason. The tables map one to one onto `sim_core::timing::TimingConfig`.
 //!
-//! Validation is typed: [`MachineConfig::validate`] gives a [`ConfigError`] (key, value,
-//! reason) that the command line prints and the experiment runner places at the key's line;
-//! the timing model's own range rules (`TimingConfig::validate`) are not repeated here, their
-//! errors are translated to the TOML key.
+//! Reading a description only parses it (unknown keys are refused with their path). Checking
+//! happens once, in [`MachineConfig::resolve`] (see [`crate::resolved`]), after any
+//! command-line overrides: it gives a typed [`ConfigError`] (file, key, value, reason) that
+//! the command line prints and the experiment runner places at the key's line. The timing
+//! model's own range rules (`TimingConfig::validate`) are not repeated here, their errors are
+//! translated to the TOML key.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use devices::task_controller::{self, Costs, Policy, TaskControllerConfig};
@@ -24,10 +26,13 @@ use sim_core::timing::tlb::TlbConfig;
 use sim_core::timing::{TimingConfig, TimingConfigError, TimingMode, TrapCosts};
 use std::fmt;
 
-/// A machine configuration value that is out of range or inconsistent with another: the
-/// TOML key, the value as written when one value is at fault, and why it is refused.
+/// A machine configuration value that is out of range or inconsistent with another: the file
+/// it was read from (if it came from one), the TOML key, the value as written when one value
+/// is at fault, and why it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The machine description file the key was read from, if any.
+    pub file: Option<PathBuf>,
     /// The dotted TOML key (`machine.harts`, `machine.hart_frequencies[2]`, `memory.l1d`).
     pub key: String,
     /// The value, as TOML would write it.
@@ -40,6 +45,7 @@ impl ConfigError {
     /// `key = value: reason`.
     fn value(key: impl Into<String>, value: impl fmt::Display, reason: impl Into<String>) -> Self {
         Self {
+            file: None,
             key: key.into(),
             value: Some(value.to_string()),
             reason: reason.into(),
@@ -49,15 +55,27 @@ impl ConfigError {
     /// `key: reason`, for a table or a key whose value alone is not at fault.
     fn key(key: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
+            file: None,
             key: key.into(),
             value: None,
             reason: reason.into(),
+        }
+    }
+
+    /// The same error, for a key read from `file`.
+    pub fn in_file(self, file: &Path) -> Self {
+        Self {
+            file: Some(file.to_path_buf()),
+            ..self
         }
     }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}: ", file.display())?;
+        }
         match &self.value {
             Some(value) => write!(f, "{} = {value}: {}", self.key, self.reason),
             None => write!(f, "{}: {}", self.key, self.reason),
@@ -694,6 +712,7 @@ impl NetSection {
             ));
         }
         self.client.validate().map_err(|e| ConfigError {
+            file: None,
             key: format!("net.client.{}", e.key),
             value: Some(e.value),
             reason: e.reason,
@@ -708,7 +727,7 @@ impl NetSection {
             latency: self.latency_ns * 1000,
             frame_cost: self.frame_ns * 1000,
             descriptor_cost: self.descriptor_ns * 1000,
-            irq: abi::board::VIRTIO_IRQ,
+            irq: devices::wiring::virtio(0),
             irq_mode: match self.irq {
                 NetIrqName::Plic => devices::virtio::IrqMode::Level,
                 NetIrqName::TaskController => devices::virtio::IrqMode::Pulse,
@@ -721,19 +740,16 @@ impl NetSection {
 }
 
 impl MachineConfig {
-    /// Read and validate a TOML machine description.
+    /// Read a TOML machine description (checked when it is resolved).
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read machine config {}", path.display()))?;
         Self::from_toml(&text).with_context(|| format!("invalid machine config {}", path.display()))
     }
 
-    /// Parse and validate TOML text.
+    /// Parse TOML text (checked when it is resolved).
     pub fn from_toml(text: &str) -> Result<Self> {
-        let config: Self =
-            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
-        config.validate()?;
-        Ok(config)
+        toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))
     }
 
     /// The timing model these tables describe.
@@ -852,8 +868,9 @@ impl MachineConfig {
             .collect()
     }
 
-    /// Check every value's range, naming the key on failure.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    /// Check every value's range, naming the key on failure (once, by
+    /// [`MachineConfig::resolve`]).
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let m = &self.machine;
         if m.harts == 0 || m.harts > MAX_HARTS {
             return Err(ConfigError::value(
@@ -1081,6 +1098,7 @@ fn de_some_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolved::ResolvedMachine;
 
     #[test]
     fn parses_sizes() {
@@ -1089,6 +1107,11 @@ mod tests {
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("12X").is_err());
         assert!(parse_size("").is_err());
+    }
+
+    /// Parse and check TOML text, as a run does.
+    fn checked(text: &str) -> Result<ResolvedMachine> {
+        Ok(MachineConfig::from_toml(text)?.resolve()?)
     }
 
     fn preset(name: &str) -> MachineConfig {
@@ -1146,7 +1169,7 @@ mod tests {
 
     #[test]
     fn net_tables_are_read_checked_and_left_out_while_default() {
-        let err = |text: &str| format!("{:#}", MachineConfig::from_toml(text).unwrap_err());
+        let err = |text: &str| format!("{:#}", checked(text).unwrap_err());
         assert!(err("[net]\nbandwidth_bps = 5\n").starts_with("net.bandwidth_bps = 5:"));
         assert!(err("[net]\nqueue_size = 0\n").starts_with("net.queue_size = 0:"));
         assert!(err("[net.client]\nconnections = 0\n").starts_with("net.client.connections = 0:"));
@@ -1263,7 +1286,7 @@ mod tests {
     }
 
     fn error(text: &str) -> String {
-        format!("{:#}", MachineConfig::from_toml(text).unwrap_err())
+        format!("{:#}", checked(text).unwrap_err())
     }
 
     #[test]
@@ -1425,7 +1448,7 @@ mod tests {
         assert_eq!(c.machine.memory, 128 << 20);
         let e = MachineConfig::from_toml("[machine]\nhartz = 4\n").unwrap_err();
         assert!(format!("{e:#}").contains("hartz"), "{e:#}");
-        let e = MachineConfig::from_toml("[machine]\nharts = 0\n").unwrap_err();
+        let e = checked("[machine]\nharts = 0\n").unwrap_err();
         assert!(format!("{e:#}").contains("machine.harts"), "{e:#}");
         let e = MachineConfig::from_toml("[machine]\nmemory = \"lots\"\n").unwrap_err();
         assert!(format!("{e:#}").contains("lots"), "{e:#}");

@@ -1,11 +1,12 @@
 //! The flattened device tree describing the virt board, built with `vm-fdt` in the layout
 //! QEMU's `virt` machine uses, so firmware and kernels written for QEMU find the same nodes.
-//! One function writes each node; addresses and window sizes come from the board's map and
-//! the devices (`abi::board`, `abi::uintc`, `abi::task_controller`, each device's `SIZE`).
+//! This module writes the board's part (root, `/chosen`, memory, the harts and their local
+//! interrupt controllers, the `soc` bus) and the phandles; each device on the bus writes its
+//! own node ([`DeviceTreeNode`]) from its own window size and interrupt lines.
 
-use abi::board::test_finisher;
 use anyhow::{Context, Result};
-use devices::{task_controller, virt, Clint, Plic, SimControl, TestFinisher, Uart};
+use devices::device_tree::{DeviceTreeNode, NodeWriter, Phandles};
+use devices::virt;
 use vm_fdt::FdtWriter;
 
 /// What the device tree describes.
@@ -22,25 +23,45 @@ pub struct FdtParams<'a> {
     pub hart_frequencies: Vec<u64>,
     /// `/chosen/bootargs`, if any.
     pub bootargs: Option<&'a str>,
-    /// The PLIC has a U-mode context per hart (3 contexts per hart instead of 2).
-    pub plic_user_contexts: bool,
-    /// Receiver slots of the UINTC.
-    pub uintc_slots: usize,
-    /// The task controller's geometry.
-    pub task_controller: TaskControllerNode,
-    /// The populated virtio-mmio slots (0..8): each gets a `virtio_mmio@...` node.
-    pub virtio_slots: Vec<usize>,
+    /// The devices on the `soc` bus, in the order of their nodes.
+    pub devices: Vec<SocDevice<'a>>,
 }
 
-/// What the device tree says about the task controller.
-#[derive(Debug, Clone, Copy)]
-pub struct TaskControllerNode {
-    /// Queue sets.
-    pub sets: usize,
-    /// Priority levels per set.
-    pub priorities: usize,
-    /// Entries per set.
-    pub capacity: usize,
+/// Whether other nodes refer to a device's node (it then gets a phandle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Referenced {
+    /// Nothing refers to it.
+    No,
+    /// It is the interrupt parent of the devices that drive platform sources.
+    AsInterruptParent,
+    /// Some other node refers to it (the test finisher, the syscon of poweroff and reboot).
+    Yes,
+}
+
+/// A device on the `soc` bus, at the address the board maps it.
+pub struct SocDevice<'a> {
+    /// Base address.
+    pub base: u64,
+    /// The device.
+    pub device: &'a dyn DeviceTreeNode,
+    /// Whether other nodes refer to it.
+    pub referenced: Referenced,
+}
+
+impl<'a> SocDevice<'a> {
+    /// `device` at `base`, referred to by no other node.
+    pub fn new(base: u64, device: &'a dyn DeviceTreeNode) -> Self {
+        Self {
+            base,
+            device,
+            referenced: Referenced::No,
+        }
+    }
+
+    /// The same, referred to as `referenced` says.
+    pub fn referenced(self, referenced: Referenced) -> Self {
+        Self { referenced, ..self }
+    }
 }
 
 /// ISA string of every hart.
@@ -58,39 +79,38 @@ pub fn build(p: &FdtParams) -> Result<Vec<u8>> {
     build_inner(p).context("building the device tree")
 }
 
-/// The interrupt controllers' phandles: each hart's local controller, and the PLIC's.
-#[derive(Clone, Copy)]
-struct Phandles {
-    harts: usize,
+/// Hart `hart`'s local interrupt controller.
+fn intc_phandle(hart: usize) -> u32 {
+    1 + hart as u32
 }
 
-impl Phandles {
-    /// Hart `hart`'s local interrupt controller.
-    fn intc(self, hart: usize) -> u32 {
-        1 + hart as u32
-    }
+/// Hart `hart`'s `cpu` node.
+fn cpu_phandle(hart: usize) -> u32 {
+    0x1000 + hart as u32
+}
 
-    /// Hart `hart`'s `cpu` node.
-    fn cpu(self, hart: usize) -> u32 {
-        0x1000 + hart as u32
-    }
-
-    /// The PLIC.
-    fn plic(self) -> u32 {
-        self.harts as u32 + 1
-    }
-
-    /// The test finisher (the syscon of poweroff and reboot).
-    fn test(self) -> u32 {
-        self.plic() + 1
-    }
-
-    /// `interrupts-extended` naming, for every hart, its local lines `lines` (mip bit numbers).
-    fn every_hart(self, lines: &[u32]) -> Vec<u32> {
-        (0..self.harts)
-            .flat_map(|h| lines.iter().flat_map(move |&l| [self.intc(h), l]))
-            .collect()
-    }
+/// The phandle of each device referred to by others, numbered after the harts' interrupt
+/// controllers in node order; and the interrupt parent's (0, referring to nothing, if the
+/// board has none).
+fn device_phandles(p: &FdtParams) -> (Vec<Option<u32>>, u32) {
+    let mut next = p.harts as u32 + 1;
+    let mut parent = 0;
+    let own = p
+        .devices
+        .iter()
+        .map(|d| {
+            if d.referenced == Referenced::No {
+                return None;
+            }
+            let phandle = next;
+            next += 1;
+            if d.referenced == Referenced::AsInterruptParent {
+                parent = phandle;
+            }
+            Some(phandle)
+        })
+        .collect();
+    (own, parent)
 }
 
 /// What writing one node gives.
@@ -98,7 +118,11 @@ type NodeResult = Result<(), vm_fdt::Error>;
 
 fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     let mut f = FdtWriter::new()?;
-    let ph = Phandles { harts: p.harts };
+    let (own, interrupt_parent) = device_phandles(p);
+    let phandles = Phandles {
+        hart_intc: (0..p.harts).map(intc_phandle).collect(),
+        interrupt_parent,
+    };
 
     let root = f.begin_node("")?;
     f.property_u32("#address-cells", 2)?;
@@ -110,23 +134,18 @@ fn build_inner(p: &FdtParams) -> Result<Vec<u8>, vm_fdt::Error> {
     f.property_string("model", "hartlab virt (QEMU virt compatible)")?;
     chosen(&mut f, p)?;
     memory(&mut f, p)?;
-    cpus(&mut f, p, ph)?;
+    cpus(&mut f, p)?;
 
     let soc = f.begin_node("soc")?;
     f.property_u32("#address-cells", 2)?;
     f.property_u32("#size-cells", 2)?;
     f.property_string("compatible", "simple-bus")?;
     f.property_null("ranges")?;
-    sim_control(&mut f)?;
-    clint(&mut f, ph)?;
-    plic(&mut f, p, ph)?;
-    uintc(&mut f, p, ph)?;
-    task_controller_node(&mut f, &p.task_controller, ph)?;
-    serial(&mut f, ph)?;
-    for &slot in &p.virtio_slots {
-        virtio_mmio(&mut f, slot, ph)?;
+    for (d, own) in p.devices.iter().zip(own) {
+        let window = d.device.window_size();
+        d.device
+            .write_node(&mut NodeWriter::new(&mut f, d.base, window, &phandles, own))?;
     }
-    test_finisher(&mut f, ph)?;
     f.end_node(soc)?;
     f.end_node(root)?;
     f.finish()
@@ -154,7 +173,7 @@ fn memory(f: &mut FdtWriter, p: &FdtParams) -> NodeResult {
 }
 
 /// `/cpus`: every hart with its local interrupt controller, and the cpu map.
-fn cpus(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
+fn cpus(f: &mut FdtWriter, p: &FdtParams) -> NodeResult {
     let cpus = f.begin_node("cpus")?;
     f.property_u32("#address-cells", 1)?;
     f.property_u32("#size-cells", 0)?;
@@ -174,12 +193,12 @@ fn cpus(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
         f.property_string("mmu-type", "riscv,sv39")?;
         let frequency = p.hart_frequencies.get(hart).copied().unwrap_or(0);
         f.property_u32("clock-frequency", frequency.min(u32::MAX as u64) as u32)?;
-        f.property_u32("phandle", ph.cpu(hart))?;
+        f.property_u32("phandle", cpu_phandle(hart))?;
         let intc = f.begin_node("interrupt-controller")?;
         f.property_u32("#interrupt-cells", 1)?;
         f.property_null("interrupt-controller")?;
         f.property_string("compatible", "riscv,cpu-intc")?;
-        f.property_u32("phandle", ph.intc(hart))?;
+        f.property_u32("phandle", intc_phandle(hart))?;
         f.end_node(intc)?;
         f.end_node(cpu)?;
     }
@@ -187,7 +206,7 @@ fn cpus(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
     let cluster = f.begin_node("cluster0")?;
     for hart in 0..p.harts {
         let core = f.begin_node(&format!("core{hart}"))?;
-        f.property_u32("cpu", ph.cpu(hart))?;
+        f.property_u32("cpu", cpu_phandle(hart))?;
         f.end_node(core)?;
     }
     f.end_node(cluster)?;
@@ -195,129 +214,30 @@ fn cpus(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
     f.end_node(cpus)
 }
 
-/// hartlab's simulator-control device.
-fn sim_control(f: &mut FdtWriter) -> NodeResult {
-    let control = f.begin_node(&format!("sim-control@{:x}", virt::SIM_CONTROL_BASE))?;
-    f.property_string("compatible", "hartlab,sim-control")?;
-    f.property_array_u64("reg", &reg(virt::SIM_CONTROL_BASE, SimControl::SIZE))?;
-    f.end_node(control)
-}
-
-/// The CLINT: MSIP (3) and MTIP (7) of every hart.
-fn clint(f: &mut FdtWriter, ph: Phandles) -> NodeResult {
-    let clint = f.begin_node(&format!("clint@{:x}", virt::CLINT_BASE))?;
-    f.property_string_list(
-        "compatible",
-        vec!["sifive,clint0".into(), "riscv,clint0".into()],
-    )?;
-    f.property_array_u64("reg", &reg(virt::CLINT_BASE, Clint::SIZE))?;
-    f.property_array_u32("interrupts-extended", &ph.every_hart(&[3, 7]))?;
-    f.end_node(clint)
-}
-
-/// The PLIC: MEIP (11), SEIP (9) and, with U-mode contexts, UEIP (8) of every hart.
-fn plic(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
-    let plic = f.begin_node(&format!("plic@{:x}", virt::PLIC_BASE))?;
-    f.property_u32("#address-cells", 0)?;
-    f.property_u32("#interrupt-cells", 1)?;
-    f.property_null("interrupt-controller")?;
-    f.property_string_list(
-        "compatible",
-        vec!["sifive,plic-1.0.0".into(), "riscv,plic0".into()],
-    )?;
-    f.property_array_u64("reg", &reg(virt::PLIC_BASE, Plic::SIZE))?;
-    f.property_u32("riscv,ndev", (virt::PLIC_SOURCES - 1) as u32)?;
-    let lines: &[u32] = if p.plic_user_contexts {
-        &[11, 9, 8]
-    } else {
-        &[11, 9]
-    };
-    f.property_array_u32("interrupts-extended", &ph.every_hart(lines))?;
-    f.property_u32("phandle", ph.plic())?;
-    f.end_node(plic)
-}
-
-/// The UINTC: USIP (0) of every hart.
-fn uintc(f: &mut FdtWriter, p: &FdtParams, ph: Phandles) -> NodeResult {
-    let uintc = f.begin_node(&format!("uintc@{:x}", virt::UINTC_BASE))?;
-    f.property_string("compatible", "riscv,uintc0")?;
-    let size = abi::uintc::window_size(p.uintc_slots as u64);
-    f.property_array_u64("reg", &reg(virt::UINTC_BASE, size))?;
-    f.property_array_u32("interrupts-extended", &ph.every_hart(&[0]))?;
-    f.end_node(uintc)
-}
-
-/// The task controller: SSIP (1) and USIP (0) of every hart, and its geometry.
-fn task_controller_node(f: &mut FdtWriter, tc: &TaskControllerNode, ph: Phandles) -> NodeResult {
-    let node = f.begin_node(&format!("task-controller@{:x}", virt::TASK_CONTROLLER_BASE))?;
-    f.property_string("compatible", "hartlab,task-controller")?;
-    let size = abi::task_controller::window_size(tc.sets as u64);
-    f.property_array_u64("reg", &reg(virt::TASK_CONTROLLER_BASE, size))?;
-    f.property_array_u32("interrupts-extended", &ph.every_hart(&[1, 0]))?;
-    f.property_u32("hartlab,sets", tc.sets as u32)?;
-    f.property_u32("hartlab,priorities", tc.priorities as u32)?;
-    f.property_u32("hartlab,capacity", tc.capacity as u32)?;
-    f.property_u32("hartlab,channels", task_controller::CHANNELS as u32)?;
-    f.property_u32("hartlab,sources", (virt::PLIC_SOURCES - 1) as u32)?;
-    f.end_node(node)
-}
-
-/// UART0, on PLIC source [`virt::UART0_IRQ`].
-fn serial(f: &mut FdtWriter, ph: Phandles) -> NodeResult {
-    let serial = f.begin_node(&format!("serial@{:x}", virt::UART0_BASE))?;
-    f.property_string("compatible", "ns16550a")?;
-    f.property_array_u64("reg", &reg(virt::UART0_BASE, Uart::SIZE))?;
-    f.property_u32("clock-frequency", 3_686_400)?;
-    f.property_u32("interrupt-parent", ph.plic())?;
-    f.property_u32("interrupts", virt::UART0_IRQ as u32)?;
-    f.end_node(serial)
-}
-
-/// A populated virtio-mmio slot, as QEMU virt lays them out.
-fn virtio_mmio(f: &mut FdtWriter, slot: usize, ph: Phandles) -> NodeResult {
-    let base = virt::VIRTIO_BASE + slot as u64 * virt::VIRTIO_SIZE;
-    let node = f.begin_node(&format!("virtio_mmio@{base:x}"))?;
-    f.property_string("compatible", "virtio,mmio")?;
-    f.property_array_u64("reg", &reg(base, virt::VIRTIO_SIZE))?;
-    f.property_u32("interrupt-parent", ph.plic())?;
-    f.property_u32("interrupts", (virt::VIRTIO_IRQ + slot) as u32)?;
-    f.end_node(node)
-}
-
-/// The test finisher, with the poweroff and reboot nodes that use it as their syscon.
-fn test_finisher(f: &mut FdtWriter, ph: Phandles) -> NodeResult {
-    let test = f.begin_node(&format!("test@{:x}", virt::TEST_BASE))?;
-    f.property_string_list(
-        "compatible",
-        vec![
-            "sifive,test1".into(),
-            "sifive,test0".into(),
-            "syscon".into(),
-        ],
-    )?;
-    f.property_array_u64("reg", &reg(virt::TEST_BASE, TestFinisher::SIZE))?;
-    f.property_u32("phandle", ph.test())?;
-    f.end_node(test)?;
-    for (name, compatible, value) in [
-        ("poweroff", "syscon-poweroff", test_finisher::PASS),
-        ("reboot", "syscon-reboot", test_finisher::RESET),
-    ] {
-        let node = f.begin_node(name)?;
-        f.property_string("compatible", compatible)?;
-        f.property_u32("regmap", ph.test())?;
-        f.property_u32("offset", 0)?;
-        f.property_u32("value", value)?;
-        f.end_node(node)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::board::Devices;
+    use crate::config::MachineConfig;
+
+    /// The board's devices for `harts` harts, with `configure` applied to the description.
+    fn devices(harts: usize, configure: impl FnOnce(&mut MachineConfig)) -> Devices {
+        let mut config = MachineConfig::default();
+        config.machine.harts = harts;
+        configure(&mut config);
+        let machine = config.resolve().unwrap();
+        Devices::new(&machine, Box::new(std::io::sink()), None).unwrap()
+    }
 
     #[test]
     fn device_tree_describes_the_board() {
+        let devices = devices(4, |c| {
+            c.uintr.uintc_slots = 512;
+            c.task_controller.sets = 16;
+            c.task_controller.priorities = 8;
+            c.task_controller.capacity = 64;
+            c.net.enabled = true;
+        });
         let blob = build(&FdtParams {
             harts: 4,
             ram_base: 0x8000_0000,
@@ -325,14 +245,7 @@ mod tests {
             timebase_frequency: 10_000_000,
             hart_frequencies: vec![1_000_000_000, 1_000_000_000, 500_000_000, 100_000_000],
             bootargs: Some("test quiet"),
-            plic_user_contexts: false,
-            uintc_slots: 512,
-            task_controller: TaskControllerNode {
-                sets: 16,
-                priorities: 8,
-                capacity: 64,
-            },
-            virtio_slots: vec![0],
+            devices: devices.device_tree_nodes(),
         })
         .unwrap();
         let fdt = fdt::Fdt::new(&blob).unwrap();
@@ -410,5 +323,36 @@ mod tests {
                 .and_then(|p| p.as_usize()),
             Some(10_000_000)
         );
+    }
+
+    /// The blob of a board with every optional node (user-mode PLIC contexts, a virtio slot),
+    /// byte for byte as committed in `tests/data/virt.dtb`: the device tree is part of the
+    /// machine's ABI. `HARTLAB_WRITE_DTB=1` rewrites the file after a deliberate change.
+    #[test]
+    fn device_tree_blob_is_unchanged() {
+        let devices = devices(2, |c| {
+            c.plic.user_contexts = true;
+            c.uintr.uintc_slots = 64;
+            c.task_controller.sets = 4;
+            c.task_controller.priorities = 8;
+            c.task_controller.capacity = 32;
+            c.net.enabled = true;
+        });
+        let blob = build(&FdtParams {
+            harts: 2,
+            ram_base: 0x8000_0000,
+            ram_size: 128 << 20,
+            timebase_frequency: 10_000_000,
+            hart_frequencies: vec![1_000_000_000, 500_000_000],
+            bootargs: Some("console quiet"),
+            devices: devices.device_tree_nodes(),
+        })
+        .unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/virt.dtb");
+        if std::env::var_os("HARTLAB_WRITE_DTB").is_some() {
+            std::fs::write(path, &blob).unwrap();
+        }
+        let committed = std::fs::read(path).expect("tests/data/virt.dtb");
+        assert!(blob == committed, "the device tree blob changed");
     }
 }

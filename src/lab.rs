@@ -14,6 +14,7 @@ use sim_core::machine::{CheckpointAt, Exit};
 
 use crate::board::Console;
 use crate::config::MachineConfig;
+use crate::resolved::ResolvedMachine;
 use crate::run::{describe, run_image, CheckpointOptions, RunOptions};
 
 /// The bundled guest image: SBI firmware with the S-mode kernel inside (built from
@@ -25,7 +26,8 @@ pub const GUEST_IMAGE: &[u8] = include_bytes!(env!("HARTLAB_GUEST_IMAGE"));
 pub struct Hartlab;
 
 impl Hartlab {
-    fn config(table: &toml::Table) -> Result<MachineConfig, MachineError> {
+    /// Read and resolve an experiment's machine tables, naming the key at fault.
+    fn config(table: &toml::Table) -> Result<ResolvedMachine, MachineError> {
         let config: MachineConfig =
             serde_path_to_error::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
                 let path = e.path().to_string();
@@ -34,18 +36,17 @@ impl Hartlab {
                     message: e.inner().message().to_string(),
                 }
             })?;
-        config.validate().map_err(|e| MachineError {
+        config.resolve().map_err(|e| MachineError {
             message: e.to_string(),
             key: Some(e.key),
-        })?;
-        Ok(config)
+        })
     }
 }
 
 impl Simulator for Hartlab {
     fn resolve_machine(&self, machine: &toml::Table) -> Result<toml::Table, MachineError> {
         let config = Self::config(machine)?;
-        toml::Table::try_from(&config).map_err(|e| MachineError {
+        toml::Table::try_from(config.description()).map_err(|e| MachineError {
             key: None,
             message: format!("cannot write the machine configuration: {e}"),
         })

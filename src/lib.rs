@@ -11,6 +11,7 @@ pub mod config;
 pub mod fdt;
 pub mod gdb;
 pub mod lab;
+pub mod resolved;
 pub mod run;
 pub mod stats;
 pub mod trace;

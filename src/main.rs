@@ -445,9 +445,20 @@ fn simulate(
             "hartlab: --hostfwd: host connections enter the run at host times; this run is not deterministic"
         );
     }
-    config
-        .validate()
-        .context("invalid command-line machine options")?;
+    // An error names the file unless its key was set on the command line.
+    let overridden = |key: &str| {
+        let set = |option: bool, prefix: &str| option && key.starts_with(prefix);
+        set(args.harts.is_some(), "machine.harts")
+            || set(args.memory.is_some(), "machine.memory")
+            || set(args.timing.is_some(), "timing.")
+            || set(!args.hostfwd.is_empty(), "net.")
+    };
+    let config = config.resolve().map_err(|e| match &args.config {
+        Some(path) if !overridden(&e.key) => {
+            anyhow::anyhow!("invalid machine config: {}", e.in_file(path))
+        }
+        _ => anyhow::anyhow!("invalid command-line machine options: {e}"),
+    })?;
     if let Some(path) = &args.trace {
         hartlab::trace::check_writable(path)?;
     }

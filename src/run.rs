@@ -18,7 +18,7 @@ use sim_core::trace::Tracer;
 
 use crate::board::{Board, Console};
 use crate::checkpoint::{machine_hash, Checkpoint, CheckpointError};
-use crate::config::MachineConfig;
+use crate::resolved::ResolvedMachine;
 use crate::stats::Stats;
 use crate::trace::Timeline;
 
@@ -28,8 +28,8 @@ pub const MAX_RESETS: u32 = 16;
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// The machine.
-    pub config: MachineConfig,
+    /// The machine, checked.
+    pub config: ResolvedMachine,
     /// Stop after this many instructions (all harts together).
     pub max_insns: Option<u64>,
     /// Stop when simulated time reaches this many picoseconds.
@@ -156,7 +156,11 @@ pub fn run_image(
         }
         None => None,
     };
-    let hash = machine_hash(&options.config, bytes, options.bootargs.as_deref());
+    let hash = machine_hash(
+        options.config.description(),
+        bytes,
+        options.bootargs.as_deref(),
+    );
     let mut restore = match &options.restore {
         Some(path) => Some((path, Checkpoint::read(path, hash)?)),
         None => None,

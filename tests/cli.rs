@@ -130,6 +130,39 @@ fn bad_config_names_file_and_key() {
     std::fs::write(&cfg, "[machine]\nharts = 100000\n").unwrap();
     let o = run(&guest("hello"), &["--config", cfg.to_str().unwrap()]);
     assert!(stderr(&o).contains("machine.harts"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_range_error_is_one_line_naming_the_file_or_the_option() {
+    let dir = support::repo_root().join("target/guest");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("range.toml");
+    std::fs::write(&cfg, "[task_controller]\ncapacity = 5000\n").unwrap();
+    let o = run(&guest("hello"), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(status(&o), 251);
+    let e = stderr(&o);
+    let lines: Vec<&str> = e.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{e}");
+    assert!(
+        lines[0].contains(&format!(
+            "{}: task_controller.capacity = 5000",
+            cfg.display()
+        )) && lines[0].contains("between 1 and 1024"),
+        "{e}"
+    );
+    // A key the command line set is blamed on the command line, not on the file.
+    std::fs::write(&cfg, "[machine]\nharts = 2\n").unwrap();
+    let o = run(
+        &guest("hello"),
+        &["--config", cfg.to_str().unwrap(), "--harts", "100000"],
+    );
+    let e = stderr(&o);
+    assert!(
+        e.contains("command-line")
+            && e.contains("machine.harts = 100000")
+            && !e.contains("range.toml"),
+        "{e}"
+    );
     let o = run(&guest("hello"), &["--memory", "12 parsecs"]);
     assert_eq!(status(&o), 2, "clap rejects the value: {}", stderr(&o));
 }

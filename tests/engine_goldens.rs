@@ -197,17 +197,20 @@ fn build(case: &Case) -> PathBuf {
 /// Status, console and statistics of `case` run on `mode` and `interleave`, as the text a
 /// golden file holds.
 fn record(case: &Case, elf: &Path, mode: ModeName, interleave: InterleaveName) -> String {
-    let mut options = RunOptions {
-        config: hartlab::config::MachineConfig::from_toml(case.toml)
-            .unwrap_or_else(|e| panic!("{}: bad machine config: {e:#}", case.name)),
+    let mut config = hartlab::config::MachineConfig::from_toml(case.toml)
+        .unwrap_or_else(|e| panic!("{}: bad machine config: {e:#}", case.name));
+    config.machine.harts = case.harts;
+    config.machine.interleave = interleave;
+    if config.timing.timed_from_insn.is_none() {
+        config.timing.mode = mode;
+    }
+    let options = RunOptions {
+        config: config
+            .resolve()
+            .unwrap_or_else(|e| panic!("{}: bad machine config: {e}", case.name)),
         max_insns: Some(case.max_insns),
         ..Default::default()
     };
-    options.config.machine.harts = case.harts;
-    options.config.machine.interleave = interleave;
-    if options.config.timing.timed_from_insn.is_none() {
-        options.config.timing.mode = mode;
-    }
     let run = support::run_hartlab_with(elf, &options);
     let stats =
         serde_json::to_string_pretty(&run.report.stats.machine_json()).expect("statistics as JSON");

@@ -96,7 +96,10 @@ fn check(seed: u64, mode: Mode) -> Result<(), String> {
         ));
     }
     let mut options = hartlab::run::RunOptions::default();
-    options.config.machine.harts = 1;
+    assert_eq!(
+        options.config.machine.harts, 1,
+        "the default machine has one hart"
+    );
     options.max_insns = Some(MAX_INSNS);
     let ours = run_hartlab_with(&elf, &options);
     if let Some(d) = first_difference(&qemu.console, &ours.console) {

@@ -24,7 +24,9 @@ fn runtime_guest(dir: &str, name: &str, flags: &[&str]) -> std::path::PathBuf {
 
 fn options(toml: &str) -> RunOptions {
     RunOptions {
-        config: MachineConfig::from_toml(toml).unwrap_or_else(|e| panic!("{e:#}")),
+        config: MachineConfig::from_toml(toml)
+            .and_then(|c| Ok(c.resolve()?))
+            .unwrap_or_else(|e| panic!("{e:#}")),
         max_insns: Some(100_000_000),
         ..RunOptions::default()
     }

@@ -212,8 +212,12 @@ fn a_machine_timer_program_shows_mtip_on_the_clint_track_and_runs_unchanged() {
     let srcs = [dir.join("crt0.S"), dir.join("rt.c"), dir.join("timer.c")];
     let srcs: Vec<&Path> = srcs.iter().map(|p| p.as_path()).collect();
     let elf = support::build_guest("trace_timer-2", &srcs, &["-DNHARTS=2"]);
-    let mut options = hartlab::run::RunOptions::default();
-    options.config.machine.harts = 2;
+    let mut config = hartlab::config::MachineConfig::default();
+    config.machine.harts = 2;
+    let mut options = hartlab::run::RunOptions {
+        config: config.resolve().unwrap(),
+        ..Default::default()
+    };
     options.max_insns = Some(2_000_000_000);
     let plain = support::run_hartlab_with(&elf, &options);
     options.trace_limit = Some(sim_core::trace::DEFAULT_LIMIT);

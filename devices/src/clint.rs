@@ -3,11 +3,11 @@
 //!
 //! `mtime` itself lives in the machine's [`Timebase`], so the CLINT only compares against it:
 //! MTIP of hart `h` is the level `mtime >= mtimecmp[h]`, re-evaluated on every write and in
-//! [`Device::advance`], and [`Device::next_event`] tells the machine when the next one rises.
+//! [`Timed::advance`], and [`Timed::next_event`] tells the machine when the next one rises.
 
-use crate::mip;
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
 use abi::board::clint::{MSIP, MTIME, MTIMECMP};
-use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
+use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device, HartLine, Lines, Mmio, Timed};
 use sim_core::time::{SimTime, Timebase};
 
 /// The part of a 64-bit register an access of `size` bytes at byte `rel` within it touches,
@@ -26,9 +26,19 @@ fn merge_part(reg: u64, (shift, mask): (u32, u64), value: u64) -> u64 {
     (reg & !(mask << shift)) | ((value & mask) << shift)
 }
 
+/// The lines a CLINT drives on every hart it serves.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClintLines {
+    /// The software interrupt (MSIP).
+    pub msip: HartLine,
+    /// The timer interrupt (MTIP).
+    pub mtip: HartLine,
+}
+
 /// A CLINT serving a fixed number of harts.
 #[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct Clint {
+    lines: ClintLines,
     msip: Vec<bool>,
     mtimecmp: Vec<u64>,
     /// The MTIP level last driven for each hart.
@@ -48,11 +58,12 @@ impl Clint {
     /// Size of the register window.
     pub const SIZE: u64 = abi::board::clint::SIZE;
 
-    /// A CLINT for `harts` harts (at most 4095, the number of `mtimecmp` slots); `mtimecmp`
-    /// resets to `u64::MAX`, so no timer interrupt is pending.
-    pub fn new(harts: usize) -> Self {
+    /// A CLINT for `harts` harts (at most 4095, the number of `mtimecmp` slots) driving
+    /// `lines`; `mtimecmp` resets to `u64::MAX`, so no timer interrupt is pending.
+    pub fn new(harts: usize, lines: ClintLines) -> Self {
         let harts = harts.min(((MTIME - MTIMECMP) / 8) as usize);
         Self {
+            lines,
             msip: vec![false; harts],
             mtimecmp: vec![u64::MAX; harts],
             mtip: vec![false; harts],
@@ -77,12 +88,12 @@ impl Clint {
     /// Drive every hart's MTIP from `mtime` at `now`. A timer that expired since the last
     /// update rises at the exact time `mtime` reached `mtimecmp`, so harts whose local time is
     /// still earlier do not see it early.
-    fn update_timers(&mut self, now: SimTime, timebase: &Timebase, irq: &mut IrqLines) {
+    fn update_timers(&mut self, now: SimTime, timebase: &Timebase, irq: &mut Lines) {
         let mtime = timebase.mtime(now);
         for (hart, (&cmp, level)) in self.mtimecmp.iter().zip(&mut self.mtip).enumerate() {
             *level = mtime >= cmp;
             let rose_at = timebase.time_of_mtime(0, cmp).unwrap_or(0).min(now);
-            irq.set_hart_line_at(hart, mip::MTIP, *level, rose_at);
+            irq.set_at(self.lines.mtip, hart, *level, rose_at);
         }
     }
 }
@@ -94,6 +105,30 @@ impl Device for Clint {
         "clint"
     }
 
+    fn window_size(&self) -> u64 {
+        Self::SIZE
+    }
+
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+}
+
+impl DeviceTreeNode for Clint {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let clint = node.begin("clint")?;
+        node.compatible(&["sifive,clint0", "riscv,clint0"])?;
+        node.reg()?;
+        node.every_hart(&[self.lines.msip, self.lines.mtip])?;
+        node.end(clint)
+    }
+}
+
+impl Mmio for Clint {
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         match self.decode(offset).ok_or(BusFault)? {
             Reg::Msip(hart) if size == 4 => Ok(self.msip[hart] as u64),
@@ -119,7 +154,7 @@ impl Device for Clint {
         match self.decode(offset).ok_or(BusFault)? {
             Reg::Msip(hart) if size == 4 => {
                 self.msip[hart] = value & 1 != 0;
-                ctx.irq.set_hart_line(hart, mip::MSIP, self.msip[hart]);
+                ctx.irq.set(self.lines.msip, hart, self.msip[hart]);
                 return Ok(());
             }
             Reg::Msip(_) => return Err(BusFault),
@@ -133,10 +168,12 @@ impl Device for Clint {
                 ctx.timebase.set_mtime(ctx.now, mtime);
             }
         }
-        self.update_timers(ctx.now, ctx.timebase, ctx.irq);
+        self.update_timers(ctx.now, ctx.timebase, &mut ctx.irq);
         Ok(())
     }
+}
 
+impl Timed for Clint {
     fn next_event(&self, now: SimTime, timebase: &Timebase) -> Option<SimTime> {
         self.mtimecmp
             .iter()
@@ -152,21 +189,22 @@ impl Device for Clint {
             .min()
     }
 
-    fn advance(&mut self, now: SimTime, timebase: &Timebase, irq: &mut IrqLines) {
-        self.update_timers(now, timebase, irq);
+    fn advance(&mut self, ctx: &mut AdvanceCtx) {
+        self.update_timers(ctx.now, ctx.timebase, &mut ctx.irq);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mip;
     use crate::testutil::Env;
 
     const TICK: SimTime = 100_000;
 
     #[test]
     fn msip_drives_msip_of_its_hart_only() {
-        let (mut env, mut clint) = (Env::new(2, 1), Clint::new(2));
+        let (mut env, mut clint) = (Env::new(2, 1), Clint::new(2, crate::wiring::CLINT));
         env.write(&mut clint, 0, 4, 4, 0xffff_ffff);
         assert_eq!(env.irq.hart_lines(1), mip::MSIP);
         assert_eq!(env.irq.hart_lines(0), 0);
@@ -179,7 +217,7 @@ mod tests {
 
     #[test]
     fn mtimecmp_resets_to_max_and_has_32_bit_halves() {
-        let (mut env, mut clint) = (Env::new(2, 1), Clint::new(2));
+        let (mut env, mut clint) = (Env::new(2, 1), Clint::new(2, crate::wiring::CLINT));
         assert_eq!(env.read(&mut clint, 0, 0x4008, 8), u64::MAX);
         env.write(&mut clint, 0, 0x4008, 4, 0x1234);
         env.write(&mut clint, 0, 0x400c, 4, 0);
@@ -192,7 +230,7 @@ mod tests {
 
     #[test]
     fn mtime_reads_and_writes_the_timebase() {
-        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1));
+        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1, crate::wiring::CLINT));
         env.now = 50 * TICK;
         assert_eq!(env.read(&mut clint, 0, 0xbff8, 8), 50);
         env.write(&mut clint, 0, 0xbffc, 4, 1);
@@ -204,7 +242,7 @@ mod tests {
 
     #[test]
     fn mtip_follows_mtimecmp_and_next_event() {
-        let (mut env, mut clint) = (Env::new(2, 1), Clint::new(2));
+        let (mut env, mut clint) = (Env::new(2, 1), Clint::new(2, crate::wiring::CLINT));
         assert_eq!(clint.next_event(0, &env.timebase), None);
         env.write(&mut clint, 0, 0x4000, 8, 10);
         env.write(&mut clint, 0, 0x4008, 8, 4);
@@ -226,7 +264,7 @@ mod tests {
 
     #[test]
     fn mtime_writes_reevaluate_mtip() {
-        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1));
+        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1, crate::wiring::CLINT));
         env.write(&mut clint, 0, 0x4000, 8, 1000);
         env.write(&mut clint, 0, 0xbff8, 8, 1000);
         assert_eq!(env.irq.hart_lines(0), mip::MTIP);
@@ -237,7 +275,7 @@ mod tests {
 
     #[test]
     fn overdue_comparator_is_reported_now_until_advanced() {
-        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1));
+        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1, crate::wiring::CLINT));
         env.write(&mut clint, 0, 0x4000, 8, 3);
         assert_eq!(clint.next_event(9 * TICK, &env.timebase), Some(9 * TICK));
         env.advance(&mut clint, 9 * TICK);
@@ -246,7 +284,7 @@ mod tests {
 
     #[test]
     fn unreachable_comparator_after_mtime_set_back_is_no_event() {
-        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1));
+        let (mut env, mut clint) = (Env::new(1, 1), Clint::new(1, crate::wiring::CLINT));
         env.now = 1000 * TICK;
         env.write(&mut clint, 0, 0xbff8, 8, 0);
         assert_eq!(clint.next_event(env.now, &env.timebase), None);

@@ -1,8 +1,12 @@
 //! Memory-mapped devices of the QEMU-virt-compatible machine.
 //!
-//! Each device is a small model behind the [`Device`](sim_core::bus::Device) trait: it sees
-//! offsets relative to its base, drives interrupt lines through
-//! [`IrqLines`](sim_core::bus::IrqLines) and never panics on guest-controlled values.
+//! Each device is a small model behind `sim-core`'s capability traits
+//! ([`Device`](sim_core::bus::Device), [`Mmio`](sim_core::bus::Mmio) and, where it has them,
+//! [`Timed`](sim_core::bus::Timed), [`InterruptController`](sim_core::bus::InterruptController)
+//! and [`Statistics`](sim_core::bus::Statistics)): it sees offsets relative to its base,
+//! drives only the interrupt lines it was handed when built (the board's [`wiring`]),
+//! describes its own device-tree node ([`device_tree`]) and never panics on guest-controlled
+//! values.
 
 /// Implements [`Device::save_state`](sim_core::bus::Device::save_state) and
 /// `restore_state` for a device whose serde state is the whole struct, keeping the listed
@@ -27,6 +31,7 @@ macro_rules! checkpointed {
 }
 
 pub mod clint;
+pub mod device_tree;
 pub mod link;
 pub mod plic;
 pub mod sim_control;
@@ -36,10 +41,10 @@ pub mod uart;
 pub mod uintc;
 pub mod virtio;
 
-pub use clint::Clint;
+pub use clint::{Clint, ClintLines};
 pub use plic::{Plic, PlicConfig};
 pub use sim_control::{SimControl, SimControlConfig};
-pub use task_controller::{TaskController, TaskControllerConfig};
+pub use task_controller::{PreemptLines, TaskController, TaskControllerConfig};
 pub use test_finisher::TestFinisher;
 pub use uart::Uart;
 pub use uintc::Uintc;
@@ -67,12 +72,47 @@ pub mod mip {
 }
 
 /// Driver numbers of the devices that share hart interrupt bits (see
-/// `IrqLines::set_shared_hart_line_at`).
+/// [`HartLine::shared`](sim_core::bus::HartLine::shared)).
 pub mod irq_driver {
     /// The UINTC (USIP).
     pub const UINTC: usize = 0;
     /// The task controller (SSIP, USIP).
     pub const TASK_CONTROLLER: usize = 1;
+}
+
+/// How the virt board wires each device's outputs: the lines a device is handed when built.
+pub mod wiring {
+    use super::{irq_driver, mip, virt, ClintLines, PreemptLines};
+    use sim_core::bus::{HartLine, SourceLine};
+
+    /// A `mip` bit driven by one device alone.
+    const fn own(mask: u64) -> HartLine {
+        HartLine::exclusive(mask.trailing_zeros())
+    }
+
+    /// The CLINT: MSIP and MTIP.
+    pub const CLINT: ClintLines = ClintLines {
+        msip: own(mip::MSIP),
+        mtip: own(mip::MTIP),
+    };
+    /// The PLIC's contexts of each hart: M mode (MEIP), S mode (SEIP).
+    pub const PLIC_CONTEXTS: [HartLine; 2] = [own(mip::MEIP), own(mip::SEIP)];
+    /// The PLIC's contexts of each hart with a U-mode context: MEIP, SEIP, UEIP.
+    pub const PLIC_USER_CONTEXTS: [HartLine; 3] = [own(mip::MEIP), own(mip::SEIP), own(mip::UEIP)];
+    /// The UINTC's output, USIP, shared with the task controller.
+    pub const UINTC: HartLine = HartLine::shared(mip::USIP.trailing_zeros(), irq_driver::UINTC);
+    /// The task controller's preempt lines, SSIP and USIP, shared with the UINTC.
+    pub const TASK_CONTROLLER: PreemptLines = PreemptLines {
+        kernel: HartLine::shared(mip::SSIP.trailing_zeros(), irq_driver::TASK_CONTROLLER),
+        user: HartLine::shared(mip::USIP.trailing_zeros(), irq_driver::TASK_CONTROLLER),
+    };
+    /// UART0's platform source.
+    pub const UART0: SourceLine = SourceLine::new(virt::UART0_IRQ);
+
+    /// The platform source of virtio-mmio slot `slot`.
+    pub const fn virtio(slot: usize) -> SourceLine {
+        SourceLine::new(virt::VIRTIO_IRQ + slot)
+    }
 }
 
 /// The memory map and interrupt wiring of the board (QEMU's `virt` and hartlab's devices),
@@ -81,7 +121,7 @@ pub use abi::board as virt;
 
 #[cfg(test)]
 pub(crate) mod testutil {
-    use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines, MachineControl};
+    use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device, IrqLines, Lines, MachineControl};
     use sim_core::time::{SimTime, Timebase};
 
     /// The machine-side state a device sees, for driving devices in tests.
@@ -127,7 +167,7 @@ pub(crate) mod testutil {
                 now: self.now,
                 cycle: self.cycle,
                 timebase: &mut self.timebase,
-                irq: &mut self.irq,
+                irq: Lines::new(&mut self.irq),
                 control: &mut self.control,
             };
             dev.read(off, size, &mut ctx)
@@ -146,16 +186,31 @@ pub(crate) mod testutil {
                 now: self.now,
                 cycle: self.cycle,
                 timebase: &mut self.timebase,
-                irq: &mut self.irq,
+                irq: Lines::new(&mut self.irq),
                 control: &mut self.control,
             };
             dev.write(off, size, v, &mut ctx)
         }
 
-        /// Move time to `now` and let the device catch up.
+        /// Move time to `now` and let the device catch up (if it keeps time).
         pub fn advance(&mut self, dev: &mut dyn Device, now: SimTime) {
             self.now = now;
-            dev.advance(now, &self.timebase, &mut self.irq);
+            if let Some(timed) = dev.timed_mut() {
+                timed.advance(&mut AdvanceCtx {
+                    now,
+                    timebase: &self.timebase,
+                    irq: Lines::new(&mut self.irq),
+                    dma: None,
+                    control: &mut self.control,
+                });
+            }
+        }
+
+        /// Let an interrupt controller see the sources' levels now.
+        pub fn sources_changed(&mut self, dev: &mut dyn Device) {
+            if let Some(controller) = dev.interrupt_controller() {
+                controller.sources_changed(&mut Lines::new(&mut self.irq));
+            }
         }
     }
 }
@@ -229,12 +284,12 @@ mod tests {
         #[test]
         fn no_device_panics(ops in prop::collection::vec(op(), 1..200), hart in 0usize..4) {
             let mut env = Env::new(2, virt::PLIC_SOURCES);
-            let mut uart = Uart::new(virt::UART0_IRQ, Box::new(std::io::sink()));
+            let mut uart = Uart::new(wiring::UART0, Box::new(std::io::sink()));
             let mut tc = TaskControllerConfig::new(2, sim_core::time::Clock::new(1_000_000_000));
             tc.sets = 3;
             tc.capacity = 4;
             let mut devs: Vec<Box<dyn Device>> = vec![
-                Box::new(Clint::new(2)),
+                Box::new(Clint::new(2, wiring::CLINT)),
                 Box::new(Plic::virt(2)),
                 Box::new(TestFinisher::new()),
                 Box::new(TaskController::new(&tc)),
@@ -271,11 +326,11 @@ mod tests {
                 }
                 if env.irq.take_sources_dirty() {
                     for d in devs.iter_mut() {
-                        d.sources_changed(&mut env.irq);
+                        env.sources_changed(d.as_mut());
                     }
                 }
                 for d in devs.iter().map(|d| d.as_ref()).chain([&uart as &dyn Device]) {
-                    if let Some(t) = d.next_event(env.now, &env.timebase) {
+                    if let Some(t) = d.timed().and_then(|d| d.next_event(env.now, &env.timebase)) {
                         prop_assert!(t >= env.now);
                     }
                 }

@@ -1,6 +1,6 @@
 //! RISC-V PLIC (platform-level interrupt controller) with the register layout of QEMU `virt`
 //! and SiFive parts: it routes the platform interrupt sources in
-//! [`IrqLines`] to harts' external-interrupt `mip` bits.
+//! the machine's interrupt lines to harts' external-interrupt `mip` bits.
 //!
 //! Gateways are level-triggered: a source whose level is high becomes pending unless it is
 //! claimed (in service); after completion a still-high level makes it pending again. Each
@@ -8,8 +8,9 @@
 //! hart and `mip` bit a context drives is data ([`PlicConfig::context_targets`]), so layouts
 //! with more contexts per hart need no code change.
 
-use crate::{mip, virt};
-use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
+use crate::{virt, wiring};
+use sim_core::bus::{AccessCtx, BusFault, Device, HartLine, InterruptController, Lines, Mmio};
 use std::collections::BTreeMap;
 
 const PRIORITY: u64 = 0x0;
@@ -32,18 +33,18 @@ pub struct PlicConfig {
     pub sources: usize,
     /// Number of contexts; at most 15872.
     pub contexts: usize,
-    /// For context `i`, the hart and the `mip` bit mask its output drives. Contexts without an
-    /// entry exist (registers, claim) but drive no line; outputs of contexts sharing a target
-    /// are ORed.
-    pub context_targets: Vec<(usize, u64)>,
+    /// For context `i`, the hart and the line its output drives: the lines the PLIC is
+    /// handed. Contexts without an entry exist (registers, claim) but drive no line; outputs
+    /// of contexts sharing a target are ORed.
+    pub context_targets: Vec<(usize, HartLine)>,
 }
 
 impl PlicConfig {
-    /// `harts` harts with one context per entry of `masks` each, hart-major: context
-    /// `h * masks.len() + i` drives `masks[i]` of hart `h`.
-    pub fn per_hart(sources: usize, harts: usize, masks: &[u64]) -> Self {
+    /// `harts` harts with one context per entry of `lines` each, hart-major: context
+    /// `h * lines.len() + i` drives `lines[i]` of hart `h`.
+    pub fn per_hart(sources: usize, harts: usize, lines: &[HartLine]) -> Self {
         let context_targets: Vec<_> = (0..harts)
-            .flat_map(|hart| masks.iter().map(move |&mask| (hart, mask)))
+            .flat_map(|hart| lines.iter().map(move |&line| (hart, line)))
             .collect();
         Self {
             sources,
@@ -55,7 +56,7 @@ impl PlicConfig {
     /// QEMU `virt`: 95 sources; context `2h` is hart `h`'s M mode (MEIP), `2h + 1` its S mode
     /// (SEIP).
     pub fn virt(harts: usize) -> Self {
-        Self::per_hart(virt::PLIC_SOURCES, harts, &[mip::MEIP, mip::SEIP])
+        Self::per_hart(virt::PLIC_SOURCES, harts, &wiring::PLIC_CONTEXTS)
     }
 
     /// QEMU `virt` with a U-mode context per hart (the N-extension designs): context `3h` is
@@ -63,11 +64,7 @@ impl PlicConfig {
     /// context's threshold/claim block is its own 4 KiB page, so a kernel can map a hart's U
     /// block into one process.
     pub fn virt_user(harts: usize) -> Self {
-        Self::per_hart(
-            virt::PLIC_SOURCES,
-            harts,
-            &[mip::MEIP, mip::SEIP, mip::UEIP],
-        )
+        Self::per_hart(virt::PLIC_SOURCES, harts, &wiring::PLIC_USER_CONTEXTS)
     }
 }
 
@@ -86,8 +83,10 @@ pub struct Plic {
     pending: Vec<u32>,
     claimed: Vec<u32>,
     contexts: Vec<Context>,
-    /// Each driven line `(hart, mask)` with the contexts whose outputs it ORs.
-    lines: Vec<((usize, u64), Vec<usize>)>,
+    /// Each context's target, as configured (the device tree lists them in this order).
+    targets: Vec<(usize, HartLine)>,
+    /// Each driven line `(hart, line)` with the contexts whose outputs it ORs.
+    lines: Vec<((usize, HartLine), Vec<usize>)>,
 }
 
 enum Reg {
@@ -121,7 +120,7 @@ impl Plic {
         let sources = config.sources.clamp(1, MAX_SOURCES);
         let words = sources.div_ceil(32);
         let contexts = config.contexts.min(MAX_CONTEXTS);
-        let mut lines: BTreeMap<(usize, u64), Vec<usize>> = BTreeMap::new();
+        let mut lines: BTreeMap<(usize, HartLine), Vec<usize>> = BTreeMap::new();
         for (ctx, &target) in config.context_targets.iter().take(contexts).enumerate() {
             lines.entry(target).or_default().push(ctx);
         }
@@ -136,6 +135,7 @@ impl Plic {
                     threshold: 0,
                 })
                 .collect(),
+            targets: config.context_targets.into_iter().take(contexts).collect(),
             lines: lines.into_iter().collect(),
         }
     }
@@ -211,15 +211,15 @@ impl Plic {
     }
 
     /// Run the gateways on the current source levels and drive every context's output.
-    fn update(&mut self, irq: &mut IrqLines) {
+    fn update(&mut self, irq: &mut Lines) {
         for src in 1..self.sources {
             if irq.source(src) && !bit(&self.claimed, src) {
                 set_bit(&mut self.pending, src, true);
             }
         }
-        for ((hart, mask), contexts) in &self.lines {
+        for ((hart, line), contexts) in &self.lines {
             let level = contexts.iter().any(|&ctx| self.best(ctx).is_some());
-            irq.set_hart_line(*hart, *mask, level);
+            irq.set(*line, *hart, level);
         }
     }
 }
@@ -231,6 +231,33 @@ impl Device for Plic {
         "plic"
     }
 
+    fn window_size(&self) -> u64 {
+        Self::SIZE
+    }
+
+    fn interrupt_controller(&mut self) -> Option<&mut dyn InterruptController> {
+        Some(self)
+    }
+}
+
+impl DeviceTreeNode for Plic {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let plic = node.begin("plic")?;
+        let f = node.fdt();
+        f.property_u32("#address-cells", 0)?;
+        f.property_u32("#interrupt-cells", 1)?;
+        f.property_null("interrupt-controller")?;
+        node.compatible(&["sifive,plic-1.0.0", "riscv,plic0"])?;
+        node.reg()?;
+        node.fdt()
+            .property_u32("riscv,ndev", (self.sources - 1) as u32)?;
+        node.hart_lines(&self.targets)?;
+        node.phandle()?;
+        node.end(plic)
+    }
+}
+
+impl Mmio for Plic {
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         let value = match self.decode(offset, size).ok_or(BusFault)? {
             Reg::Priority(src) => self.priority[src],
@@ -241,7 +268,7 @@ impl Device for Plic {
                 Some(src) => {
                     set_bit(&mut self.pending, src, false);
                     set_bit(&mut self.claimed, src, true);
-                    self.update(ctx.irq);
+                    self.update(&mut ctx.irq);
                     src as u32
                 }
                 None => 0,
@@ -272,11 +299,13 @@ impl Device for Plic {
                 }
             }
         }
-        self.update(ctx.irq);
+        self.update(&mut ctx.irq);
         Ok(())
     }
+}
 
-    fn sources_changed(&mut self, irq: &mut IrqLines) {
+impl InterruptController for Plic {
+    fn sources_changed(&mut self, irq: &mut Lines) {
         self.update(irq);
     }
 }
@@ -284,6 +313,7 @@ impl Device for Plic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mip;
     use crate::testutil::Env;
 
     const M0: u64 = 0x20_0000;
@@ -300,7 +330,7 @@ mod tests {
 
     fn raise(env: &mut Env, plic: &mut Plic, src: usize, level: bool) {
         env.irq.set_source(src, level);
-        plic.sources_changed(&mut env.irq);
+        env.sources_changed(plic);
     }
 
     #[test]
@@ -434,7 +464,7 @@ mod tests {
         let mut plic = Plic::new(PlicConfig {
             sources: 8,
             contexts: 3,
-            context_targets: vec![(0, mip::MEIP), (0, mip::MEIP)],
+            context_targets: vec![(0, wiring::PLIC_CONTEXTS[0]), (0, wiring::PLIC_CONTEXTS[0])],
         });
         env.write(&mut plic, 0, 4 * 3, 4, 1);
         env.write(&mut plic, 0, 0x2000 + 0x80, 4, 1 << 3);
@@ -448,9 +478,9 @@ mod tests {
 
     #[test]
     fn per_hart_layout_extends_to_more_contexts() {
-        let cfg = PlicConfig::per_hart(32, 2, &[mip::MEIP, mip::SEIP, 1 << 8]);
+        let cfg = PlicConfig::per_hart(32, 2, &wiring::PLIC_USER_CONTEXTS);
         assert_eq!(cfg.contexts, 6);
-        assert_eq!(cfg.context_targets[4], (1, mip::SEIP));
-        assert_eq!(cfg.context_targets[5], (1, 1 << 8));
+        assert_eq!(cfg.context_targets[4], (1, wiring::PLIC_USER_CONTEXTS[1]));
+        assert_eq!(cfg.context_targets[5].1.mask(), 1 << 8);
     }
 }

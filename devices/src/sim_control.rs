@@ -19,7 +19,7 @@
 //! | 0x100 + 8k | SAMPLE k | W | records sample (k, value, hart, time), k in 0..480      |
 //!
 //! TIMING is an ordinary device register: accesses pay the interconnect round trip in timed
-//! mode, as before. The others are magic operations (`Device::magic`): they cost only
+//! mode, as before. The others are magic operations (`DeviceCost::magic`): they cost only
 //! `access_cycles` (default 0), skip the interconnect and do not end the hart's slice, so a
 //! measurement perturbs neither the timing nor the interleaving it measures. Samples and events
 //! are kept in the device, up to a cap each (then counted as dropped), and collected by the
@@ -35,8 +35,9 @@
 
 use std::any::Any;
 
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
 use abi::sim_control as regs;
-use sim_core::bus::{AccessCtx, BusFault, Device, StatsRequest};
+use sim_core::bus::{AccessCtx, BusFault, Device, DeviceCost, Mmio, Statistics, StatsRequest};
 use sim_core::time::SimTime;
 use sim_core::trace::{DeviceTracer, GuestOp};
 
@@ -182,6 +183,37 @@ impl Device for SimControl {
         "sim-control"
     }
 
+    fn window_size(&self) -> u64 {
+        Self::SIZE
+    }
+
+    fn statistics(&self) -> Option<&dyn Statistics> {
+        Some(self)
+    }
+
+    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
+        Some(self)
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
+        Some(self)
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
+    }
+}
+
+impl DeviceTreeNode for SimControl {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let control = node.begin("sim-control")?;
+        node.compatible(&["hartlab,sim-control"])?;
+        node.reg()?;
+        node.end(control)
+    }
+}
+
+impl Mmio for SimControl {
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         if !matches!(size, 4 | 8) {
             return Err(BusFault);
@@ -251,18 +283,18 @@ impl Device for SimControl {
         Ok(())
     }
 
-    fn access_cycles(&self, offset: u64, _write: bool) -> u32 {
-        if Self::measurement(offset) {
-            self.config.access_cycles
-        } else {
-            0
+    /// Measurement registers are magic and cost the configured cycles; the rest are
+    /// ordinary device registers.
+    fn cost(&self, offset: u64, _write: bool) -> DeviceCost {
+        let magic = Self::measurement(offset);
+        DeviceCost {
+            cycles: if magic { self.config.access_cycles } else { 0 },
+            magic,
         }
     }
+}
 
-    fn magic(&self, offset: u64, _write: bool) -> bool {
-        Self::measurement(offset)
-    }
-
+impl Statistics for SimControl {
     fn counters(&self) -> Vec<(String, u64)> {
         let r = &self.recording;
         vec![
@@ -273,13 +305,8 @@ impl Device for SimControl {
         ]
     }
 
-    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
-        Some(self)
-    }
-
-    fn attach_tracer(&mut self, tracer: DeviceTracer) {
-        self.tracer = tracer;
-    }
+    /// The samples and events are the run's results, not statistics: a reset keeps them.
+    fn reset_counters(&mut self) {}
 }
 
 #[cfg(test)]
@@ -297,8 +324,11 @@ mod tests {
         assert_eq!(env.read(&mut dev, 0, TIMING, 4), 1);
         env.write(&mut dev, 0, TIMING, 4, 0);
         assert!(!env.control.timed);
-        assert!(!dev.magic(TIMING, true), "TIMING crosses the interconnect");
-        assert_eq!(dev.access_cycles(TIMING, true), 0);
+        assert!(
+            !dev.cost(TIMING, true).magic,
+            "TIMING crosses the interconnect"
+        );
+        assert_eq!(dev.cost(TIMING, true).cycles, 0);
     }
 
     #[test]
@@ -448,16 +478,16 @@ mod tests {
             SAMPLE,
             SAMPLE + 8 * 479,
         ] {
-            assert!(dev.magic(off, true), "{off:#x}");
-            assert_eq!(dev.access_cycles(off, true), 0, "{off:#x}");
+            assert!(dev.cost(off, true).magic, "{off:#x}");
+            assert_eq!(dev.cost(off, true).cycles, 0, "{off:#x}");
         }
-        assert!(!dev.magic(SAMPLE + 8 * 480, true));
+        assert!(!dev.cost(SAMPLE + 8 * 480, true).magic);
         let dev = SimControl::with_config(SimControlConfig {
             access_cycles: 5,
             ..SimControlConfig::default()
         });
-        assert_eq!(dev.access_cycles(SAMPLE + 16, true), 5);
-        assert_eq!(dev.access_cycles(NOW_PS, false), 5);
-        assert_eq!(dev.access_cycles(TIMING, true), 0);
+        assert_eq!(dev.cost(SAMPLE + 16, true).cycles, 5);
+        assert_eq!(dev.cost(NOW_PS, false).cycles, 5);
+        assert_eq!(dev.cost(TIMING, true).cycles, 0);
     }
 }

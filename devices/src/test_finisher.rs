@@ -5,8 +5,9 @@
 //! A 32-bit write at offset 0 whose low 16 bits are 0x5555 passes, 0x3333 fails with the code
 //! in the upper 16 bits, 0x7777 resets; other values are ignored. Reads return 0.
 
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
 use abi::board::test_finisher as codes;
-use sim_core::bus::{AccessCtx, BusFault, Device, ExitRequest};
+use sim_core::bus::{AccessCtx, BusFault, Device, ExitRequest, Mmio};
 
 const PASS: u64 = codes::PASS as u64;
 const FAIL: u64 = codes::FAIL as u64;
@@ -33,6 +34,40 @@ impl Device for TestFinisher {
         "test-finisher"
     }
 
+    fn window_size(&self) -> u64 {
+        Self::SIZE
+    }
+}
+
+/// The test finisher's node, and the poweroff and reboot nodes that use it as their syscon
+/// (written only when the board gave it a phandle to be referred to by).
+impl DeviceTreeNode for TestFinisher {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let test = node.begin("test")?;
+        node.compatible(&["sifive,test1", "sifive,test0", "syscon"])?;
+        node.reg()?;
+        let phandle = node.phandle()?;
+        node.end(test)?;
+        let Some(phandle) = phandle else {
+            return Ok(());
+        };
+        let f = node.fdt();
+        for (name, compatible, value) in [
+            ("poweroff", "syscon-poweroff", codes::PASS),
+            ("reboot", "syscon-reboot", codes::RESET),
+        ] {
+            let syscon = f.begin_node(name)?;
+            f.property_string("compatible", compatible)?;
+            f.property_u32("regmap", phandle)?;
+            f.property_u32("offset", 0)?;
+            f.property_u32("value", value)?;
+            f.end_node(syscon)?;
+        }
+        Ok(())
+    }
+}
+
+impl Mmio for TestFinisher {
     fn read(&mut self, offset: u64, size: u32, _ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         match size {
             1 | 2 | 4 | 8 if offset < Self::SIZE => Ok(0),

@@ -5,12 +5,13 @@
 //!
 //! Transmission is instantaneous: a byte written to THR goes straight to the output sink, so THR
 //! is always empty again by the next access. Reception is paced: host input waits in a backlog
-//! and enters the 16-byte RX FIFO only in [`Device::advance`], at most one character per
+//! and enters the 16-byte RX FIFO only in [`Timed::advance`], at most one character per
 //! character time and only while the FIFO has room (host input is never lost to overrun), so
 //! runs stay deterministic. The interrupt output is the level of the enabled interrupt
 //! conditions, driven onto a platform interrupt source after every access and advance.
 
-use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
+use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device, Lines, Mmio, SourceLine, Timed};
 use sim_core::time::{SimTime, Timebase, PS_PER_SEC};
 use std::collections::VecDeque;
 use std::io::Write;
@@ -66,7 +67,7 @@ const FIFO_SIZE: usize = 16;
 /// An NS16550A UART.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Uart {
-    irq_source: usize,
+    irq_source: SourceLine,
     #[serde(skip, default = "no_output")]
     output: Box<dyn Write + Send>,
     #[serde(skip)]
@@ -116,7 +117,7 @@ impl Uart {
     pub const DEFAULT_CHAR_TIME: SimTime = (10 * PS_PER_SEC).div_ceil(115_200);
 
     /// A UART driving platform interrupt source `irq_source` and transmitting to `output`.
-    pub fn new(irq_source: usize, output: Box<dyn Write + Send>) -> Self {
+    pub fn new(irq_source: SourceLine, output: Box<dyn Write + Send>) -> Self {
         Self {
             irq_source,
             output,
@@ -141,7 +142,7 @@ impl Uart {
     }
 
     /// Also receive the bytes sent on `rx` (for example host stdin read by another thread);
-    /// they are collected at [`Device::advance`] calls only.
+    /// they are collected at [`Timed::advance`] calls only.
     pub fn with_input(mut self, rx: Receiver<u8>) -> Self {
         self.input = Some(rx);
         self
@@ -154,7 +155,7 @@ impl Uart {
         self
     }
 
-    /// Queue host input; it is received at later [`Device::advance`] calls.
+    /// Queue host input; it is received at later [`Timed::advance`] calls.
     pub fn push_input(&mut self, bytes: &[u8]) {
         self.backlog.extend(bytes);
     }
@@ -210,7 +211,7 @@ impl Uart {
         }
     }
 
-    fn drive(&mut self, now: SimTime, irq: &mut IrqLines) {
+    fn drive(&mut self, now: SimTime, irq: &mut Lines) {
         self.line = self.interrupt(now).is_some();
         irq.set_source(self.irq_source, self.line);
     }
@@ -352,12 +353,37 @@ impl Device for Uart {
         "uart"
     }
 
+    fn window_size(&self) -> u64 {
+        Self::SIZE
+    }
+
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+}
+
+impl DeviceTreeNode for Uart {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let serial = node.begin("serial")?;
+        node.compatible(&["ns16550a"])?;
+        node.reg()?;
+        node.fdt().property_u32("clock-frequency", 3_686_400)?;
+        node.source(self.irq_source)?;
+        node.end(serial)
+    }
+}
+
+impl Mmio for Uart {
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         if size != 1 || offset > SCR {
             return Err(BusFault);
         }
         let value = self.read_reg(offset, ctx.now);
-        self.drive(ctx.now, ctx.irq);
+        self.drive(ctx.now, &mut ctx.irq);
         Ok(value.into())
     }
 
@@ -372,10 +398,12 @@ impl Device for Uart {
             return Err(BusFault);
         }
         self.write_reg(offset, value as u8, ctx.now);
-        self.drive(ctx.now, ctx.irq);
+        self.drive(ctx.now, &mut ctx.irq);
         Ok(())
     }
+}
 
+impl Timed for Uart {
     fn next_event(&self, now: SimTime, _timebase: &Timebase) -> Option<SimTime> {
         if self.interrupt(now).is_some() != self.line {
             return Some(now);
@@ -396,7 +424,8 @@ impl Device for Uart {
         self.input.is_some()
     }
 
-    fn advance(&mut self, now: SimTime, _timebase: &Timebase, irq: &mut IrqLines) {
+    fn advance(&mut self, ctx: &mut AdvanceCtx) {
+        let now = ctx.now;
         if let Some(input) = &self.input {
             loop {
                 match input.try_recv() {
@@ -416,7 +445,7 @@ impl Device for Uart {
                 self.rx_next = now.saturating_add(self.char_time);
             }
         }
-        self.drive(now, irq);
+        self.drive(now, &mut ctx.irq);
     }
 }
 
@@ -446,7 +475,7 @@ mod tests {
 
     fn setup() -> (Env, Uart, Sink) {
         let sink = Sink::default();
-        let uart = Uart::new(IRQ, Box::new(sink.clone())).with_char_time(CT);
+        let uart = Uart::new(SourceLine::new(IRQ), Box::new(sink.clone())).with_char_time(CT);
         (Env::new(1, virt::PLIC_SOURCES), uart, sink)
     }
 

@@ -30,13 +30,15 @@
 //! - No sender feedback (item 11): spec v0.1.1 dropped the status register, so SEND to any
 //!   slot always succeeds silently, active or not.
 //!
-//! Statistics ([`Device::counters`]): `sends`, `high_writes`, `reads_cleared` (HIGH reads that
+//! Statistics ([`Statistics::counters`]): `sends`, `high_writes`, `reads_cleared` (HIGH reads that
 //! returned nonzero), `pending_high_water_max` (most pending bits any slot held at once) and
 //! `slot<N>.pending_high_water` for every slot that was ever written.
 
-use crate::mip;
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
 use abi::uintc::{ACTIVE, HIGH, LOW, LOW_ACTIVE, LOW_HARTID_SHIFT, LOW_MODE, SEND};
-use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
+use sim_core::bus::{
+    AccessCtx, AdvanceCtx, BusFault, Device, HartLine, Lines, Mmio, Statistics, Timed,
+};
 use sim_core::time::{SimTime, Timebase};
 use sim_core::trace::{DeviceEventKind, DeviceTracer};
 
@@ -71,6 +73,8 @@ impl Slot {
 /// A UINTC with a fixed number of receiver slots serving a fixed number of harts.
 #[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct Uintc {
+    /// The line it drives on each hart (USIP).
+    line: HartLine,
     slots: Vec<Slot>,
     /// For each hart, the number of slots asserting its line.
     asserting: Vec<usize>,
@@ -89,11 +93,12 @@ impl Uintc {
     /// Bytes per receiver slot.
     pub const SLOT_BYTES: u64 = abi::uintc::SLOT_BYTES;
 
-    /// A UINTC with `slots` receiver slots for `harts` harts; a line that rises becomes visible
-    /// to its hart `visibility` after the access that raised it. All slots reset inactive,
-    /// with hartid 0 and nothing pending.
-    pub fn new(slots: usize, harts: usize, visibility: SimTime) -> Self {
+    /// A UINTC with `slots` receiver slots for `harts` harts, driving `line` of each; a line
+    /// that rises becomes visible to its hart `visibility` after the access that raised it.
+    /// All slots reset inactive, with hartid 0 and nothing pending.
+    pub fn new(slots: usize, harts: usize, visibility: SimTime, line: HartLine) -> Self {
         Self {
+            line,
             slots: vec![Slot::default(); slots],
             asserting: vec![0; harts],
             visible_at: vec![None; harts],
@@ -141,7 +146,7 @@ impl Uintc {
         &mut self,
         idx: usize,
         now: SimTime,
-        irq: &mut IrqLines,
+        irq: &mut Lines,
         f: impl FnOnce(&mut Slot) -> R,
     ) -> R {
         let before = self.asserts(idx);
@@ -166,17 +171,17 @@ impl Uintc {
 
     /// Drive hart `hart`'s line from its count of asserting slots: a rise is stamped
     /// `now + visibility`, a fall takes effect at once.
-    fn drive(&mut self, hart: usize, now: SimTime, irq: &mut IrqLines) {
+    fn drive(&mut self, hart: usize, now: SimTime, irq: &mut Lines) {
         let level = self.asserting[hart] > 0;
         match (level, self.visible_at[hart]) {
             (true, None) => {
                 let at = now.saturating_add(self.visibility);
                 self.visible_at[hart] = Some(at);
-                irq.set_shared_hart_line_at(crate::irq_driver::UINTC, hart, mip::USIP, true, at);
+                irq.set_at(self.line, hart, true, at);
             }
             (false, Some(_)) => {
                 self.visible_at[hart] = None;
-                irq.set_shared_hart_line_at(crate::irq_driver::UINTC, hart, mip::USIP, false, now);
+                irq.set_at(self.line, hart, false, now);
             }
             _ => {}
         }
@@ -190,6 +195,42 @@ impl Device for Uintc {
         "uintc"
     }
 
+    fn window_size(&self) -> u64 {
+        self.size()
+    }
+
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+
+    fn statistics(&self) -> Option<&dyn Statistics> {
+        Some(self)
+    }
+
+    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
+        Some(self)
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
+    }
+}
+
+impl DeviceTreeNode for Uintc {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let uintc = node.begin("uintc")?;
+        node.compatible(&["riscv,uintc0"])?;
+        node.reg()?;
+        node.every_hart(&[self.line])?;
+        node.end(uintc)
+    }
+}
+
+impl Mmio for Uintc {
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         let (idx, reg) = self.decode(offset, size)?;
         let slot = &self.slots[idx];
@@ -198,8 +239,9 @@ impl Device for Uintc {
             LOW => slot.low(),
             ACTIVE => slot.active as u64,
             _ => {
-                let pending =
-                    self.modify(idx, ctx.now, ctx.irq, |s| std::mem::take(&mut s.pending));
+                let pending = self.modify(idx, ctx.now, &mut ctx.irq, |s| {
+                    std::mem::take(&mut s.pending)
+                });
                 self.reads_cleared += (pending != 0) as u64;
                 pending
             }
@@ -228,7 +270,7 @@ impl Device for Uintc {
             HIGH => self.high_writes += 1,
             _ => {}
         }
-        self.modify(idx, ctx.now, ctx.irq, |s| match reg {
+        self.modify(idx, ctx.now, &mut ctx.irq, |s| match reg {
             SEND => s.pending |= 1 << (value & 63),
             LOW => {
                 s.active = value & LOW_ACTIVE != 0;
@@ -240,7 +282,10 @@ impl Device for Uintc {
         });
         Ok(())
     }
+}
 
+/// The UINTC keeps time only to report when a raised line becomes visible.
+impl Timed for Uintc {
     /// The earliest time after `now` at which a raised line becomes visible to its hart.
     ///
     /// Needed: harts do not consult [`IrqLines::next_rise`] (`Hart::recompute_deadline` asks
@@ -257,10 +302,12 @@ impl Device for Uintc {
             .min()
     }
 
-    fn attach_tracer(&mut self, tracer: DeviceTracer) {
-        self.tracer = tracer;
-    }
+    /// Nothing happens at that time in the device: the line's rise time already says when
+    /// the hart sees it.
+    fn advance(&mut self, _ctx: &mut AdvanceCtx) {}
+}
 
+impl Statistics for Uintc {
     fn reset_counters(&mut self) {
         self.sends = 0;
         self.high_writes = 0;
@@ -295,6 +342,7 @@ impl Device for Uintc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mip;
     use crate::testutil::Env;
     use proptest::prelude::*;
 
@@ -315,17 +363,20 @@ mod tests {
     }
 
     fn setup(slots: usize, harts: usize, vis: SimTime) -> (Env, Uintc) {
-        (Env::new(harts, 1), Uintc::new(slots, harts, vis))
+        (
+            Env::new(harts, 1),
+            Uintc::new(slots, harts, vis, crate::wiring::UINTC),
+        )
     }
 
     #[test]
     fn geometry_and_name() {
-        let u = Uintc::new(crate::virt::UINTC_SLOTS, 4, 0);
+        let u = Uintc::new(crate::virt::UINTC_SLOTS, 4, 0, crate::wiring::UINTC);
         assert_eq!(u.size(), 0x4000);
         assert_eq!(u.slots(), 512);
         assert_eq!(Uintc::SLOT_BYTES, 32);
-        assert_eq!(Uintc::new(32, 1, 0).size(), 0x400);
-        assert_eq!(Uintc::new(0, 1, 0).size(), 0);
+        assert_eq!(Uintc::new(32, 1, 0, crate::wiring::UINTC).size(), 0x400);
+        assert_eq!(Uintc::new(0, 1, 0, crate::wiring::UINTC).size(), 0);
         assert_eq!(u.name(), "uintc");
     }
 
@@ -639,7 +690,7 @@ mod tests {
             ]
         );
         // A UINTC without slots refuses everything.
-        let mut empty = Uintc::new(0, 1, 0);
+        let mut empty = Uintc::new(0, 1, 0, crate::wiring::UINTC);
         assert_eq!(env.try_read(&mut empty, 0, 0, 8), Err(BusFault));
         assert_eq!(env.try_write(&mut empty, 0, 0, 8, 1), Err(BusFault));
     }

@@ -18,7 +18,9 @@ use devices::virtio::{NetConfig, VirtioNet};
 use netsim::client::Port;
 use netsim::config::{ClientConfig, LoadKind};
 use netsim::ClientHost;
-use sim_core::bus::{AccessCtx, AdvanceCtx, Device, IrqLines, MachineControl};
+use sim_core::bus::{
+    AccessCtx, AdvanceCtx, IrqLines, Lines, MachineControl, Mmio, Statistics, Timed,
+};
 use sim_core::dma::Dma;
 use sim_core::memory::Ram;
 use sim_core::time::{SimTime, Timebase};
@@ -104,7 +106,7 @@ impl Guest {
             now,
             cycle: 0,
             timebase: &mut self.timebase,
-            irq: &mut self.irq,
+            irq: Lines::new(&mut self.irq),
             control: &mut self.control,
         };
         match v {
@@ -279,11 +281,11 @@ impl Guest {
         let mut ctx = AdvanceCtx {
             now,
             timebase: &self.timebase,
-            irq: &mut self.irq,
-            dma: Dma::ram_only(&mut self.ram),
+            irq: Lines::new(&mut self.irq),
+            dma: Some(Dma::ram_only(&mut self.ram)),
             control: &mut self.control,
         };
-        dev.advance_master(&mut ctx);
+        dev.advance(&mut ctx);
     }
 }
 

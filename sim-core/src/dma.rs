@@ -1,9 +1,9 @@
 //! Direct memory access: the narrow capability a bus-mastering device gets to read and write
 //! guest RAM, and nothing else.
 //!
-//! A [`Dma`] handle exists only during a device's update ([`Device::advance_master`]), so every
+//! A [`Dma`] handle exists only during a device's update ([`Timed::advance`]), so every
 //! transfer happens at the simulated time of that update, which the machine orders exactly
-//! against the harts (see [`Device::masters_memory`]). Each transfer is bounds-checked: an
+//! against the harts (see [`Timed::masters_memory`]). Each transfer is bounds-checked: an
 //! address outside RAM (a guest's bad descriptor) returns [`DmaFault`], never panics, and the
 //! device reports it to its driver as its specification says.
 //!
@@ -14,8 +14,8 @@
 //! memory model has no bandwidth-limited shared resource, so DMA competes with the harts
 //! through the L2's capacity and the coherence traffic it causes, not through queueing.
 //!
-//! [`Device::advance_master`]: crate::bus::Device::advance_master
-//! [`Device::masters_memory`]: crate::bus::Device::masters_memory
+//! [`Timed::advance`]: crate::bus::Timed::advance
+//! [`Timed::masters_memory`]: crate::bus::Timed::masters_memory
 
 use crate::memory::Ram;
 use crate::timing::cache::MemoryHierarchy;

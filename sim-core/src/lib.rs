@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod dma;
 pub mod elf;
 pub mod hart;
+pub mod irq;
 pub mod isa;
 pub mod machine;
 pub mod memory;

@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::io::Write;
 
 use crate::bus::{
-    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, MachineControl,
+    AccessAt, AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines, Lines, MachineControl,
 };
 use crate::checkpoint::{self, StateError};
 use crate::dma::Dma;
@@ -38,6 +38,8 @@ struct Region {
     base: u64,
     size: u64,
     device: Box<dyn Device>,
+    /// Whether the device masters memory (asked once, when it is mapped).
+    masters_memory: bool,
     reads: u64,
     writes: u64,
     /// The device's trace track (0 when not tracing).
@@ -55,18 +57,11 @@ pub struct DeviceAccesses {
     pub reads: u64,
     /// Writes served.
     pub writes: u64,
-    /// The device's own counters (see [`Device::counters`]).
+    /// The device's own counters (see [`Statistics`](crate::bus::Statistics)).
     pub counters: Vec<(String, u64)>,
 }
 
-/// What a device access costs beyond the load latency (see [`SystemBus::device_cost`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DeviceCost {
-    /// Cycles the device declares.
-    pub cycles: u32,
-    /// A magic operation: no interconnect round trip, and the hart's slice goes on.
-    pub magic: bool,
-}
+pub use crate::bus::DeviceCost;
 
 /// The Host-Target Interface mailbox of riscv-tests style programs.
 struct Htif {
@@ -103,7 +98,9 @@ pub struct SystemBus {
     pub caches: MemoryHierarchy,
     /// The run's timeline trace (off unless [`SystemBus::set_tracer`] turned it on).
     tracer: Tracer,
-    /// Whether a mapped device masters memory (see [`Device::masters_memory`]).
+    /// Whether a mapped device masters memory (see [`Timed::masters_memory`]).
+    ///
+    /// [`Timed::masters_memory`]: crate::bus::Timed::masters_memory
     memory_masters: bool,
 }
 
@@ -168,13 +165,9 @@ impl SystemBus {
         &self.tracer
     }
 
-    /// Map `device` at `[base, base + size)`.
-    pub fn map(
-        &mut self,
-        base: u64,
-        size: u64,
-        mut device: Box<dyn Device>,
-    ) -> Result<(), MapError> {
+    /// Map `device` at `[base, base + size)`, `size` being the device's window size.
+    pub fn map(&mut self, base: u64, mut device: Box<dyn Device>) -> Result<(), MapError> {
+        let size = device.window_size();
         let end = base.saturating_add(size);
         let overlaps = |b: u64, s: u64| base < b.saturating_add(s) && b < end;
         let other = if overlaps(self.ram.base(), self.ram.size()) {
@@ -194,7 +187,8 @@ impl SystemBus {
             });
         }
         self.devices_changed();
-        self.memory_masters |= device.masters_memory();
+        let masters_memory = device.timed().is_some_and(|t| t.masters_memory());
+        self.memory_masters |= masters_memory;
         let track = self.tracer.add_track(device.name());
         if self.tracer.is_on() {
             device.attach_tracer(DeviceTracer::new(self.tracer.clone(), track));
@@ -203,6 +197,7 @@ impl SystemBus {
             base,
             size,
             device,
+            masters_memory,
             reads: 0,
             writes: 0,
             track,
@@ -232,17 +227,13 @@ impl SystemBus {
     }
 
     /// What an access at physical `addr` costs: the device's own cycles, and whether it is a
-    /// magic operation that skips the interconnect (see [`Device::magic`]).
+    /// magic operation that skips the interconnect (see [`DeviceCost`]).
     pub fn device_cost(&self, addr: u64, write: bool) -> DeviceCost {
         self.regions
             .iter()
             .find(|r| addr >= r.base && addr - r.base < r.size)
             .map_or(DeviceCost::default(), |r| {
-                let offset = addr - r.base;
-                DeviceCost {
-                    cycles: r.device.access_cycles(offset, write),
-                    magic: r.device.magic(offset, write),
-                }
+                r.device.cost(addr - r.base, write)
             })
     }
 
@@ -310,7 +301,7 @@ impl SystemBus {
             now: at.time,
             cycle: at.cycle,
             timebase,
-            irq,
+            irq: Lines::new(irq),
             control,
         };
         let result = access(region.device.as_mut(), addr - region.base, &mut ctx);
@@ -327,8 +318,10 @@ impl SystemBus {
             }
             self.devices_changed();
             for r in &mut self.regions {
-                self.irq.set_driver(r.track);
-                r.device.sources_changed(&mut self.irq);
+                if let Some(controller) = r.device.interrupt_controller() {
+                    self.irq.set_driver(r.track);
+                    controller.sources_changed(&mut Lines::new(&mut self.irq));
+                }
             }
         }
     }
@@ -365,7 +358,7 @@ impl SystemBus {
         let answer = self
             .regions
             .iter()
-            .filter_map(|r| r.device.next_event(now, &self.timebase))
+            .filter_map(|r| r.device.timed()?.next_event(now, &self.timebase))
             .min()
             .map(|e| e.max(self.device_time));
         self.next_event_memo.set(Some((now, answer)));
@@ -383,34 +376,41 @@ impl SystemBus {
         self.irq.set_now(now);
         let timed = self.control.timed;
         for r in &mut self.regions {
+            let Some(device) = r.device.timed_mut() else {
+                continue;
+            };
             self.irq.set_driver(r.track);
-            if r.device.masters_memory() {
-                // The caches are kept coherent only while harts use them (timed mode).
-                let caches = timed.then_some(&mut self.caches);
-                let mut ctx = AdvanceCtx {
-                    now,
-                    timebase: &self.timebase,
-                    irq: &mut self.irq,
-                    dma: Dma::new(&mut self.ram, caches, &mut self.reservations),
-                    control: &mut self.control,
-                };
-                r.device.advance_master(&mut ctx);
-            } else {
-                r.device.advance(now, &self.timebase, &mut self.irq);
-            }
+            // The caches are kept coherent only while harts use them (timed mode).
+            let dma = r.masters_memory.then(|| {
+                Dma::new(
+                    &mut self.ram,
+                    timed.then_some(&mut self.caches),
+                    &mut self.reservations,
+                )
+            });
+            device.advance(&mut AdvanceCtx {
+                now,
+                timebase: &self.timebase,
+                irq: Lines::new(&mut self.irq),
+                dma,
+                control: &mut self.control,
+            });
         }
         self.propagate_sources();
     }
 
     /// Whether a mapped device masters memory: its events then bound how far harts run
-    /// ahead (see [`Device::masters_memory`]).
+    /// ahead (see [`Timed::masters_memory`](crate::bus::Timed::masters_memory)).
     pub fn has_memory_masters(&self) -> bool {
         self.memory_masters
     }
 
-    /// Whether some device may still receive host input (see [`Device::awaits_host_input`]).
+    /// Whether some device may still receive host input (see
+    /// [`Timed::awaits_host_input`](crate::bus::Timed::awaits_host_input)).
     pub fn awaits_host_input(&self) -> bool {
-        self.regions.iter().any(|r| r.device.awaits_host_input())
+        self.regions
+            .iter()
+            .any(|r| r.device.timed().is_some_and(|t| t.awaits_host_input()))
     }
 
     /// Zero the access counts and every device's own counters (a statistics reset).
@@ -419,7 +419,9 @@ impl SystemBus {
         for r in &mut self.regions {
             r.reads = 0;
             r.writes = 0;
-            r.device.reset_counters();
+            if let Some(stats) = r.device.statistics_mut() {
+                stats.reset_counters();
+            }
         }
     }
 
@@ -532,7 +534,7 @@ impl SystemBus {
                 base: r.base,
                 reads: r.reads,
                 writes: r.writes,
-                counters: r.device.counters(),
+                counters: r.device.statistics().map_or(Vec::new(), |s| s.counters()),
             })
             .collect()
     }

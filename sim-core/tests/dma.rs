@@ -5,7 +5,7 @@
 
 use std::any::Any;
 
-use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device};
+use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device, Mmio, Timed};
 use sim_core::machine::{Exit, Interleave, Machine, MachineParams};
 use sim_core::memory::Ram;
 use sim_core::system_bus::SystemBus;
@@ -27,26 +27,42 @@ impl Device for Writer {
     fn name(&self) -> &str {
         "dma-writer"
     }
+    fn window_size(&self) -> u64 {
+        0x1000
+    }
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
+        Some(self)
+    }
+}
+
+impl Mmio for Writer {
     fn read(&mut self, _: u64, _: u32, _: &mut AccessCtx) -> Result<u64, BusFault> {
         Err(BusFault)
     }
     fn write(&mut self, _: u64, _: u32, _: u64, _: &mut AccessCtx) -> Result<(), BusFault> {
         Err(BusFault)
     }
+}
+
+impl Timed for Writer {
     fn next_event(&self, _now: SimTime, _: &Timebase) -> Option<SimTime> {
         (!self.done).then_some(WRITE_AT)
     }
     fn masters_memory(&self) -> bool {
         true
     }
-    fn advance_master(&mut self, ctx: &mut AdvanceCtx) {
+    fn advance(&mut self, ctx: &mut AdvanceCtx) {
         if !self.done && ctx.now >= WRITE_AT {
             self.done = true;
-            ctx.dma.write_u32(FLAG, 1).unwrap();
+            let dma = ctx.dma.as_mut().expect("a memory master gets DMA");
+            dma.write_u32(FLAG, 1).unwrap();
         }
-    }
-    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
-        Some(self)
     }
 }
 
@@ -109,7 +125,7 @@ fn seen_at(harts: usize, mode: TimingMode, interleave: Interleave, quantum: SimT
         ram.write(RAM_BASE + 4 * i as u64, 4, *w as u64);
     }
     let mut bus = SystemBus::new(ram, harts, 16, Timebase::new(10_000_000));
-    bus.map(0x1000_1000, 0x1000, Box::new(Writer { done: false }))
+    bus.map(0x1000_1000, Box::new(Writer { done: false }))
         .unwrap();
     bus.set_htif(TOHOST, None, Box::new(std::io::sink()));
     let mut params = MachineParams::new(harts, Clock::new(1_000_000_000));
@@ -156,19 +172,34 @@ impl Device for Stopper {
     fn name(&self) -> &str {
         "stopper"
     }
+    fn window_size(&self) -> u64 {
+        0x1000
+    }
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+}
+
+impl Mmio for Stopper {
     fn read(&mut self, _: u64, _: u32, _: &mut AccessCtx) -> Result<u64, BusFault> {
         Err(BusFault)
     }
     fn write(&mut self, _: u64, _: u32, _: u64, _: &mut AccessCtx) -> Result<(), BusFault> {
         Err(BusFault)
     }
+}
+
+impl Timed for Stopper {
     fn next_event(&self, now: SimTime, _: &Timebase) -> Option<SimTime> {
         (now < 1_000_000_000).then_some(1_000_000_000)
     }
     fn masters_memory(&self) -> bool {
         true
     }
-    fn advance_master(&mut self, ctx: &mut AdvanceCtx) {
+    fn advance(&mut self, ctx: &mut AdvanceCtx) {
         if ctx.now >= 1_000_000_000 {
             ctx.control.exit = Some(sim_core::bus::ExitRequest::Pass);
         }
@@ -183,7 +214,7 @@ fn a_device_ends_the_run_from_its_update_while_harts_sleep() {
             ram.write(RAM_BASE, 4, 0x1050_0073); // wfi
             ram.write(RAM_BASE + 4, 4, j_back(-4) as u64);
             let mut bus = SystemBus::new(ram, harts, 16, Timebase::new(10_000_000));
-            bus.map(0x1000_1000, 0x1000, Box::new(Stopper)).unwrap();
+            bus.map(0x1000_1000, Box::new(Stopper)).unwrap();
             let mut params = MachineParams::new(harts, Clock::new(1_000_000_000));
             params.mode = mode;
             let mut m = Machine::new(params, bus, RAM_BASE, 0).unwrap();

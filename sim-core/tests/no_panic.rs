@@ -3,7 +3,7 @@
 //! without a panic whatever the words do (traps, CSR writes, paging, PMP, WFI, MMIO).
 
 use proptest::prelude::*;
-use sim_core::bus::{AccessCtx, BusFault, Device};
+use sim_core::bus::{AccessCtx, BusFault, Device, HartLine, Mmio};
 use sim_core::machine::{Machine, MachineParams};
 use sim_core::memory::Ram;
 use sim_core::system_bus::SystemBus;
@@ -12,13 +12,31 @@ use sim_core::timing::TimingMode;
 
 const RAM_BASE: u64 = 0x8000_0000;
 
-/// A device that answers every access with data derived from the address, and refuses some.
+/// A device that answers every access with data derived from the address, and refuses some;
+/// a write drives one of the low 12 `mip` bits of the writing hart.
 struct Echo;
+
+/// The lines [`Echo`] drives.
+const ECHO_LINES: [HartLine; 12] = {
+    let mut lines = [HartLine::exclusive(0); 12];
+    let mut bit = 0;
+    while bit < 12 {
+        lines[bit] = HartLine::exclusive(bit as u32);
+        bit += 1;
+    }
+    lines
+};
 
 impl Device for Echo {
     fn name(&self) -> &str {
         "echo"
     }
+    fn window_size(&self) -> u64 {
+        0x1000
+    }
+}
+
+impl Mmio for Echo {
     fn read(&mut self, offset: u64, _size: u32, _ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         if offset.is_multiple_of(3) {
             Err(BusFault)
@@ -33,8 +51,8 @@ impl Device for Echo {
         value: u64,
         ctx: &mut AccessCtx,
     ) -> Result<(), BusFault> {
-        ctx.irq
-            .set_hart_line(ctx.hart, 1 << (value % 12), offset.is_multiple_of(2));
+        let line = ECHO_LINES[(value % 12) as usize];
+        ctx.irq.set(line, ctx.hart, offset.is_multiple_of(2));
         Ok(())
     }
 }
@@ -51,7 +69,7 @@ fn run_words(words: &[u32], regs: &[u64], harts: usize, insns: u64) {
         ram.write(RAM_BASE + 4 * i as u64, 4, *w as u64);
     }
     let mut bus = SystemBus::new(ram, harts, 16, Timebase::new(10_000_000));
-    bus.map(0x1000_0000, 0x1000, Box::new(Echo)).unwrap();
+    bus.map(0x1000_0000, Box::new(Echo)).unwrap();
     let mut params = MachineParams::new(harts, Clock::new(1_000_000_000));
     params.quantum = 50_000;
     // Half the programs run under the timing model, half functionally.

@@ -165,8 +165,12 @@ impl std::io::Write for Capture {
 
 /// Run `elf` on hartlab's default virt machine with `harts` harts.
 pub fn run_hartlab(elf: &Path, harts: usize) -> HartlabRun {
-    let mut options = hartlab::run::RunOptions::default();
-    options.config.machine.harts = harts;
+    let mut config = hartlab::config::MachineConfig::default();
+    config.machine.harts = harts;
+    let mut options = hartlab::run::RunOptions {
+        config: config.resolve().expect("a valid number of harts"),
+        ..Default::default()
+    };
     options.max_insns = Some(2_000_000_000);
     run_hartlab_with(elf, &options)
 }
@@ -262,6 +266,7 @@ pub fn build_asm_guest(dir: &str, name: &str, suffix: &str, defines: &[&str]) ->
 /// it leaves out), stopping after `max_insns` instructions.
 pub fn run_hartlab_toml(elf: &Path, toml: &str, max_insns: u64) -> HartlabRun {
     let config = hartlab::config::MachineConfig::from_toml(toml)
+        .and_then(|c| Ok(c.resolve()?))
         .unwrap_or_else(|e| panic!("bad machine config {toml:?}: {e:#}"));
     let options = hartlab::run::RunOptions {
         config,

@@ -6,12 +6,15 @@ use std::collections::BinaryHeap;
 
 use super::queues::{Queues, NOT_WOKEN};
 use super::{
-    error, global, set, task, Costs, Policy, TaskControllerConfig, CHANNELS, ID, MAX_CAPACITY,
-    MAX_HARTS, MAX_PRIORITIES, MAX_SETS, MAX_SOURCES, REGION,
+    error, global, set, task, Costs, Policy, PreemptLines, TaskControllerConfig, CHANNELS, ID,
+    MAX_CAPACITY, MAX_HARTS, MAX_PRIORITIES, MAX_SETS, MAX_SOURCES, REGION,
 };
-use crate::{irq_driver, mip};
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
 use abi::task_controller::window_size;
-use sim_core::bus::{AccessCtx, BusFault, Device, IrqLines};
+use sim_core::bus::{
+    AccessCtx, AdvanceCtx, BusFault, Device, DeviceCost, HartLine, InterruptController, Lines,
+    Mmio, Statistics, Timed,
+};
 use sim_core::time::{Clock, SimTime, Timebase};
 use sim_core::trace::{DeviceEventKind, DeviceTracer};
 
@@ -158,10 +161,11 @@ enum Role {
 }
 
 impl Role {
-    fn mask(self) -> u64 {
+    /// This role's line among `lines`.
+    fn line(self, lines: &PreemptLines) -> HartLine {
         match self {
-            Role::Kernel => mip::SSIP,
-            Role::User => mip::USIP,
+            Role::Kernel => lines.kernel,
+            Role::User => lines.user,
         }
     }
 }
@@ -195,6 +199,7 @@ enum Reg {
 /// The task controller.
 #[derive(serde::Serialize, serde::Deserialize, Debug)]
 pub struct TaskController {
+    lines: PreemptLines,
     harts: usize,
     sources: usize,
     priorities: usize,
@@ -269,6 +274,7 @@ impl TaskController {
             stats: SetStats::default(),
         };
         Self {
+            lines: config.lines,
             harts,
             sources,
             priorities,
@@ -378,7 +384,7 @@ impl TaskController {
     // ---- time and lines ----------------------------------------------------------------
 
     /// Deliver every wake-up due by `now`.
-    fn sync(&mut self, now: SimTime, irq: &mut IrqLines) {
+    fn sync(&mut self, now: SimTime, irq: &mut Lines) {
         while let Some(Reverse(w)) = self.pending.peek().copied() {
             if w.ready > now {
                 break;
@@ -389,7 +395,7 @@ impl TaskController {
     }
 
     /// Put a woken handler into its queue and raise its preempt line if it asks for one.
-    fn deliver(&mut self, w: Wake, irq: &mut IrqLines) {
+    fn deliver(&mut self, w: Wake, irq: &mut Lines) {
         let (s, hart) = (w.set as usize, w.hart as usize);
         let Some(set) = self.sets.get_mut(s) else {
             return;
@@ -419,7 +425,7 @@ impl TaskController {
 
     /// A preempt request of set `s` for `hart`: raise the line of each role `s` is online in
     /// there, or keep the request until it comes online.
-    fn preempt(&mut self, s: usize, hart: usize, at: SimTime, irq: &mut IrqLines) {
+    fn preempt(&mut self, s: usize, hart: usize, at: SimTime, irq: &mut Lines) {
         let Some(roles) = self.online.get(hart).copied() else {
             return;
         };
@@ -438,27 +444,27 @@ impl TaskController {
         }
     }
 
-    fn raise(&mut self, hart: usize, role: Role, at: SimTime, irq: &mut IrqLines) {
+    fn raise(&mut self, hart: usize, role: Role, at: SimTime, irq: &mut Lines) {
         let up = &mut self.line_up[hart][role as usize];
         if !*up {
             *up = true;
-            irq.set_shared_hart_line_at(irq_driver::TASK_CONTROLLER, hart, role.mask(), true, at);
+            irq.set_at(role.line(&self.lines), hart, true, at);
         }
     }
 
     /// Lower the line of `role` on `hart`; whether it was up.
-    fn lower(&mut self, hart: usize, role: Role, now: SimTime, irq: &mut IrqLines) -> bool {
+    fn lower(&mut self, hart: usize, role: Role, now: SimTime, irq: &mut Lines) -> bool {
         let up = &mut self.line_up[hart][role as usize];
         let was = *up;
         if was {
             *up = false;
-            irq.set_shared_hart_line_at(irq_driver::TASK_CONTROLLER, hart, role.mask(), false, now);
+            irq.set_at(role.line(&self.lines), hart, false, now);
         }
         was
     }
 
     /// Set `s` acknowledges on `hart`: lower the lines of the roles it is online in there.
-    fn ack(&mut self, s: usize, hart: usize, now: SimTime, irq: &mut IrqLines) {
+    fn ack(&mut self, s: usize, hart: usize, now: SimTime, irq: &mut Lines) {
         let Some(roles) = self.online.get(hart).copied() else {
             return;
         };
@@ -547,7 +553,7 @@ impl TaskController {
         }
     }
 
-    fn free(&mut self, value: u64, now: SimTime, irq: &mut IrqLines) {
+    fn free(&mut self, value: u64, now: SimTime, irq: &mut Lines) {
         let Some(s) = self.global_set(value) else {
             return;
         };
@@ -630,14 +636,7 @@ impl TaskController {
         self.src_pending[source] = false;
     }
 
-    fn set_online(
-        &mut self,
-        role: Role,
-        hart: usize,
-        value: u64,
-        now: SimTime,
-        irq: &mut IrqLines,
-    ) {
+    fn set_online(&mut self, role: Role, hart: usize, value: u64, now: SimTime, irq: &mut Lines) {
         if hart >= self.harts {
             self.fail_global(error::BAD_INDEX);
             return;
@@ -744,14 +743,7 @@ impl TaskController {
         }
     }
 
-    fn dequeue(
-        &mut self,
-        s: usize,
-        lq: usize,
-        hart: usize,
-        now: SimTime,
-        irq: &mut IrqLines,
-    ) -> u64 {
+    fn dequeue(&mut self, s: usize, lq: usize, hart: usize, now: SimTime, irq: &mut Lines) -> u64 {
         if !self.live(s) {
             return 0;
         }
@@ -939,9 +931,56 @@ impl Device for TaskController {
         "task-controller"
     }
 
+    fn window_size(&self) -> u64 {
+        self.size()
+    }
+
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+
+    fn interrupt_controller(&mut self) -> Option<&mut dyn InterruptController> {
+        Some(self)
+    }
+
+    fn statistics(&self) -> Option<&dyn Statistics> {
+        Some(self)
+    }
+
+    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
+        Some(self)
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
+    }
+}
+
+/// The node carries the geometry, so a kernel sizes its tables from the device tree.
+impl DeviceTreeNode for TaskController {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let tc = node.begin("task-controller")?;
+        node.compatible(&["hartlab,task-controller"])?;
+        node.reg()?;
+        node.every_hart(&[self.lines.kernel, self.lines.user])?;
+        let f = node.fdt();
+        f.property_u32("hartlab,sets", self.sets.len() as u32)?;
+        f.property_u32("hartlab,priorities", self.priorities as u32)?;
+        f.property_u32("hartlab,capacity", self.capacity as u32)?;
+        f.property_u32("hartlab,channels", CHANNELS as u32)?;
+        f.property_u32("hartlab,sources", (self.sources - 1) as u32)?;
+        node.end(tc)
+    }
+}
+
+impl Mmio for TaskController {
     fn read(&mut self, offset: u64, size: u32, ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         let reg = self.decode(offset, size)?;
-        self.sync(ctx.now, ctx.irq);
+        self.sync(ctx.now, &mut ctx.irq);
         let value = match reg {
             Reg::Id => ID,
             Reg::Config => {
@@ -974,7 +1013,7 @@ impl Device for TaskController {
             Reg::Best(s) => self.best(s),
             Reg::IrqHandler(s, n) => self.irq_handler(s, n),
             Reg::ChanHandler(s, c) => self.chan_handler(s, c),
-            Reg::Dequeue(s, lq) => self.dequeue(s, lq, ctx.hart, ctx.now, ctx.irq),
+            Reg::Dequeue(s, lq) => self.dequeue(s, lq, ctx.hart, ctx.now, &mut ctx.irq),
             Reg::Count(s, lq) => {
                 if !self.live(s) {
                     0
@@ -995,7 +1034,7 @@ impl Device for TaskController {
             | Reg::Ack(_)
             | Reg::Enqueue(..) => 0,
         };
-        self.sync(ctx.now, ctx.irq);
+        self.sync(ctx.now, &mut ctx.irq);
         Ok(value)
     }
 
@@ -1007,10 +1046,10 @@ impl Device for TaskController {
         ctx: &mut AccessCtx,
     ) -> Result<(), BusFault> {
         let reg = self.decode(offset, size)?;
-        self.sync(ctx.now, ctx.irq);
+        self.sync(ctx.now, &mut ctx.irq);
         let (now, hart) = (ctx.now, ctx.hart);
         match reg {
-            Reg::Free => self.free(value, now, ctx.irq),
+            Reg::Free => self.free(value, now, &mut ctx.irq),
             Reg::GlobalError => self.global_error &= !value,
             Reg::Cap => self.cap(value),
             Reg::IrqGrant => self.irq_grant(value),
@@ -1023,13 +1062,13 @@ impl Device for TaskController {
                     self.edge(source, now);
                 }
             }
-            Reg::HartSet(role, h) => self.set_online(role, h, value, now, ctx.irq),
+            Reg::HartSet(role, h) => self.set_online(role, h, value, now, &mut ctx.irq),
             Reg::Ctrl(s) => self.set_ctrl(s, value),
             Reg::SetError(s) => self.sets[s].error &= !value,
             Reg::Send(s) => self.send(s, value, now, hart),
             Reg::Ack(s) => {
                 if self.live(s) {
-                    self.ack(s, hart, now, ctx.irq);
+                    self.ack(s, hart, now, &mut ctx.irq);
                 }
             }
             Reg::IrqHandler(s, n) => self.bind_irq(s, n, value, hart, now),
@@ -1045,10 +1084,19 @@ impl Device for TaskController {
             | Reg::Count(..) => {}
         }
         // A zero-latency wake-up is ready at once.
-        self.sync(now, ctx.irq);
+        self.sync(now, &mut ctx.irq);
         Ok(())
     }
 
+    fn cost(&self, offset: u64, write: bool) -> DeviceCost {
+        DeviceCost {
+            cycles: self.access_cycles(offset, write),
+            magic: false,
+        }
+    }
+}
+
+impl Timed for TaskController {
     /// The earliest wake-up in flight: the machine must not run a hart past it without
     /// letting the controller deliver it (a hart in WFI may be waiting for its preempt line).
     /// One already due is reported too (the bus performs it at once): the hart whose SEND
@@ -1058,12 +1106,14 @@ impl Device for TaskController {
         self.pending.peek().map(|Reverse(w)| w.ready)
     }
 
-    fn advance(&mut self, now: SimTime, _timebase: &Timebase, irq: &mut IrqLines) {
-        self.sync(now, irq);
+    fn advance(&mut self, ctx: &mut AdvanceCtx) {
+        self.sync(ctx.now, &mut ctx.irq);
     }
+}
 
+impl InterruptController for TaskController {
     /// Latch rising edges of the platform sources, timed at the change that caused them.
-    fn sources_changed(&mut self, irq: &mut IrqLines) {
+    fn sources_changed(&mut self, irq: &mut Lines) {
         let t = irq.now();
         for n in 1..self.sources.min(irq.source_count()) {
             let level = irq.source(n);
@@ -1074,7 +1124,10 @@ impl Device for TaskController {
         }
         self.sync(t, irq);
     }
+}
 
+impl TaskController {
+    /// Cycles an access (a write if `write`) at `offset` spends in the controller.
     fn access_cycles(&self, offset: u64, write: bool) -> u32 {
         let c = &self.costs;
         match (self.decode(offset, 8), write) {
@@ -1099,7 +1152,9 @@ impl Device for TaskController {
             _ => 0,
         }
     }
+}
 
+impl Statistics for TaskController {
     fn reset_counters(&mut self) {
         self.allocs = 0;
         self.alloc_failures = 0;
@@ -1113,10 +1168,6 @@ impl Device for TaskController {
                 ..SetStats::default()
             };
         }
-    }
-
-    fn attach_tracer(&mut self, tracer: DeviceTracer) {
-        self.tracer = tracer;
     }
 
     fn counters(&self) -> Vec<(String, u64)> {

@@ -35,12 +35,12 @@
 //! Offline sets keep their ready tasks inside the device (capacity is per set and
 //! preallocated; nothing spills to memory); "online" only steers the preempt lines.
 //!
-//! Costs ([`Device::access_cycles`], on top of the interconnect): ENQUEUE `enqueue`, DEQUEUE
+//! Costs ([`Mmio::cost`](sim_core::bus::Mmio::cost), on top of the interconnect): ENQUEUE `enqueue`, DEQUEUE
 //! `dequeue` (+ `steal` when it will take from another local queue), SEND `send`, and
 //! `register` for ALLOC, FREE, CAP, IRQ_GRANT, HART_KSET/USET, CTRL and the handler
 //! bindings; everything else 0.
 //!
-//! Statistics ([`Device::counters`]): `allocs`, `alloc_failures`, `frees`, `errors`,
+//! Statistics ([`Statistics::counters`](sim_core::bus::Statistics::counters)): `allocs`, `alloc_failures`, `frees`, `errors`,
 //! `source_edges`, `pulses`, and for every set ever allocated `setN.<counter>` with enqueues,
 //! dequeues, empty_dequeues, steals, wakeups, wake_lost, preempts, high_water (entries in use,
 //! queued plus wake-ups in flight), errors, sends, sends_denied, registrations, discarded (by
@@ -63,6 +63,7 @@ pub use device::TaskController;
 
 use crate::virt;
 use abi::task_controller::policy;
+use sim_core::bus::HartLine;
 use sim_core::time::{Clock, SimTime};
 
 /// Default queue sets.
@@ -107,7 +108,7 @@ impl Policy {
     }
 }
 
-/// Cycles an operation spends inside the controller (see [`Device::access_cycles`]).
+/// Cycles an operation spends inside the controller (see [`Mmio::cost`](sim_core::bus::Mmio::cost)).
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Costs {
     /// ENQUEUE.
@@ -136,6 +137,16 @@ impl Default for Costs {
     }
 }
 
+/// The preempt lines a task controller drives on each hart: the S-mode set's (SSIP) and the
+/// U-mode set's (USIP).
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreemptLines {
+    /// The line of the set online in S mode (HART_KSET).
+    pub kernel: HartLine,
+    /// The line of the set online in U mode (HART_USET).
+    pub user: HartLine,
+}
+
 /// Everything a task controller is built from.
 #[derive(Debug, Clone)]
 pub struct TaskControllerConfig {
@@ -157,6 +168,8 @@ pub struct TaskControllerConfig {
     pub wake_latency: SimTime,
     /// The clock whose cycles the latency histogram counts.
     pub clock: Clock,
+    /// The lines it drives.
+    pub lines: PreemptLines,
 }
 
 impl TaskControllerConfig {
@@ -173,6 +186,7 @@ impl TaskControllerConfig {
             costs: Costs::default(),
             wake_latency: clock.time_of(DEFAULT_WAKE_CYCLES as u64),
             clock,
+            lines: crate::wiring::TASK_CONTROLLER,
         }
     }
 }

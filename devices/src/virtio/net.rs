@@ -29,10 +29,15 @@
 use std::any::Any;
 use std::collections::VecDeque;
 
-use sim_core::bus::{AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, IrqLines};
+use sim_core::bus::{
+    AccessCtx, AdvanceCtx, BusFault, Device, ExitRequest, Lines, Mmio, SourceLine, Statistics,
+    Timed,
+};
 use sim_core::dma::{Dma, DmaCounts};
 use sim_core::time::{SimTime, Timebase};
 use sim_core::trace::{DeviceEventKind, DeviceTracer};
+
+use crate::device_tree::{DeviceTreeNode, NodeResult, NodeWriter};
 
 use super::mmio::{self, isr, reg, Action, Transport, F_EVENT_IDX};
 use super::queue::{Chain, Queue, QueueError};
@@ -105,8 +110,8 @@ pub struct NetConfig {
     pub frame_cost: SimTime,
     /// Device time per descriptor of a chain.
     pub descriptor_cost: SimTime,
-    /// The platform interrupt source.
-    pub irq: usize,
+    /// The platform interrupt source it drives.
+    pub irq: SourceLine,
     /// Level or pulse.
     pub irq_mode: IrqMode,
     /// QueueNumMax.
@@ -125,7 +130,7 @@ impl Default for NetConfig {
             latency: 1_000_000,
             frame_cost: 200_000,
             descriptor_cost: 20_000,
-            irq: 1,
+            irq: crate::wiring::virtio(0),
             irq_mode: IrqMode::Level,
             queue_max: 256,
             rx_queue_frames: 256,
@@ -323,7 +328,7 @@ impl VirtioNet {
     }
 
     /// Drive the interrupt source from the interrupt status (level) or the pulse.
-    fn update_line(&mut self, irq: &mut IrqLines) {
+    fn update_line(&mut self, irq: &mut Lines) {
         let level = match self.config.irq_mode {
             IrqMode::Level => self.transport.isr != 0,
             IrqMode::Pulse => self.pulse_end.is_some(),
@@ -480,7 +485,7 @@ impl VirtioNet {
     }
 
     /// Process every event due by `now`, in time order.
-    fn run_to(&mut self, now: SimTime, dma: &mut Dma, irq: &mut IrqLines) {
+    fn run_to(&mut self, now: SimTime, dma: &mut Dma, irq: &mut Lines) {
         // Each step consumes an event or moves it past `t`, so this ends; the bound keeps a
         // misbehaving peer from hanging the machine.
         for _ in 0..1_000_000 {
@@ -572,6 +577,47 @@ impl Device for VirtioNet {
         "virtio-net"
     }
 
+    fn window_size(&self) -> u64 {
+        Self::SIZE
+    }
+
+    fn timed(&self) -> Option<&dyn Timed> {
+        Some(self)
+    }
+
+    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
+        Some(self)
+    }
+
+    fn statistics(&self) -> Option<&dyn Statistics> {
+        Some(self)
+    }
+
+    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
+        Some(self)
+    }
+
+    fn attach_tracer(&mut self, tracer: DeviceTracer) {
+        self.tracer = tracer;
+    }
+
+    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
+        Some(self)
+    }
+}
+
+/// A virtio-mmio slot, as QEMU virt lays them out.
+impl DeviceTreeNode for VirtioNet {
+    fn write_node(&self, node: &mut NodeWriter) -> NodeResult {
+        let virtio = node.begin("virtio_mmio")?;
+        node.compatible(&["virtio,mmio"])?;
+        node.reg()?;
+        node.source(self.config.irq)?;
+        node.end(virtio)
+    }
+}
+
+impl Mmio for VirtioNet {
     fn read(&mut self, offset: u64, size: u32, _ctx: &mut AccessCtx) -> Result<u64, BusFault> {
         if offset >= reg::CONFIG {
             let cfg = self.config_bytes();
@@ -615,10 +661,12 @@ impl Device for VirtioNet {
             // The reset lowers the line at once.
             self.transport.isr = 0;
         }
-        self.update_line(ctx.irq);
+        self.update_line(&mut ctx.irq);
         Ok(())
     }
+}
 
+impl Timed for VirtioNet {
     fn next_event(&self, _now: SimTime, _timebase: &Timebase) -> Option<SimTime> {
         self.next_internal()
     }
@@ -627,15 +675,25 @@ impl Device for VirtioNet {
         true
     }
 
-    fn advance_master(&mut self, ctx: &mut AdvanceCtx) {
-        self.run_to(ctx.now, &mut ctx.dma, ctx.irq);
-        self.counters.dma = add_counts(self.counters.dma, ctx.dma.counts());
+    /// Runs only with the DMA handle the bus gives a memory master.
+    fn advance(&mut self, ctx: &mut AdvanceCtx) {
+        let Some(dma) = ctx.dma.as_mut() else {
+            return;
+        };
+        self.run_to(ctx.now, dma, &mut ctx.irq);
+        self.counters.dma = add_counts(self.counters.dma, dma.counts());
         if self.config.stop_when_done && !self.exit_posted && self.peer.done() {
             self.exit_posted = true;
             ctx.control.exit = Some(ExitRequest::Pass);
         }
     }
 
+    fn awaits_host_input(&self) -> bool {
+        self.peer.awaits_host_input()
+    }
+}
+
+impl Statistics for VirtioNet {
     fn counters(&self) -> Vec<(String, u64)> {
         let c = &self.counters;
         let mut out: Vec<(String, u64)> = [
@@ -669,18 +727,6 @@ impl Device for VirtioNet {
 
     fn reset_counters(&mut self) {
         self.counters = Counters::default();
-    }
-
-    fn attach_tracer(&mut self, tracer: DeviceTracer) {
-        self.tracer = tracer;
-    }
-
-    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
-        Some(self)
-    }
-
-    fn awaits_host_input(&self) -> bool {
-        self.peer.awaits_host_input()
     }
 }
 

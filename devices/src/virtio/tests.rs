@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
-use sim_core::bus::{AdvanceCtx, Device, MachineControl};
+use sim_core::bus::{AdvanceCtx, Lines, MachineControl, Statistics, Timed};
 use sim_core::dma::Dma;
 use sim_core::memory::Ram;
 use sim_core::time::SimTime;
@@ -171,11 +171,11 @@ impl Rig {
         let mut ctx = AdvanceCtx {
             now: t,
             timebase: &self.env.timebase,
-            irq: &mut self.env.irq,
-            dma: Dma::ram_only(&mut self.ram),
+            irq: Lines::new(&mut self.env.irq),
+            dma: Some(Dma::ram_only(&mut self.ram)),
             control: &mut self.control,
         };
-        self.dev.advance_master(&mut ctx);
+        self.dev.advance(&mut ctx);
     }
 
     fn notify(&mut self, q: u64) {

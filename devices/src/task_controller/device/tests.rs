@@ -2,6 +2,7 @@
 //! checkpoints, and model-based checks against a reference model.
 
 use super::*;
+use crate::mip;
 use crate::testutil::Env;
 use crate::virt;
 use proptest::prelude::*;
@@ -100,7 +101,7 @@ fn grant_cap(env: &mut Env, tc: &mut TaskController, from: usize, to: usize, c: 
 fn source(env: &mut Env, tc: &mut TaskController, n: usize, level: bool) {
     env.irq.set_now(env.now);
     env.irq.set_source(n, level);
-    tc.sources_changed(&mut env.irq);
+    env.sources_changed(tc);
 }
 
 fn lines(env: &Env, hart: usize) -> u64 {
