@@ -3,6 +3,11 @@
 //! Harts reach it through their software TLB as a host pointer; everything else (ELF loading,
 //! page-table walks, slow-path accesses) uses the bounds-checked methods here.
 //!
+//! RAM also keeps the harts' predecoded code honest: a page some hart has decoded blocks
+//! from is watched (see [`Ram::watch_code`]); every write through the methods here bumps the
+//! page's code generation, which the blocks decoded from it carry, and harts keep watched
+//! pages out of their store TLBs so that their stores come here too.
+//!
 //! The block is an anonymous mapping that reserves no host memory or swap up front: a page
 //! costs host memory when the guest first touches it, so a 64 GiB guest starts on a smaller
 //! host and only what it uses counts.
@@ -13,6 +18,11 @@ use memmap2::{MmapMut, MmapOptions};
 pub struct Ram {
     base: u64,
     data: MmapMut,
+    /// Per 4 KiB page (counted from the page holding `base`): 0 when no hart decoded code
+    /// from it, else its code generation, bumped by every write to it.
+    code: Vec<u32>,
+    /// Pages watched so far: a hart that last saw another count drops its store TLB.
+    watched: u64,
 }
 
 /// The host could not provide address space for guest RAM.
@@ -39,7 +49,17 @@ impl Ram {
             .no_reserve_swap()
             .map_anon()
             .map_err(|source| RamError { size, source })?;
-        Ok(Self { base, data })
+        let pages = match len {
+            0 => 0,
+            _ => ((base + (size - 1)) >> 12) - (base >> 12) + 1,
+        };
+        Ok(Self {
+            base,
+            data,
+            // Zeroed, so reserved lazily like the RAM itself.
+            code: vec![0; pages as usize],
+            watched: 0,
+        })
     }
 
     /// Physical base address.
@@ -96,6 +116,7 @@ impl Ram {
         }
         let off = (addr - self.base) as usize;
         self.data[off..off + size as usize].copy_from_slice(&value.to_le_bytes()[..size as usize]);
+        self.code_written(addr, size as u64);
         true
     }
 
@@ -106,7 +127,62 @@ impl Ram {
         }
         let off = (addr - self.base) as usize;
         self.data[off..off + bytes.len()].copy_from_slice(bytes);
+        self.code_written(addr, bytes.len() as u64);
         true
+    }
+
+    /// Index in `code` of the page holding `addr` (inside RAM).
+    #[inline(always)]
+    fn code_page(&self, addr: u64) -> usize {
+        ((addr >> 12) - (self.base >> 12)) as usize
+    }
+
+    /// Bump the code generation of every watched page that `[addr, addr + len)` (inside RAM,
+    /// `len` > 0) touches.
+    #[inline]
+    fn code_written(&mut self, addr: u64, len: u64) {
+        let first = self.code_page(addr);
+        let last = self.code_page(addr + len - 1);
+        for gen in &mut self.code[first..=last] {
+            if *gen != 0 {
+                *gen = gen.checked_add(1).unwrap_or(1);
+            }
+        }
+    }
+
+    /// The code generation of the page holding `addr` (inside RAM): 0 when not watched.
+    #[inline(always)]
+    pub fn code_generation(&self, addr: u64) -> u32 {
+        // SAFETY: `addr` is inside RAM, so its page is inside `code`.
+        unsafe { *self.code.get_unchecked(self.code_page(addr)) }
+    }
+
+    /// Whether a hart decoded code from the page holding `addr` (false outside RAM): stores
+    /// to it must go through [`Self::write`].
+    #[inline]
+    pub fn is_code(&self, addr: u64) -> bool {
+        self.contains(addr, 1) && self.code_generation(addr) != 0
+    }
+
+    /// Watch the page holding `addr` (inside RAM) for writes, as a hart decodes code from it;
+    /// returns its code generation and whether it was newly watched (every hart must then
+    /// drop any store-TLB entry it holds for it: see [`Self::watched_pages`]).
+    pub fn watch_code(&mut self, addr: u64) -> (u32, bool) {
+        let page = self.code_page(addr);
+        let gen = &mut self.code[page];
+        if *gen != 0 {
+            return (*gen, false);
+        }
+        *gen = 1;
+        self.watched += 1;
+        (1, true)
+    }
+
+    /// How many pages have been watched for code so far: a hart whose store TLB was filled
+    /// when the count was lower may map a page that is watched now.
+    #[inline]
+    pub fn watched_pages(&self) -> u64 {
+        self.watched
     }
 
     /// Which 4 KiB pages of RAM may hold anything but zeros, from Linux's page map of this
@@ -142,7 +218,8 @@ impl Ram {
         &self.data
     }
 
-    /// All of RAM, mutably, for restoring checkpoints.
+    /// All of RAM, mutably, for restoring checkpoints into fresh RAM (writes here bump no
+    /// code generation, so no page may be watched yet).
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         &mut self.data
     }
