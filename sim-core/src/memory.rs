@@ -25,6 +25,16 @@ pub struct Ram {
     watched: u64,
 }
 
+/// Which pages of RAM are watched for code, for checkpoints: watching decides which stores
+/// the harts' store TLBs may take, and so what the simulator's own counters count.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Default)]
+pub struct CodeWatch {
+    /// The watched pages, counted from the page holding RAM's base.
+    pages: Vec<u64>,
+    /// Pages watched so far (see [`Ram::watched_pages`]).
+    watched: u64,
+}
+
 /// The host could not provide address space for guest RAM.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot reserve {size} bytes of host address space for guest RAM")]
@@ -176,6 +186,30 @@ impl Ram {
         *gen = 1;
         self.watched += 1;
         (1, true)
+    }
+
+    /// Which pages are watched for code (see [`CodeWatch`]).
+    pub fn code_watch(&self) -> CodeWatch {
+        CodeWatch {
+            pages: (0..self.code.len() as u64)
+                .filter(|&p| self.code[p as usize] != 0)
+                .collect(),
+            watched: self.watched,
+        }
+    }
+
+    /// Watch the pages [`Self::code_watch`] gave; false, changing nothing, if one lies
+    /// outside this RAM.
+    pub fn set_code_watch(&mut self, w: &CodeWatch) -> bool {
+        if w.pages.iter().any(|&p| p >= self.code.len() as u64) {
+            return false;
+        }
+        for &p in &w.pages {
+            let gen = &mut self.code[p as usize];
+            *gen = gen.wrapping_add(1).max(1);
+        }
+        self.watched = w.watched;
+        true
     }
 
     /// How many pages have been watched for code so far: a hart whose store TLB was filled

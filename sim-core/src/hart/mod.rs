@@ -186,7 +186,6 @@ pub struct Hart {
     blocks: block::BlockCache,
     /// RAM's count of pages watched for code when this hart's store TLB last dropped the
     /// entries that may map them (see [`crate::memory::Ram::watched_pages`]).
-    #[serde(skip)]
     seen_watched: u64,
     clock: Clock,
     cycle: u64,
