@@ -267,3 +267,37 @@ impl Ram {
         Some(&self.data[off..off + len as usize])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_to_a_watched_page_move_its_code_generation_only() {
+        let mut ram = Ram::new(0x8000_0000, 0x4000).unwrap();
+        let code = 0x8000_1000;
+        assert!(!ram.is_code(code));
+        assert_eq!(ram.watch_code(code + 0x10), (1, true));
+        assert_eq!(ram.watch_code(code), (1, false));
+        assert_eq!(ram.watched_pages(), 1);
+        assert!(ram.is_code(code + 0xfff) && !ram.is_code(code + 0x1000));
+        assert!(!ram.is_code(0x1000), "outside RAM");
+        // A write elsewhere changes nothing; one into the page (or straddling into it) bumps
+        // its generation once per write.
+        ram.write(0x8000_2000, 8, 1);
+        assert_eq!(ram.code_generation(code), 1);
+        ram.write(code + 8, 4, 0x13);
+        assert_eq!(ram.code_generation(code), 2);
+        ram.write_bytes(code - 2, &[0; 4]);
+        assert_eq!(ram.code_generation(code), 3);
+        assert_eq!(ram.code_generation(code - 2), 0);
+        // A checkpoint's view of the watched pages restores into fresh RAM.
+        let watch = ram.code_watch();
+        let mut fresh = Ram::new(0x8000_0000, 0x4000).unwrap();
+        assert!(fresh.set_code_watch(&watch));
+        assert!(fresh.is_code(code) && !fresh.is_code(0x8000_0000));
+        assert_eq!(fresh.watched_pages(), 1);
+        let mut small = Ram::new(0x8000_0000, 0x1000).unwrap();
+        assert!(!small.set_code_watch(&watch), "a page beyond this RAM");
+    }
+}
