@@ -503,7 +503,9 @@ impl SystemBus {
             }
         }
         if !self.ram.set_code_watch(&state.code_watch) {
-            return Err(StateError::Corrupt("a watched RAM page out of range".into()));
+            return Err(StateError::Corrupt(
+                "a watched RAM page out of range".into(),
+            ));
         }
         let tracer = self.irq.tracer().clone();
         self.irq = state.irq;
