@@ -12,8 +12,9 @@
 //! decoded from is watched by RAM ([`Ram::watch_code`]), every write to it bumps the page's
 //! code generation, and a block is valid only while the generation it was decoded at is
 //! current. Harts keep watched pages out of their store TLBs so their stores reach RAM's
-//! accounting, and a store to a watched page ends the hart's slice, so the rest of a block
-//! it may have changed is not run from stale decodes.
+//! accounting, and a store to a watched page ends the block it was made from (not the slice,
+//! whose ends decide when interrupts are seen), so the rest of a block it may have changed
+//! is not run from stale decodes.
 
 use crate::isa::decode::{self, decode, Insn};
 use crate::isa::table::{class_of, info, Flow};

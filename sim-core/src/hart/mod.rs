@@ -187,6 +187,10 @@ pub struct Hart {
     /// RAM's count of pages watched for code when this hart's store TLB last dropped the
     /// entries that may map them (see [`crate::memory::Ram::watched_pages`]).
     seen_watched: u64,
+    /// Set when this hart wrote a page that code was decoded from: the functional loop runs
+    /// nothing more of the current block (see [`Hart::code_stored`]).
+    #[serde(skip)]
+    code_written: bool,
     clock: Clock,
     cycle: u64,
     instret: u64,
@@ -261,6 +265,7 @@ impl Hart {
             decode_cache: DecodeCache::new(),
             blocks: block::BlockCache::default(),
             seen_watched: 0,
+            code_written: false,
             clock,
             cycle: 0,
             instret: 0,
@@ -680,6 +685,7 @@ impl Hart {
                 self.seen_watched = bus.ram.watched_pages();
                 self.tlb.flush_stores();
             }
+            self.code_written = false;
             for k in 0..len {
                 // SAFETY: `k` < the block's length <= MAX_INSNS; the blocks stay where they
                 // are while the block runs (nothing but this loop touches them).
@@ -696,7 +702,7 @@ impl Hart {
                         break;
                     }
                 }
-                if self.cycle >= self.slice_end {
+                if self.cycle >= self.slice_end || self.code_written {
                     break;
                 }
             }
@@ -1012,12 +1018,13 @@ impl Hart {
         }
     }
 
-    /// After this hart wrote RAM at `pa` other than through its store TLB: a write to a page
-    /// that code was decoded from ends the slice, so the functional loop runs nothing more
-    /// of a block the write may have changed (the next block is looked up anew).
+    /// After this hart wrote RAM at `pa` other than through its store TLB: after a write to
+    /// a page that code was decoded from, the functional loop runs nothing more of a block
+    /// the write may have changed (the next block is looked up anew). The slice goes on:
+    /// where slices end decides when interrupts are seen, so it must not depend on this.
     fn code_stored(&mut self, bus: &SystemBus, pa: u64) {
         if bus.ram.is_code(pa) {
-            self.slice_end = 0;
+            self.code_written = true;
         }
     }
 
