@@ -12,7 +12,7 @@ use crate::bus::{
 };
 use crate::checkpoint::{self, StateError};
 use crate::dma::Dma;
-use crate::memory::Ram;
+use crate::memory::{CodeWatch, Ram};
 use crate::time::{SimTime, Timebase};
 use crate::timing::cache::{HierarchyConfig, MemoryHierarchy};
 use crate::trace::{DeviceTracer, Tracer};
@@ -113,6 +113,8 @@ struct BusState {
     ram_size: u64,
     /// RAM's non-zero 4 KiB pages.
     pages: Vec<(u64, Vec<u8>)>,
+    /// RAM's pages watched for code.
+    code_watch: CodeWatch,
     /// Each device's name, access counts and own state, in mapping order.
     devices: Vec<(String, u64, u64, Vec<u8>)>,
     irq: IrqLines,
@@ -439,6 +441,7 @@ impl SystemBus {
         Ok(checkpoint::encode(&BusState {
             ram_size: self.ram.size(),
             pages: checkpoint::sparse_pages(self.ram.bytes(), self.ram.touched().as_deref()),
+            code_watch: self.ram.code_watch(),
             devices,
             irq: self.irq.clone(),
             timebase: self.timebase,
@@ -500,6 +503,11 @@ impl SystemBus {
                 }
                 _ => return Err(StateError::Corrupt("a RAM page out of range".into())),
             }
+        }
+        if !self.ram.set_code_watch(&state.code_watch) {
+            return Err(StateError::Corrupt(
+                "a watched RAM page out of range".into(),
+            ));
         }
         let tracer = self.irq.tracer().clone();
         self.irq = state.irq;

@@ -188,8 +188,9 @@ impl Hart {
                 self.rs2(&i) as u32 as u64
             ))),
             Op::Fence | Op::FenceI => {
-                // Memory is sequentially consistent here and fetch re-reads memory (the decode
-                // cache is tagged by encoding), so both fences have nothing to order.
+                // Memory is sequentially consistent here and fetch sees every write (the decode
+                // cache is tagged by encoding, predecoded blocks by their page's code
+                // generation), so both fences have nothing to order.
                 self.pc = next;
             }
             Op::Ecall => {
@@ -278,6 +279,7 @@ impl Hart {
                 let ok = bus.take_reservation(self.id, pa);
                 if ok {
                     bus.ram.write(pa, size, self.rs2(&i));
+                    self.code_stored(bus, pa);
                     bus.store_seen(self.id, pa, size);
                     bus.htif_store(pa);
                 }
@@ -489,6 +491,7 @@ impl Hart {
         match target {
             Target::Ram(pa) => {
                 bus.ram.write(pa, size, new);
+                self.code_stored(bus, pa);
                 bus.store_seen(self.id, pa, size);
                 bus.htif_store(pa);
             }

@@ -7,8 +7,8 @@
 //! are folded into the compared value so a misaligned access misses and takes the slow path.
 //! Entries exist only for RAM pages that PMP allows in full and, for stores, that no other
 //! hart's reservation nor the HTIF mailbox watches (a hart's own stores never break its own
-//! reservation, so its LR leaves its store TLB alone); everything else is checked access by
-//! access. LR, SC and AMOs use the same entries.
+//! reservation, so its LR leaves its store TLB alone) and that no hart decoded code from (see
+//! `block`); everything else is checked access by access. LR, SC and AMOs use the same entries.
 
 use super::pmp::{AccessKind, PageCheck};
 use super::trap::{cause, Exception};
@@ -216,7 +216,7 @@ impl Hart {
         let page = pa & PAGE_MASK;
         let cacheable = bus.ram.contains(page, 4096)
             && self.pmp.check_page(page, kind, p) == PageCheck::Allowed
-            && !(kind == AccessKind::Store && bus.store_watched(page));
+            && !(kind == AccessKind::Store && (bus.store_watched(page) || bus.ram.is_code(page)));
         if cacheable {
             let tag = (va & PAGE_MASK)
                 | if kind == AccessKind::Fetch {
@@ -331,6 +331,7 @@ impl Hart {
                 {
                     return Err(access_fault(kind, va));
                 }
+                self.code_stored(bus, pte_addr);
             }
             let offset_mask = (1u64 << (12 + 9 * level)) - 1;
             return Ok(((ppn << 12) & !offset_mask) | (va & offset_mask));

@@ -2,11 +2,14 @@
 //! PMP and Sstc.
 //!
 //! The hart runs in slices up to a simulated-time horizon given by the machine. Inside a slice
-//! the hot loop fetches through the software TLB, looks the encoding up in a decode cache and
-//! dispatches once on the operation; anything that may change interrupt state (CSR writes,
-//! xRET, traps, MMIO, WFI) ends the inner loop so interrupts are re-evaluated at the next
+//! the functional loop runs predecoded blocks (see [`block`]), translating and checking once
+//! per block; the timed loop fetches each instruction through the software TLB, looks the
+//! encoding up in a decode cache and charges it to the timing model. Both dispatch once per
+//! instruction on the operation, and anything that may change interrupt state (CSR writes,
+//! xRET, traps, MMIO, WFI) ends the slice so interrupts are re-evaluated at the next
 //! instruction boundary.
 
+mod block;
 pub mod csr;
 pub mod debug;
 mod execute;
@@ -178,6 +181,16 @@ pub struct Hart {
     /// A memo of pure functions of the instruction bits: not state.
     #[serde(skip)]
     decode_cache: DecodeCache,
+    /// Predecoded blocks of the functional loop: a memo of RAM's contents, not state.
+    #[serde(skip)]
+    blocks: block::BlockCache,
+    /// RAM's count of pages watched for code when this hart's store TLB last dropped the
+    /// entries that may map them (see [`crate::memory::Ram::watched_pages`]).
+    seen_watched: u64,
+    /// Set when this hart wrote a page that code was decoded from: the functional loop runs
+    /// nothing more of the current block (see [`Hart::code_stored`]).
+    #[serde(skip)]
+    code_written: bool,
     clock: Clock,
     cycle: u64,
     instret: u64,
@@ -250,6 +263,9 @@ impl Hart {
             pmp: Pmp::default(),
             tlb: SoftTlb::new(),
             decode_cache: DecodeCache::new(),
+            blocks: block::BlockCache::default(),
+            seen_watched: 0,
+            code_written: false,
             clock,
             cycle: 0,
             instret: 0,
@@ -546,6 +562,11 @@ impl Hart {
             self.seen_reservation_gen = bus.reservation_gen();
             self.tlb.flush_stores();
         }
+        if bus.ram.watched_pages() != self.seen_watched {
+            // Another hart decoded code from pages this hart may store to through its TLB.
+            self.seen_watched = bus.ram.watched_pages();
+            self.tlb.flush_stores();
+        }
         self.deadline_dirty = true;
         loop {
             if bus.control.exit.is_some() {
@@ -631,8 +652,60 @@ impl Hart {
     /// timing model's calls inline here as they would with a single caller.
     #[inline(never)]
     fn run_slice<const TIMED: bool>(&mut self, bus: &mut SystemBus) {
+        if !TIMED {
+            self.run_blocks(bus);
+            return;
+        }
         while self.cycle < self.slice_end {
             self.step::<TIMED>(bus);
+        }
+    }
+
+    /// The functional loop: run predecoded blocks while the slice lasts, one instruction
+    /// step (with its slow fetch) where the pc's page is not in the fetch TLB or an
+    /// instruction may cross the page's end. Every instruction costs one cycle, and the slice
+    /// is checked after each one, exactly as the one-instruction loop does.
+    #[inline(always)]
+    fn run_blocks(&mut self, bus: &mut SystemBus) {
+        self.blocks.ensure_allocated();
+        while self.cycle < self.slice_end {
+            let pc = self.pc;
+            let e = self.tlb.fetch[SoftTlb::index(pc)];
+            if e.tag != (pc & !0xfff) | self.fetch_tag || pc & 0xfff > 0xffc {
+                self.step::<false>(bus);
+                continue;
+            }
+            let host = e.addend.wrapping_add(pc as usize) as *const u8;
+            let pa = (host as u64).wrapping_add(self.host_to_phys);
+            let (block, newly_watched) = self.blocks.get(&mut bus.ram, pa, host);
+            let insns = block.insns.as_ptr();
+            let len = block.len as usize;
+            if newly_watched {
+                // Stores to the page must now reach RAM's accounting (see `block`).
+                self.seen_watched = bus.ram.watched_pages();
+                self.tlb.flush_stores();
+            }
+            self.code_written = false;
+            for k in 0..len {
+                // SAFETY: `k` < the block's length <= MAX_INSNS; the blocks stay where they
+                // are while the block runs (nothing but this loop touches them).
+                let d = unsafe { *insns.add(k) };
+                self.cycle += 1;
+                match self.execute::<false>(bus, d.insn, d.raw, d.len) {
+                    Ok(()) => self.instret += 1,
+                    Err(e) if e.is_stall() => {
+                        self.cycle -= 1;
+                        break;
+                    }
+                    Err(e) => {
+                        self.exception(e);
+                        break;
+                    }
+                }
+                if self.cycle >= self.slice_end || self.code_written {
+                    break;
+                }
+            }
         }
     }
 
@@ -937,10 +1010,21 @@ impl Hart {
     /// the HTIF mailbox must see of it.
     fn ram_store(&mut self, bus: &mut SystemBus, pa: u64, size: u32, value: u64) {
         bus.ram.write(pa, size, value);
+        self.code_stored(bus, pa);
         bus.store_seen(self.id, pa, size);
         bus.htif_store(pa);
         if bus.control.exit.is_some() {
             self.slice_end = 0;
+        }
+    }
+
+    /// After this hart wrote RAM at `pa` other than through its store TLB: after a write to
+    /// a page that code was decoded from, the functional loop runs nothing more of a block
+    /// the write may have changed (the next block is looked up anew). The slice goes on:
+    /// where slices end decides when interrupts are seen, so it must not depend on this.
+    fn code_stored(&mut self, bus: &SystemBus, pa: u64) {
+        if bus.ram.is_code(pa) {
+            self.code_written = true;
         }
     }
 
