@@ -658,11 +658,18 @@ mod tests {
                     // The batch interval (95 %) widened by a third against a rare miss, and
                     // narrow: the evaluation must be far more precise than a measurement.
                     let half = 0.5 * (b.high - b.low);
-                    assert!((b.mid() - x).abs() <= 1.33 * half, "{what} c={c} ρ={rho}: {b:?} vs {x}");
+                    assert!(
+                        (b.mid() - x).abs() <= 1.33 * half,
+                        "{what} c={c} ρ={rho}: {b:?} vs {x}"
+                    );
                     assert!(half < 0.03 * x, "{what} c={c} ρ={rho}: {b:?}");
                 };
                 within(q.mean(), exact.mean(), "mean");
-                within(q.quantile(0.99).unwrap(), exact.quantile(0.99).unwrap(), "p99");
+                within(
+                    q.quantile(0.99).unwrap(),
+                    exact.quantile(0.99).unwrap(),
+                    "p99",
+                );
             }
         }
         // One server: Pollaczek–Khinchine for a bimodal service, and M/D/1.
@@ -670,13 +677,20 @@ mod tests {
         let q = MgcFcfs::with_customers(1, 0.8, &bimodal, 400_000).unwrap();
         let b = q.mean();
         let pk = pk_mean(0.8, 1.0, 3.25).unwrap();
-        assert!((b.mid() - pk).abs() <= 1.33 * 0.5 * (b.high - b.low), "{b:?} vs {pk}");
+        assert!(
+            (b.mid() - pk).abs() <= 1.33 * 0.5 * (b.high - b.low),
+            "{b:?} vs {pk}"
+        );
         let d = MgcFcfs::with_customers(1, 0.5, &Service::fixed(1.0).unwrap(), 100_000).unwrap();
         assert!(close(d.mean().mid(), 1.5, 0.02));
         // Deterministic, and a second server lowers the sojourn at the same per-server load.
         assert_eq!(
-            MgcFcfs::with_customers(2, 1.6, &exp, 50_000).unwrap().sojourns,
-            MgcFcfs::with_customers(2, 1.6, &exp, 50_000).unwrap().sojourns
+            MgcFcfs::with_customers(2, 1.6, &exp, 50_000)
+                .unwrap()
+                .sojourns,
+            MgcFcfs::with_customers(2, 1.6, &exp, 50_000)
+                .unwrap()
+                .sojourns
         );
         assert!(matches!(
             MgcFcfs::new(2, 2.0, &exp),

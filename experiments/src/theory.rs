@@ -176,7 +176,10 @@ impl TheorySpec {
             return Some(("connections", "must be at least 1".into()));
         }
         if !(1..=64).contains(&self.servers) {
-            return Some(("servers", format!("{} must be between 1 and 64", self.servers)));
+            return Some((
+                "servers",
+                format!("{} must be between 1 and 64", self.servers),
+            ));
         }
         None
     }
@@ -793,7 +796,10 @@ mod tests {
             ..spec(0.15)
         };
         let vs = evaluate(&mgc, &records).unwrap();
-        assert!(vs.iter().all(|v| v.inside() && v.theory_half > 0.0), "{vs:?}");
+        assert!(
+            vs.iter().all(|v| v.inside() && v.theory_half > 0.0),
+            "{vs:?}"
+        );
         let two = TheorySpec {
             servers: 2,
             connections: 2,

@@ -582,10 +582,7 @@ impl ClientHost {
                         self.config.target_port() + k as u16
                     }
                 };
-                if socket
-                    .send_slice(&bytes, (self.guest, port))
-                    .is_err()
-                {
+                if socket.send_slice(&bytes, (self.guest, port)).is_err() {
                     self.counters.dropped += 1;
                     continue;
                 }

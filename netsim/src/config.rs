@@ -242,7 +242,11 @@ impl ClientConfig {
             );
         }
         if u32::from(self.port) + u32::from(self.ports) > 65_536 {
-            return k("ports", &self.ports, "port + ports - 1 must be a port (< 65536)");
+            return k(
+                "ports",
+                &self.ports,
+                "port + ports - 1 must be a port (< 65536)",
+            );
         }
         if self.priorities.is_empty() {
             return k("priorities", &"[]", "needs at least one priority");

@@ -389,7 +389,10 @@ fn udp_requests_are_steered_at_random_over_ports_and_all_answered() {
     assert_eq!(run_counting(&steered, 5, 10_000_000_000_000).3, ports);
     // One port (the default) sends everything to `port`, with the same arrival and service
     // draws as before the steering existed.
-    let one = ClientConfig { ports: 1, ..steered.clone() };
+    let one = ClientConfig {
+        ports: 1,
+        ..steered.clone()
+    };
     assert_eq!(run_counting(&one, 5, 10_000_000_000_000).3, [4000, 0, 0, 0]);
     let tcp = ClientConfig {
         transport: Transport::Tcp,
@@ -400,7 +403,10 @@ fn udp_requests_are_steered_at_random_over_ports_and_all_answered() {
         .unwrap_err()
         .to_string()
         .starts_with("net.client.ports = 4"));
-    let zero = ClientConfig { ports: 0, ..steered };
+    let zero = ClientConfig {
+        ports: 0,
+        ..steered
+    };
     assert!(zero
         .validate()
         .unwrap_err()
