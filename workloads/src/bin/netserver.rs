@@ -149,7 +149,7 @@ fn main(args: &[&str]) -> i32 {
                     _ => Err(Errno::Invalid),
                 },
             };
-            let workers = number(5, 1).filter(|&w| w >= 1 && w <= MAX_WORKERS);
+            let workers = number(5, 1).filter(|w| (1..=MAX_WORKERS).contains(w));
             let queues = match args.get(6).copied().unwrap_or("shared") {
                 "shared" => Some(Queues::Shared),
                 "own" => Some(Queues::Own),
