@@ -174,22 +174,16 @@ impl NetPeer for Server {
     }
 }
 
+/// What a run gives: the client's samples and counters, and when it ended.
+type Outcome = (Vec<Sample>, Vec<(String, u64)>, SimTime);
+
 /// Run the client against the server over a link until the client is done (or `limit`).
-fn run(
-    config: &ClientConfig,
-    seed: u64,
-    limit: SimTime,
-) -> (Vec<Sample>, Vec<(String, u64)>, SimTime) {
-    let (samples, counters, now, _) = run_counting(config, seed, limit);
-    (samples, counters, now)
+fn run(config: &ClientConfig, seed: u64, limit: SimTime) -> Outcome {
+    run_counting(config, seed, limit).0
 }
 
 /// [`run`], also giving the UDP requests each of the server's four ports received.
-fn run_counting(
-    config: &ClientConfig,
-    seed: u64,
-    limit: SimTime,
-) -> (Vec<Sample>, Vec<(String, u64)>, SimTime, [u64; 4]) {
+fn run_counting(config: &ClientConfig, seed: u64, limit: SimTime) -> (Outcome, [u64; 4]) {
     let mut client = ClientHost::new(config, seed, &[]);
     let mut server = Server::new();
     let latency = 1_000_000;
@@ -229,9 +223,7 @@ fn run_counting(
         }
     }
     (
-        client.take_samples(),
-        client.counters(),
-        now,
+        (client.take_samples(), client.counters(), now),
         server.udp_received,
     )
 }
@@ -379,21 +371,21 @@ fn udp_requests_are_steered_at_random_over_ports_and_all_answered() {
         ..ClientConfig::default()
     };
     steered.validate().unwrap();
-    let (_, counters, _, ports) = run_counting(&steered, 5, 10_000_000_000_000);
+    let ((_, counters, _), ports) = run_counting(&steered, 5, 10_000_000_000_000);
     assert_eq!(counter(&counters, "completed"), 4000, "{counters:?}");
     assert_eq!(ports.iter().sum::<u64>(), 4000);
     // Uniform: 1000 each, standard deviation about 27.
     for n in ports {
         assert!((900..1100).contains(&n), "{ports:?}");
     }
-    assert_eq!(run_counting(&steered, 5, 10_000_000_000_000).3, ports);
+    assert_eq!(run_counting(&steered, 5, 10_000_000_000_000).1, ports);
     // One port (the default) sends everything to `port`, with the same arrival and service
     // draws as before the steering existed.
     let one = ClientConfig {
         ports: 1,
         ..steered.clone()
     };
-    assert_eq!(run_counting(&one, 5, 10_000_000_000_000).3, [4000, 0, 0, 0]);
+    assert_eq!(run_counting(&one, 5, 10_000_000_000_000).1, [4000, 0, 0, 0]);
     let tcp = ClientConfig {
         transport: Transport::Tcp,
         ..steered.clone()
