@@ -542,7 +542,7 @@ pub fn figure(
             .unwrap_or_default(),
         legend: Vec::new(),
         notes: vec![
-            "markers: measured, bars: 95 % confidence interval over seeds; dashed: theory from the measured service times"
+            "markers: measured, bars: 95 % confidence interval over seeds; dashed, crosses: theory from the measured service times"
                 .into(),
         ],
     };
@@ -550,13 +550,15 @@ pub fn figure(
         Some(k) => value_label(&meta.labels, k, s).to_string(),
         None => spec.metric.clone(),
     };
-    // Measured: a series' colour and marker, no line; theory: its colour, dashed.
+    // Measured: a series' colour and marker, no line; theory: its colour, dashed, a cross at
+    // each point (a single load's prediction has no line to show).
     let measured_style = |i: usize| style::Style {
         dash: style::Dash::Solid,
         ..style::series(i)
     };
     let theory_style = |i: usize| style::Style {
         dash: style::Dash::Dashed,
+        marker: style::Marker::Cross,
         ..style::series(i)
     };
     for (i, s) in series.iter().enumerate() {
@@ -628,7 +630,7 @@ pub fn figure(
                 label: String::new(),
                 style: theory_style(i),
                 points: pts.iter().map(|v| (v.rho, v.theory)).collect(),
-                markers: Vec::new(),
+                markers: pts.iter().map(|v| (v.rho, v.theory)).collect(),
                 errors: Vec::new(),
             });
         }
@@ -863,6 +865,7 @@ mod tests {
             );
             assert_eq!(theory.points, vec![(v.rho, v.theory)]);
             assert_eq!(theory.style.dash, style::Dash::Dashed);
+            assert_eq!(theory.markers, vec![(v.rho, v.theory)]);
             assert!(panel.y.contains(v.theory) && panel.y.contains(v.measured.centre));
         }
         assert_eq!(fig.legend.len(), 2);
