@@ -662,13 +662,13 @@ mod tests {
             let exact = Mmc::new(c, lambda, 1.0).unwrap();
             let within = |b: Bracket, x: f64, what: &str| {
                 // Erlang C within twice the batch interval's half (95 %); and the interval
-                // narrow, up to ρ = 0.8, where a million requests make it so.
+                // narrow (within ±8 %) up to ρ = 0.8 for a million requests.
                 let half = 0.5 * (b.high - b.low);
                 assert!(
                     (b.mid() - x).abs() <= 2.0 * half,
                     "{what} c={c} ρ={rho}: {b:?} vs {x}"
                 );
-                assert!(rho > 0.8 || half < 0.05 * x, "{what} c={c} ρ={rho}: {b:?}");
+                assert!(rho > 0.8 || half < 0.08 * x, "{what} c={c} ρ={rho}: {b:?}");
             };
             within(q.mean(), exact.mean(), "mean");
             within(
