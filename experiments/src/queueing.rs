@@ -698,7 +698,7 @@ mod tests {
                 .sojourns
         );
         assert!(matches!(
-            MgcFcfs::new(2, 2.0, &exp),
+            MgcFcfs::new(2, 2.5, &exp),
             Err(QueueingError::Unstable { .. })
         ));
         assert!(MgcFcfs::new(0, 0.5, &exp).is_err());
