@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::labels::{key_label, value_label};
 use crate::plot::model::{Figure, LegendEntry, Line, Panel};
 use crate::plot::{axes, style};
-use crate::queueing::{self, Mg1Fcfs, Service};
+use crate::queueing::{self, Mg1Fcfs, MgcFcfs, Service};
 use crate::report::{format_number, groups};
 use crate::stats::{MetricData, Pooled};
 use crate::store::{PointRecord, RunMeta};
@@ -36,6 +36,22 @@ pub enum Model {
     Mg1,
     /// M/G/1 processor sharing: E[T] = E[S]/(1−ρ) (mean only).
     Ps,
+    /// M/G/c FCFS, one queue for `servers` servers: the Kiefer–Wolfowitz recursion on the
+    /// measured service times (Erlang C when they are exponential).
+    Mgc,
+}
+
+impl Model {
+    /// The model's name in the report, for `servers` servers.
+    fn title(self, servers: u32) -> String {
+        match (self, servers) {
+            (Model::Mg1, 1) => "M/G/1 FCFS".into(),
+            (Model::Ps, 1) => "M/G/1 processor sharing".into(),
+            (Model::Mg1, c) => format!("{c} × M/G/1 FCFS, random steering"),
+            (Model::Ps, c) => format!("{c} × M/G/1 processor sharing, random steering"),
+            (Model::Mgc, c) => format!("M/G/{c} FCFS"),
+        }
+    }
 }
 
 /// `[[theory]]`.
@@ -63,6 +79,11 @@ pub struct TheorySpec {
     /// Connections sending (the arrival rate is connections / interval).
     #[serde(default = "one")]
     pub connections: u32,
+    /// Servers (harts serving): for "mgc" the servers of the one queue; for "mg1" and "ps"
+    /// that many independent queues, each request steered to one at random (each queue
+    /// sees a Poisson stream of rate λ/servers). Default 1.
+    #[serde(default = "one")]
+    pub servers: u32,
     /// The reference groups whose light load gives the path delay: these values of some
     /// swept keys, the other keys as in the checked group. Empty: no delay.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -133,13 +154,15 @@ impl TheorySpec {
         }
         for s in &self.stats {
             let ok = match self.model {
-                Model::Mg1 => s == "mean" || percentile_of(s).is_some(),
+                Model::Mg1 | Model::Mgc => s == "mean" || percentile_of(s).is_some(),
                 Model::Ps => s == "mean",
             };
             if !ok {
                 return Some((
                     "stats",
-                    format!("{s:?} is not a statistic of this model (mg1: mean, pN; ps: mean)"),
+                    format!(
+                        "{s:?} is not a statistic of this model (mg1, mgc: mean, pN; ps: mean)"
+                    ),
                 ));
             }
         }
@@ -151,6 +174,12 @@ impl TheorySpec {
         }
         if self.connections == 0 {
             return Some(("connections", "must be at least 1".into()));
+        }
+        if !(1..=64).contains(&self.servers) {
+            return Some((
+                "servers",
+                format!("{} must be between 1 and 64", self.servers),
+            ));
         }
         None
     }
@@ -273,22 +302,44 @@ fn inputs(spec: &TheorySpec, recs: &[&PointRecord]) -> Result<(f64, Service), St
     Ok((lambda, s))
 }
 
-/// The prediction of `stat` without delay: value and half its bracket.
-fn predict(spec: &TheorySpec, lambda: f64, s: &Service, stat: &str) -> Result<(f64, f64), String> {
-    let err = |e: queueing::QueueingError| e.to_string();
-    match (spec.model, percentile_of(stat)) {
-        (Model::Mg1, None) => Ok((
-            queueing::pk_mean(lambda, s.moment(1), s.moment(2)).map_err(err)?,
-            0.0,
-        )),
-        (Model::Mg1, Some(p)) => {
-            let b = Mg1Fcfs::new(lambda, s.clone())
-                .map_err(err)?
-                .quantile(p)
-                .map_err(err)?;
-            Ok((b.mid(), 0.5 * (b.high - b.low)))
+/// A group's model, built once from its inputs.
+enum Predictor {
+    /// M/G/1 FCFS of one queue's arrival rate.
+    Mg1(Mg1Fcfs),
+    /// Processor sharing: one queue's arrival rate and the mean service time.
+    Ps(f64, f64),
+    /// M/G/c FCFS.
+    Mgc(MgcFcfs),
+}
+
+impl Predictor {
+    /// The model of `spec` for total arrival rate `lambda` and service `s`.
+    fn new(spec: &TheorySpec, lambda: f64, s: &Service) -> Result<Self, String> {
+        let err = |e: queueing::QueueingError| e.to_string();
+        let per_queue = lambda / f64::from(spec.servers);
+        Ok(match spec.model {
+            Model::Mg1 => Self::Mg1(Mg1Fcfs::new(per_queue, s.clone()).map_err(err)?),
+            Model::Ps => {
+                queueing::ps_mean(per_queue, s.moment(1)).map_err(err)?;
+                Self::Ps(per_queue, s.moment(1))
+            }
+            Model::Mgc => Self::Mgc(MgcFcfs::new(spec.servers, lambda, s).map_err(err)?),
+        })
+    }
+
+    /// The prediction of `stat` without delay: value and half its bracket.
+    fn predict(&self, stat: &str) -> Result<(f64, f64), String> {
+        let err = |e: queueing::QueueingError| e.to_string();
+        let bracketed = |b: queueing::Bracket| (b.mid(), 0.5 * (b.high - b.low));
+        match (self, percentile_of(stat)) {
+            (Self::Mg1(q), None) => Ok((q.mean(), 0.0)),
+            (Self::Mg1(q), Some(p)) => Ok(bracketed(q.quantile(p).map_err(err)?)),
+            (Self::Ps(lambda, mean), _) => {
+                Ok((queueing::ps_mean(*lambda, *mean).map_err(err)?, 0.0))
+            }
+            (Self::Mgc(q), None) => Ok(bracketed(q.mean())),
+            (Self::Mgc(q), Some(p)) => Ok(bracketed(q.quantile(p).map_err(err)?)),
         }
-        (Model::Ps, _) => Ok((queueing::ps_mean(lambda, s.moment(1)).map_err(err)?, 0.0)),
     }
 }
 
@@ -332,11 +383,14 @@ pub fn evaluate(spec: &TheorySpec, records: &[PointRecord]) -> Result<Vec<Verdic
                 .map(|d| d.mean)
                 .collect();
             let mean = measured.iter().sum::<f64>() / measured.len().max(1) as f64;
-            let (model, _) = predict(spec, lambda, &s, "mean").map_err(at)?;
+            let (model, _) = Predictor::new(spec, lambda, &s)
+                .and_then(|m| m.predict("mean"))
+                .map_err(at)?;
             mean - model
         };
         let (lambda, s) = inputs(spec, recs).map_err(at)?;
-        let rho = lambda * s.moment(1);
+        let rho = lambda * s.moment(1) / f64::from(spec.servers);
+        let model = Predictor::new(spec, lambda, &s).map_err(at)?;
         for stat in &spec.stats {
             let per_seed: Vec<f64> = recs
                 .iter()
@@ -345,7 +399,7 @@ pub fn evaluate(spec: &TheorySpec, records: &[PointRecord]) -> Result<Vec<Verdic
                 .collect();
             let measured = Interval::of(&per_seed)
                 .ok_or_else(|| at(format!("{stat} needs at least two seeds with samples")))?;
-            let (theory, theory_half) = predict(spec, lambda, &s, stat).map_err(at)?;
+            let (theory, theory_half) = model.predict(stat).map_err(at)?;
             out.push(Verdict {
                 group: group.clone(),
                 series: spec
@@ -416,10 +470,7 @@ pub fn report_section(meta: &RunMeta, records: &[PointRecord]) -> String {
             md,
             "### {} ({}, interval at most ±{} % of theory)\n",
             spec.name,
-            match spec.model {
-                Model::Mg1 => "M/G/1 FCFS",
-                Model::Ps => "M/G/1 processor sharing",
-            },
+            spec.model.title(spec.servers),
             format_number(spec.width * 100.0)
         );
         match evaluate(spec, records) {
@@ -491,7 +542,7 @@ pub fn figure(
             .unwrap_or_default(),
         legend: Vec::new(),
         notes: vec![
-            "markers: measured, bars: 95 % confidence interval over seeds; dashed: theory from the measured service times"
+            "markers: measured, bars: 95 % confidence interval over seeds; dashed, crosses: theory from the measured service times"
                 .into(),
         ],
     };
@@ -499,13 +550,15 @@ pub fn figure(
         Some(k) => value_label(&meta.labels, k, s).to_string(),
         None => spec.metric.clone(),
     };
-    // Measured: a series' colour and marker, no line; theory: its colour, dashed.
+    // Measured: a series' colour and marker, no line; theory: its colour, dashed, a cross at
+    // each point (a single load's prediction has no line to show).
     let measured_style = |i: usize| style::Style {
         dash: style::Dash::Solid,
         ..style::series(i)
     };
     let theory_style = |i: usize| style::Style {
         dash: style::Dash::Dashed,
+        marker: style::Marker::Cross,
         ..style::series(i)
     };
     for (i, s) in series.iter().enumerate() {
@@ -577,7 +630,7 @@ pub fn figure(
                 label: String::new(),
                 style: theory_style(i),
                 points: pts.iter().map(|v| (v.rho, v.theory)).collect(),
-                markers: Vec::new(),
+                markers: pts.iter().map(|v| (v.rho, v.theory)).collect(),
                 errors: Vec::new(),
             });
         }
@@ -680,6 +733,7 @@ mod tests {
             receive: None,
             interval: "interval".into(),
             connections: 1,
+            servers: 1,
             delay: [("interval".to_string(), toml::Value::Float(1000.0))]
                 .into_iter()
                 .collect(),
@@ -737,6 +791,25 @@ mod tests {
             vs.iter().any(|v| !v.inside()),
             "without the path delay the theory misses"
         );
+        // The M/G/c evaluation with one server is the same queue; with two, the same
+        // arrivals would wait far less, and the measurement is outside.
+        let mgc = TheorySpec {
+            model: Model::Mgc,
+            ..spec(0.15)
+        };
+        let vs = evaluate(&mgc, &records).unwrap();
+        assert!(
+            vs.iter().all(|v| v.inside() && v.theory_half > 0.0),
+            "{vs:?}"
+        );
+        let two = TheorySpec {
+            servers: 2,
+            connections: 2,
+            ..mgc
+        };
+        let vs = evaluate(&two, &records).unwrap();
+        assert!((vs[0].rho - 0.5).abs() < 0.01, "ρ per server");
+        assert!(vs.iter().any(|v| !v.inside()), "{vs:?}");
         // A single seed gives no interval.
         let one: Vec<PointRecord> = records.iter().filter(|r| r.seed == 1).cloned().collect();
         assert!(evaluate(&spec(0.1), &one)
@@ -792,6 +865,7 @@ mod tests {
             );
             assert_eq!(theory.points, vec![(v.rho, v.theory)]);
             assert_eq!(theory.style.dash, style::Dash::Dashed);
+            assert_eq!(theory.markers, vec![(v.rho, v.theory)]);
             assert!(panel.y.contains(v.theory) && panel.y.contains(v.measured.centre));
         }
         assert_eq!(fig.legend.len(), 2);

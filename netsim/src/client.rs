@@ -28,6 +28,7 @@ use sim_core::time::SimTime;
 use crate::config::{ClientConfig, LoadKind, Transport};
 use crate::hostfwd::HostFwd;
 use crate::load::{Completed, InFlight, Requests, Responses, Schedule, PS_PER_US};
+use crate::rng::Rng;
 
 /// Bytes of each TCP socket buffer.
 const TCP_BUFFER: usize = 256 * 1024;
@@ -165,6 +166,9 @@ pub struct ClientHost {
     pings: Vec<Ping>,
     datagrams: Vec<Datagrams>,
     requests: Requests,
+    /// Draws each UDP request's port when `ports` > 1 (a stream of its own, so that the
+    /// other draws do not depend on it).
+    steering: Rng,
     samples: Vec<Sample>,
     counters: Counters,
     /// When the host needs polling next.
@@ -305,6 +309,7 @@ impl ClientHost {
             pings,
             datagrams,
             requests: Requests::new(config, seed.rotate_left(17)),
+            steering: Rng::new(seed.rotate_left(29) ^ 0x5eed_57ee_0000_0001),
             samples: Vec::new(),
             counters: Counters::default(),
             wake: wake.into_iter().chain(end).min(),
@@ -570,10 +575,14 @@ impl ClientHost {
                     break;
                 };
                 let (h, bytes) = self.requests.next(d.priority);
-                if socket
-                    .send_slice(&bytes, (self.guest, self.config.target_port()))
-                    .is_err()
-                {
+                let port = match self.config.ports {
+                    1 => self.config.target_port(),
+                    n => {
+                        let k = self.steering.next_u64() % u64::from(n);
+                        self.config.target_port() + k as u16
+                    }
+                };
+                if socket.send_slice(&bytes, (self.guest, port)).is_err() {
                     self.counters.dropped += 1;
                     continue;
                 }

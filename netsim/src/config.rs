@@ -86,6 +86,10 @@ pub struct ClientConfig {
     pub port: u16,
     /// Connections (or, for ping, independent echo streams). Default 1.
     pub connections: usize,
+    /// UDP: the guest ports the requests are steered over, `port` .. `port + ports - 1`,
+    /// each request to one drawn uniformly at random (seeded): a server with a queue per
+    /// port sees Poisson splitting, d-FCFS's random steering. Default 1 (always `port`).
+    pub ports: u16,
     /// Priority of each connection, carried in every request header; cycled when shorter
     /// than `connections`. Default [0].
     pub priorities: Vec<u32>,
@@ -153,6 +157,7 @@ impl Default for ClientConfig {
             kind: LoadKind::None,
             port: abi::net::REQUEST_PORT,
             connections: 1,
+            ports: 1,
             priorities: vec![0],
             start_us: 0,
             requests: 100,
@@ -227,6 +232,20 @@ impl ClientConfig {
                 "connections",
                 &self.connections,
                 &format!("must be between 1 and {MAX_CONNECTIONS}"),
+            );
+        }
+        if self.ports == 0 || self.ports > 1 && self.transport != Transport::Udp {
+            return k(
+                "ports",
+                &self.ports,
+                "must be at least 1, and above 1 only with transport = \"udp\"",
+            );
+        }
+        if u32::from(self.port) + u32::from(self.ports) > 65_536 {
+            return k(
+                "ports",
+                &self.ports,
+                "port + ports - 1 must be a port (< 65536)",
             );
         }
         if self.priorities.is_empty() {

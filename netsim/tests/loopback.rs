@@ -25,9 +25,11 @@ struct Server {
     /// Per socket: bytes of the request being read, and responses due (time, bytes).
     partial: Vec<Vec<u8>>,
     due: Vec<Vec<(SimTime, Vec<u8>)>>,
-    /// The UDP request socket and its responses due (time, bytes, to).
-    udp: SocketHandle,
-    udp_due: Vec<(SimTime, Vec<u8>, IpEndpoint)>,
+    /// The UDP request sockets (ports `REQUEST_PORT` + 0..4), the requests each received,
+    /// and the responses due (time, bytes, to, socket).
+    udp: Vec<SocketHandle>,
+    udp_received: [u64; 4],
+    udp_due: Vec<(SimTime, Vec<u8>, IpEndpoint, usize)>,
     wake: Option<SimTime>,
 }
 
@@ -61,11 +63,16 @@ impl Server {
         let n = handles.len();
         let buffer =
             || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 64 * 1500]);
-        let mut u = udp::Socket::new(buffer(), buffer());
-        u.bind(abi::net::REQUEST_PORT).unwrap();
-        let udp = sockets.add(u);
+        let udp = (0..4)
+            .map(|k| {
+                let mut u = udp::Socket::new(buffer(), buffer());
+                u.bind(abi::net::REQUEST_PORT + k).unwrap();
+                sockets.add(u)
+            })
+            .collect();
         Self {
             udp,
+            udp_received: [0; 4],
             udp_due: Vec::new(),
             iface,
             sockets,
@@ -128,17 +135,21 @@ impl NetPeer for Server {
                 }
             }
         }
-        let u = self.sockets.get_mut::<udp::Socket>(self.udp);
         let mut buf = [0u8; 2048];
-        while let Ok((n, meta)) = u.recv_slice(&mut buf) {
-            let h = RequestHeader::decode(&buf[..n]).unwrap();
-            let mut resp = h.encode().to_vec();
-            resp.resize(h.response_bytes as usize, 7);
-            self.udp_due
-                .push((now + h.service_ns * 1000, resp, meta.endpoint));
+        for (i, &handle) in self.udp.iter().enumerate() {
+            let u = self.sockets.get_mut::<udp::Socket>(handle);
+            while let Ok((n, meta)) = u.recv_slice(&mut buf) {
+                let h = RequestHeader::decode(&buf[..n]).unwrap();
+                let mut resp = h.encode().to_vec();
+                resp.resize(h.response_bytes as usize, 7);
+                self.udp_received[i] += 1;
+                self.udp_due
+                    .push((now + h.service_ns * 1000, resp, meta.endpoint, i));
+            }
         }
         while let Some(k) = self.udp_due.iter().position(|d| d.0 <= now) {
-            let (_, bytes, to) = self.udp_due.remove(k);
+            let (_, bytes, to, i) = self.udp_due.remove(k);
+            let u = self.sockets.get_mut::<udp::Socket>(self.udp[i]);
             u.send_slice(&bytes, to).unwrap();
         }
         self.iface.poll(ts, &mut self.port, &mut self.sockets);
@@ -163,12 +174,16 @@ impl NetPeer for Server {
     }
 }
 
+/// What a run gives: the client's samples and counters, and when it ended.
+type Outcome = (Vec<Sample>, Vec<(String, u64)>, SimTime);
+
 /// Run the client against the server over a link until the client is done (or `limit`).
-fn run(
-    config: &ClientConfig,
-    seed: u64,
-    limit: SimTime,
-) -> (Vec<Sample>, Vec<(String, u64)>, SimTime) {
+fn run(config: &ClientConfig, seed: u64, limit: SimTime) -> Outcome {
+    run_counting(config, seed, limit).0
+}
+
+/// [`run`], also giving the UDP requests each of the server's four ports received.
+fn run_counting(config: &ClientConfig, seed: u64, limit: SimTime) -> (Outcome, [u64; 4]) {
     let mut client = ClientHost::new(config, seed, &[]);
     let mut server = Server::new();
     let latency = 1_000_000;
@@ -207,7 +222,10 @@ fn run(
             }
         }
     }
-    (client.take_samples(), client.counters(), now)
+    (
+        (client.take_samples(), client.counters(), now),
+        server.udp_received,
+    )
 }
 
 fn counter(c: &[(String, u64)], k: &str) -> u64 {
@@ -336,6 +354,56 @@ fn udp_requests_complete_and_warm_up_requests_are_not_sampled() {
         .unwrap_err()
         .to_string()
         .starts_with("net.client.request_bytes = 2000"));
+}
+
+#[test]
+fn udp_requests_are_steered_at_random_over_ports_and_all_answered() {
+    let steered = ClientConfig {
+        kind: LoadKind::Open,
+        transport: Transport::Udp,
+        arrival: Arrival::Poisson,
+        interval_us: 30.0,
+        requests: 4000,
+        service: ServiceKind::Fixed,
+        service_ns: 1_000,
+        start_us: 10,
+        ports: 4,
+        ..ClientConfig::default()
+    };
+    steered.validate().unwrap();
+    let ((_, counters, _), ports) = run_counting(&steered, 5, 10_000_000_000_000);
+    assert_eq!(counter(&counters, "completed"), 4000, "{counters:?}");
+    assert_eq!(ports.iter().sum::<u64>(), 4000);
+    // Uniform: 1000 each, standard deviation about 27.
+    for n in ports {
+        assert!((900..1100).contains(&n), "{ports:?}");
+    }
+    assert_eq!(run_counting(&steered, 5, 10_000_000_000_000).1, ports);
+    // One port (the default) sends everything to `port`, with the same arrival and service
+    // draws as before the steering existed.
+    let one = ClientConfig {
+        ports: 1,
+        ..steered.clone()
+    };
+    assert_eq!(run_counting(&one, 5, 10_000_000_000_000).1, [4000, 0, 0, 0]);
+    let tcp = ClientConfig {
+        transport: Transport::Tcp,
+        ..steered.clone()
+    };
+    assert!(tcp
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .starts_with("net.client.ports = 4"));
+    let zero = ClientConfig {
+        ports: 0,
+        ..steered
+    };
+    assert!(zero
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .starts_with("net.client.ports = 0"));
 }
 
 #[test]

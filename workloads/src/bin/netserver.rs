@@ -11,16 +11,20 @@
 //! netserver udp-request [port] [requests] [sample]
 //!                                          the same protocol, one request per datagram,
 //!                                          served first come first served
-//! netserver udp-poll [port] [requests] [sample]
-//!                                          the same, polling the socket instead of waiting
+//! netserver udp-poll [port] [requests] [sample] [workers] [queues]
+//!                                          the same, polling the socket instead of waiting,
+//!                                          on `workers` threads (default 1) sharing one
+//!                                          socket (`queues` = `shared`, the default),
+//!                                          each polling its own port (`own`), or its own
+//!                                          and, when empty, the others' (`steal`)
 //! netserver matrix [port] [connections]    the same, multiplying each request's matrix
 //! ```
 //!
 //! `echo-async` first accepts its `connections` (which must be > 0) on the thread, then
 //! serves each by a coroutine of one executor.
 //!
-//! The experiment runner's form `netserver mode=M [port=P] [count=N] [path=W] [sample=K]`
-//! means the same.
+//! The experiment runner's form `netserver mode=M [port=P] [count=N] [path=W] [sample=K]
+//! [workers=C] [queues=Q]` means the same.
 //!
 //! With `connections` (or `datagrams`) > 0 the server ends after serving that many, which
 //! ends the machine when it is the first process; 0 (the default) serves for ever. The
@@ -49,12 +53,23 @@
 //! when a receive finds its socket empty, or at a timer tick). A busy period is thus cut into
 //! its requests' samples with nothing left over. Sample K + 1 is the time the server polled
 //! in vain before the request (zero when the request waited).
+//!
+//! With `workers` C > 1, `udp-poll` runs C such polling threads (the kernel gives each a hart
+//! of its own when the machine has C harts). With `queues = shared` they all poll the one
+//! socket of `port`, whose queue of datagrams is then a single FIFO that the first idle worker
+//! takes the head of: c-FCFS, M/G/c. With `queues = own` worker k polls a socket of its own
+//! on port `port + k`, and the client steers each request to one of the ports at random
+//! (`net.client.ports`): d-FCFS with random steering, C independent M/G/1 queues. With
+//! `queues = steal` a worker whose own socket is empty polls the others' in turn (from the
+//! next worker's on) and takes the first request it finds: d-FCFS with work stealing. Each
+//! worker samples its own requests as above (sample K + 1, its vain polling, per worker).
 
 #![no_std]
 #![no_main]
 
 extern crate alloc;
 
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -92,7 +107,9 @@ fn main(args: &[&str]) -> i32 {
                 get("sample").unwrap_or("none")
             } else {
                 get("path").unwrap_or("poll")
-            }
+            },
+            get("workers").unwrap_or("1"),
+            get("queues").unwrap_or("shared")
         ]
     } else {
         args.to_vec()
@@ -125,17 +142,31 @@ fn main(args: &[&str]) -> i32 {
         Some("matrix") => serve_tcp(port, count, answer_matrices),
         Some("udp-echo") => udp_echo(port, count),
         Some(mode @ ("udp-request" | "udp-poll")) => {
-            let serve = if mode == "udp-poll" {
-                udp_requests_polled
-            } else {
-                udp_requests
-            };
-            match args.get(4).copied().unwrap_or("none") {
-                "none" => serve(port, count, None),
+            let sample = match args.get(4).copied().unwrap_or("none") {
+                "none" => Ok(None),
                 k => match k.parse::<u64>() {
-                    Ok(k) if k + 1 < ulib::sim::SAMPLE_KEYS => serve(port, count, Some(k)),
+                    Ok(k) if k + 1 < ulib::sim::SAMPLE_KEYS => Ok(Some(k)),
                     _ => Err(Errno::Invalid),
                 },
+            };
+            let workers = number(5, 1).filter(|w| (1..=MAX_WORKERS).contains(w));
+            let queues = match args.get(6).copied().unwrap_or("shared") {
+                "shared" => Some(Queues::Shared),
+                "own" => Some(Queues::Own),
+                "steal" => Some(Queues::Steal),
+                _ => None,
+            };
+            match (sample, workers, queues) {
+                (Ok(sample), _, _) if mode == "udp-request" => udp_requests(port, count, sample),
+                (Ok(sample), Some(workers), Some(queues)) => {
+                    udp_requests_polled(port, count, sample, workers, queues)
+                }
+                _ => {
+                    eprintln!(
+                        "netserver: bad sample, workers (1..={MAX_WORKERS}) or queues (shared | own | steal)"
+                    );
+                    return 2;
+                }
             }
         }
         Some("echo-async") => match WakePath::from_name(args.get(4).copied().unwrap_or("poll")) {
@@ -280,20 +311,87 @@ fn udp_requests(port: u16, count: usize, sample: Option<u64>) -> Result<(), Errn
     Ok(())
 }
 
-/// [`udp_requests`] polling the socket: the hart's time is cut into each request's span (from
-/// the start of the poll that found it to the start of the first poll after its response)
-/// and the idle polls between, so the spans of a busy period tile it with nothing left out,
-/// the recording of the previous request's samples included.
-fn udp_requests_polled(port: u16, count: usize, sample: Option<u64>) -> Result<(), Errno> {
-    let socket = UdpSocket::bind(port)?;
-    println!("netserver: udp requests on port {port}, polled");
+/// Most polling workers of `udp-poll`.
+const MAX_WORKERS: usize = 64;
+
+/// How `udp-poll`'s workers share the requests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Queues {
+    /// One socket polled by all (c-FCFS).
+    Shared,
+    /// A socket per worker (d-FCFS).
+    Own,
+    /// A socket per worker, the others' polled when it is empty (d-FCFS with stealing).
+    Steal,
+}
+
+/// [`udp_requests`] polling on `workers` threads sharing the requests as `queues` says
+/// (worker k's own port is `port + k`); after `count` requests in all (0: never) returns.
+/// See [`poll_requests`] for the samples.
+fn udp_requests_polled(
+    port: u16,
+    count: usize,
+    sample: Option<u64>,
+    workers: usize,
+    queues: Queues,
+) -> Result<(), Errno> {
+    let first = Arc::new(UdpSocket::bind(port)?);
+    let mut sockets = vec![first.clone()];
+    for k in 1..workers {
+        sockets.push(if queues == Queues::Shared {
+            first.clone()
+        } else {
+            Arc::new(UdpSocket::bind(port + k as u16)?)
+        });
+    }
+    println!(
+        "netserver: udp requests on port {port}, polled by {workers} worker(s), {} queue(s)",
+        if queues == Queues::Shared { 1 } else { workers }
+    );
+    // Worker k's sockets: its own, then (stealing) the others' from k + 1 on.
+    let polled_by = |k: usize| -> Vec<Arc<UdpSocket>> {
+        let n = if queues == Queues::Steal { workers } else { 1 };
+        (0..n).map(|i| sockets[(k + i) % workers].clone()).collect()
+    };
+    static SERVED: AtomicUsize = AtomicUsize::new(0);
+    let mut threads = Vec::new();
+    for k in 1..workers {
+        let mine = polled_by(k);
+        threads.push(thread::try_spawn(move || {
+            poll_requests(&mine, count, sample, &SERVED)
+        })?);
+    }
+    let result = poll_requests(&polled_by(0), count, sample, &SERVED);
+    for t in threads {
+        t.join()??;
+    }
+    result?;
+    println!(
+        "netserver: served {} request datagrams",
+        SERVED.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+/// One polling worker: serves the datagrams of `sockets` (each poll tries them in order and
+/// takes the first datagram found) until `served` (counting every worker's) reaches `count`
+/// (0: never). The hart's time is cut into each request's span
+/// (from the start of the poll that found it to the start of the first poll after its
+/// response) and the idle polls between, so the spans of a busy period tile it with nothing
+/// left out, the recording of the previous request's samples included.
+fn poll_requests(
+    sockets: &[Arc<UdpSocket>],
+    count: usize,
+    sample: Option<u64>,
+    served: &AtomicUsize,
+) -> Result<(), Errno> {
     let mut buf = vec![0u8; 2048];
     let mut response = Vec::new();
-    let mut served = 0;
+    let done = || count != 0 && served.load(Ordering::Relaxed) >= count;
     // The start of the last request's span and of the first poll after it.
     let mut last: Option<u64> = None;
     let mut idle_from = time::now_ns();
-    while count == 0 || served < count {
+    while !done() {
         let mut polled = time::now_ns();
         if let Some(begun) = last.take() {
             idle_from = polled;
@@ -301,9 +399,14 @@ fn udp_requests_polled(port: u16, count: usize, sample: Option<u64>) -> Result<(
                 ulib::sim::sample(key, polled - begun);
             }
         }
-        let (n, addr, from) = loop {
-            if let Some(got) = socket.try_recv_from(&mut buf)? {
-                break got;
+        let (socket, (n, addr, from)) = 'poll: loop {
+            for socket in sockets {
+                if let Some(got) = socket.try_recv_from(&mut buf)? {
+                    break 'poll (socket, got);
+                }
+            }
+            if done() {
+                return Ok(());
             }
             polled = time::now_ns();
         };
@@ -314,7 +417,7 @@ fn udp_requests_polled(port: u16, count: usize, sample: Option<u64>) -> Result<(
             continue;
         };
         answer(
-            &socket,
+            socket,
             &buf,
             &mut response,
             request,
@@ -323,12 +426,11 @@ fn udp_requests_polled(port: u16, count: usize, sample: Option<u64>) -> Result<(
             from,
         )?;
         last = Some(polled);
-        served += 1;
+        served.fetch_add(1, Ordering::Relaxed);
     }
     if let (Some(begun), Some(key)) = (last, sample) {
         ulib::sim::sample(key, time::now_ns() - begun);
     }
-    println!("netserver: served {served} request datagrams");
     Ok(())
 }
 
