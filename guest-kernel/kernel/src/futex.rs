@@ -7,7 +7,6 @@
 //! kernel's sleep is never lost.
 
 use crate::task::scheduler::{self, WakeReason};
-use crate::task::thread::Thread;
 use crate::task::wait_queue::WaitQueue;
 use crate::task::Process;
 use crate::timer;
