@@ -99,6 +99,8 @@ impl Clint {
 }
 
 impl Device for Clint {
+    capabilities!(timed);
+
     checkpointed!();
 
     fn name(&self) -> &str {
@@ -107,14 +109,6 @@ impl Device for Clint {
 
     fn window_size(&self) -> u64 {
         Self::SIZE
-    }
-
-    fn timed(&self) -> Option<&dyn Timed> {
-        Some(self)
-    }
-
-    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
-        Some(self)
     }
 }
 

@@ -30,6 +30,37 @@ macro_rules! checkpointed {
     };
 }
 
+/// Implements the [`Device`](sim_core::bus::Device) accessors of the capabilities a device
+/// has (`timed`, `statistics`, `interrupt_controller`), each answering with the device.
+macro_rules! capabilities {
+    ($($capability:ident),*) => { $(capabilities!(@ $capability);)* };
+    (@ timed) => {
+        fn timed(&self) -> Option<&dyn sim_core::bus::Timed> {
+            Some(self)
+        }
+
+        fn timed_mut(&mut self) -> Option<&mut dyn sim_core::bus::Timed> {
+            Some(self)
+        }
+    };
+    (@ statistics) => {
+        fn statistics(&self) -> Option<&dyn sim_core::bus::Statistics> {
+            Some(self)
+        }
+
+        fn statistics_mut(&mut self) -> Option<&mut dyn sim_core::bus::Statistics> {
+            Some(self)
+        }
+    };
+    (@ interrupt_controller) => {
+        fn interrupt_controller(
+            &mut self,
+        ) -> Option<&mut dyn sim_core::bus::InterruptController> {
+            Some(self)
+        }
+    };
+}
+
 pub mod clint;
 pub mod device_tree;
 pub mod link;

@@ -225,6 +225,8 @@ impl Plic {
 }
 
 impl Device for Plic {
+    capabilities!(interrupt_controller);
+
     checkpointed!();
 
     fn name(&self) -> &str {
@@ -233,10 +235,6 @@ impl Device for Plic {
 
     fn window_size(&self) -> u64 {
         Self::SIZE
-    }
-
-    fn interrupt_controller(&mut self) -> Option<&mut dyn InterruptController> {
-        Some(self)
     }
 }
 

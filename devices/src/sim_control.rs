@@ -177,6 +177,8 @@ impl SimControl {
 }
 
 impl Device for SimControl {
+    capabilities!(statistics);
+
     checkpointed!(tracer);
 
     fn name(&self) -> &str {
@@ -185,14 +187,6 @@ impl Device for SimControl {
 
     fn window_size(&self) -> u64 {
         Self::SIZE
-    }
-
-    fn statistics(&self) -> Option<&dyn Statistics> {
-        Some(self)
-    }
-
-    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
-        Some(self)
     }
 
     fn as_any_mut(&mut self) -> Option<&mut dyn Any> {

@@ -347,6 +347,8 @@ fn no_output() -> Box<dyn Write + Send> {
 }
 
 impl Device for Uart {
+    capabilities!(timed);
+
     checkpointed!(output, input);
 
     fn name(&self) -> &str {
@@ -355,14 +357,6 @@ impl Device for Uart {
 
     fn window_size(&self) -> u64 {
         Self::SIZE
-    }
-
-    fn timed(&self) -> Option<&dyn Timed> {
-        Some(self)
-    }
-
-    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
-        Some(self)
     }
 }
 

@@ -189,6 +189,8 @@ impl Uintc {
 }
 
 impl Device for Uintc {
+    capabilities!(timed, statistics);
+
     checkpointed!(tracer);
 
     fn name(&self) -> &str {
@@ -197,22 +199,6 @@ impl Device for Uintc {
 
     fn window_size(&self) -> u64 {
         self.size()
-    }
-
-    fn timed(&self) -> Option<&dyn Timed> {
-        Some(self)
-    }
-
-    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
-        Some(self)
-    }
-
-    fn statistics(&self) -> Option<&dyn Statistics> {
-        Some(self)
-    }
-
-    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
-        Some(self)
     }
 
     fn attach_tracer(&mut self, tracer: DeviceTracer) {

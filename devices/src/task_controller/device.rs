@@ -925,6 +925,8 @@ impl TaskController {
 }
 
 impl Device for TaskController {
+    capabilities!(timed, statistics, interrupt_controller);
+
     checkpointed!(tracer);
 
     fn name(&self) -> &str {
@@ -933,26 +935,6 @@ impl Device for TaskController {
 
     fn window_size(&self) -> u64 {
         self.size()
-    }
-
-    fn timed(&self) -> Option<&dyn Timed> {
-        Some(self)
-    }
-
-    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
-        Some(self)
-    }
-
-    fn interrupt_controller(&mut self) -> Option<&mut dyn InterruptController> {
-        Some(self)
-    }
-
-    fn statistics(&self) -> Option<&dyn Statistics> {
-        Some(self)
-    }
-
-    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
-        Some(self)
     }
 
     fn attach_tracer(&mut self, tracer: DeviceTracer) {

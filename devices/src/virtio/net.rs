@@ -573,28 +573,14 @@ impl VirtioNet {
 }
 
 impl Device for VirtioNet {
+    capabilities!(timed, statistics);
+
     fn name(&self) -> &str {
         "virtio-net"
     }
 
     fn window_size(&self) -> u64 {
         Self::SIZE
-    }
-
-    fn timed(&self) -> Option<&dyn Timed> {
-        Some(self)
-    }
-
-    fn timed_mut(&mut self) -> Option<&mut dyn Timed> {
-        Some(self)
-    }
-
-    fn statistics(&self) -> Option<&dyn Statistics> {
-        Some(self)
-    }
-
-    fn statistics_mut(&mut self) -> Option<&mut dyn Statistics> {
-        Some(self)
     }
 
     fn attach_tracer(&mut self, tracer: DeviceTracer) {
